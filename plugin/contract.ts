@@ -1,0 +1,152 @@
+// The data-plane contract: what the control plane hands the plugin (the
+// configuration snapshot) and what the plugin hands back (traces). Both sides
+// import these types; openapi.yaml describes the same shapes for HTTP.
+
+export type ProviderId =
+  | 'openai'
+  | 'azure-openai'
+  | 'openai-compatible'
+  | 'anthropic'
+  | 'gemini'
+  | 'bedrock'
+  | 'cohere'
+  | 'ollama'
+  | 'mistral';
+
+export type EndpointKind = 'chat' | 'embeddings';
+
+/** Provider credentials, decrypted. Which fields are set depends on the provider. */
+export interface Credentials {
+  apiKey?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  region?: string;
+  resource?: string;
+}
+
+/** Provider-specific options of one destination. */
+export interface DestinationOptions {
+  baseUrl?: string;
+  apiVersion?: string;
+  deployment?: string;
+  region?: string;
+  /** Extra headers sent to the provider (never credentials: those come from the secret). */
+  headers?: Record<string, string>;
+}
+
+/** USD per million tokens; overrides the maintained price table for this destination. */
+export interface PriceOverride {
+  inputPerMTok: number;
+  outputPerMTok: number;
+}
+
+export interface Destination {
+  /** Stable id inside the endpoint (used in traces, cooldown and stickiness). */
+  id: string;
+  provider: ProviderId;
+  model: string;
+  credentials: Credentials;
+  options: DestinationOptions;
+  /** Integer 0..100; weights of an endpoint's destinations sum to 100. */
+  weight: number;
+  timeoutMs: number;
+  price?: PriceOverride;
+}
+
+/** What makes an attempt fall back to the next destination. */
+export type FallbackTrigger = 'timeout' | 'connection' | '429' | '5xx' | '4xx';
+
+export interface FallbackPolicy {
+  /** Ordered destination ids tried after the weighted pick fails. */
+  chain: string[];
+  maxAttempts: number;
+  triggers: FallbackTrigger[];
+}
+
+export interface Stickiness {
+  by: 'user' | 'header';
+  header?: string;
+}
+
+export interface RateLimits {
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
+}
+
+export interface Endpoint {
+  id: string;
+  name: string;
+  kind: EndpointKind;
+  version: number;
+  destinations: Destination[];
+  stickiness?: Stickiness;
+  fallback: FallbackPolicy;
+  rateLimits?: RateLimits;
+  /** Store request/response payloads in traces (size-capped). */
+  logPayloads: boolean;
+}
+
+export type BudgetUnit = 'usd' | 'tokens';
+export type WindowUnit = 'minutes' | 'hours' | 'days' | 'weeks' | 'months';
+
+export interface BudgetPolicy {
+  id: string;
+  name: string;
+  unit: BudgetUnit;
+  limit: number;
+  window: { unit: WindowUnit; size: number };
+  action: 'reject' | 'alert';
+  scope: { type: 'global' } | { type: 'endpoint'; endpoint: string } | { type: 'user'; user?: string };
+  failOpen: boolean;
+  version: number;
+}
+
+/** GET /api/v1/dataplane/snapshot */
+export interface ConfigSnapshot {
+  /** Increases on every change of anything in the snapshot. */
+  version: number;
+  generatedAt: string;
+  endpoints: Endpoint[];
+  budgets: BudgetPolicy[];
+}
+
+export interface TraceAttempt {
+  destinationId: string;
+  provider: ProviderId;
+  model: string;
+  status: number | null;
+  latencyMs: number;
+  error?: { type: string; message: string };
+}
+
+export interface TraceUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/** POST /api/v1/dataplane/traces (batched, idempotent by id) */
+export interface Trace {
+  id: string;
+  time: string;
+  endpoint: string;
+  kind: EndpointKind;
+  user: string;
+  ingress: 'openai' | 'anthropic';
+  stream: boolean;
+  status: number;
+  errorCode?: string;
+  provider?: ProviderId;
+  model?: string;
+  attempts: TraceAttempt[];
+  usage?: TraceUsage;
+  costUsd?: number;
+  latencyMs: number;
+  overheadMs: number;
+  ttftMs?: number;
+  traceparent?: string;
+  budget?: { reservedUsd: number; reservedTokens: number; chargedUsd: number; chargedTokens: number };
+  request?: string;
+  response?: string;
+}

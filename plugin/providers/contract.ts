@@ -1,0 +1,101 @@
+// The contract every provider implements. Translation is pure: no network,
+// no clock, no randomness. Ids and timestamps come in through the context so
+// that fixtures are deterministic.
+import type { Credentials, DestinationOptions, ProviderId } from '../contract';
+import type {
+  ChatChunk,
+  ChatCompletion,
+  ChatRequest,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+} from '../openai/types';
+
+/** Everything a translation needs to know about the destination it talks to. */
+export interface Target {
+  provider: ProviderId;
+  model: string;
+  credentials: Credentials;
+  options: DestinationOptions;
+}
+
+/** A fully built HTTP request to the provider. */
+export interface UpstreamRequest {
+  url: string;
+  method: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+/** Injected ids and time for a response being translated. */
+export interface ResponseContext {
+  /** OpenAI-style completion id, e.g. "chatcmpl-..." */
+  id: string;
+  /** Unix seconds */
+  created: number;
+  /** Model name to report when the provider does not say. */
+  model: string;
+  /** Generates ids for tool calls the provider leaves unnamed. */
+  newId: () => string;
+}
+
+/** How a provider frames its streaming response body. */
+export type StreamFraming = 'sse' | 'ndjson' | 'aws-eventstream';
+
+/** One decoded unit of a provider's stream, as the shared framing decoder emits it. */
+export type StreamEvent =
+  | { framing: 'sse'; event?: string; data: string }
+  | { framing: 'ndjson'; line: string }
+  | { framing: 'aws-eventstream'; headers: Record<string, string>; payload: string };
+
+/** Per-request stateful translation of a provider stream into OpenAI chunks. */
+export interface StreamTransformer {
+  /** Chunks to send for this event (possibly none). Throws ProviderError for an in-stream error event. */
+  push(event: StreamEvent): ChatChunk[];
+  /** Called once when the upstream body ends; returns any final chunks (usage chunk not included). */
+  end(): ChatChunk[];
+  /** Usage seen so far (final after end()). */
+  usage(): { prompt_tokens: number; completion_tokens: number; total_tokens: number } | undefined;
+  /** True once the provider signalled a complete response (so a cut-off body can be told apart). */
+  completed(): boolean;
+}
+
+/**
+ * A provider failure mapped for the client. `status` is what the client gets,
+ * `upstreamStatus` what the provider said; `retryAfterMs` comes from headers
+ * or body hints.
+ */
+export class ProviderError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly type: string,
+    readonly code: string | null,
+    readonly upstreamStatus: number | null,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+}
+
+export interface ChatTranslation {
+  buildRequest(req: ChatRequest, target: Target): UpstreamRequest;
+  parseResponse(body: unknown, ctx: ResponseContext): ChatCompletion;
+  framing: StreamFraming;
+  createStreamTransformer(ctx: ResponseContext, req: ChatRequest): StreamTransformer;
+}
+
+export interface EmbeddingsTranslation {
+  buildRequest(req: EmbeddingsRequest, target: Target): UpstreamRequest;
+  parseResponse(body: unknown, ctx: ResponseContext): EmbeddingsResponse;
+}
+
+export interface Provider {
+  id: ProviderId;
+  chat: ChatTranslation;
+  embeddings?: EmbeddingsTranslation;
+  /** Maps a non-2xx provider response to the client-facing error. */
+  parseError(status: number, body: string, headers: Record<string, string>): ProviderError;
+  /** Optional request signing (e.g. AWS SigV4); the clock is injected. */
+  sign?(req: UpstreamRequest, target: Target, now: Date): Promise<UpstreamRequest>;
+}
