@@ -1,0 +1,150 @@
+// Shared plumbing for fake provider servers: a node:http server on a free
+// loopback port, request recording, the scripted Behaviour queue and the
+// transport-level behaviours (hang, reset) that look the same for every
+// provider. Provider fakes only speak their wire format on top of this.
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Behaviour, FakeProvider, RecordedRequest } from './scenario';
+
+export interface FakeRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  /** Takes the next scripted behaviour (`ok` when the queue is empty). Call once, after auth. */
+  takeBehaviour(): Behaviour;
+}
+
+export type FakeHandler = (req: FakeRequest, res: http.ServerResponse) => Promise<void> | void;
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startFakeServer(handler: FakeHandler): Promise<FakeProvider> {
+  const queue: Behaviour[] = [];
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const url = new URL(req.url ?? '/', 'http://fake.local');
+      requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, headers: { ...req.headers }, body });
+      const fake: FakeRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        takeBehaviour: () => queue.shift() ?? { kind: 'ok' },
+      };
+      Promise.resolve(handler(fake, res)).catch((err: unknown) => {
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`fake provider crashed: ${String(err)}`);
+        } else {
+          res.destroy();
+        }
+      });
+    });
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    enqueue: (...behaviours: Behaviour[]) => {
+      queue.push(...behaviours);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Handles the behaviours that do not depend on the wire format. Returns true
+ * when the request is dealt with (the caller must not answer it).
+ */
+export function handleTransportBehaviour(b: Behaviour, res: http.ServerResponse): boolean {
+  if (b.kind === 'hang') {
+    // Never answer; close() destroys the socket.
+    return true;
+  }
+  if (b.kind === 'reset') {
+    res.socket?.destroy();
+    return true;
+  }
+  return false;
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+/** 200 with a body that claims to be JSON but is not. */
+export function sendMalformed(res: http.ServerResponse): void {
+  const text = '{"id": "broken", "choices": [';
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+/** Writes stream frames with a real delay between them; stops if the client went away. */
+export async function writeFrames(res: http.ServerResponse, frames: string[], gapMs: number): Promise<boolean> {
+  for (let i = 0; i < frames.length; i++) {
+    if (res.destroyed || res.writableEnded) return false;
+    if (i > 0 && gapMs > 0) await sleep(gapMs);
+    if (res.destroyed) return false;
+    res.write(frames[i]);
+  }
+  return true;
+}
+
+export function headerValue(headers: http.IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The last user message's text, for the default `echo: ...` answer. */
+export function lastUserText(messages: unknown): string {
+  if (!Array.isArray(messages)) return '';
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i] as { role?: string; content?: unknown };
+    if (m.role !== 'user') continue;
+    if (typeof m.content === 'string') return m.content;
+    if (Array.isArray(m.content)) {
+      const texts = m.content
+        .filter((p: { type?: string; text?: unknown }) => p && p.type === 'text' && typeof p.text === 'string')
+        .map((p: { text: string }) => p.text);
+      if (texts.length > 0) return texts.join(' ');
+    }
+  }
+  return '';
+}
+
+/** Splits text into a few pieces so a stream has several content chunks. */
+export function splitText(text: string, pieces = 3): string[] {
+  if (text.length === 0) return [''];
+  const size = Math.max(1, Math.ceil(text.length / pieces));
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
+/** Rough token count for fake usage numbers (words). */
+export function countWords(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
