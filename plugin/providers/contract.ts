@@ -51,7 +51,13 @@ export type StreamEvent =
 export interface StreamTransformer {
   /** Chunks to send for this event (possibly none). Throws ProviderError for an in-stream error event. */
   push(event: StreamEvent): ChatChunk[];
-  /** Called once when the upstream body ends; returns any final chunks (usage chunk not included). */
+  /**
+   * Called once when the upstream body ends; returns any final chunks.
+   * Transformers never emit the usage-only chunk (`choices: []`, `usage`):
+   * they always ask the provider for usage and report it through usage();
+   * the server appends the usage chunk only when the client set
+   * `stream_options.include_usage`.
+   */
   end(): ChatChunk[];
   /** Usage seen so far (final after end()). */
   usage(): { prompt_tokens: number; completion_tokens: number; total_tokens: number } | undefined;
@@ -72,6 +78,8 @@ export class ProviderError extends Error {
     readonly code: string | null,
     readonly upstreamStatus: number | null,
     readonly retryAfterMs?: number,
+    /** The request field at fault, when known (OpenAI's `error.param`). */
+    readonly param: string | null = null,
   ) {
     super(message);
     this.name = 'ProviderError';
