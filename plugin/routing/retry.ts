@@ -1,0 +1,66 @@
+// When a failed attempt moves on, and how long it waits first.
+import type { FallbackTrigger } from '../contract';
+
+export type FailureKind = 'timeout' | 'connection' | 'status' | 'invalid-response';
+
+export interface AttemptFailure {
+  kind: FailureKind;
+  /** Client-facing status for this failure (502/503/504/429/4xx). */
+  status: number;
+  /** What the provider answered, when it answered. */
+  upstreamStatus: number | null;
+  type: string;
+  code: string | null;
+  message: string;
+  retryAfterMs?: number;
+  /** The request field at fault, for client errors. */
+  param?: string | null;
+}
+
+/** Which configured trigger a failure falls under. */
+export function triggerOf(failure: AttemptFailure): FallbackTrigger {
+  switch (failure.kind) {
+    case 'timeout':
+      return 'timeout';
+    case 'connection':
+      return 'connection';
+    case 'invalid-response':
+      return '5xx';
+    case 'status': {
+      const s = failure.upstreamStatus ?? failure.status;
+      if (s === 429) return '429';
+      if (s >= 500) return '5xx';
+      return '4xx';
+    }
+  }
+}
+
+export function shouldFallBack(failure: AttemptFailure, triggers: FallbackTrigger[]): boolean {
+  return triggers.includes(triggerOf(failure));
+}
+
+export interface BackoffOptions {
+  baseMs: number;
+  capMs: number;
+  /** A Retry-After longer than this is not waited for: the attempt moves to another destination or fails. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 200, capMs: 2_000, maxRetryAfterMs: 10_000 };
+
+/**
+ * Delay before retrying the SAME destination (a different destination is
+ * tried at once). Exponential with full jitter, never shorter than the
+ * provider's Retry-After. Returns undefined when Retry-After is too long to wait.
+ */
+export function retryDelayMs(
+  retryIndex: number,
+  retryAfterMs: number | undefined,
+  random: () => number,
+  options: BackoffOptions = DEFAULT_BACKOFF,
+): number | undefined {
+  if (retryAfterMs !== undefined && retryAfterMs > options.maxRetryAfterMs) return undefined;
+  const exponential = Math.min(options.capMs, options.baseMs * 2 ** retryIndex);
+  const jittered = Math.round(random() * exponential);
+  return Math.max(jittered, retryAfterMs ?? 0);
+}

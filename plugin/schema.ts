@@ -1,0 +1,33 @@
+// The plugin's configuration, as a Kong schema (array of fields). Kong
+// validates kong.yml against it and fills defaults before StartInstance.
+
+export interface PluginConfig {
+  control_plane_url: string;
+  dataplane_token: string;
+  control_plane_timeout_ms: number;
+  config_wait_seconds: number;
+  data_host: string;
+  data_port: number;
+  state_dir: string;
+  max_body_bytes: number;
+  trace_flush_ms: number;
+  trace_spool_max: number;
+  identify_consumer: boolean;
+}
+
+export const Schema = [
+  { control_plane_url: { type: 'string', required: true, default: 'http://127.0.0.1:8080' } },
+  // Referenceable: `{vault://env/llm-gateway-token}` keeps the token out of kong.yml.
+  { dataplane_token: { type: 'string', required: true, referenceable: true, encrypted: true } },
+  { control_plane_timeout_ms: { type: 'integer', required: true, default: 5000, between: [100, 60000] } },
+  { config_wait_seconds: { type: 'integer', required: true, default: 25, between: [1, 30] } },
+  // The in-process translation server Kong proxies to (see README: streaming design).
+  { data_host: { type: 'string', required: true, default: '127.0.0.1' } },
+  { data_port: { type: 'integer', required: true, default: 8009, between: [1, 65535] } },
+  { state_dir: { type: 'string', required: true, default: '/tmp/kong-llm-gateway' } },
+  { max_body_bytes: { type: 'integer', required: true, default: 20971520, between: [1024, 104857600] } },
+  { trace_flush_ms: { type: 'integer', required: true, default: 1000, between: [50, 60000] } },
+  { trace_spool_max: { type: 'integer', required: true, default: 100000, between: [100, 10000000] } },
+  // Skips one PDK round trip per request when no Kong auth plugin runs on the route.
+  { identify_consumer: { type: 'boolean', required: true, default: true } },
+];

@@ -1,0 +1,66 @@
+// One HTTP call to a provider, with a per-attempt deadline, classified into
+// success or an AttemptFailure that the fallback logic understands.
+import { Agent, errors, request, type Dispatcher } from 'undici';
+import type { UpstreamRequest } from '../providers/contract';
+import type { AttemptFailure } from '../routing/retry';
+
+// Kept-alive connections to providers, shared by every request of the process.
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+export type CallResult = { ok: true; response: UpstreamResponse } | { ok: false; failure: AttemptFailure };
+
+export async function callUpstream(req: UpstreamRequest, timeoutMs: number, signal: AbortSignal): Promise<CallResult> {
+  try {
+    const res = await request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.method === 'GET' ? undefined : req.body,
+      signal,
+      dispatcher: agent,
+      headersTimeout: timeoutMs,
+      // Between body chunks; a stream that goes silent this long is dead.
+      bodyTimeout: timeoutMs,
+    });
+    return { ok: true, response: { status: res.statusCode, headers: flatten(res.headers), body: res.body } };
+  } catch (err) {
+    return { ok: false, failure: classifyError(err, timeoutMs) };
+  }
+}
+
+export function classifyError(err: unknown, timeoutMs: number): AttemptFailure {
+  if (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError) {
+    return timeoutFailure(timeoutMs);
+  }
+  const e = err as { code?: string; message?: string; name?: string };
+  return {
+    kind: 'connection',
+    status: 502,
+    upstreamStatus: null,
+    type: 'upstream_error',
+    code: 'provider_unreachable',
+    message: `could not reach the provider: ${e.code ?? e.name ?? 'error'}${e.message ? ` (${e.message})` : ''}`,
+  };
+}
+
+export function timeoutFailure(timeoutMs: number): AttemptFailure {
+  return {
+    kind: 'timeout',
+    status: 504,
+    upstreamStatus: null,
+    type: 'timeout_error',
+    code: 'upstream_timeout',
+    message: `the provider did not answer within ${timeoutMs} ms`,
+  };
+}
+
+function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
