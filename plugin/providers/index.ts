@@ -1,0 +1,24 @@
+// The provider registry: ProviderId -> Provider. Add a provider with one line.
+import type { ProviderId } from '../contract';
+import { anthropicProvider } from './anthropic';
+import { azureOpenAIProvider } from './azure-openai';
+import type { Provider } from './contract';
+import { openAIProvider } from './openai';
+import { openAICompatibleProvider } from './openai-compatible';
+
+export const providers: Partial<Record<ProviderId, Provider>> = {
+  openai: openAIProvider,
+  'azure-openai': azureOpenAIProvider,
+  'openai-compatible': openAICompatibleProvider,
+  anthropic: anthropicProvider,
+};
+
+export function getProvider(id: ProviderId): Provider {
+  const p = providers[id];
+  if (!p) throw new Error(`No provider registered for "${id}"`);
+  return p;
+}
+
+export { createStreamDecoder } from './framing';
+export type { StreamDecoder } from './framing';
+export { SSE_DONE, sseChunk, sseError, errorBody } from './sse';

@@ -1,0 +1,45 @@
+// The OpenAI-compatible base: every provider that speaks OpenAI's chat
+// completions is this factory plus a CompatibleConfig (see config.ts).
+import type { Provider } from '../contract';
+import type { CompatibleConfig } from './config';
+import { parseCompatibleError } from './errors';
+import { buildChatRequest, buildEmbeddingsRequest } from './request';
+import { parseChatResponse, parseEmbeddingsResponse } from './response';
+import { createCompatibleStreamTransformer } from './stream';
+
+export type { CompatibleConfig, AuthStyle } from './config';
+export type { ParamRule, ParamTable } from './params';
+
+export function createOpenAICompatibleProvider(config: CompatibleConfig): Provider {
+  const provider: Provider = {
+    id: config.id,
+    chat: {
+      framing: 'sse',
+      buildRequest: (req, target) => buildChatRequest(req, target, config),
+      parseResponse: (body, ctx) => parseChatResponse(body, ctx, config.name),
+      createStreamTransformer: (ctx, req) => createCompatibleStreamTransformer(ctx, req, config.name),
+    },
+    parseError: (status, body, headers) => parseCompatibleError(config.name, status, body, headers),
+  };
+  if (config.embeddings !== false) {
+    provider.embeddings = {
+      buildRequest: (req, target) => buildEmbeddingsRequest(req, target, config),
+      parseResponse: (body, ctx) => parseEmbeddingsResponse(body, ctx, config.name),
+    };
+  }
+  return provider;
+}
+
+/**
+ * Any server with OpenAI's `/v1` API (vLLM, Ollama `/v1`, LM Studio, Together,
+ * DeepSeek, Groq...). The destination must set options.baseUrl (including
+ * `/v1`). Conservative table: `developer` becomes `system` and
+ * max_completion_tokens becomes max_tokens, the names every such server knows.
+ */
+export const openAICompatibleProvider = createOpenAICompatibleProvider({
+  id: 'openai-compatible',
+  name: 'OpenAI-compatible provider',
+  auth: { kind: 'bearer' },
+  roles: { developer: 'system' },
+  params: { max_completion_tokens: { rename: 'max_tokens' } },
+});

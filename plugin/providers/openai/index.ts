@@ -1,0 +1,19 @@
+// OpenAI itself: the OpenAI-compatible base with OpenAI's URL and table.
+// https://platform.openai.com/docs/api-reference/chat/create
+import type { CompatibleConfig } from '../openai-compatible';
+import { createOpenAICompatibleProvider } from '../openai-compatible';
+
+export const openAIConfig: CompatibleConfig = {
+  id: 'openai',
+  name: 'OpenAI',
+  baseUrl: 'https://api.openai.com/v1',
+  auth: { kind: 'bearer' },
+  // Fields the gateway does not model (reasoning_effort, logprobs, metadata...) reach OpenAI unchanged.
+  passUnknownFields: true,
+  params: {
+    // max_tokens is deprecated and rejected by reasoning models; max_completion_tokens works for all models.
+    max_tokens: { rename: 'max_completion_tokens' },
+  },
+};
+
+export const openAIProvider = createOpenAICompatibleProvider(openAIConfig);
