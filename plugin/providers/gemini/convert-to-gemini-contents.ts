@@ -1,0 +1,142 @@
+// OpenAI messages to Gemini `systemInstruction` + `contents`.
+// Gemini has no tool-call ids: a tool result is matched to its call by
+// function name, which the gateway recovers from the assistant message that
+// made the call.
+import type { ChatMessage, ContentPart } from '../../openai/types';
+import { invalidRequest } from '../shared/errors';
+import { readGeminiState } from './provider-state';
+import type { GeminiContent, GeminiPart, GeminiRole } from './types';
+
+const DATA_URL = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s;
+
+const MIME_BY_EXTENSION: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  pdf: 'application/pdf',
+};
+
+function guessMimeType(url: string): string {
+  const path = url.split(/[?#]/)[0] ?? '';
+  const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
+  return MIME_BY_EXTENSION[ext] ?? 'image/jpeg';
+}
+
+function convertPart(part: ContentPart, param: string): GeminiPart {
+  if (part.type === 'text') return { text: part.text };
+  const url = part.image_url.url;
+  const data = DATA_URL.exec(url);
+  if (data) return { inlineData: { mimeType: data[1]!, data: data[2]! } };
+  if (/^https?:\/\//i.test(url) || url.startsWith('gs://')) {
+    return { fileData: { mimeType: guessMimeType(url), fileUri: url } };
+  }
+  throw invalidRequest(`Unsupported image URL: expected a data: URL or an http(s) URL`, param);
+}
+
+function convertContent(content: ChatMessage['content'], param: string): GeminiPart[] {
+  if (content === null) return [];
+  if (typeof content === 'string') return content.length > 0 ? [{ text: content }] : [];
+  return content.map((part, i) => convertPart(part, `${param}.content[${i}]`));
+}
+
+function textOf(content: ChatMessage['content']): string {
+  if (content === null) return '';
+  if (typeof content === 'string') return content;
+  return content.map((p) => (p.type === 'text' ? p.text : '')).join('');
+}
+
+/** Gemini wants a JSON object as the function response; anything else is wrapped. */
+function toFunctionResponse(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    return { result: parsed };
+  } catch {
+    return { result: text };
+  }
+}
+
+function parseArguments(args: string, param: string): Record<string, unknown> {
+  if (args.trim() === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(args);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw invalidRequest('Tool call arguments must be a JSON object', param);
+}
+
+export interface GeminiPrompt {
+  systemInstruction?: { parts: Array<{ text: string }> };
+  contents: GeminiContent[];
+}
+
+export function convertToGeminiContents(messages: ChatMessage[]): GeminiPrompt {
+  const system: Array<{ text: string }> = [];
+  const contents: GeminiContent[] = [];
+  const nameByToolCallId = new Map<string, string>();
+
+  const push = (role: GeminiRole, parts: GeminiPart[]): void => {
+    if (parts.length === 0) return;
+    const last = contents[contents.length - 1];
+    // Gemini expects turns to alternate; adjacent same-role messages (e.g.
+    // the results of parallel tool calls) become one turn.
+    if (last && last.role === role) last.parts.push(...parts);
+    else contents.push({ role, parts });
+  };
+
+  messages.forEach((message, i) => {
+    const param = `messages[${i}]`;
+    switch (message.role) {
+      case 'system':
+      case 'developer': {
+        const text = textOf(message.content);
+        if (text.length > 0) system.push({ text });
+        break;
+      }
+      case 'user':
+        push('user', convertContent(message.content, param));
+        break;
+      case 'assistant': {
+        const state = readGeminiState(message.provider_state);
+        const parts = convertContent(message.content, param);
+        if (state.textSignature !== undefined) {
+          const lastText = [...parts].reverse().find((p) => p.text !== undefined);
+          if (lastText) lastText.thoughtSignature = state.textSignature;
+        }
+        (message.tool_calls ?? []).forEach((call, j) => {
+          nameByToolCallId.set(call.id, call.function.name);
+          const part: GeminiPart = {
+            functionCall: { name: call.function.name, args: parseArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) },
+          };
+          const signature = state.toolCallSignatures?.[call.id];
+          if (signature !== undefined) part.thoughtSignature = signature;
+          parts.push(part);
+        });
+        push('model', parts);
+        break;
+      }
+      case 'tool': {
+        const name = (message.tool_call_id !== undefined ? nameByToolCallId.get(message.tool_call_id) : undefined) ?? message.name;
+        if (name === undefined) {
+          throw invalidRequest(
+            `Tool message tool_call_id "${message.tool_call_id ?? ''}" does not match a tool call of an earlier assistant message`,
+            `${param}.tool_call_id`,
+          );
+        }
+        push('user', [{ functionResponse: { name, response: toFunctionResponse(textOf(message.content)) } }]);
+        break;
+      }
+    }
+  });
+
+  return {
+    ...(system.length > 0 ? { systemInstruction: { parts: system } } : {}),
+    contents,
+  };
+}
