@@ -60,7 +60,7 @@ export function createCompatibleStreamTransformer(ctx: ResponseContext, _req: Ch
     const args = tc.function?.arguments;
     const fn: { name?: string; arguments?: string } = {};
     if (tc.function?.name) fn.name = tc.function.name;
-    if (args !== undefined) fn.arguments = typeof args === 'string' ? args : JSON.stringify(args);
+    if (args !== undefined && args !== null) fn.arguments = typeof args === 'string' ? args : JSON.stringify(args);
     if (id) {
       // First delta of a call: id, type and name together, as OpenAI sends it.
       out.id = id;

@@ -1,0 +1,56 @@
+// Helpers for fixture tests of provider translations (used by *.test.ts only).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ChatChunk, ToolCall } from '../../openai/types';
+import type { ResponseContext, StreamEvent, StreamFraming, StreamTransformer } from '../contract';
+import { createStreamDecoder, decodeAll } from '../framing';
+
+export function fixture<T = unknown>(dir: string, name: string): T {
+  return JSON.parse(fs.readFileSync(path.join(dir, '__fixtures__', name), 'utf8')) as T;
+}
+
+export function fixtureText(dir: string, name: string): string {
+  return fs.readFileSync(path.join(dir, '__fixtures__', name), 'utf8');
+}
+
+/** Deterministic ids and time, as the server injects them. */
+export function testContext(model = 'test-model'): ResponseContext {
+  let n = 0;
+  return { id: 'chatcmpl-test', created: 1700000000, model, newId: () => `call_gen_${++n}` };
+}
+
+/** Feeds raw stream bytes through the shared decoder in small uneven reads, like a socket would. */
+export function runStream(t: StreamTransformer, framing: StreamFraming, raw: string | Uint8Array, readSize = 7): ChatChunk[] {
+  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  const out: ChatChunk[] = [];
+  const events: StreamEvent[] = [];
+  const d = createStreamDecoder(framing);
+  for (let i = 0; i < bytes.length; i += readSize) events.push(...d.push(bytes.subarray(i, i + readSize)));
+  events.push(...d.end());
+  for (const e of events) out.push(...t.push(e));
+  out.push(...t.end());
+  return out;
+}
+
+export { decodeAll };
+
+/** What a client that accumulates deltas ends up with. */
+export function reassemble(chunks: ChatChunk[]): { content: string | null; tool_calls: ToolCall[]; finish_reason: string | null } {
+  let content: string | null = null;
+  const calls: ToolCall[] = [];
+  let finish: string | null = null;
+  for (const c of chunks) {
+    for (const ch of c.choices) {
+      if (typeof ch.delta.content === 'string') content = (content ?? '') + ch.delta.content;
+      for (const tc of ch.delta.tool_calls ?? []) {
+        if (!calls[tc.index]) calls[tc.index] = { id: '', type: 'function', function: { name: '', arguments: '' } };
+        const call = calls[tc.index];
+        if (tc.id) call.id = tc.id;
+        if (tc.function?.name) call.function.name += tc.function.name;
+        if (tc.function?.arguments) call.function.arguments += tc.function.arguments;
+      }
+      if (ch.finish_reason) finish = ch.finish_reason;
+    }
+  }
+  return { content, tool_calls: calls, finish_reason: finish };
+}
