@@ -54,8 +54,9 @@ function createSseDecoder(): StreamDecoder {
     end() {
       const rest = text.decode();
       if (rest) parser.feed(rest);
-      // A final event without its blank line still counts (some servers close right after `data:`).
-      parser.reset({ consume: true });
+      // As the event-stream spec says, an event not terminated by a blank line is
+      // discarded: a body cut mid-event must not yield half an event.
+      parser.reset();
       return drain();
     },
   };
