@@ -1,0 +1,219 @@
+// Schema of the Anthropic Messages request the gateway accepts. Errors name
+// the field the way the OpenAI side does (`messages[1].content[0].type`), so
+// a client can tell what to fix; the HTTP answer is Anthropic's
+// invalid_request_error. Cross-field rules that a schema states poorly
+// (which block goes in which role, server tools) live in to-openai-request.ts.
+// https://platform.claude.com/docs/en/api/messages
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { AnthropicRequestError } from './errors';
+import type { IngressRequest } from './types';
+
+const ajv = new Ajv({ allErrors: false, strict: false, discriminator: true });
+
+const cacheControl = { type: ['object', 'null'] };
+
+const textBlock = {
+  type: 'object',
+  required: ['type', 'text'],
+  properties: { type: { const: 'text' }, text: { type: 'string' }, cache_control: cacheControl },
+};
+
+const imageBlock = {
+  type: 'object',
+  required: ['type', 'source'],
+  properties: {
+    type: { const: 'image' },
+    cache_control: cacheControl,
+    source: {
+      type: 'object',
+      required: ['type'],
+      discriminator: { propertyName: 'type' },
+      oneOf: [
+        {
+          required: ['type', 'media_type', 'data'],
+          properties: {
+            type: { const: 'base64' },
+            media_type: { enum: ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] },
+            data: { type: 'string', minLength: 1 },
+          },
+        },
+        { required: ['type', 'url'], properties: { type: { const: 'url' }, url: { type: 'string', pattern: '^https?://' } } },
+      ],
+    },
+  },
+};
+
+const toolUseBlock = {
+  type: 'object',
+  required: ['type', 'id', 'name', 'input'],
+  properties: { type: { const: 'tool_use' }, id: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 }, input: { type: 'object' }, cache_control: cacheControl },
+};
+
+const toolResultBlock = {
+  type: 'object',
+  required: ['type', 'tool_use_id'],
+  properties: {
+    type: { const: 'tool_result' },
+    tool_use_id: { type: 'string', minLength: 1 },
+    is_error: { type: 'boolean' },
+    cache_control: cacheControl,
+    content: {
+      type: ['string', 'array'],
+      items: { type: 'object', required: ['type'], discriminator: { propertyName: 'type' }, oneOf: [textBlock, imageBlock] },
+    },
+  },
+};
+
+const thinkingBlock = { type: 'object', required: ['type', 'thinking'], properties: { type: { const: 'thinking' }, thinking: { type: 'string' }, signature: { type: 'string' } } };
+const redactedThinkingBlock = { type: 'object', required: ['type', 'data'], properties: { type: { const: 'redacted_thinking' }, data: { type: 'string' } } };
+
+const BLOCK_TYPES = ['text', 'image', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'];
+
+const message = {
+  type: 'object',
+  required: ['role', 'content'],
+  properties: {
+    role: { enum: ['user', 'assistant'] },
+    content: {
+      type: ['string', 'array'],
+      items: {
+        type: 'object',
+        required: ['type'],
+        discriminator: { propertyName: 'type' },
+        oneOf: [textBlock, imageBlock, toolUseBlock, toolResultBlock, thinkingBlock, redactedThinkingBlock],
+      },
+    },
+  },
+};
+
+const tool = {
+  type: 'object',
+  required: ['name', 'input_schema'],
+  properties: {
+    type: { const: 'custom' },
+    name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,128}$' },
+    description: { type: 'string' },
+    input_schema: { type: 'object', required: ['type'], properties: { type: { const: 'object' } } },
+    strict: { type: 'boolean' },
+    cache_control: cacheControl,
+  },
+};
+
+const disableParallel = { disable_parallel_tool_use: { type: 'boolean' } };
+const toolChoice = {
+  type: 'object',
+  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: [
+    { properties: { type: { const: 'auto' }, ...disableParallel } },
+    { properties: { type: { const: 'any' }, ...disableParallel } },
+    { required: ['type', 'name'], properties: { type: { const: 'tool' }, name: { type: 'string', minLength: 1 }, ...disableParallel } },
+    { properties: { type: { const: 'none' } } },
+  ],
+};
+
+const requestSchema = {
+  type: 'object',
+  required: ['model', 'max_tokens', 'messages'],
+  properties: {
+    model: { type: 'string', minLength: 1 },
+    max_tokens: { type: 'integer', minimum: 1 },
+    messages: { type: 'array', minItems: 1, items: message },
+    system: { type: ['string', 'array'], items: textBlock },
+    tools: { type: 'array', items: tool },
+    tool_choice: toolChoice,
+    stop_sequences: { type: 'array', items: { type: 'string' } },
+    temperature: { type: 'number', minimum: 0, maximum: 1 },
+    top_p: { type: 'number', minimum: 0, maximum: 1 },
+    top_k: { type: 'integer', minimum: 0 },
+    metadata: { type: 'object', properties: { user_id: { type: ['string', 'null'] } } },
+    stream: { type: 'boolean' },
+    output_config: {
+      type: 'object',
+      properties: {
+        format: { type: 'object', required: ['type', 'schema'], properties: { type: { const: 'json_schema' }, schema: { type: 'object' } } },
+      },
+    },
+  },
+};
+
+/** Request fields whose meaning the gateway cannot honour through another provider. */
+const REFUSED_FIELDS: Record<string, string> = {
+  mcp_servers: 'MCP servers are run by Anthropic itself; the gateway cannot route them to other providers',
+  container: 'code-execution containers are an Anthropic server feature the gateway does not offer',
+};
+
+const validateSchema: ValidateFunction<IngressRequest> = ajv.compile(requestSchema);
+
+export type ValidationResult = { ok: true; value: IngressRequest } | { ok: false; error: AnthropicRequestError };
+
+/** Checks a parsed JSON body; on failure the error names the first field at fault. */
+export function validateAnthropicRequest(body: unknown): ValidationResult {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, error: new AnthropicRequestError('The request body must be a JSON object.', null) };
+  }
+  const record = body as Record<string, unknown>;
+  for (const [field, why] of Object.entries(REFUSED_FIELDS)) {
+    if (record[field] !== undefined && record[field] !== null) return { ok: false, error: new AnthropicRequestError(`not supported: ${why}.`, field) };
+  }
+  const serverTool = findServerTool(record.tools);
+  if (serverTool) return { ok: false, error: serverTool };
+  if (validateSchema(body)) return { ok: true, value: body };
+  return { ok: false, error: describe(validateSchema.errors?.[0]) };
+}
+
+// Server tools (web_search_20250305, bash_20250124...) are run by Anthropic; they have
+// no input_schema, so say so before the schema complains about a missing one.
+function findServerTool(tools: unknown): AnthropicRequestError | undefined {
+  if (!Array.isArray(tools)) return undefined;
+  for (let i = 0; i < tools.length; i++) {
+    const t = tools[i] as { type?: unknown } | null;
+    if (t && typeof t === 'object' && t.type !== undefined && t.type !== 'custom') {
+      return new AnthropicRequestError(
+        `server tool ${JSON.stringify(t.type)} is not supported: the gateway routes to other providers, which can only call tools you define with input_schema.`,
+        `tools[${i}].type`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/** The supported block types, when `param` is the type of a content block. */
+function blockTypesAt(param: string | null): string {
+  if (!param || !/content\[\d+\]\.type$/.test(param)) return '';
+  const nested = (param.match(/content\[/g) ?? []).length > 1; // inside a tool_result
+  return ` (supported: ${(nested ? ['text', 'image'] : BLOCK_TYPES).join(', ')})`;
+}
+
+// `/messages/2/content/0` -> `messages[2].content[0]`
+function paramOf(error: ErrorObject): string | null {
+  const parts = error.instancePath.split('/').slice(1);
+  if (error.keyword === 'required') parts.push(String((error.params as { missingProperty: string }).missingProperty));
+  if (error.keyword === 'discriminator') parts.push(String((error.params as { tag: string }).tag));
+  if (parts.length === 0) return null;
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}
+
+function describe(error: ErrorObject | undefined): AnthropicRequestError {
+  if (!error) return new AnthropicRequestError('Invalid request body.', null);
+  const param = paramOf(error);
+  switch (error.keyword) {
+    case 'required':
+      return new AnthropicRequestError('Field required.', param);
+    case 'discriminator': {
+      const { tagValue } = error.params as { tagValue: unknown };
+      const allowed = blockTypesAt(param);
+      return tagValue === undefined
+        ? new AnthropicRequestError('Field required.', param)
+        : new AnthropicRequestError(`${JSON.stringify(tagValue)} is not a supported type here${allowed}.`, param);
+    }
+    case 'enum':
+      return new AnthropicRequestError(`must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}.`, param);
+    case 'const':
+      return new AnthropicRequestError(`must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}.`, param);
+    case 'minItems':
+      return new AnthropicRequestError(`must have at least ${(error.params as { limit: number }).limit} item(s).`, param);
+    default:
+      return new AnthropicRequestError(`${error.message ?? 'invalid'}.`, param);
+  }
+}
