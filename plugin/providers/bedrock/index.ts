@@ -1,0 +1,24 @@
+// Amazon Bedrock through the Converse API, SigV4-signed (or a Bedrock API key).
+import type { Provider } from '../contract';
+import { buildBedrockEmbeddingsRequest, parseBedrockEmbeddingsResponse } from './embeddings';
+import { parseBedrockError } from './errors';
+import { buildBedrockChatRequest } from './request';
+import { parseBedrockChatResponse } from './response';
+import { signBedrockRequest } from './sign';
+import { createBedrockStreamTransformer } from './stream';
+
+export const bedrockProvider: Provider = {
+  id: 'bedrock',
+  chat: {
+    buildRequest: buildBedrockChatRequest,
+    parseResponse: parseBedrockChatResponse,
+    framing: 'aws-eventstream',
+    createStreamTransformer: (ctx) => createBedrockStreamTransformer(ctx),
+  },
+  embeddings: {
+    buildRequest: buildBedrockEmbeddingsRequest,
+    parseResponse: parseBedrockEmbeddingsResponse,
+  },
+  parseError: parseBedrockError,
+  sign: signBedrockRequest,
+};
