@@ -3,7 +3,7 @@
 // (TypeScript through tsx). Extra arguments narrow the run to paths that
 // contain any of them: `npm test -- providers/anthropic`.
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -34,9 +34,49 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
-);
-process.exit(result.status ?? 1);
+// One fresh FerretDB for the whole run (unless MONGODB_URI points at a
+// database already); each test file picks its own database name on it
+// (test/helpers/db.ts), so files stay isolated.
+async function startDatabase() {
+  if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, stop: async () => {} };
+  const compiled = path.join(root, 'dist', 'scripts', 'ferretdb.js');
+  if (!fs.existsSync(compiled)) {
+    console.error('run-tests: dist/scripts/ferretdb.js is missing (run `npm run build`); tests needing a database will fail');
+    return { uri: undefined, stop: async () => {} };
+  }
+  const dataDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'gateway-test-db-'));
+  try {
+    const db = await require(compiled).startFerretDB({ dataDir });
+    return {
+      uri: db.uri,
+      stop: async () => {
+        await db.stop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    console.error(`run-tests: could not start FerretDB (${err.message}); tests needing a database will fail`);
+    return { uri: undefined, stop: async () => {} };
+  }
+}
+
+async function main() {
+  const db = await startDatabase();
+  const env = { ...process.env, NODE_ENV: 'test', ...(db.uri ? { MONGODB_URI: db.uri } : {}) };
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+    { cwd: root, stdio: 'inherit', env },
+  );
+  const forward = (signal) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const status = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  await db.stop();
+  process.exit(status);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
