@@ -1,0 +1,48 @@
+import express, { type Express } from 'express';
+import type { ControlPlaneConfig } from './config';
+import { mountApiDocs, loadSpec, mountValidator } from './loaders/openapi';
+import type { Logger } from './logger';
+import { errorHandler } from './middleware/error-handler';
+import { requestContext } from './middleware/request-context';
+import { auditRoutes } from './routes/audit.routes';
+import { budgetsRoutes } from './routes/budgets.routes';
+import { dataplaneRoutes } from './routes/dataplane.routes';
+import { endpointsRoutes } from './routes/endpoints.routes';
+import { healthRoutes } from './routes/health.routes';
+import { secretsRoutes } from './routes/secrets.routes';
+import { tracesRoutes } from './routes/traces.routes';
+import type { Services } from './services';
+
+export interface AppDeps {
+  config: Pick<ControlPlaneConfig, 'jwt'>;
+  services: Services;
+  log: Logger;
+  ping: () => Promise<void>;
+  /** Validate every response against openapi.yaml (on in tests). */
+  validateResponses?: boolean;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // ETags are ours (the snapshot version); Express's body hashes would be noise.
+  app.set('etag', false);
+  app.use(requestContext(deps.log));
+
+  const spec = loadSpec();
+  mountApiDocs(app, spec);
+  mountValidator(app, spec, deps.config.jwt, deps.validateResponses ?? false);
+
+  app.use(healthRoutes(deps.ping));
+  const v1 = express.Router();
+  v1.use(secretsRoutes(deps.services));
+  v1.use(endpointsRoutes(deps.services));
+  v1.use(budgetsRoutes(deps.services));
+  v1.use(tracesRoutes(deps.services));
+  v1.use(auditRoutes(deps.services));
+  v1.use(dataplaneRoutes(deps.services));
+  app.use('/api/v1', v1);
+
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,41 @@
+// npm run token -- --role admin --sub alice --ttl 1h
+// Signs an HS256 token with the same JWT_SECRET (or local generated secret) the control plane uses.
+import { ConfigError, loadConfig } from '../config';
+import { signToken } from '../middleware/verify-token';
+import type { Role } from '../services/actor';
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+export function parseTtl(raw: string): number {
+  const m = /^(\d+)([smhd]?)$/.exec(raw);
+  if (!m) throw new Error(`--ttl '${raw}' must look like 3600, 90s, 30m, 12h or 7d`);
+  return Number(m[1]) * UNITS[m[2] || 's']!;
+}
+
+function parseArgs(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i]!;
+    if (!key.startsWith('--') || argv[i + 1] === undefined) throw new Error(`unexpected argument '${key}'`);
+    out[key.slice(2)] = argv[i + 1]!;
+  }
+  return out;
+}
+
+function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const role = args.role;
+  if (role !== 'admin' && role !== 'viewer' && role !== 'dataplane') throw new Error('--role must be admin, viewer or dataplane');
+  const config = loadConfig();
+  process.stdout.write(signToken(config.jwt, { sub: args.sub ?? 'cli', role: role as Role }, parseTtl(args.ttl ?? '1h')) + '\n');
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (err) {
+    console.error(err instanceof ConfigError ? `configuration error: ${err.message}` : (err as Error).message);
+    console.error('usage: npm run token -- --role admin|viewer|dataplane [--sub name] [--ttl 1h]');
+    process.exit(1);
+  }
+}

@@ -1,0 +1,102 @@
+// The one place that reads environment variables. Everything else receives a
+// ControlPlaneConfig, so tests can build one without touching process.env.
+import path from 'node:path';
+import { loadOrCreateLocalKey } from './local-keys';
+
+export interface KeyEncryptionKey {
+  version: number;
+  key: Buffer;
+}
+
+export interface ControlPlaneConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  /** Unset: the launcher starts an embedded FerretDB in dataDir (local mode only). */
+  mongoUri?: string;
+  dataDir: string;
+  jwt: { secret?: string; publicKey?: string; audience: string; issuer?: string };
+  kek: { current: KeyEncryptionKey; previous: KeyEncryptionKey[] };
+  /** How often each replica polls the global config version (cross-replica wake-up). */
+  versionPollMs: number;
+  logLevel: string;
+  /** Loud start-up warnings (generated keys); the caller logs them. */
+  warnings: string[];
+}
+
+export class ConfigError extends Error {}
+
+function parseKey(base64: string, name: string): Buffer {
+  const key = Buffer.from(base64.trim(), 'base64');
+  if (key.length !== 32) throw new ConfigError(`${name} must be base64 of exactly 32 bytes (got ${key.length})`);
+  return key;
+}
+
+function parseVersion(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer`);
+  return n;
+}
+
+/** GATEWAY_KEK_PREVIOUS: comma-separated `version:base64key` pairs kept for decrypting until re-wrapped. */
+function parsePreviousKeks(raw: string | undefined): KeyEncryptionKey[] {
+  if (!raw) return [];
+  return raw
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map((pair) => {
+      const idx = pair.indexOf(':');
+      if (idx < 0) throw new ConfigError('GATEWAY_KEK_PREVIOUS entries must look like <version>:<base64 key>');
+      return {
+        version: parseVersion(pair.slice(0, idx).trim(), 'GATEWAY_KEK_PREVIOUS version', 0),
+        key: parseKey(pair.slice(idx + 1), 'GATEWAY_KEK_PREVIOUS key'),
+      };
+    });
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
+  const production = env.NODE_ENV === 'production';
+  const dataDir = path.resolve(env.GATEWAY_DATA_DIR || './.data');
+  const warnings: string[] = [];
+
+  let jwtSecret = env.JWT_SECRET || undefined;
+  const publicKey = env.JWT_PUBLIC_KEY || undefined;
+  if (!jwtSecret && !publicKey) {
+    if (production) throw new ConfigError('JWT_SECRET (or JWT_PUBLIC_KEY) is required when NODE_ENV=production');
+    jwtSecret = loadOrCreateLocalKey(path.join(dataDir, 'jwt-secret'), 48).toString('base64url');
+    warnings.push(`JWT_SECRET is not set: using a generated secret stored in ${path.join(dataDir, 'jwt-secret')} (local mode only)`);
+  }
+
+  let kek: KeyEncryptionKey;
+  const kekVersion = parseVersion(env.GATEWAY_KEK_VERSION, 'GATEWAY_KEK_VERSION', 1);
+  if (env.GATEWAY_KEK) {
+    kek = { version: kekVersion, key: parseKey(env.GATEWAY_KEK, 'GATEWAY_KEK') };
+  } else {
+    if (production) throw new ConfigError('GATEWAY_KEK (base64, 32 bytes) is required when NODE_ENV=production');
+    kek = { version: kekVersion, key: loadOrCreateLocalKey(path.join(dataDir, 'kek'), 32) };
+    warnings.push(
+      `GATEWAY_KEK is not set: secrets are encrypted with a generated key stored in ${path.join(dataDir, 'kek')} (local mode only; losing it loses every secret)`,
+    );
+  }
+  const previous = parsePreviousKeks(env.GATEWAY_KEK_PREVIOUS);
+  if (previous.some((p) => p.version === kek.version)) {
+    throw new ConfigError('GATEWAY_KEK_PREVIOUS must not contain the current GATEWAY_KEK_VERSION');
+  }
+
+  const mongoUri = env.MONGODB_URI || undefined;
+  if (production && !mongoUri) throw new ConfigError('MONGODB_URI is required when NODE_ENV=production');
+
+  return {
+    production,
+    host: env.CONTROL_PLANE_HOST || (production ? '0.0.0.0' : '127.0.0.1'),
+    port: parseVersion(env.CONTROL_PLANE_PORT, 'CONTROL_PLANE_PORT', 8080),
+    mongoUri,
+    dataDir,
+    jwt: { secret: jwtSecret, publicKey, audience: env.JWT_AUDIENCE || 'kong-llm-gateway', issuer: env.JWT_ISSUER || undefined },
+    kek: { current: kek, previous },
+    versionPollMs: parseVersion(env.CONFIG_VERSION_POLL_MS, 'CONFIG_VERSION_POLL_MS', 250),
+    logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
+    warnings,
+  };
+}

@@ -1,0 +1,40 @@
+// Process entry: node dist/control-plane/main.js
+// Without MONGODB_URI (local mode only) an embedded FerretDB runs in the data dir.
+import fs from 'node:fs';
+import path from 'node:path';
+import { localUriFile } from './local-keys';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { startControlPlane } from './server';
+
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  let mongoUri = config.mongoUri;
+  let stopDatabase = async () => undefined as void;
+  if (!mongoUri) {
+    const { startFerretDB } = await import('../scripts/ferretdb');
+    const ferret = await startFerretDB({ dataDir: path.join(config.dataDir, 'ferretdb') });
+    mongoUri = `${ferret.uri}kong-llm-gateway`;
+    stopDatabase = ferret.stop;
+    fs.writeFileSync(localUriFile(config.dataDir), mongoUri + '\n');
+    log.warn({ mongoUri }, 'MONGODB_URI is not set: using an embedded FerretDB (SQLite) in the data dir');
+  }
+  const cp = await startControlPlane({ mongoUri, config, log });
+
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    await cp.close();
+    await stopDatabase();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? `configuration error: ${err.message}` : err);
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+import { Schema, type Connection } from 'mongoose';
+
+/** Stored in the API's input shape; destination.secret holds the secret id. */
+export interface EndpointDoc {
+  _id: string;
+  name: string;
+  kind: 'chat' | 'embeddings';
+  destinations: Array<{
+    id: string;
+    provider: string;
+    model: string;
+    secret?: string;
+    options: Record<string, unknown>;
+    weight: number;
+    timeoutMs: number;
+    price?: { inputPerMTok: number; outputPerMTok: number };
+  }>;
+  stickiness?: { by: 'user' | 'header'; header?: string };
+  fallback: { chain: string[]; maxAttempts: number; triggers: string[] };
+  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number };
+  enabled: boolean;
+  logPayloads: boolean;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+// Nested config is Mixed: its shape is enforced by openapi.yaml and the
+// endpoints service, and storing it verbatim keeps PUT round-trips exact.
+const endpointSchema = new Schema<EndpointDoc>(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true, unique: true },
+    kind: { type: String, required: true },
+    destinations: { type: Schema.Types.Mixed, default: [] },
+    stickiness: Schema.Types.Mixed,
+    fallback: Schema.Types.Mixed,
+    rateLimits: Schema.Types.Mixed,
+    enabled: { type: Boolean, default: true },
+    logPayloads: { type: Boolean, default: false },
+    version: { type: Number, required: true },
+    createdAt: Date,
+    updatedAt: Date,
+  },
+  { collection: 'endpoints', versionKey: false, _id: false, minimize: false },
+);
+// Finds the endpoints that use a secret (delete protection).
+endpointSchema.index({ 'destinations.secret': 1 });
+
+export const endpointModel = (conn: Connection) => conn.model<EndpointDoc>('Endpoint', endpointSchema);

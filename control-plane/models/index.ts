@@ -1,0 +1,23 @@
+import type { Connection } from 'mongoose';
+import { auditEntryModel } from './audit-entry.model';
+import { budgetPolicyModel } from './budget-policy.model';
+import { budgetWindowModel } from './budget-window.model';
+import { configVersionModel } from './config-version.model';
+import { endpointModel } from './endpoint.model';
+import { secretModel } from './secret.model';
+import { traceModel } from './trace.model';
+
+/** Models bound to one connection (several control planes can share a process in tests). */
+export function createModels(conn: Connection) {
+  return {
+    secrets: secretModel(conn),
+    endpoints: endpointModel(conn),
+    budgetPolicies: budgetPolicyModel(conn),
+    budgetWindows: budgetWindowModel(conn),
+    traces: traceModel(conn),
+    auditEntries: auditEntryModel(conn),
+    configVersion: configVersionModel(conn),
+  };
+}
+
+export type Models = ReturnType<typeof createModels>;

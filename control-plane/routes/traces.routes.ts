@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import type { Services } from '../services';
+import type { TraceQuery } from '../services/traces.service';
+import type { UsageGroupBy } from '../services/usage.service';
+
+// Query parameters arrive validated and type-coerced by the OpenAPI validator.
+export function tracesRoutes({ traces, usage }: Services): Router {
+  const r = Router();
+  r.get('/traces', async (req, res) => {
+    res.json(await traces.list({ limit: 50, ...(req.query as unknown as Partial<TraceQuery>) }));
+  });
+  r.get('/traces/:id', async (req, res) => {
+    res.json(await traces.get(req.params.id));
+  });
+  r.get('/usage/summary', async (req, res) => {
+    const q = req.query as { from?: string; to?: string; groupBy?: UsageGroupBy };
+    res.json(await usage.summary(q));
+  });
+  return r;
+}

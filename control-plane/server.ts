@@ -1,0 +1,71 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app';
+import { loadConfig, type ControlPlaneConfig } from './config';
+import { connectDatabase } from './loaders/database';
+import { createLogger, type Logger } from './logger';
+import { createServices, type Services } from './services';
+
+export interface StartOptions {
+  mongoUri: string;
+  /** 0 picks a free port. Default: config.port. */
+  port?: number;
+  host?: string;
+  /** Default: loadConfig() from the environment (tests pass a complete config). */
+  config?: ControlPlaneConfig;
+  log?: Logger;
+  validateResponses?: boolean;
+}
+
+export interface RunningControlPlane {
+  url: string;
+  services: Services;
+  config: ControlPlaneConfig;
+  /** Stops accepting, lets in-flight requests finish, releases long polls, closes the database. */
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(opts: StartOptions): Promise<RunningControlPlane> {
+  const config = opts.config ?? loadConfig();
+  const log = opts.log ?? createLogger(config.logLevel);
+  for (const warning of config.warnings) log.warn(`WARNING: ${warning}`);
+
+  const db = await connectDatabase(opts.mongoUri);
+  const services = createServices(db.models, config, log);
+  services.versions.start();
+  const app = createApp({
+    config,
+    services,
+    log,
+    ping: db.ping,
+    validateResponses: opts.validateResponses ?? process.env.NODE_ENV === 'test',
+  });
+
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? config.port, opts.host ?? config.host, resolve);
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+  log.info({ url }, 'control plane listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    services,
+    config,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        services.versions.stop(); // answers held long polls with 304 now instead of after `wait`
+        server.closeIdleConnections();
+        await stopped;
+        await db.close();
+        log.info('control plane stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import crypto from 'node:crypto';
+import type { BudgetPolicy } from '../../plugin/contract';
+import { ApiError, conflict, invalidField, notFound } from '../errors';
+import type { Models } from '../models';
+import type { BudgetPolicyDoc } from '../models/budget-policy.model';
+import type { Actor } from './actor';
+import type { AuditService } from './audit.service';
+import { windowAt } from './budget-window';
+import type { ConfigVersionService } from './config-version.service';
+import { withUnset } from './endpoints.service';
+import { isDuplicateKeyError } from './mongo-errors';
+
+export type BudgetInput = Omit<BudgetPolicy, 'id' | 'version' | 'failOpen'> & { failOpen?: boolean; webhookUrl?: string };
+
+export function budgetToApi(d: BudgetPolicyDoc) {
+  return { ...budgetToPolicy(d), ...(d.webhookUrl ? { webhookUrl: d.webhookUrl } : {}), createdAt: d.createdAt.toISOString(), updatedAt: d.updatedAt.toISOString() };
+}
+
+/** Exactly the contract's BudgetPolicy (what the data-plane snapshot carries). */
+export function budgetToPolicy(d: BudgetPolicyDoc): BudgetPolicy {
+  return { id: d._id, name: d.name, unit: d.unit, limit: d.limit, window: d.window, action: d.action, scope: d.scope, failOpen: d.failOpen, version: d.version };
+}
+
+export class BudgetsService {
+  constructor(
+    private readonly models: Models,
+    private readonly versions: ConfigVersionService,
+    private readonly audit: AuditService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async list() {
+    const docs = await this.models.budgetPolicies.find().sort({ name: 1 }).lean<BudgetPolicyDoc[]>();
+    return docs.map(budgetToApi);
+  }
+
+  async get(id: string) {
+    return budgetToApi(await this.find(id));
+  }
+
+  async create(actor: Actor, input: BudgetInput) {
+    const fields = await this.normalize(input);
+    const now = this.now();
+    const doc: BudgetPolicyDoc = { _id: crypto.randomUUID(), ...fields, version: 1, createdAt: now, updatedAt: now };
+    try {
+      await this.models.budgetPolicies.create(doc);
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw conflict('budget_name_taken', `name: a budget named '${input.name}' already exists`);
+      throw err;
+    }
+    await this.versions.bump();
+    await this.audit.record(actor, 'budget.create', { type: 'budget', id: doc._id, name: doc.name }, 'version 1');
+    return budgetToApi(doc);
+  }
+
+  async replace(actor: Actor, id: string, input: BudgetInput) {
+    return this.update(actor, id, 'budget.replace', () => input);
+  }
+
+  async patch(actor: Actor, id: string, patch: Partial<BudgetInput>) {
+    return this.update(actor, id, 'budget.patch', (current) => {
+      const { id: _i, version: _v, createdAt: _c, updatedAt: _u, ...base } = budgetToApi(current);
+      return { ...base, ...patch } as BudgetInput;
+    });
+  }
+
+  async delete(actor: Actor, id: string) {
+    const current = await this.find(id);
+    await this.models.budgetPolicies.deleteOne({ _id: current._id });
+    await this.models.budgetWindows.deleteMany({ policyId: current._id });
+    await this.versions.bump();
+    await this.audit.record(actor, 'budget.delete', { type: 'budget', id: current._id, name: current.name });
+  }
+
+  /** The current window and what was spent (and is reserved) in it; zeros before the first charge. */
+  async spend(id: string, user?: string) {
+    const policy = await this.find(id);
+    const perUser = policy.scope.type === 'user' && !policy.scope.user;
+    if (user !== undefined && !perUser) throw invalidField('user', 'only applies to per-user budgets (scope {type: "user"} without a user)');
+    const { start, end } = windowAt(this.now(), policy.window);
+    const w = await this.models.budgetWindows.findOne({ policyId: policy._id, subject: user ?? '', windowStart: start }).lean();
+    const spent = policy.unit === 'usd' ? (w?.spentUsd ?? 0) : (w?.spentTokens ?? 0);
+    return {
+      budgetId: policy._id,
+      unit: policy.unit,
+      limit: policy.limit,
+      ...(user !== undefined ? { user } : {}),
+      windowStart: start.toISOString(),
+      windowEnd: end.toISOString(),
+      spentUsd: w?.spentUsd ?? 0,
+      spentTokens: w?.spentTokens ?? 0,
+      reservedUsd: w?.reservedUsd ?? 0,
+      reservedTokens: w?.reservedTokens ?? 0,
+      remaining: Math.max(0, policy.limit - spent),
+    };
+  }
+
+  private async update(actor: Actor, id: string, action: string, build: (current: BudgetPolicyDoc) => BudgetInput) {
+    const current = await this.find(id);
+    const fields = await this.normalize(build(current));
+    const updated = await this.models.budgetPolicies
+      .findOneAndUpdate(
+        { _id: current._id, version: current.version },
+        withUnset({ ...fields, version: current.version + 1, updatedAt: this.now() }, ['webhookUrl']),
+        { new: true },
+      )
+      .lean<BudgetPolicyDoc>()
+      .catch((err) => {
+        if (isDuplicateKeyError(err)) throw conflict('budget_name_taken', `name: another budget is named '${fields.name}'`);
+        throw err;
+      });
+    if (!updated) throw new ApiError(409, 'concurrent_modification', `budget '${id}' was changed by someone else; retry`);
+    await this.versions.bump();
+    await this.audit.record(actor, action, { type: 'budget', id: updated._id, name: updated.name }, `version ${updated.version}`);
+    return budgetToApi(updated);
+  }
+
+  private async normalize(input: BudgetInput) {
+    if (input.action === 'alert' && !input.webhookUrl) throw invalidField('webhookUrl', 'is required when action is "alert"');
+    if (input.scope.type === 'endpoint') {
+      const exists = await this.models.endpoints.exists({ name: input.scope.endpoint });
+      if (!exists) throw invalidField('scope.endpoint', `endpoint '${input.scope.endpoint}' does not exist`);
+    }
+    return {
+      name: input.name,
+      unit: input.unit,
+      limit: input.limit,
+      window: input.window,
+      action: input.action,
+      ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}),
+      scope: input.scope,
+      failOpen: input.failOpen ?? false,
+    };
+  }
+
+  private async find(id: string): Promise<BudgetPolicyDoc> {
+    const doc = await this.models.budgetPolicies.findById(id).lean<BudgetPolicyDoc>();
+    if (!doc) throw notFound('budget', id);
+    return doc;
+  }
+}

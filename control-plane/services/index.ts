@@ -1,0 +1,30 @@
+import type { ControlPlaneConfig } from '../config';
+import type { Logger } from '../logger';
+import type { Models } from '../models';
+import { AuditService } from './audit.service';
+import { BudgetsService } from './budgets.service';
+import { ConfigVersionService } from './config-version.service';
+import { EndpointsService } from './endpoints.service';
+import { EnvelopeCipher } from './envelope-encryption';
+import { SecretsService } from './secrets.service';
+import { SnapshotService } from './snapshot.service';
+import { TracesService } from './traces.service';
+import { UsageService } from './usage.service';
+
+export function createServices(models: Models, config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs'>, log: Logger) {
+  const audit = new AuditService(models);
+  const versions = new ConfigVersionService(models, config.versionPollMs);
+  const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit);
+  return {
+    audit,
+    versions,
+    secrets,
+    endpoints: new EndpointsService(models, versions, audit),
+    budgets: new BudgetsService(models, versions, audit),
+    traces: new TracesService(models),
+    usage: new UsageService(models),
+    snapshot: new SnapshotService(models, secrets, versions, log),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,161 @@
+import crypto from 'node:crypto';
+import type { ProviderId } from '../../plugin/contract';
+import { conflict, notFound } from '../errors';
+import type { Models } from '../models';
+import type { SecretDoc } from '../models/secret.model';
+import type { Actor } from './actor';
+import type { AuditService } from './audit.service';
+import type { ConfigVersionService } from './config-version.service';
+import type { EnvelopeCipher } from './envelope-encryption';
+import { isDuplicateKeyError } from './mongo-errors';
+import { checkCredentialFields, maskedHint } from './provider-credentials';
+
+export interface SecretInput {
+  name: string;
+  provider: ProviderId;
+  description?: string;
+  value: Record<string, string>;
+}
+
+/** Metadata only: the API never returns secret values. */
+export function secretToApi(d: SecretDoc) {
+  return {
+    id: d._id,
+    name: d.name,
+    provider: d.provider,
+    ...(d.description ? { description: d.description } : {}),
+    fields: d.fields,
+    hint: d.hint,
+    kekVersion: d.encrypted.kekVersion,
+    createdBy: d.createdBy,
+    createdAt: d.createdAt.toISOString(),
+    updatedAt: d.updatedAt.toISOString(),
+    valueRotatedAt: d.valueRotatedAt.toISOString(),
+  };
+}
+
+export class SecretsService {
+  constructor(
+    private readonly models: Models,
+    private readonly cipher: EnvelopeCipher,
+    private readonly versions: ConfigVersionService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list() {
+    const docs = await this.models.secrets.find().sort({ name: 1 }).lean<SecretDoc[]>();
+    return docs.map(secretToApi);
+  }
+
+  async get(idOrName: string) {
+    return secretToApi(await this.find(idOrName));
+  }
+
+  /** Looks a secret up by id or by name (endpoints may reference either). */
+  async find(idOrName: string): Promise<SecretDoc> {
+    const doc = await this.models.secrets.findOne({ $or: [{ _id: idOrName }, { name: idOrName }] }).lean<SecretDoc>();
+    if (!doc) throw notFound('secret', idOrName);
+    return doc;
+  }
+
+  async findOptional(idOrName: string): Promise<SecretDoc | null> {
+    return this.models.secrets.findOne({ $or: [{ _id: idOrName }, { name: idOrName }] }).lean<SecretDoc>();
+  }
+
+  async create(actor: Actor, input: SecretInput) {
+    checkCredentialFields(input.provider, input.value);
+    const id = crypto.randomUUID();
+    const now = new Date();
+    const doc: SecretDoc = {
+      _id: id,
+      name: input.name,
+      provider: input.provider,
+      description: input.description,
+      fields: Object.keys(input.value).sort(),
+      hint: maskedHint(input.value),
+      encrypted: this.cipher.encrypt(id, input.value),
+      createdBy: actor.sub,
+      createdAt: now,
+      updatedAt: now,
+      valueRotatedAt: now,
+    };
+    try {
+      await this.models.secrets.create(doc);
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw conflict('secret_name_taken', `name: a secret named '${input.name}' already exists`);
+      throw err;
+    }
+    await this.audit.record(actor, 'secret.create', { type: 'secret', id, name: input.name }, `provider ${input.provider}`);
+    return secretToApi(doc);
+  }
+
+  /** Replaces the value with a fresh data key; data planes pick it up with the next snapshot. */
+  async rotateValue(actor: Actor, idOrName: string, value: Record<string, string>) {
+    const current = await this.find(idOrName);
+    checkCredentialFields(current.provider as ProviderId, value);
+    const now = new Date();
+    const updated = await this.models.secrets
+      .findOneAndUpdate(
+        { _id: current._id },
+        {
+          $set: {
+            encrypted: this.cipher.encrypt(current._id, value),
+            fields: Object.keys(value).sort(),
+            hint: maskedHint(value),
+            updatedAt: now,
+            valueRotatedAt: now,
+          },
+        },
+        { new: true },
+      )
+      .lean<SecretDoc>();
+    if (!updated) throw notFound('secret', idOrName);
+    await this.versions.bump();
+    await this.audit.record(actor, 'secret.rotate_value', { type: 'secret', id: current._id, name: current.name });
+    return secretToApi(updated);
+  }
+
+  async delete(actor: Actor, idOrName: string) {
+    const current = await this.find(idOrName);
+    const users = await this.models.endpoints.find({ 'destinations.secret': current._id }, { name: 1 }).lean();
+    if (users.length) {
+      const names = users.map((u) => u.name).sort();
+      throw conflict(
+        'secret_in_use',
+        `secret '${current.name}' is used by endpoint(s) ${names.map((n) => `'${n}'`).join(', ')}; change or delete them first`,
+        names.map((n) => ({ endpoint: n, message: 'uses this secret' })),
+      );
+    }
+    await this.models.secrets.deleteOne({ _id: current._id });
+    await this.versions.bump();
+    await this.audit.record(actor, 'secret.delete', { type: 'secret', id: current._id, name: current.name });
+  }
+
+  /** Decrypted credentials by secret id, for the data-plane snapshot only. */
+  async decryptMany(ids: string[]): Promise<Map<string, Record<string, string>>> {
+    const docs = await this.models.secrets.find({ _id: { $in: ids } }).lean<SecretDoc[]>();
+    return new Map(docs.map((d) => [d._id, this.cipher.decrypt(d._id, d.encrypted)]));
+  }
+
+  /**
+   * Re-wraps every data key not yet under the current KEK. Each document is
+   * updated only if its wrapped key is still the one we read, so a value
+   * rotated concurrently (already under the current KEK) is never overwritten.
+   */
+  async rewrapAll(): Promise<{ rewrapped: number; skipped: number }> {
+    const current = this.cipher.currentKekVersion;
+    let rewrapped = 0;
+    let skipped = 0;
+    const cursor = this.models.secrets.find({ 'encrypted.kekVersion': { $ne: current } }).lean<SecretDoc[]>().cursor();
+    for await (const doc of cursor as AsyncIterable<SecretDoc>) {
+      const next = this.cipher.rewrap(doc._id, doc.encrypted);
+      const res = await this.models.secrets.updateOne(
+        { _id: doc._id, 'encrypted.kekVersion': doc.encrypted.kekVersion, 'encrypted.wrappedKey.data': doc.encrypted.wrappedKey.data },
+        { $set: { encrypted: next } },
+      );
+      if (res.modifiedCount === 1) rewrapped++;
+      else skipped++;
+    }
+    return { rewrapped, skipped };
+  }
+}

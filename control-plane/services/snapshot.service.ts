@@ -1,0 +1,67 @@
+import type { ConfigSnapshot, Credentials, Endpoint } from '../../plugin/contract';
+import type { Logger } from '../logger';
+import type { Models } from '../models';
+import type { BudgetPolicyDoc } from '../models/budget-policy.model';
+import type { EndpointDoc } from '../models/endpoint.model';
+import { budgetToPolicy } from './budgets.service';
+import type { ConfigVersionService } from './config-version.service';
+import type { SecretsService } from './secrets.service';
+
+export class SnapshotService {
+  constructor(
+    private readonly models: Models,
+    private readonly secrets: SecretsService,
+    readonly versions: ConfigVersionService,
+    private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * The version is read BEFORE the data: writers change data first and bump
+   * after, so a snapshot may be newer than its version (the next poll then
+   * refetches) but never older, and no change can be missed.
+   */
+  async build(): Promise<ConfigSnapshot> {
+    const version = await this.versions.current();
+    const [endpoints, budgets] = await Promise.all([
+      this.models.endpoints.find({ enabled: true }).sort({ name: 1 }).lean<EndpointDoc[]>(),
+      this.models.budgetPolicies.find().sort({ name: 1 }).lean<BudgetPolicyDoc[]>(),
+    ]);
+    const secretIds = [...new Set(endpoints.flatMap((e) => e.destinations.map((d) => d.secret).filter((s): s is string => !!s)))];
+    const credentials = await this.secrets.decryptMany(secretIds);
+    return {
+      version,
+      generatedAt: this.now().toISOString(),
+      endpoints: endpoints.map((e) => this.toContract(e, credentials)),
+      budgets: budgets.map(budgetToPolicy),
+    };
+  }
+
+  private toContract(e: EndpointDoc, credentials: Map<string, Credentials>): Endpoint {
+    return {
+      id: e._id,
+      name: e.name,
+      kind: e.kind,
+      version: e.version,
+      destinations: e.destinations.map((d) => {
+        const creds = d.secret ? credentials.get(d.secret) : {};
+        // Deletion is blocked while in use, but a racing write could still orphan a reference.
+        if (!creds) this.log.warn({ endpoint: e.name, destination: d.id }, 'secret of destination is missing; sending no credentials');
+        return {
+          id: d.id,
+          provider: d.provider as Endpoint['destinations'][number]['provider'],
+          model: d.model,
+          credentials: creds ?? {},
+          options: d.options,
+          weight: d.weight,
+          timeoutMs: d.timeoutMs,
+          ...(d.price ? { price: d.price } : {}),
+        };
+      }),
+      ...(e.stickiness ? { stickiness: e.stickiness } : {}),
+      fallback: e.fallback as Endpoint['fallback'],
+      ...(e.rateLimits ? { rateLimits: e.rateLimits } : {}),
+      logPayloads: e.logPayloads,
+    };
+  }
+}
