@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { sendJson } from '../../gateway/respond';
 import type { ChatSink } from '../../gateway/sink';
+import type { ErrorBody } from '../../openai/types';
 import { AnthropicResponseError, anthropicErrorBody, anthropicErrorType, fromOpenAiError } from './errors';
 import { toAnthropicMessage } from './from-openai-response';
 import { AnthropicStreamTranslator, serializeEvent } from './stream';
@@ -52,9 +53,18 @@ export function anthropicSink(res: ServerResponse, request: { model: string }, o
       res.end();
     },
     error(status, error, headers) {
-      sendJson(res, status, fromOpenAiError(status, error, headers['x-request-id']), withRequestId(headers));
+      sendAnthropicError(res, status, error, headers);
     },
   };
+}
+
+/**
+ * Any gateway error (OpenAI's shape, as errorBody() builds it) sent in
+ * Anthropic's shape with the same HTTP status: for failures before a sink
+ * exists (invalid JSON, validation, unknown endpoint).
+ */
+export function sendAnthropicError(res: ServerResponse, status: number, error: ErrorBody, headers: Record<string, string> = {}): void {
+  sendJson(res, status, fromOpenAiError(status, error, headers['x-request-id']), withRequestId(headers));
 }
 
 /** Anthropic SDKs read the request id from `request-id` (exposed as `_request_id`). */

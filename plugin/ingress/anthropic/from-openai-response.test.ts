@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { ChatCompletion, FinishReason } from '../../openai/types';
+import { AnthropicResponseError } from './errors';
+import { toAnthropicMessage } from './from-openai-response';
+
+function fixture(name: string): { openai: ChatCompletion; anthropic: unknown } {
+  return JSON.parse(readFileSync(join(__dirname, '__fixtures__', `${name}.json`), 'utf8'));
+}
+
+function completion(message: ChatCompletion['choices'][number]['message'], finish: FinishReason | null): ChatCompletion {
+  return { id: 'chatcmpl-x', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message, finish_reason: finish }] };
+}
+
+describe('OpenAI completion -> Anthropic message', () => {
+  for (const name of ['response-tool-use', 'response-text-length']) {
+    test(`fixture ${name}`, () => {
+      const { openai, anthropic } = fixture(name);
+      assert.deepEqual(toAnthropicMessage(openai), anthropic);
+    });
+  }
+
+  const reasons: Array<[FinishReason | null, string]> = [
+    ['stop', 'end_turn'],
+    ['length', 'max_tokens'],
+    ['tool_calls', 'tool_use'],
+    ['content_filter', 'refusal'],
+    [null, 'end_turn'],
+  ];
+  for (const [finish, stop] of reasons) {
+    test(`finish_reason ${finish} -> ${stop}`, () => {
+      assert.equal(toAnthropicMessage(completion({ role: 'assistant', content: 'x' }, finish)).stop_reason, stop);
+    });
+  }
+
+  test('tool calls finished with "stop" (as Gemini reports them) are still tool_use', () => {
+    const call = { id: 'c', type: 'function' as const, function: { name: 'f', arguments: '' } };
+    const msg = toAnthropicMessage(completion({ role: 'assistant', content: null, tool_calls: [call] }, 'stop'));
+    assert.equal(msg.stop_reason, 'tool_use');
+    assert.deepEqual(msg.content, [{ type: 'tool_use', id: 'c', name: 'f', input: {} }]);
+  });
+
+  test('an empty answer has no blocks and zero usage when the provider gave none', () => {
+    const msg = toAnthropicMessage(completion({ role: 'assistant', content: '' }, 'stop'));
+    assert.deepEqual(msg.content, []);
+    assert.deepEqual(msg.usage, { input_tokens: 0, output_tokens: 0 });
+  });
+
+  test('a refusal becomes the text of a refusal', () => {
+    const msg = toAnthropicMessage(completion({ role: 'assistant', content: null, refusal: 'I cannot help with that.' }, 'content_filter'));
+    assert.deepEqual(msg.content, [{ type: 'text', text: 'I cannot help with that.' }]);
+    assert.equal(msg.stop_reason, 'refusal');
+  });
+
+  test('tool arguments that are not a JSON object are an error, not a silent {}', () => {
+    for (const args of ['{"a":', '[1,2]']) {
+      const call = { id: 'c', type: 'function' as const, function: { name: 'f', arguments: args } };
+      assert.throws(() => toAnthropicMessage(completion({ role: 'assistant', content: null, tool_calls: [call] }, 'tool_calls')), AnthropicResponseError);
+    }
+  });
+});

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { ChatChunk, ChunkDelta, FinishReason, Usage } from '../../openai/types';
+import { AnthropicStreamTranslator, serializeEvent } from './stream';
+
+interface StreamFixture {
+  chunks: ChatChunk[];
+  usage: Usage;
+  last: { id: string; created: number; model: string };
+}
+
+const dir = join(__dirname, '__fixtures__');
+
+function translator(): AnthropicStreamTranslator {
+  let n = 0;
+  return new AnthropicStreamTranslator({ model: 'endpoint', newToolId: () => `toolu_${++n}` });
+}
+
+function chunk(delta: ChunkDelta, finish: FinishReason | null = null): ChatChunk {
+  return { id: 'chatcmpl-s', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] };
+}
+
+/** `type[index]` per event, the shape of a stream at a glance. */
+function outline(events: Array<{ type: string; index?: number }>): string[] {
+  return events.map((e) => (e.index === undefined ? e.type : `${e.type}[${e.index}]`));
+}
+
+describe('OpenAI chunks -> Anthropic stream events', () => {
+  test('text then two parallel tool calls with arguments in pieces: the exact event sequence', () => {
+    const fx: StreamFixture = JSON.parse(readFileSync(join(dir, 'stream-text-parallel-tools.chunks.json'), 'utf8'));
+    const t = translator();
+    const events = [...fx.chunks.flatMap((c) => t.push(c)), ...t.finish(fx.usage, fx.last)];
+    assert.equal(events.map(serializeEvent).join(''), readFileSync(join(dir, 'stream-text-parallel-tools.events.txt'), 'utf8'));
+  });
+
+  test('an empty stream is still a whole message', () => {
+    const t = translator();
+    const events = t.finish(undefined, { id: 'chatcmpl-e', model: 'm' });
+    assert.deepEqual(outline(events), ['message_start', 'message_delta', 'message_stop']);
+    assert.deepEqual(events[1], { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 0 } });
+  });
+
+  test('usage seen in a chunk fills message_start', () => {
+    const t = translator();
+    const c = { ...chunk({ content: 'hi' }), usage: { prompt_tokens: 7, completion_tokens: 0, total_tokens: 7 } };
+    const [start] = t.push(c);
+    assert.equal(start.type, 'message_start');
+    if (start.type === 'message_start') assert.deepEqual(start.message.usage, { input_tokens: 7, output_tokens: 0 });
+  });
+
+  test('text after a tool call opens a new block; a missing tool id is generated', () => {
+    const t = translator();
+    const events = [
+      ...t.push(chunk({ tool_calls: [{ index: 0, function: { name: 'f', arguments: '{}' } }] })),
+      ...t.push(chunk({ content: 'done' }, 'stop')),
+      ...t.finish(undefined, { id: 'x', model: 'm' }),
+    ];
+    assert.deepEqual(outline(events), [
+      'message_start',
+      'content_block_start[0]',
+      'content_block_delta[0]',
+      'content_block_stop[0]',
+      'content_block_start[1]',
+      'content_block_delta[1]',
+      'content_block_stop[1]',
+      'message_delta',
+      'message_stop',
+    ]);
+    assert.deepEqual(events[1], { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} } });
+    // A tool was called but the provider said "stop": the client must still run the tool.
+    assert.equal(events[7].type === 'message_delta' && events[7].delta.stop_reason, 'tool_use');
+  });
+
+  test('a late argument piece for an earlier tool call keeps its own block index', () => {
+    const t = translator();
+    const events = [
+      ...t.push(chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{"x":' } }] })),
+      ...t.push(chunk({ tool_calls: [{ index: 1, id: 'b', function: { name: 'g', arguments: '{}' } }] })),
+      ...t.push(chunk({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] }, 'tool_calls')),
+    ];
+    assert.deepEqual(events.at(-1), { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '1}' } });
+  });
+
+  test('several tool calls in one chunk each get a block', () => {
+    const t = translator();
+    const events = t.push(
+      chunk({
+        tool_calls: [
+          { index: 0, id: 'a', function: { name: 'f', arguments: '{"q":1}' } },
+          { index: 1, id: 'b', function: { name: 'g', arguments: '{"q":2}' } },
+        ],
+      }),
+    );
+    assert.deepEqual(outline(events), ['message_start', 'content_block_start[0]', 'content_block_delta[0]', 'content_block_stop[0]', 'content_block_start[1]', 'content_block_delta[1]']);
+  });
+
+  test('an error mid-stream is an Anthropic error event, and nothing follows it', () => {
+    const t = translator();
+    t.push(chunk({ content: 'partial' }));
+    const events = t.fail({ type: 'overloaded_error', message: 'Overloaded' });
+    assert.deepEqual(events, [{ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]);
+    assert.equal(serializeEvent(events[0]), 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
+    assert.deepEqual(t.finish(undefined, { id: 'x', model: 'm' }), []);
+    assert.deepEqual(t.push(chunk({ content: 'more' })), []);
+  });
+
+  test('finish_reason length -> max_tokens with the final usage', () => {
+    const t = translator();
+    t.push(chunk({ content: 'a' }, 'length'));
+    const [, delta] = t.finish({ prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 }, { id: 'x', model: 'm' });
+    assert.deepEqual(delta, { type: 'message_delta', delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage: { input_tokens: 3, output_tokens: 1 } });
+  });
+});
