@@ -62,7 +62,7 @@ describe('fake Anthropic with the official SDK', () => {
       body: JSON.stringify({ model: 'm', messages: [] }),
     });
     assert.equal(r.status, 400);
-    assert.deepEqual((await r.json()).error, { type: 'invalid_request_error', message: 'max_tokens: Field required' });
+    assert.deepEqual(((await r.json()) as { error: unknown }).error, { type: 'invalid_request_error', message: 'max_tokens: Field required' });
   });
 
   it('answers scripted 529 and 429 with the documented error types', async () => {
