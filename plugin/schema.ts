@@ -21,9 +21,10 @@ export const Schema = [
   { dataplane_token: { type: 'string', required: true, referenceable: true, encrypted: true } },
   { control_plane_timeout_ms: { type: 'integer', required: true, default: 5000, between: [100, 60000] } },
   { config_wait_seconds: { type: 'integer', required: true, default: 25, between: [1, 30] } },
-  // The in-process translation server Kong proxies to (see README: streaming design).
+  // The in-process translation server Kong proxies to (see README: streaming design);
+  // 0 picks a free port (tests): the plugin points Kong's upstream at it either way.
   { data_host: { type: 'string', required: true, default: '127.0.0.1' } },
-  { data_port: { type: 'integer', required: true, default: 8009, between: [1, 65535] } },
+  { data_port: { type: 'integer', required: true, default: 8009, between: [0, 65535] } },
   { state_dir: { type: 'string', required: true, default: '/tmp/kong-llm-gateway' } },
   { max_body_bytes: { type: 'integer', required: true, default: 20971520, between: [1024, 104857600] } },
   { trace_flush_ms: { type: 'integer', required: true, default: 1000, between: [50, 60000] } },

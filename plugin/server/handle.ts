@@ -4,71 +4,73 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Endpoint, EndpointKind } from '../contract';
 import { runChat } from '../gateway/chat';
 import { runEmbeddings } from '../gateway/embeddings';
-import { openAiSink } from '../gateway/openai-sink';
 import { errorBody, sendJson } from '../gateway/respond';
 import { TraceRecorder } from '../gateway/trace';
-import { validateChat, validateEmbeddings } from '../openai/validate';
+import type { ErrorBody } from '../openai/types';
+import { validateEmbeddings } from '../openai/validate';
 import type { RuntimeCore } from './data-server';
+import { anthropicIngress, openAiIngress, sendOpenAiError, type ChatIngress } from './ingress';
 import { readJsonBody } from './read-body';
 import type { TicketClaims } from './tickets';
 
-type Route = 'chat' | 'embeddings' | 'models' | 'model';
+type Route = { route: 'chat'; ingress: ChatIngress } | { route: 'embeddings' } | { route: 'models'; id?: string };
 
 // Kong may or may not strip the route prefix; match on the API's own suffix.
-function routeOf(method: string | undefined, path: string): { route: Route; id?: string } | undefined {
-  if (method === 'POST' && path.endsWith('/chat/completions')) return { route: 'chat' };
+function routeOf(method: string | undefined, path: string): Route | undefined {
+  if (method === 'POST' && path.endsWith('/chat/completions')) return { route: 'chat', ingress: openAiIngress };
+  if (method === 'POST' && path.endsWith('/messages')) return { route: 'chat', ingress: anthropicIngress };
   if (method === 'POST' && path.endsWith('/embeddings')) return { route: 'embeddings' };
   if (method === 'GET' && path.endsWith('/models')) return { route: 'models' };
   const m = method === 'GET' ? /\/models\/([^/]+)$/.exec(path) : null;
-  return m ? { route: 'model', id: decodeURIComponent(m[1]) } : undefined;
+  return m ? { route: 'models', id: decodeURIComponent(m[1]) } : undefined;
 }
 
 export async function handleGatewayRequest(rt: RuntimeCore, req: IncomingMessage, res: ServerResponse, claims: TicketClaims): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
-  const matched = routeOf(req.method, path);
-  if (!matched) {
+  const route = routeOf(req.method, path);
+  if (!route) {
     req.resume();
-    sendJson(res, 404, errorBody(`Unknown API path: ${req.method} ${path}`, 'invalid_request_error', 'unknown_url'));
+    sendOpenAiError(res, 404, `Unknown API path: ${req.method} ${path}`, 'invalid_request_error', 'unknown_url');
     return;
   }
-  if (matched.route === 'models' || matched.route === 'model') {
+  if (route.route === 'models') {
     req.resume();
-    await listModels(rt, res, matched.id);
+    await listModels(rt, res, route.id);
     return;
   }
 
-  const kind: EndpointKind = matched.route === 'chat' ? 'chat' : 'embeddings';
-  const traceId = randomUUID();
+  const kind: EndpointKind = route.route === 'chat' ? 'chat' : 'embeddings';
+  const ingress = route.route === 'chat' ? route.ingress : openAiIngress;
   const body = await readJsonBody(req, rt.maxBodyBytes);
-  const requested = body.ok && typeof (body.value as { model?: unknown })?.model === 'string' ? (body.value as { model: string }).model : '-';
-  const bodyUser = body.ok && typeof (body.value as { user?: unknown })?.user === 'string' ? (body.value as { user: string }).user : undefined;
+  const raw = (body.ok && typeof body.value === 'object' && body.value !== null ? body.value : {}) as Record<string, unknown>;
+  const requested = typeof raw.model === 'string' ? raw.model : '-';
   const trace = new TraceRecorder({
-    id: traceId,
+    id: randomUUID(),
     endpoint: requested,
     kind,
-    user: claims.consumer ?? bodyUser ?? 'anonymous',
-    ingress: 'openai',
-    stream: body.ok && (body.value as { stream?: unknown }).stream === true,
+    user: claims.consumer ?? userOf(raw) ?? 'anonymous',
+    ingress: ingress.name,
+    stream: raw.stream === true,
     startedAt: claims.startedAt,
     clientTraceparent: headerOf(req, 'traceparent'),
   });
-  const reject = (status: number, message: string, type: string, code: string, param: string | null = null): void => {
-    sendJson(res, status, errorBody(message, type, code, param), { 'x-request-id': traceId });
-    rt.shipper.enqueue(trace.finish(performance.now(), status, code));
+  const reject = (status: number, error: ErrorBody): void => {
+    ingress.sendError(res, status, error, { 'x-request-id': trace.start.id });
+    rt.shipper.enqueue(trace.finish(performance.now(), status, error.error.code ?? error.error.type));
   };
 
-  if (!body.ok) return reject(body.status, body.message, 'invalid_request_error', body.status === 413 ? 'request_too_large' : 'invalid_json');
-  const chat = kind === 'chat' ? validateChat(body.value) : undefined;
-  const embeddings = kind === 'embeddings' ? validateEmbeddings(body.value) : undefined;
-  const invalid = (chat && !chat.ok && chat.error) || (embeddings && !embeddings.ok && embeddings.error);
-  if (invalid) return reject(400, invalid.message, 'invalid_request_error', 'invalid_request', invalid.param);
+  if (!body.ok) return reject(body.status, errorBody(body.message, 'invalid_request_error', body.status === 413 ? 'request_too_large' : 'invalid_json'));
+  const chat = route.route === 'chat' ? route.ingress.parse(body.value) : undefined;
+  const embeddings = route.route === 'embeddings' ? validateEmbeddings(body.value) : undefined;
+  if (chat && !chat.ok) return reject(400, errorBody(chat.message, 'invalid_request_error', 'invalid_request', chat.param));
+  if (embeddings && !embeddings.ok) return reject(400, errorBody(embeddings.error.message, 'invalid_request_error', 'invalid_request', embeddings.error.param));
 
   const snapshot = await rt.config.ready(2_000);
-  if (!snapshot) return reject(503, 'The gateway has no configuration yet: the control plane has not been reached.', 'service_unavailable', 'config_unavailable');
+  if (!snapshot) return reject(503, errorBody('The gateway has no configuration yet: the control plane has not been reached.', 'service_unavailable', 'config_unavailable'));
   const endpoint = snapshot.endpoints.get(requested);
-  if (!endpoint) return reject(404, `The model '${requested}' does not exist: no gateway endpoint has that name.`, 'invalid_request_error', 'model_not_found', 'model');
+  if (!endpoint) return reject(404, modelNotFound(requested));
   if (endpoint.kind !== kind) {
-    return reject(400, `Endpoint '${endpoint.name}' serves ${endpoint.kind}, not ${kind}.`, 'invalid_request_error', 'wrong_endpoint_kind', 'model');
+    return reject(400, errorBody(`Endpoint '${endpoint.name}' serves ${endpoint.kind}, not ${kind}.`, 'invalid_request_error', 'wrong_endpoint_kind', 'model'));
   }
 
   const abort = new AbortController();
@@ -77,11 +79,18 @@ export async function handleGatewayRequest(rt: RuntimeCore, req: IncomingMessage
   });
   const common = { endpoint, stickyKey: stickyKey(endpoint, req, trace.start.user), health: rt.health, trace, signal: abort.signal };
   const result = chat?.ok
-    ? await runChat({ ...common, request: chat.value, sink: openAiSink(res, chat.value) })
+    ? await runChat({ ...common, request: chat.value, sink: ingress.sink(res, chat.value) })
     : embeddings?.ok
       ? await runEmbeddings({ ...common, request: embeddings.value, res })
       : undefined;
   if (result) rt.shipper.enqueue(trace.finish(performance.now(), result.status, result.errorCode));
+}
+
+/** OpenAI's `user`, or Anthropic's `metadata.user_id`. */
+function userOf(body: Record<string, unknown>): string | undefined {
+  if (typeof body.user === 'string' && body.user) return body.user;
+  const metadata = body.metadata as { user_id?: unknown } | undefined;
+  return typeof metadata?.user_id === 'string' && metadata.user_id ? metadata.user_id : undefined;
 }
 
 function stickyKey(endpoint: Endpoint, req: IncomingMessage, user: string): string | undefined {
@@ -91,10 +100,14 @@ function stickyKey(endpoint: Endpoint, req: IncomingMessage, user: string): stri
   return s.header ? headerOf(req, s.header.toLowerCase()) : undefined;
 }
 
+function modelNotFound(name: string): ErrorBody {
+  return errorBody(`The model '${name}' does not exist: no gateway endpoint has that name.`, 'invalid_request_error', 'model_not_found', 'model');
+}
+
 async function listModels(rt: RuntimeCore, res: ServerResponse, id: string | undefined): Promise<void> {
   const snapshot = await rt.config.ready(2_000);
   if (!snapshot) {
-    sendJson(res, 503, errorBody('The gateway has no configuration yet: the control plane has not been reached.', 'service_unavailable', 'config_unavailable'));
+    sendOpenAiError(res, 503, 'The gateway has no configuration yet: the control plane has not been reached.', 'service_unavailable', 'config_unavailable');
     return;
   }
   const model = (e: Endpoint) => ({ id: e.name, object: 'model', created: 0, owned_by: 'llm-gateway', kind: e.kind });
@@ -104,7 +117,7 @@ async function listModels(rt: RuntimeCore, res: ServerResponse, id: string | und
   }
   const endpoint = snapshot.endpoints.get(id);
   if (endpoint) sendJson(res, 200, model(endpoint));
-  else sendJson(res, 404, errorBody(`The model '${id}' does not exist: no gateway endpoint has that name.`, 'invalid_request_error', 'model_not_found', 'model'));
+  else sendJson(res, 404, modelNotFound(id));
 }
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {
