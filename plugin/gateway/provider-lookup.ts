@@ -1,11 +1,11 @@
 // The provider implementation behind a destination.
 import type { Destination } from '../contract';
-import { getProvider } from '../providers';
+import { providers } from '../providers';
 import type { Provider } from '../providers/contract';
 import type { AttemptFailure } from '../routing/retry';
 
 export function resolveProvider(destination: Destination): { ok: true; value: Provider } | { ok: false; failure: AttemptFailure } {
-  const provider = getProvider(destination.provider);
+  const provider = providers[destination.provider];
   if (provider) return { ok: true, value: provider };
   return {
     ok: false,
