@@ -25,14 +25,22 @@ const toApi = (d: AuditEntryDoc) => ({
   ...(d.requestId ? { requestId: d.requestId } : {}),
 });
 
+let sequence = 0;
+/** Time-ordered ids, so entries written in the same millisecond still list newest first. */
+function auditId(time: Date): string {
+  sequence = (sequence + 1) % 0x1000000;
+  return time.getTime().toString(16).padStart(12, '0') + sequence.toString(16).padStart(6, '0') + crypto.randomBytes(4).toString('hex');
+}
+
 export class AuditService {
   constructor(private readonly models: Models) {}
 
   /** Callers pass only names, ids and versions, never secret values. */
   async record(actor: Actor, action: string, target: AuditEntryDoc['target'], summary?: string): Promise<void> {
+    const time = new Date();
     await this.models.auditEntries.create({
-      _id: crypto.randomUUID(),
-      time: new Date(),
+      _id: auditId(time),
+      time,
       actor: actor.sub,
       role: actor.role,
       action,
