@@ -1,0 +1,22 @@
+// Cohere through its v2 API (/v2/chat, /v2/embed), bearer key.
+import type { Provider } from '../contract';
+import { buildCohereEmbeddingsRequest, parseCohereEmbeddingsResponse } from './embeddings';
+import { parseCohereError } from './errors';
+import { buildCohereChatRequest } from './request';
+import { parseCohereChatResponse } from './response';
+import { createCohereStreamTransformer } from './stream';
+
+export const cohereProvider: Provider = {
+  id: 'cohere',
+  chat: {
+    buildRequest: buildCohereChatRequest,
+    parseResponse: parseCohereChatResponse,
+    framing: 'sse',
+    createStreamTransformer: (ctx) => createCohereStreamTransformer(ctx),
+  },
+  embeddings: {
+    buildRequest: buildCohereEmbeddingsRequest,
+    parseResponse: parseCohereEmbeddingsResponse,
+  },
+  parseError: parseCohereError,
+};
