@@ -1,0 +1,132 @@
+// The whole product for end-to-end tests, all real parts: FerretDB (from the
+// test runner), the control plane, the real kong-js-pluginserver loading the
+// compiled plugin behind the Kong driver, and fake providers speaking their
+// native wire formats.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { loadConfig, type ControlPlaneConfig } from '../../control-plane/config';
+import { signToken } from '../../control-plane/middleware/verify-token';
+import { startControlPlane, type RunningControlPlane } from '../../control-plane/server';
+import { testDbUri } from '../helpers/db';
+import { startKongDriver, type KongDriver } from '../kong-driver/gateway';
+
+const ROOT = resolve(__dirname, '../..');
+export const PLUGINS_DIR = join(ROOT, 'dist/plugin/kong');
+
+export interface Stack {
+  controlPlane: RunningControlPlane;
+  driver: KongDriver;
+  /** Base URL clients use: http://127.0.0.1:PORT/gateway/openai/v1 */
+  openaiBaseUrl: string;
+  anthropicBaseUrl: string;
+  adminToken: string;
+  dataplaneToken: string;
+  stateDir: string;
+  /** Admin call to the control plane API; throws on non-2xx unless `expect` says otherwise. */
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  stopControlPlane(): Promise<void>;
+  startControlPlaneAgain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Plugin config overrides (kong.yml's plugin config is the base). */
+  plugin?: Record<string, unknown>;
+  stateDir?: string;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const { uri } = testDbUri('e2e');
+  const dataDir = mkdtempSync(join(tmpdir(), 'llmgw-cp-'));
+  const config: ControlPlaneConfig = loadConfig({
+    NODE_ENV: 'test',
+    GATEWAY_DATA_DIR: dataDir,
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    GATEWAY_KEK: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'silent',
+  });
+  let controlPlane = await startControlPlane({ mongoUri: uri, port: 0, host: '127.0.0.1', config });
+  const cpPort = Number(new URL(controlPlane.url).port);
+  const adminToken = signToken(config.jwt, { sub: 'e2e-admin', role: 'admin' }, 3600);
+  const dataplaneToken = signToken(config.jwt, { sub: 'e2e-dataplane', role: 'dataplane' }, 3600);
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'llmgw-dp-'));
+
+  const kongYml = parse(readFileSync(join(ROOT, 'kong.yml'), 'utf8')) as { services: Array<{ plugins: Array<{ config: Record<string, unknown> }> }> };
+  Object.assign(kongYml.services[0].plugins[0].config, {
+    control_plane_url: controlPlane.url,
+    dataplane_token: dataplaneToken,
+    data_port: 0,
+    state_dir: stateDir,
+    trace_flush_ms: 100,
+    config_wait_seconds: 5,
+    ...options.plugin,
+  });
+  const driver = await startKongDriver({ kongYml, pluginsDir: PLUGINS_DIR, env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent' } });
+
+  const api = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${controlPlane.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+
+  let running = true;
+  return {
+    get controlPlane() {
+      return controlPlane;
+    },
+    driver,
+    openaiBaseUrl: `${driver.url}/gateway/openai/v1`,
+    anthropicBaseUrl: `${driver.url}/gateway/anthropic`,
+    adminToken,
+    dataplaneToken,
+    stateDir,
+    api,
+    async stopControlPlane() {
+      if (!running) return;
+      running = false;
+      await controlPlane.close();
+    },
+    async startControlPlaneAgain() {
+      controlPlane = await startControlPlane({ mongoUri: uri, port: cpPort, host: '127.0.0.1', config });
+      running = true;
+    },
+    async close() {
+      await driver.close();
+      if (running) await controlPlane.close();
+    },
+  };
+}
+
+/** Creates a secret and returns its name. */
+export async function createSecret(stack: Stack, name: string, provider: string, value: Record<string, string>): Promise<string> {
+  const res = await stack.api('POST', '/api/v1/secrets', { name, provider, value });
+  if (res.status !== 201) throw new Error(`secret create failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return name;
+}
+
+/** Creates or replaces an endpoint (the gateway sees it within about a second). */
+export async function putEndpoint(stack: Stack, endpoint: Record<string, unknown> & { name: string }): Promise<void> {
+  const existing = await stack.api('GET', `/api/v1/endpoints/${endpoint.name}`);
+  const res =
+    existing.status === 200
+      ? await stack.api('PUT', `/api/v1/endpoints/${endpoint.name}`, endpoint)
+      : await stack.api('POST', '/api/v1/endpoints', endpoint);
+  if (res.status >= 300) throw new Error(`endpoint write failed: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
