@@ -2,7 +2,12 @@
 import type { ProviderId } from '../contract';
 import { anthropicProvider } from './anthropic';
 import { azureOpenAIProvider } from './azure-openai';
+import { bedrockProvider } from './bedrock';
+import { cohereProvider } from './cohere';
 import type { Provider } from './contract';
+import { geminiProvider } from './gemini';
+import { mistralProvider } from './mistral';
+import { ollamaProvider } from './ollama';
 import { openAIProvider } from './openai';
 import { openAICompatibleProvider } from './openai-compatible';
 
@@ -11,6 +16,11 @@ export const providers: Partial<Record<ProviderId, Provider>> = {
   'azure-openai': azureOpenAIProvider,
   'openai-compatible': openAICompatibleProvider,
   anthropic: anthropicProvider,
+  gemini: geminiProvider,
+  bedrock: bedrockProvider,
+  cohere: cohereProvider,
+  ollama: ollamaProvider,
+  mistral: mistralProvider,
 };
 
 export function getProvider(id: ProviderId): Provider {
