@@ -3,7 +3,7 @@
 // A stream can fall back only until its first byte reaches the client.
 import { randomBytes } from 'node:crypto';
 import type { Destination, Endpoint } from '../contract';
-import type { ChatRequest } from '../openai/types';
+import type { ChatChunk, ChatRequest } from '../openai/types';
 import { ProviderError, type Provider, type ResponseContext, type Target } from '../providers/contract';
 import { createStreamDecoder } from '../providers/framing';
 import type { DestinationHealth } from '../routing/cooldown';
@@ -131,9 +131,17 @@ async function streamAnswer(
   let opened = false;
   let providerWait = 0;
   let text = '';
-  const emit = (chunks: ReturnType<typeof transformer.push>): void => {
-    if (chunks.length === 0) return;
+  // Chunks that carry nothing yet (the role-only opener) are held back, so a
+  // provider failing right after it can still fall back: the stream commits
+  // with its first content, tool call or finish reason.
+  let held: ChatChunk[] = [];
+  const emit = (incoming: ChatChunk[]): void => {
+    let chunks = incoming;
     if (!opened) {
+      held.push(...incoming);
+      if (!held.some(carriesAnswer)) return;
+      chunks = held;
+      held = [];
       opened = true;
       trace.ttftMs = performance.now() - trace.start.startedAt;
       trace.served = destination;
@@ -167,6 +175,7 @@ async function streamAnswer(
       return { done: true, result: { status: 499, errorCode: 'client_closed_request' } };
     }
     const failure = err instanceof ProviderError ? fromProviderError(err) : classifyError(err, destination.timeoutMs);
+    if (opened && !(err instanceof ProviderError)) failure.message = `the connection to ${destination.provider} broke mid-stream: ${failure.message}`;
     if (!opened) {
       return fail(job, destination, failure, performance.now() - started, providerWait);
     }
@@ -199,9 +208,14 @@ async function streamAnswer(
   if (!opened) {
     trace.served = destination;
     sink.open(headersFor(job)); // an empty answer is still a stream
+    for (const chunk of held) sink.chunk(chunk);
   }
   sink.close(usage, { id: ctx.id, created: ctx.created, model: destination.model });
   return { done: true, result: { status: 200 } };
+}
+
+function carriesAnswer(chunk: ChatChunk): boolean {
+  return chunk.choices.some((c) => c.finish_reason !== null || !!c.delta.content || !!c.delta.tool_calls?.length || !!c.delta.refusal);
 }
 
 function fail(job: ChatJob, destination: Destination, failure: AttemptFailure, latencyMs: number, providerMs = latencyMs): ChatOutcome {

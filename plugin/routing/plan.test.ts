@@ -76,7 +76,7 @@ test('triggers: 429, 5xx, timeout, connection fall back; other 4xx only when con
   assert.equal(shouldFallBack(failure({ kind: 'timeout', upstreamStatus: null, status: 504 }), [...defaults]), true);
   assert.equal(shouldFallBack(failure({ kind: 'connection', upstreamStatus: null }), [...defaults]), true);
   assert.equal(shouldFallBack(failure({ upstreamStatus: 400, status: 400 }), [...defaults]), false);
-  assert.equal(shouldFallBack(failure({ upstreamStatus: 401, status: 502 }), [...defaults]), false);
+  assert.equal(shouldFallBack(failure({ upstreamStatus: 401, status: 502 }), [...defaults]), true, "the provider rejected the gateway's key");
   assert.equal(shouldFallBack(failure({ upstreamStatus: 400, status: 400 }), [...defaults, '4xx']), true);
 });
 

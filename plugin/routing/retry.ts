@@ -26,12 +26,13 @@ export function triggerOf(failure: AttemptFailure): FallbackTrigger {
       return 'connection';
     case 'invalid-response':
       return '5xx';
-    case 'status': {
-      const s = failure.upstreamStatus ?? failure.status;
-      if (s === 429) return '429';
-      if (s >= 500) return '5xx';
+    // The client-facing status decides: a provider rejecting the gateway's
+    // own key or model (401/403/404 upstream) is a 502, a gateway problem that
+    // another destination can fix; a client mistake stays a 4xx.
+    case 'status':
+      if (failure.status === 429) return '429';
+      if (failure.status >= 500) return '5xx';
       return '4xx';
-    }
   }
 }
 
