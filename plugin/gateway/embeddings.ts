@@ -81,6 +81,7 @@ async function attemptEmbeddings(job: EmbeddingsJob, destination: Destination): 
     const failure = fromProviderError(err);
     return failed({ ...failure, kind: 'invalid-response', status: 502, upstreamStatus: 200, code: 'provider_bad_response' }, elapsed);
   }
+  if (job.request.encoding_format === 'base64') answer = { ...answer, data: answer.data.map((d) => ({ ...d, embedding: toBase64(d.embedding) })) };
   trace.providerMs += elapsed;
   trace.attempt(destination, 200, elapsed);
   trace.served = destination;
@@ -93,4 +94,11 @@ async function attemptEmbeddings(job: EmbeddingsJob, destination: Destination): 
 function headers(job: EmbeddingsJob): Record<string, string> {
   const { trace } = job;
   return gatewayHeaders(trace.start.id, job.endpoint.name, trace.attempts.length, trace.overheadMs(performance.now()), trace.served);
+}
+
+// OpenAI's base64 encoding is the little-endian float32 array; providers that
+// only speak floats get it here (the official OpenAI SDKs ask for base64).
+function toBase64(embedding: number[] | string): string {
+  if (typeof embedding === 'string') return embedding;
+  return Buffer.from(new Float32Array(embedding).buffer).toString('base64');
 }
