@@ -11,6 +11,9 @@ import { Schema, type Connection } from 'mongoose';
  *   - open a window:  updateOne({policyId, subject, windowStart}, {$setOnInsert: {...zeros, windowEnd}}, {upsert: true})
  *   - reserve:        findOneAndUpdate({..key, <spent+reserved+amount <= limit expressed as a condition>}, {$inc: {reservedUsd: x}})
  *   - settle:         $inc {reservedUsd: -x, spentUsd: actual} in one update
+ * Two first upserts of the same window race on the unique key: retry the
+ * loser once; detect it with isDuplicateKeyError() (services/mongo-errors.ts),
+ * because FerretDB reports update-caused violations as code 1, not 11000.
  * No transactions and no TTL indexes: FerretDB 1.x supports neither. Old
  * windows are kept as history (and can be pruned by windowEnd).
  */

@@ -56,6 +56,11 @@ describe('budgets API', () => {
     await h.as('admin').post('/api/v1/budgets').send({ ...policy, name: 'ok-endpoint', scope: { type: 'endpoint', endpoint: 'local-only' } }).expect(201);
     const dup = await h.as('admin').post('/api/v1/budgets').send(policy).expect(409);
     assert.equal(dup.body.error.code, 'budget_name_taken');
+    // A rename onto a taken name fails in an update (FerretDB reports that differently from an insert).
+    const other = await h.as('admin').get('/api/v1/budgets').expect(200);
+    const okEndpoint = other.body.items.find((b: { name: string }) => b.name === 'ok-endpoint');
+    const rename = await h.as('admin').patch(`/api/v1/budgets/${okEndpoint.id}`).send({ name: policy.name }).expect(409);
+    assert.equal(rename.body.error.code, 'budget_name_taken');
   });
 
   it('PATCH and PUT bump the version; PUT drops an omitted webhookUrl', async () => {

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import supertest from 'supertest';
 import type { ControlPlaneConfig } from '../../control-plane/config';
-import { createLogger } from '../../control-plane/logger';
+import { createLogger, type Logger } from '../../control-plane/logger';
 import { startControlPlane, type RunningControlPlane } from '../../control-plane/server';
 import { connectTestDb, type TestDb } from '../helpers/db';
 
@@ -42,10 +42,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { config?: Partial<ControlPlaneConfig>; db?: TestDb } = {}): Promise<Harness> {
+export async function startHarness(opts: { config?: Partial<ControlPlaneConfig>; db?: TestDb; log?: Logger } = {}): Promise<Harness> {
   const db = opts.db ?? (await connectTestDb('cp'));
   const config = testConfig(opts.config);
-  const cp = await startControlPlane({ mongoUri: db.uri, port: 0, config, log: createLogger('silent'), validateResponses: true });
+  const cp = await startControlPlane({ mongoUri: db.uri, port: 0, config, log: opts.log ?? createLogger(process.env.CP_LOG ?? 'silent'), validateResponses: true });
   const http = supertest(cp.url);
   const token = (role: Role, o: jwt.SignOptions & { sub?: string } = {}) => {
     const { sub, ...signOpts } = o;

@@ -59,7 +59,7 @@ describe('traces and usage', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await h.as('viewer').get(`/api/v1/traces?limit=7${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const res: { body: { items: Trace[]; nextCursor: string | null } } = await h.as("viewer").get(`/api/v1/traces?limit=7${cursor ? `&cursor=${cursor}` : ""}`).expect(200);
       seen.push(...res.body.items.map((t: Trace) => t.id));
       cursor = res.body.nextCursor;
     } while (cursor);
