@@ -2,15 +2,15 @@
 // client against POST /gateway/anthropic/v1/messages, routed to providers
 // that are not Anthropic. Same endpoints, routing and traces as the OpenAI
 // ingress; the providers' native requests are read back with the same
-// conformance rows.
+// conformance rows. Every row of providers.ts is a destination here.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { waitFor } from '../stack';
 import { chatEndpoint, lastRequest, startConformance, type Conformance } from './harness';
-import { providerRow } from './providers';
+import { PROVIDERS } from './providers';
 
-const ROWS = (['openai', 'gemini', 'bedrock', 'cohere'] as const).map(providerRow);
+const ROWS = PROVIDERS;
 
 /**
  * Cases that fail because of a translation bug, each with what is wrong and
@@ -22,6 +22,10 @@ const KNOWN_ISSUES: Record<string, string> = {
     'its first functionCall part (expected "sig-get_weather", got none). The OpenAI ingress carries them as message.provider_state.gemini; ' +
     'the Anthropic response/stream translation (plugin/ingress/anthropic/from-openai-response.ts, stream.ts) drops provider_state and ' +
     'to-openai-request.ts has nothing to restore it from. Gemini 3 answers such a follow-up with 400 (missing thought_signature).',
+  'mistral:stream':
+    'The final message has usage.input_tokens 0 (expected > 0): no usage reaches the gateway on a mistral stream. The mistral provider ' +
+    'drops stream_options (plugin/providers/mistral/index.ts) relying on Mistral always sending usage in its last chunk, which the ' +
+    'OpenAI-behaviour fake used for mistral (test/fake-providers/openai.ts) does not do; same cause as conformance mistral:stream.',
 };
 
 let conf: Conformance;
@@ -124,7 +128,8 @@ for (const row of ROWS) {
     });
 
     test('tool_use: two tool_use blocks whole and streamed, then tool_result turn', { todo: known('tools') }, async () => {
-      fake().enqueue({ kind: 'ok', toolCalls: TOOL_CALLS }, { kind: 'ok', toolCalls: TOOL_CALLS });
+      // Queued right before each call, so a failed assertion leaves nothing queued for the next test.
+      fake().enqueue({ kind: 'ok', toolCalls: TOOL_CALLS });
       const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather and time in Paris?' }];
       const whole = await client.messages.create({ model, max_tokens: 256, messages, tools: TOOLS });
       assert.equal(whole.stop_reason, 'tool_use');
@@ -136,6 +141,7 @@ for (const row of ROWS) {
       assert.ok(uses.every((u) => typeof u.id === 'string' && u.id.length > 0), 'every tool_use has an id');
       assert.equal(new Set(uses.map((u) => u.id)).size, 2, 'distinct ids');
 
+      fake().enqueue({ kind: 'ok', toolCalls: TOOL_CALLS });
       const streamed = await client.messages.stream({ model, max_tokens: 256, messages, tools: TOOLS }).finalMessage();
       assert.equal(streamed.stop_reason, 'tool_use');
       const streamedUses = streamed.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');

@@ -86,12 +86,12 @@ for (const row of PROVIDERS) {
     const model = chatEndpoint(row.id);
     const fake = () => conf.fake(row.id);
     const prompt = `Conformance check for ${row.id}: say something`;
-    let wholeText: string | undefined;
+    let whole: OpenAI.ChatCompletion | undefined;
 
     test('plain chat: content from the request, finish_reason stop, consistent usage', { todo: known('plain') }, async () => {
       const { data, response } = await conf.client.chat.completions.create({ model, messages: [{ role: 'user', content: prompt }] }).withResponse();
       assert.deepEqual(normalizeCompletion(data), expectedTextCompletion(`echo: ${prompt}`));
-      wholeText = data.choices[0]!.message.content ?? undefined;
+      whole = data;
       assert.equal(response.headers.get('x-gateway-provider'), row.id);
       assert.equal(response.headers.get('x-gateway-endpoint'), model);
       const sent = lastRequest(fake());
@@ -104,20 +104,24 @@ for (const row of PROVIDERS) {
       const stream = await conf.client.chat.completions.create({ model, messages: [{ role: 'user', content: prompt }], stream: true, stream_options: { include_usage: true } });
       const got = await collectStream(stream, true, `${row.id} stream`);
       assert.ok(got.contentChunks >= 2, `several content chunks (${got.contentChunks})`);
-      assert.equal(got.text, wholeText ?? `echo: ${prompt}`);
+      assert.equal(got.text, `echo: ${prompt}`);
       assert.equal(got.finishReason, 'stop');
+      // The fakes count tokens deterministically, so the same prompt costs the same whole or streamed.
+      if (whole) assert.deepEqual(got.usage, whole.usage, 'the stream reports the same usage as the whole answer');
       assert.match(lastRequest(fake()).path, row.paths.stream);
     });
 
     test('tool calls: two parallel calls, whole and streamed, then the tool results turn', { todo: known('tools') }, async () => {
-      fake().enqueue({ kind: 'ok', toolCalls: TOOL_CALLS }, { kind: 'ok', toolCalls: TOOL_CALLS });
+      // Queued right before each call, so a failed assertion leaves nothing queued for the next test.
+      fake().enqueue({ kind: 'ok', toolCalls: TOOL_CALLS });
       const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'What is the weather and the time in Paris?' }];
-      const whole = await conf.client.chat.completions.create({ model, messages, tools: TOOLS });
-      assert.deepEqual(normalizeCompletion(whole), expectedToolCompletion(TOOL_CALLS));
-      const wholeCalls = whole.choices[0]!.message.tool_calls!;
+      const answer = await conf.client.chat.completions.create({ model, messages, tools: TOOLS });
+      assert.deepEqual(normalizeCompletion(answer), expectedToolCompletion(TOOL_CALLS));
+      const wholeCalls = answer.choices[0]!.message.tool_calls!;
       assert.equal(new Set(wholeCalls.map((c) => c.id)).size, 2, 'distinct tool-call ids');
 
       // No include_usage here: the stream must then carry no usage at all.
+      fake().enqueue({ kind: 'ok', toolCalls: TOOL_CALLS });
       const stream = await conf.client.chat.completions.create({ model, messages, tools: TOOLS, stream: true });
       const streamed = await collectStream(stream, false, `${row.id} tool stream`);
       assert.equal(streamed.finishReason, 'tool_calls');
@@ -133,7 +137,7 @@ for (const row of PROVIDERS) {
       }
 
       // Follow-up: the assistant message goes back as received (as SDK users do), with both results.
-      const assistant = whole.choices[0]!.message;
+      const assistant = answer.choices[0]!.message;
       const followUp: OpenAI.ChatCompletionMessageParam[] = [
         ...messages,
         assistant as OpenAI.ChatCompletionAssistantMessageParam,

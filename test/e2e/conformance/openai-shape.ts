@@ -171,6 +171,10 @@ export async function collectStream(stream: AsyncIterable<OpenAI.ChatCompletionC
     assert.equal(chunk.created, first.created, `${at}: the same created on every chunk`);
     checkCreated(chunk.created, at);
     assert.ok(typeof chunk.model === 'string' && chunk.model.length > 0, `${at}: model`);
+    if (chunk.choices.length === 0) {
+      // The only chunk without choices is the usage chunk, and it carries a usage object.
+      assert.ok(chunk.usage, `${at}: a chunk without choices is the usage chunk and has usage statistics`);
+    }
     if (chunk.usage) {
       assert.ok(includeUsage, `${at}: usage only when stream_options.include_usage is set`);
       assert.equal(n, chunks.length - 1, `${at}: the usage chunk is the last one`);
@@ -185,6 +189,7 @@ export async function collectStream(stream: AsyncIterable<OpenAI.ChatCompletionC
     assert.equal(typeof delta, 'object', `${at}: delta present`);
     if (delta.role !== undefined && delta.role !== null) {
       assert.equal(delta.role, 'assistant', `${at}: role`);
+      assert.equal(n, 0, `${at}: the role comes on the first chunk`);
       sawRole = true;
     }
     if (typeof delta.content === 'string' && delta.content !== '') {
@@ -211,7 +216,7 @@ export async function collectStream(stream: AsyncIterable<OpenAI.ChatCompletionC
       assert.equal(finishCount, 0, `${at}: nothing but usage follows the finish_reason`);
     }
   });
-  assert.ok(sawRole, `${where}: a delta says role assistant`);
+  assert.ok(sawRole, `${where}: the first delta says role assistant`);
   assert.equal(finishCount, 1, `${where}: exactly one finish_reason`);
   if (includeUsage) assert.ok(usage, `${where}: a usage chunk when stream_options.include_usage is set`);
   calls.forEach((c, i) => assert.equal(c.index, i, `${where}: tool call indexes are 0..n-1 in order`));

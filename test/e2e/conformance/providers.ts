@@ -110,6 +110,7 @@ function openAIJsonSchema(body: Json, schema: Json): void {
   assert.equal(format.type, 'json_schema');
   const js = obj(format.json_schema, 'response_format.json_schema');
   assert.equal(js.name, 'weather_report');
+  assert.equal(js.strict, true);
   assert.deepEqual(js.schema, schema);
 }
 
