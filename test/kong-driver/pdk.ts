@@ -342,7 +342,7 @@ const METHODS: Record<string, PdkFn> = {
   },
 
   // --- kong.response ----------------------------------------------------------
-  'kong.response.get_status': (ctx) => (ctx.phase === 'log' ? ctx.final?.status : ctx.phase === 'response' ? ctx.serviceResponse?.status : 200),
+  'kong.response.get_status': (ctx) => (ctx.phase === 'log' ? ctx.final?.status : ctx.phase === 'response' ? ctx.serviceResponse?.status : 0), // ngx.status is 0 before a response exists
   'kong.response.get_header': (ctx, [name]) => headerValues(responseHeadersNow(ctx), str(name, 'header name'))[0],
   'kong.response.get_headers': (ctx, [max]) => headersTable(responseHeadersNow(ctx), typeof max === 'number' ? max : MAX_HEADERS),
   'kong.response.get_source': (ctx) => (ctx.kongExited ? 'exit' : ctx.kongProxied ? 'service' : 'error'),
