@@ -60,8 +60,12 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         services.versions.stop(); // answers held long polls with 304 now instead of after `wait`
+        // Kept-alive client connections (data planes) go idle only after their
+        // in-flight request; keep closing idle ones until the server is down.
         server.closeIdleConnections();
+        const sweeper = setInterval(() => server.closeIdleConnections(), 50);
         await stopped;
+        clearInterval(sweeper);
         await db.close();
         log.info('control plane stopped');
       })();
