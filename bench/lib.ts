@@ -1,0 +1,188 @@
+// Shared helpers: percentiles over full samples, the machine description,
+// /proc readers, and the child processes (fake provider, load client).
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const RESULTS_DIR = path.join(ROOT, 'bench/results');
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface Percentiles {
+  n: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** Nearest-rank percentiles over every sample (no histogram, no bucketing). */
+export function percentiles(samples: number[]): Percentiles {
+  const xs = samples.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const n = xs.length;
+  if (n === 0) return { n: 0, min: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
+  const at = (p: number) => xs[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))];
+  return { n, min: xs[0], p50: at(50), p90: at(90), p99: at(99), max: xs[n - 1], mean: xs.reduce((a, b) => a + b, 0) / n };
+}
+
+export const round = (x: number, digits = 2) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+
+export function roundAll<T>(v: T, digits = 3): T {
+  if (typeof v === 'number') return round(v, digits) as T;
+  if (Array.isArray(v)) return v.map((x) => roundAll(x, digits)) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundAll(x, digits)])) as T;
+  return v;
+}
+
+export function machine() {
+  const cpus = os.cpus();
+  const [l1, l5, l15] = os.loadavg();
+  return {
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    freeMemoryGiB: round(os.freemem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverage: { '1m': round(l1), '5m': round(l5), '15m': round(l15) },
+  };
+}
+
+export function writeResult(scenario: string, data: Record<string, unknown>): string {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${scenario}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(roundAll(data), null, 2)}\n`);
+  return file;
+}
+
+const CLK_TCK = 100; // USER_HZ on Linux
+
+/** utime + stime of a process in ms, from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime is field 14, stime field 15.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+/** VmRSS (or another Vm* line) of a process, in MiB. */
+export function vmMiB(pid: number, key = 'VmRSS'): number {
+  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${key}:`));
+  return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
+}
+
+/** Samples a process's CPU over a window: call stop() for the % of one core used. */
+export function cpuMeter(pid: number) {
+  const t0 = performance.now();
+  const c0 = cpuMs(pid);
+  return () => {
+    const wall = performance.now() - t0;
+    const used = cpuMs(pid) - c0;
+    return { cpuMs: used, wallMs: wall, percentOfOneCore: (100 * used) / wall };
+  };
+}
+
+export interface Fake {
+  url: string;
+  /** One URL per listening port (separate origins). */
+  urls: string[];
+  proc: ChildProcess;
+  release(): Promise<number>;
+  held(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Starts bench/fake-provider.js in its own process. */
+export async function startFakeProcess(opts: { delayMs: number; chunks: number; gapMs: number; ports?: number }): Promise<Fake> {
+  const proc = spawn(process.execPath, [path.join(__dirname, 'fake-provider.js'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = readline.createInterface({ input: proc.stdout! });
+    rl.once('line', (l) => {
+      rl.close();
+      resolve(l);
+    });
+    proc.once('exit', (code) => reject(new Error(`fake provider exited (${code})`)));
+  });
+  const { ports } = JSON.parse(line) as { ports: number[] };
+  const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+  const url = urls[0];
+  return {
+    url,
+    urls,
+    proc,
+    async release() {
+      const r = await fetch(`${url}/_release`, { method: 'POST' });
+      return ((await r.json()) as { released: number }).released;
+    },
+    async held() {
+      const r = await fetch(`${url}/_stats`);
+      return ((await r.json()) as { held: number }).held;
+    },
+    async close() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export interface Client {
+  pid: number;
+  run<T>(job: Record<string, unknown> & { type: string }): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Forks bench/client-worker.js (load generator + stream reader). */
+export function startClient(): Client {
+  const proc = fork(path.join(__dirname, 'client-worker.js'), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let seq = 0;
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  proc.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
+    const w = waiting.get(msg.id);
+    if (!w) return;
+    waiting.delete(msg.id);
+    if (msg.error) w.reject(new Error(`client worker: ${msg.error}`));
+    else w.resolve(msg.result);
+  });
+  proc.on('exit', (code) => {
+    for (const w of waiting.values()) w.reject(new Error(`client worker exited (${code})`));
+    waiting.clear();
+  });
+  return {
+    pid: proc.pid!,
+    run<T>(job: Record<string, unknown> & { type: string }): Promise<T> {
+      const id = ++seq;
+      return new Promise<T>((resolve, reject) => {
+        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        proc.send({ id, job });
+      });
+    },
+    async close() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.disconnect();
+      await exited;
+    },
+  };
+}
+
+/** Formats rows as a fixed-width text table. */
+export function table(headers: string[], rows: Array<Array<string | number>>): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  const line = (r: Array<string | number>) => r.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ');
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (Math.abs(x) >= 100) return x.toFixed(0);
+  if (Math.abs(x) >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}

@@ -1,0 +1,146 @@
+// `npm run bench` (= npm run build && node dist/bench/run.js [--smoke] [--only=a,b])
+// Brings up the stack (bench/setup.ts), runs the scenarios (bench/scenarios.ts),
+// writes bench/results/<scenario>.json and prints a summary table.
+// --smoke: tiny load, every scenario in seconds, MLflow only if already installed.
+import { fmt, machine, table, writeResult } from './lib';
+import { MLFLOW_WORKERS } from './mlflow';
+import { addedLatency, FULL, memory, propagation, SMOKE, streaming, throughput, traceIngest, type Profile } from './scenarios';
+import { setup, type Env, type Settings } from './setup';
+
+export const SCENARIOS = ['added-latency', 'kong-driver', 'throughput', 'streaming', 'config-propagation', 'trace-ingest', 'memory', 'peer-mlflow'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+type Results = Partial<Record<Scenario, Record<string, unknown>>>;
+
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+export async function runBench(argv: string[]): Promise<{ results: Results; failed: string[] }> {
+  const smoke = argv.includes('--smoke');
+  const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+  const want = (s: Scenario) => !only || only.includes(s);
+  const profile: Profile = smoke ? SMOKE : FULL;
+  const settings: Settings = { smoke, delayMs: 20, chunks: smoke ? 5 : 20, gapMs: 50, holdOrigins: smoke ? 1 : 5 };
+  const started = Date.now();
+  log(`bench (${smoke ? 'smoke' : 'full'}): fake provider answers after ${settings.delayMs} ms; streams ${settings.chunks} chunks ${settings.gapMs} ms apart`);
+  const machineAtStart = machine();
+  log(`machine: ${machineAtStart.cpuModel}, ${machineAtStart.cores} cores, ${machineAtStart.memoryGiB} GiB, node ${machineAtStart.node}, load ${JSON.stringify(machineAtStart.loadAverage)}`);
+  const env = await setup(settings, log);
+  const results: Results = {};
+  const failed: string[] = [];
+  const common = (extra: Record<string, unknown> = {}) => ({
+    settings: { mode: smoke ? 'smoke' : 'full', fakeProviderDelayMs: settings.delayMs, streamChunks: settings.chunks, streamGapMs: settings.gapMs, profile, ...extra },
+    mlflow: env.mlflowStatus,
+  });
+  const run = async (name: Scenario, fn: (env: Env, p: Profile, log: (s: string) => void) => Promise<Record<string, unknown>>, extra?: Record<string, unknown>) => {
+    if (!want(name)) return;
+    log(`\n== ${name}`);
+    const m = machine(); // load average before this scenario
+    const t0 = Date.now();
+    try {
+      const data = await fn(env, profile, log);
+      results[name] = { scenario: name, startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, machine: m, ...common(extra), ...data };
+    } catch (err) {
+      failed.push(name);
+      log(`  FAILED: ${(err as Error).stack ?? err}`);
+      results[name] = { scenario: name, startedAt: new Date(t0).toISOString(), machine: m, ...common(extra), error: (err as Error).message };
+    }
+    writeResult(name, results[name]!);
+  };
+  try {
+    await run('added-latency', addedLatency, { concurrencies: profile.concurrencies, warmupS: profile.warmupS, measureS: profile.measureS, mlflowWorkers: env.mlflow ? MLFLOW_WORKERS : undefined });
+    if (want('kong-driver') && results['added-latency'] && !results['added-latency'].error) {
+      const a = results['added-latency'] as { runs: Array<Record<string, unknown>>; noopDriverStats: unknown; machine: unknown };
+      results['kong-driver'] = {
+        scenario: 'kong-driver',
+        note: 'The Kong driver (test/kong-driver) with the no-op fixture plugin vs the fake provider directly, from the added-latency runs: the cost of the stand-in for Kong itself, not of the plugin.',
+        machine: a.machine,
+        ...common(),
+        runs: a.runs.filter((r) => r.target === 'kong-driver-noop' || r.target === 'direct'),
+        driverStats: a.noopDriverStats,
+      };
+      writeResult('kong-driver', results['kong-driver']);
+    }
+    await run('throughput', throughput);
+    await run('streaming', streaming);
+    await run('config-propagation', propagation);
+    await run('trace-ingest', traceIngest);
+    await run('memory', memory);
+    if (want('peer-mlflow')) {
+      results['peer-mlflow'] = {
+        scenario: 'peer-mlflow',
+        machine: machine(),
+        ...common(),
+        status: env.mlflowStatus,
+        addedLatencyRatios: (results['added-latency'] as { peerRatios?: unknown } | undefined)?.peerRatios ?? null,
+        streamingRatios: (results.streaming as { peerRatios?: unknown } | undefined)?.peerRatios ?? null,
+      };
+      writeResult('peer-mlflow', results['peer-mlflow']);
+    }
+  } finally {
+    await env.close();
+  }
+  log(`\n${summary(results)}`);
+  log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; results in bench/results/*.json${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`);
+  return { results, failed };
+}
+
+type P = { p50: number; p90: number; p99: number };
+
+/** The printed summary (also the source of bench/RESULTS.md). */
+export function summary(results: Results): string {
+  const out: string[] = [];
+  const a = results['added-latency'] as { runs?: Array<{ concurrency: number; target: string; latencyMs: P; addedMs: P; rps: number }> } | undefined;
+  if (a?.runs) {
+    out.push('Added latency, non-streaming (ms; added = target - direct, same run)');
+    out.push(
+      table(
+        ['conc', 'target', 'p50', 'p90', 'p99', '+p50', '+p90', '+p99', 'rps'],
+        a.runs.map((r) => [r.concurrency, r.target, r.latencyMs.p50, r.latencyMs.p90, r.latencyMs.p99, r.addedMs.p50, r.addedMs.p90, r.addedMs.p99, r.rps]),
+      ),
+    );
+  }
+  const t = results.throughput as { maxSustainedRps?: number; steps?: Array<{ targetRps: number; achievedRps: number; addedMs: P; sustained: boolean; pluginServerCpu: { percentOfOneCore: number } }>; whereTheTimeGoes?: Record<string, unknown> } | undefined;
+  if (t?.steps) {
+    out.push(`\nThroughput: max sustained ${t.maxSustainedRps} rps with added p99 < 10 ms`);
+    out.push(table(['target rps', 'achieved', '+p50', '+p99', 'plugin srv % core', 'ok'], t.steps.map((s) => [s.targetRps, s.achievedRps, s.addedMs.p50, s.addedMs.p99, s.pluginServerCpu.percentOfOneCore, s.sustained ? 'yes' : 'no'])));
+    const w = t.whereTheTimeGoes as { pluginServerCpuMsPerRequest?: number; pdkCallsPerRequest?: number; accessPhaseRpcMs?: P; kongDriverOwnMs?: P; translation?: Record<string, { nonStreamingUsPerRequest: number; streamingUsPerStream: number }> } | undefined;
+    if (w?.pluginServerCpuMsPerRequest !== undefined) {
+      out.push(
+        `where the time goes: plugin server CPU ${fmt(w.pluginServerCpuMsPerRequest * 1000)} us/request; ${fmt(w.pdkCallsPerRequest!)} PDK calls/request; access-phase RPC p50 ${fmt(w.accessPhaseRpcMs!.p50)} ms; Kong driver itself p50 ${fmt(w.kongDriverOwnMs!.p50)} ms`,
+      );
+    }
+    if (w?.translation) {
+      out.push(`translation (in-process): ${['openai', 'anthropic'].map((p) => `${p} ${fmt(w.translation![p].nonStreamingUsPerRequest)} us/request, ${fmt(w.translation![p].streamingUsPerStream)} us/stream`).join('; ')}`);
+    }
+  }
+  const s = results.streaming as { results?: Array<{ providerFormat: string; target: string; ttftMs: P; addedTtftMs: P; gapMs: P & { min: number }; coalescedReads: number; preserved: boolean; failed: number }> } | undefined;
+  if (s?.results) {
+    out.push('\nStreaming (ms): time to first token, inter-chunk gaps (expected 50)');
+    out.push(
+      table(
+        ['provider', 'target', 'ttft p50', 'ttft p99', '+ttft p50', '+ttft p99', 'gap p50', 'gap min', 'gap p99', 'coalesced', 'preserved', 'failed'],
+        s.results.map((r) => [r.providerFormat, r.target, r.ttftMs.p50, r.ttftMs.p99, r.addedTtftMs.p50, r.addedTtftMs.p99, r.gapMs.p50, r.gapMs.min, r.gapMs.p99, r.coalescedReads, r.preserved ? 'yes' : 'no', r.failed]),
+      ),
+    );
+  }
+  const c = results['config-propagation'] as { propagationMs?: P & { n: number } } | undefined;
+  if (c?.propagationMs) out.push(`\nConfig propagation (write -> first request served with it): p50 ${fmt(c.propagationMs.p50)} ms, p99 ${fmt(c.propagationMs.p99)} ms over ${c.propagationMs.n} writes`);
+  const i = results['trace-ingest'] as { ingest?: { tracesPerSecond: number; batchSize: number }; restart?: { served: number; tracesStored: number; lost: number; non2xx: number; controlPlaneDownMs: number } } | undefined;
+  if (i?.ingest) out.push(`Trace ingest: ${fmt(i.ingest.tracesPerSecond)} traces/s (batches of ${i.ingest.batchSize})`);
+  if (i?.restart) out.push(`Control plane down ${fmt(i.restart.controlPlaneDownMs / 1000)} s under load: served ${i.restart.served} (non-2xx ${i.restart.non2xx}), traces stored ${i.restart.tracesStored}, lost ${i.restart.lost}`);
+  const m = results.memory as { streamsOpen?: number; pluginServerRssMiB?: { before: number; withStreamsOpen: number }; kibPerOpenStream?: number } | undefined;
+  if (m?.pluginServerRssMiB) out.push(`Memory: ${m.streamsOpen} open streams: plugin server RSS ${fmt(m.pluginServerRssMiB.before)} -> ${fmt(m.pluginServerRssMiB.withStreamsOpen)} MiB (${fmt(m.kibPerOpenStream!)} KiB per stream)`);
+  const peer = results['peer-mlflow'] as { status?: { available: boolean; version?: string; reason?: string } } | undefined;
+  if (peer?.status) out.push(`MLflow: ${peer.status.available ? `measured, version ${peer.status.version}` : `not measured: ${peer.status.reason}`}`);
+  return out.join('\n');
+}
+
+if (require.main === module) {
+  runBench(process.argv.slice(2)).then(
+    ({ failed }) => process.exit(failed.length ? 1 : 0),
+    (err: Error) => {
+      console.error(err.stack ?? err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,454 @@
+// The benchmark scenarios. Each returns the JSON written to
+// bench/results/<scenario>.json (minus the machine block run.ts adds).
+// Every figure is measured beside its baseline in the same run.
+import type { RequestStats } from '../test/kong-driver/request-context';
+import type { LoadResult, StreamSample } from './client-worker';
+import { cpuMeter, percentiles, sleep, vmMiB, type Percentiles } from './lib';
+import { ANTHROPIC_BODY, CHAT_BODY, type Env } from './setup';
+import { measureTranslation } from './translation';
+
+export interface Profile {
+  warmupS: number;
+  measureS: number;
+  concurrencies: number[];
+  rates: number[];
+  stepS: number;
+  streams: number;
+  streamConcurrency: number;
+  propagationWrites: number;
+  ingestS: number;
+  ingestBatch: number;
+  restartRate: number;
+  restartS: number;
+  openStreams: number;
+  translationIterations: number;
+}
+
+export const FULL: Profile = {
+  warmupS: 2,
+  measureS: 10,
+  concurrencies: [1, 50, 200],
+  rates: [100, 200, 400, 600, 800, 1000, 1200, 1400, 1700, 2000, 2400, 2800],
+  stepS: 5,
+  streams: 40,
+  streamConcurrency: 10,
+  propagationWrites: 30,
+  ingestS: 10,
+  ingestBatch: 500,
+  restartRate: 100,
+  restartS: 24,
+  openStreams: 1000,
+  translationIterations: 20_000,
+};
+
+export const SMOKE: Profile = {
+  warmupS: 0.3,
+  measureS: 1,
+  concurrencies: [1, 10],
+  rates: [50, 100],
+  stepS: 1,
+  streams: 4,
+  streamConcurrency: 2,
+  propagationWrites: 3,
+  ingestS: 1,
+  ingestBatch: 100,
+  restartRate: 20,
+  restartS: 6,
+  openStreams: 20,
+  translationIterations: 500,
+};
+
+interface Target {
+  name: string;
+  url: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-client' };
+const ANTHROPIC_HEADERS = { 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench', 'anthropic-version': '2023-06-01' };
+
+function load(env: Env, t: Target, connections: number, durationS: number, overallRate?: number): Promise<LoadResult> {
+  return env.client.run<LoadResult>({ type: 'load', url: t.url, body: t.body, headers: { ...JSON_HEADERS, ...t.headers }, connections, durationS, overallRate });
+}
+
+function non2xx(r: LoadResult): number {
+  return Object.entries(r.statuses).reduce((n, [s, c]) => (s.startsWith('2') ? n : n + c), 0);
+}
+
+/** Collects the driver's per-request stats while a run lasts. */
+function collectStats(env: Env, which: 'gateway' | 'noop') {
+  const driver = which === 'gateway' ? env.stack.driver : env.noop;
+  const seen: RequestStats[] = [];
+  const on = (s: RequestStats) => seen.push(s);
+  driver.events.on('request', on);
+  return () => {
+    driver.events.off('request', on);
+    return summarizeStats(seen);
+  };
+}
+
+function summarizeStats(seen: RequestStats[]) {
+  const calls: Record<string, number> = {};
+  let total = 0;
+  for (const s of seen) {
+    for (const [m, n] of Object.entries(s.pdkCalls)) {
+      calls[m] = (calls[m] ?? 0) + n;
+      total += n;
+    }
+  }
+  const perRequest = Object.fromEntries(Object.entries(calls).map(([m, n]) => [m, n / Math.max(1, seen.length)]));
+  return {
+    requests: seen.length,
+    pdkCallsPerRequest: total / Math.max(1, seen.length),
+    pdkCallsByMethod: perRequest,
+    pluginServerMs: percentiles(seen.map((s) => s.pluginServerMs)),
+    driverMs: percentiles(seen.map((s) => s.driverMs)),
+    upstreamMs: percentiles(seen.map((s) => s.upstreamMs)),
+    totalMs: percentiles(seen.map((s) => s.totalMs)),
+  };
+}
+
+const added = (a: Percentiles, base: Percentiles) => ({ p50: a.p50 - base.p50, p90: a.p90 - base.p90, p99: a.p99 - base.p99 });
+
+function targets(env: Env) {
+  const direct: Target = { name: 'direct', url: `${env.fake.url}/v1/chat/completions`, body: CHAT_BODY('bench') };
+  const noop: Target = { name: 'kong-driver-noop', url: `${env.noop.url}/v1/chat/completions`, body: CHAT_BODY('bench') };
+  const gateway: Target = { name: 'gateway', url: `${env.stack.openaiBaseUrl}/chat/completions`, body: CHAT_BODY(env.endpoints.openai) };
+  const mlflow: Target | undefined = env.mlflow ? { name: 'mlflow', url: `${env.mlflow.url}/v1/chat/completions`, body: CHAT_BODY('bench') } : undefined;
+  return { direct, noop, gateway, mlflow };
+}
+
+// 1. Added latency, non-streaming (plus the driver's own cost, and the peer).
+export async function addedLatency(env: Env, p: Profile, log: (s: string) => void) {
+  const t = targets(env);
+  const list = [t.direct, t.noop, t.gateway, ...(t.mlflow ? [t.mlflow] : [])];
+  const runs: Array<Record<string, unknown>> = [];
+  const gatewayStats: Record<string, unknown> = {};
+  const noopStats: Record<string, unknown> = {};
+  for (const c of p.concurrencies) {
+    const byTarget: Record<string, Percentiles> = {};
+    for (const target of list) {
+      await load(env, target, c, p.warmupS); // warm-up, discarded
+      const stop = target === t.gateway ? collectStats(env, 'gateway') : target === t.noop ? collectStats(env, 'noop') : undefined;
+      const r = await load(env, target, c, p.measureS);
+      const stats = stop?.();
+      if (target === t.gateway) gatewayStats[String(c)] = stats;
+      if (target === t.noop) noopStats[String(c)] = stats;
+      const lat = percentiles(r.latenciesMs);
+      byTarget[target.name] = lat;
+      runs.push({ concurrency: c, target: target.name, requests: r.requests, rps: (1000 * r.requests) / r.elapsedMs, statuses: r.statuses, errors: r.errors, timeouts: r.timeouts, non2xx: non2xx(r), latencyMs: lat });
+      log(`  c=${c} ${target.name.padEnd(16)} p50 ${lat.p50.toFixed(2)} p90 ${lat.p90.toFixed(2)} p99 ${lat.p99.toFixed(2)} ms  (${r.requests} req, non-2xx ${non2xx(r)})`);
+    }
+    for (const run of runs.filter((x) => x.concurrency === c)) {
+      run.addedMs = added(byTarget[run.target as string], byTarget.direct);
+      run.ratioToDirect = { p50: byTarget[run.target as string].p50 / byTarget.direct.p50, p99: byTarget[run.target as string].p99 / byTarget.direct.p99 };
+    }
+  }
+  const addedOf = (name: string, c: number) => runs.find((r) => r.target === name && r.concurrency === c)?.addedMs as ReturnType<typeof added> | undefined;
+  const peerRatios = t.mlflow
+    ? Object.fromEntries(
+        p.concurrencies.map((c) => {
+          const ours = addedOf('gateway', c)!;
+          const theirs = addedOf('mlflow', c)!;
+          return [String(c), { addedP50OursOverTheirs: ours.p50 / theirs.p50, addedP99OursOverTheirs: ours.p99 / theirs.p99 }];
+        }),
+      )
+    : undefined;
+  return { runs, gatewayDriverStats: gatewayStats, noopDriverStats: noopStats, peerRatios };
+}
+
+// 2. Throughput under an added-p99 budget, and where the time goes.
+export async function throughput(env: Env, p: Profile, log: (s: string) => void) {
+  const t = targets(env);
+  const pid = env.stack.driver.pluginServerPid()!;
+  const steps: Array<Record<string, unknown>> = [];
+  let best: Record<string, unknown> | undefined;
+  await load(env, t.gateway, 10, p.warmupS);
+  for (const rate of p.rates) {
+    const connections = Math.max(10, Math.ceil(rate * 0.06));
+    const d = await load(env, t.direct, connections, p.stepS, rate);
+    const stop = collectStats(env, 'gateway');
+    const cpu = cpuMeter(pid);
+    const main0 = process.cpuUsage();
+    const g = await load(env, t.gateway, connections, p.stepS, rate);
+    const pluginCpu = cpu();
+    const mainCpu = process.cpuUsage(main0);
+    const stats = stop();
+    const dl = percentiles(d.latenciesMs);
+    const gl = percentiles(g.latenciesMs);
+    const achieved = (1000 * g.requests) / g.elapsedMs;
+    const addedP99 = gl.p99 - dl.p99;
+    const ok = addedP99 < 10 && achieved >= 0.95 * rate && non2xx(g) === 0 && g.errors === 0;
+    const step = {
+      targetRps: rate,
+      connections,
+      achievedRps: achieved,
+      directAchievedRps: (1000 * d.requests) / d.elapsedMs,
+      direct: dl,
+      gateway: gl,
+      addedMs: added(gl, dl),
+      non2xx: non2xx(g),
+      errors: g.errors,
+      sustained: ok,
+      pluginServerCpu: { percentOfOneCore: pluginCpu.percentOfOneCore, cpuMsPerRequest: pluginCpu.cpuMs / Math.max(1, g.requests) },
+      driverAndControlPlaneCpu: { percentOfOneCore: (100 * (mainCpu.user + mainCpu.system)) / 1000 / pluginCpu.wallMs, cpuMsPerRequest: (mainCpu.user + mainCpu.system) / 1000 / Math.max(1, g.requests) },
+      driverStats: stats,
+    };
+    steps.push(step);
+    log(`  ${rate} rps: achieved ${achieved.toFixed(0)}, added p50 ${step.addedMs.p50.toFixed(2)} p99 ${addedP99.toFixed(2)} ms, plugin server ${pluginCpu.percentOfOneCore.toFixed(0)}% core ${ok ? 'OK' : 'FAIL'}`);
+    if (!ok) break;
+    best = step;
+  }
+  const translation = measureTranslation(p.translationIterations);
+  return {
+    criterion: 'added p99 (gateway p99 - direct p99 at the same rate) < 10 ms, achieved >= 95% of the target rate, no errors',
+    maxSustainedRps: best ? best.targetRps : 0,
+    steps,
+    whereTheTimeGoes: best
+      ? {
+          atRps: best.targetRps,
+          pluginServerCpuMsPerRequest: (best.pluginServerCpu as { cpuMsPerRequest: number }).cpuMsPerRequest,
+          pluginServerPercentOfOneCore: (best.pluginServerCpu as { percentOfOneCore: number }).percentOfOneCore,
+          driverAndControlPlaneCpuMsPerRequest: (best.driverAndControlPlaneCpu as { cpuMsPerRequest: number }).cpuMsPerRequest,
+          pdkCallsPerRequest: (best.driverStats as { pdkCallsPerRequest: number }).pdkCallsPerRequest,
+          pdkCallsByMethod: (best.driverStats as { pdkCallsByMethod: unknown }).pdkCallsByMethod,
+          accessPhaseRpcMs: (best.driverStats as { pluginServerMs: Percentiles }).pluginServerMs,
+          kongDriverOwnMs: (best.driverStats as { driverMs: Percentiles }).driverMs,
+          upstreamLegMs: (best.driverStats as { upstreamMs: Percentiles }).upstreamMs,
+          translation,
+        }
+      : { translation },
+  };
+}
+
+function streamSummary(samples: StreamSample[], gapMs: number, chunks: number) {
+  const gaps: number[] = [];
+  for (const s of samples) for (let i = 1; i < s.arrivalsMs.length; i++) gaps.push(s.arrivalsMs[i] - s.arrivalsMs[i - 1]);
+  const failed = samples.filter((s) => s.status !== 200 || s.error || s.arrivalsMs.length !== chunks);
+  return {
+    streams: samples.length,
+    failed: failed.length,
+    failures: failed.slice(0, 3).map((s) => ({ status: s.status, error: s.error, chunks: s.arrivalsMs.length })),
+    ttftMs: percentiles(samples.map((s) => s.ttftMs)),
+    gapMs: percentiles(gaps),
+    gapsUnderHalfExpected: gaps.filter((g) => g < gapMs / 2).length,
+    gapsTotal: gaps.length,
+    coalescedReads: samples.reduce((n, s) => n + s.coalescedReads, 0),
+    preserved: gaps.length > 0 && gaps.filter((g) => g < gapMs / 2).length === 0,
+  };
+}
+
+// 3. Streaming: added time to first token, and inter-chunk gaps.
+export async function streaming(env: Env, p: Profile, log: (s: string) => void) {
+  const gw = env.stack.openaiBaseUrl;
+  const list: Array<Target & { format: 'openai' | 'anthropic' }> = [
+    { format: 'openai', name: 'direct', url: `${env.fake.url}/v1/chat/completions`, body: CHAT_BODY('bench', true) },
+    { format: 'openai', name: 'gateway', url: `${gw}/chat/completions`, body: CHAT_BODY(env.endpoints.openai, true) },
+    { format: 'anthropic', name: 'direct', url: `${env.fake.url}/v1/messages`, body: ANTHROPIC_BODY('bench', true), headers: ANTHROPIC_HEADERS },
+    { format: 'anthropic', name: 'gateway', url: `${gw}/chat/completions`, body: CHAT_BODY(env.endpoints.anthropic, true) },
+    { format: 'anthropic', name: 'gateway-anthropic-ingress', url: `${env.stack.anthropicBaseUrl}/v1/messages`, body: ANTHROPIC_BODY(env.endpoints.anthropic, true), headers: ANTHROPIC_HEADERS },
+  ];
+  if (env.mlflow) {
+    list.push({ format: 'openai', name: 'mlflow', url: `${env.mlflow.url}/v1/chat/completions`, body: CHAT_BODY('bench', true) });
+    list.push({ format: 'anthropic', name: 'mlflow', url: `${env.mlflow.url}/v1/chat/completions`, body: CHAT_BODY('bench-anthropic', true) });
+  }
+  const results: Array<Record<string, unknown>> = [];
+  for (const target of list) {
+    await env.client.run({ type: 'streams', url: target.url, body: target.body, headers: { ...JSON_HEADERS, ...target.headers }, count: Math.min(2, p.streams), concurrency: 1 });
+    const samples = await env.client.run<StreamSample[]>({ type: 'streams', url: target.url, body: target.body, headers: { ...JSON_HEADERS, ...target.headers }, count: p.streams, concurrency: p.streamConcurrency });
+    const s = streamSummary(samples, env.settings.gapMs, env.settings.chunks);
+    results.push({ providerFormat: target.format, target: target.name, ...s });
+    log(`  ${target.format}/${target.name.padEnd(26)} ttft p50 ${s.ttftMs.p50.toFixed(2)} p99 ${s.ttftMs.p99.toFixed(2)} ms; gaps p50 ${s.gapMs.p50.toFixed(1)} min ${s.gapMs.min.toFixed(1)} ms; coalesced reads ${s.coalescedReads}; failed ${s.failed}`);
+  }
+  for (const r of results) {
+    const base = results.find((x) => x.providerFormat === r.providerFormat && x.target === 'direct')!;
+    r.addedTtftMs = added(r.ttftMs as Percentiles, base.ttftMs as Percentiles);
+  }
+  const peerRatios = env.mlflow
+    ? Object.fromEntries(
+        (['openai', 'anthropic'] as const).map((f) => {
+          const ours = results.find((r) => r.providerFormat === f && r.target === 'gateway')!.addedTtftMs as ReturnType<typeof added>;
+          const theirs = results.find((r) => r.providerFormat === f && r.target === 'mlflow')!.addedTtftMs as ReturnType<typeof added>;
+          return [f, { addedTtftP50OursOverTheirs: ours.p50 / theirs.p50, addedTtftP99OursOverTheirs: ours.p99 / theirs.p99 }];
+        }),
+      )
+    : undefined;
+  return { expectedGapMs: env.settings.gapMs, chunksPerStream: env.settings.chunks, firstChunkAfterMs: env.settings.delayMs, results, peerRatios };
+}
+
+// 4. Configuration propagation: control-plane write -> first request served with it.
+export async function propagation(env: Env, p: Profile, log: (s: string) => void) {
+  const url = `${env.stack.openaiBaseUrl}/chat/completions`;
+  const body = CHAT_BODY(env.endpoints.prop);
+  const probe = async () => {
+    const res = await fetch(url, { method: 'POST', headers: JSON_HEADERS, body });
+    await res.arrayBuffer();
+    return res.headers.get('x-gateway-model');
+  };
+  const samples: number[] = [];
+  const writeMs: number[] = [];
+  const probesPerWrite: number[] = [];
+  for (let i = 1; i <= p.propagationWrites; i++) {
+    const model = `prop-nodelay-${i}`;
+    await sleep(50 + Math.random() * 150); // decorrelate from any poll cycle
+    const t0 = performance.now();
+    const res = await env.stack.api('PUT', `/api/v1/endpoints/${env.endpoints.prop}`, {
+      name: env.endpoints.prop,
+      kind: 'chat',
+      destinations: [{ id: 'oai', provider: 'openai', model, secret: 'bench-openai', weight: 100, options: { baseUrl: `${env.fake.url}/v1` } }],
+    });
+    writeMs.push(performance.now() - t0);
+    if (res.status >= 300) throw new Error(`PUT endpoint failed: ${res.status} ${JSON.stringify(res.body)}`);
+    let probes = 0;
+    for (;;) {
+      probes++;
+      if ((await probe()) === model) break;
+      if (performance.now() - t0 > 30_000) throw new Error(`configuration ${model} never reached the gateway`);
+    }
+    samples.push(performance.now() - t0);
+    probesPerWrite.push(probes);
+  }
+  const r = percentiles(samples);
+  log(`  write -> first request served with it: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms over ${r.n} writes (PUT itself p50 ${percentiles(writeMs).p50.toFixed(1)} ms)`);
+  return {
+    method: 'PUT /api/v1/endpoints/prop changes the destination model; back-to-back chat requests until x-gateway-model shows it; time from sending the PUT to the end of that request',
+    writes: samples.length,
+    propagationMs: r,
+    putRequestMs: percentiles(writeMs),
+    probesPerWrite: percentiles(probesPerWrite),
+    samplesMs: samples,
+  };
+}
+
+const tracesCount = (env: Env, endpoint: string) => env.stack.countTraces(endpoint);
+
+// 5. Trace ingest rate, and no loss across a control-plane restart under load.
+export async function traceIngest(env: Env, p: Profile, log: (s: string) => void) {
+  const cp = env.stack.controlPlaneUrl;
+  const endpoint = `ingest-direct-${Date.now()}`;
+  let seq = 0;
+  const trace = () => ({
+    id: `bench-${process.pid}-${++seq}-${Math.random().toString(36).slice(2)}`,
+    time: new Date().toISOString(),
+    endpoint,
+    kind: 'chat',
+    user: 'bench',
+    ingress: 'openai',
+    stream: false,
+    status: 200,
+    provider: 'openai',
+    model: 'bench',
+    attempts: [{ destinationId: 'oai', provider: 'openai', model: 'bench', status: 200, latencyMs: 20 }],
+    usage: { promptTokens: 12, completionTokens: 11, totalTokens: 23 },
+    costUsd: 0.00001,
+    latencyMs: 21,
+    overheadMs: 1,
+  });
+  const deadline = performance.now() + p.ingestS * 1000;
+  const t0 = performance.now();
+  let sent = 0;
+  let accepted = 0;
+  const batchMs: number[] = [];
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (performance.now() < deadline) {
+        const batch = Array.from({ length: p.ingestBatch }, trace);
+        const b0 = performance.now();
+        const res = await fetch(`${cp}/api/v1/dataplane/traces`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${env.stack.dataplaneToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ traces: batch }),
+        });
+        const out = (await res.json()) as { accepted?: number };
+        batchMs.push(performance.now() - b0);
+        if (res.status !== 200) throw new Error(`trace ingest: ${res.status} ${JSON.stringify(out)}`);
+        sent += batch.length;
+        accepted += out.accepted ?? 0;
+      }
+    }),
+  );
+  const elapsed = performance.now() - t0;
+  const stored = await tracesCount(env, endpoint);
+  const ingest = { batchSize: p.ingestBatch, concurrentPosts: 4, sent, accepted, stored, tracesPerSecond: (1000 * stored) / elapsed, batchMs: percentiles(batchMs) };
+  log(`  ingest: ${ingest.tracesPerSecond.toFixed(0)} traces/s (${stored} stored of ${sent} sent, batches of ${p.ingestBatch})`);
+
+  // Restart under load: the gateway serves throughout; every request leaves one trace.
+  const before = await tracesCount(env, env.endpoints.ingest);
+  const target = { url: `${env.stack.openaiBaseUrl}/chat/completions`, body: CHAT_BODY(env.endpoints.ingest) };
+  const running = env.client.run<LoadResult>({ type: 'load', url: target.url, body: target.body, headers: JSON_HEADERS, connections: 10, durationS: p.restartS, overallRate: p.restartRate });
+  await sleep(p.restartS * 250);
+  const stopAt = performance.now();
+  const stopped = await env.stack.stopControlPlane(3000);
+  log(`  control plane stopped under ${p.restartRate} rps (${stopped.graceful ? 'SIGTERM' : 'SIGTERM did not finish in 3 s: SIGKILL'}, ${stopped.ms.toFixed(0)} ms)`);
+  await sleep(p.restartS * 350);
+  await env.stack.startControlPlaneAgain();
+  const downMs = performance.now() - stopAt;
+  log(`  control plane restarted after ${(downMs / 1000).toFixed(1)} s`);
+  const r = await running;
+  const served = r.requests;
+  const drain0 = performance.now();
+  let stored2 = 0;
+  while (performance.now() - drain0 < 60_000) {
+    stored2 = (await tracesCount(env, env.endpoints.ingest)) - before;
+    if (stored2 >= served) break;
+    await sleep(250);
+  }
+  const restart = {
+    rate: p.restartRate,
+    durationS: p.restartS,
+    controlPlaneDownMs: downMs,
+    stop: stopped,
+    served,
+    statuses: r.statuses,
+    non2xx: non2xx(r),
+    errors: r.errors,
+    tracesStored: stored2,
+    lost: served - stored2,
+    drainAfterLoadMs: performance.now() - drain0,
+    latencyMs: percentiles(r.latenciesMs),
+  };
+  log(`  restart: served ${served} (non-2xx ${restart.non2xx}), traces stored ${stored2}, lost ${restart.lost}, drained ${(restart.drainAfterLoadMs / 1000).toFixed(1)} s after the load`);
+  return { ingest, restart };
+}
+
+// 6. Plugin-server memory with many concurrent open streams.
+export async function memory(env: Env, p: Profile, log: (s: string) => void) {
+  const pid = env.stack.driver.pluginServerPid()!;
+  await sleep(1000);
+  const rssBefore = vmMiB(pid);
+  const driverRssBefore = process.memoryUsage().rss / 2 ** 20;
+  const gw = `${env.stack.openaiBaseUrl}/chat/completions`;
+  const models = env.endpoints.hold;
+  const per = Math.ceil(p.openStreams / models.length);
+  const opened = await Promise.all(
+    models.map((m, i) =>
+      env.client.run<{ opened: number; failed: number; ms: number }>({ type: 'open-streams', url: gw, body: CHAT_BODY(m, true), headers: JSON_HEADERS, count: Math.min(per, p.openStreams - i * per), key: m }),
+    ),
+  );
+  const openedTotal = opened.reduce((n, o) => n + o.opened, 0);
+  const held = await env.fake.held();
+  await sleep(500);
+  const rssOpen = vmMiB(pid);
+  const hwm = vmMiB(pid, 'VmHWM');
+  const driverRssOpen = process.memoryUsage().rss / 2 ** 20;
+  const released = await env.fake.release();
+  const closed = await Promise.all(models.map((m) => env.client.run<{ completed: number; failed: number }>({ type: 'close-streams', key: m })));
+  await sleep(1000);
+  const rssAfter = vmMiB(pid);
+  const res = {
+    streamsRequested: p.openStreams,
+    streamsOpen: openedTotal,
+    heldAtProvider: held,
+    providerOrigins: models.length,
+    openMs: Math.max(...opened.map((o) => o.ms)),
+    pluginServerRssMiB: { before: rssBefore, withStreamsOpen: rssOpen, afterRelease: rssAfter, peakVmHWM: hwm },
+    kibPerOpenStream: ((rssOpen - rssBefore) * 1024) / Math.max(1, openedTotal),
+    kongDriverProcessRssMiB: { before: driverRssBefore, withStreamsOpen: driverRssOpen },
+    released,
+    completedAfterRelease: closed.reduce((n, c) => n + c.completed, 0),
+    failedAfterRelease: closed.reduce((n, c) => n + c.failed, 0),
+  };
+  log(`  ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${rssBefore.toFixed(0)} -> ${rssOpen.toFixed(0)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB/stream); completed after release ${res.completedAfterRelease}`);
+  return res;
+}

@@ -1,0 +1,130 @@
+// Brings up everything the scenarios measure, all on loopback:
+//   - a database: MONGODB_URI, or a FerretDB started here (scripts/ferretdb.ts);
+//   - the fake provider process (fixed delay; OpenAI and Anthropic formats);
+//   - the product: control plane + Kong driver + kong-js-pluginserver with the
+//     compiled plugin (test/e2e/stack.ts), with benchmark endpoints;
+//   - the Kong driver alone with the no-op fixture plugin (the driver's own cost);
+//   - the peer, MLflow AI Gateway, from a project-local venv (bench/mlflow.ts);
+//   - the load client process (bench/client-worker.ts).
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { startFerretDB, type RunningFerretDB } from '../scripts/ferretdb';
+import { waitFor } from '../test/e2e/stack';
+import { startKongDriver, type KongDriver } from '../test/kong-driver/gateway';
+import { ROOT, startClient, startFakeProcess, type Client, type Fake } from './lib';
+import { startMlflow, type Mlflow, type MlflowStatus } from './mlflow';
+import { createSecret, putEndpoint, startBenchStack, type BenchStack } from './stack';
+
+export interface Settings {
+  smoke: boolean;
+  delayMs: number;
+  chunks: number;
+  gapMs: number;
+  /** Streams per origin for the memory scenario (the plugin's provider pool holds 256 per origin). */
+  holdOrigins: number;
+}
+
+export interface Env {
+  settings: Settings;
+  fake: Fake;
+  stack: BenchStack;
+  noop: KongDriver;
+  mlflow: Mlflow | undefined;
+  mlflowStatus: MlflowStatus;
+  client: Client;
+  /** Bench endpoints on the gateway. */
+  endpoints: { openai: string; anthropic: string; ingest: string; prop: string; hold: string[] };
+  close(): Promise<void>;
+}
+
+export const CHAT_BODY = (model: string, stream = false) =>
+  JSON.stringify({ model, messages: [{ role: 'user', content: 'Say something short.' }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
+
+export const ANTHROPIC_BODY = (model: string, stream = false) =>
+  JSON.stringify({ model, max_tokens: 64, messages: [{ role: 'user', content: 'Say something short.' }], ...(stream ? { stream: true } : {}) });
+
+/**
+ * The Kong driver proxies through an http.Agent capped at 512 sockets per
+ * upstream; nginx has no such cap. Lift it so 1,000 open streams reach the
+ * plugin's data server (only the benchmark does this).
+ */
+function liftDriverSocketCap(): void {
+  const original = http.request;
+  const patched = function (this: unknown, ...args: unknown[]) {
+    const opts = args[0] as { agent?: http.Agent } | undefined;
+    if (opts && typeof opts === 'object' && opts.agent instanceof http.Agent && opts.agent.maxSockets === 512) opts.agent.maxSockets = Infinity;
+    return (original as (...a: unknown[]) => http.ClientRequest).apply(this, args);
+  };
+  (http as { request: unknown }).request = patched;
+}
+
+export async function setup(settings: Settings, log: (s: string) => void): Promise<Env> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of cleanups.reverse()) await c().catch((err: Error) => log(`cleanup: ${err.message}`));
+  };
+  try {
+    liftDriverSocketCap();
+    let db: RunningFerretDB | undefined;
+    if (!process.env.MONGODB_URI) {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-db-'));
+      log('starting FerretDB (building it on first use)...');
+      db = await startFerretDB({ dataDir });
+      process.env.MONGODB_URI = db.uri;
+      cleanups.push(async () => {
+        await db!.stop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      });
+    }
+    const fake = await startFakeProcess({ delayMs: settings.delayMs, chunks: settings.chunks, gapMs: settings.gapMs, ports: 1 + settings.holdOrigins });
+    cleanups.push(() => fake.close());
+    const stack = await startBenchStack();
+    cleanups.push(() => stack.close());
+    await createSecret(stack, 'bench-openai', 'openai', { apiKey: 'sk-bench' });
+    await createSecret(stack, 'bench-anthropic', 'anthropic', { apiKey: 'sk-ant-bench' });
+    const oai = (model: string, baseUrl = fake.url) => ({ id: 'oai', provider: 'openai', model, secret: 'bench-openai', weight: 100, options: { baseUrl: `${baseUrl}/v1` } });
+    const endpoints = { openai: 'bench', anthropic: 'bench-anthropic', ingest: 'ingest', prop: 'prop', hold: [] as string[] };
+    await putEndpoint(stack, { name: endpoints.openai, kind: 'chat', destinations: [oai('bench')] });
+    await putEndpoint(stack, { name: endpoints.ingest, kind: 'chat', destinations: [oai('bench')] });
+    await putEndpoint(stack, { name: endpoints.prop, kind: 'chat', destinations: [oai('prop-nodelay-0')] });
+    await putEndpoint(stack, {
+      name: endpoints.anthropic,
+      kind: 'chat',
+      destinations: [{ id: 'ant', provider: 'anthropic', model: 'bench', secret: 'bench-anthropic', weight: 100, options: { baseUrl: fake.url } }],
+    });
+    for (let i = 0; i < settings.holdOrigins; i++) {
+      const name = `bench-hold-${i}`;
+      endpoints.hold.push(name);
+      await putEndpoint(stack, { name, kind: 'chat', destinations: [oai('bench-hold', fake.urls[1 + i])] });
+    }
+    const expected = 4 + settings.holdOrigins;
+    await waitFor(
+      'bench endpoints to reach the gateway',
+      async () => {
+        const res = await fetch(`${stack.openaiBaseUrl}/models`).catch(() => undefined);
+        if (!res || res.status !== 200) return undefined;
+        const body = (await res.json()) as { data: unknown[] };
+        return body.data.length >= expected ? true : undefined;
+      },
+      20_000,
+    );
+
+    const noop = await startKongDriver({
+      pluginsDir: path.join(ROOT, 'test/fixtures/kong-plugins/noop'),
+      kongYml: { _format_version: '3.0', services: [{ name: 'fake', url: fake.url, routes: [{ name: 'all', paths: ['/'], response_buffering: false }] }], plugins: [{ name: 'noop' }] },
+    });
+    cleanups.push(() => noop.close());
+
+    const { mlflow, status } = await startMlflow({ smoke: settings.smoke, fakeUrl: fake.url, log });
+    if (mlflow) cleanups.push(() => mlflow.close());
+
+    const client = startClient();
+    cleanups.push(() => client.close());
+    return { settings, fake, stack, noop, mlflow, mlflowStatus: status, client, endpoints, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,133 @@
+// The product stack for the benchmark: the same parts as test/e2e/stack.ts,
+// resolved from the repository root so it works compiled to dist/bench, with
+// one difference: the control plane runs as its own process
+// (dist/control-plane/main.js), as in production. The harness (which hosts
+// the Kong driver) then does not share an event loop with it, and a
+// control-plane outage is a real stop of that process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mongoose from 'mongoose';
+import { parse } from 'yaml';
+import { loadConfig } from '../control-plane/config';
+import { signToken } from '../control-plane/middleware/verify-token';
+import { freePort } from '../scripts/ferretdb';
+import { testDbUri } from '../test/helpers/db';
+import { startKongDriver, type KongDriver } from '../test/kong-driver/gateway';
+import { ROOT, sleep } from './lib';
+
+export interface BenchStack {
+  controlPlaneUrl: string;
+  controlPlanePid(): number | undefined;
+  driver: KongDriver;
+  openaiBaseUrl: string;
+  anthropicBaseUrl: string;
+  dataplaneToken: string;
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Traces stored for an endpoint, counted in the database. */
+  countTraces(endpoint: string): Promise<number>;
+  /** SIGTERM, then SIGKILL after `graceMs`; says how it went. */
+  stopControlPlane(graceMs?: number): Promise<{ graceful: boolean; ms: number }>;
+  startControlPlaneAgain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBenchStack(plugin: Record<string, unknown> = {}): Promise<BenchStack> {
+  const { uri } = testDbUri('bench');
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    MONGODB_URI: uri,
+    CONTROL_PLANE_HOST: '127.0.0.1',
+    CONTROL_PLANE_PORT: String(port),
+    GATEWAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-cp-')),
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    GATEWAY_KEK: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'silent',
+  };
+  const config = loadConfig(env);
+  const controlPlaneUrl = `http://127.0.0.1:${port}`;
+  let proc: ChildProcess | undefined;
+  const startCp = async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/control-plane/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    proc = child;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const up = await fetch(`${controlPlaneUrl}/api/v1/dataplane/snapshot`, { headers: { authorization: 'Bearer x' } }).then(() => true, () => false);
+      if (up) return;
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`control plane did not start (exit ${child.exitCode})`);
+      await sleep(50);
+    }
+  };
+  const stopCp = async (graceMs = 5000) => {
+    const child = proc;
+    proc = undefined;
+    const t0 = performance.now();
+    if (!child || child.exitCode !== null) return { graceful: true, ms: 0 };
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const graceful = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+    if (!graceful) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    return { graceful, ms: performance.now() - t0 };
+  };
+  await startCp();
+  const adminToken = signToken(config.jwt, { sub: 'bench-admin', role: 'admin' }, 24 * 3600);
+  const dataplaneToken = signToken(config.jwt, { sub: 'bench-dataplane', role: 'dataplane' }, 24 * 3600);
+  const mongo = await mongoose.mongo.MongoClient.connect(uri);
+  const traces = mongo.db(new URL(uri).pathname.slice(1)).collection('traces');
+
+  const kongYml = parse(readFileSync(join(ROOT, 'kong.yml'), 'utf8')) as { services: Array<{ plugins: Array<{ config: Record<string, unknown> }> }> };
+  Object.assign(kongYml.services[0].plugins[0].config, {
+    control_plane_url: controlPlaneUrl,
+    dataplane_token: dataplaneToken,
+    data_port: 0,
+    state_dir: mkdtempSync(join(tmpdir(), 'bench-dp-')),
+    trace_flush_ms: 100,
+    config_wait_seconds: 5,
+    ...plugin,
+  });
+  const driver = await startKongDriver({ kongYml, pluginsDir: join(ROOT, 'dist/plugin/kong'), env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent' } });
+  return {
+    controlPlaneUrl,
+    controlPlanePid: () => proc?.pid,
+    driver,
+    openaiBaseUrl: `${driver.url}/gateway/openai/v1`,
+    anthropicBaseUrl: `${driver.url}/gateway/anthropic`,
+    dataplaneToken,
+    async api<T>(method: string, path: string, body?: unknown) {
+      const res = await fetch(`${controlPlaneUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+    },
+    countTraces: (endpoint) => traces.countDocuments({ endpoint }),
+    stopControlPlane: stopCp,
+    startControlPlaneAgain: startCp,
+    async close() {
+      await driver.close();
+      await stopCp();
+      await mongo.db(new URL(uri).pathname.slice(1)).dropDatabase().catch(() => undefined);
+      await mongo.close();
+    },
+  };
+}
+
+export async function createSecret(stack: BenchStack, name: string, provider: string, value: Record<string, string>): Promise<void> {
+  const res = await stack.api('POST', '/api/v1/secrets', { name, provider, value });
+  if (res.status !== 201) throw new Error(`secret create failed: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+export async function putEndpoint(stack: BenchStack, endpoint: Record<string, unknown> & { name: string }): Promise<void> {
+  const existing = await stack.api('GET', `/api/v1/endpoints/${endpoint.name}`);
+  const res = existing.status === 200 ? await stack.api('PUT', `/api/v1/endpoints/${endpoint.name}`, endpoint) : await stack.api('POST', '/api/v1/endpoints', endpoint);
+  if (res.status >= 300) throw new Error(`endpoint write failed: ${res.status} ${JSON.stringify(res.body)}`);
+}
