@@ -1,0 +1,77 @@
+// CI runs the benchmark harness in smoke mode (tiny load, seconds per
+// scenario) and checks that every result file has the expected fields. It
+// runs the compiled harness (`npm test` builds first), as `npm run bench` does.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+
+const ROOT = path.resolve(__dirname, '..');
+const RESULTS = path.join(ROOT, 'bench/results');
+const read = (name: string) => JSON.parse(fs.readFileSync(path.join(RESULTS, `${name}.json`), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const isP = (p: unknown) => {
+  const x = p as Record<string, number>;
+  return ['n', 'p50', 'p90', 'p99', 'min', 'max'].every((k) => typeof x?.[k] === 'number');
+};
+
+test('bench --smoke runs every scenario and writes complete results', { timeout: 240_000 }, () => {
+  const runJs = path.join(ROOT, 'dist/bench/run.js');
+  assert.ok(fs.existsSync(runJs), 'dist/bench/run.js is missing: run `npm run build` first');
+  const started = Date.now();
+  const res = spawnSync(process.execPath, [runJs, '--smoke'], { cwd: ROOT, encoding: 'utf8', timeout: 220_000, env: { ...process.env } });
+  assert.equal(res.status, 0, `bench --smoke failed (${res.status ?? res.signal}):\n${res.stdout}\n${res.stderr}`);
+  assert.match(res.stdout, /Added latency, non-streaming/);
+
+  for (const name of ['added-latency', 'kong-driver', 'throughput', 'streaming', 'config-propagation', 'trace-ingest', 'memory', 'peer-mlflow']) {
+    const r = read(name);
+    assert.equal(r.scenario, name);
+    assert.equal(r.error, undefined, `${name}: ${r.error}`);
+    assert.ok(fs.statSync(path.join(RESULTS, `${name}.json`)).mtimeMs >= started - 1000, `${name}.json was written by this run`);
+    for (const k of ['cpuModel', 'cores', 'memoryGiB', 'node', 'loadAverage']) assert.ok(r.machine?.[k] !== undefined, `${name}: machine.${k}`);
+    assert.equal(r.settings?.mode, 'smoke');
+    assert.equal(typeof r.mlflow?.available, 'boolean');
+  }
+
+  const a = read('added-latency');
+  for (const target of ['direct', 'kong-driver-noop', 'gateway']) {
+    const run = a.runs.find((x: { target: string }) => x.target === target);
+    assert.ok(run, `added-latency has ${target}`);
+    assert.ok(isP(run.latencyMs) && run.latencyMs.n > 0, `${target}: percentiles from samples`);
+    assert.equal(typeof run.addedMs.p99, 'number');
+    assert.equal(run.non2xx, 0, `${target}: no errors`);
+  }
+  assert.ok(Object.values(a.gatewayDriverStats).every((s: any) => s.pdkCallsPerRequest > 0)); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  const t = read('throughput');
+  assert.equal(typeof t.maxSustainedRps, 'number');
+  assert.ok(t.steps.length > 0 && isP(t.steps[0].gateway) && typeof t.steps[0].pluginServerCpu.cpuMsPerRequest === 'number');
+  assert.equal(typeof t.whereTheTimeGoes.translation.openai.nonStreamingUsPerRequest, 'number');
+  assert.equal(typeof t.whereTheTimeGoes.translation.anthropic.streamingUsPerStream, 'number');
+
+  const s = read('streaming');
+  for (const format of ['openai', 'anthropic']) {
+    for (const target of ['direct', 'gateway']) {
+      const r = s.results.find((x: { providerFormat: string; target: string }) => x.providerFormat === format && x.target === target);
+      assert.ok(r, `streaming ${format}/${target}`);
+      assert.equal(r.failed, 0, `${format}/${target}: no failed streams`);
+      assert.ok(isP(r.ttftMs) && isP(r.gapMs) && typeof r.addedTtftMs.p50 === 'number' && typeof r.coalescedReads === 'number');
+    }
+  }
+
+  const c = read('config-propagation');
+  assert.ok(isP(c.propagationMs) && c.propagationMs.n > 0);
+
+  const i = read('trace-ingest');
+  assert.ok(i.ingest.tracesPerSecond > 0 && i.ingest.stored === i.ingest.sent);
+  assert.ok(i.restart.served > 0);
+  assert.equal(i.restart.lost, 0, 'no trace lost across the control-plane restart');
+
+  const m = read('memory');
+  assert.equal(m.streamsOpen, m.streamsRequested);
+  assert.ok(m.pluginServerRssMiB.withStreamsOpen > 0);
+
+  const peer = read('peer-mlflow');
+  assert.ok(peer.status.available === true || typeof peer.status.reason === 'string', 'MLflow measured, or the reason why not');
+});
