@@ -10,6 +10,7 @@ import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
 import { startDataServer, type DataServer } from './server/data-server';
 import { TicketBook } from './server/tickets';
+import { warmTokenizer } from './tokens/count';
 import { TraceShipper } from './traces/shipper';
 
 export interface Runtime {
@@ -60,6 +61,7 @@ async function startRuntime(config: PluginConfig): Promise<Runtime> {
   });
   await shipper.start();
   config_.start();
+  warmTokenizer();
   const partial = { config: config_, shipper, tickets: new TicketBook(), health: new DestinationHealth(), maxBodyBytes: config.max_body_bytes };
   const server = await startDataServer(partial, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });

@@ -3,7 +3,8 @@
 // A stream can fall back only until its first byte reaches the client.
 import { randomBytes } from 'node:crypto';
 import type { Destination, Endpoint } from '../contract';
-import type { ChatChunk, ChatRequest } from '../openai/types';
+import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai/types';
+import { estimateUsage } from '../tokens/count';
 import { ProviderError, type Provider, type ResponseContext, type Target } from '../providers/contract';
 import { createStreamDecoder } from '../providers/framing';
 import type { DestinationHealth } from '../routing/cooldown';
@@ -49,7 +50,7 @@ export async function runChat(job: ChatJob): Promise<ChatResult> {
   });
   if (!failure) return result;
   if (job.signal.aborted) return { status: 499, errorCode: 'client_closed_request' };
-  job.sink.error(failure.status, failureBody(failure, trace.attempts.length), headersFor(job));
+  job.sink.error(failure.status, failureBody(failure, trace.attempts.length), { ...headersFor(job), ...retryAfterHeader(failure) });
   return { status: failure.status, errorCode: failure.code ?? failure.type };
 }
 
@@ -107,6 +108,7 @@ async function wholeAnswer(
     return fail(job, destination, invalidResponse(destination, err), elapsed);
   }
   const { trace } = job;
+  completion.usage ??= estimateUsage(job.request, answerText(completion));
   trace.providerMs += elapsed;
   trace.attempt(destination, 200, elapsed);
   trace.served = destination;
@@ -130,7 +132,9 @@ async function streamAnswer(
   const iterator = body[Symbol.asyncIterator]();
   let opened = false;
   let providerWait = 0;
-  let text = '';
+  // What the model produced, for payload capture and for estimating usage
+  // when the provider reports none.
+  let produced = '';
   // Chunks that carry nothing yet (the role-only opener) are held back, so a
   // provider failing right after it can still fall back: the stream commits
   // with its first content, tool call or finish reason.
@@ -148,7 +152,8 @@ async function streamAnswer(
       sink.open(headersFor(job, 1));
     }
     for (const chunk of chunks) {
-      if (job.endpoint.logPayloads) text += chunk.choices[0]?.delta.content ?? '';
+      const delta = chunk.choices[0]?.delta;
+      produced += (delta?.content ?? '') + (delta?.tool_calls?.map((c) => c.function?.arguments ?? '').join('') ?? '');
       sink.chunk(chunk);
     }
   };
@@ -171,7 +176,7 @@ async function streamAnswer(
   } catch (err) {
     if (job.signal.aborted) {
       account(200, { type: 'client_closed_request', message: 'the client went away mid-stream' });
-      trace.setUsage(destination, transformer.usage());
+      trace.setUsage(destination, transformer.usage() ?? estimateUsage(job.request, produced));
       return { done: true, result: { status: 499, errorCode: 'client_closed_request' } };
     }
     const failure = err instanceof ProviderError ? fromProviderError(err) : classifyError(err, destination.timeoutMs);
@@ -180,7 +185,7 @@ async function streamAnswer(
       return fail(job, destination, failure, performance.now() - started, providerWait);
     }
     account(200, { type: failure.type, message: failure.message });
-    trace.setUsage(destination, transformer.usage());
+    trace.setUsage(destination, transformer.usage() ?? estimateUsage(job.request, produced));
     sink.streamError(failureBody(failure, trace.attempts.length));
     return { done: true, result: { status: failure.status, errorCode: failure.code ?? failure.type } };
   }
@@ -196,15 +201,15 @@ async function streamAnswer(
     };
     if (!opened) return fail(job, destination, failure, performance.now() - started, providerWait);
     account(200, { type: failure.type, message: failure.message });
-    trace.setUsage(destination, transformer.usage());
+    trace.setUsage(destination, transformer.usage() ?? estimateUsage(job.request, produced));
     sink.streamError(failureBody(failure, trace.attempts.length));
     return { done: true, result: { status: 502, errorCode: 'stream_truncated' } };
   }
 
   account(200);
-  const usage = transformer.usage();
+  const usage = transformer.usage() ?? estimateUsage(job.request, produced);
   trace.setUsage(destination, usage);
-  trace.capturePayloads(job.endpoint.logPayloads, job.request, text);
+  trace.capturePayloads(job.endpoint.logPayloads, job.request, produced);
   if (!opened) {
     trace.served = destination;
     sink.open(headersFor(job)); // an empty answer is still a stream
@@ -212,6 +217,11 @@ async function streamAnswer(
   }
   sink.close(usage, { id: ctx.id, created: ctx.created, model: destination.model });
   return { done: true, result: { status: 200 } };
+}
+
+function answerText(completion: ChatCompletion): string {
+  const message = completion.choices[0]?.message;
+  return (message?.content ?? '') + (message?.tool_calls?.map((c) => c.function.arguments).join('') ?? '');
 }
 
 function carriesAnswer(chunk: ChatChunk): boolean {
@@ -266,6 +276,11 @@ function invalidResponse(destination: Destination, err: unknown): AttemptFailure
     code: 'provider_bad_response',
     message: `${destination.provider} returned a response the gateway could not read: ${detail}`,
   };
+}
+
+/** Passes the provider's Retry-After on, so clients (and SDK retries) know how long to wait. */
+export function retryAfterHeader(failure: AttemptFailure): Record<string, string> {
+  return failure.retryAfterMs !== undefined && failure.status === 429 ? { 'retry-after': String(Math.ceil(failure.retryAfterMs / 1000)) } : {};
 }
 
 export function failureBody(failure: AttemptFailure, attempts: number): { error: { message: string; type: string; param: string | null; code: string | null } } {

@@ -6,7 +6,7 @@ import type { Target } from '../providers/contract';
 import type { DestinationHealth } from '../routing/cooldown';
 import { callUpstream, classifyError } from '../upstream/call';
 import { runAttempts, type AttemptOutcome } from './attempts';
-import { failureBody, fromProviderError, responseContext } from './chat';
+import { failureBody, fromProviderError, responseContext, retryAfterHeader } from './chat';
 import { gatewayHeaders } from './headers';
 import { resolveProvider } from './provider-lookup';
 import { sendJson } from './respond';
@@ -34,7 +34,7 @@ export async function runEmbeddings(job: EmbeddingsJob): Promise<{ status: numbe
   });
   if (!failure) return { status: 200 };
   if (job.signal.aborted) return { status: 499, errorCode: 'client_closed_request' };
-  sendJson(job.res, failure.status, failureBody(failure, job.trace.attempts.length), headers(job));
+  sendJson(job.res, failure.status, failureBody(failure, job.trace.attempts.length), { ...headers(job), ...retryAfterHeader(failure) });
   return { status: failure.status, errorCode: failure.code ?? failure.type };
 }
 

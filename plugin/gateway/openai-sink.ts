@@ -20,7 +20,7 @@ export function openAiSink(res: ServerResponse, request: Pick<ChatRequest, 'stre
     },
     close(usage, last) {
       if (wantsUsage) {
-        res.write(sseChunk({ id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model, choices: [], usage: usage ?? null }));
+        res.write(sseChunk({ id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model, choices: [], usage }));
       }
       res.end(SSE_DONE);
     },

@@ -8,8 +8,8 @@ export interface ChatSink {
   /** Commits the stream: status 200 and headers go out. */
   open(headers: Record<string, string>): void;
   chunk(chunk: ChatChunk): void;
-  /** The stream ended well; `usage` is what the provider reported. */
-  close(usage: Usage | undefined, last: { id: string; created: number; model: string }): void;
+  /** The stream ended well; `usage` is the provider's, or the gateway's estimate when it reported none. */
+  close(usage: Usage, last: { id: string; created: number; model: string }): void;
   /** The stream broke after it was committed. */
   streamError(error: ErrorBody): void;
   error(status: number, error: ErrorBody, headers: Record<string, string>): void;

@@ -26,6 +26,11 @@ export interface FakeOpenAIOptions {
   apiKey?: string;
   /** Default gap between stream chunks when the behaviour does not say. Default 5 ms. */
   chunkGapMs?: number;
+  /**
+   * `when-asked` (OpenAI): a usage-only chunk when `stream_options.include_usage`.
+   * `always-last` (Mistral): usage on the finishing chunk, whatever was asked.
+   */
+  streamUsage?: 'when-asked' | 'always-last';
 }
 
 type Flavour = 'openai' | 'azure';
@@ -101,7 +106,7 @@ export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeProvi
     const model = route.model ?? String(body.model ?? 'gpt-4o-mini');
     const answer = answerFor(b, body);
     if (body.stream) {
-      await streamChat(res, route.flavour, model, body, answer, b, b.kind === 'ok' && b.chunkGapMs !== undefined ? b.chunkGapMs : defaultGap);
+      await streamChat(res, route.flavour, model, body, answer, b, b.kind === 'ok' && b.chunkGapMs !== undefined ? b.chunkGapMs : defaultGap, opts.streamUsage ?? 'when-asked');
       return;
     }
     if (b.kind === 'malformed') return sendMalformed(res);
@@ -203,6 +208,7 @@ async function streamChat(
   a: Answer,
   b: Behaviour,
   gapMs: number,
+  streamUsage: NonNullable<FakeOpenAIOptions['streamUsage']>,
 ): Promise<void> {
   const id = `chatcmpl-${randomUUID().replace(/-/g, '').slice(0, 29)}`;
   const created = Math.floor(Date.now() / 1000);
@@ -221,8 +227,12 @@ async function streamChat(
     tools.push(delta({ tool_calls: [{ index, id: tc.id, type: 'function', function: { name: tc.name, arguments: '' } }] }));
     for (const piece of splitText(tc.arguments, 3)) tools.push(delta({ tool_calls: [{ index, function: { arguments: piece } }] }));
   });
-  const tail = [delta({}, a.toolCalls.length > 0 ? 'tool_calls' : 'stop')];
-  if (body.stream_options?.include_usage) tail.push(frame([], { usage: usageOf(a) }));
+  const finish = a.toolCalls.length > 0 ? 'tool_calls' : 'stop';
+  const tail =
+    streamUsage === 'always-last'
+      ? [frame([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }], { usage: usageOf(a) })]
+      : [delta({}, finish)];
+  if (streamUsage === 'when-asked' && body.stream_options?.include_usage) tail.push(frame([], { usage: usageOf(a) }));
   tail.push('data: [DONE]\n\n');
 
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });

@@ -29,11 +29,6 @@ import { PROVIDERS } from './providers';
  * they run as todo (reported, not failing the suite) while the bug is open.
  */
 const KNOWN_ISSUES: Record<string, string> = {
-  'mistral:stream':
-    'With stream_options.include_usage the client gets a usage chunk with `usage: null`. The mistral provider drops stream_options ' +
-    '(plugin/providers/mistral/index.ts) because Mistral always sends usage in its last chunk, but the fake used for mistral ' +
-    '(test/fake-providers/openai.ts, OpenAI behaviour) only sends usage when include_usage is set, so no usage arrives; ' +
-    'plugin/gateway/openai-sink.ts then writes `usage: usage ?? null` instead of a usage object.',
 };
 
 let conf: Conformance;

@@ -1,0 +1,45 @@
+// Token counts for when a provider reports none (some streams, some
+// OpenAI-compatible servers): o200k_base, the tokenizer of current OpenAI
+// models, as an estimate for every model family. Loading its ranks takes
+// most of a second, so it happens once per process, off the first request
+// (warmTokenizer at runtime start).
+import { Tiktoken } from 'js-tiktoken/lite';
+import o200k from 'js-tiktoken/ranks/o200k_base';
+import type { ChatRequest, Usage } from '../openai/types';
+
+// OpenAI's documented per-message framing and a 512px image tile.
+const TOKENS_PER_MESSAGE = 4;
+const TOKENS_PER_IMAGE = 765;
+
+let encoder: Tiktoken | undefined;
+
+function tokenizer(): Tiktoken {
+  encoder ??= new Tiktoken(o200k);
+  return encoder;
+}
+
+export function warmTokenizer(): void {
+  setImmediate(() => tokenizer());
+}
+
+export function countTokens(text: string): number {
+  return text ? tokenizer().encode(text).length : 0;
+}
+
+export function estimatePromptTokens(request: ChatRequest): number {
+  let tokens = 3;
+  for (const message of request.messages) {
+    tokens += TOKENS_PER_MESSAGE;
+    if (typeof message.content === 'string') tokens += countTokens(message.content);
+    else for (const part of message.content ?? []) tokens += part.type === 'text' ? countTokens(part.text) : TOKENS_PER_IMAGE;
+    for (const call of message.tool_calls ?? []) tokens += countTokens(call.function.name) + countTokens(call.function.arguments);
+  }
+  if (request.tools?.length) tokens += countTokens(JSON.stringify(request.tools));
+  return tokens;
+}
+
+export function estimateUsage(request: ChatRequest, completion: string): Usage {
+  const prompt = estimatePromptTokens(request);
+  const out = countTokens(completion);
+  return { prompt_tokens: prompt, completion_tokens: out, total_tokens: prompt + out };
+}
