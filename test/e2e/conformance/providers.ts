@@ -339,7 +339,8 @@ export const PROVIDERS: ConformanceProvider[] = [
   },
   {
     id: 'mistral',
-    start: () => startFakeOpenAI({ apiKey: 'mistral-conf-key' }),
+    // Real Mistral puts usage on its finishing chunk whether asked or not.
+    start: () => startFakeOpenAI({ apiKey: 'mistral-conf-key', streamUsage: 'always-last' }),
     secret: { apiKey: 'mistral-conf-key' },
     chat: { model: 'mistral-large-latest', options: (url) => ({ baseUrl: `${url}/v1` }) },
     embeddings: { model: 'mistral-embed', options: (url) => ({ baseUrl: `${url}/v1` }) },
