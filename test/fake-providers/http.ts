@@ -56,7 +56,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeProvide
     s.on('close', () => sockets.delete(s));
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(Number(process.env.FAKE_PROVIDER_PORT ?? 0), '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {

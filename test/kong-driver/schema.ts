@@ -47,6 +47,9 @@ function validateField(field: Field, value: unknown, path: string, errors: strin
     if (field.required) errors.push(`${path}: required field missing`);
     return undefined;
   }
+  if (field.referenceable === true && typeof value === 'string' && VAULT_REFERENCE.test(value)) {
+    return resolveReference(value, path, errors);
+  }
   switch (field.type) {
     case 'string':
       if (typeof value !== 'string') return typeError(path, 'a string', errors, value);
@@ -97,4 +100,21 @@ function validateField(field: Field, value: unknown, path: string, errors: strin
 function typeError(path: string, what: string, errors: string[], value: unknown): unknown {
   errors.push(`${path}: expected ${what}`);
   return value;
+}
+
+// Secret references in referenceable fields (kong/pdk/vault.lua). Kong
+// resolves them before the plugin sees its config; this driver supports the
+// `env` vault: `{vault://env/my-token}` reads MY_TOKEN from Kong's environment.
+const VAULT_REFERENCE = /^\{vault:\/\/([a-z0-9_-]+)\/([^}]+)\}$/i;
+
+function resolveReference(reference: string, path: string, errors: string[]): unknown {
+  const [, vault, name] = VAULT_REFERENCE.exec(reference)!;
+  if (vault !== 'env') {
+    errors.push(`${path}: vault '${vault}' is not supported by the driver (only env)`);
+    return undefined;
+  }
+  const variable = name.toUpperCase().replace(/-/g, '_');
+  const resolved = process.env[variable];
+  if (resolved === undefined) errors.push(`${path}: unable to resolve reference ${reference} (environment variable ${variable} is not set)`);
+  return resolved;
 }
