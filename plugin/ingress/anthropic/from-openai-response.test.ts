@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import type { ChatCompletion, FinishReason } from '../../openai/types';
 import { AnthropicResponseError } from './errors';
 import { toAnthropicMessage } from './from-openai-response';
+import { decodeProviderState } from './provider-state';
 
 function fixture(name: string): { openai: ChatCompletion; anthropic: unknown } {
   return JSON.parse(readFileSync(join(__dirname, '__fixtures__', `${name}.json`), 'utf8'));
@@ -15,7 +16,7 @@ function completion(message: ChatCompletion['choices'][number]['message'], finis
 }
 
 describe('OpenAI completion -> Anthropic message', () => {
-  for (const name of ['response-tool-use', 'response-text-length']) {
+  for (const name of ['response-tool-use', 'response-text-length', 'response-provider-state']) {
     test(`fixture ${name}`, () => {
       const { openai, anthropic } = fixture(name);
       assert.deepEqual(toAnthropicMessage(openai), anthropic);
@@ -40,6 +41,24 @@ describe('OpenAI completion -> Anthropic message', () => {
     const msg = toAnthropicMessage(completion({ role: 'assistant', content: null, tool_calls: [call] }, 'stop'));
     assert.equal(msg.stop_reason, 'tool_use');
     assert.deepEqual(msg.content, [{ type: 'tool_use', id: 'c', name: 'f', input: {} }]);
+  });
+
+  test('provider_state becomes one redacted_thinking block, first, that decodes back to it', () => {
+    const state = { gemini: { toolCallSignatures: { c: 'sig-c' }, textSignature: 'sig-t' } };
+    const call = { id: 'c', type: 'function' as const, function: { name: 'f', arguments: '{}' } };
+    const msg = toAnthropicMessage(completion({ role: 'assistant', content: 'hi', tool_calls: [call], provider_state: state }, 'tool_calls'));
+    assert.deepEqual(
+      msg.content.map((b) => b.type),
+      ['redacted_thinking', 'text', 'tool_use'],
+    );
+    const block = msg.content[0] as { type: 'redacted_thinking'; data: string };
+    assert.match(block.data, /^llmgw1\.[A-Za-z0-9_-]+$/);
+    assert.deepEqual(decodeProviderState(block.data, 'data'), state);
+  });
+
+  test('an empty provider_state adds no block', () => {
+    const msg = toAnthropicMessage(completion({ role: 'assistant', content: 'hi', provider_state: {} }, 'stop'));
+    assert.deepEqual(msg.content, [{ type: 'text', text: 'hi' }]);
   });
 
   test('an empty answer has no blocks and zero usage when the provider gave none', () => {

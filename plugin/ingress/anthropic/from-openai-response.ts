@@ -3,13 +3,18 @@
 import type { ChatCompletion, ToolCall } from '../../openai/types';
 import { AnthropicResponseError } from './errors';
 import { mapFinishReason, messageId } from './map-stop-reason';
-import type { AnthropicMessageResponse, AnthropicTextBlock, AnthropicToolUseBlock } from './types';
+import { providerStateBlock } from './provider-state';
+import type { AnthropicMessageResponse, AnthropicRedactedThinkingBlock, AnthropicTextBlock, AnthropicToolUseBlock } from './types';
 
 /** Throws AnthropicResponseError when a tool call's arguments are not a JSON object. */
 export function toAnthropicMessage(completion: ChatCompletion): AnthropicMessageResponse {
   const choice = completion.choices[0];
   const message = choice?.message;
-  const content: Array<AnthropicTextBlock | AnthropicToolUseBlock> = [];
+  const content: Array<AnthropicRedactedThinkingBlock | AnthropicTextBlock | AnthropicToolUseBlock> = [];
+  // Provider state (Gemini thought signatures) goes first, where Anthropic puts its own
+  // thinking blocks; the client sends it back with the turn (see provider-state.ts).
+  const state = message?.provider_state;
+  if (state && Object.keys(state).length > 0) content.push(providerStateBlock(state));
   // A refusal is what the model said; Anthropic has no separate field for it.
   const text = message?.content || message?.refusal || '';
   if (text !== '') content.push({ type: 'text', text });

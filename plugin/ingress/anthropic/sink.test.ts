@@ -18,6 +18,8 @@ const streamFixture: { chunks: ChatChunk[]; usage: Usage; last: { id: string; cr
   readFileSync(join(dir, 'stream-text-parallel-tools.chunks.json'), 'utf8'),
 );
 const toolAnswer: ChatCompletion = JSON.parse(readFileSync(join(dir, 'response-tool-use.json'), 'utf8')).openai;
+const signedAnswer: ChatCompletion = JSON.parse(readFileSync(join(dir, 'response-provider-state.json'), 'utf8')).openai;
+const signedStream: typeof streamFixture = JSON.parse(readFileSync(join(dir, 'stream-provider-state.chunks.json'), 'utf8'));
 const headers = { 'x-request-id': 'req_gateway_1', 'x-gateway-endpoint': 'agent' };
 
 /** What the gateway pipeline would do, driven by the last user text of the request. */
@@ -33,6 +35,20 @@ function scenario(chat: ChatRequest, res: ServerResponse): void {
     case 'whole tools':
       sink.completion(toolAnswer, headers);
       return;
+    case 'whole signed':
+      sink.completion(signedAnswer, headers);
+      return;
+    case 'stream signed':
+      sink.open(headers);
+      for (const c of signedStream.chunks) sink.chunk(c);
+      sink.close(signedStream.usage, signedStream.last);
+      return;
+    case 'echo state': {
+      // What a provider would get: the provider_state restored on the assistant turn before.
+      const state = [...chat.messages].reverse().find((m) => m.role === 'assistant')?.provider_state ?? null;
+      sink.completion({ ...signedAnswer, choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(state) }, finish_reason: 'stop' }] }, headers);
+      return;
+    }
     case 'rate limited':
       sink.error(429, errorBody('OpenAI rate limit reached', 'rate_limit_exceeded', 'rate_limit_exceeded'), { ...headers, 'retry-after': '0' });
       return;
@@ -127,6 +143,58 @@ describe('the official Anthropic SDK reads the sink', () => {
       { type: 'tool_use', id: 'call_ny', name: 'get_weather', input: { location: 'New York, NY' } },
     ]);
     assert.deepEqual(message.usage, { input_tokens: 472, output_tokens: 91 });
+  });
+
+  // The round trip a Gemini tool turn needs: the client gets the gateway's
+  // redacted_thinking block, keeps it in the content it sends back, and the
+  // gateway reads the provider_state out of it.
+  const streamedState = { gemini: { toolCallSignatures: { call_1: 'CiQB0e2Kb1sigParis==', call_2: 'CiQB0e2Kb1sigTokyo==' }, textSignature: 'EjQKMgEMtext==' } };
+
+  test('messages.stream(): finalMessage() keeps the redacted_thinking block, and sending the content back restores provider_state', async () => {
+    const first: Anthropic.MessageParam = { role: 'user', content: 'stream signed' };
+    const final = await client.messages.stream({ model: 'agent', max_tokens: 256, tools, messages: [first] }).finalMessage();
+    assert.deepEqual(
+      final.content.map((b) => b.type),
+      ['text', 'tool_use', 'tool_use', 'redacted_thinking'],
+    );
+    const block = final.content[3] as Anthropic.RedactedThinkingBlock;
+    assert.match(block.data, /^llmgw1\./);
+    const echoed = await client.messages.create({
+      model: 'agent',
+      max_tokens: 256,
+      tools,
+      messages: [first, { role: 'assistant', content: final.content }, { role: 'user', content: 'echo state' }],
+    });
+    assert.deepEqual(JSON.parse((echoed.content[0] as Anthropic.TextBlock).text), streamedState);
+  });
+
+  test('messages.create(): the redacted_thinking block comes first and round-trips', async () => {
+    const first: Anthropic.MessageParam = { role: 'user', content: 'whole signed' };
+    const message = await client.messages.create({ model: 'agent', max_tokens: 256, tools, messages: [first] });
+    assert.deepEqual(
+      message.content.map((b) => b.type),
+      ['redacted_thinking', 'text', 'tool_use'],
+    );
+    const echoed = await client.messages.create({
+      model: 'agent',
+      max_tokens: 256,
+      tools,
+      messages: [first, { role: 'assistant', content: message.content }, { role: 'user', content: 'echo state' }],
+    });
+    assert.deepEqual(JSON.parse((echoed.content[0] as Anthropic.TextBlock).text), signedAnswer.choices[0]?.message.provider_state);
+  });
+
+  test('a tampered gateway block is a 400 BadRequestError naming its data field', async () => {
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'whole signed' },
+      { role: 'assistant', content: [{ type: 'redacted_thinking', data: 'llmgw1.not*base64' }, { type: 'text', text: 'x' }] },
+      { role: 'user', content: 'echo state' },
+    ];
+    await assert.rejects(client.messages.create({ model: 'agent', max_tokens: 16, messages }), (err: unknown) => {
+      assert.ok(err instanceof Anthropic.BadRequestError, String(err));
+      assert.match((err.error as { error: { message: string } }).error.message, /^messages\[1\]\.content\[0\]\.data: malformed gateway state/);
+      return true;
+    });
   });
 
   test('a 429 is the SDK RateLimitError with rate_limit_error', async () => {

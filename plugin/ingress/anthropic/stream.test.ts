@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { ChatChunk, ChunkDelta, FinishReason, Usage } from '../../openai/types';
+import { decodeProviderState } from './provider-state';
 import { AnthropicStreamTranslator, serializeEvent } from './stream';
 
 interface StreamFixture {
@@ -33,6 +34,53 @@ describe('OpenAI chunks -> Anthropic stream events', () => {
     const t = translator();
     const events = [...fx.chunks.flatMap((c) => t.push(c)), ...t.finish(fx.usage, fx.last)];
     assert.equal(events.map(serializeEvent).join(''), readFileSync(join(dir, 'stream-text-parallel-tools.events.txt'), 'utf8'));
+  });
+
+  test('provider_state in several deltas: one merged redacted_thinking block last, before message_delta (exact event sequence)', () => {
+    const fx: StreamFixture = JSON.parse(readFileSync(join(dir, 'stream-provider-state.chunks.json'), 'utf8'));
+    const t = translator();
+    const events = [...fx.chunks.flatMap((c) => t.push(c)), ...t.finish(fx.usage, fx.last)];
+    assert.equal(events.map(serializeEvent).join(''), readFileSync(join(dir, 'stream-provider-state.events.txt'), 'utf8'));
+    const blocks = events.filter((e) => e.type === 'content_block_start');
+    assert.deepEqual(
+      blocks.map((e) => e.type === 'content_block_start' && e.content_block.type),
+      ['text', 'tool_use', 'tool_use', 'redacted_thinking'],
+    );
+    const last = blocks.at(-1);
+    assert.ok(last?.type === 'content_block_start' && last.content_block.type === 'redacted_thinking');
+    assert.deepEqual(decodeProviderState(String(last.content_block.data), 'data'), {
+      gemini: { toolCallSignatures: { call_1: 'CiQB0e2Kb1sigParis==', call_2: 'CiQB0e2Kb1sigTokyo==' }, textSignature: 'EjQKMgEMtext==' },
+    });
+  });
+
+  test('provider_state with the first delta: the block still comes once, after the content', () => {
+    const t = translator();
+    const events = [
+      ...t.push(chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{}' } }], provider_state: { gemini: { toolCallSignatures: { a: 's' } } } }, 'stop')),
+      ...t.finish(undefined, { id: 'x', model: 'm' }),
+    ];
+    assert.deepEqual(outline(events), [
+      'message_start',
+      'content_block_start[0]',
+      'content_block_delta[0]',
+      'content_block_stop[0]',
+      'content_block_start[1]',
+      'content_block_stop[1]',
+      'message_delta',
+      'message_stop',
+    ]);
+  });
+
+  test('no provider_state (or an empty one): no redacted_thinking block', () => {
+    const t = translator();
+    const events = [...t.push(chunk({ content: 'hi', provider_state: {} }, 'stop')), ...t.finish(undefined, { id: 'x', model: 'm' })];
+    assert.ok(events.every((e) => e.type !== 'content_block_start' || e.content_block.type === 'text'));
+  });
+
+  test('a stream that fails carries no provider_state block', () => {
+    const t = translator();
+    t.push(chunk({ content: 'partial', provider_state: { gemini: { textSignature: 's' } } }));
+    assert.deepEqual(outline(t.fail({ type: 'api_error', message: 'x' })), ['error']);
   });
 
   test('an empty stream is still a whole message', () => {

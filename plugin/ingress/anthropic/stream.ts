@@ -6,10 +6,24 @@
 // Text is one block; each OpenAI tool call (by its `index`) is a tool_use
 // block of its own. Anthropic blocks do not interleave, so a new tool call
 // closes the block before it.
+//
+// Provider state (Gemini thought signatures, see provider-state.ts) is one
+// redacted_thinking block, emitted LAST: after the final content block is
+// closed and before message_delta, with the deep merge of every delta's
+// provider_state. Not first, as in the non-streamed message, because
+//   - a redacted_thinking block has no delta type: its data is fixed by its
+//     content_block_start, so it can only go out once the state is whole;
+//   - the state arrives in pieces up to the end of the stream (Gemini signs
+//     the first tool call, and a text part's signature often comes on the
+//     last part), so no earlier point knows the whole state;
+//   - block indexes must increase, so the block cannot be slotted in at 0
+//     after other blocks went out.
+// The request side reads the block wherever it stands in the assistant turn.
 // https://platform.claude.com/docs/en/build-with-claude/streaming
 // Stateful per request, pure otherwise: ids come from the chunks or the injected generator.
 import type { ChatChunk, ToolCallDelta, Usage } from '../../openai/types';
 import { mapFinishReason, messageId } from './map-stop-reason';
+import { mergeProviderState, providerStateBlock } from './provider-state';
 import type { AnthropicStopReason, AnthropicStreamEvent } from './types';
 
 export interface StreamTranslatorOptions {
@@ -30,6 +44,8 @@ export class AnthropicStreamTranslator {
   private readonly toolBlocks = new Map<number, number>();
   private finishReason: ChatChunk['choices'][number]['finish_reason'] = null;
   private usage: Usage | undefined;
+  /** The merge of every delta's provider_state so far. */
+  private providerState: Record<string, unknown> | undefined;
 
   constructor(private readonly options: StreamTranslatorOptions) {}
 
@@ -46,6 +62,7 @@ export class AnthropicStreamTranslator {
       if (delta.content) this.text(delta.content, out);
       if (delta.refusal) this.text(delta.refusal, out);
       for (const call of delta.tool_calls ?? []) this.tool(call, out);
+      if (delta.provider_state && Object.keys(delta.provider_state).length > 0) this.providerState = mergeProviderState(this.providerState, delta.provider_state);
       if (choice.finish_reason) this.finishReason = choice.finish_reason;
     }
     return out;
@@ -57,6 +74,11 @@ export class AnthropicStreamTranslator {
     const out: AnthropicStreamEvent[] = [];
     this.start(last.id, last.model, out);
     this.closeOpen(out);
+    if (this.providerState) {
+      const index = this.nextIndex++;
+      out.push({ type: 'content_block_start', index, content_block: providerStateBlock(this.providerState) });
+      out.push({ type: 'content_block_stop', index });
+    }
     this.ended = true;
     const final = usage ?? this.usage;
     const stopReason: AnthropicStopReason = mapFinishReason(this.finishReason, this.toolBlocks.size > 0);

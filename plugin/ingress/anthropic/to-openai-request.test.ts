@@ -29,7 +29,7 @@ function refused(body: unknown, param: string | null, message?: RegExp): void {
 }
 
 describe('Anthropic request -> OpenAI request', () => {
-  for (const name of ['request-system-images', 'request-tool-multiturn']) {
+  for (const name of ['request-system-images', 'request-tool-multiturn', 'request-provider-state']) {
     test(`fixture ${name}`, () => {
       const { anthropic, openai } = fixture(name);
       assert.deepEqual(parseAnthropicRequest(anthropic), openai);
@@ -82,6 +82,51 @@ describe('Anthropic request -> OpenAI request', () => {
     });
     assert.deepEqual(out.messages[1], { role: 'assistant', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] });
   });
+});
+
+describe('the gateway\'s redacted_thinking block restores provider_state', () => {
+  const user = { role: 'user', content: 'Hi' };
+  const withBlocks = (...blocks: unknown[]) => ({ ...base, messages: [user, { role: 'assistant', content: [...blocks, { type: 'text', text: 'ok' }] }, user] });
+  const marked = (state: unknown) => ({ type: 'redacted_thinking', data: `llmgw1.${Buffer.from(JSON.stringify(state)).toString('base64url')}` });
+
+  test('wherever it stands in the turn; several are deep-merged', () => {
+    const out = parseAnthropicRequest({
+      ...base,
+      messages: [
+        user,
+        { role: 'assistant', content: [{ type: 'text', text: 'ok' }, marked({ gemini: { toolCallSignatures: { a: '1' } } }), marked({ gemini: { toolCallSignatures: { b: '2' } } })] },
+        user,
+      ],
+    });
+    assert.deepEqual(out.messages[1], { role: 'assistant', content: 'ok', provider_state: { gemini: { toolCallSignatures: { a: '1', b: '2' } } } });
+  });
+
+  test('a user turn cannot carry it', () =>
+    refused({ ...base, messages: [{ role: 'user', content: [marked({ gemini: {} })] }] }, 'messages[0].content[0].type', /assistant messages/));
+
+  const malformed: Array<[string, string]> = [
+    ['not base64url', 'llmgw1.eyJ+Zm9v'],
+    ['empty payload', 'llmgw1.'],
+    ['not JSON', `llmgw1.${Buffer.from('{"gemini":').toString('base64url')}`],
+    ['JSON but not an object', `llmgw1.${Buffer.from('[1,2]').toString('base64url')}`],
+    ['JSON null', `llmgw1.${Buffer.from('null').toString('base64url')}`],
+  ];
+  for (const [what, data] of malformed) {
+    test(`malformed marker data (${what}) is a 400 naming the field`, () =>
+      refused(withBlocks({ type: 'redacted_thinking', data }), 'messages[1].content[0].data', /malformed gateway state/));
+  }
+
+  test('marker data over 64 KiB is refused before decoding', () =>
+    refused(withBlocks(marked({ gemini: { textSignature: 'x'.repeat(64 * 1024) } })), 'messages[1].content[0].data', /longer than 65536/));
+
+  test('data just under the cap is accepted', () => {
+    const block = marked({ gemini: { textSignature: 'x'.repeat(40 * 1024) } });
+    assert.ok(block.data.length <= 64 * 1024);
+    assert.equal(parseAnthropicRequest(withBlocks(block)).messages[1].provider_state !== undefined, true);
+  });
+
+  test('redacted_thinking without a string data is a validation error', () =>
+    refused(withBlocks({ type: 'redacted_thinking' }), 'messages[1].content[0].data', /Field required/));
 });
 
 describe('validation names the field at fault', () => {

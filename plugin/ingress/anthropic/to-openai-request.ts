@@ -4,6 +4,7 @@
 // https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use (tool_use / tool_result)
 import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, TextPart, ToolCall, ToolChoice } from '../../openai/types';
 import { AnthropicRequestError } from './errors';
+import { decodeProviderState, isProviderStateData, mergeProviderState } from './provider-state';
 import type { AnthropicImageBlock, AnthropicTextBlock, AnthropicToolChoice, AnthropicToolResultBlock, IngressBlock, IngressMessage, IngressRequest, IngressTool } from './types';
 import { validateAnthropicRequest } from './validate';
 
@@ -86,6 +87,7 @@ function userTurn(blocks: IngressBlock[], at: string): ChatMessage[] {
 function assistantTurn(blocks: IngressBlock[], at: string): ChatMessage | undefined {
   const texts: TextPart[] = [];
   const calls: ToolCall[] = [];
+  let state: Record<string, unknown> | undefined;
   blocks.forEach((b, j) => {
     const here = `${at}.content[${j}]`;
     switch (b.type) {
@@ -95,8 +97,11 @@ function assistantTurn(blocks: IngressBlock[], at: string): ChatMessage | undefi
       case 'tool_use':
         calls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input) } });
         break;
-      case 'thinking':
       case 'redacted_thinking':
+        // The gateway's own block (see provider-state.ts): the provider_state of this turn, back on its message.
+        if (isProviderStateData(b.data)) state = mergeProviderState(state, decodeProviderState(b.data, `${here}.data`));
+        break;
+      case 'thinking':
         // Only an Anthropic model could use its own signed reasoning; other providers never see it.
         break;
       default:
@@ -105,7 +110,9 @@ function assistantTurn(blocks: IngressBlock[], at: string): ChatMessage | undefi
   });
   if (texts.length === 0 && calls.length === 0) return undefined;
   const content = texts.length === 0 ? null : texts.length === 1 ? texts[0].text : texts;
-  return calls.length > 0 ? { role: 'assistant', content, tool_calls: calls } : { role: 'assistant', content };
+  const message: ChatMessage = calls.length > 0 ? { role: 'assistant', content, tool_calls: calls } : { role: 'assistant', content };
+  if (state) message.provider_state = state;
+  return message;
 }
 
 function imagePart(b: AnthropicImageBlock): ContentPart {

@@ -33,10 +33,14 @@ export interface AnthropicThinkingBlock {
   thinking: string;
   signature?: string;
 }
-export interface AnthropicRedactedThinkingBlock {
+/**
+ * Opaque to clients; the gateway puts its provider_state in one (see provider-state.ts).
+ * A type alias, not an interface, so it fits the response block union's index signature.
+ */
+export type AnthropicRedactedThinkingBlock = {
   type: 'redacted_thinking';
   data: string;
-}
+};
 
 export type IngressBlock =
   | AnthropicTextBlock

@@ -17,11 +17,6 @@ const ROWS = PROVIDERS;
  * where; they run as todo so the suite stays green while the bug is open.
  */
 const KNOWN_ISSUES: Record<string, string> = {
-  'gemini:tools':
-    'Gemini thought signatures are lost through the Anthropic ingress: the tool_use turn sent back to Gemini has no thoughtSignature on ' +
-    'its first functionCall part (expected "sig-get_weather", got none). The OpenAI ingress carries them as message.provider_state.gemini; ' +
-    'the Anthropic response/stream translation (plugin/ingress/anthropic/from-openai-response.ts, stream.ts) drops provider_state and ' +
-    'to-openai-request.ts has nothing to restore it from. Gemini 3 answers such a follow-up with 400 (missing thought_signature).',
   'mistral:stream':
     'The final message has usage.input_tokens 0 (expected > 0): no usage reaches the gateway on a mistral stream. The mistral provider ' +
     'drops stream_options (plugin/providers/mistral/index.ts) relying on Mistral always sending usage in its last chunk, which the ' +
@@ -127,6 +122,11 @@ for (const row of ROWS) {
       assert.equal(trace.provider, row.id);
     });
 
+    // Gemini's thought signatures (provider_state) reach an Anthropic client as
+    // one redacted_thinking block (plugin/ingress/anthropic/provider-state.ts):
+    // first in a whole message, last in a stream. Other rows carry no state.
+    const carriesState = row.id === 'gemini';
+
     test('tool_use: two tool_use blocks whole and streamed, then tool_result turn', { todo: known('tools') }, async () => {
       // Queued right before each call, so a failed assertion leaves nothing queued for the next test.
       fake().enqueue({ kind: 'ok', toolCalls: TOOL_CALLS });
@@ -148,6 +148,13 @@ for (const row of ROWS) {
       assert.deepEqual(streamedUses.map((u) => [u.name, u.input]), uses.map((u) => [u.name, u.input]), 'streamed inputs equal the whole answer\'s');
       assert.ok(streamedUses.every((u) => typeof u.id === 'string' && u.id.length > 0), 'every streamed tool_use has an id');
       if (row.deterministicToolIds) assert.deepEqual(streamedUses.map((u) => u.id), uses.map((u) => u.id));
+      const opaque = (content: Anthropic.ContentBlock[]) => content.filter((b) => b.type === 'redacted_thinking').length;
+      assert.equal(opaque(whole.content), carriesState ? 1 : 0, 'redacted_thinking blocks in the whole answer');
+      assert.equal(opaque(streamed.content), carriesState ? 1 : 0, 'redacted_thinking blocks in the streamed answer');
+      if (carriesState) {
+        assert.equal(whole.content[0]?.type, 'redacted_thinking', 'the state block comes first in a whole answer');
+        assert.equal(streamed.content.at(-1)?.type, 'redacted_thinking', 'the state block comes last in a stream');
+      }
 
       // Follow-up: the assistant content goes back unchanged, the results in one user turn.
       const final = await client.messages.create({
@@ -171,6 +178,22 @@ for (const row of ROWS) {
       if (row.toolCallIds === 'kept') assert.deepEqual(turn.results.map((r) => r.id), uses.map((u) => u.id));
       if (row.toolCallIds === 'none') assert.deepEqual(turn.results.map((r) => r.name), TOOL_CALLS.map((c) => c.name));
       row.checkToolTurn?.(sent);
+
+      if (carriesState) {
+        // The streamed answer's block goes back the same way (its tool ids are its own).
+        const again = await client.messages.create({
+          model,
+          max_tokens: 256,
+          tools: TOOLS,
+          messages: [
+            ...messages,
+            { role: 'assistant', content: streamed.content },
+            { role: 'user', content: streamedUses.map((u, i) => ({ type: 'tool_result' as const, tool_use_id: u.id, content: TOOL_RESULTS[i]! })) },
+          ],
+        });
+        assert.equal(again.stop_reason, 'end_turn');
+        row.checkToolTurn?.(lastRequest(fake()).body);
+      }
     });
   });
 }
