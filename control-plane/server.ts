@@ -41,7 +41,13 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
     validateResponses: opts.validateResponses ?? process.env.NODE_ENV === 'test',
   });
 
-  const server = http.createServer(app);
+  // While draining, every response closes its connection, so keep-alive
+  // clients (a data plane re-polling at once) cannot hold the server open.
+  let draining = false;
+  const server = http.createServer((req, res) => {
+    if (draining) res.setHeader('Connection', 'close');
+    app(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? config.port, opts.host ?? config.host, resolve);
@@ -58,6 +64,7 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
     config,
     close() {
       closing ??= (async () => {
+        draining = true;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         services.versions.stop(); // answers held long polls with 304 now instead of after `wait`
         // Kept-alive client connections (data planes) go idle only after their

@@ -12,6 +12,7 @@ export class ConfigVersionService {
   private readonly events = new EventEmitter();
   private known = 0;
   private timer?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly models: Models,
@@ -46,7 +47,9 @@ export class ConfigVersionService {
     this.timer.unref();
   }
 
+  /** Releases every waiter now, and makes later waits return at once (shutdown). */
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     this.events.emit('stop');
   }
@@ -54,6 +57,7 @@ export class ConfigVersionService {
   /** Resolves true once the version exceeds `after`, false on timeout, abort or stop. */
   waitForChange(after: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     if (this.known > after) return Promise.resolve(true);
+    if (this.stopped) return Promise.resolve(false);
     return new Promise((resolve) => {
       const finish = (changed: boolean) => {
         clearTimeout(timer);

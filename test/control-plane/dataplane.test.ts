@@ -72,6 +72,36 @@ describe('data-plane snapshot', () => {
   });
 });
 
+describe('shutdown with long-polling data planes', () => {
+  it('close() finishes promptly although a keep-alive client re-polls at once', async () => {
+    const h = await startHarness();
+    const auth = { authorization: `Bearer ${h.token('dataplane')}` };
+    const url = `${h.cp.url}/api/v1/dataplane/snapshot`;
+    const etag = (await fetch(url, { headers: auth })).headers.get('etag')!;
+    let polls = 0;
+    let stopped = false;
+    const poller = (async () => {
+      while (!stopped) {
+        try {
+          const res = await fetch(`${url}?wait=20`, { headers: { ...auth, 'if-none-match': etag } });
+          await res.arrayBuffer();
+          polls++;
+        } catch {
+          return; // the server is gone
+        }
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    await h.close();
+    const took = Date.now() - started;
+    stopped = true;
+    await poller;
+    assert.ok(took < 2000, `close() took ${took} ms`);
+    assert.ok(polls >= 1, 'the held poll was answered');
+  });
+});
+
 describe('long poll across replicas', () => {
   let db: TestDb;
   let a: Harness;
