@@ -58,10 +58,6 @@ export class SecretsService {
     return doc;
   }
 
-  async findOptional(idOrName: string): Promise<SecretDoc | null> {
-    return this.models.secrets.findOne({ $or: [{ _id: idOrName }, { name: idOrName }] }).lean<SecretDoc>();
-  }
-
   async create(actor: Actor, input: SecretInput) {
     checkCredentialFields(input.provider, input.value);
     const id = crypto.randomUUID();
