@@ -4,11 +4,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
 const ROOT = path.resolve(__dirname, '..');
-const RESULTS = path.join(ROOT, 'bench/results');
+// A temp results dir: a smoke run must never overwrite a full run's bench/results.
+const RESULTS = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
 const read = (name: string) => JSON.parse(fs.readFileSync(path.join(RESULTS, `${name}.json`), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const isP = (p: unknown) => {
@@ -20,7 +22,7 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   const runJs = path.join(ROOT, 'dist/bench/run.js');
   assert.ok(fs.existsSync(runJs), 'dist/bench/run.js is missing: run `npm run build` first');
   const started = Date.now();
-  const res = spawnSync(process.execPath, [runJs, '--smoke'], { cwd: ROOT, encoding: 'utf8', timeout: 220_000, env: { ...process.env } });
+  const res = spawnSync(process.execPath, [runJs, '--smoke'], { cwd: ROOT, encoding: 'utf8', timeout: 220_000, env: { ...process.env, BENCH_RESULTS_DIR: RESULTS } });
   assert.equal(res.status, 0, `bench --smoke failed (${res.status ?? res.signal}):\n${res.stdout}\n${res.stderr}`);
   assert.match(res.stdout, /Added latency, non-streaming/);
 

@@ -7,7 +7,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 
 export const ROOT = path.resolve(__dirname, '../..');
-export const RESULTS_DIR = path.join(ROOT, 'bench/results');
+/** bench/results unless BENCH_RESULTS_DIR says otherwise (the smoke test writes to a temp dir). */
+export const RESULTS_DIR = process.env.BENCH_RESULTS_DIR ? path.resolve(process.env.BENCH_RESULTS_DIR) : path.join(ROOT, 'bench/results');
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -2,7 +2,8 @@
 // Brings up the stack (bench/setup.ts), runs the scenarios (bench/scenarios.ts),
 // writes bench/results/<scenario>.json and prints a summary table.
 // --smoke: tiny load, every scenario in seconds, MLflow only if already installed.
-import { fmt, machine, table, writeResult } from './lib';
+import os from 'node:os';
+import { fmt, machine, sleep, table, writeResult } from './lib';
 import { MLFLOW_WORKERS } from './mlflow';
 import { addedLatency, FULL, memory, propagation, SMOKE, streaming, throughput, traceIngest, type Profile } from './scenarios';
 import { setup, type Env, type Settings } from './setup';
@@ -22,6 +23,7 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
   const settings: Settings = { smoke, delayMs: 20, chunks: smoke ? 5 : 20, gapMs: 50, holdOrigins: smoke ? 1 : 5 };
   const started = Date.now();
   log(`bench (${smoke ? 'smoke' : 'full'}): fake provider answers after ${settings.delayMs} ms; streams ${settings.chunks} chunks ${settings.gapMs} ms apart`);
+  if (!smoke) await waitForQuiet();
   const machineAtStart = machine();
   log(`machine: ${machineAtStart.cpuModel}, ${machineAtStart.cores} cores, ${machineAtStart.memoryGiB} GiB, node ${machineAtStart.node}, load ${JSON.stringify(machineAtStart.loadAverage)}`);
   const env = await setup(settings, log);
@@ -82,6 +84,16 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
   log(`\n${summary(results)}`);
   log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; results in bench/results/*.json${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`);
   return { results, failed };
+}
+
+/** Shared machines: give other work up to 90 s to calm down (1-min load under the core count) before a full run. */
+async function waitForQuiet(): Promise<void> {
+  const cores = os.cpus().length;
+  const deadline = Date.now() + 90_000;
+  while (os.loadavg()[0] >= cores && Date.now() < deadline) {
+    log(`waiting for a quieter machine: 1-min load ${os.loadavg()[0].toFixed(2)} on ${cores} cores`);
+    await sleep(15_000);
+  }
 }
 
 type P = { p50: number; p90: number; p99: number };
