@@ -4,8 +4,10 @@ import { Agent, errors, request, type Dispatcher } from 'undici';
 import type { UpstreamRequest } from '../providers/contract';
 import type { AttemptFailure } from '../routing/retry';
 
-// Kept-alive connections to providers, shared by every request of the process.
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+// Kept-alive connections to providers, shared by every request of the
+// process. No cap per provider: a stream holds its connection for minutes,
+// and a cap would make new requests wait behind open streams.
+const agent = new Agent({ keepAliveTimeout: 30_000, pipelining: 1 });
 
 export interface UpstreamResponse {
   status: number;
