@@ -13,10 +13,10 @@ export function fixtureText(dir: string, name: string): string {
   return fs.readFileSync(path.join(dir, '__fixtures__', name), 'utf8');
 }
 
-/** Deterministic ids and time, as the server injects them. */
-export function testContext(model = 'test-model'): ResponseContext {
+/** Deterministic ids and time, as the server injects them; tool-call ids count up from `<prefix>1`. */
+export function testContext(model = 'test-model', toolCallIdPrefix = 'call_gen_'): ResponseContext {
   let n = 0;
-  return { id: 'chatcmpl-test', created: 1700000000, model, newId: () => `call_gen_${++n}` };
+  return { id: 'chatcmpl-test', created: 1700000000, model, newId: () => `${toolCallIdPrefix}${++n}` };
 }
 
 /** Feeds raw stream bytes through the shared decoder in small uneven reads, like a socket would. */
