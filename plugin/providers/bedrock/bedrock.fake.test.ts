@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { BEDROCK_TEST_CREDENTIALS, startBedrockFake } from '../../../test/fake-providers/bedrock';
 import type { FakeProvider } from '../../../test/fake-providers/scenario';
-import type { ChatChunk, ChatRequest } from '../../openai/types';
+import type { ChatRequest } from '../../openai/types';
 import { ProviderError, type ResponseContext, type Target, type UpstreamRequest } from '../contract';
-import { createStreamDecoder } from '../framing';
+import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
+import { streamedToolArguments } from '../shared/testing';
 import { bedrockProvider as provider } from './index';
 
 let fake: FakeProvider;
@@ -23,25 +24,15 @@ function ctx(): ResponseContext {
 }
 
 async function send(up: UpstreamRequest, t: Target): Promise<Response> {
-  const signed = await provider.sign!(up, t, new Date());
-  return fetch(signed.url, { method: signed.method, headers: signed.headers, body: signed.body });
+  return sendUpstream(await provider.sign!(up, t, new Date()));
 }
 
 const call = (req: ChatRequest, t: Target = target) => send(provider.chat.buildRequest(req, t), t);
 
-async function stream(req: ChatRequest): Promise<{ chunks: ChatChunk[]; completed: boolean; error?: unknown }> {
+async function stream(req: ChatRequest) {
   const res = await call({ ...req, stream: true });
   assert.equal(res.status, 200);
-  const decoder = createStreamDecoder(provider.chat.framing);
-  const transformer = provider.chat.createStreamTransformer(ctx(), req);
-  const chunks: ChatChunk[] = [];
-  try {
-    for await (const bytes of res.body!) for (const e of decoder.push(bytes)) chunks.push(...transformer.push(e));
-    for (const e of decoder.end()) chunks.push(...transformer.push(e));
-  } catch (error) {
-    return { chunks, completed: transformer.completed(), error };
-  }
-  return { chunks, completed: transformer.completed() };
+  return translateStreamedResponse(res, provider.chat, ctx(), req);
 }
 
 const ask: ChatRequest = { model: 'chat', messages: [{ role: 'user', content: 'hello bedrock' }] };
@@ -80,8 +71,7 @@ test('streamed tool calls reassemble to the non-streamed arguments', async () =>
   const whole = provider.chat.parseResponse(await (await call(ask)).json(), ctx());
   const { chunks, completed } = await stream(ask);
   assert.equal(completed, true);
-  const args: string[] = [];
-  for (const c of chunks) for (const d of c.choices[0]?.delta.tool_calls ?? []) args[d.index] = (args[d.index] ?? '') + (d.function?.arguments ?? '');
+  const args = streamedToolArguments(chunks);
   assert.deepEqual(args, whole.choices[0]!.message.tool_calls!.map((t) => t.function.arguments));
   assert.equal(whole.choices[0]?.finish_reason, 'tool_calls');
   assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, 'tool_calls');

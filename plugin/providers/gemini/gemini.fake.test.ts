@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startGeminiFake } from '../../../test/fake-providers/gemini';
 import type { FakeProvider } from '../../../test/fake-providers/scenario';
-import type { ChatChunk, ChatRequest } from '../../openai/types';
+import type { ChatRequest } from '../../openai/types';
 import { ProviderError, type ResponseContext, type Target } from '../contract';
-import { createStreamDecoder } from '../framing';
+import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
+import { streamedToolArguments } from '../shared/testing';
 import { geminiProvider as provider } from './index';
 
 let fake: FakeProvider;
@@ -22,25 +23,12 @@ function ctx(): ResponseContext {
   return { id: 'chatcmpl-e2e', created: 1, model: 'gemini-2.0-flash', newId: () => `call_${++n}` };
 }
 
-async function call(req: ChatRequest, t: Target = target): Promise<Response> {
-  const up = provider.chat.buildRequest(req, t);
-  return fetch(up.url, { method: up.method, headers: up.headers, body: up.body });
-}
+const call = (req: ChatRequest, t: Target = target) => sendUpstream(provider.chat.buildRequest(req, t));
 
-async function stream(req: ChatRequest): Promise<{ chunks: ChatChunk[]; completed: boolean; error?: unknown }> {
+async function stream(req: ChatRequest) {
   const res = await call({ ...req, stream: true });
   assert.equal(res.status, 200);
-  const decoder = createStreamDecoder(provider.chat.framing);
-  const transformer = provider.chat.createStreamTransformer(ctx(), req);
-  const chunks: ChatChunk[] = [];
-  try {
-    for await (const bytes of res.body!) for (const e of decoder.push(bytes)) chunks.push(...transformer.push(e));
-    for (const e of decoder.end()) chunks.push(...transformer.push(e));
-    chunks.push(...transformer.end());
-  } catch (error) {
-    return { chunks, completed: transformer.completed(), error };
-  }
-  return { chunks, completed: transformer.completed() };
+  return translateStreamedResponse(res, provider.chat, ctx(), req, { callEnd: true });
 }
 
 const ask: ChatRequest = { model: 'chat', messages: [{ role: 'user', content: 'hello fake' }] };
@@ -63,8 +51,7 @@ test('ok stream with tool calls: same arguments as non-streamed, finish tool_cal
   const whole = provider.chat.parseResponse(await (await call(ask)).json(), ctx());
   const { chunks, completed } = await stream(ask);
   assert.equal(completed, true);
-  const args: string[] = [];
-  for (const c of chunks) for (const d of c.choices[0]?.delta.tool_calls ?? []) args[d.index] = (args[d.index] ?? '') + (d.function?.arguments ?? '');
+  const args = streamedToolArguments(chunks);
   assert.deepEqual(args, whole.choices[0]!.message.tool_calls!.map((t) => t.function.arguments));
   assert.deepEqual(args.map((a) => JSON.parse(a)), toolCalls.map((t) => JSON.parse(t.arguments)));
   assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, 'tool_calls');
@@ -110,7 +97,7 @@ test('malformed body → parse failure the pipeline turns into 502', async () =>
 
 test('embeddings batch', async () => {
   const up = provider.embeddings!.buildRequest({ model: 'e', input: ['a', 'bb'], dimensions: 4 }, { ...target, model: 'text-embedding-004' });
-  const res = await fetch(up.url, { method: up.method, headers: up.headers, body: up.body });
+  const res = await sendUpstream(up);
   const out = provider.embeddings!.parseResponse(await res.json(), ctx());
   assert.equal(out.data.length, 2);
   assert.equal((out.data[0]!.embedding as number[]).length, 4);

@@ -1,24 +1,17 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startFakeOpenAI } from '../../../test/fake-providers/openai';
 import type { FakeProvider } from '../../../test/fake-providers/scenario';
-import type { ChatChunk, ChatRequest } from '../../openai/types';
+import type { ChatRequest } from '../../openai/types';
 import type { ResponseContext, Target } from '../contract';
-import { createStreamDecoder, decodeAll } from '../framing';
+import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
+import { fixtureToolArguments, streamedToolArguments } from '../shared/testing';
 import { mistralProvider as provider } from './index';
 import { toMistralToolCallId } from './tool-call-ids';
 
 function ctx(): ResponseContext {
   let n = 0;
   return { id: 'chatcmpl-test', created: 1, model: 'mistral-test', newId: () => `call_${++n}` };
-}
-
-function argsOf(chunks: ChatChunk[]): string[] {
-  const args: string[] = [];
-  for (const c of chunks) for (const d of c.choices[0]?.delta.tool_calls ?? []) args[d.index] = (args[d.index] ?? '') + (d.function?.arguments ?? '');
-  return args;
 }
 
 test('tool-call ids: 9 alphanumeric chars, deterministic, Mistral ids kept', () => {
@@ -44,12 +37,8 @@ test('the same conversation maps ids the same way on every turn', () => {
 });
 
 test('streamed tool-call arguments equal the non-streamed ones (fixture)', () => {
-  const dir = path.join(__dirname, '__fixtures__');
-  const fixture = JSON.parse(fs.readFileSync(path.join(dir, 'tools.json'), 'utf8'));
-  const whole = provider.chat.parseResponse(fixture.upstreamResponse, ctx());
-  const t = provider.chat.createStreamTransformer(ctx(), fixture.request as ChatRequest);
-  const chunks = decodeAll('sse', fs.readFileSync(path.join(dir, 'tools.chunks.txt'))).flatMap((e) => t.push(e));
-  assert.deepEqual(argsOf(chunks), whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments));
+  const { streamed, whole } = fixtureToolArguments(provider.chat, __dirname, 'tools', ctx);
+  assert.deepEqual(streamed, whole);
 });
 
 test('errors: Mistral envelopes through the shared table', () => {
@@ -70,10 +59,7 @@ before(async () => {
 });
 after(() => fake.close());
 
-async function call(req: ChatRequest): Promise<Response> {
-  const up = provider.chat.buildRequest(req, target);
-  return fetch(up.url, { method: up.method, headers: up.headers, body: up.body });
-}
+const call = (req: ChatRequest) => sendUpstream(provider.chat.buildRequest(req, target));
 
 test('fake: Mistral quirks reach the wire; streamed tool arguments equal the non-streamed ones', async () => {
   const toolCalls = [{ name: 'f', arguments: '{"a":[1,"b\\"c"]}' }];
@@ -92,18 +78,15 @@ test('fake: Mistral quirks reach the wire; streamed tool arguments equal the non
 
   const res = await call({ ...req, stream: true });
   assert.equal(JSON.parse(fake.requests.at(-1)!.body).stream_options, undefined);
-  const decoder = createStreamDecoder('sse');
-  const transformer = provider.chat.createStreamTransformer(ctx(), req);
-  const chunks: ChatChunk[] = [];
-  for await (const bytes of res.body!) for (const e of decoder.push(bytes)) chunks.push(...transformer.push(e));
-  for (const e of decoder.end()) chunks.push(...transformer.push(e));
-  assert.deepEqual(argsOf(chunks), whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments));
-  assert.equal(transformer.completed(), true);
+  const { chunks, completed, error } = await translateStreamedResponse(res, provider.chat, ctx(), req);
+  assert.equal(error, undefined);
+  assert.deepEqual(streamedToolArguments(chunks), whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments));
+  assert.equal(completed, true);
 });
 
 test('fake: embeddings through the compatible base', async () => {
   const up = provider.embeddings!.buildRequest({ model: 'e', input: ['a', 'b'] }, { ...target, model: 'mistral-embed' });
   assert.equal(up.url, `${fake.url}/v1/embeddings`);
-  const out = provider.embeddings!.parseResponse(await (await fetch(up.url, { method: 'POST', headers: up.headers, body: up.body })).json(), ctx());
+  const out = provider.embeddings!.parseResponse(await (await sendUpstream(up)).json(), ctx());
   assert.equal(out.data.length, 2);
 });

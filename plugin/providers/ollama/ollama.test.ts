@@ -1,32 +1,18 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startOllamaFake } from '../../../test/fake-providers/ollama';
 import type { FakeProvider } from '../../../test/fake-providers/scenario';
-import type { ChatChunk, ChatRequest } from '../../openai/types';
-import { ProviderError, type ResponseContext, type Target } from '../contract';
-import { createStreamDecoder, decodeAll } from '../framing';
+import type { ChatRequest } from '../../openai/types';
+import { ProviderError, type Target } from '../contract';
+import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
+import { fixtureToolArguments, streamedToolArguments, testContext } from '../shared/testing';
 import { ollamaProvider as provider } from './index';
 
-function ctx(): ResponseContext {
-  let n = 0;
-  return { id: 'chatcmpl-test', created: 1_700_000_000, model: 'ollama-test', newId: () => `call_${++n}` };
-}
-
-function argsOf(chunks: ChatChunk[]): string[] {
-  const args: string[] = [];
-  for (const c of chunks) for (const d of c.choices[0]?.delta.tool_calls ?? []) args[d.index] = (args[d.index] ?? '') + (d.function?.arguments ?? '');
-  return args;
-}
+const ctx = () => testContext('ollama-test', 'call_');
 
 test('streamed tool-call arguments equal the non-streamed ones (fixture)', () => {
-  const dir = path.join(__dirname, '__fixtures__');
-  const fixture = JSON.parse(fs.readFileSync(path.join(dir, 'tools.json'), 'utf8'));
-  const whole = provider.chat.parseResponse(fixture.upstreamResponse, ctx());
-  const t = provider.chat.createStreamTransformer(ctx(), fixture.request as ChatRequest);
-  const chunks = decodeAll('ndjson', fs.readFileSync(path.join(dir, 'tools.chunks.txt'))).flatMap((e) => t.push(e));
-  assert.deepEqual(argsOf(chunks), whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments));
+  const { streamed, whole } = fixtureToolArguments(provider.chat, __dirname, 'tools', ctx);
+  assert.deepEqual(streamed, whole);
 });
 
 test('errors: unknown model 404 → 502, 400 keeps the message, 500 → 502', () => {
@@ -57,24 +43,8 @@ before(async () => {
 });
 after(() => fake.close());
 
-async function call(req: ChatRequest, t: Target = target): Promise<Response> {
-  const up = provider.chat.buildRequest(req, t);
-  return fetch(up.url, { method: up.method, headers: up.headers, body: up.body });
-}
-
-async function stream(req: ChatRequest): Promise<{ chunks: ChatChunk[]; completed: boolean; error?: unknown }> {
-  const res = await call({ ...req, stream: true });
-  const decoder = createStreamDecoder(provider.chat.framing);
-  const transformer = provider.chat.createStreamTransformer(ctx(), req);
-  const chunks: ChatChunk[] = [];
-  try {
-    for await (const bytes of res.body!) for (const e of decoder.push(bytes)) chunks.push(...transformer.push(e));
-    for (const e of decoder.end()) chunks.push(...transformer.push(e));
-  } catch (error) {
-    return { chunks, completed: transformer.completed(), error };
-  }
-  return { chunks, completed: transformer.completed() };
-}
+const call = (req: ChatRequest, t: Target = target) => sendUpstream(provider.chat.buildRequest(req, t));
+const stream = async (req: ChatRequest) => translateStreamedResponse(await call({ ...req, stream: true }), provider.chat, ctx(), req);
 
 const ask: ChatRequest = { model: 'chat', messages: [{ role: 'user', content: 'hello ollama' }] };
 
@@ -92,7 +62,7 @@ test('fake: tool calls streamed whole equal the non-streamed ones, ids and index
   fake.enqueue({ kind: 'ok', toolCalls }, { kind: 'ok', toolCalls });
   const whole = provider.chat.parseResponse(await (await call(ask)).json(), ctx());
   const { chunks } = await stream(ask);
-  assert.deepEqual(argsOf(chunks), whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments));
+  assert.deepEqual(streamedToolArguments(chunks), whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments));
   assert.deepEqual(chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).map((d) => [d.index, d.id]), [[0, 'call_1'], [1, 'call_2']]);
   assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, 'tool_calls');
 });
@@ -108,6 +78,6 @@ test('fake: unknown model, in-stream error, truncation, embeddings', async () =>
   assert.equal((await stream(ask)).completed, false);
   const et = { ...target, model: 'nomic-embed-text' };
   const up = provider.embeddings!.buildRequest({ model: 'e', input: ['a b', 'c'] }, et);
-  const out = provider.embeddings!.parseResponse(await (await fetch(up.url, { method: 'POST', headers: up.headers, body: up.body })).json(), ctx());
+  const out = provider.embeddings!.parseResponse(await (await sendUpstream(up)).json(), ctx());
   assert.deepEqual([out.data.length, out.usage.prompt_tokens, out.model], [2, 3, 'nomic-embed-text']);
 });

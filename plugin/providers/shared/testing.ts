@@ -1,8 +1,8 @@
 // Helpers for fixture tests of provider translations (used by *.test.ts only).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChatChunk, ToolCall } from '../../openai/types';
-import type { ResponseContext, StreamEvent, StreamFraming, StreamTransformer } from '../contract';
+import type { ChatChunk, ChatRequest, ToolCall } from '../../openai/types';
+import type { ChatTranslation, ResponseContext, StreamEvent, StreamFraming, StreamTransformer } from '../contract';
 import { createStreamDecoder, decodeAll } from '../framing';
 
 export function fixture<T = unknown>(dir: string, name: string): T {
@@ -53,4 +53,20 @@ export function reassemble(chunks: ChatChunk[]): { content: string | null; tool_
     }
   }
   return { content, tool_calls: calls, finish_reason: finish };
+}
+
+/** Each streamed tool call's arguments, concatenated by index (first choice). */
+export function streamedToolArguments(chunks: ChatChunk[]): string[] {
+  const args: string[] = [];
+  for (const c of chunks) for (const d of c.choices[0]?.delta.tool_calls ?? []) args[d.index] = (args[d.index] ?? '') + (d.function?.arguments ?? '');
+  return args;
+}
+
+/** A fixture case's tool-call arguments as parsed whole and as streamed from its .chunks.txt. */
+export function fixtureToolArguments(chat: ChatTranslation, dir: string, name: string, ctx: () => ResponseContext): { whole: string[]; streamed: string[] } {
+  const fixtureCase = fixture<{ request: ChatRequest; upstreamResponse: unknown }>(dir, `${name}.json`);
+  const whole = chat.parseResponse(fixtureCase.upstreamResponse, ctx());
+  const t = chat.createStreamTransformer(ctx(), fixtureCase.request);
+  const chunks = decodeAll(chat.framing, fs.readFileSync(path.join(dir, '__fixtures__', `${name}.chunks.txt`))).flatMap((e) => t.push(e));
+  return { whole: whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments), streamed: streamedToolArguments(chunks) };
 }
