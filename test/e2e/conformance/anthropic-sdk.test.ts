@@ -17,10 +17,6 @@ const ROWS = PROVIDERS;
  * where; they run as todo so the suite stays green while the bug is open.
  */
 const KNOWN_ISSUES: Record<string, string> = {
-  'mistral:stream':
-    'The final message has usage.input_tokens 0 (expected > 0): no usage reaches the gateway on a mistral stream. The mistral provider ' +
-    'drops stream_options (plugin/providers/mistral/index.ts) relying on Mistral always sending usage in its last chunk, which the ' +
-    'OpenAI-behaviour fake used for mistral (test/fake-providers/openai.ts) does not do; same cause as conformance mistral:stream.',
 };
 
 let conf: Conformance;
