@@ -5,6 +5,7 @@ import type { Logger } from './logger';
 import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { auditRoutes } from './routes/audit.routes';
+import { budgetLedgerRoutes } from './routes/budget-ledger.routes';
 import { budgetsRoutes } from './routes/budgets.routes';
 import { dataplaneRoutes } from './routes/dataplane.routes';
 import { endpointsRoutes } from './routes/endpoints.routes';
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(tracesRoutes(deps.services));
   v1.use(auditRoutes(deps.services));
   v1.use(dataplaneRoutes(deps.services));
+  v1.use(budgetLedgerRoutes(deps.services));
   app.use('/api/v1', v1);
 
   app.use(errorHandler(deps.log));

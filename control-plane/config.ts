@@ -20,6 +20,8 @@ export interface ControlPlaneConfig {
   /** How often each replica polls the global config version (cross-replica wake-up). */
   versionPollMs: number;
   logLevel: string;
+  /** Budget ledger tuning (docs/budgets.md); defaults when unset. */
+  budgets?: { leaseTtlMs?: number; sweepMs?: number; slices?: boolean };
   /** Loud start-up warnings (generated keys); the caller logs them. */
   warnings: string[];
 }
@@ -96,6 +98,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     jwt: { secret: jwtSecret, publicKey, audience: env.JWT_AUDIENCE || 'kong-llm-gateway', issuer: env.JWT_ISSUER || undefined },
     kek: { current: kek, previous },
     versionPollMs: parseVersion(env.CONFIG_VERSION_POLL_MS, 'CONFIG_VERSION_POLL_MS', 250),
+    budgets: {
+      ...(env.BUDGET_LEASE_TTL_MS ? { leaseTtlMs: parseVersion(env.BUDGET_LEASE_TTL_MS, 'BUDGET_LEASE_TTL_MS', 10_000) } : {}),
+      ...(env.BUDGET_SWEEP_MS ? { sweepMs: parseVersion(env.BUDGET_SWEEP_MS, 'BUDGET_SWEEP_MS', 1_000) } : {}),
+      ...(env.BUDGET_SLICES ? { slices: env.BUDGET_SLICES !== 'off' } : {}),
+    },
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
     warnings,
   };

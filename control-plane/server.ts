@@ -33,6 +33,7 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
   const db = await connectDatabase(opts.mongoUri);
   const services = createServices(db.models, config, log);
   services.versions.start();
+  services.budgetLedger.start();
   const app = createApp({
     config,
     services,
@@ -73,6 +74,7 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
         const sweeper = setInterval(() => server.closeIdleConnections(), 50);
         await stopped;
         clearInterval(sweeper);
+        await services.budgetLedger.stop();
         await db.close();
         log.info('control plane stopped');
       })();

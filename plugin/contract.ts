@@ -72,6 +72,8 @@ export interface Stickiness {
 export interface RateLimits {
   requestsPerMinute?: number;
   tokensPerMinute?: number;
+  /** One window for the whole endpoint (default), or one per user. */
+  per?: 'endpoint' | 'user';
 }
 
 export interface Endpoint {
@@ -149,4 +151,68 @@ export interface Trace {
   budget?: { reservedUsd: number; reservedTokens: number; chargedUsd: number; chargedTokens: number };
   request?: string;
   response?: string;
+}
+
+// The budget ledger API between data planes and the control plane
+// (POST /api/v1/dataplane/budget/{reserve,settle,renew}; see docs/budgets.md).
+// Amounts are integers in the policy's ledger unit: micro-USD for USD
+// budgets, tokens for token budgets and tokens-per-minute limits, requests
+// for requests-per-minute limits.
+
+/** Ledger id of an endpoint rate limit (budget policies use their own id). */
+export type RateLimitPolicyId = `ratelimit:${string}:${'rpm' | 'tpm'}`;
+
+export interface LedgerReserveItem {
+  policyId: string;
+  /** "" or the user id (per-user budgets and per-user rate limits). */
+  subject: string;
+  amount: number;
+  /** Ask for a local slice of the window (granted only while the window has plenty left). */
+  slice?: boolean;
+}
+
+export interface LedgerGrant {
+  policyId: string;
+  subject: string;
+  leaseId: string;
+  kind: 'slice' | 'reservation';
+  granted: number;
+  windowStart: string;
+  windowEnd: string;
+  /** The lease lapses this long after the request was answered unless renewed. */
+  ttlMs: number;
+}
+
+export interface LedgerRejection {
+  policyId: string;
+  subject: string;
+  limit: number;
+  /** limit - committed, not below 0 (ledger units). */
+  available: number;
+  windowEnd: string;
+}
+
+export type LedgerReserveResult =
+  | { admitted: true; grants: LedgerGrant[]; unknown: string[] }
+  | { admitted: false; rejected: LedgerRejection };
+
+/** Usage reported against a lease (slice or reservation); `release` gives the rest back. */
+export interface LedgerLeaseUse {
+  leaseId: string;
+  policyId: string;
+  subject: string;
+  windowStart: string;
+  used: number;
+  usedUsd: number;
+  usedTokens: number;
+  release: boolean;
+}
+
+/** Spend charged without a lease (alert policies). */
+export interface LedgerCharge {
+  policyId: string;
+  subject: string;
+  amount: number;
+  usd: number;
+  tokens: number;
 }

@@ -17,7 +17,7 @@ export interface EndpointDoc {
   }>;
   stickiness?: { by: 'user' | 'header'; header?: string };
   fallback: { chain: string[]; maxAttempts: number; triggers: string[] };
-  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number };
+  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number; per?: 'endpoint' | 'user' };
   enabled: boolean;
   logPayloads: boolean;
   version: number;

@@ -1,5 +1,7 @@
 import type { Connection } from 'mongoose';
+import { alertDeliveryModel } from './alert-delivery.model';
 import { auditEntryModel } from './audit-entry.model';
+import { budgetLeaseModel } from './budget-lease.model';
 import { budgetPolicyModel } from './budget-policy.model';
 import { budgetWindowModel } from './budget-window.model';
 import { configVersionModel } from './config-version.model';
@@ -14,6 +16,8 @@ export function createModels(conn: Connection) {
     endpoints: endpointModel(conn),
     budgetPolicies: budgetPolicyModel(conn),
     budgetWindows: budgetWindowModel(conn),
+    budgetLeases: budgetLeaseModel(conn),
+    alertDeliveries: alertDeliveryModel(conn),
     traces: traceModel(conn),
     auditEntries: auditEntryModel(conn),
     configVersion: configVersionModel(conn),

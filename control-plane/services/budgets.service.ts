@@ -5,6 +5,7 @@ import type { Models } from '../models';
 import type { BudgetPolicyDoc } from '../models/budget-policy.model';
 import type { Actor } from './actor';
 import type { AuditService } from './audit.service';
+import { ledgerScale } from './budget-ledger.service';
 import { windowAt } from './budget-window';
 import type { ConfigVersionService } from './config-version.service';
 import { withUnset } from './endpoints.service';
@@ -68,18 +69,29 @@ export class BudgetsService {
     const current = await this.find(id);
     await this.models.budgetPolicies.deleteOne({ _id: current._id });
     await this.models.budgetWindows.deleteMany({ policyId: current._id });
+    await this.models.budgetLeases.deleteMany({ policyId: current._id });
     await this.versions.bump();
     await this.audit.record(actor, 'budget.delete', { type: 'budget', id: current._id, name: current.name });
   }
 
-  /** The current window and what was spent (and is reserved) in it; zeros before the first charge. */
+  /**
+   * The current window: what was spent (settled), what is reserved by
+   * requests in flight, what data planes hold as local slices (`leased`), and
+   * what can still be admitted (`available` = limit - committed). Zeros
+   * before the first request.
+   */
   async spend(id: string, user?: string) {
     const policy = await this.find(id);
     const perUser = policy.scope.type === 'user' && !policy.scope.user;
     if (user !== undefined && !perUser) throw invalidField('user', 'only applies to per-user budgets (scope {type: "user"} without a user)');
     const { start, end } = windowAt(this.now(), policy.window);
     const w = await this.models.budgetWindows.findOne({ policyId: policy._id, subject: user ?? '', windowStart: start }).lean();
-    const spent = policy.unit === 'usd' ? (w?.spentUsd ?? 0) : (w?.spentTokens ?? 0);
+    const usd = policy.unit === 'usd';
+    const scale = ledgerScale(policy.unit);
+    const spent = usd ? (w?.spentUsd ?? 0) : (w?.spentTokens ?? 0);
+    const reserved = (w?.reserved ?? 0) / scale;
+    const leased = (w?.leased ?? 0) / scale;
+    const committed = w?.committed !== undefined ? w.committed / scale : spent + (usd ? (w?.reservedUsd ?? 0) : (w?.reservedTokens ?? 0));
     return {
       budgetId: policy._id,
       unit: policy.unit,
@@ -89,9 +101,13 @@ export class BudgetsService {
       windowEnd: end.toISOString(),
       spentUsd: w?.spentUsd ?? 0,
       spentTokens: w?.spentTokens ?? 0,
-      reservedUsd: w?.reservedUsd ?? 0,
-      reservedTokens: w?.reservedTokens ?? 0,
+      reservedUsd: (w?.reservedUsd ?? 0) + (usd ? reserved : 0),
+      reservedTokens: (w?.reservedTokens ?? 0) + (usd ? 0 : reserved),
+      leased,
+      committed,
+      available: Math.max(0, policy.limit - committed),
       remaining: Math.max(0, policy.limit - spent),
+      ...(w?.alertedAt ? { alertedAt: w.alertedAt.toISOString() } : {}),
     };
   }
 

@@ -27,7 +27,7 @@ export interface EndpointInput {
   destinations: DestinationInput[];
   stickiness?: { by: 'user' | 'header'; header?: string };
   fallback?: { chain?: string[]; maxAttempts?: number; triggers?: FallbackTrigger[] };
-  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number };
+  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number; per?: 'endpoint' | 'user' };
   enabled?: boolean;
   logPayloads?: boolean;
 }

@@ -2,6 +2,8 @@ import type { ControlPlaneConfig } from '../config';
 import type { Logger } from '../logger';
 import type { Models } from '../models';
 import { AuditService } from './audit.service';
+import { BudgetAlertsService } from './budget-alerts.service';
+import { BudgetLedgerService } from './budget-ledger.service';
 import { BudgetsService } from './budgets.service';
 import { ConfigVersionService } from './config-version.service';
 import { EndpointsService } from './endpoints.service';
@@ -11,7 +13,7 @@ import { SnapshotService } from './snapshot.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
 
-export function createServices(models: Models, config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs'>, log: Logger) {
+export function createServices(models: Models, config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets'>, log: Logger) {
   const audit = new AuditService(models);
   const versions = new ConfigVersionService(models, config.versionPollMs);
   const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit);
@@ -24,6 +26,7 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
     traces: new TracesService(models),
     usage: new UsageService(models),
     snapshot: new SnapshotService(models, secrets, versions, log),
+    budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log), log, config.budgets ?? {}),
   };
 }
 

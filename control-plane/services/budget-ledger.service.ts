@@ -1,0 +1,372 @@
+// The budget ledger: admission, settlement and leases for budgets and rate
+// limits, shared by every data plane.
+//
+// THE INVARIANT. For every ledger window (policy, subject, windowStart):
+//     committed <= limit    after every admission,
+// where committed = outstanding reservations + outstanding lease grants +
+// settled spend. Proof sketch:
+//   1. `committed` only changes through single-document $inc updates on the
+//      window document (MongoDB applies each atomically, whatever the number
+//      of control-plane replicas or data planes).
+//   2. Every update that INCREASES committed to admit something is
+//      conditional: findOneAndUpdate({key, committed: {$lte: limit - amount}},
+//      {$inc: {committed: amount}}). It applies only if the result is <= limit.
+//   3. Every other update either decreases committed (give back) or replaces
+//      a reservation by the actual spend (settle: committed += actual -
+//      reserved). Only the latter can raise committed, by the amount a call
+//      cost more than its reservation: the estimation error (docs/budgets.md).
+//   4. A lease's unused part is given back by whoever deletes the lease
+//      document (findOneAndDelete: at most one winner) — the data plane
+//      returning it or the sweeper after expiry — so nothing is given back
+//      twice, and nothing granted to a crashed data plane stays committed
+//      longer than the lease TTL.
+// Hence the sum of admitted reservations and slices in a window never exceeds
+// its limit, and settled spend exceeds it at most by the estimation error.
+//
+// Slices: a data plane may take a slice (SLICE_FRACTION of the limit, at least
+// the request's amount) only while the window keeps KEEP_FREE_FRACTION of the
+// limit free after the grant; near exhaustion every request reserves its own
+// amount, so idle slices elsewhere can cost at most the idle-return delay.
+import { randomUUID } from 'node:crypto';
+import type { BudgetPolicy, LedgerCharge, LedgerGrant, LedgerLeaseUse, LedgerRejection, LedgerReserveItem, LedgerReserveResult } from '../../plugin/contract';
+import type { Logger } from '../logger';
+import type { Models } from '../models';
+import type { BudgetLeaseDoc } from '../models/budget-lease.model';
+import type { BudgetPolicyDoc } from '../models/budget-policy.model';
+import type { BudgetWindowDoc } from '../models/budget-window.model';
+import type { EndpointDoc } from '../models/endpoint.model';
+import type { BudgetAlertsService } from './budget-alerts.service';
+import { windowAt } from './budget-window';
+import { isDuplicateKeyError } from './mongo-errors';
+
+export const SLICE_FRACTION = 0.05;
+export const KEEP_FREE_FRACTION = 0.25;
+/** Ledger units per USD: amounts are integer micro-dollars. */
+export const MICRO_USD = 1_000_000;
+
+export type LedgerUnit = 'usd' | 'tokens' | 'requests';
+
+/** A budget policy or an endpoint rate limit, as the ledger sees it. */
+export interface LedgerPolicy {
+  id: string;
+  name: string;
+  unit: LedgerUnit;
+  /** In ledger units (integer). */
+  limit: number;
+  window: BudgetPolicy['window'];
+  action: 'reject' | 'alert';
+  webhookUrl?: string;
+}
+
+export interface LedgerOptions {
+  leaseTtlMs: number;
+  sweepMs: number;
+  /** Grant slices at all (off: every request reserves directly). */
+  slices: boolean;
+  /** How long the policy cache is trusted; a limit change applies after at most this. */
+  policyCacheMs: number;
+}
+
+export const DEFAULT_LEDGER_OPTIONS: LedgerOptions = { leaseTtlMs: 10_000, sweepMs: 1_000, slices: true, policyCacheMs: 500 };
+
+type WindowKey = { policyId: string; subject: string; windowStart: Date };
+type Held = 'reserved' | 'leased';
+
+export function ledgerScale(unit: LedgerUnit): number {
+  return unit === 'usd' ? MICRO_USD : 1;
+}
+
+export function rateLimitPolicies(e: Pick<EndpointDoc, '_id' | 'name' | 'rateLimits'>): LedgerPolicy[] {
+  const out: LedgerPolicy[] = [];
+  const minute = { unit: 'minutes' as const, size: 1 };
+  if (e.rateLimits?.requestsPerMinute) {
+    out.push({ id: `ratelimit:${e._id}:rpm`, name: `${e.name} requests per minute`, unit: 'requests', limit: e.rateLimits.requestsPerMinute, window: minute, action: 'reject' });
+  }
+  if (e.rateLimits?.tokensPerMinute) {
+    out.push({ id: `ratelimit:${e._id}:tpm`, name: `${e.name} tokens per minute`, unit: 'tokens', limit: e.rateLimits.tokensPerMinute, window: minute, action: 'reject' });
+  }
+  return out;
+}
+
+export function ledgerPolicyOf(p: Pick<BudgetPolicyDoc, '_id' | 'name' | 'unit' | 'limit' | 'window' | 'action' | 'webhookUrl'>): LedgerPolicy {
+  return {
+    id: p._id,
+    name: p.name,
+    unit: p.unit,
+    limit: Math.floor(p.limit * ledgerScale(p.unit)),
+    window: p.window,
+    action: p.action,
+    ...(p.webhookUrl ? { webhookUrl: p.webhookUrl } : {}),
+  };
+}
+
+export class BudgetLedgerService {
+  private cache: { at: number; policies: Map<string, LedgerPolicy> } | undefined;
+  private loading: Promise<Map<string, LedgerPolicy>> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  readonly options: LedgerOptions;
+
+  constructor(
+    private readonly models: Models,
+    private readonly alerts: BudgetAlertsService,
+    private readonly log: Logger,
+    options: Partial<LedgerOptions> = {},
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.options = { ...DEFAULT_LEDGER_OPTIONS, ...options };
+  }
+
+  /** The sweeper (expired leases) and the alert deliveries, every sweepMs. */
+  start(): void {
+    this.timer = setInterval(() => {
+      this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
+    }, this.options.sweepMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.ticking;
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.sweepExpired();
+      await this.alerts.deliverDue();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'budget ledger: sweep failed; retrying next tick');
+    }
+  }
+
+  // ---- admission ------------------------------------------------------
+
+  /** All-or-nothing: every item is taken, or none stays taken. */
+  async reserve(dataplaneId: string, items: LedgerReserveItem[]): Promise<LedgerReserveResult> {
+    const policies = await this.policiesFor(items.map((i) => i.policyId));
+    const unknown = items.filter((i) => !policies.has(i.policyId) || policies.get(i.policyId)!.action !== 'reject').map((i) => i.policyId);
+    const known = items.filter((i) => policies.get(i.policyId)?.action === 'reject');
+    const now = this.now();
+    const outcomes = await Promise.allSettled(known.map((item) => this.take(dataplaneId, policies.get(item.policyId)!, item, now)));
+    const grants = outcomes.flatMap((o) => (o.status === 'fulfilled' && 'leaseId' in o.value ? [o.value] : []));
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    const rejected = outcomes.flatMap((o) => (o.status === 'fulfilled' && !('leaseId' in o.value) ? [o.value] : []))[0];
+    if (failed || rejected) {
+      await Promise.all(grants.map((g) => this.giveBack(g.leaseId)));
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      return { admitted: false, rejected: rejected! };
+    }
+    return { admitted: true, grants, unknown: [...new Set(unknown)] };
+  }
+
+  private async take(dataplaneId: string, policy: LedgerPolicy, item: LedgerReserveItem, now: Date): Promise<LedgerGrant | LedgerRejection> {
+    const { start, end } = windowAt(now, policy.window);
+    const key: WindowKey = { policyId: policy.id, subject: item.subject, windowStart: start };
+    if (item.slice && this.options.slices) {
+      const slice = Math.max(Math.ceil(policy.limit * SLICE_FRACTION), item.amount);
+      const keepFree = Math.ceil(policy.limit * KEEP_FREE_FRACTION);
+      if (await this.admit(key, end, policy.limit, policy.limit - keepFree - slice, slice, 'leased', now)) {
+        return this.recordLease(dataplaneId, 'slice', key, end, slice, now);
+      }
+    }
+    if (await this.admit(key, end, policy.limit, policy.limit - item.amount, item.amount, 'reserved', now)) {
+      return this.recordLease(dataplaneId, 'reservation', key, end, item.amount, now);
+    }
+    const w = await this.models.budgetWindows.findOne(key, { committed: 1 }).lean();
+    return { policyId: policy.id, subject: item.subject, limit: policy.limit, available: Math.max(0, policy.limit - (w?.committed ?? 0)), windowEnd: end.toISOString() };
+  }
+
+  /** The one conditional update that admits: committed + amount <= limit (maxCommitted = limit - amount). */
+  private async admit(key: WindowKey, end: Date, limit: number, maxCommitted: number, amount: number, held: Held, now: Date): Promise<boolean> {
+    if (maxCommitted < 0) return false;
+    const attempt = () =>
+      this.models.budgetWindows
+        .findOneAndUpdate({ ...key, committed: { $lte: maxCommitted } }, { $inc: { committed: amount, [held]: amount }, $set: { limit, updatedAt: now } }, { projection: { _id: 1 } })
+        .lean();
+    if (await attempt()) return true;
+    // Null means "over the limit" or "no such window yet": open it and retry once.
+    if (!(await this.openWindow(key, end))) return false;
+    return !!(await attempt());
+  }
+
+  /** True when the window document was created (or upgraded) just now, so an admission is worth retrying. */
+  private async openWindow(key: WindowKey, end: Date): Promise<boolean> {
+    try {
+      const res = await this.models.budgetWindows.updateOne(
+        key,
+        { $setOnInsert: { windowEnd: end, committed: 0, reserved: 0, leased: 0, spent: 0, spentUsd: 0, spentTokens: 0, reservedUsd: 0, reservedTokens: 0 } },
+        { upsert: true },
+      );
+      if (res.upsertedCount > 0) return true;
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      return true; // another admission created it a moment ago
+    }
+    // A window written before the ledger existed has no counters yet.
+    const upgraded = await this.models.budgetWindows.updateOne({ ...key, committed: { $exists: false } }, { $set: { committed: 0, reserved: 0, leased: 0, spent: 0 } });
+    return upgraded.modifiedCount > 0;
+  }
+
+  private async recordLease(dataplaneId: string, kind: BudgetLeaseDoc['kind'], key: WindowKey, end: Date, granted: number, now: Date): Promise<LedgerGrant> {
+    const lease: BudgetLeaseDoc = {
+      _id: randomUUID(),
+      kind,
+      dataplaneId,
+      ...key,
+      windowEnd: end,
+      granted,
+      used: 0,
+      expiresAt: new Date(now.getTime() + this.options.leaseTtlMs),
+      createdAt: now,
+    };
+    try {
+      await this.models.budgetLeases.create(lease);
+    } catch (err) {
+      // Without its lease document the grant could never be given back: undo it now.
+      await this.models.budgetWindows.updateOne(key, { $inc: { committed: -granted, [heldField(kind)]: -granted } });
+      throw err;
+    }
+    return {
+      policyId: key.policyId,
+      subject: key.subject,
+      leaseId: lease._id,
+      kind,
+      granted,
+      windowStart: key.windowStart.toISOString(),
+      windowEnd: end.toISOString(),
+      ttlMs: this.options.leaseTtlMs,
+    };
+  }
+
+  // ---- settlement -----------------------------------------------------
+
+  /** Reports and returns leases, charges alert policies. Returns the lease ids that had already expired. */
+  async settle(dataplaneId: string, leases: LedgerLeaseUse[], charges: LedgerCharge[]): Promise<{ expired: string[] }> {
+    const expired: string[] = [];
+    await Promise.all([
+      ...leases.map(async (use) => {
+        const held = use.release ? await this.giveBack(use.leaseId, use, dataplaneId) : await this.report(use, dataplaneId);
+        if (!held) {
+          expired.push(use.leaseId);
+          await this.chargeExpired(use);
+        }
+      }),
+      ...charges.map((c) => this.charge(c)),
+    ]);
+    return { expired };
+  }
+
+  /** Deletes the lease (the one winner) and gives its unused part back. False if it was gone already. */
+  private async giveBack(leaseId: string, use?: Pick<LedgerLeaseUse, 'used' | 'usedUsd' | 'usedTokens'>, dataplaneId?: string): Promise<boolean> {
+    const lease = await this.models.budgetLeases.findOneAndDelete({ _id: leaseId, ...(dataplaneId ? { dataplaneId } : {}) }).lean<BudgetLeaseDoc>();
+    if (!lease) return false;
+    const used = use?.used ?? 0;
+    const unused = lease.granted - lease.used;
+    await this.models.budgetWindows.updateOne(
+      { policyId: lease.policyId, subject: lease.subject, windowStart: lease.windowStart },
+      {
+        $inc: { committed: used - unused, [heldField(lease.kind)]: -unused, spent: used, spentUsd: use?.usedUsd ?? 0, spentTokens: use?.usedTokens ?? 0 },
+        $set: { updatedAt: this.now() },
+      },
+    );
+    return true;
+  }
+
+  /** Moves reported usage from the lease's grant to spent; committed is unchanged. */
+  private async report(use: LedgerLeaseUse, dataplaneId: string): Promise<boolean> {
+    const lease = await this.models.budgetLeases.findOneAndUpdate({ _id: use.leaseId, dataplaneId }, { $inc: { used: use.used } }).lean<BudgetLeaseDoc>();
+    if (!lease) return false;
+    await this.models.budgetWindows.updateOne(
+      { policyId: lease.policyId, subject: lease.subject, windowStart: lease.windowStart },
+      { $inc: { [heldField(lease.kind)]: -use.used, spent: use.used, spentUsd: use.usedUsd, spentTokens: use.usedTokens }, $set: { updatedAt: this.now() } },
+    );
+    return true;
+  }
+
+  /** Usage of a lease that expired meanwhile (its grant was given back by the sweeper): charge it as spend. */
+  private async chargeExpired(use: LedgerLeaseUse): Promise<void> {
+    const windowStart = new Date(use.windowStart);
+    if (Number.isNaN(windowStart.getTime())) return;
+    await this.models.budgetWindows.updateOne(
+      { policyId: use.policyId, subject: use.subject, windowStart },
+      { $inc: { committed: use.used, spent: use.used, spentUsd: use.usedUsd, spentTokens: use.usedTokens }, $set: { updatedAt: this.now() } },
+    );
+  }
+
+  /** Unconditional spend (alert policies never block); fires the alert when the limit is reached. */
+  private async charge(c: LedgerCharge): Promise<void> {
+    const policy = (await this.policiesFor([c.policyId])).get(c.policyId);
+    if (!policy) return;
+    const now = this.now();
+    const { start, end } = windowAt(now, policy.window);
+    const key: WindowKey = { policyId: policy.id, subject: c.subject, windowStart: start };
+    const update = () =>
+      this.models.budgetWindows
+        .findOneAndUpdate(
+          key,
+          {
+            $inc: { committed: c.amount, spent: c.amount, spentUsd: c.usd, spentTokens: c.tokens },
+            $set: { limit: policy.limit, updatedAt: now },
+            $setOnInsert: { windowEnd: end, reserved: 0, leased: 0, reservedUsd: 0, reservedTokens: 0 },
+          },
+          { upsert: true, new: true },
+        )
+        .lean<BudgetWindowDoc>();
+    const doc = await update().catch((err) => (isDuplicateKeyError(err) ? update() : Promise.reject(err)));
+    if (policy.action === 'alert' && policy.webhookUrl && doc && (doc.spent ?? 0) >= policy.limit && !doc.alertedAt) {
+      await this.alerts.claim(policy, key, end, doc.spent ?? 0);
+    }
+  }
+
+  // ---- leases: renewal and expiry ------------------------------------
+
+  async renew(dataplaneId: string): Promise<{ renewed: number; ttlMs: number }> {
+    const res = await this.models.budgetLeases.updateMany({ dataplaneId }, { $set: { expiresAt: new Date(this.now().getTime() + this.options.leaseTtlMs) } });
+    return { renewed: res.modifiedCount, ttlMs: this.options.leaseTtlMs };
+  }
+
+  /** Gives back what expired leases (crashed or cut-off data planes) still hold. */
+  async sweepExpired(): Promise<number> {
+    const now = this.now();
+    const expired = await this.models.budgetLeases.find({ expiresAt: { $lt: now } }, { _id: 1 }).limit(500).lean();
+    let swept = 0;
+    for (const { _id } of expired) {
+      const lease = await this.models.budgetLeases.findOneAndDelete({ _id, expiresAt: { $lt: now } }).lean<BudgetLeaseDoc>();
+      if (!lease) continue;
+      const unused = lease.granted - lease.used;
+      await this.models.budgetWindows.updateOne(
+        { policyId: lease.policyId, subject: lease.subject, windowStart: lease.windowStart },
+        { $inc: { committed: -unused, [heldField(lease.kind)]: -unused }, $set: { updatedAt: now } },
+      );
+      swept++;
+    }
+    if (swept > 0) this.log.info({ swept }, 'budget ledger: gave back expired leases');
+    return swept;
+  }
+
+  // ---- policies ---------------------------------------------------------
+
+  /** Budget policies and endpoint rate limits, cached briefly; an unknown id reloads at once. */
+  private async policiesFor(ids: string[]): Promise<Map<string, LedgerPolicy>> {
+    const fresh = this.cache && Date.now() - this.cache.at < this.options.policyCacheMs;
+    if (fresh && ids.every((id) => this.cache!.policies.has(id))) return this.cache!.policies;
+    this.loading ??= this.loadPolicies().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async loadPolicies(): Promise<Map<string, LedgerPolicy>> {
+    const [budgets, endpoints] = await Promise.all([
+      this.models.budgetPolicies.find().lean<BudgetPolicyDoc[]>(),
+      this.models.endpoints.find({ rateLimits: { $exists: true } }, { _id: 1, name: 1, rateLimits: 1 }).lean<EndpointDoc[]>(),
+    ]);
+    const policies = new Map<string, LedgerPolicy>();
+    for (const b of budgets) policies.set(b._id, ledgerPolicyOf(b));
+    for (const e of endpoints) for (const p of rateLimitPolicies(e)) policies.set(p.id, p);
+    this.cache = { at: Date.now(), policies };
+    return policies;
+  }
+}
+
+function heldField(kind: BudgetLeaseDoc['kind']): Held {
+  return kind === 'slice' ? 'leased' : 'reserved';
+}
