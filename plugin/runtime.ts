@@ -4,6 +4,7 @@
 // the in-process data server — lives here, one runtime per data port.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { BudgetGuard, budgetSettingsFromEnv } from './budget';
 import { ConfigStore } from './config/store';
 import { log } from './log';
 import { DestinationHealth } from './routing/cooldown';
@@ -18,6 +19,7 @@ export interface Runtime {
   readonly shipper: TraceShipper;
   readonly tickets: TicketBook;
   readonly health: DestinationHealth;
+  readonly budget: BudgetGuard;
   readonly server: DataServer;
   readonly maxBodyBytes: number;
 }
@@ -38,6 +40,7 @@ export function runtimeFor(config: PluginConfig): Promise<Runtime> {
   const runtime = previous.then(() => startRuntime(config));
   runtime.catch(() => runtimes.delete(config.data_port));
   runtimes.set(config.data_port, { fingerprint, runtime });
+  returnBudgetsOnShutdown();
   return runtime;
 }
 
@@ -62,7 +65,14 @@ async function startRuntime(config: PluginConfig): Promise<Runtime> {
   await shipper.start();
   config_.start();
   warmTokenizer();
-  const partial = { config: config_, shipper, tickets: new TicketBook(), health: new DestinationHealth(), maxBodyBytes: config.max_body_bytes };
+  const settings = budgetSettingsFromEnv();
+  const budget = new BudgetGuard({
+    controlPlaneUrl: config.control_plane_url,
+    token: config.dataplane_token,
+    timeoutMs: Math.min(settings.timeoutMs, config.control_plane_timeout_ms),
+    slices: settings.slices,
+  });
+  const partial = { config: config_, shipper, tickets: new TicketBook(), health: new DestinationHealth(), budget, maxBodyBytes: config.max_body_bytes };
   const server = await startDataServer(partial, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });
   return { ...partial, server };
@@ -70,6 +80,7 @@ async function startRuntime(config: PluginConfig): Promise<Runtime> {
 
 async function stopRuntime(runtime: Runtime): Promise<void> {
   runtime.config.stop();
+  await runtime.budget.stop();
   await runtime.server.close();
   await runtime.shipper.stop();
 }
@@ -79,6 +90,18 @@ export async function stopAllRuntimes(): Promise<void> {
   const all = [...runtimes.values()];
   runtimes.clear();
   await Promise.all(all.map((e) => e.runtime.then(stopRuntime, () => undefined)));
+}
+
+// On SIGTERM (Kong stopping the plugin server) give budget slices back
+// before exiting, so other nodes need not wait for the leases to expire.
+let shutdownHooked = false;
+function returnBudgetsOnShutdown(): void {
+  if (shutdownHooked) return;
+  shutdownHooked = true;
+  process.once('SIGTERM', () => {
+    const all = [...runtimes.values()].map((e) => e.runtime.then((rt) => rt.budget.stop(1_500), () => undefined));
+    void Promise.all(all).finally(() => process.kill(process.pid, 'SIGTERM'));
+  });
 }
 
 function fingerprintOf(config: PluginConfig): string {

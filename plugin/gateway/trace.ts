@@ -27,6 +27,8 @@ export class TraceRecorder {
   served?: Destination;
   request?: string;
   response?: string;
+  /** What budgets and rate limits reserved for this request and what it was charged. */
+  budget?: Trace['budget'];
   /** The traceparent sent to providers: the caller's trace id, this gateway's span. */
   readonly traceparent?: string;
 
@@ -75,6 +77,7 @@ export class TraceRecorder {
       overheadMs: this.overheadMs(now),
       ...(this.ttftMs !== undefined ? { ttftMs: round(this.ttftMs) } : {}),
       ...(s.clientTraceparent ? { traceparent: s.clientTraceparent } : {}),
+      ...(this.budget ? { budget: this.budget } : {}),
       ...(this.request !== undefined ? { request: this.request } : {}),
       ...(this.response !== undefined ? { response: this.response } : {}),
     };

@@ -73,16 +73,36 @@ export async function handleGatewayRequest(rt: RuntimeCore, req: IncomingMessage
     return reject(400, errorBody(`Endpoint '${endpoint.name}' serves ${endpoint.kind}, not ${kind}.`, 'invalid_request_error', 'wrong_endpoint_kind', 'model'));
   }
 
+  // Budgets and rate limits: admit before the provider call, settle after it (whatever happened).
+  const admitted = await rt.budget.admit({
+    endpoint,
+    policies: snapshot.snapshot.budgets,
+    user: trace.start.user,
+    ...(chat?.ok ? { chat: chat.value } : {}),
+    ...(embeddings?.ok ? { embeddings: embeddings.value } : {}),
+  });
+  if (!admitted.ok) {
+    ingress.sendError(res, admitted.refusal.status, admitted.refusal.error, { ...admitted.refusal.headers, 'x-request-id': trace.start.id });
+    rt.shipper.enqueue(trace.finish(performance.now(), admitted.refusal.status, admitted.refusal.error.error.code ?? undefined));
+    return;
+  }
+  const settle = () => (trace.budget = rt.budget.settle(admitted.admission, { usage: trace.usage, costUsd: trace.costUsd, served: trace.served }));
+
   const abort = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();
   });
   const common = { endpoint, stickyKey: stickyKey(endpoint, req, trace.start.user), health: rt.health, trace, signal: abort.signal };
-  const result = chat?.ok
-    ? await runChat({ ...common, request: chat.value, sink: ingress.sink(res, chat.value) })
-    : embeddings?.ok
-      ? await runEmbeddings({ ...common, request: embeddings.value, res })
-      : undefined;
+  let result;
+  try {
+    result = chat?.ok
+      ? await runChat({ ...common, request: chat.value, sink: ingress.sink(res, chat.value) })
+      : embeddings?.ok
+        ? await runEmbeddings({ ...common, request: embeddings.value, res })
+        : undefined;
+  } finally {
+    settle();
+  }
   if (result) rt.shipper.enqueue(trace.finish(performance.now(), result.status, result.errorCode));
 }
 
