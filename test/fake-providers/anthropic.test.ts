@@ -6,9 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { getProvider } from '../../plugin/providers';
 import { ProviderError, type Target } from '../../plugin/providers/contract';
-import { createStreamDecoder } from '../../plugin/providers/framing';
-import { reassemble, testContext } from '../../plugin/providers/shared/testing';
-import type { ChatChunk, ChatRequest } from '../../plugin/openai/types';
+import { chatRoundTrip } from '../../plugin/providers/shared/http-testing';
+import { reassemble } from '../../plugin/providers/shared/testing';
+import type { ChatRequest } from '../../plugin/openai/types';
 import { startFakeAnthropic } from './anthropic';
 import type { FakeProvider } from './scenario';
 
@@ -105,20 +105,7 @@ describe('fake Anthropic with the official SDK', () => {
   });
 });
 
-async function roundTrip(target: Target, req: ChatRequest) {
-  const provider = getProvider('anthropic');
-  const up = provider.chat.buildRequest(req, target);
-  const res = await fetch(up.url, { method: up.method, headers: up.headers, body: up.body });
-  if (!res.ok) throw provider.parseError(res.status, await res.text(), Object.fromEntries(res.headers));
-  if (!req.stream) return { completion: provider.chat.parseResponse(await res.json(), testContext()) };
-  const decoder = createStreamDecoder(provider.chat.framing);
-  const t = provider.chat.createStreamTransformer(testContext(), req);
-  const chunks: ChatChunk[] = [];
-  for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) for (const e of decoder.push(bytes)) chunks.push(...t.push(e));
-  for (const e of decoder.end()) chunks.push(...t.push(e));
-  chunks.push(...t.end());
-  return { chunks, usage: t.usage(), completed: t.completed() };
-}
+const roundTrip = (target: Target, req: ChatRequest) => chatRoundTrip(getProvider('anthropic'), target, req);
 
 describe('our Anthropic translation against the fake', () => {
   const target = (): Target => ({ provider: 'anthropic', model: 'claude-sonnet-4-5', credentials: { apiKey: 'sk-ant-fake' }, options: { baseUrl: fake.url } });

@@ -7,9 +7,9 @@ import OpenAI, { AzureOpenAI } from 'openai';
 import { getProvider } from '../../plugin/providers';
 import type { Target } from '../../plugin/providers/contract';
 import { ProviderError } from '../../plugin/providers/contract';
-import { createStreamDecoder } from '../../plugin/providers/framing';
-import { reassemble, testContext } from '../../plugin/providers/shared/testing';
-import type { ChatChunk, ChatRequest } from '../../plugin/openai/types';
+import { chatRoundTrip } from '../../plugin/providers/shared/http-testing';
+import { reassemble } from '../../plugin/providers/shared/testing';
+import type { ChatRequest } from '../../plugin/openai/types';
 import { startFakeOpenAI } from './openai';
 import type { FakeProvider } from './scenario';
 
@@ -134,21 +134,8 @@ describe('fake Azure OpenAI with the official SDK', () => {
   });
 });
 
-/** Sends an UpstreamRequest with fetch and runs the body through the shared decoder and the provider's transformer. */
-async function roundTrip(providerId: 'openai' | 'azure-openai' | 'openai-compatible', target: Target, req: ChatRequest) {
-  const provider = getProvider(providerId);
-  const up = provider.chat.buildRequest(req, target);
-  const res = await fetch(up.url, { method: up.method, headers: up.headers, body: up.body });
-  if (!res.ok) throw provider.parseError(res.status, await res.text(), Object.fromEntries(res.headers));
-  if (!req.stream) return { completion: provider.chat.parseResponse(await res.json(), testContext()) };
-  const decoder = createStreamDecoder(provider.chat.framing);
-  const t = provider.chat.createStreamTransformer(testContext(), req);
-  const chunks: ChatChunk[] = [];
-  for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) for (const e of decoder.push(bytes)) chunks.push(...t.push(e));
-  for (const e of decoder.end()) chunks.push(...t.push(e));
-  chunks.push(...t.end());
-  return { chunks, usage: t.usage(), completed: t.completed() };
-}
+const roundTrip = (providerId: 'openai' | 'azure-openai' | 'openai-compatible', target: Target, req: ChatRequest) =>
+  chatRoundTrip(getProvider(providerId), target, req);
 
 describe('our translations against the fake', () => {
   const user: ChatRequest = { model: 'ep', messages: [{ role: 'user', content: 'round trip' }] };

@@ -1,8 +1,9 @@
 // Helpers for tests that run a provider translation against a fake provider
 // server over real HTTP (used by *.test.ts only).
 import type { ChatChunk, ChatRequest } from '../../openai/types';
-import type { ChatTranslation, ResponseContext, UpstreamRequest } from '../contract';
+import type { ChatTranslation, Provider, ResponseContext, StreamTransformer, Target, UpstreamRequest } from '../contract';
 import { createStreamDecoder } from '../framing';
+import { testContext } from './testing';
 
 /** Sends a built (and, where the provider signs, signed) request as it is. */
 export function sendUpstream(up: UpstreamRequest): Promise<Response> {
@@ -12,6 +13,7 @@ export function sendUpstream(up: UpstreamRequest): Promise<Response> {
 export interface TranslatedStream {
   chunks: ChatChunk[];
   completed: boolean;
+  usage: ReturnType<StreamTransformer['usage']>;
   /** What the transformer threw (e.g. a ProviderError for an in-stream error); the chunks are those before it. */
   error?: unknown;
 }
@@ -36,7 +38,17 @@ export async function translateStreamedResponse(
     for (const e of decoder.end()) chunks.push(...transformer.push(e));
     if (options.callEnd) chunks.push(...transformer.end());
   } catch (error) {
-    return { chunks, completed: transformer.completed(), error };
+    return { chunks, usage: transformer.usage(), completed: transformer.completed(), error };
   }
-  return { chunks, completed: transformer.completed() };
+  return { chunks, usage: transformer.usage(), completed: transformer.completed() };
+}
+
+/** Builds, sends and translates one chat request as the server does; a non-2xx answer or a failed stream is thrown. */
+export async function chatRoundTrip(provider: Provider, target: Target, req: ChatRequest) {
+  const res = await sendUpstream(provider.chat.buildRequest(req, target));
+  if (!res.ok) throw provider.parseError(res.status, await res.text(), Object.fromEntries(res.headers));
+  if (!req.stream) return { completion: provider.chat.parseResponse(await res.json(), testContext()) };
+  const run = await translateStreamedResponse(res, provider.chat, testContext(), req, { callEnd: true });
+  if ('error' in run) throw run.error;
+  return { chunks: run.chunks, usage: run.usage, completed: run.completed };
 }
