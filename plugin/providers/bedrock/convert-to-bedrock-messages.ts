@@ -3,9 +3,10 @@
 // results, a tool result followed by a user remark) become one turn.
 import type { ChatMessage, ContentPart } from '../../openai/types';
 import { invalidRequest } from '../shared/errors';
+import { parseBase64DataUrl } from '../shared/parse-base64-data-url';
+import { parseToolArguments } from '../shared/parse-tool-arguments';
+import { textOfContent } from '../shared/text-of-content';
 import type { BedrockContentBlock, BedrockImageFormat, BedrockMessage } from './types';
-
-const DATA_URL = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s;
 
 const FORMAT_BY_MIME: Record<string, BedrockImageFormat> = {
   'image/png': 'png',
@@ -17,14 +18,14 @@ const FORMAT_BY_MIME: Record<string, BedrockImageFormat> = {
 
 function convertPart(part: ContentPart, param: string): BedrockContentBlock | undefined {
   if (part.type === 'text') return part.text.length > 0 ? { text: part.text } : undefined;
-  const data = DATA_URL.exec(part.image_url.url);
-  if (!data) {
+  const image = parseBase64DataUrl(part.image_url.url);
+  if (!image) {
     // Converse takes image bytes (or S3 locations), never an http URL it would fetch.
     throw invalidRequest('Bedrock accepts images as base64 data: URLs only', `${param}.image_url.url`);
   }
-  const format = FORMAT_BY_MIME[data[1]!.toLowerCase()];
-  if (!format) throw invalidRequest(`Bedrock does not accept images of type ${data[1]}; use png, jpeg, gif or webp`, `${param}.image_url.url`);
-  return { image: { format, source: { bytes: data[2]! } } };
+  const format = FORMAT_BY_MIME[image.mimeType.toLowerCase()];
+  if (!format) throw invalidRequest(`Bedrock does not accept images of type ${image.mimeType}; use png, jpeg, gif or webp`, `${param}.image_url.url`);
+  return { image: { format, source: { bytes: image.data } } };
 }
 
 function convertContent(content: ChatMessage['content'], param: string): BedrockContentBlock[] {
@@ -32,23 +33,6 @@ function convertContent(content: ChatMessage['content'], param: string): Bedrock
   // Converse rejects blank text blocks.
   if (typeof content === 'string') return content.length > 0 ? [{ text: content }] : [];
   return content.flatMap((part, i) => convertPart(part, `${param}.content[${i}]`) ?? []);
-}
-
-function textOf(content: ChatMessage['content']): string {
-  if (content === null) return '';
-  if (typeof content === 'string') return content;
-  return content.map((p) => (p.type === 'text' ? p.text : '')).join('');
-}
-
-function parseArguments(args: string, param: string): unknown {
-  if (args.trim() === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(args);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed;
-  } catch {
-    // fall through
-  }
-  throw invalidRequest('Tool call arguments must be a JSON object', param);
 }
 
 export interface BedrockPrompt {
@@ -75,7 +59,7 @@ export function convertToBedrockMessages(messages: ChatMessage[]): BedrockPrompt
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = textOf(message.content);
+        const text = textOfContent(message.content);
         if (text.length > 0) system.push({ text });
         break;
       }
@@ -87,7 +71,7 @@ export function convertToBedrockMessages(messages: ChatMessage[]): BedrockPrompt
         (message.tool_calls ?? []).forEach((call, j) => {
           hasToolBlocks = true;
           content.push({
-            toolUse: { toolUseId: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) },
+            toolUse: { toolUseId: call.id, name: call.function.name, input: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) },
           });
         });
         push('assistant', content);
@@ -96,7 +80,7 @@ export function convertToBedrockMessages(messages: ChatMessage[]): BedrockPrompt
       case 'tool': {
         if (!message.tool_call_id) throw invalidRequest('Tool messages need a tool_call_id', `${param}.tool_call_id`);
         hasToolBlocks = true;
-        push('user', [{ toolResult: { toolUseId: message.tool_call_id, content: [{ text: textOf(message.content) }] } }]);
+        push('user', [{ toolResult: { toolUseId: message.tool_call_id, content: [{ text: textOfContent(message.content) }] } }]);
         break;
       }
     }

@@ -3,14 +3,9 @@
 import type { ChatMessage, ChatRequest, ContentPart } from '../../openai/types';
 import type { Target, UpstreamRequest } from '../contract';
 import { invalidRequest } from '../shared/errors';
+import { textOfContent } from '../shared/text-of-content';
 import { cohereHeaders, cohereUrl } from './endpoint';
 import type { CohereChatRequest, CohereContentPart, CohereMessage, CohereTool } from './types';
-
-function textOf(content: ChatMessage['content']): string {
-  if (content === null) return '';
-  if (typeof content === 'string') return content;
-  return content.map((p) => (p.type === 'text' ? p.text : '')).join('');
-}
 
 function convertUserContent(content: ChatMessage['content']): string | CohereContentPart[] {
   if (content === null) return '';
@@ -24,11 +19,11 @@ function convertMessage(message: ChatMessage, i: number): CohereMessage {
   switch (message.role) {
     case 'system':
     case 'developer':
-      return { role: 'system', content: textOf(message.content) };
+      return { role: 'system', content: textOfContent(message.content) };
     case 'user':
       return { role: 'user', content: convertUserContent(message.content) };
     case 'assistant': {
-      const text = textOf(message.content);
+      const text = textOfContent(message.content);
       if (message.tool_calls?.length) {
         // Cohere keeps the text that precedes tool calls as the tool plan.
         return {
@@ -41,7 +36,7 @@ function convertMessage(message: ChatMessage, i: number): CohereMessage {
     }
     case 'tool':
       if (!message.tool_call_id) throw invalidRequest('Tool messages need a tool_call_id', `messages[${i}].tool_call_id`);
-      return { role: 'tool', tool_call_id: message.tool_call_id, content: textOf(message.content) };
+      return { role: 'tool', tool_call_id: message.tool_call_id, content: textOfContent(message.content) };
   }
 }
 

@@ -4,10 +4,11 @@
 // made the call.
 import type { ChatMessage, ContentPart } from '../../openai/types';
 import { invalidRequest } from '../shared/errors';
+import { parseBase64DataUrl } from '../shared/parse-base64-data-url';
+import { parseToolArguments } from '../shared/parse-tool-arguments';
+import { textOfContent } from '../shared/text-of-content';
 import { readGeminiState } from './provider-state';
 import type { GeminiContent, GeminiPart, GeminiRole } from './types';
-
-const DATA_URL = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s;
 
 const MIME_BY_EXTENSION: Record<string, string> = {
   png: 'image/png',
@@ -29,8 +30,8 @@ function guessMimeType(url: string): string {
 function convertPart(part: ContentPart, param: string): GeminiPart {
   if (part.type === 'text') return { text: part.text };
   const url = part.image_url.url;
-  const data = DATA_URL.exec(url);
-  if (data) return { inlineData: { mimeType: data[1]!, data: data[2]! } };
+  const inline = parseBase64DataUrl(url);
+  if (inline) return { inlineData: { mimeType: inline.mimeType, data: inline.data } };
   if (/^https?:\/\//i.test(url) || url.startsWith('gs://')) {
     return { fileData: { mimeType: guessMimeType(url), fileUri: url } };
   }
@@ -43,12 +44,6 @@ function convertContent(content: ChatMessage['content'], param: string): GeminiP
   return content.map((part, i) => convertPart(part, `${param}.content[${i}]`));
 }
 
-function textOf(content: ChatMessage['content']): string {
-  if (content === null) return '';
-  if (typeof content === 'string') return content;
-  return content.map((p) => (p.type === 'text' ? p.text : '')).join('');
-}
-
 /** Gemini wants a JSON object as the function response; anything else is wrapped. */
 function toFunctionResponse(text: string): Record<string, unknown> {
   try {
@@ -58,17 +53,6 @@ function toFunctionResponse(text: string): Record<string, unknown> {
   } catch {
     return { result: text };
   }
-}
-
-function parseArguments(args: string, param: string): Record<string, unknown> {
-  if (args.trim() === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(args);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw invalidRequest('Tool call arguments must be a JSON object', param);
 }
 
 export interface GeminiPrompt {
@@ -95,7 +79,7 @@ export function convertToGeminiContents(messages: ChatMessage[]): GeminiPrompt {
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = textOf(message.content);
+        const text = textOfContent(message.content);
         if (text.length > 0) system.push({ text });
         break;
       }
@@ -112,7 +96,7 @@ export function convertToGeminiContents(messages: ChatMessage[]): GeminiPrompt {
         (message.tool_calls ?? []).forEach((call, j) => {
           nameByToolCallId.set(call.id, call.function.name);
           const part: GeminiPart = {
-            functionCall: { name: call.function.name, args: parseArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) },
+            functionCall: { name: call.function.name, args: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) },
           };
           const signature = state.toolCallSignatures?.[call.id];
           if (signature !== undefined) part.thoughtSignature = signature;
@@ -129,7 +113,7 @@ export function convertToGeminiContents(messages: ChatMessage[]): GeminiPrompt {
             `${param}.tool_call_id`,
           );
         }
-        push('user', [{ functionResponse: { name, response: toFunctionResponse(textOf(message.content)) } }]);
+        push('user', [{ functionResponse: { name, response: toFunctionResponse(textOfContent(message.content)) } }]);
         break;
       }
     }

@@ -3,10 +3,10 @@
 import type { ChatMessage, ChatRequest } from '../../openai/types';
 import type { Target, UpstreamRequest } from '../contract';
 import { invalidRequest } from '../shared/errors';
+import { parseBase64DataUrl } from '../shared/parse-base64-data-url';
+import { parseToolArguments } from '../shared/parse-tool-arguments';
 import { ollamaHeaders, ollamaUrl } from './endpoint';
 import type { OllamaChatRequest, OllamaMessage, OllamaOptions } from './types';
-
-const DATA_URL = /^data:[^;,]+(?:;[^,]*)?;base64,(.*)$/s;
 
 function textAndImages(content: ChatMessage['content'], param: string): { text: string; images: string[] } {
   if (content === null) return { text: '', images: [] };
@@ -18,23 +18,12 @@ function textAndImages(content: ChatMessage['content'], param: string): { text: 
       texts.push(part.text);
       return;
     }
-    const data = DATA_URL.exec(part.image_url.url);
+    const image = parseBase64DataUrl(part.image_url.url);
     // Ollama takes raw base64 images and never fetches URLs.
-    if (!data) throw invalidRequest('Ollama accepts images as base64 data: URLs only', `${param}.content[${i}].image_url.url`);
-    images.push(data[1]!);
+    if (!image) throw invalidRequest('Ollama accepts images as base64 data: URLs only', `${param}.content[${i}].image_url.url`);
+    images.push(image.data);
   });
   return { text: texts.join('\n'), images };
-}
-
-function parseArguments(args: string, param: string): Record<string, unknown> {
-  if (args.trim() === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(args);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw invalidRequest('Tool call arguments must be a JSON object', param);
 }
 
 function convertMessages(messages: ChatMessage[]): OllamaMessage[] {
@@ -48,7 +37,7 @@ function convertMessages(messages: ChatMessage[]): OllamaMessage[] {
     if (message.role === 'assistant' && message.tool_calls?.length) {
       out.tool_calls = message.tool_calls.map((call, j) => {
         nameByToolCallId.set(call.id, call.function.name);
-        return { function: { name: call.function.name, arguments: parseArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) } };
+        return { function: { name: call.function.name, arguments: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) } };
       });
     }
     if (message.role === 'tool') {
