@@ -2,6 +2,7 @@
 // Reference: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax
 import type { ChatCompletion, ToolCall, Usage } from '../../openai/types';
 import type { ResponseContext } from '../contract';
+import { buildSingleChoiceCompletion } from '../shared/build-single-choice-completion';
 import { isRecord, malformedResponse } from '../shared/errors';
 import { mapBedrockStopReason } from './map-stop-reason';
 import type { BedrockConverseResponse, BedrockUsage } from './types';
@@ -34,20 +35,10 @@ export function parseBedrockChatResponse(body: unknown, ctx: ResponseContext): C
       });
     }
   }
-  const usage = mapBedrockUsage(response.usage);
-  return {
-    id: ctx.id,
-    object: 'chat.completion',
-    created: ctx.created,
-    model: ctx.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) },
-        finish_reason: mapBedrockStopReason(response.stopReason, toolCalls.length > 0),
-        logprobs: null,
-      },
-    ],
-    ...(usage ? { usage } : {}),
-  };
+  return buildSingleChoiceCompletion(ctx, {
+    content,
+    toolCalls,
+    finishReason: mapBedrockStopReason(response.stopReason, toolCalls.length > 0),
+    usage: mapBedrockUsage(response.usage),
+  });
 }

@@ -2,6 +2,7 @@
 // Reference: https://docs.cohere.com/reference/chat (response)
 import type { ChatCompletion, FinishReason, ToolCall, Usage } from '../../openai/types';
 import type { ResponseContext } from '../contract';
+import { buildSingleChoiceCompletion } from '../shared/build-single-choice-completion';
 import { isRecord, malformedResponse } from '../shared/errors';
 import { createJsonMinifier } from '../shared/json-minify';
 import { cohereGenerationError } from './errors';
@@ -48,20 +49,10 @@ export function parseCohereChatResponse(body: unknown, ctx: ResponseContext): Ch
     type: 'function',
     function: { name: c.function.name, arguments: minifyArguments(c.function.arguments) },
   }));
-  const usage = mapCohereUsage(response.usage);
-  return {
-    id: ctx.id,
-    object: 'chat.completion',
-    created: ctx.created,
-    model: ctx.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: texts.length > 0 ? texts.join('') : null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) },
-        finish_reason: mapCohereFinishReason(response.finish_reason, toolCalls.length > 0),
-        logprobs: null,
-      },
-    ],
-    ...(usage ? { usage } : {}),
-  };
+  return buildSingleChoiceCompletion(ctx, {
+    content: texts.length > 0 ? texts.join('') : null,
+    toolCalls,
+    finishReason: mapCohereFinishReason(response.finish_reason, toolCalls.length > 0),
+    usage: mapCohereUsage(response.usage),
+  });
 }

@@ -2,6 +2,7 @@
 // tool-call ids, so each call gets one from ctx.newId.
 import type { ChatCompletion, FinishReason, ToolCall, Usage } from '../../openai/types';
 import type { ResponseContext } from '../contract';
+import { buildSingleChoiceCompletion } from '../shared/build-single-choice-completion';
 import { isRecord, malformedResponse } from '../shared/errors';
 import { ollamaStreamError } from './errors';
 import type { OllamaChatResponse, OllamaToolCall } from './types';
@@ -33,25 +34,12 @@ export function parseOllamaChatResponse(body: unknown, ctx: ResponseContext): Ch
   const response = asOllamaResponse(body);
   const toolCalls = (response.message?.tool_calls ?? []).map((c) => toToolCall(c, ctx));
   const content = response.message?.content ?? '';
-  const usage = mapOllamaUsage(response);
-  return {
-    id: ctx.id,
-    object: 'chat.completion',
-    created: ctx.created,
-    model: response.model ?? ctx.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          // Ollama sends "" next to tool calls; OpenAI sends null.
-          content: content === '' && toolCalls.length > 0 ? null : content,
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-        },
-        finish_reason: mapOllamaDoneReason(response.done_reason, toolCalls.length > 0),
-        logprobs: null,
-      },
-    ],
-    ...(usage ? { usage } : {}),
-  };
+  return buildSingleChoiceCompletion(ctx, {
+    model: response.model,
+    // Ollama sends "" next to tool calls; OpenAI sends null.
+    content: content === '' && toolCalls.length > 0 ? null : content,
+    toolCalls,
+    finishReason: mapOllamaDoneReason(response.done_reason, toolCalls.length > 0),
+    usage: mapOllamaUsage(response),
+  });
 }
