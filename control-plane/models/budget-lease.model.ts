@@ -7,8 +7,9 @@ import { Schema, type Connection } from 'mongoose';
  * data plane has reported as spent from it so far.
  *
  * Whoever deletes the lease document (the data plane returning it, or the
- * sweeper after `expiresAt`) gives `granted - used` back to the window, so it
- * is given back exactly once. Data planes renew `expiresAt` while alive.
+ * sweeper once it expired) gives `granted - used` back to the window, so it
+ * is given back exactly once. `expiresAt` is set at grant; a live data plane
+ * keeps its leases by renewing its heartbeat (budget-heartbeat.model.ts).
  */
 export interface BudgetLeaseDoc {
   _id: string;

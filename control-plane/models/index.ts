@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import { alertDeliveryModel } from './alert-delivery.model';
 import { auditEntryModel } from './audit-entry.model';
+import { budgetHeartbeatModel } from './budget-heartbeat.model';
 import { budgetLeaseModel } from './budget-lease.model';
 import { budgetPolicyModel } from './budget-policy.model';
 import { budgetWindowModel } from './budget-window.model';
@@ -17,6 +18,7 @@ export function createModels(conn: Connection) {
     budgetPolicies: budgetPolicyModel(conn),
     budgetWindows: budgetWindowModel(conn),
     budgetLeases: budgetLeaseModel(conn),
+    budgetHeartbeats: budgetHeartbeatModel(conn),
     alertDeliveries: alertDeliveryModel(conn),
     traces: traceModel(conn),
     auditEntries: auditEntryModel(conn),

@@ -24,6 +24,8 @@ const LOCK_MS = 30_000;
 
 export class BudgetAlertsService {
   private readonly options: AlertOptions;
+  /** Attempts running in this process (FerretDB's findAndModify is no lock between concurrent callers). */
+  private readonly sending = new Set<string>();
 
   constructor(
     private readonly models: Models,
@@ -73,6 +75,16 @@ export class BudgetAlertsService {
   }
 
   private async attempt(id: string): Promise<void> {
+    if (this.sending.has(id)) return;
+    this.sending.add(id);
+    try {
+      await this.attemptOnce(id);
+    } finally {
+      this.sending.delete(id);
+    }
+  }
+
+  private async attemptOnce(id: string): Promise<void> {
     const now = this.now();
     // Holding the lock keeps other replicas (and the next tick) from sending the same one concurrently.
     const doc = await this.models.alertDeliveries

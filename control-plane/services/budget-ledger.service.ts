@@ -7,7 +7,9 @@
 // settled spend. Proof sketch:
 //   1. `committed` only changes through single-document $inc updates on the
 //      window document (MongoDB applies each atomically, whatever the number
-//      of control-plane replicas or data planes).
+//      of control-plane replicas or data planes; on FerretDB, which does not,
+//      every write to a window also runs under a per-window lock in this
+//      process, so there one control-plane replica is exact).
 //   2. Every update that INCREASES committed to admit something is
 //      conditional: findOneAndUpdate({key, committed: {$lte: limit - amount}},
 //      {$inc: {committed: amount}}). It applies only if the result is <= limit.
@@ -37,6 +39,7 @@ import type { BudgetWindowDoc } from '../models/budget-window.model';
 import type { EndpointDoc } from '../models/endpoint.model';
 import type { BudgetAlertsService } from './budget-alerts.service';
 import { windowAt } from './budget-window';
+import { KeyedMutex } from './keyed-mutex';
 import { isDuplicateKeyError } from './mongo-errors';
 
 export const SLICE_FRACTION = 0.05;
@@ -105,6 +108,9 @@ export class BudgetLedgerService {
   private loading: Promise<Map<string, LedgerPolicy>> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  private readonly locks = new KeyedMutex();
+  /** Windows known to exist with ledger counters (saves the open-window upsert on every refusal). */
+  private readonly openWindows = new Set<string>();
   readonly options: LedgerOptions;
 
   constructor(
@@ -130,7 +136,8 @@ export class BudgetLedgerService {
     await this.ticking;
   }
 
-  private async tick(): Promise<void> {
+  /** One round: sweep expired leases, send due alerts (the timer's job; tests call it directly). */
+  async tick(): Promise<void> {
     try {
       await this.sweepExpired();
       await this.alerts.deliverDue();
@@ -162,6 +169,10 @@ export class BudgetLedgerService {
   private async take(dataplaneId: string, policy: LedgerPolicy, item: LedgerReserveItem, now: Date): Promise<LedgerGrant | LedgerRejection> {
     const { start, end } = windowAt(now, policy.window);
     const key: WindowKey = { policyId: policy.id, subject: item.subject, windowStart: start };
+    return this.locked(key, () => this.takeLocked(dataplaneId, policy, item, key, end, now));
+  }
+
+  private async takeLocked(dataplaneId: string, policy: LedgerPolicy, item: LedgerReserveItem, key: WindowKey, end: Date, now: Date): Promise<LedgerGrant | LedgerRejection> {
     if (item.slice && this.options.slices) {
       const slice = Math.max(Math.ceil(policy.limit * SLICE_FRACTION), item.amount);
       const keepFree = Math.ceil(policy.limit * KEEP_FREE_FRACTION);
@@ -181,12 +192,16 @@ export class BudgetLedgerService {
     if (maxCommitted < 0) return false;
     const attempt = () =>
       this.models.budgetWindows
-        .findOneAndUpdate({ ...key, committed: { $lte: maxCommitted } }, { $inc: { committed: amount, [held]: amount }, $set: { limit, updatedAt: now } }, { projection: { _id: 1 } })
+        .findOneAndUpdate({ ...key, committed: { $lte: maxCommitted } }, { $inc: { committed: amount, [held]: amount }, $set: { limit, updatedAt: now } })
         .lean();
     if (await attempt()) return true;
-    // Null means "over the limit" or "no such window yet": open it and retry once.
-    if (!(await this.openWindow(key, end))) return false;
-    return !!(await attempt());
+    // Null means "over the limit" or "no such window yet": open it (unless known open) and retry once.
+    const k = lockKey(key);
+    if (this.openWindows.has(k)) return false;
+    const opened = await this.openWindow(key, end);
+    if (this.openWindows.size > 10_000) this.openWindows.clear();
+    this.openWindows.add(k);
+    return opened ? !!(await attempt()) : false;
   }
 
   /** True when the window document was created (or upgraded) just now, so an admission is worth retrying. */
@@ -258,8 +273,17 @@ export class BudgetLedgerService {
 
   /** Deletes the lease (the one winner) and gives its unused part back. False if it was gone already. */
   private async giveBack(leaseId: string, use?: Pick<LedgerLeaseUse, 'used' | 'usedUsd' | 'usedTokens'>, dataplaneId?: string): Promise<boolean> {
-    const lease = await this.models.budgetLeases.findOneAndDelete({ _id: leaseId, ...(dataplaneId ? { dataplaneId } : {}) }).lean<BudgetLeaseDoc>();
-    if (!lease) return false;
+    const found = await this.models.budgetLeases.findOne({ _id: leaseId, ...(dataplaneId ? { dataplaneId } : {}) }).lean<BudgetLeaseDoc>();
+    if (!found) return false;
+    return this.locked(found, async () => {
+      const lease = await this.models.budgetLeases.findOneAndDelete({ _id: leaseId }).lean<BudgetLeaseDoc>();
+      if (!lease) return false;
+      await this.returnUnused(lease, use);
+      return true;
+    });
+  }
+
+  private async returnUnused(lease: BudgetLeaseDoc, use?: Pick<LedgerLeaseUse, 'used' | 'usedUsd' | 'usedTokens'>): Promise<void> {
     const used = use?.used ?? 0;
     const unused = lease.granted - lease.used;
     await this.models.budgetWindows.updateOne(
@@ -269,27 +293,30 @@ export class BudgetLedgerService {
         $set: { updatedAt: this.now() },
       },
     );
-    return true;
   }
 
   /** Moves reported usage from the lease's grant to spent; committed is unchanged. */
   private async report(use: LedgerLeaseUse, dataplaneId: string): Promise<boolean> {
-    const lease = await this.models.budgetLeases.findOneAndUpdate({ _id: use.leaseId, dataplaneId }, { $inc: { used: use.used } }).lean<BudgetLeaseDoc>();
-    if (!lease) return false;
-    await this.models.budgetWindows.updateOne(
-      { policyId: lease.policyId, subject: lease.subject, windowStart: lease.windowStart },
-      { $inc: { [heldField(lease.kind)]: -use.used, spent: use.used, spentUsd: use.usedUsd, spentTokens: use.usedTokens }, $set: { updatedAt: this.now() } },
-    );
-    return true;
+    const found = await this.models.budgetLeases.findOne({ _id: use.leaseId, dataplaneId }).lean<BudgetLeaseDoc>();
+    if (!found) return false;
+    return this.locked(found, async () => {
+      const lease = await this.models.budgetLeases.findOneAndUpdate({ _id: use.leaseId }, { $inc: { used: use.used } }).lean<BudgetLeaseDoc>();
+      if (!lease) return false;
+      await this.models.budgetWindows.updateOne(
+        { policyId: lease.policyId, subject: lease.subject, windowStart: lease.windowStart },
+        { $inc: { [heldField(lease.kind)]: -use.used, spent: use.used, spentUsd: use.usedUsd, spentTokens: use.usedTokens }, $set: { updatedAt: this.now() } },
+      );
+      return true;
+    });
   }
 
   /** Usage of a lease that expired meanwhile (its grant was given back by the sweeper): charge it as spend. */
   private async chargeExpired(use: LedgerLeaseUse): Promise<void> {
     const windowStart = new Date(use.windowStart);
-    if (Number.isNaN(windowStart.getTime())) return;
-    await this.models.budgetWindows.updateOne(
-      { policyId: use.policyId, subject: use.subject, windowStart },
-      { $inc: { committed: use.used, spent: use.used, spentUsd: use.usedUsd, spentTokens: use.usedTokens }, $set: { updatedAt: this.now() } },
+    if (Number.isNaN(windowStart.getTime()) || use.used + use.usedUsd + use.usedTokens === 0) return;
+    const key = { policyId: use.policyId, subject: use.subject, windowStart };
+    await this.locked(key, () =>
+      this.models.budgetWindows.updateOne(key, { $inc: { committed: use.used, spent: use.used, spentUsd: use.usedUsd, spentTokens: use.usedTokens }, $set: { updatedAt: this.now() } }),
     );
   }
 
@@ -312,36 +339,47 @@ export class BudgetLedgerService {
           { upsert: true, new: true },
         )
         .lean<BudgetWindowDoc>();
-    const doc = await update().catch((err) => (isDuplicateKeyError(err) ? update() : Promise.reject(err)));
-    if (policy.action === 'alert' && policy.webhookUrl && doc && (doc.spent ?? 0) >= policy.limit && !doc.alertedAt) {
-      await this.alerts.claim(policy, key, end, doc.spent ?? 0);
-    }
+    await this.locked(key, async () => {
+      const doc = await update().catch((err) => (isDuplicateKeyError(err) ? update() : Promise.reject(err)));
+      if (policy.action === 'alert' && policy.webhookUrl && doc && (doc.spent ?? 0) >= policy.limit && !doc.alertedAt) {
+        await this.alerts.claim(policy, key, end, doc.spent ?? 0);
+      }
+    });
   }
 
   // ---- leases: renewal and expiry ------------------------------------
 
+  /** Keeps every lease of this data plane alive for another TTL (one write: its heartbeat). */
   async renew(dataplaneId: string): Promise<{ renewed: number; ttlMs: number }> {
-    const res = await this.models.budgetLeases.updateMany({ dataplaneId }, { $set: { expiresAt: new Date(this.now().getTime() + this.options.leaseTtlMs) } });
-    return { renewed: res.modifiedCount, ttlMs: this.options.leaseTtlMs };
+    const expiresAt = new Date(this.now().getTime() + this.options.leaseTtlMs);
+    const renew = () => this.models.budgetHeartbeats.updateOne({ _id: dataplaneId }, { $set: { expiresAt } }, { upsert: true });
+    await renew().catch((err) => (isDuplicateKeyError(err) ? renew() : Promise.reject(err)));
+    return { renewed: await this.models.budgetLeases.countDocuments({ dataplaneId }), ttlMs: this.options.leaseTtlMs };
   }
 
   /** Gives back what expired leases (crashed or cut-off data planes) still hold. */
   async sweepExpired(): Promise<number> {
     const now = this.now();
-    const expired = await this.models.budgetLeases.find({ expiresAt: { $lt: now } }, { _id: 1 }).limit(500).lean();
+    const candidates = await this.models.budgetLeases.find({ expiresAt: { $lt: now } }).limit(500).lean<BudgetLeaseDoc[]>();
+    if (candidates.length === 0) return 0;
+    const owners = [...new Set(candidates.map((l) => l.dataplaneId))];
+    const alive = new Set((await this.models.budgetHeartbeats.find({ _id: { $in: owners }, expiresAt: { $gte: now } }, { _id: 1 }).lean()).map((h) => h._id));
     let swept = 0;
-    for (const { _id } of expired) {
-      const lease = await this.models.budgetLeases.findOneAndDelete({ _id, expiresAt: { $lt: now } }).lean<BudgetLeaseDoc>();
-      if (!lease) continue;
-      const unused = lease.granted - lease.used;
-      await this.models.budgetWindows.updateOne(
-        { policyId: lease.policyId, subject: lease.subject, windowStart: lease.windowStart },
-        { $inc: { committed: -unused, [heldField(lease.kind)]: -unused }, $set: { updatedAt: now } },
-      );
-      swept++;
+    for (const candidate of candidates) {
+      if (alive.has(candidate.dataplaneId)) continue;
+      const gone = await this.locked(candidate, async () => {
+        const lease = await this.models.budgetLeases.findOneAndDelete({ _id: candidate._id }).lean<BudgetLeaseDoc>();
+        if (lease) await this.returnUnused(lease);
+        return !!lease;
+      });
+      if (gone) swept++;
     }
     if (swept > 0) this.log.info({ swept }, 'budget ledger: gave back expired leases');
     return swept;
+  }
+
+  private locked<T>(key: WindowKey, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(lockKey(key), work);
   }
 
   // ---- policies ---------------------------------------------------------
@@ -365,6 +403,10 @@ export class BudgetLedgerService {
     this.cache = { at: Date.now(), policies };
     return policies;
   }
+}
+
+function lockKey(key: WindowKey): string {
+  return `${key.policyId}\u0000${key.subject}\u0000${key.windowStart.getTime()}`;
 }
 
 function heldField(kind: BudgetLeaseDoc['kind']): Held {
