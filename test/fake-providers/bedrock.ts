@@ -9,7 +9,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { EventStreamCodec, type MessageHeaders } from '@smithy/eventstream-codec';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { countWords, handleTransportBehaviour, headerValue, sendJson, sendMalformed, sleep, splitText, startFakeServer, type FakeRequest } from './http';
+import { countWords, handleTransportBehaviour, headerValue, sendJson, sendMalformed, sendTruncatedJson, sleep, splitText, startFakeServer, type FakeRequest } from './http';
 import type { Behaviour, FakeProvider } from './scenario';
 
 export interface BedrockFakeOptions {
@@ -130,10 +130,7 @@ async function answerConverse(res: http.ServerResponse, body: ConverseBody, stre
 
   if (!stream) {
     if (b.kind === 'truncate') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"output":{"message":{"role":"assistant","content":[{"text":"cut');
-      res.socket?.destroy();
-      return;
+      return sendTruncatedJson(res, '{"output":{"message":{"role":"assistant","content":[{"text":"cut');
     }
     if (b.kind === 'stream-error') return sendException(res, 424, 'ModelErrorException', b.message ?? 'The model failed to process the request.');
     return sendJson(res, 200, {

@@ -2,7 +2,7 @@
 // with Cohere's `{"message": "..."}` errors and bearer-token auth (401
 // "invalid api token").
 import type http from 'node:http';
-import { countWords, handleTransportBehaviour, headerValue, sendJson, sendMalformed, sleep, splitText, startFakeServer, writeFrames } from './http';
+import { countWords, handleTransportBehaviour, headerValue, sendJson, sendMalformed, sendTruncatedJson, sleep, splitText, startFakeServer, writeFrames } from './http';
 import type { Behaviour, FakeProvider } from './scenario';
 
 export interface CohereFakeOptions {
@@ -53,10 +53,7 @@ async function answerChat(res: http.ServerResponse, body: CohereBody, b: Behavio
 
   if (body.stream !== true) {
     if (b.kind === 'truncate') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"id":"cut","message":{"role":"assistant","content":[{"type":"text","text":"cu');
-      res.socket?.destroy();
-      return;
+      return sendTruncatedJson(res, '{"id":"cut","message":{"role":"assistant","content":[{"type":"text","text":"cu');
     }
     if (b.kind === 'stream-error') return sendJson(res, 500, { id: 'fake-error', message: b.message ?? 'internal server error, this has been reported to our developers' });
     return sendJson(res, 200, {

@@ -9,6 +9,7 @@ import {
   headerValue,
   sendJson,
   sendMalformed,
+  sendTruncatedJson,
   sleep,
   splitText,
   startFakeServer,
@@ -89,10 +90,7 @@ async function answerChat(res: http.ServerResponse, body: GeminiBody, model: str
 
   if (!stream) {
     if (b.kind === 'truncate') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"candidates": [{"content": {"parts": [{"text": "cut');
-      res.socket?.destroy();
-      return;
+      return sendTruncatedJson(res, '{"candidates": [{"content": {"parts": [{"text": "cut');
     }
     if (b.kind === 'stream-error') return sendJson(res, 500, status(500, b.message ?? 'An internal error has occurred.'));
     return sendJson(res, 200, {

@@ -102,6 +102,13 @@ export function sendMalformed(res: http.ServerResponse): void {
   res.end(text);
 }
 
+/** 200 JSON whose body stops part-way: the connection is cut after `partialBody`. */
+export function sendTruncatedJson(res: http.ServerResponse, partialBody: string): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(partialBody);
+  res.socket?.destroy();
+}
+
 /** Writes stream frames with a real delay between them; stops if the client went away. */
 export async function writeFrames(res: http.ServerResponse, frames: string[], gapMs: number): Promise<boolean> {
   for (let i = 0; i < frames.length; i++) {

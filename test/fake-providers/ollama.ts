@@ -2,7 +2,7 @@
 // unless stream: false) and /api/embed, with Ollama's `{"error": "..."}`
 // bodies. No auth unless `apiKey` is set (as behind ollama.com or a proxy).
 import type http from 'node:http';
-import { countWords, handleTransportBehaviour, headerValue, sendJson, sendMalformed, sleep, splitText, startFakeServer, writeFrames } from './http';
+import { countWords, handleTransportBehaviour, headerValue, sendJson, sendMalformed, sendTruncatedJson, sleep, splitText, startFakeServer, writeFrames } from './http';
 import type { Behaviour, FakeProvider } from './scenario';
 
 export interface OllamaFakeOptions {
@@ -49,10 +49,7 @@ async function answerChat(res: http.ServerResponse, body: OllamaBody, b: Behavio
 
   if (!stream) {
     if (b.kind === 'truncate') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"model":"cut","message":{"role":"assistant","content":"cu');
-      res.socket?.destroy();
-      return;
+      return sendTruncatedJson(res, '{"model":"cut","message":{"role":"assistant","content":"cu');
     }
     if (b.kind === 'stream-error') return sendJson(res, 500, { error: b.message ?? 'llama runner process has terminated: exit status 2' });
     return sendJson(res, 200, {
