@@ -1,8 +1,8 @@
 // Token counts for when a provider reports none (some streams, some
 // OpenAI-compatible servers): o200k_base, the tokenizer of current OpenAI
 // models, as an estimate for every model family. Loading its ranks takes
-// most of a second, so it happens once per process, off the first request
-// (warmTokenizer at runtime start).
+// most of a second (blocking the plugin server), so it happens once per
+// process, shortly after start-up (warmTokenizer).
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200k from 'js-tiktoken/ranks/o200k_base';
 import type { ChatRequest, Usage } from '../openai/types';
@@ -18,8 +18,9 @@ function tokenizer(): Tiktoken {
   return encoder;
 }
 
+/** Loads the ranks a few seconds after start-up, not in the way of the first requests. */
 export function warmTokenizer(): void {
-  setImmediate(() => tokenizer());
+  setTimeout(() => tokenizer(), 5_000).unref();
 }
 
 export function countTokens(text: string): number {
