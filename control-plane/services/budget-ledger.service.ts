@@ -96,7 +96,8 @@ export function ledgerPolicyOf(p: Pick<BudgetPolicyDoc, '_id' | 'name' | 'unit' 
     id: p._id,
     name: p.name,
     unit: p.unit,
-    limit: Math.floor(p.limit * ledgerScale(p.unit)),
+    // Rounded to 1/1000 unit first, so float noise (19.999999999999996 USD) does not cost a whole micro-dollar.
+    limit: Math.floor(Math.round(p.limit * ledgerScale(p.unit) * 1000) / 1000),
     window: p.window,
     action: p.action,
     ...(p.webhookUrl ? { webhookUrl: p.webhookUrl } : {}),
@@ -109,6 +110,8 @@ export class BudgetLedgerService {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private readonly locks = new KeyedMutex();
+  /** Run window writes under the in-process per-window lock (FerretDB; see keyed-mutex.ts). */
+  private serialize = true;
   /** Windows known to exist with ledger counters (saves the open-window upsert on every refusal). */
   private readonly openWindows = new Set<string>();
   readonly options: LedgerOptions;
@@ -125,6 +128,7 @@ export class BudgetLedgerService {
 
   /** The sweeper (expired leases) and the alert deliveries, every sweepMs. */
   start(): void {
+    void this.detectAtomicUpdates();
     this.timer = setInterval(() => {
       this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
     }, this.options.sweepMs);
@@ -379,7 +383,22 @@ export class BudgetLedgerService {
   }
 
   private locked<T>(key: WindowKey, work: () => Promise<T>): Promise<T> {
-    return this.locks.run(lockKey(key), work);
+    return this.serialize ? this.locks.run(lockKey(key), work) : work();
+  }
+
+  /**
+   * MongoDB applies each update atomically: no lock needed, and replicas and
+   * concurrent requests scale. FerretDB (which reports `ferretdbVersion` in
+   * buildInfo) does not: keep the per-window lock there. Until known: lock.
+   */
+  private async detectAtomicUpdates(): Promise<void> {
+    try {
+      const info = await this.models.budgetWindows.db.db!.admin().command({ buildInfo: 1 });
+      this.serialize = 'ferretdbVersion' in info || 'ferretdb' in info;
+      this.log.info({ perWindowLock: this.serialize }, 'budget ledger: database detected');
+    } catch {
+      // Keep locking: always correct, only slower.
+    }
   }
 
   // ---- policies ---------------------------------------------------------

@@ -60,8 +60,15 @@ export class LedgerClient {
       if (res.statusCode !== 200) throw new LedgerUnavailable(`budget ${operation} answered ${res.statusCode}: ${text.slice(0, 200)}`);
       return JSON.parse(text) as T;
     } catch (err) {
-      this.downUntil = Date.now() + this.options.backoffMs;
+      // A refused connection or an error answer means "down": skip the next calls for a moment. A
+      // timeout under load does not (it would fail every request of that moment for one slow one).
+      if (!isTimeout(err)) this.downUntil = Date.now() + this.options.backoffMs;
       throw err instanceof LedgerUnavailable ? err : new LedgerUnavailable(`budget ${operation} failed: ${(err as Error).message}`);
     }
   }
+}
+
+function isTimeout(err: unknown): boolean {
+  const e = err as { name?: string; code?: string };
+  return e?.name === 'TimeoutError' || e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT';
 }
