@@ -61,8 +61,19 @@ test('a configuration change is in effect within one second', async () => {
 
 test('a control-plane outage: serving goes on, traces are held and then delivered exactly once', async () => {
   let served = 0;
-  await waitFor('earlier traces delivered', async () => ((await traceCount()) > 0 ? true : undefined));
-  const before = await traceCount();
+  // Earlier requests' traces may still be on their way: wait until the count settles.
+  let last = -1;
+  const before = await waitFor(
+    'earlier traces delivered',
+    async () => {
+      const now = await traceCount();
+      const settled = now > 0 && now === last;
+      last = now;
+      return settled ? now : undefined;
+    },
+    10_000,
+    600,
+  );
 
   await stack.stopControlPlane();
   for (let i = 0; i < 5; i++) {
