@@ -54,8 +54,8 @@ export async function handleGatewayRequest(rt: RuntimeCore, req: IncomingMessage
     startedAt: claims.startedAt,
     clientTraceparent: headerOf(req, 'traceparent'),
   });
-  const reject = (status: number, error: ErrorBody): void => {
-    ingress.sendError(res, status, error, { 'x-request-id': trace.start.id });
+  const reject = (status: number, error: ErrorBody, headers: Record<string, string> = {}): void => {
+    ingress.sendError(res, status, error, { ...headers, 'x-request-id': trace.start.id });
     rt.shipper.enqueue(trace.finish(performance.now(), status, error.error.code ?? error.error.type));
   };
 
@@ -81,11 +81,7 @@ export async function handleGatewayRequest(rt: RuntimeCore, req: IncomingMessage
     ...(chat?.ok ? { chat: chat.value } : {}),
     ...(embeddings?.ok ? { embeddings: embeddings.value } : {}),
   });
-  if (!admitted.ok) {
-    ingress.sendError(res, admitted.refusal.status, admitted.refusal.error, { ...admitted.refusal.headers, 'x-request-id': trace.start.id });
-    rt.shipper.enqueue(trace.finish(performance.now(), admitted.refusal.status, admitted.refusal.error.error.code ?? undefined));
-    return;
-  }
+  if (!admitted.ok) return reject(admitted.refusal.status, admitted.refusal.error, admitted.refusal.headers);
   const settle = () => (trace.budget = rt.budget.settle(admitted.admission, { usage: trace.usage, costUsd: trace.costUsd, served: trace.served }));
 
   const abort = new AbortController();
