@@ -114,6 +114,13 @@ export class BudgetLedgerService {
   private serialize = true;
   /** Windows known to exist with ledger counters (saves the open-window upsert on every refusal). */
   private readonly openWindows = new Set<string>();
+  /**
+   * When each data plane last called this replica (any ledger call proves it
+   * alive). The sweeper spares its leases for a TTL after that, so a heartbeat
+   * held up behind the data plane's own burst of reserve calls does not free
+   * budget its requests in flight still hold.
+   */
+  private readonly lastSeen = new Map<string, number>();
   readonly options: LedgerOptions;
 
   constructor(
@@ -154,6 +161,7 @@ export class BudgetLedgerService {
 
   /** All-or-nothing: every item is taken, or none stays taken. */
   async reserve(dataplaneId: string, items: LedgerReserveItem[]): Promise<LedgerReserveResult> {
+    this.seen(dataplaneId);
     const policies = await this.policiesFor(items.map((i) => i.policyId));
     const unknown = items.filter((i) => !policies.has(i.policyId) || policies.get(i.policyId)!.action !== 'reject').map((i) => i.policyId);
     const known = items.filter((i) => policies.get(i.policyId)?.action === 'reject');
@@ -261,6 +269,7 @@ export class BudgetLedgerService {
 
   /** Reports and returns leases, charges alert policies. Returns the lease ids that had already expired. */
   async settle(dataplaneId: string, leases: LedgerLeaseUse[], charges: LedgerCharge[]): Promise<{ expired: string[] }> {
+    this.seen(dataplaneId);
     const expired: string[] = [];
     await Promise.all([
       ...leases.map(async (use) => {
@@ -355,6 +364,7 @@ export class BudgetLedgerService {
 
   /** Keeps every lease of this data plane alive for another TTL (one write: its heartbeat). */
   async renew(dataplaneId: string): Promise<{ renewed: number; ttlMs: number }> {
+    this.seen(dataplaneId);
     const expiresAt = new Date(this.now().getTime() + this.options.leaseTtlMs);
     const renew = () => this.models.budgetHeartbeats.updateOne({ _id: dataplaneId }, { $set: { expiresAt } }, { upsert: true });
     await renew().catch((err) => (isDuplicateKeyError(err) ? renew() : Promise.reject(err)));
@@ -368,6 +378,10 @@ export class BudgetLedgerService {
     if (candidates.length === 0) return 0;
     const owners = [...new Set(candidates.map((l) => l.dataplaneId))];
     const alive = new Set((await this.models.budgetHeartbeats.find({ _id: { $in: owners }, expiresAt: { $gte: now } }, { _id: 1 }).lean()).map((h) => h._id));
+    for (const [id, at] of this.lastSeen) {
+      if (now.getTime() - at < this.options.leaseTtlMs) alive.add(id);
+      else this.lastSeen.delete(id);
+    }
     let swept = 0;
     for (const candidate of candidates) {
       if (alive.has(candidate.dataplaneId)) continue;
@@ -380,6 +394,10 @@ export class BudgetLedgerService {
     }
     if (swept > 0) this.log.info({ swept }, 'budget ledger: gave back expired leases');
     return swept;
+  }
+
+  private seen(dataplaneId: string): void {
+    this.lastSeen.set(dataplaneId, this.now().getTime());
   }
 
   private locked<T>(key: WindowKey, work: () => Promise<T>): Promise<T> {

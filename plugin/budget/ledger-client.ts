@@ -19,6 +19,8 @@ export class LedgerClient {
   private downUntil = 0;
   private readonly base: string;
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1 });
+  /** Heartbeats get their own connection: they must not queue behind a burst of reserve calls. */
+  private readonly heartbeatAgent = new Agent({ keepAliveTimeout: 30_000, connections: 1, pipelining: 1 });
 
   constructor(private readonly options: LedgerClientOptions) {
     this.base = options.controlPlaneUrl.replace(/\/$/, '');
@@ -37,19 +39,19 @@ export class LedgerClient {
   }
 
   renew(dataplaneId: string): Promise<{ renewed: number; ttlMs: number }> {
-    return this.post('renew', { dataplaneId });
+    return this.post('renew', { dataplaneId }, this.heartbeatAgent);
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await Promise.all([this.agent.close(), this.heartbeatAgent.close()]);
   }
 
-  private async post<T>(operation: string, body: unknown): Promise<T> {
+  private async post<T>(operation: string, body: unknown, dispatcher = this.agent): Promise<T> {
     if (!this.reachable()) throw new LedgerUnavailable('the control plane was unreachable moments ago');
     try {
       const res = await request(`${this.base}/api/v1/dataplane/budget/${operation}`, {
         method: 'POST',
-        dispatcher: this.agent,
+        dispatcher,
         headers: { authorization: `Bearer ${this.options.token}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
         headersTimeout: this.options.timeoutMs,

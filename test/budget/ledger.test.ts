@@ -151,6 +151,21 @@ describe('budget ledger', () => {
     assert.deepEqual([w?.committed, w?.spent], [15, 15]);
   });
 
+  it('spares the leases of a data plane that made any ledger call within the TTL (a heartbeat stuck behind its burst)', async () => {
+    await policy('busy');
+    const l = ledger({ leaseTtlMs: 10_000 });
+    const r = await l.reserve('dp-busy', [{ policyId: 'busy', subject: '', amount: 20, slice: true }]);
+    assert.ok(r.admitted);
+    clock = new Date(clock.getTime() + 6_000);
+    assert.equal((await l.reserve('dp-busy', [{ policyId: 'busy', subject: '', amount: 1 }])).admitted, true, 'a reserve call, no heartbeat');
+    clock = new Date(clock.getTime() + 5_000);
+    assert.equal(await l.sweepExpired(), 0, 'the slice outlived its TTL, but its data plane called 5 s ago');
+    assert.equal(await db.models.budgetLeases.countDocuments({ _id: r.grants[0].leaseId }), 1);
+    clock = new Date(clock.getTime() + 5_001);
+    assert.equal(await l.sweepExpired(), 2, 'silent for a TTL: both leases go back');
+    assert.equal((await window('busy'))?.committed, 0);
+  });
+
   it('fires an alert exactly once per window, retrying until the webhook answers 2xx', async () => {
     let posts = 0;
     const bodies: unknown[] = [];

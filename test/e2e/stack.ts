@@ -18,12 +18,18 @@ export const PLUGINS_DIR = join(ROOT, 'dist/plugin/kong');
 
 export interface Stack {
   controlPlane: RunningControlPlane;
+  /** The first Kong node. */
   driver: KongDriver;
+  /** Every Kong node (each its own plugin server: a data plane), all on one control plane. */
+  drivers: KongDriver[];
+  mongoUri: string;
+  dbName: string;
   /** Base URL clients use: http://127.0.0.1:PORT/gateway/openai/v1 */
   openaiBaseUrl: string;
   anthropicBaseUrl: string;
   adminToken: string;
   dataplaneToken: string;
+  /** The first node's plugin state_dir. */
   stateDir: string;
   /** Admin call to the control plane API; throws on non-2xx unless `expect` says otherwise. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
@@ -36,17 +42,24 @@ export interface StackOptions {
   /** Plugin config overrides (kong.yml's plugin config is the base). */
   plugin?: Record<string, unknown>;
   stateDir?: string;
+  /** Kong nodes (data planes) sharing the control plane; default 1. */
+  nodes?: number;
+  /** Extra control-plane environment (e.g. budget settings). */
+  controlPlaneEnv?: Record<string, string>;
+  /** Extra plugin-server environment. */
+  pluginEnv?: Record<string, string>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const { uri } = testDbUri('e2e');
+  const { uri, name: dbName } = testDbUri('e2e');
   const dataDir = mkdtempSync(join(tmpdir(), 'llmgw-cp-'));
   const config: ControlPlaneConfig = loadConfig({
     NODE_ENV: 'test',
     GATEWAY_DATA_DIR: dataDir,
     JWT_SECRET: randomBytes(32).toString('base64url'),
     GATEWAY_KEK: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    ...options.controlPlaneEnv,
   });
   let controlPlane = await startControlPlane({ mongoUri: uri, port: 0, host: '127.0.0.1', config });
   const cpPort = Number(new URL(controlPlane.url).port);
@@ -54,17 +67,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataplaneToken = signToken(config.jwt, { sub: 'e2e-dataplane', role: 'dataplane' }, 3600);
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'llmgw-dp-'));
 
-  const kongYml = parse(readFileSync(join(ROOT, 'kong.yml'), 'utf8')) as { services: Array<{ plugins: Array<{ config: Record<string, unknown> }> }> };
-  Object.assign(kongYml.services[0].plugins[0].config, {
-    control_plane_url: controlPlane.url,
-    dataplane_token: dataplaneToken,
-    data_port: 0,
-    state_dir: stateDir,
-    trace_flush_ms: 100,
-    config_wait_seconds: 5,
-    ...options.plugin,
-  });
-  const driver = await startKongDriver({ kongYml, pluginsDir: PLUGINS_DIR, env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent' } });
+  const drivers: KongDriver[] = [];
+  for (let i = 0; i < (options.nodes ?? 1); i++) {
+    const kongYml = parse(readFileSync(join(ROOT, 'kong.yml'), 'utf8')) as { services: Array<{ plugins: Array<{ config: Record<string, unknown> }> }> };
+    Object.assign(kongYml.services[0].plugins[0].config, {
+      control_plane_url: controlPlane.url,
+      dataplane_token: dataplaneToken,
+      data_port: 0,
+      state_dir: i === 0 ? stateDir : mkdtempSync(join(tmpdir(), `llmgw-dp${i}-`)),
+      trace_flush_ms: 100,
+      config_wait_seconds: 5,
+      ...options.plugin,
+    });
+    const env = { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', ...options.pluginEnv };
+    drivers.push(await startKongDriver({ kongYml, pluginsDir: PLUGINS_DIR, env }));
+  }
+  const driver = drivers[0];
 
   const api = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${controlPlane.url}${path}`, {
@@ -82,6 +100,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return controlPlane;
     },
     driver,
+    drivers,
+    mongoUri: uri,
+    dbName,
     openaiBaseUrl: `${driver.url}/gateway/openai/v1`,
     anthropicBaseUrl: `${driver.url}/gateway/anthropic`,
     adminToken,
@@ -98,7 +119,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       running = true;
     },
     async close() {
-      await driver.close();
+      await Promise.all(drivers.map((d) => d.close()));
       if (running) await controlPlane.close();
     },
   };
@@ -121,7 +142,7 @@ export async function putEndpoint(stack: Stack, endpoint: Record<string, unknown
   if (res.status >= 300) throw new Error(`endpoint write failed: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
