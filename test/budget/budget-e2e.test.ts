@@ -203,6 +203,51 @@ describe('budgets across two Kong nodes', () => {
     }
   });
 
+  it('window rollover at a real UTC minute boundary: refused up to it, admitted after it, one alert per window', { timeout: 150_000 }, async () => {
+    const bodies: Array<{ window: { start: string } }> = [];
+    const hook = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (c) => (text += c));
+      req.on('end', () => {
+        bodies.push(JSON.parse(text));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    try {
+      assert.equal((await stack.api('POST', '/api/v1/endpoints', endpoint('minutely'))).status, 201);
+      await ready('minutely');
+      const minute = { window: { unit: 'minutes', size: 1 }, scope: { type: 'endpoint', endpoint: 'minutely' } };
+      const id = await createBudget({ name: 'per-minute', unit: 'usd', limit: 2 * PER_REQUEST_USD, ...minute });
+      const webhookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/alerts`;
+      await createBudget({ name: 'minute-alert', unit: 'usd', limit: PER_REQUEST_USD, action: 'alert', webhookUrl, ...minute });
+      await new Promise((r) => setTimeout(r, 1_500)); // both budgets reach both nodes (propagation p99 < 0.2 s)
+
+      // Start early in a minute, so that the first window is used up well before its end.
+      const untilBoundary = () => 60_000 - (Date.now() % 60_000);
+      if (untilBoundary() < 10_000) await new Promise((r) => setTimeout(r, untilBoundary() + 200));
+      const boundary = new Date(Date.now() + untilBoundary()).toISOString();
+
+      const first = [await chat(0, 'minutely'), await chat(1, 'minutely'), await chat(0, 'minutely'), await chat(1, 'minutely')];
+      assert.deepEqual(first.map((r) => r.status), [200, 200, 429, 429], 'two fit the first window');
+      assert.equal(first[2].headers.get('x-budget-reset'), boundary);
+      assert.equal((await spend(id)).windowEnd, boundary);
+
+      await new Promise((r) => setTimeout(r, untilBoundary() + 300));
+      const second = [await chat(1, 'minutely'), await chat(0, 'minutely'), await chat(1, 'minutely')];
+      assert.deepEqual(second.map((r) => r.status), [200, 200, 429], 'the next window admits two again');
+      assert.equal((await spend(id)).windowStart, boundary);
+
+      await waitFor('an alert for each window', async () => (bodies.length >= 2 ? true : undefined), 15_000, 100);
+      await new Promise((r) => setTimeout(r, 1_500)); // no third one
+      assert.equal(bodies.length, 2);
+      const previousStart = new Date(Date.parse(boundary) - 60_000).toISOString();
+      assert.deepEqual(bodies.map((b) => b.window.start).sort(), [previousStart, boundary]);
+    } finally {
+      hook.close();
+    }
+  });
+
   it('a node killed while holding a slice: its budget comes back after the lease expires', { timeout: 60_000 }, async () => {
     assert.equal((await stack.api('POST', '/api/v1/endpoints', endpoint('crashy'))).status, 201);
     const id = await createBudget({ name: 'crash', unit: 'usd', limit: 100 * PER_REQUEST_USD, scope: { type: 'endpoint', endpoint: 'crashy' } });
