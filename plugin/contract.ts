@@ -215,4 +215,6 @@ export interface LedgerCharge {
   amount: number;
   usd: number;
   tokens: number;
+  /** When the request was admitted (ISO): its spend belongs to that window, however late it settles. */
+  at?: string;
 }

@@ -338,7 +338,9 @@ export class BudgetLedgerService {
     const policy = (await this.policiesFor([c.policyId])).get(c.policyId);
     if (!policy) return;
     const now = this.now();
-    const { start, end } = windowAt(now, policy.window);
+    // A stream admitted before a window boundary and ending after it belongs to the earlier window.
+    const admittedAt = c.at ? Math.min(Date.parse(c.at), now.getTime()) : now.getTime();
+    const { start, end } = windowAt(new Date(Number.isNaN(admittedAt) ? now.getTime() : admittedAt), policy.window);
     const key: WindowKey = { policyId: policy.id, subject: c.subject, windowStart: start };
     const update = () =>
       this.models.budgetWindows

@@ -41,6 +41,8 @@ export interface Admission {
   readonly estimate: CostEstimate | undefined;
   readonly items: LedgerItem[];
   readonly held: Held[];
+  /** Epoch ms of admission (alert charges belong to its window). */
+  readonly at: number;
   settled: boolean;
 }
 
@@ -60,7 +62,7 @@ export interface CallOutcome {
 
 export type TraceBudget = { reservedUsd: number; reservedTokens: number; chargedUsd: number; chargedTokens: number };
 
-const NO_ADMISSION: Admission = Object.freeze({ estimate: undefined, items: [], held: [], settled: true }) as Admission;
+const NO_ADMISSION: Admission = Object.freeze({ estimate: undefined, items: [], held: [], at: 0, settled: true }) as Admission;
 /** A lease is used locally only until this long before its TTL runs out. */
 const LEASE_MARGIN_MS = 1_500;
 
@@ -94,7 +96,7 @@ export class BudgetGuard {
     if (!estimate) return { ok: true, admission: NO_ADMISSION };
     const items = matchLedgerItems(req.policies, req.endpoint, req.user, estimate);
     if (items.length === 0) return { ok: true, admission: NO_ADMISSION };
-    const admission: Admission = { estimate, items, held: [], settled: false };
+    const admission: Admission = { estimate, items, held: [], at: Date.now(), settled: false };
 
     let missing = this.takeLocally(admission, items.filter((i) => i.action === 'reject'));
     if (missing.length > 0) {
@@ -172,7 +174,7 @@ export class BudgetGuard {
     for (const item of admission.items) {
       if (item.action !== 'alert') continue;
       const units = amountIn(item.unit, { usd, tokens });
-      if (units > 0) this.pendingCharges.push({ policyId: item.policyId, subject: item.subject, amount: units, usd, tokens });
+      if (units > 0) this.pendingCharges.push({ policyId: item.policyId, subject: item.subject, amount: units, usd, tokens, at: new Date(admission.at).toISOString() });
     }
     void this.flush();
     return trace;

@@ -209,6 +209,10 @@ describe('budget ledger', () => {
       clock = new Date('2024-05-15T12:01:00.000Z');
       await a.settle('dp', [], [{ policyId: 'alert', subject: '', amount: 100, usd: 0, tokens: 100 }]);
       assert.equal(await db.models.alertDeliveries.countDocuments({ policyId: 'alert' }), 2);
+      // A request admitted in the old window and settled in the new one is the old window's spend.
+      await a.settle('dp', [], [{ policyId: 'alert', subject: '', amount: 7, usd: 0, tokens: 7, at: '2024-05-15T12:00:59.900Z' }]);
+      assert.equal((await window('alert', new Date('2024-05-15T12:00:00Z')))?.spent, 417);
+      assert.equal((await window('alert'))?.spent, 100);
     } finally {
       hook.close();
     }
