@@ -246,6 +246,8 @@ export class BudgetGuard {
   private async flushRound(): Promise<void> {
     while (this.pendingLeases.length + this.pendingCharges.length > 0) {
       if (Date.now() < this.nextFlushAt) return;
+      // Alert charges pile up while the control plane is down (alert and failOpen budgets keep serving): merge them.
+      this.pendingCharges = coalesceCharges(this.pendingCharges);
       const leases = this.pendingLeases.splice(0, 500);
       const charges = this.pendingCharges.splice(0, 500);
       try {
@@ -264,6 +266,28 @@ export class BudgetGuard {
       }
     }
   }
+}
+
+/**
+ * One charge per policy, subject and minute of admission. Every window starts
+ * on a minute, so a minute's requests share all their windows: merging them
+ * charges each window the same and bounds what an outage leaves queued.
+ */
+export function coalesceCharges(charges: LedgerCharge[]): LedgerCharge[] {
+  const merged = new Map<string, LedgerCharge>();
+  for (const c of charges) {
+    const minute = c.at ? new Date(Math.floor(Date.parse(c.at) / 60_000) * 60_000).toISOString() : undefined;
+    const key = `${c.policyId}\u0000${c.subject}\u0000${minute ?? ''}`;
+    const into = merged.get(key);
+    if (into) {
+      into.amount += c.amount;
+      into.usd += c.usd;
+      into.tokens += c.tokens;
+    } else {
+      merged.set(key, { ...c, ...(minute ? { at: minute } : {}) });
+    }
+  }
+  return [...merged.values()];
 }
 
 function keyOf(item: Pick<LedgerItem, 'policyId' | 'subject'>): string {
