@@ -4,7 +4,8 @@ import type { ChatCompletion, ChatRequest } from '../../openai/types';
 import { ProviderError, type Target } from '../contract';
 import { fixture, fixtureText, reassemble, runStream, testContext } from '../shared/testing';
 import { anthropicProvider } from './index';
-import { defaultMaxTokens, JSON_OBJECT_INSTRUCTION } from './request';
+import { JSON_OBJECT_INSTRUCTION } from '../shared/json-object-instruction';
+import { defaultMaxTokens } from './request';
 import type { AnthropicResponse } from './types';
 
 const dir = __dirname;

@@ -7,6 +7,7 @@ import { invalidRequest } from '../shared/errors';
 import { convertMessages } from './convert-messages';
 import { prepareTools } from './prepare-tools';
 import type { AnthropicRequest } from './types';
+import { JSON_OBJECT_INSTRUCTION } from '../shared/json-object-instruction';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -40,9 +41,6 @@ const PARAMS: ParamTable = {
   stop: { rename: 'stop_sequences' },
   temperature: { clamp: { min: 0, max: 1 } },
 };
-
-/** Added to the system prompt for response_format json_object (Anthropic has no JSON mode). */
-export const JSON_OBJECT_INSTRUCTION = 'Respond only with a single valid JSON object. Do not add any text before or after it.';
 
 export function buildAnthropicBody(req: ChatRequest, target: Target): AnthropicRequest {
   if (req.n !== undefined && req.n > 1) throw invalidRequest('Anthropic models return one choice; n must be 1', 'n');

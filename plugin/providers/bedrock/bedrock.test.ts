@@ -7,6 +7,7 @@ import type { ChatChunk, ChatRequest } from '../../openai/types';
 import { ProviderError, type ResponseContext, type Target } from '../contract';
 import { decodeAll } from '../framing';
 import { bedrockProvider } from './index';
+import { JSON_OBJECT_INSTRUCTION } from '../shared/json-object-instruction';
 
 function ctx(): ResponseContext {
   let n = 0;
@@ -89,10 +90,16 @@ test('streamed tool-call arguments reassemble to exactly the non-streamed argume
   assert.deepEqual(calls, whole.choices[0]!.message.tool_calls!.map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments })));
 });
 
+test('json_object (no schema-less JSON mode in Converse) becomes a system instruction', () => {
+  const built = bedrockProvider.chat.buildRequest({ model: 'm', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }], response_format: { type: 'json_object' } }, target);
+  const body = JSON.parse(String(built.body));
+  assert.deepEqual(body.system, [{ text: 'Be brief.' }, { text: JSON_OBJECT_INSTRUCTION }]);
+  assert.equal(body.outputConfig, undefined);
+});
+
 test('requests Converse cannot express are a clear 400', () => {
   const base: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
   const is400 = (param: string) => (e: unknown) => e instanceof ProviderError && e.status === 400 && e.param === param;
-  assert.throws(() => bedrockProvider.chat.buildRequest({ ...base, response_format: { type: 'json_object' } }, target), is400('response_format'));
   assert.throws(() => bedrockProvider.chat.buildRequest({ ...base, n: 2 }, target), is400('n'));
   assert.throws(
     () => bedrockProvider.chat.buildRequest({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] }, target),

@@ -3,6 +3,7 @@
 import type { ChatRequest, FunctionTool, ToolChoice } from '../../openai/types';
 import type { Target, UpstreamRequest } from '../contract';
 import { invalidRequest } from '../shared/errors';
+import { JSON_OBJECT_INSTRUCTION } from '../shared/json-object-instruction';
 import { convertToBedrockMessages } from './convert-to-bedrock-messages';
 import { bedrockHeaders, bedrockModelUrl } from './endpoint';
 import type { BedrockConverseRequest, BedrockToolChoice, BedrockToolSpec } from './types';
@@ -26,14 +27,23 @@ function convertToolChoice(choice: ToolChoice | undefined): BedrockToolChoice | 
 
 export function buildConverseBody(req: ChatRequest): BedrockConverseRequest {
   if (req.n !== undefined && req.n > 1) throw invalidRequest('Bedrock returns one choice per request; n must be 1', 'n');
-  if (req.response_format && req.response_format.type !== 'text') {
-    throw invalidRequest('Bedrock Converse has no JSON mode; response_format must be text for this destination', 'response_format');
-  }
   const prompt = convertToBedrockMessages(req.messages);
   if (prompt.messages.length === 0) throw invalidRequest('At least one user message is required', 'messages');
+  // Converse has a JSON-schema mode but no schema-less JSON mode: json_object becomes an instruction.
+  if (req.response_format?.type === 'json_object') prompt.system.push({ text: JSON_OBJECT_INSTRUCTION });
 
   const body: BedrockConverseRequest = { messages: prompt.messages };
   if (prompt.system.length > 0) body.system = prompt.system;
+  if (req.response_format?.type === 'json_schema') {
+    // Structured output (outputConfig.textFormat): the answer is JSON text in a text block.
+    const { schema, name, description } = req.response_format.json_schema;
+    body.outputConfig = {
+      textFormat: {
+        type: 'json_schema',
+        structure: { jsonSchema: { schema: JSON.stringify(schema ?? { type: 'object' }), name, ...(description !== undefined ? { description } : {}) } },
+      },
+    };
+  }
 
   const inference: NonNullable<BedrockConverseRequest['inferenceConfig']> = {};
   const maxTokens = req.max_completion_tokens ?? req.max_tokens;

@@ -36,6 +36,8 @@ export interface BedrockConverseRequest {
   system?: Array<{ text: string }>;
   inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
   toolConfig?: { tools: BedrockToolSpec[]; toolChoice?: BedrockToolChoice };
+  /** Structured output; the schema travels as a JSON string. */
+  outputConfig?: { textFormat: { type: 'json_schema'; structure: { jsonSchema: { schema: string; name?: string; description?: string } } } };
 }
 
 export type BedrockStopReason =

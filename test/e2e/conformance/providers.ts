@@ -38,11 +38,10 @@ export interface NativeToolTurn {
   results: NativeToolResult[];
 }
 
-export type JsonSchemaSupport =
-  /** The provider has a structured-output mode; `check` asserts the native request carries the schema. */
-  | { kind: 'native'; check(body: Json, schema: Json): void }
-  /** The gateway refuses response_format json_schema for this provider before calling it. */
-  | { kind: 'refused'; status: number; message: RegExp; reason: string };
+/** Every provider has a structured-output mode; `check` asserts the native request carries the schema. */
+export interface JsonSchemaSupport {
+  check(body: Json, schema: Json): void;
+}
 
 export interface ConformanceProvider {
   id: ProviderId;
@@ -118,7 +117,7 @@ const openAIWire = {
   toolCallIds: 'kept' as const,
   deterministicToolIds: false,
   toolTurn: openAIToolTurn,
-  jsonSchema: { kind: 'native' as const, check: openAIJsonSchema },
+  jsonSchema: { check: openAIJsonSchema },
 };
 
 export const PROVIDERS: ConformanceProvider[] = [
@@ -178,7 +177,6 @@ export const PROVIDERS: ConformanceProvider[] = [
       return { calls, results };
     },
     jsonSchema: {
-      kind: 'native',
       check(body, schema) {
         // Structured outputs: output_config.format (https://platform.claude.com/docs/en/build-with-claude/structured-outputs)
         const format = obj(obj(body.output_config, 'output_config').format, 'output_config.format');
@@ -229,7 +227,6 @@ export const PROVIDERS: ConformanceProvider[] = [
       assert.equal(first.thoughtSignature, `sig-${String((first.functionCall as Json).name)}`, 'the thought signature returns on its functionCall part');
     },
     jsonSchema: {
-      kind: 'native',
       check(body) {
         const config = obj(body.generationConfig, 'generationConfig');
         assert.equal(config.responseMimeType, 'application/json');
@@ -280,10 +277,16 @@ export const PROVIDERS: ConformanceProvider[] = [
       assert.ok(obj(body.toolConfig, 'toolConfig').tools, 'Converse needs toolConfig when the history has tool blocks');
     },
     jsonSchema: {
-      kind: 'refused',
-      status: 400,
-      message: /Bedrock Converse has no JSON mode/,
-      reason: 'Bedrock Converse has no structured-output mode; the gateway refuses response_format json_schema with a 400 instead of ignoring it',
+      check(body, schema) {
+        // Structured output: outputConfig.textFormat, the schema as a JSON string
+        // (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_JsonSchemaDefinition.html)
+        const format = obj(obj(body.outputConfig, 'outputConfig').textFormat, 'outputConfig.textFormat');
+        assert.equal(format.type, 'json_schema');
+        const definition = obj(obj(format.structure, 'textFormat.structure').jsonSchema, 'structure.jsonSchema');
+        assert.equal(typeof definition.schema, 'string');
+        assert.deepEqual(JSON.parse(String(definition.schema)), schema);
+        assert.equal(definition.name, 'weather_report');
+      },
     },
   },
   {
@@ -298,7 +301,6 @@ export const PROVIDERS: ConformanceProvider[] = [
     deterministicToolIds: true,
     toolTurn: openAIToolTurn,
     jsonSchema: {
-      kind: 'native',
       check(body, schema) {
         const format = obj(body.response_format, 'response_format');
         assert.equal(format.type, 'json_object');
@@ -330,7 +332,6 @@ export const PROVIDERS: ConformanceProvider[] = [
       return { calls, results };
     },
     jsonSchema: {
-      kind: 'native',
       check(body, schema) {
         // Ollama structured outputs: `format` takes the JSON schema itself.
         assert.deepEqual(body.format, schema);
