@@ -1,16 +1,22 @@
-// One embeddings request: same attempt loop as chat, no streaming.
+// One embeddings request: same attempt loop as chat, no streaming. Inputs
+// beyond a provider's per-call cap go out as several calls (embedding-batches).
 import type { ServerResponse } from 'node:http';
 import type { Destination, Endpoint } from '../contract';
-import type { EmbeddingsRequest } from '../openai/types';
-import type { Target } from '../providers/contract';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../openai/types';
+import type { Provider, Target } from '../providers/contract';
+import type { AttemptFailure } from '../routing/retry';
 import type { DestinationHealth } from '../routing/cooldown';
 import { callUpstream, classifyError } from '../upstream/call';
 import { runAttempts, type AttemptOutcome } from './attempts';
+import { mergeEmbeddingsResponses, splitEmbeddingsRequest } from './embedding-batches';
 import { failureBody, fromProviderError, responseContext, retryAfterHeader } from './chat';
 import { gatewayHeaders } from './headers';
 import { resolveProvider } from './provider-lookup';
 import { sendJson } from './respond';
 import type { TraceRecorder } from './trace';
+
+/** Provider calls in flight at once for one request split into batches. */
+const BATCH_CONCURRENCY = 4;
 
 export interface EmbeddingsJob {
   endpoint: Endpoint;
@@ -52,35 +58,29 @@ async function attemptEmbeddings(job: EmbeddingsJob, destination: Destination): 
     return failed({ ...fromProviderError(new Error(`provider '${destination.provider}' has no embeddings API`)), code: 'embeddings_not_supported' }, 0);
   }
   const target: Target = { provider: destination.provider, model: destination.model, credentials: destination.credentials, options: destination.options };
-  let upstream;
-  try {
-    upstream = embeddings.buildRequest(job.request, target);
-    if (provider.value.sign) upstream = await provider.value.sign(upstream, target, new Date());
-  } catch (err) {
-    return failed(fromProviderError(err), 0);
-  }
-  if (trace.traceparent) upstream.headers.traceparent = trace.traceparent;
-
+  const batches = splitEmbeddingsRequest(job.request, embeddings.maxInputs?.(target));
+  // The batches run side by side; the first failure fails the attempt and cancels the rest.
+  const cancel = new AbortController();
+  const signal = AbortSignal.any([job.signal, cancel.signal]);
   const started = performance.now();
-  const called = await callUpstream(upstream, destination.timeoutMs, job.signal);
-  if (!called.ok) return failed(called.failure, performance.now() - started);
-  let text: string;
-  try {
-    text = await called.response.body.text();
-  } catch (err) {
-    return failed(classifyError(err, destination.timeoutMs), performance.now() - started);
-  }
+  const answers: EmbeddingsResponse[] = [];
+  let failure: AttemptFailure | undefined;
+  const queue = batches.map((batch, n) => ({ batch, n }));
+  const worker = async () => {
+    for (let next = queue.shift(); next && !failure; next = queue.shift()) {
+      const result = await embedOnce(job, destination, provider.value, target, next.batch, signal);
+      if ('failure' in result) {
+        failure ??= result.failure;
+        cancel.abort();
+      } else {
+        answers[next.n] = result.answer;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, batches.length) }, worker));
   const elapsed = performance.now() - started;
-  if (called.response.status >= 300) {
-    return failed(fromProviderError(provider.value.parseError(called.response.status, text, called.response.headers)), elapsed);
-  }
-  let answer;
-  try {
-    answer = embeddings.parseResponse(JSON.parse(text), responseContext(trace.start.id, destination));
-  } catch (err) {
-    const failure = fromProviderError(err);
-    return failed({ ...failure, kind: 'invalid-response', status: 502, upstreamStatus: 200, code: 'provider_bad_response' }, elapsed);
-  }
+  if (failure) return failed(failure, elapsed);
+  let answer = mergeEmbeddingsResponses(answers);
   if (job.request.encoding_format === 'base64') answer = { ...answer, data: answer.data.map((d) => ({ ...d, embedding: toBase64(d.embedding) })) };
   trace.providerMs += elapsed;
   trace.attempt(destination, 200, elapsed);
@@ -89,6 +89,40 @@ async function attemptEmbeddings(job: EmbeddingsJob, destination: Destination): 
   trace.capturePayloads(job.endpoint.logPayloads, job.request, { model: answer.model, count: answer.data.length });
   sendJson(job.res, 200, answer, headers(job));
   return { done: true };
+}
+
+/** One provider call for one batch of inputs. */
+async function embedOnce(
+  job: EmbeddingsJob,
+  destination: Destination,
+  provider: Provider,
+  target: Target,
+  request: EmbeddingsRequest,
+  signal: AbortSignal,
+): Promise<{ answer: EmbeddingsResponse } | { failure: AttemptFailure }> {
+  const embeddings = provider.embeddings!;
+  let upstream;
+  try {
+    upstream = embeddings.buildRequest(request, target);
+    if (provider.sign) upstream = await provider.sign(upstream, target, new Date());
+  } catch (err) {
+    return { failure: fromProviderError(err) };
+  }
+  if (job.trace.traceparent) upstream.headers.traceparent = job.trace.traceparent;
+  const called = await callUpstream(upstream, destination.timeoutMs, signal);
+  if (!called.ok) return { failure: called.failure };
+  let text: string;
+  try {
+    text = await called.response.body.text();
+  } catch (err) {
+    return { failure: classifyError(err, destination.timeoutMs) };
+  }
+  if (called.response.status >= 300) return { failure: fromProviderError(provider.parseError(called.response.status, text, called.response.headers)) };
+  try {
+    return { answer: embeddings.parseResponse(JSON.parse(text), responseContext(job.trace.start.id, destination)) };
+  } catch (err) {
+    return { failure: { ...fromProviderError(err), kind: 'invalid-response', status: 502, upstreamStatus: 200, code: 'provider_bad_response' } };
+  }
 }
 
 function headers(job: EmbeddingsJob): Record<string, string> {

@@ -94,6 +94,8 @@ export interface ChatTranslation {
 }
 
 export interface EmbeddingsTranslation {
+  /** Most inputs one call takes (none: no cap); the gateway splits larger requests. */
+  maxInputs?(target: Target): number | undefined;
   buildRequest(req: EmbeddingsRequest, target: Target): UpstreamRequest;
   parseResponse(body: unknown, ctx: ResponseContext): EmbeddingsResponse;
 }

@@ -138,9 +138,11 @@ test('errors: exception names decide, upstream status is kept', () => {
   assert.equal(bedrockProvider.parseError(400, JSON.stringify({ __type: 'com.amazon.coral.validate#ValidationException', message: 'bad' }), {}).type, 'invalid_request_error');
 });
 
-test('embeddings: Titan one input, Cohere a batch; several inputs for Titan are a 400', () => {
+test('embeddings: Titan one input per call, Cohere up to 96 (the gateway splits by maxInputs)', () => {
   const embeddings = bedrockProvider.embeddings!;
   const titan: Target = { ...target, model: 'amazon.titan-embed-text-v2:0' };
+  assert.equal(embeddings.maxInputs!(titan), 1);
+  assert.equal(embeddings.maxInputs!({ ...target, model: 'us.cohere.embed-multilingual-v3' }), 96);
   const one = embeddings.buildRequest({ model: 'e', input: 'hello', dimensions: 256 }, titan);
   assert.equal(one.url, 'https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.titan-embed-text-v2%3A0/invoke');
   assert.deepEqual(JSON.parse(String(one.body)), { inputText: 'hello', dimensions: 256 });

@@ -1,7 +1,7 @@
 // Embeddings through InvokeModel (`POST /model/{id}/invoke`): Amazon Titan
 // Text Embeddings and Cohere Embed on Bedrock. Titan embeds one text per
-// call; the contract builds one upstream request, so several inputs for a
-// Titan model are refused with a 400 rather than silently truncated.
+// call and Cohere up to 96; the gateway splits larger requests by
+// `bedrockEmbeddingsMaxInputs`.
 // References: https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-titan-embed-text.html
 // https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-embed.html
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../openai/types';
@@ -9,6 +9,9 @@ import type { ResponseContext, Target, UpstreamRequest } from '../contract';
 import { invalidRequest, isRecord, malformedResponse } from '../shared/errors';
 import { bedrockHeaders, bedrockModelUrl } from './endpoint';
 import type { CohereBedrockEmbedRequest, TitanEmbedRequest } from './types';
+
+/** Cohere Embed on Bedrock takes at most 96 texts per call (model-parameters-embed). */
+const COHERE_MAX_TEXTS = 96;
 
 /** Matches plain ids, cross-region profiles (`us.cohere.embed-...`) and ARNs ending in the model id. */
 function modelFamily(model: string): 'titan' | 'cohere' | undefined {
@@ -27,13 +30,18 @@ function textInputs(input: EmbeddingsRequest['input']): string[] {
   });
 }
 
+export function bedrockEmbeddingsMaxInputs(target: Target): number | undefined {
+  const family = modelFamily(target.model);
+  return family === 'titan' ? 1 : family === 'cohere' ? COHERE_MAX_TEXTS : undefined;
+}
+
 export function buildBedrockEmbeddingsRequest(req: EmbeddingsRequest, target: Target): UpstreamRequest {
   const family = modelFamily(target.model);
   const inputs = textInputs(req.input);
   let body: TitanEmbedRequest | CohereBedrockEmbedRequest;
   if (family === 'titan') {
     if (inputs.length > 1) {
-      throw invalidRequest('Amazon Titan embedding models embed one input per request; send the inputs one at a time', 'input');
+      throw invalidRequest('Amazon Titan embedding models embed one input per call', 'input');
     }
     body = { inputText: inputs[0]!, ...(req.dimensions !== undefined ? { dimensions: req.dimensions } : {}) };
   } else if (family === 'cohere') {

@@ -1,6 +1,6 @@
 // Amazon Bedrock through the Converse API, SigV4-signed (or a Bedrock API key).
 import type { Provider } from '../contract';
-import { buildBedrockEmbeddingsRequest, parseBedrockEmbeddingsResponse } from './embeddings';
+import { bedrockEmbeddingsMaxInputs, buildBedrockEmbeddingsRequest, parseBedrockEmbeddingsResponse } from './embeddings';
 import { parseBedrockError } from './errors';
 import { buildBedrockChatRequest } from './request';
 import { parseBedrockChatResponse } from './response';
@@ -16,6 +16,7 @@ export const bedrockProvider: Provider = {
     createStreamTransformer: (ctx) => createBedrockStreamTransformer(ctx),
   },
   embeddings: {
+    maxInputs: bedrockEmbeddingsMaxInputs,
     buildRequest: buildBedrockEmbeddingsRequest,
     parseResponse: parseBedrockEmbeddingsResponse,
   },

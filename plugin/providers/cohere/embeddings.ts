@@ -7,6 +7,9 @@ import { invalidRequest, isRecord, malformedResponse } from '../shared/errors';
 import { cohereHeaders, cohereUrl } from './endpoint';
 import type { CohereEmbedRequest } from './types';
 
+/** The most texts one embed call takes (Cohere's embed reference: 96). */
+export const COHERE_MAX_TEXTS = 96;
+
 export function buildCohereEmbeddingsRequest(req: EmbeddingsRequest, target: Target): UpstreamRequest {
   const list = Array.isArray(req.input) ? req.input : [req.input];
   if (list.length === 0) throw invalidRequest('input must not be empty', 'input');

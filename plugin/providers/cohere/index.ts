@@ -1,6 +1,6 @@
 // Cohere through its v2 API (/v2/chat, /v2/embed), bearer key.
 import type { Provider } from '../contract';
-import { buildCohereEmbeddingsRequest, parseCohereEmbeddingsResponse } from './embeddings';
+import { COHERE_MAX_TEXTS, buildCohereEmbeddingsRequest, parseCohereEmbeddingsResponse } from './embeddings';
 import { parseCohereError } from './errors';
 import { buildCohereChatRequest } from './request';
 import { parseCohereChatResponse } from './response';
@@ -15,6 +15,7 @@ export const cohereProvider: Provider = {
     createStreamTransformer: (ctx) => createCohereStreamTransformer(ctx),
   },
   embeddings: {
+    maxInputs: () => COHERE_MAX_TEXTS,
     buildRequest: buildCohereEmbeddingsRequest,
     parseResponse: parseCohereEmbeddingsResponse,
   },
