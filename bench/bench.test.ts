@@ -48,7 +48,8 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
 
   const t = read('throughput');
   assert.equal(typeof t.maxSustainedRps, 'number');
-  assert.ok(t.steps.length > 0 && isP(t.steps[0].gateway) && typeof t.steps[0].pluginServerCpu.cpuMsPerRequest === 'number');
+  assert.equal(typeof t.maxSustainedRpsPluginOnly, 'number');
+  assert.ok(t.steps.length > 0 && isP(t.steps[0].gateway) && isP(t.steps[0].noopDriver) && typeof t.steps[0].pluginServerCpu.cpuMsPerRequest === 'number');
   assert.equal(typeof t.whereTheTimeGoes.translation.openai.nonStreamingUsPerRequest, 'number');
   assert.equal(typeof t.whereTheTimeGoes.translation.anthropic.streamingUsPerStream, 'number');
 

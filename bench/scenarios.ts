@@ -164,10 +164,13 @@ export async function throughput(env: Env, p: Profile, log: (s: string) => void)
   const pid = env.stack.driver.pluginServerPid()!;
   const steps: Array<Record<string, unknown>> = [];
   let best: Awaited<ReturnType<typeof measureStep>> | undefined;
+  let bestPluginOnly: Awaited<ReturnType<typeof measureStep>> | undefined;
   await load(env, t.gateway, 10, p.warmupS);
   const measureStep = async (rate: number) => {
     const connections = Math.max(10, Math.ceil(rate * 0.06));
     const d = await load(env, t.direct, connections, p.stepS, rate);
+    // The Kong stand-in alone (no-op plugin) at the same rate: what real Kong would replace.
+    const n = await load(env, t.noop, connections, p.stepS, rate);
     const stop = collectStats(env, 'gateway');
     const cpu = cpuMeter(pid);
     const main0 = process.cpuUsage();
@@ -176,10 +179,12 @@ export async function throughput(env: Env, p: Profile, log: (s: string) => void)
     const mainCpu = process.cpuUsage(main0);
     const stats = stop();
     const dl = percentiles(d.latenciesMs);
+    const nl = percentiles(n.latenciesMs);
     const gl = percentiles(g.latenciesMs);
     const achieved = (1000 * g.requests) / g.elapsedMs;
-    const addedP99 = gl.p99 - dl.p99;
-    const ok = addedP99 < 10 && achieved >= 0.95 * rate && non2xx(g) === 0 && g.errors === 0;
+    const served = achieved >= 0.95 * rate && non2xx(g) === 0 && g.errors === 0;
+    const ok = served && gl.p99 - dl.p99 < 10;
+    const okPluginOnly = served && gl.p99 - nl.p99 < 10;
     return {
       targetRps: rate,
       connections,
@@ -188,32 +193,43 @@ export async function throughput(env: Env, p: Profile, log: (s: string) => void)
       direct: dl,
       gateway: gl,
       addedMs: added(gl, dl),
+      noopDriver: nl,
+      pluginAddedMs: added(gl, nl),
       non2xx: non2xx(g),
       errors: g.errors,
       sustained: ok,
+      sustainedPluginOnly: okPluginOnly,
       pluginServerCpu: { percentOfOneCore: pluginCpu.percentOfOneCore, cpuMsPerRequest: pluginCpu.cpuMs / Math.max(1, g.requests) },
       driverCpu: { percentOfOneCore: (100 * (mainCpu.user + mainCpu.system)) / 1000 / pluginCpu.wallMs, cpuMsPerRequest: (mainCpu.user + mainCpu.system) / 1000 / Math.max(1, g.requests) },
       driverStats: stats,
     };
   };
+  // Up the ladder while the plugin's own share holds (the stricter end-to-end criterion fails first).
+  let endToEndHolds = true;
   for (const rate of p.rates) {
     let step = await measureStep(rate);
     // A shared machine has hiccups: a failed step is measured once more before it counts.
     if (!step.sustained) {
-      log(`  ${rate} rps: added p99 ${step.addedMs.p99.toFixed(2)} ms, achieved ${step.achievedRps.toFixed(0)}: failed, measuring once more`);
+      log(`  ${rate} rps: added p99 ${step.addedMs.p99.toFixed(2)} ms (plugin only ${step.pluginAddedMs.p99.toFixed(2)}), achieved ${step.achievedRps.toFixed(0)}: failed, measuring once more`);
       steps.push({ ...step, retried: true });
       step = await measureStep(rate);
     }
     steps.push(step);
-    log(`  ${rate} rps: achieved ${step.achievedRps.toFixed(0)}, added p50 ${step.addedMs.p50.toFixed(2)} p99 ${step.addedMs.p99.toFixed(2)} ms, plugin server ${step.pluginServerCpu.percentOfOneCore.toFixed(0)}% core ${step.sustained ? 'OK' : 'FAIL'}`);
-    if (!step.sustained) break;
-    best = step;
+    log(
+      `  ${rate} rps: achieved ${step.achievedRps.toFixed(0)}, added p50 ${step.addedMs.p50.toFixed(2)} p99 ${step.addedMs.p99.toFixed(2)} ms (plugin only p99 ${step.pluginAddedMs.p99.toFixed(2)}), plugin server ${step.pluginServerCpu.percentOfOneCore.toFixed(0)}% core ${step.sustained ? 'OK' : 'FAIL'}/${step.sustainedPluginOnly ? 'OK' : 'FAIL'}`,
+    );
+    endToEndHolds &&= step.sustained;
+    if (endToEndHolds) best = step;
+    if (!step.sustainedPluginOnly) break;
+    bestPluginOnly = step;
   }
   const basis = best ?? (steps[steps.length - 1] as unknown as typeof best);
   const translation = measureTranslation(p.translationIterations);
   return {
     criterion: 'added p99 (gateway p99 - direct p99 at the same rate) < 10 ms, achieved >= 95% of the target rate, no errors',
     maxSustainedRps: best ? best.targetRps : 0,
+    criterionPluginOnly: 'the same with the no-op Kong driver as the baseline (gateway p99 - no-op driver p99): the plugin\'s share, without the stand-in for Kong',
+    maxSustainedRpsPluginOnly: bestPluginOnly ? bestPluginOnly.targetRps : 0,
     fakeProviderDelayMs: env.settings.delayMs,
     steps,
     whereTheTimeGoes: basis
