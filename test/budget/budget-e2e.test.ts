@@ -98,6 +98,7 @@ describe('budgets across two Kong nodes', () => {
     const results = await Promise.all(Array.from({ length: 600 }, (_, i) => chat(i % 2, 'metered')));
     watching = false;
     await watcher;
+    fake.clear();
 
     const ok = results.filter((r) => r.status === 200);
     const refused = results.filter((r) => r.status === 429);
@@ -133,6 +134,48 @@ describe('budgets across two Kong nodes', () => {
     // Budget given back (limit raised): admitted again.
     assert.equal((await stack.api('PATCH', `/api/v1/budgets/${id}`, { limit: limit + 10 * PER_REQUEST_USD })).status, 200);
     await waitFor('admitted after the raise', async () => ((await chat(1, 'metered')).status === 200 ? true : undefined), 5_000, 100);
+  });
+
+  it('what a request reserved but did not use comes back when it settles, and admits more requests', { timeout: 60_000 }, async () => {
+    // max_tokens 10 reserves $1.00; the answer's 4 tokens cost $0.40.
+    assert.equal((await stack.api('POST', '/api/v1/endpoints', endpoint('refund'))).status, 201);
+    await ready('refund');
+    const id = await createBudget({ name: 'refund', unit: 'usd', limit: 1_000_000, scope: { type: 'endpoint', endpoint: 'refund' } });
+    await settled(id);
+    const before = await spend(id);
+    const limit = Math.round((before.spentUsd + 5) * 1e6) / 1e6; // five reservations' worth
+    assert.equal((await stack.api('PATCH', `/api/v1/budgets/${id}`, { limit })).status, 200);
+    await new Promise((r) => setTimeout(r, 1_200));
+    const ask = (node: number) =>
+      fetch(`${stack.nodes[node].url}/gateway/openai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'refund', max_tokens: 10, messages: [{ role: 'user', content: 'alpha beta gamma' }] }),
+      }).then((r) => r.status);
+
+    for (let i = 0; i < 20; i++) fake.enqueue({ kind: 'ok', delayMs: 300 });
+    let maxCommitted = 0;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const w = await stack.db.collection('budget_windows').findOne({ policyId: id, subject: '' });
+        maxCommitted = Math.max(maxCommitted, (w?.committed as number) ?? 0);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => ask(i % 2)));
+    watching = false;
+    await watcher;
+    fake.clear();
+    const admitted = burst.filter((s) => s === 200).length;
+    assert.equal(admitted + burst.filter((s) => s === 429).length, 20, String(burst));
+    assert.ok(admitted >= 5 && admitted < 20, `the limit was binding: ${admitted} of 20 admitted`);
+    assert.ok(maxCommitted <= Math.round(limit * 1e6), `committed ${maxCommitted} > limit`);
+
+    const after = await settled(id);
+    assert.equal(Math.round((after.spentUsd - before.spentUsd) * 1e6), admitted * PER_REQUEST_USD * 1e6, 'charged the actual $0.40 each, not the $1.00 reserved');
+    assert.ok(after.available >= 1, `the unused 60 % came back (available ${after.available})`);
+    assert.equal(await ask(0), 200, 'admitted again without raising the limit');
   });
 
   it('rate limit: requests per minute per endpoint, 429 rate_limit_exceeded with retry-after to the window end', async () => {
@@ -196,7 +239,7 @@ describe('budgets across two Kong nodes', () => {
       assert.equal(deliveries[0].attempts, 2);
       assert.ok(deliveries[0].deliveredAt);
       const s = await spend(id);
-      assert.ok(s.spentUsd >= 20 * PER_REQUEST_USD);
+      assert.ok(s.spentUsd >= 20 * PER_REQUEST_USD, JSON.stringify(s));
       assert.ok(s.alertedAt);
     } finally {
       hook.close();

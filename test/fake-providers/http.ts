@@ -65,6 +65,9 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeProvide
     enqueue: (...behaviours: Behaviour[]) => {
       queue.push(...behaviours);
     },
+    clear: () => {
+      queue.length = 0;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -29,6 +29,8 @@ export interface FakeProvider {
   /** Base URL, e.g. http://127.0.0.1:PORT */
   url: string;
   enqueue(...behaviours: Behaviour[]): void;
+  /** Drops the behaviours no request took (after a burst that was partly refused). */
+  clear(): void;
   requests: RecordedRequest[];
   close(): Promise<void>;
 }
