@@ -10,6 +10,7 @@ import { budgetsRoutes } from './routes/budgets.routes';
 import { dataplaneRoutes } from './routes/dataplane.routes';
 import { endpointsRoutes } from './routes/endpoints.routes';
 import { healthRoutes } from './routes/health.routes';
+import { metricsRoutes } from './routes/metrics.routes';
 import { secretsRoutes } from './routes/secrets.routes';
 import { tracesRoutes } from './routes/traces.routes';
 import type { Services } from './services';
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): Express {
   mountValidator(app, spec, deps.config.jwt, deps.validateResponses ?? false);
 
   app.use(healthRoutes(deps.ping));
+  app.use(metricsRoutes(deps.services));
   const v1 = express.Router();
   v1.use(secretsRoutes(deps.services));
   v1.use(endpointsRoutes(deps.services));

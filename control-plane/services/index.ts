@@ -8,6 +8,7 @@ import { BudgetsService } from './budgets.service';
 import { ConfigVersionService } from './config-version.service';
 import { EndpointsService } from './endpoints.service';
 import { EnvelopeCipher } from './envelope-encryption';
+import { MetricsService } from './metrics.service';
 import { SecretsService } from './secrets.service';
 import { SnapshotService } from './snapshot.service';
 import { TracesService } from './traces.service';
@@ -17,13 +18,15 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
   const audit = new AuditService(models);
   const versions = new ConfigVersionService(models, config.versionPollMs);
   const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit);
+  const metrics = new MetricsService();
   return {
     audit,
     versions,
     secrets,
     endpoints: new EndpointsService(models, versions, audit),
     budgets: new BudgetsService(models, versions, audit),
-    traces: new TracesService(models),
+    metrics,
+    traces: new TracesService(models, metrics),
     usage: new UsageService(models),
     snapshot: new SnapshotService(models, secrets, versions, log),
     budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log), log, config.budgets ?? {}),

@@ -4,6 +4,7 @@ import type { Models } from '../models';
 import { parseTime } from './parse-time';
 import type { TraceDoc } from '../models/trace.model';
 import { afterCursor, decodeCursor, encodeCursor } from './cursor';
+import type { MetricsService } from './metrics.service';
 
 export interface TraceQuery {
   endpoint?: string;
@@ -30,12 +31,15 @@ const toDoc = (t: Trace, i: number): TraceDoc => {
 interface BulkWriteFailure {
   code?: number;
   insertedCount?: number;
-  writeErrors?: Array<{ code?: number; err?: { code?: number } }> | { code?: number };
+  writeErrors?: Array<{ code?: number; index?: number }> | { code?: number; index?: number };
   result?: { insertedCount?: number };
 }
 
 export class TracesService {
-  constructor(private readonly models: Models) {}
+  constructor(
+    private readonly models: Models,
+    private readonly metrics: MetricsService,
+  ) {}
 
   /**
    * Idempotent by trace id: the id is the _id, an unordered insert stores
@@ -47,12 +51,16 @@ export class TracesService {
     const collection = this.models.traces.collection;
     try {
       const res = await collection.insertMany(traces.map(toDoc) as never[], { ordered: false });
+      this.metrics.observe(traces);
       return { accepted: res.insertedCount, duplicates: 0 };
     } catch (err) {
       const failure = err as BulkWriteFailure;
-      const writeErrors = failure.writeErrors === undefined ? [] : ([] as Array<{ code?: number }>).concat(failure.writeErrors);
+      const writeErrors = failure.writeErrors === undefined ? [] : ([] as Array<{ code?: number; index?: number }>).concat(failure.writeErrors);
       if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== 11000)) throw err;
       const accepted = failure.insertedCount ?? failure.result?.insertedCount ?? traces.length - writeErrors.length;
+      // Metrics count only the traces stored now: the batch minus the duplicates' positions.
+      const duplicate = new Set(writeErrors.map((e) => e.index));
+      if (!duplicate.has(undefined)) this.metrics.observe(traces.filter((_, i) => !duplicate.has(i)));
       return { accepted, duplicates: writeErrors.length };
     }
   }

@@ -114,6 +114,29 @@ describe('traces and usage', () => {
     assert.deepEqual(none.body.groups, [], 'default range is the last 24 hours');
   });
 
+  it('counts the stored traces as Prometheus metrics, a replayed trace once', async () => {
+    const metric = async (line: string) => {
+      const text = (await h.as('viewer').get('/metrics').expect(200).expect('content-type', /text\/plain/)).text;
+      const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+      return found === undefined ? undefined : Number(found.slice(line.length + 1));
+    };
+    assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="openai",status="200"}'), 18);
+    assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="openai",status="502"}'), 2);
+    assert.equal(await metric('llm_gateway_tokens_total{endpoint="embed",provider="mistral",direction="prompt"}'), 500);
+    assert.equal(await metric('llm_gateway_tokens_total{endpoint="chat",provider="openai",direction="completion"}'), 100);
+    assert.ok(Math.abs((await metric('llm_gateway_cost_usd_total{endpoint="chat",provider="openai"}'))! - 2) < 1e-9);
+    assert.equal(await metric('llm_gateway_request_duration_seconds_count{endpoint="chat",provider="openai"}'), 20);
+    assert.equal(await metric('llm_gateway_request_duration_seconds_bucket{le="0.1",endpoint="chat",provider="openai"}'), 10, 'latencies 10..100 ms');
+
+    // A batch with two stored traces and one new one: only the new one counts.
+    const fresh = base('c-new', { status: 429, provider: undefined, errorCode: 'budget_exceeded' });
+    const res = await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: [TRACES[0], fresh, TRACES[1]] }).expect(200);
+    assert.equal(res.body.accepted, 1);
+    assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="openai",status="502"}'), 2);
+    assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="none",status="429"}'), 1);
+    assert.equal(await metric('llm_gateway_request_duration_seconds_count{endpoint="chat",provider="openai"}'), 20);
+  });
+
   it('percentile is nearest-rank', () => {
     assert.equal(percentile([], 50), 0);
     assert.equal(percentile([7], 95), 7);

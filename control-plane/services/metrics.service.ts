@@ -1,0 +1,85 @@
+// Prometheus metrics of the gateway's traffic, counted from the traces the
+// data planes send (each counted once: a replayed batch adds nothing). Per
+// control-plane replica, like any Prometheus counter: sum them across
+// replicas. Served at GET /metrics.
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { Trace } from '../../plugin/contract';
+
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const OVERHEAD_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
+
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'llm_gateway_requests_total',
+    help: 'Gateway requests by endpoint, serving provider ("none" if no provider served it) and final status.',
+    labelNames: ['endpoint', 'provider', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly attempts = new Counter({
+    name: 'llm_gateway_provider_attempts_total',
+    help: 'Provider calls, fallbacks and retries included, by provider, model and status ("error" without one).',
+    labelNames: ['endpoint', 'provider', 'model', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly tokens = new Counter({
+    name: 'llm_gateway_tokens_total',
+    help: 'Tokens by endpoint, provider and direction (prompt or completion).',
+    labelNames: ['endpoint', 'provider', 'direction'] as const,
+    registers: [this.registry],
+  });
+  private readonly cost = new Counter({
+    name: 'llm_gateway_cost_usd_total',
+    help: 'Cost in USD by endpoint and provider.',
+    labelNames: ['endpoint', 'provider'] as const,
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'llm_gateway_request_duration_seconds',
+    help: 'Whole request time (streams: until the last byte) by endpoint and provider.',
+    labelNames: ['endpoint', 'provider'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly ttft = new Histogram({
+    name: 'llm_gateway_time_to_first_token_seconds',
+    help: 'Time to the first streamed content, streams only.',
+    labelNames: ['endpoint', 'provider'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly overhead = new Histogram({
+    name: 'llm_gateway_overhead_seconds',
+    help: 'Time the gateway itself added to a request (providers and Retry-After waits excluded).',
+    labelNames: ['endpoint'] as const,
+    buckets: OVERHEAD_BUCKETS,
+    registers: [this.registry],
+  });
+
+  /** Counts traces that were stored for the first time. */
+  observe(traces: Trace[]): void {
+    for (const t of traces) {
+      const provider = t.provider ?? 'none';
+      this.requests.inc({ endpoint: t.endpoint, provider, status: String(t.status) });
+      for (const a of t.attempts) {
+        this.attempts.inc({ endpoint: t.endpoint, provider: a.provider, model: a.model, status: a.status === null ? 'error' : String(a.status) });
+      }
+      if (t.usage) {
+        this.tokens.inc({ endpoint: t.endpoint, provider, direction: 'prompt' }, t.usage.promptTokens);
+        this.tokens.inc({ endpoint: t.endpoint, provider, direction: 'completion' }, t.usage.completionTokens);
+      }
+      if (t.costUsd) this.cost.inc({ endpoint: t.endpoint, provider }, t.costUsd);
+      this.latency.observe({ endpoint: t.endpoint, provider }, t.latencyMs / 1000);
+      if (t.ttftMs !== undefined) this.ttft.observe({ endpoint: t.endpoint, provider }, t.ttftMs / 1000);
+      this.overhead.observe({ endpoint: t.endpoint }, t.overheadMs / 1000);
+    }
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
