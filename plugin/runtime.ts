@@ -1,95 +1,74 @@
-// Module-level state of the plugin server process. Kong creates and expires
-// plugin instances freely (they die after ~60 s idle), so everything that
-// must live longer — the configuration, the trace spool, destination health,
-// the in-process data server — lives here, one runtime per data port.
+// Module-level state of the plugin server's main thread, where Kong's PDK
+// calls arrive. Kong creates and expires plugin instances freely (they die
+// after ~60 s idle), so what must live longer lives here: per data port, the
+// data-plane worker thread (server/worker.ts) and the key that signs its
+// tickets. The access phase needs only those two: a port and a ticket.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { BudgetGuard, budgetSettingsFromEnv } from './budget';
-import { ConfigStore } from './config/store';
+import { Worker } from 'node:worker_threads';
 import { log } from './log';
-import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
-import { startDataServer, type DataServer } from './server/data-server';
-import { TicketBook } from './server/tickets';
-import { warmTokenizer } from './tokens/count';
-import { TraceShipper } from './traces/shipper';
+import { newTicketKey, TicketSigner } from './server/tickets';
+import type { WorkerInput, WorkerMessage } from './server/worker';
 
-export interface Runtime {
-  readonly config: ConfigStore;
-  readonly shipper: TraceShipper;
-  readonly tickets: TicketBook;
-  readonly health: DestinationHealth;
-  readonly budget: BudgetGuard;
-  readonly server: DataServer;
-  readonly maxBodyBytes: number;
+export interface Frontdoor {
+  readonly tickets: TicketSigner;
+  /** Where Kong proxies admitted requests: the worker's data server. */
+  readonly port: number;
+  stop(how: 'stop' | 'shutdown', timeoutMs?: number): Promise<void>;
 }
 
 interface Entry {
   fingerprint: string;
-  runtime: Promise<Runtime>;
+  frontdoor: Promise<Frontdoor>;
 }
 
-const runtimes = new Map<number, Entry>();
+const frontdoors = new Map<number, Entry>();
 
-export function runtimeFor(config: PluginConfig): Promise<Runtime> {
+export function runtimeFor(config: PluginConfig): Promise<Frontdoor> {
   const fingerprint = fingerprintOf(config);
-  const existing = runtimes.get(config.data_port);
-  if (existing?.fingerprint === fingerprint) return existing.runtime;
+  const existing = frontdoors.get(config.data_port);
+  if (existing?.fingerprint === fingerprint) return existing.frontdoor;
   // Same port, different settings (Kong reconfigured the plugin): replace it.
-  const previous = existing ? existing.runtime.then(stopRuntime, () => undefined) : Promise.resolve();
-  const runtime = previous.then(() => startRuntime(config));
-  runtime.catch(() => runtimes.delete(config.data_port));
-  runtimes.set(config.data_port, { fingerprint, runtime });
+  const previous = existing ? existing.frontdoor.then((f) => f.stop('stop'), () => undefined) : Promise.resolve();
+  const frontdoor = previous.then(() => startWorker(config, fingerprint.slice(0, 12)));
+  frontdoor.catch(() => frontdoors.delete(config.data_port));
+  frontdoors.set(config.data_port, { fingerprint, frontdoor });
   returnBudgetsOnShutdown();
-  return runtime;
+  return frontdoor;
 }
 
-async function startRuntime(config: PluginConfig): Promise<Runtime> {
-  const id = fingerprintOf(config).slice(0, 12);
-  const config_ = new ConfigStore({
-    controlPlaneUrl: config.control_plane_url,
-    token: config.dataplane_token,
-    timeoutMs: config.control_plane_timeout_ms,
-    waitSeconds: config.config_wait_seconds,
-    cacheFile: join(config.state_dir, `config-${id}.sealed`),
+function startWorker(config: PluginConfig, id: string): Promise<Frontdoor> {
+  const key = newTicketKey();
+  const input: WorkerInput = { config, id, ticketKey: key };
+  const worker = new Worker(join(__dirname, 'server/worker.js'), { workerData: input });
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number) => reject(new Error(`data-plane worker exited (${code}) before it was ready`));
+    worker.once('exit', onExit);
+    worker.once('error', reject);
+    worker.once('message', (m: WorkerMessage) => {
+      worker.off('exit', onExit);
+      if (m.type !== 'ready') {
+        void worker.terminate();
+        reject(new Error(m.type === 'failed' ? m.error : `unexpected ${m.type}`));
+        return;
+      }
+      worker.on('error', (err) => log.error('data-plane worker failed', { error: err.message }));
+      resolve({ tickets: new TicketSigner(key), port: m.port, stop: (how, timeoutMs = 30_000) => stopWorker(worker, how, timeoutMs) });
+    });
   });
-  const shipper = new TraceShipper({
-    controlPlaneUrl: config.control_plane_url,
-    token: config.dataplane_token,
-    timeoutMs: config.control_plane_timeout_ms,
-    flushMs: config.trace_flush_ms,
-    maxQueued: config.trace_spool_max,
-    batchSize: 500,
-    spoolFile: join(config.state_dir, `traces-${config.data_port}.jsonl`),
-  });
-  await shipper.start();
-  config_.start();
-  warmTokenizer();
-  const settings = budgetSettingsFromEnv();
-  const budget = new BudgetGuard({
-    controlPlaneUrl: config.control_plane_url,
-    token: config.dataplane_token,
-    timeoutMs: Math.min(settings.timeoutMs, config.control_plane_timeout_ms),
-    slices: settings.slices,
-  });
-  const partial = { config: config_, shipper, tickets: new TicketBook(), health: new DestinationHealth(), budget, maxBodyBytes: config.max_body_bytes };
-  const server = await startDataServer(partial, config.data_host, config.data_port);
-  log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });
-  return { ...partial, server };
 }
 
-async function stopRuntime(runtime: Runtime): Promise<void> {
-  runtime.config.stop();
-  await runtime.budget.stop();
-  await runtime.server.close();
-  await runtime.shipper.stop();
-}
-
-/** Stops every runtime (tests, and a clean plugin-server shutdown). */
-export async function stopAllRuntimes(): Promise<void> {
-  const all = [...runtimes.values()];
-  runtimes.clear();
-  await Promise.all(all.map((e) => e.runtime.then(stopRuntime, () => undefined)));
+/** Asks the worker to stop and waits for it (at most `timeoutMs`); `stop` also ends the thread. */
+function stopWorker(worker: Worker, how: 'stop' | 'shutdown', timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    setTimeout(resolve, timeoutMs).unref();
+    worker.once('message', () => resolve());
+    worker.once('exit', () => resolve());
+    worker.postMessage({ type: how });
+  }).then(async () => {
+    if (how === 'stop') await worker.terminate();
+  });
 }
 
 // On SIGTERM (Kong stopping the plugin server) give budget slices back
@@ -99,7 +78,7 @@ function returnBudgetsOnShutdown(): void {
   if (shutdownHooked) return;
   shutdownHooked = true;
   process.once('SIGTERM', () => {
-    const all = [...runtimes.values()].map((e) => e.runtime.then((rt) => rt.budget.stop(1_500), () => undefined));
+    const all = [...frontdoors.values()].map((e) => e.frontdoor.then((f) => f.stop('shutdown', 2_000), () => undefined));
     void Promise.all(all).finally(() => process.kill(process.pid, 'SIGTERM'));
   });
 }

@@ -1,7 +1,8 @@
 // The Kong entry point, as kong-js-pluginserver loads it. The access phase
 // is all the plugin does inside Kong: it admits the request with a one-time
-// ticket and points Kong's upstream at the in-process data server, which
-// translates, routes and streams (see server/data-server.ts for why).
+// ticket and points Kong's upstream at the data server (a worker thread of
+// this plugin server, ../data-plane.ts), which translates, routes and
+// streams (see server/data-server.ts for why).
 // Three PDK calls per request (two with identify_consumer off); every one is a
 // socket round trip to Kong.
 import { log } from '../log';
@@ -28,7 +29,7 @@ export class Plugin {
       const rt = await runtimeFor(this.config);
       const consumer = this.config.identify_consumer ? await kong.client.getConsumer() : undefined;
       const ticket = rt.tickets.issue({ consumer: consumer ? (consumer.username ?? consumer.custom_id ?? consumer.id) : undefined, startedAt });
-      await kong.service.setTarget(this.config.data_host, rt.server.port);
+      await kong.service.setTarget(this.config.data_host, rt.port);
       await kong.service.request.setHeader(TICKET_HEADER, ticket);
     } catch (err) {
       // Never let Kong proxy a request the plugin could not admit.

@@ -1,4 +1,4 @@
-// The in-process data server. External Kong plugins cannot write a response
+// The data server (in the plugin server's data-plane worker thread). External Kong plugins cannot write a response
 // body in pieces, so the plugin's access phase only admits the request and
 // points Kong's upstream here; Kong then proxies the client's request to this
 // server and streams its answer back unbuffered (route response_buffering
@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { errorBody, sendJson } from '../gateway/respond';
 import { log } from '../log';
-import type { Runtime } from '../runtime';
+import type { Runtime } from '../data-plane';
 import { handleGatewayRequest } from './handle';
 import { TICKET_HEADER } from './tickets';
 

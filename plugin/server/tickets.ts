@@ -1,56 +1,87 @@
-// One-time tickets that tie a request Kong proxies to the in-process data
-// server back to the plugin's access phase. Without a valid ticket the data
-// server refuses the request, so the port is useless to anything that did
-// not come through the plugin. Tickets are 128-bit random and single use.
-import { randomBytes } from 'node:crypto';
+// One-time tickets that tie a request Kong proxies to the data server back to
+// the plugin's access phase. Without a valid ticket the data server refuses
+// the request, so its port is useless to anything that did not come through
+// the plugin. The access phase (the plugin server's main thread) signs a
+// ticket with a key only this process knows; the data server (a worker
+// thread) checks the signature and accepts each ticket once.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const TICKET_HEADER = 'x-llm-gateway-ticket';
 
 export interface TicketClaims {
   /** Kong consumer (username, custom id or id) when an auth plugin identified one. */
   consumer?: string;
-  /** performance.now() when the plugin's access phase started. */
+  /** performance.now() of the redeeming thread when the plugin's access phase started. */
   startedAt: number;
 }
 
-interface Entry extends TicketClaims {
-  expiresAt: number;
+interface Payload {
+  /** 128-bit nonce: what makes a ticket single use. */
+  n: string;
+  /** Expiry, epoch ms. */
+  e: number;
+  /** Access-phase start on the shared clock (performance.timeOrigin + now()), so threads agree. */
+  s: number;
+  c?: string;
 }
 
-export class TicketBook {
-  private readonly entries = new Map<string, Entry>();
-  private sweepAt = 0;
+const TTL_MS = 300_000;
 
+function mac(key: Buffer, payload: string): Buffer {
+  return createHmac('sha256', key).update(payload).digest();
+}
+
+export class TicketSigner {
   constructor(
-    private readonly ttlMs = 300_000,
+    private readonly key: Buffer,
     private readonly now: () => number = Date.now,
   ) {}
 
   issue(claims: TicketClaims): string {
-    this.sweep();
-    const ticket = randomBytes(16).toString('base64url');
-    this.entries.set(ticket, { ...claims, expiresAt: this.now() + this.ttlMs });
-    return ticket;
+    const payload: Payload = { n: randomBytes(16).toString('base64url'), e: this.now() + TTL_MS, s: performance.timeOrigin + claims.startedAt };
+    if (claims.consumer !== undefined) payload.c = claims.consumer;
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return `${body}.${mac(this.key, body).toString('base64url')}`;
   }
+}
 
-  /** Returns the claims once; a second redeem or an expired ticket yields undefined. */
+export class TicketVerifier {
+  /** Nonces redeemed and not yet expired. */
+  private readonly used = new Map<string, number>();
+  private sweepAt = 0;
+
+  constructor(
+    private readonly key: Buffer,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Returns the claims once; a forged, expired or second redeem yields undefined. */
   redeem(ticket: string | undefined): TicketClaims | undefined {
-    if (!ticket) return undefined;
-    const entry = this.entries.get(ticket);
-    if (!entry) return undefined;
-    this.entries.delete(ticket);
-    return entry.expiresAt >= this.now() ? entry : undefined;
+    const [body, signature, extra] = (ticket ?? '').split('.');
+    if (!body || !signature || extra !== undefined) return undefined;
+    const expected = mac(this.key, body);
+    const given = Buffer.from(signature, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload;
+    const now = this.now();
+    if (payload.e < now || this.used.has(payload.n)) return undefined;
+    this.sweep(now);
+    this.used.set(payload.n, payload.e);
+    return { startedAt: payload.s - performance.timeOrigin, ...(payload.c !== undefined ? { consumer: payload.c } : {}) };
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.used.size;
   }
 
-  // Tickets whose request never arrived (Kong failed before proxying) expire.
-  private sweep(): void {
-    const now = this.now();
+  // A nonce can be forgotten once its ticket has expired: it would be refused anyway.
+  private sweep(now: number): void {
     if (now < this.sweepAt) return;
     this.sweepAt = now + 10_000;
-    for (const [ticket, entry] of this.entries) if (entry.expiresAt < now) this.entries.delete(ticket);
+    for (const [nonce, expiresAt] of this.used) if (expiresAt < now) this.used.delete(nonce);
   }
+}
+
+export function newTicketKey(): Buffer {
+  return randomBytes(32);
 }

@@ -33,4 +33,8 @@ test('the data port refuses anything that did not come through the plugin', asyn
   assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'ticket_required');
   const forged = await fetch(`http://127.0.0.1:${dataPort}/gateway/openai/v1/models`, { headers: { 'x-llm-gateway-ticket': 'made-up' } });
   assert.equal(forged.status, 403);
+  // The ticket of the request Kong just proxied: redeemed once already.
+  const used = stack.driver.lastRequestStats()!.trace.find((c) => c.method === 'kong.service.request.set_header')!.args[1] as string;
+  const replayed = await fetch(`http://127.0.0.1:${dataPort}/gateway/openai/v1/models`, { headers: { 'x-llm-gateway-ticket': used } });
+  assert.equal(replayed.status, 403);
 });
