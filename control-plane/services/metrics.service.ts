@@ -10,51 +10,13 @@ const OVERHEAD_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
 
 export class MetricsService {
   readonly registry = new Registry();
-  private readonly requests = new Counter({
-    name: 'llm_gateway_requests_total',
-    help: 'Gateway requests by endpoint, serving provider ("none" if no provider served it) and final status.',
-    labelNames: ['endpoint', 'provider', 'status'] as const,
-    registers: [this.registry],
-  });
-  private readonly attempts = new Counter({
-    name: 'llm_gateway_provider_attempts_total',
-    help: 'Provider calls, fallbacks and retries included, by provider, model and status ("error" without one).',
-    labelNames: ['endpoint', 'provider', 'model', 'status'] as const,
-    registers: [this.registry],
-  });
-  private readonly tokens = new Counter({
-    name: 'llm_gateway_tokens_total',
-    help: 'Tokens by endpoint, provider and direction (prompt or completion).',
-    labelNames: ['endpoint', 'provider', 'direction'] as const,
-    registers: [this.registry],
-  });
-  private readonly cost = new Counter({
-    name: 'llm_gateway_cost_usd_total',
-    help: 'Cost in USD by endpoint and provider.',
-    labelNames: ['endpoint', 'provider'] as const,
-    registers: [this.registry],
-  });
-  private readonly latency = new Histogram({
-    name: 'llm_gateway_request_duration_seconds',
-    help: 'Whole request time (streams: until the last byte) by endpoint and provider.',
-    labelNames: ['endpoint', 'provider'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly ttft = new Histogram({
-    name: 'llm_gateway_time_to_first_token_seconds',
-    help: 'Time to the first streamed content, streams only.',
-    labelNames: ['endpoint', 'provider'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly overhead = new Histogram({
-    name: 'llm_gateway_overhead_seconds',
-    help: 'Time the gateway itself added to a request (providers and Retry-After waits excluded).',
-    labelNames: ['endpoint'] as const,
-    buckets: OVERHEAD_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly requests = this.counter('llm_gateway_requests_total', 'Gateway requests by endpoint, serving provider ("none" if no provider served it) and final status.', ['status']);
+  private readonly attempts = this.counter('llm_gateway_provider_attempts_total', 'Provider calls, fallbacks and retries included, by provider, model and status ("error" without one).', ['model', 'status']);
+  private readonly tokens = this.counter('llm_gateway_tokens_total', 'Tokens by endpoint, provider and direction (prompt or completion).', ['direction']);
+  private readonly cost = this.counter('llm_gateway_cost_usd_total', 'Cost in USD by endpoint and provider.', []);
+  private readonly latency = this.histogram('llm_gateway_request_duration_seconds', 'Whole request time (streams: until the last byte) by endpoint and provider.', LATENCY_BUCKETS);
+  private readonly ttft = this.histogram('llm_gateway_time_to_first_token_seconds', 'Time to the first streamed content, streams only.', LATENCY_BUCKETS);
+  private readonly overhead = this.histogram('llm_gateway_overhead_seconds', 'Time the gateway itself added to a request (providers and Retry-After waits excluded).', OVERHEAD_BUCKETS);
 
   /** Counts traces that were stored for the first time. */
   observe(traces: Trace[]): void {
@@ -71,8 +33,17 @@ export class MetricsService {
       if (t.costUsd) this.cost.inc({ endpoint: t.endpoint, provider }, t.costUsd);
       this.latency.observe({ endpoint: t.endpoint, provider }, t.latencyMs / 1000);
       if (t.ttftMs !== undefined) this.ttft.observe({ endpoint: t.endpoint, provider }, t.ttftMs / 1000);
-      this.overhead.observe({ endpoint: t.endpoint }, t.overheadMs / 1000);
+      this.overhead.observe({ endpoint: t.endpoint, provider }, t.overheadMs / 1000);
     }
+  }
+
+  /** Every metric is labelled by endpoint and provider, plus `extra`. */
+  private counter(name: string, help: string, extra: string[]) {
+    return new Counter({ name, help, labelNames: ['endpoint', 'provider', ...extra], registers: [this.registry] });
+  }
+
+  private histogram(name: string, help: string, buckets: number[]) {
+    return new Histogram({ name, help, labelNames: ['endpoint', 'provider'] as const, buckets, registers: [this.registry] });
   }
 
   text(): Promise<string> {
