@@ -31,30 +31,43 @@ export function runtimeFor(config: PluginConfig): Promise<Frontdoor> {
   if (existing?.fingerprint === fingerprint) return existing.frontdoor;
   // Same port, different settings (Kong reconfigured the plugin): replace it.
   const previous = existing ? existing.frontdoor.then((f) => f.stop('stop'), () => undefined) : Promise.resolve();
-  const frontdoor = previous.then(() => startWorker(config, fingerprint.slice(0, 12)));
-  frontdoor.catch(() => frontdoors.delete(config.data_port));
-  frontdoors.set(config.data_port, { fingerprint, frontdoor });
+  // A worker that fails to start, or dies later (a crash; a stop), is replaced on the next request.
+  let entry: Entry | undefined;
+  const forget = () => frontdoors.get(config.data_port) === entry && frontdoors.delete(config.data_port);
+  const frontdoor = previous.then(() => startWorker(config, fingerprint.slice(0, 12), forget));
+  frontdoor.catch(forget);
+  entry = { fingerprint, frontdoor };
+  frontdoors.set(config.data_port, entry);
   returnBudgetsOnShutdown();
   return frontdoor;
 }
 
-function startWorker(config: PluginConfig, id: string): Promise<Frontdoor> {
+function startWorker(config: PluginConfig, id: string, onExit: () => void): Promise<Frontdoor> {
   const key = newTicketKey();
   const input: WorkerInput = { config, id, ticketKey: key };
   const worker = new Worker(join(__dirname, 'server/worker.js'), { workerData: input });
   return new Promise((resolve, reject) => {
-    const onExit = (code: number) => reject(new Error(`data-plane worker exited (${code}) before it was ready`));
-    worker.once('exit', onExit);
+    const early = (code: number) => reject(new Error(`data-plane worker exited (${code}) before it was ready`));
+    worker.once('exit', early);
     worker.once('error', reject);
     worker.once('message', (m: WorkerMessage) => {
-      worker.off('exit', onExit);
+      worker.off('exit', early);
       if (m.type !== 'ready') {
         void worker.terminate();
         reject(new Error(m.type === 'failed' ? m.error : `unexpected ${m.type}`));
         return;
       }
-      worker.on('error', (err) => log.error('data-plane worker failed', { error: err.message }));
-      resolve({ tickets: new TicketSigner(key), port: m.port, stop: (how, timeoutMs = 30_000) => stopWorker(worker, how, timeoutMs) });
+      let stopping = false;
+      worker.on('error', (err) => log.error('data-plane worker failed', { error: err.stack ?? err.message }));
+      worker.once('exit', (code) => {
+        if (!stopping) log.error('data-plane worker exited; the next request starts a new one', { code });
+        onExit();
+      });
+      const stop = (how: 'stop' | 'shutdown', timeoutMs = 30_000) => {
+        stopping ||= how === 'stop';
+        return stopWorker(worker, how, timeoutMs);
+      };
+      resolve({ tickets: new TicketSigner(key), port: m.port, stop });
     });
   });
 }

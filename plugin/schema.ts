@@ -21,7 +21,7 @@ export const Schema = [
   { dataplane_token: { type: 'string', required: true, referenceable: true, encrypted: true } },
   { control_plane_timeout_ms: { type: 'integer', required: true, default: 5000, between: [100, 60000] } },
   { config_wait_seconds: { type: 'integer', required: true, default: 25, between: [1, 30] } },
-  // The in-process translation server Kong proxies to (see README: streaming design);
+  // The data server Kong proxies to, a worker thread of the plugin server (see README: streaming design);
   // 0 picks a free port (tests): the plugin points Kong's upstream at it either way.
   { data_host: { type: 'string', required: true, default: '127.0.0.1' } },
   { data_port: { type: 'integer', required: true, default: 8009, between: [0, 65535] } },

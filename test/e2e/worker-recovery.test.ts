@@ -1,0 +1,48 @@
+// The data plane runs in a worker thread of the plugin server. If that thread
+// ends (a crash), the access phase must not keep pointing Kong at a dead port:
+// the next request starts a new worker. Runs the compiled module, as Kong does.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import type * as RuntimeModule from '../../plugin/runtime';
+import type { PluginConfig } from '../../plugin/schema';
+import { TICKET_HEADER } from '../../plugin/server/tickets';
+
+const { runtimeFor } = require(resolve(__dirname, '../../dist/plugin/runtime.js')) as typeof RuntimeModule;
+
+const config: PluginConfig = {
+  control_plane_url: 'http://127.0.0.1:9',
+  dataplane_token: 't',
+  control_plane_timeout_ms: 200,
+  config_wait_seconds: 1,
+  data_host: '127.0.0.1',
+  data_port: 0,
+  state_dir: mkdtempSync(join(tmpdir(), 'llmgw-worker-')),
+  max_body_bytes: 1024 * 1024,
+  trace_flush_ms: 1000,
+  trace_spool_max: 1000,
+  identify_consumer: false,
+};
+
+async function serves(port: number, ticket: string): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/gateway/openai/v1/models`, { headers: { [TICKET_HEADER]: ticket } });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+test('a data-plane worker that has ended is replaced on the next request', { timeout: 30_000 }, async () => {
+  const first = await runtimeFor(config);
+  assert.equal(await runtimeFor(config), first, 'one worker per data port while it lives');
+  // No configuration reachable: 503 config_unavailable, which proves the ticket was accepted.
+  assert.equal(await serves(first.port, first.tickets.issue({ startedAt: performance.now() })), 503);
+
+  await first.stop('stop'); // the thread ends, as it would on a crash
+  await assert.rejects(serves(first.port, 'x'), 'its port is closed');
+  const second = await runtimeFor(config);
+  assert.notEqual(second, first);
+  assert.equal(await serves(second.port, second.tickets.issue({ startedAt: performance.now() })), 503);
+  assert.equal(await serves(second.port, first.tickets.issue({ startedAt: performance.now() })), 403, 'the old key means nothing to the new worker');
+  await second.stop('stop');
+});
