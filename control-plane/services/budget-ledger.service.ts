@@ -339,8 +339,8 @@ export class BudgetLedgerService {
     if (!policy) return;
     const now = this.now();
     // A stream admitted before a window boundary and ending after it belongs to the earlier window.
-    const admittedAt = c.at ? Math.min(Date.parse(c.at), now.getTime()) : now.getTime();
-    const { start, end } = windowAt(new Date(Number.isNaN(admittedAt) ? now.getTime() : admittedAt), policy.window);
+    // (`at` is a date-time the OpenAPI validator has checked; never later than now.)
+    const { start, end } = windowAt(c.at ? new Date(Math.min(Date.parse(c.at), now.getTime())) : now, policy.window);
     const key: WindowKey = { policyId: policy.id, subject: c.subject, windowStart: start };
     const update = () =>
       this.models.budgetWindows

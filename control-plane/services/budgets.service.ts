@@ -99,14 +99,14 @@ export class BudgetsService {
       ...(user !== undefined ? { user } : {}),
       windowStart: start.toISOString(),
       windowEnd: end.toISOString(),
-      spentUsd: toMicroUsd(w?.spentUsd ?? 0),
+      spentUsd: toMicros(w?.spentUsd ?? 0),
       spentTokens: w?.spentTokens ?? 0,
-      reservedUsd: toMicroUsd((w?.reservedUsd ?? 0) + (usd ? reserved : 0)),
+      reservedUsd: toMicros((w?.reservedUsd ?? 0) + (usd ? reserved : 0)),
       reservedTokens: (w?.reservedTokens ?? 0) + (usd ? 0 : reserved),
       leased,
       committed,
-      available: toMicroUsd(Math.max(0, policy.limit - committed)),
-      remaining: toMicroUsd(Math.max(0, policy.limit - spent)),
+      available: toMicros(Math.max(0, policy.limit - committed)),
+      remaining: toMicros(Math.max(0, policy.limit - spent)),
       ...(w?.alertedAt ? { alertedAt: w.alertedAt.toISOString() } : {}),
     };
   }
@@ -156,7 +156,7 @@ export class BudgetsService {
   }
 }
 
-/** Sums of floating-point USD drift (0.4 twenty times is 7.999999999999999): show micro-dollars, as the ledger counts. */
-function toMicroUsd(x: number): number {
+/** Float sums drift (0.4 twenty times is 7.999999999999999): show millionths, the ledger's resolution. */
+function toMicros(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }

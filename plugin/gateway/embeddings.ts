@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Destination, Endpoint } from '../contract';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../openai/types';
-import type { Provider, Target } from '../providers/contract';
+import type { EmbeddingsTranslation, Provider, Target } from '../providers/contract';
 import type { AttemptFailure } from '../routing/retry';
 import type { DestinationHealth } from '../routing/cooldown';
 import { callUpstream, classifyError } from '../upstream/call';
@@ -68,7 +68,7 @@ async function attemptEmbeddings(job: EmbeddingsJob, destination: Destination): 
   const queue = batches.map((batch, n) => ({ batch, n }));
   const worker = async () => {
     for (let next = queue.shift(); next && !failure; next = queue.shift()) {
-      const result = await embedOnce(job, destination, provider.value, target, next.batch, signal);
+      const result = await embedOnce(job, destination, provider.value, embeddings, target, next.batch, signal);
       if ('failure' in result) {
         failure ??= result.failure;
         cancel.abort();
@@ -96,11 +96,11 @@ async function embedOnce(
   job: EmbeddingsJob,
   destination: Destination,
   provider: Provider,
+  embeddings: EmbeddingsTranslation,
   target: Target,
   request: EmbeddingsRequest,
   signal: AbortSignal,
 ): Promise<{ answer: EmbeddingsResponse } | { failure: AttemptFailure }> {
-  const embeddings = provider.embeddings!;
   let upstream;
   try {
     upstream = embeddings.buildRequest(request, target);

@@ -52,6 +52,26 @@ async function ready(model: string) {
   for (const node of [0, 1]) await waitFor(`${model} on node ${node}`, async () => ((await chat(node, model)).status === 200 ? true : undefined));
 }
 
+/** Polls the ledger document of a window while a burst runs; `stop` gives the highest `committed` seen. */
+function watchCommitted(id: string) {
+  let watching = true;
+  let max = 0;
+  const polling = (async () => {
+    while (watching) {
+      const w = await stack.db.collection('budget_windows').findOne({ policyId: id, subject: '' });
+      max = Math.max(max, (w?.committed as number) ?? 0);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  return {
+    async stop() {
+      watching = false;
+      await polling;
+      return max;
+    },
+  };
+}
+
 /** Until no slice or reservation is held any more (idle slices go back after ~1 s). */
 async function settled(id: string) {
   return waitFor('leases returned', async () => {
@@ -86,18 +106,9 @@ describe('budgets across two Kong nodes', () => {
 
     for (let i = 0; i < 600; i++) fake.enqueue({ kind: 'ok', delayMs: 100 });
     // Watch the ledger document while the burst runs: committed never above the limit.
-    let watching = true;
-    let maxCommitted = 0;
-    const watcher = (async () => {
-      while (watching) {
-        const w = await stack.db.collection('budget_windows').findOne({ policyId: id, subject: '' });
-        maxCommitted = Math.max(maxCommitted, (w?.committed as number) ?? 0);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
+    const watch = watchCommitted(id);
     const results = await Promise.all(Array.from({ length: 600 }, (_, i) => chat(i % 2, 'metered')));
-    watching = false;
-    await watcher;
+    const maxCommitted = await watch.stop();
     fake.clear();
 
     const ok = results.filter((r) => r.status === 200);
@@ -154,18 +165,9 @@ describe('budgets across two Kong nodes', () => {
       }).then((r) => r.status);
 
     for (let i = 0; i < 20; i++) fake.enqueue({ kind: 'ok', delayMs: 300 });
-    let maxCommitted = 0;
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        const w = await stack.db.collection('budget_windows').findOne({ policyId: id, subject: '' });
-        maxCommitted = Math.max(maxCommitted, (w?.committed as number) ?? 0);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
+    const watch = watchCommitted(id);
     const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => ask(i % 2)));
-    watching = false;
-    await watcher;
+    const maxCommitted = await watch.stop();
     fake.clear();
     const admitted = burst.filter((s) => s === 200).length;
     assert.equal(admitted + burst.filter((s) => s === 429).length, 20, String(burst));
