@@ -16,8 +16,8 @@ import { parse } from 'yaml';
 import { loadConfig } from '../control-plane/config';
 import { signToken } from '../control-plane/middleware/verify-token';
 import { startControlPlane } from '../control-plane/server';
-import { startFerretDB } from '../scripts/ferretdb';
-import { startKongDriver, type KongDriver } from '../test/kong-driver/gateway';
+import { startFerretDB } from '../control-plane/loaders/ferretdb';
+import { startKongDriver, type KongDriver } from '../local/kong-driver/gateway';
 import { startFakeOpenAI } from '../test/fake-providers/openai';
 import { machine, percentiles, round, writeResult, type Percentiles } from './lib';
 

@@ -54,7 +54,7 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
       const a = results['added-latency'] as { runs: Array<Record<string, unknown>>; noopDriverStats: unknown; machine: unknown };
       results['kong-driver'] = {
         scenario: 'kong-driver',
-        note: 'The Kong driver (test/kong-driver) with the no-op fixture plugin vs the fake provider directly, from the added-latency runs: the cost of the stand-in for Kong itself, not of the plugin.',
+        note: 'The Kong driver (local/kong-driver) with the no-op fixture plugin vs the fake provider directly, from the added-latency runs: the cost of the stand-in for Kong itself, not of the plugin.',
         machine: a.machine,
         ...common(),
         runs: a.runs.filter((r) => r.target === 'kong-driver-noop' || r.target === 'direct'),

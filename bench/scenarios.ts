@@ -1,7 +1,7 @@
 // The benchmark scenarios. Each returns the JSON written to
 // bench/results/<scenario>.json (minus the machine block run.ts adds).
 // Every figure is measured beside its baseline in the same run.
-import type { RequestStats } from '../test/kong-driver/request-context';
+import type { RequestStats } from '../local/kong-driver/request-context';
 import type { LoadResult, StreamSample } from './client-worker';
 import { cpuMeter, percentiles, sleep, vmMiB, type Percentiles } from './lib';
 import { ANTHROPIC_BODY, CHAT_BODY, type Env } from './setup';

@@ -1,5 +1,5 @@
 // Brings up everything the scenarios measure, all on loopback:
-//   - a database: MONGODB_URI, or a FerretDB started here (scripts/ferretdb.ts);
+//   - a database: MONGODB_URI, or a FerretDB started here (control-plane/loaders/ferretdb.ts);
 //   - the fake provider process (fixed delay; OpenAI and Anthropic formats);
 //   - the product: control plane + Kong driver + kong-js-pluginserver with the
 //     compiled plugin (test/e2e/stack.ts), with benchmark endpoints;
@@ -10,9 +10,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startFerretDB, type RunningFerretDB } from '../scripts/ferretdb';
+import { startFerretDB, type RunningFerretDB } from '../control-plane/loaders/ferretdb';
 import { waitFor } from '../test/e2e/stack';
-import { startKongDriver, type KongDriver } from '../test/kong-driver/gateway';
+import { startKongDriver, type KongDriver } from '../local/kong-driver/gateway';
 import { ROOT, startClient, startFakeProcess, type Client, type Fake } from './lib';
 import { startMlflow, type Mlflow, type MlflowStatus } from './mlflow';
 import { createSecret, putEndpoint, startBenchStack, type BenchStack } from './stack';

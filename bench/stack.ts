@@ -13,9 +13,9 @@ import mongoose from 'mongoose';
 import { parse } from 'yaml';
 import { loadConfig } from '../control-plane/config';
 import { signToken } from '../control-plane/middleware/verify-token';
-import { freePort } from '../scripts/ferretdb';
+import { freePort } from '../control-plane/loaders/ferretdb';
 import { testDbUri } from '../test/helpers/db';
-import { startKongDriver, type KongDriver } from '../test/kong-driver/gateway';
+import { startKongDriver, type KongDriver } from '../local/kong-driver/gateway';
 import { ROOT, sleep } from './lib';
 
 export interface BenchStack {

@@ -13,7 +13,7 @@ async function main() {
   let mongoUri = config.mongoUri;
   let stopDatabase = async () => undefined as void;
   if (!mongoUri) {
-    const { startFerretDB } = await import('../scripts/ferretdb');
+    const { startFerretDB } = await import('./loaders/ferretdb');
     const ferret = await startFerretDB({ dataDir: path.join(config.dataDir, 'ferretdb') });
     mongoUri = `${ferret.uri}kong-llm-gateway`;
     stopDatabase = ferret.stop;

@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const roots = ['plugin', 'control-plane', 'test', 'scripts', 'bench'];
+const roots = ['plugin', 'control-plane', 'local', 'test', 'scripts', 'bench'];
 
 function collect(dir, out) {
   if (!fs.existsSync(dir)) return out;
@@ -39,9 +39,9 @@ if (files.length === 0) {
 // (test/helpers/db.ts), so files stay isolated.
 async function startDatabase() {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, stop: async () => {} };
-  const compiled = path.join(root, 'dist', 'scripts', 'ferretdb.js');
+  const compiled = path.join(root, 'dist', 'control-plane', 'loaders', 'ferretdb.js');
   if (!fs.existsSync(compiled)) {
-    console.error('run-tests: dist/scripts/ferretdb.js is missing (run `npm run build`); tests needing a database will fail');
+    console.error('run-tests: dist/control-plane/loaders/ferretdb.js is missing (run `npm run build`); tests needing a database will fail');
     return { uri: undefined, stop: async () => {} };
   }
   const dataDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'gateway-test-db-'));

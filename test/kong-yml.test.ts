@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { loadDeclarative } from './kong-driver/declarative';
-import { queryPluginInfo } from './kong-driver/plugin-server';
-import { validateConfig } from './kong-driver/schema';
+import { loadDeclarative } from '../local/kong-driver/declarative';
+import { queryPluginInfo } from '../local/kong-driver/plugin-server';
+import { validateConfig } from '../local/kong-driver/schema';
 
 const ROOT = resolve(__dirname, '..');
 const declarative = loadDeclarative(join(ROOT, 'kong.yml'));

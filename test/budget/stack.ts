@@ -2,7 +2,7 @@
 // to the ledger's database: the e2e stack with budget settings.
 import mongoose from 'mongoose';
 import type { RunningControlPlane } from '../../control-plane/server';
-import type { KongDriver } from '../kong-driver/gateway';
+import type { KongDriver } from '../../local/kong-driver/gateway';
 import { startStack } from '../e2e/stack';
 
 export { waitFor } from '../e2e/stack';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { signToken } from '../../control-plane/middleware/verify-token';
 import { createLogger } from '../../control-plane/logger';
 import { startControlPlane } from '../../control-plane/server';
-import { startFerretDB } from '../../scripts/ferretdb';
+import { startFerretDB } from '../../control-plane/loaders/ferretdb';
 import { testConfig } from './harness';
 
 async function main() {

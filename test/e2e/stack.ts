@@ -11,7 +11,7 @@ import { loadConfig, type ControlPlaneConfig } from '../../control-plane/config'
 import { signToken } from '../../control-plane/middleware/verify-token';
 import { startControlPlane, type RunningControlPlane } from '../../control-plane/server';
 import { testDbUri } from '../helpers/db';
-import { startKongDriver, type KongDriver } from '../kong-driver/gateway';
+import { startKongDriver, type KongDriver } from '../../local/kong-driver/gateway';
 
 const ROOT = resolve(__dirname, '../..');
 export const PLUGINS_DIR = join(ROOT, 'dist/plugin/kong');

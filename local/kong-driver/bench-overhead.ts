@@ -1,5 +1,5 @@
 // Measures the driver's own per-request cost with the no-op plugin:
-// node --import tsx test/kong-driver/bench-overhead.ts [requests]
+// node --import tsx local/kong-driver/bench-overhead.ts [requests]
 // Reports p50/p90/p99 of driverMs (total minus plugin-server wait minus upstream)
 // and of the whole request, over sequential kept-alive requests.
 import http from 'node:http';
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 1000);
   const up = await startUpstream();
   const d = await startKongDriver({
-    pluginsDir: path.resolve(__dirname, '../fixtures/kong-plugins/noop'),
+    pluginsDir: path.resolve(__dirname, '../../test/fixtures/kong-plugins/noop'),
     kongYml: { _format_version: '3.0', services: [{ name: 's', url: up.url, routes: [{ name: 'r', paths: ['/'] }] }], plugins: [{ name: 'noop' }] },
   });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

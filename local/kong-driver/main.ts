@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// CLI: node dist/test/kong-driver/main.js --kong-yml kong.yml --plugins-dir dist/plugin/kong --port 8000
+// CLI: node dist/local/kong-driver/main.js --kong-yml kong.yml --plugins-dir dist/plugin/kong --port 8000
 // Runs the driver until SIGINT/SIGTERM, then stops the plugin server with it.
 import { startKongDriver } from './gateway';
 import { DriverLogger } from './logger';

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../control-plane/config';
 import { signToken } from '../control-plane/middleware/verify-token';
-import { startKongDriver } from '../test/kong-driver/gateway';
+import { startKongDriver } from './kong-driver/gateway';
 
 const ROOT = resolve(__dirname, '../..');
 

@@ -1,8 +1,8 @@
 // Embedded database for local runs and tests: FerretDB 1.x (MongoDB wire
 // protocol) on SQLite. Production points MONGODB_URI at real MongoDB instead.
 //
-//   node dist/scripts/ferretdb.js install            # build the binary (CI cache step)
-//   node dist/scripts/ferretdb.js start [dataDir] [port]
+//   node dist/control-plane/loaders/ferretdb.js install            # build the binary (CI cache step)
+//   node dist/control-plane/loaders/ferretdb.js start [dataDir] [port]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';

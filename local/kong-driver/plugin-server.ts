@@ -27,7 +27,7 @@ export interface PluginInfo {
 export const PLUGIN_SERVER_BIN = path.resolve(__dirname, '../../node_modules/.bin/kong-js-pluginserver');
 
 export function pluginServerBin(): string {
-  // Compiled to dist/test/kong-driver the relative path gains one level.
+  // Compiled to dist/local/kong-driver the relative path gains one level.
   const candidates = [PLUGIN_SERVER_BIN, path.resolve(__dirname, '../../../node_modules/.bin/kong-js-pluginserver')];
   const found = candidates.find((c) => fs.existsSync(c));
   if (!found) throw new Error('kong-js-pluginserver not found in node_modules/.bin');

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startKongDriver, type KongDriver } from './gateway';
 
-export const FIXTURES = path.resolve(__dirname, '../fixtures/kong-plugins');
+export const FIXTURES = path.resolve(__dirname, '../../test/fixtures/kong-plugins');
 
 export interface Recorded {
   method: string;
