@@ -22,7 +22,12 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   const runJs = path.join(ROOT, 'dist/bench/run.js');
   assert.ok(fs.existsSync(runJs), 'dist/bench/run.js is missing: run `npm run build` first');
   const started = Date.now();
-  const res = spawnSync(process.execPath, [runJs, '--smoke'], { cwd: ROOT, encoding: 'utf8', timeout: 220_000, env: { ...process.env, BENCH_RESULTS_DIR: RESULTS } });
+  const res = spawnSync(process.execPath, [runJs, '--smoke'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 220_000,
+    env: { ...process.env, BENCH_RESULTS_DIR: RESULTS },
+  });
   assert.equal(res.status, 0, `bench --smoke failed (${res.status ?? res.signal}):\n${res.stdout}\n${res.stderr}`);
   assert.match(res.stdout, /Added latency, non-streaming/);
 

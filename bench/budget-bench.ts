@@ -39,24 +39,51 @@ async function main() {
   }
   const url = new URL(mongoUri);
   url.pathname = `/budget_bench_${randomBytes(3).toString('hex')}`;
-  const config = loadConfig({ NODE_ENV: 'test', GATEWAY_DATA_DIR: path.join(tmp, 'cp'), JWT_SECRET: randomBytes(32).toString('base64url'), GATEWAY_KEK: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    GATEWAY_DATA_DIR: path.join(tmp, 'cp'),
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    GATEWAY_KEK: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'silent',
+  });
   const cp = await startControlPlane({ mongoUri: url.toString(), port: 0, host: '127.0.0.1', config, validateResponses: false });
   const admin = signToken(config.jwt, { sub: 'bench', role: 'admin' }, 3600);
   const dataplane = signToken(config.jwt, { sub: 'bench-dp', role: 'dataplane' }, 3600);
   const fake = await startFakeOpenAI({ apiKey: 'sk-bench' });
   const api = async (method: string, p: string, body: unknown) => {
-    const res = await fetch(`${cp.url}${p}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${cp.url}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
   };
   await api('POST', '/api/v1/secrets', { name: 'key', provider: 'openai', value: { apiKey: 'sk-bench' } });
   for (const name of ['free', 'budgeted']) {
-    await api('POST', '/api/v1/endpoints', { name, kind: 'chat', destinations: [{ id: 'oai', provider: 'openai', model: 'gpt-4o-mini', secret: 'key', weight: 100, options: { baseUrl: `${fake.url}/v1` } }] });
+    await api('POST', '/api/v1/endpoints', {
+      name,
+      kind: 'chat',
+      destinations: [{ id: 'oai', provider: 'openai', model: 'gpt-4o-mini', secret: 'key', weight: 100, options: { baseUrl: `${fake.url}/v1` } }],
+    });
   }
-  await api('POST', '/api/v1/budgets', { name: 'bench', unit: 'usd', limit: 1e9, window: { unit: 'days', size: 1 }, action: 'reject', scope: { type: 'endpoint', endpoint: 'budgeted' } });
+  await api('POST', '/api/v1/budgets', {
+    name: 'bench',
+    unit: 'usd',
+    limit: 1e9,
+    window: { unit: 'days', size: 1 },
+    action: 'reject',
+    scope: { type: 'endpoint', endpoint: 'budgeted' },
+  });
 
   const node = async (i: number, env: Record<string, string>): Promise<KongDriver> => {
     const kongYml = parse(fs.readFileSync(path.join(ROOT, 'kong.yml'), 'utf8')) as { services: Array<{ plugins: Array<{ config: Record<string, unknown> }> }> };
-    Object.assign(kongYml.services[0].plugins[0].config, { control_plane_url: cp.url, dataplane_token: dataplane, data_port: 0, state_dir: path.join(tmp, `dp${i}`), identify_consumer: false });
+    Object.assign(kongYml.services[0].plugins[0].config, {
+      control_plane_url: cp.url,
+      dataplane_token: dataplane,
+      data_port: 0,
+      state_dir: path.join(tmp, `dp${i}`),
+      identify_consumer: false,
+    });
     return startKongDriver({ kongYml, pluginsDir: path.join(ROOT, 'dist/plugin/kong'), env: { ...process.env, LLM_GATEWAY_LOG: 'silent', ...env } });
   };
   const nodes = { slices: await node(0, {}), direct: await node(1, { LLM_GATEWAY_BUDGET_SLICES: 'off' }) };
@@ -66,7 +93,12 @@ async function main() {
     const pool = new Pool(driver.url, { connections: 32, pipelining: 1 });
     const call = async (model: string): Promise<number> => {
       const t0 = performance.now();
-      const res = await pool.request({ method: 'POST', path: '/gateway/openai/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: BODY(model) });
+      const res = await pool.request({
+        method: 'POST',
+        path: '/gateway/openai/v1/chat/completions',
+        headers: { 'content-type': 'application/json' },
+        body: BODY(model),
+      });
       await res.body.text();
       if (res.statusCode !== 200) throw new Error(`${model} on ${nodeName}: ${res.statusCode}`);
       return performance.now() - t0;
@@ -109,7 +141,8 @@ async function main() {
     p99Ms: results[n][`budgeted-c${c}`].p99 - results[n][`free-c${c}`].p99,
   });
   const file = writeResult('budget', {
-    description: 'Client-observed latency per request through a Kong node (driver + real plugin server), zero-delay fake provider; "free" has no budget, "budgeted" one USD budget that never runs out. slices: local slices (no control-plane round trip per request); direct: LLM_GATEWAY_BUDGET_SLICES=off (reserve + settle at the control plane per request).',
+    description:
+      'Client-observed latency per request through a Kong node (driver + real plugin server), zero-delay fake provider; "free" has no budget, "budgeted" one USD budget that never runs out. slices: local slices (no control-plane round trip per request); direct: LLM_GATEWAY_BUDGET_SLICES=off (reserve + settle at the control plane per request).',
     machine: machine(),
     database,
     requestsPerCase: REQUESTS,

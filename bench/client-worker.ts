@@ -107,27 +107,37 @@ function oneStream(agent: http.Agent, url: string, headers: Record<string, strin
     let pending = '';
     let status = 0;
     let firstSeen = false;
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      status = res.statusCode ?? 0;
-      res.setEncoding('utf8');
-      res.on('data', (text: string) => {
-        const now = performance.now() - t0;
-        pending += text;
-        const cut = pending.lastIndexOf('\n\n');
-        if (cut === -1) return;
-        const complete = pending.slice(0, cut);
-        pending = pending.slice(cut + 2);
-        const n = complete.match(CONTENT)?.length ?? 0;
-        if (n > 1) coalesced++;
-        for (let i = 0; i < n; i++) arrivals.push(now);
-        if (n > 0 && !firstSeen) {
-          firstSeen = true;
-          onFirst?.();
-        }
-      });
-      res.on('end', () => resolve({ status, ttftMs: arrivals[0] ?? NaN, arrivalsMs: arrivals, coalescedReads: coalesced, totalMs: performance.now() - t0 }));
-      res.on('error', (err) => resolve({ status, ttftMs: arrivals[0] ?? NaN, arrivalsMs: arrivals, coalescedReads: coalesced, totalMs: performance.now() - t0, error: err.message }));
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        status = res.statusCode ?? 0;
+        res.setEncoding('utf8');
+        res.on('data', (text: string) => {
+          const now = performance.now() - t0;
+          pending += text;
+          const cut = pending.lastIndexOf('\n\n');
+          if (cut === -1) return;
+          const complete = pending.slice(0, cut);
+          pending = pending.slice(cut + 2);
+          const n = complete.match(CONTENT)?.length ?? 0;
+          if (n > 1) coalesced++;
+          for (let i = 0; i < n; i++) arrivals.push(now);
+          if (n > 0 && !firstSeen) {
+            firstSeen = true;
+            onFirst?.();
+          }
+        });
+        res.on('end', () => resolve({ status, ttftMs: arrivals[0] ?? NaN, arrivalsMs: arrivals, coalescedReads: coalesced, totalMs: performance.now() - t0 }));
+        res.on('error', (err) =>
+          resolve({ status, ttftMs: arrivals[0] ?? NaN, arrivalsMs: arrivals, coalescedReads: coalesced, totalMs: performance.now() - t0, error: err.message }),
+        );
+      },
+    );
     req.on('error', (err) => {
       if (!firstSeen) onFirst?.();
       resolve({ status, ttftMs: NaN, arrivalsMs: arrivals, coalescedReads: coalesced, totalMs: performance.now() - t0, error: err.message });

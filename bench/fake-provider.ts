@@ -69,7 +69,8 @@ export async function startFake(opts: FakeOptions): Promise<{ servers: http.Serv
           return json(res, 200, format === 'openai' ? openaiCompletion(id, model) : anthropicMessage(id, model));
         }
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-        const frames = format === 'openai' ? openaiFrames(id, model, opts.chunks, body.stream_options?.include_usage === true) : anthropicFrames(id, model, opts.chunks);
+        const frames =
+          format === 'openai' ? openaiFrames(id, model, opts.chunks, body.stream_options?.include_usage === true) : anthropicFrames(id, model, opts.chunks);
         // frames: [opening..., content x N, closing...]; the first content frame goes with the opening.
         const { opening, content, closing } = frames;
         res.write(opening.join('') + content[0]);
@@ -98,7 +99,9 @@ export async function startFake(opts: FakeOptions): Promise<{ servers: http.Serv
     server.requestTimeout = 0;
     return server;
   });
-  const ports = await Promise.all(servers.map((s) => new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)))));
+  const ports = await Promise.all(
+    servers.map((s) => new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)))),
+  );
   return { servers, ports };
 }
 
@@ -147,7 +150,9 @@ export function openaiFrames(id: string, model: string, n: number, usage: boolea
   const content = Array.from({ length: n }, (_, i) => chunk({ content: `tok${i} ` }, null));
   const closing = [chunk({}, 'stop')];
   if (usage) {
-    closing.push(`data: ${JSON.stringify({ id: `chatcmpl-${id}`, object: 'chat.completion.chunk', created, model, choices: [], usage: { prompt_tokens: 12, completion_tokens: n, total_tokens: 12 + n } })}\n\n`);
+    closing.push(
+      `data: ${JSON.stringify({ id: `chatcmpl-${id}`, object: 'chat.completion.chunk', created, model, choices: [], usage: { prompt_tokens: 12, completion_tokens: n, total_tokens: 12 + n } })}\n\n`,
+    );
   }
   closing.push('data: [DONE]\n\n');
   return { opening: [chunk({ role: 'assistant', content: '' }, null)], content, closing };
@@ -157,10 +162,24 @@ export function anthropicFrames(id: string, model: string, n: number): Frames {
   const ev = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
   return {
     opening: [
-      ev('message_start', { type: 'message_start', message: { id: `msg_${id}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 12, output_tokens: 1 } } }),
+      ev('message_start', {
+        type: 'message_start',
+        message: {
+          id: `msg_${id}`,
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 12, output_tokens: 1 },
+        },
+      }),
       ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
     ],
-    content: Array.from({ length: n }, (_, i) => ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: `tok${i} ` } })),
+    content: Array.from({ length: n }, (_, i) =>
+      ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: `tok${i} ` } }),
+    ),
     closing: [
       ev('content_block_stop', { type: 'content_block_stop', index: 0 }),
       ev('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: n } }),

@@ -73,7 +73,10 @@ export function cpuMs(pid: number): number {
 
 /** VmRSS (or another Vm* line) of a process, in MiB. */
 export function vmMiB(pid: number, key = 'VmRSS'): number {
-  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${key}:`));
+  const line = fs
+    .readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${key}:`));
   return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
 }
 

@@ -40,7 +40,12 @@ export async function startMlflow(opts: { smoke: boolean; fakeUrl: string; log: 
     opts.log('installing MLflow into .cache/venv-bench (scripts/bench-python-env.sh)...');
     const res = spawnSync('bash', [path.join(ROOT, 'scripts/bench-python-env.sh')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     if (res.status !== 0) {
-      return { status: { available: false, reason: `pip install failed (exit ${res.status ?? res.signal}): ${(res.stderr || res.error?.message || '').trim().split('\n').slice(-5).join(' | ')}` } };
+      return {
+        status: {
+          available: false,
+          reason: `pip install failed (exit ${res.status ?? res.signal}): ${(res.stderr || res.error?.message || '').trim().split('\n').slice(-5).join(' | ')}`,
+        },
+      };
     }
   }
   const ver = spawnSync(path.join(VENV, 'bin/python'), ['-c', 'import mlflow; print(mlflow.__version__)'], { encoding: 'utf8' });
@@ -105,7 +110,10 @@ export async function startMlflow(opts: { smoke: boolean; fakeUrl: string; log: 
   };
   const deadline = Date.now() + 90_000;
   for (;;) {
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (exited || Date.now() > deadline) {
       await close();

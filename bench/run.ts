@@ -17,7 +17,10 @@ const log = (s: string) => process.stdout.write(`${s}\n`);
 
 export async function runBench(argv: string[]): Promise<{ results: Results; failed: string[] }> {
   const smoke = argv.includes('--smoke');
-  const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+  const only = argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice(7)
+    .split(',');
   const want = (s: Scenario) => !only || only.includes(s);
   const profile: Profile = smoke ? SMOKE : FULL;
   const settings: Settings = { smoke, delayMs: 20, chunks: smoke ? 5 : 20, gapMs: 50, holdOrigins: smoke ? 1 : 5 };
@@ -25,15 +28,28 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
   log(`bench (${smoke ? 'smoke' : 'full'}): fake provider answers after ${settings.delayMs} ms; streams ${settings.chunks} chunks ${settings.gapMs} ms apart`);
   if (!smoke) await waitForQuiet();
   const machineAtStart = machine();
-  log(`machine: ${machineAtStart.cpuModel}, ${machineAtStart.cores} cores, ${machineAtStart.memoryGiB} GiB, node ${machineAtStart.node}, load ${JSON.stringify(machineAtStart.loadAverage)}`);
+  log(
+    `machine: ${machineAtStart.cpuModel}, ${machineAtStart.cores} cores, ${machineAtStart.memoryGiB} GiB, node ${machineAtStart.node}, load ${JSON.stringify(machineAtStart.loadAverage)}`,
+  );
   const env = await setup(settings, log);
   const results: Results = {};
   const failed: string[] = [];
   const common = (extra: Record<string, unknown> = {}) => ({
-    settings: { mode: smoke ? 'smoke' : 'full', fakeProviderDelayMs: settings.delayMs, streamChunks: settings.chunks, streamGapMs: settings.gapMs, profile, ...extra },
+    settings: {
+      mode: smoke ? 'smoke' : 'full',
+      fakeProviderDelayMs: settings.delayMs,
+      streamChunks: settings.chunks,
+      streamGapMs: settings.gapMs,
+      profile,
+      ...extra,
+    },
     mlflow: env.mlflowStatus,
   });
-  const run = async (name: Scenario, fn: (env: Env, p: Profile, log: (s: string) => void) => Promise<Record<string, unknown>>, extra?: Record<string, unknown>) => {
+  const run = async (
+    name: Scenario,
+    fn: (env: Env, p: Profile, log: (s: string) => void) => Promise<Record<string, unknown>>,
+    extra?: Record<string, unknown>,
+  ) => {
     if (!want(name)) return;
     log(`\n== ${name}`);
     const m = machine(); // load average before this scenario
@@ -49,7 +65,12 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
     writeResult(name, results[name]!);
   };
   try {
-    await run('added-latency', addedLatency, { concurrencies: profile.concurrencies, warmupS: profile.warmupS, measureS: profile.measureS, mlflowWorkers: env.mlflow ? MLFLOW_WORKERS : undefined });
+    await run('added-latency', addedLatency, {
+      concurrencies: profile.concurrencies,
+      warmupS: profile.warmupS,
+      measureS: profile.measureS,
+      mlflowWorkers: env.mlflow ? MLFLOW_WORKERS : undefined,
+    });
     if (want('kong-driver') && results['added-latency'] && !results['added-latency'].error) {
       const a = results['added-latency'] as { runs: Array<Record<string, unknown>>; noopDriverStats: unknown; machine: unknown };
       results['kong-driver'] = {
@@ -115,45 +136,115 @@ export function summary(results: Results): string {
     | {
         maxSustainedRps?: number;
         maxSustainedRpsPluginOnly?: number;
-        steps?: Array<{ targetRps: number; achievedRps: number; addedMs: P; pluginAddedMs: P; sustained: boolean; sustainedPluginOnly: boolean; pluginServerCpu: { percentOfOneCore: number } }>;
+        steps?: Array<{
+          targetRps: number;
+          achievedRps: number;
+          addedMs: P;
+          pluginAddedMs: P;
+          sustained: boolean;
+          sustainedPluginOnly: boolean;
+          pluginServerCpu: { percentOfOneCore: number };
+        }>;
         whereTheTimeGoes?: Record<string, unknown>;
       }
     | undefined;
   if (t?.steps) {
-    out.push(`\nThroughput: max sustained ${t.maxSustainedRps} rps with added p99 < 10 ms vs direct; ${t.maxSustainedRpsPluginOnly} rps vs the no-op Kong driver (the plugin's share)`);
+    out.push(
+      `\nThroughput: max sustained ${t.maxSustainedRps} rps with added p99 < 10 ms vs direct; ${t.maxSustainedRpsPluginOnly} rps vs the no-op Kong driver (the plugin's share)`,
+    );
     out.push(
       table(
         ['target rps', 'achieved', '+p50', '+p99', 'ok', 'plugin +p50', 'plugin +p99', 'ok', 'plugin srv % core'],
-        t.steps.map((s) => [s.targetRps, s.achievedRps, s.addedMs.p50, s.addedMs.p99, s.sustained ? 'yes' : 'no', s.pluginAddedMs.p50, s.pluginAddedMs.p99, s.sustainedPluginOnly ? 'yes' : 'no', s.pluginServerCpu.percentOfOneCore]),
+        t.steps.map((s) => [
+          s.targetRps,
+          s.achievedRps,
+          s.addedMs.p50,
+          s.addedMs.p99,
+          s.sustained ? 'yes' : 'no',
+          s.pluginAddedMs.p50,
+          s.pluginAddedMs.p99,
+          s.sustainedPluginOnly ? 'yes' : 'no',
+          s.pluginServerCpu.percentOfOneCore,
+        ]),
       ),
     );
-    const w = t.whereTheTimeGoes as { pluginServerCpuMsPerRequest?: number; pdkCallsPerRequest?: number; accessPhaseRpcMs?: P; kongDriverOwnMs?: P; translation?: Record<string, { nonStreamingUsPerRequest: number; streamingUsPerStream: number }> } | undefined;
+    const w = t.whereTheTimeGoes as
+      | {
+          pluginServerCpuMsPerRequest?: number;
+          pdkCallsPerRequest?: number;
+          accessPhaseRpcMs?: P;
+          kongDriverOwnMs?: P;
+          translation?: Record<string, { nonStreamingUsPerRequest: number; streamingUsPerStream: number }>;
+        }
+      | undefined;
     if (w?.pluginServerCpuMsPerRequest !== undefined) {
       out.push(
         `where the time goes: plugin server CPU ${fmt(w.pluginServerCpuMsPerRequest * 1000)} us/request; ${fmt(w.pdkCallsPerRequest!)} PDK calls/request; access-phase RPC p50 ${fmt(w.accessPhaseRpcMs!.p50)} ms; Kong driver itself p50 ${fmt(w.kongDriverOwnMs!.p50)} ms`,
       );
     }
     if (w?.translation) {
-      out.push(`translation (in-process): ${['openai', 'anthropic'].map((p) => `${p} ${fmt(w.translation![p].nonStreamingUsPerRequest)} us/request, ${fmt(w.translation![p].streamingUsPerStream)} us/stream`).join('; ')}`);
+      out.push(
+        `translation (in-process): ${['openai', 'anthropic'].map((p) => `${p} ${fmt(w.translation![p].nonStreamingUsPerRequest)} us/request, ${fmt(w.translation![p].streamingUsPerStream)} us/stream`).join('; ')}`,
+      );
     }
   }
-  const s = results.streaming as { results?: Array<{ providerFormat: string; target: string; ttftMs: P; addedTtftMs: P; gapMs: P & { min: number }; coalescedReads: number; preserved: boolean; failed: number }> } | undefined;
+  const s = results.streaming as
+    | {
+        results?: Array<{
+          providerFormat: string;
+          target: string;
+          ttftMs: P;
+          addedTtftMs: P;
+          gapMs: P & { min: number };
+          coalescedReads: number;
+          preserved: boolean;
+          failed: number;
+        }>;
+      }
+    | undefined;
   if (s?.results) {
     out.push('\nStreaming (ms): time to first token, inter-chunk gaps (expected 50)');
     out.push(
       table(
         ['provider', 'target', 'ttft p50', 'ttft p99', '+ttft p50', '+ttft p99', 'gap p50', 'gap min', 'gap p99', 'coalesced', 'preserved', 'failed'],
-        s.results.map((r) => [r.providerFormat, r.target, r.ttftMs.p50, r.ttftMs.p99, r.addedTtftMs.p50, r.addedTtftMs.p99, r.gapMs.p50, r.gapMs.min, r.gapMs.p99, r.coalescedReads, r.preserved ? 'yes' : 'no', r.failed]),
+        s.results.map((r) => [
+          r.providerFormat,
+          r.target,
+          r.ttftMs.p50,
+          r.ttftMs.p99,
+          r.addedTtftMs.p50,
+          r.addedTtftMs.p99,
+          r.gapMs.p50,
+          r.gapMs.min,
+          r.gapMs.p99,
+          r.coalescedReads,
+          r.preserved ? 'yes' : 'no',
+          r.failed,
+        ]),
       ),
     );
   }
   const c = results['config-propagation'] as { propagationMs?: P & { n: number } } | undefined;
-  if (c?.propagationMs) out.push(`\nConfig propagation (write -> first request served with it): p50 ${fmt(c.propagationMs.p50)} ms, p99 ${fmt(c.propagationMs.p99)} ms over ${c.propagationMs.n} writes`);
-  const i = results['trace-ingest'] as { ingest?: { tracesPerSecond: number; batchSize: number }; restart?: { served: number; tracesStored: number; lost: number; non2xx: number; controlPlaneDownMs: number } } | undefined;
+  if (c?.propagationMs)
+    out.push(
+      `\nConfig propagation (write -> first request served with it): p50 ${fmt(c.propagationMs.p50)} ms, p99 ${fmt(c.propagationMs.p99)} ms over ${c.propagationMs.n} writes`,
+    );
+  const i = results['trace-ingest'] as
+    | {
+        ingest?: { tracesPerSecond: number; batchSize: number };
+        restart?: { served: number; tracesStored: number; lost: number; non2xx: number; controlPlaneDownMs: number };
+      }
+    | undefined;
   if (i?.ingest) out.push(`Trace ingest: ${fmt(i.ingest.tracesPerSecond)} traces/s (batches of ${i.ingest.batchSize})`);
-  if (i?.restart) out.push(`Control plane down ${fmt(i.restart.controlPlaneDownMs / 1000)} s under load: served ${i.restart.served} (non-2xx ${i.restart.non2xx}), traces stored ${i.restart.tracesStored}, lost ${i.restart.lost}`);
+  if (i?.restart)
+    out.push(
+      `Control plane down ${fmt(i.restart.controlPlaneDownMs / 1000)} s under load: served ${i.restart.served} (non-2xx ${i.restart.non2xx}), traces stored ${i.restart.tracesStored}, lost ${i.restart.lost}`,
+    );
   const m = results.memory as { streamsOpen?: number; pluginServerRssMiB?: { before: number; withStreamsOpen: number }; kibPerOpenStream?: number } | undefined;
-  if (m?.pluginServerRssMiB) out.push(`Memory: ${m.streamsOpen} open streams: plugin server RSS ${fmt(m.pluginServerRssMiB.before)} -> ${fmt(m.pluginServerRssMiB.withStreamsOpen)} MiB (${fmt(m.kibPerOpenStream!)} KiB per stream)`);
+  if (m?.pluginServerRssMiB)
+    out.push(
+      `Memory: ${m.streamsOpen} open streams: plugin server RSS ${fmt(m.pluginServerRssMiB.before)} -> ${fmt(m.pluginServerRssMiB.withStreamsOpen)} MiB (${fmt(m.kibPerOpenStream!)} KiB per stream)`,
+    );
   const peer = results['peer-mlflow'] as { status?: { available: boolean; version?: string; reason?: string } } | undefined;
   if (peer?.status) out.push(`MLflow: ${peer.status.available ? `measured, version ${peer.status.version}` : `not measured: ${peer.status.reason}`}`);
   return out.join('\n');

@@ -69,7 +69,15 @@ const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Beare
 const ANTHROPIC_HEADERS = { 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench', 'anthropic-version': '2023-06-01' };
 
 function load(env: Env, t: Target, connections: number, durationS: number, overallRate?: number): Promise<LoadResult> {
-  return env.client.run<LoadResult>({ type: 'load', url: t.url, body: t.body, headers: { ...JSON_HEADERS, ...t.headers }, connections, durationS, overallRate });
+  return env.client.run<LoadResult>({
+    type: 'load',
+    url: t.url,
+    body: t.body,
+    headers: { ...JSON_HEADERS, ...t.headers },
+    connections,
+    durationS,
+    overallRate,
+  });
 }
 
 function non2xx(r: LoadResult): number {
@@ -137,8 +145,20 @@ export async function addedLatency(env: Env, p: Profile, log: (s: string) => voi
       if (target === t.noop) noopStats[String(c)] = stats;
       const lat = percentiles(r.latenciesMs);
       byTarget[target.name] = lat;
-      runs.push({ concurrency: c, target: target.name, requests: r.requests, rps: (1000 * r.requests) / r.elapsedMs, statuses: r.statuses, errors: r.errors, timeouts: r.timeouts, non2xx: non2xx(r), latencyMs: lat });
-      log(`  c=${c} ${target.name.padEnd(16)} p50 ${lat.p50.toFixed(2)} p90 ${lat.p90.toFixed(2)} p99 ${lat.p99.toFixed(2)} ms  (${r.requests} req, non-2xx ${non2xx(r)})`);
+      runs.push({
+        concurrency: c,
+        target: target.name,
+        requests: r.requests,
+        rps: (1000 * r.requests) / r.elapsedMs,
+        statuses: r.statuses,
+        errors: r.errors,
+        timeouts: r.timeouts,
+        non2xx: non2xx(r),
+        latencyMs: lat,
+      });
+      log(
+        `  c=${c} ${target.name.padEnd(16)} p50 ${lat.p50.toFixed(2)} p90 ${lat.p90.toFixed(2)} p99 ${lat.p99.toFixed(2)} ms  (${r.requests} req, non-2xx ${non2xx(r)})`,
+      );
     }
     for (const run of runs.filter((x) => x.concurrency === c)) {
       run.addedMs = added(byTarget[run.target as string], byTarget.direct);
@@ -200,7 +220,10 @@ export async function throughput(env: Env, p: Profile, log: (s: string) => void)
       sustained: ok,
       sustainedPluginOnly: okPluginOnly,
       pluginServerCpu: { percentOfOneCore: pluginCpu.percentOfOneCore, cpuMsPerRequest: pluginCpu.cpuMs / Math.max(1, g.requests) },
-      driverCpu: { percentOfOneCore: (100 * (mainCpu.user + mainCpu.system)) / 1000 / pluginCpu.wallMs, cpuMsPerRequest: (mainCpu.user + mainCpu.system) / 1000 / Math.max(1, g.requests) },
+      driverCpu: {
+        percentOfOneCore: (100 * (mainCpu.user + mainCpu.system)) / 1000 / pluginCpu.wallMs,
+        cpuMsPerRequest: (mainCpu.user + mainCpu.system) / 1000 / Math.max(1, g.requests),
+      },
       driverStats: stats,
     };
   };
@@ -210,7 +233,9 @@ export async function throughput(env: Env, p: Profile, log: (s: string) => void)
     let step = await measureStep(rate);
     // A shared machine has hiccups: a failed step is measured once more before it counts.
     if (!step.sustained) {
-      log(`  ${rate} rps: added p99 ${step.addedMs.p99.toFixed(2)} ms (plugin only ${step.pluginAddedMs.p99.toFixed(2)}), achieved ${step.achievedRps.toFixed(0)}: failed, measuring once more`);
+      log(
+        `  ${rate} rps: added p99 ${step.addedMs.p99.toFixed(2)} ms (plugin only ${step.pluginAddedMs.p99.toFixed(2)}), achieved ${step.achievedRps.toFixed(0)}: failed, measuring once more`,
+      );
       steps.push({ ...step, retried: true });
       step = await measureStep(rate);
     }
@@ -228,7 +253,8 @@ export async function throughput(env: Env, p: Profile, log: (s: string) => void)
   return {
     criterion: 'added p99 (gateway p99 - direct p99 at the same rate) < 10 ms, achieved >= 95% of the target rate, no errors',
     maxSustainedRps: best ? best.targetRps : 0,
-    criterionPluginOnly: 'the same with the no-op Kong driver as the baseline (gateway p99 - no-op driver p99): the plugin\'s share, without the stand-in for Kong',
+    criterionPluginOnly:
+      "the same with the no-op Kong driver as the baseline (gateway p99 - no-op driver p99): the plugin's share, without the stand-in for Kong",
     maxSustainedRpsPluginOnly: bestPluginOnly ? bestPluginOnly.targetRps : 0,
     fakeProviderDelayMs: env.settings.delayMs,
     steps,
@@ -275,7 +301,13 @@ export async function streaming(env: Env, p: Profile, log: (s: string) => void) 
     { format: 'openai', name: 'gateway', url: `${gw}/chat/completions`, body: CHAT_BODY(env.endpoints.openai, true) },
     { format: 'anthropic', name: 'direct', url: `${env.fake.url}/v1/messages`, body: ANTHROPIC_BODY('bench', true), headers: ANTHROPIC_HEADERS },
     { format: 'anthropic', name: 'gateway', url: `${gw}/chat/completions`, body: CHAT_BODY(env.endpoints.anthropic, true) },
-    { format: 'anthropic', name: 'gateway-anthropic-ingress', url: `${env.stack.anthropicBaseUrl}/v1/messages`, body: ANTHROPIC_BODY(env.endpoints.anthropic, true), headers: ANTHROPIC_HEADERS },
+    {
+      format: 'anthropic',
+      name: 'gateway-anthropic-ingress',
+      url: `${env.stack.anthropicBaseUrl}/v1/messages`,
+      body: ANTHROPIC_BODY(env.endpoints.anthropic, true),
+      headers: ANTHROPIC_HEADERS,
+    },
   ];
   if (env.mlflow) {
     list.push({ format: 'openai', name: 'mlflow', url: `${env.mlflow.url}/v1/chat/completions`, body: CHAT_BODY('bench', true) });
@@ -283,11 +315,27 @@ export async function streaming(env: Env, p: Profile, log: (s: string) => void) 
   }
   const results: Array<Record<string, unknown>> = [];
   for (const target of list) {
-    await env.client.run({ type: 'streams', url: target.url, body: target.body, headers: { ...JSON_HEADERS, ...target.headers }, count: Math.min(2, p.streams), concurrency: 1 });
-    const samples = await env.client.run<StreamSample[]>({ type: 'streams', url: target.url, body: target.body, headers: { ...JSON_HEADERS, ...target.headers }, count: p.streams, concurrency: p.streamConcurrency });
+    await env.client.run({
+      type: 'streams',
+      url: target.url,
+      body: target.body,
+      headers: { ...JSON_HEADERS, ...target.headers },
+      count: Math.min(2, p.streams),
+      concurrency: 1,
+    });
+    const samples = await env.client.run<StreamSample[]>({
+      type: 'streams',
+      url: target.url,
+      body: target.body,
+      headers: { ...JSON_HEADERS, ...target.headers },
+      count: p.streams,
+      concurrency: p.streamConcurrency,
+    });
     const s = streamSummary(samples, env.settings.gapMs, env.settings.chunks);
     results.push({ providerFormat: target.format, target: target.name, ...s });
-    log(`  ${target.format}/${target.name.padEnd(26)} ttft p50 ${s.ttftMs.p50.toFixed(2)} p99 ${s.ttftMs.p99.toFixed(2)} ms; gaps p50 ${s.gapMs.p50.toFixed(1)} min ${s.gapMs.min.toFixed(1)} ms; coalesced reads ${s.coalescedReads}; failed ${s.failed}`);
+    log(
+      `  ${target.format}/${target.name.padEnd(26)} ttft p50 ${s.ttftMs.p50.toFixed(2)} p99 ${s.ttftMs.p99.toFixed(2)} ms; gaps p50 ${s.gapMs.p50.toFixed(1)} min ${s.gapMs.min.toFixed(1)} ms; coalesced reads ${s.coalescedReads}; failed ${s.failed}`,
+    );
   }
   for (const r of results) {
     const base = results.find((x) => x.providerFormat === r.providerFormat && x.target === 'direct')!;
@@ -338,9 +386,12 @@ export async function propagation(env: Env, p: Profile, log: (s: string) => void
     probesPerWrite.push(probes);
   }
   const r = percentiles(samples);
-  log(`  write -> first request served with it: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms over ${r.n} writes (PUT itself p50 ${percentiles(writeMs).p50.toFixed(1)} ms)`);
+  log(
+    `  write -> first request served with it: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms over ${r.n} writes (PUT itself p50 ${percentiles(writeMs).p50.toFixed(1)} ms)`,
+  );
   return {
-    method: 'PUT /api/v1/endpoints/prop changes the destination model; back-to-back chat requests until x-gateway-model shows it; time from sending the PUT to the end of that request',
+    method:
+      'PUT /api/v1/endpoints/prop changes the destination model; back-to-back chat requests until x-gateway-model shows it; time from sending the PUT to the end of that request',
     writes: samples.length,
     propagationMs: r,
     putRequestMs: percentiles(writeMs),
@@ -398,17 +449,35 @@ export async function traceIngest(env: Env, p: Profile, log: (s: string) => void
   );
   const elapsed = performance.now() - t0;
   const stored = await tracesCount(env, endpoint);
-  const ingest = { batchSize: p.ingestBatch, concurrentPosts: 4, sent, accepted, stored, tracesPerSecond: (1000 * stored) / elapsed, batchMs: percentiles(batchMs) };
+  const ingest = {
+    batchSize: p.ingestBatch,
+    concurrentPosts: 4,
+    sent,
+    accepted,
+    stored,
+    tracesPerSecond: (1000 * stored) / elapsed,
+    batchMs: percentiles(batchMs),
+  };
   log(`  ingest: ${ingest.tracesPerSecond.toFixed(0)} traces/s (${stored} stored of ${sent} sent, batches of ${p.ingestBatch})`);
 
   // Restart under load: the gateway serves throughout; every request leaves one trace.
   const before = await tracesCount(env, env.endpoints.ingest);
   const target = { url: `${env.stack.openaiBaseUrl}/chat/completions`, body: CHAT_BODY(env.endpoints.ingest) };
-  const running = env.client.run<LoadResult>({ type: 'load', url: target.url, body: target.body, headers: JSON_HEADERS, connections: 10, durationS: p.restartS, overallRate: p.restartRate });
+  const running = env.client.run<LoadResult>({
+    type: 'load',
+    url: target.url,
+    body: target.body,
+    headers: JSON_HEADERS,
+    connections: 10,
+    durationS: p.restartS,
+    overallRate: p.restartRate,
+  });
   await sleep(p.restartS * 250);
   const stopAt = performance.now();
   const stopped = await env.stack.stopControlPlane(3000);
-  log(`  control plane stopped under ${p.restartRate} rps (${stopped.graceful ? 'SIGTERM' : 'SIGTERM did not finish in 3 s: SIGKILL'}, ${stopped.ms.toFixed(0)} ms)`);
+  log(
+    `  control plane stopped under ${p.restartRate} rps (${stopped.graceful ? 'SIGTERM' : 'SIGTERM did not finish in 3 s: SIGKILL'}, ${stopped.ms.toFixed(0)} ms)`,
+  );
   await sleep(p.restartS * 350);
   await env.stack.startControlPlaneAgain();
   const downMs = performance.now() - stopAt;
@@ -436,7 +505,9 @@ export async function traceIngest(env: Env, p: Profile, log: (s: string) => void
     drainAfterLoadMs: performance.now() - drain0,
     latencyMs: percentiles(r.latenciesMs),
   };
-  log(`  restart: served ${served} (non-2xx ${restart.non2xx}), traces stored ${stored2}, lost ${restart.lost}, drained ${(restart.drainAfterLoadMs / 1000).toFixed(1)} s after the load`);
+  log(
+    `  restart: served ${served} (non-2xx ${restart.non2xx}), traces stored ${stored2}, lost ${restart.lost}, drained ${(restart.drainAfterLoadMs / 1000).toFixed(1)} s after the load`,
+  );
   return { ingest, restart };
 }
 
@@ -451,7 +522,14 @@ export async function memory(env: Env, p: Profile, log: (s: string) => void) {
   const per = Math.ceil(p.openStreams / models.length);
   const opened = await Promise.all(
     models.map((m, i) =>
-      env.client.run<{ opened: number; failed: number; ms: number }>({ type: 'open-streams', url: gw, body: CHAT_BODY(m, true), headers: JSON_HEADERS, count: Math.min(per, p.openStreams - i * per), key: m }),
+      env.client.run<{ opened: number; failed: number; ms: number }>({
+        type: 'open-streams',
+        url: gw,
+        body: CHAT_BODY(m, true),
+        headers: JSON_HEADERS,
+        count: Math.min(per, p.openStreams - i * per),
+        key: m,
+      }),
     ),
   );
   const openedTotal = opened.reduce((n, o) => n + o.opened, 0);
@@ -477,6 +555,8 @@ export async function memory(env: Env, p: Profile, log: (s: string) => void) {
     completedAfterRelease: closed.reduce((n, c) => n + c.completed, 0),
     failedAfterRelease: closed.reduce((n, c) => n + c.failed, 0),
   };
-  log(`  ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${rssBefore.toFixed(0)} -> ${rssOpen.toFixed(0)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB/stream); completed after release ${res.completedAfterRelease}`);
+  log(
+    `  ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${rssBefore.toFixed(0)} -> ${rssOpen.toFixed(0)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB/stream); completed after release ${res.completedAfterRelease}`,
+  );
   return res;
 }

@@ -84,7 +84,14 @@ export async function setup(settings: Settings, log: (s: string) => void): Promi
     cleanups.push(() => stack.close());
     await createSecret(stack, 'bench-openai', 'openai', { apiKey: 'sk-bench' });
     await createSecret(stack, 'bench-anthropic', 'anthropic', { apiKey: 'sk-ant-bench' });
-    const oai = (model: string, baseUrl = fake.url) => ({ id: 'oai', provider: 'openai', model, secret: 'bench-openai', weight: 100, options: { baseUrl: `${baseUrl}/v1` } });
+    const oai = (model: string, baseUrl = fake.url) => ({
+      id: 'oai',
+      provider: 'openai',
+      model,
+      secret: 'bench-openai',
+      weight: 100,
+      options: { baseUrl: `${baseUrl}/v1` },
+    });
     const endpoints = { openai: 'bench', anthropic: 'bench-anthropic', ingest: 'ingest', prop: 'prop', hold: [] as string[] };
     await putEndpoint(stack, { name: endpoints.openai, kind: 'chat', destinations: [oai('bench')] });
     await putEndpoint(stack, { name: endpoints.ingest, kind: 'chat', destinations: [oai('bench')] });
@@ -113,7 +120,11 @@ export async function setup(settings: Settings, log: (s: string) => void): Promi
 
     const noop = await startKongDriver({
       pluginsDir: path.join(ROOT, 'test/fixtures/kong-plugins/noop'),
-      kongYml: { _format_version: '3.0', services: [{ name: 'fake', url: fake.url, routes: [{ name: 'all', paths: ['/'], response_buffering: false }] }], plugins: [{ name: 'noop' }] },
+      kongYml: {
+        _format_version: '3.0',
+        services: [{ name: 'fake', url: fake.url, routes: [{ name: 'all', paths: ['/'], response_buffering: false }] }],
+        plugins: [{ name: 'noop' }],
+      },
     });
     cleanups.push(() => noop.close());
 

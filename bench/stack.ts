@@ -56,7 +56,10 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     proc = child;
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const up = await fetch(`${controlPlaneUrl}/api/v1/dataplane/snapshot`, { headers: { authorization: 'Bearer x' } }).then(() => true, () => false);
+      const up = await fetch(`${controlPlaneUrl}/api/v1/dataplane/snapshot`, { headers: { authorization: 'Bearer x' } }).then(
+        () => true,
+        () => false,
+      );
       if (up) return;
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`control plane did not start (exit ${child.exitCode})`);
       await sleep(50);
@@ -92,7 +95,11 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     config_wait_seconds: 5,
     ...plugin,
   });
-  const driver = await startKongDriver({ kongYml, pluginsDir: join(ROOT, 'dist/plugin/kong'), env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent' } });
+  const driver = await startKongDriver({
+    kongYml,
+    pluginsDir: join(ROOT, 'dist/plugin/kong'),
+    env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent' },
+  });
   return {
     controlPlaneUrl,
     controlPlanePid: () => proc?.pid,
@@ -115,7 +122,10 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     async close() {
       await driver.close();
       await stopCp();
-      await mongo.db(new URL(uri).pathname.slice(1)).dropDatabase().catch(() => undefined);
+      await mongo
+        .db(new URL(uri).pathname.slice(1))
+        .dropDatabase()
+        .catch(() => undefined);
       await mongo.close();
     },
   };
@@ -128,6 +138,7 @@ export async function createSecret(stack: BenchStack, name: string, provider: st
 
 export async function putEndpoint(stack: BenchStack, endpoint: Record<string, unknown> & { name: string }): Promise<void> {
   const existing = await stack.api('GET', `/api/v1/endpoints/${endpoint.name}`);
-  const res = existing.status === 200 ? await stack.api('PUT', `/api/v1/endpoints/${endpoint.name}`, endpoint) : await stack.api('POST', '/api/v1/endpoints', endpoint);
+  const res =
+    existing.status === 200 ? await stack.api('PUT', `/api/v1/endpoints/${endpoint.name}`, endpoint) : await stack.api('POST', '/api/v1/endpoints', endpoint);
   if (res.status >= 300) throw new Error(`endpoint write failed: ${res.status} ${JSON.stringify(res.body)}`);
 }

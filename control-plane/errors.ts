@@ -18,14 +18,11 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, details?: ErrorDetail[]) =>
-  new ApiError(400, code, message, details);
+export const badRequest = (code: string, message: string, details?: ErrorDetail[]) => new ApiError(400, code, message, details);
 export const notFound = (what: string, key: string) => new ApiError(404, 'not_found', `${what} '${key}' does not exist`);
-export const conflict = (code: string, message: string, details?: ErrorDetail[]) =>
-  new ApiError(409, code, message, details);
+export const conflict = (code: string, message: string, details?: ErrorDetail[]) => new ApiError(409, code, message, details);
 export const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
 export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
 
 /** A service-level validation failure on one field (same shape as schema errors). */
-export const invalidField = (field: string, message: string) =>
-  new ApiError(400, 'validation_failed', `${field}: ${message}`, [{ field, message }]);
+export const invalidField = (field: string, message: string) => new ApiError(400, 'validation_failed', `${field}: ${message}`, [{ field, message }]);

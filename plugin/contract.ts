@@ -2,16 +2,7 @@
 // configuration snapshot) and what the plugin hands back (traces). Both sides
 // import these types; openapi.yaml describes the same shapes for HTTP.
 
-export type ProviderId =
-  | 'openai'
-  | 'azure-openai'
-  | 'openai-compatible'
-  | 'anthropic'
-  | 'gemini'
-  | 'bedrock'
-  | 'cohere'
-  | 'ollama'
-  | 'mistral';
+export type ProviderId = 'openai' | 'azure-openai' | 'openai-compatible' | 'anthropic' | 'gemini' | 'bedrock' | 'cohere' | 'ollama' | 'mistral';
 
 export type EndpointKind = 'chat' | 'embeddings';
 
@@ -192,9 +183,7 @@ export interface LedgerRejection {
   windowEnd: string;
 }
 
-export type LedgerReserveResult =
-  | { admitted: true; grants: LedgerGrant[]; unknown: string[] }
-  | { admitted: false; rejected: LedgerRejection };
+export type LedgerReserveResult = { admitted: true; grants: LedgerGrant[]; unknown: string[] } | { admitted: false; rejected: LedgerRejection };
 
 /** Usage reported against a lease (slice or reservation); `release` gives the rest back. */
 export interface LedgerLeaseUse {

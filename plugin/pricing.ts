@@ -42,7 +42,11 @@ function ratesFor(provider: ProviderId, model: string): Rates {
   const result = tablePrice(provider, model, { promptTokens: 0, completionTokens: 0 });
   const input = result?.model_price.input_mtok;
   const output = result?.model_price.output_mtok;
-  const value: Rates = !result ? 'unknown' : typeof input === 'number' && typeof output === 'number' ? { inputPerMTok: input, outputPerMTok: output } : 'tiered';
+  const value: Rates = !result
+    ? 'unknown'
+    : typeof input === 'number' && typeof output === 'number'
+      ? { inputPerMTok: input, outputPerMTok: output }
+      : 'tiered';
   rates.set(key, { value, until: Date.now() + RATES_TTL_MS });
   return value;
 }

@@ -30,7 +30,12 @@ export function runtimeFor(config: PluginConfig): Promise<Frontdoor> {
   const existing = frontdoors.get(config.data_port);
   if (existing?.fingerprint === fingerprint) return existing.frontdoor;
   // Same port, different settings (Kong reconfigured the plugin): replace it.
-  const previous = existing ? existing.frontdoor.then((f) => f.stop('stop'), () => undefined) : Promise.resolve();
+  const previous = existing
+    ? existing.frontdoor.then(
+        (f) => f.stop('stop'),
+        () => undefined,
+      )
+    : Promise.resolve();
   // A worker that fails to start, or dies later (a crash; a stop), is replaced on the next request.
   let entry: Entry | undefined;
   const forget = () => frontdoors.get(config.data_port) === entry && frontdoors.delete(config.data_port);
@@ -91,12 +96,28 @@ function returnBudgetsOnShutdown(): void {
   if (shutdownHooked) return;
   shutdownHooked = true;
   process.once('SIGTERM', () => {
-    const all = [...frontdoors.values()].map((e) => e.frontdoor.then((f) => f.stop('shutdown', 2_000), () => undefined));
+    const all = [...frontdoors.values()].map((e) =>
+      e.frontdoor.then(
+        (f) => f.stop('shutdown', 2_000),
+        () => undefined,
+      ),
+    );
     void Promise.all(all).finally(() => process.kill(process.pid, 'SIGTERM'));
   });
 }
 
 function fingerprintOf(config: PluginConfig): string {
-  const relevant = [config.control_plane_url, config.dataplane_token, config.data_host, config.data_port, config.state_dir, config.max_body_bytes, config.trace_flush_ms, config.trace_spool_max, config.config_wait_seconds, config.control_plane_timeout_ms];
+  const relevant = [
+    config.control_plane_url,
+    config.dataplane_token,
+    config.data_host,
+    config.data_port,
+    config.state_dir,
+    config.max_body_bytes,
+    config.trace_flush_ms,
+    config.trace_spool_max,
+    config.config_wait_seconds,
+    config.control_plane_timeout_ms,
+  ];
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex');
 }

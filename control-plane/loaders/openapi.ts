@@ -34,12 +34,7 @@ export function mountApiDocs(app: Express, spec: { text: string; doc: Record<str
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec.doc));
 }
 
-export function mountValidator(
-  app: Express,
-  spec: { doc: Record<string, unknown> },
-  jwt: ControlPlaneConfig['jwt'],
-  validateResponses: boolean,
-): void {
+export function mountValidator(app: Express, spec: { doc: Record<string, unknown> }, jwt: ControlPlaneConfig['jwt'], validateResponses: boolean): void {
   app.use(express.json({ limit: '10mb' }));
   app.use(
     OpenApiValidator.middleware({

@@ -39,9 +39,7 @@ function fromValidator(err: ValidatorError, req: Request): ApiError {
     return new ApiError(err.status, code, err.errors?.[0]?.message ?? err.message ?? 'request rejected');
   }
   const details: ErrorDetail[] = (err.errors ?? []).map((e) => ({ field: fieldName(e.path), message: e.message ?? 'is invalid' }));
-  const message = details.length
-    ? details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; ')
-    : (err.message ?? 'request rejected');
+  const message = details.length ? details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; ') : (err.message ?? 'request rejected');
   return new ApiError(400, code, message, details.length ? details : undefined);
 }
 

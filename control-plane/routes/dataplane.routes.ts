@@ -4,7 +4,12 @@ import type { Services } from '../services';
 /** If-None-Match values without quotes or W/ ("*" matches any version). */
 function requestedVersions(header: string | undefined): string[] {
   if (!header) return [];
-  return header.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'));
+  return header.split(',').map((t) =>
+    t
+      .trim()
+      .replace(/^W\//, '')
+      .replace(/^"(.*)"$/, '$1'),
+  );
 }
 
 const etag = (version: number) => `"${version}"`;

@@ -70,7 +70,10 @@ export class BudgetAlertsService {
 
   /** Sends every notification that is due (called by the ledger's tick). */
   async deliverDue(): Promise<void> {
-    const due = await this.models.alertDeliveries.find({ delivered: false, nextAttemptAt: { $lte: this.now() } }, { _id: 1 }).limit(50).lean();
+    const due = await this.models.alertDeliveries
+      .find({ delivered: false, nextAttemptAt: { $lte: this.now() } }, { _id: 1 })
+      .limit(50)
+      .lean();
     await Promise.all(due.map((d) => this.attempt(d._id)));
   }
 
@@ -88,7 +91,11 @@ export class BudgetAlertsService {
     const now = this.now();
     // Holding the lock keeps other replicas (and the next tick) from sending the same one concurrently.
     const doc = await this.models.alertDeliveries
-      .findOneAndUpdate({ _id: id, delivered: false, lockedUntil: { $lte: now } }, { $set: { lockedUntil: new Date(now.getTime() + LOCK_MS) }, $inc: { attempts: 1 } }, { new: true })
+      .findOneAndUpdate(
+        { _id: id, delivered: false, lockedUntil: { $lte: now } },
+        { $set: { lockedUntil: new Date(now.getTime() + LOCK_MS) }, $inc: { attempts: 1 } },
+        { new: true },
+      )
       .lean<AlertDeliveryDoc>();
     if (!doc) return;
     const body = {
@@ -117,7 +124,10 @@ export class BudgetAlertsService {
     }
     const done = this.now();
     if (status !== undefined && status >= 200 && status < 300) {
-      await this.models.alertDeliveries.updateOne({ _id: id }, { $set: { delivered: true, deliveredAt: done, lastStatus: status, lockedUntil: new Date(0) }, $unset: { lastError: '' } });
+      await this.models.alertDeliveries.updateOne(
+        { _id: id },
+        { $set: { delivered: true, deliveredAt: done, lastStatus: status, lockedUntil: new Date(0) }, $unset: { lastError: '' } },
+      );
       this.log.info({ alert: id, attempts: doc.attempts }, 'budget alert delivered');
       return;
     }

@@ -83,10 +83,24 @@ export function rateLimitPolicies(e: Pick<EndpointDoc, '_id' | 'name' | 'rateLim
   const out: LedgerPolicy[] = [];
   const minute = { unit: 'minutes' as const, size: 1 };
   if (e.rateLimits?.requestsPerMinute) {
-    out.push({ id: `ratelimit:${e._id}:rpm`, name: `${e.name} requests per minute`, unit: 'requests', limit: e.rateLimits.requestsPerMinute, window: minute, action: 'reject' });
+    out.push({
+      id: `ratelimit:${e._id}:rpm`,
+      name: `${e.name} requests per minute`,
+      unit: 'requests',
+      limit: e.rateLimits.requestsPerMinute,
+      window: minute,
+      action: 'reject',
+    });
   }
   if (e.rateLimits?.tokensPerMinute) {
-    out.push({ id: `ratelimit:${e._id}:tpm`, name: `${e.name} tokens per minute`, unit: 'tokens', limit: e.rateLimits.tokensPerMinute, window: minute, action: 'reject' });
+    out.push({
+      id: `ratelimit:${e._id}:tpm`,
+      name: `${e.name} tokens per minute`,
+      unit: 'tokens',
+      limit: e.rateLimits.tokensPerMinute,
+      window: minute,
+      action: 'reject',
+    });
   }
   return out;
 }
@@ -184,7 +198,14 @@ export class BudgetLedgerService {
     return this.locked(key, () => this.takeLocked(dataplaneId, policy, item, key, end, now));
   }
 
-  private async takeLocked(dataplaneId: string, policy: LedgerPolicy, item: LedgerReserveItem, key: WindowKey, end: Date, now: Date): Promise<LedgerGrant | LedgerRejection> {
+  private async takeLocked(
+    dataplaneId: string,
+    policy: LedgerPolicy,
+    item: LedgerReserveItem,
+    key: WindowKey,
+    end: Date,
+    now: Date,
+  ): Promise<LedgerGrant | LedgerRejection> {
     if (item.slice && this.options.slices) {
       const slice = Math.max(Math.ceil(policy.limit * SLICE_FRACTION), item.amount);
       const keepFree = Math.ceil(policy.limit * KEEP_FREE_FRACTION);
@@ -196,7 +217,13 @@ export class BudgetLedgerService {
       return this.recordLease(dataplaneId, 'reservation', key, end, item.amount, now);
     }
     const w = await this.models.budgetWindows.findOne(key, { committed: 1 }).lean();
-    return { policyId: policy.id, subject: item.subject, limit: policy.limit, available: Math.max(0, policy.limit - (w?.committed ?? 0)), windowEnd: end.toISOString() };
+    return {
+      policyId: policy.id,
+      subject: item.subject,
+      limit: policy.limit,
+      available: Math.max(0, policy.limit - (w?.committed ?? 0)),
+      windowEnd: end.toISOString(),
+    };
   }
 
   /** The one conditional update that admits: committed + amount <= limit (maxCommitted = limit - amount). */
@@ -230,7 +257,10 @@ export class BudgetLedgerService {
       return true; // another admission created it a moment ago
     }
     // A window written before the ledger existed has no counters yet.
-    const upgraded = await this.models.budgetWindows.updateOne({ ...key, committed: { $exists: false } }, { $set: { committed: 0, reserved: 0, leased: 0, spent: 0 } });
+    const upgraded = await this.models.budgetWindows.updateOne(
+      { ...key, committed: { $exists: false } },
+      { $set: { committed: 0, reserved: 0, leased: 0, spent: 0 } },
+    );
     return upgraded.modifiedCount > 0;
   }
 
@@ -329,7 +359,10 @@ export class BudgetLedgerService {
     if (Number.isNaN(windowStart.getTime()) || use.used + use.usedUsd + use.usedTokens === 0) return;
     const key = { policyId: use.policyId, subject: use.subject, windowStart };
     await this.locked(key, () =>
-      this.models.budgetWindows.updateOne(key, { $inc: { committed: use.used, spent: use.used, spentUsd: use.usedUsd, spentTokens: use.usedTokens }, $set: { updatedAt: this.now() } }),
+      this.models.budgetWindows.updateOne(key, {
+        $inc: { committed: use.used, spent: use.used, spentUsd: use.usedUsd, spentTokens: use.usedTokens },
+        $set: { updatedAt: this.now() },
+      }),
     );
   }
 
@@ -376,7 +409,10 @@ export class BudgetLedgerService {
   /** Gives back what expired leases (crashed or cut-off data planes) still hold. */
   async sweepExpired(): Promise<number> {
     const now = this.now();
-    const candidates = await this.models.budgetLeases.find({ expiresAt: { $lt: now } }).limit(500).lean<BudgetLeaseDoc[]>();
+    const candidates = await this.models.budgetLeases
+      .find({ expiresAt: { $lt: now } })
+      .limit(500)
+      .lean<BudgetLeaseDoc[]>();
     if (candidates.length === 0) return 0;
     const owners = [...new Set(candidates.map((l) => l.dataplaneId))];
     const alive = new Set((await this.models.budgetHeartbeats.find({ _id: { $in: owners }, expiresAt: { $gte: now } }, { _id: 1 }).lean()).map((h) => h._id));

@@ -14,12 +14,27 @@ import { isDuplicateKeyError } from './mongo-errors';
 export type BudgetInput = Omit<BudgetPolicy, 'id' | 'version' | 'failOpen'> & { failOpen?: boolean; webhookUrl?: string };
 
 export function budgetToApi(d: BudgetPolicyDoc) {
-  return { ...budgetToPolicy(d), ...(d.webhookUrl ? { webhookUrl: d.webhookUrl } : {}), createdAt: d.createdAt.toISOString(), updatedAt: d.updatedAt.toISOString() };
+  return {
+    ...budgetToPolicy(d),
+    ...(d.webhookUrl ? { webhookUrl: d.webhookUrl } : {}),
+    createdAt: d.createdAt.toISOString(),
+    updatedAt: d.updatedAt.toISOString(),
+  };
 }
 
 /** Exactly the contract's BudgetPolicy (what the data-plane snapshot carries). */
 export function budgetToPolicy(d: BudgetPolicyDoc): BudgetPolicy {
-  return { id: d._id, name: d.name, unit: d.unit, limit: d.limit, window: d.window, action: d.action, scope: d.scope, failOpen: d.failOpen, version: d.version };
+  return {
+    id: d._id,
+    name: d.name,
+    unit: d.unit,
+    limit: d.limit,
+    window: d.window,
+    action: d.action,
+    scope: d.scope,
+    failOpen: d.failOpen,
+    version: d.version,
+  };
 }
 
 export class BudgetsService {

@@ -29,10 +29,7 @@ export class ConfigVersionService {
   }
 
   async bump(): Promise<number> {
-    const inc = () =>
-      this.models.configVersion
-        .findOneAndUpdate({ _id: COUNTER_ID }, { $inc: { version: 1 } }, { upsert: true, new: true })
-        .lean();
+    const inc = () => this.models.configVersion.findOneAndUpdate({ _id: COUNTER_ID }, { $inc: { version: 1 } }, { upsert: true, new: true }).lean();
     // Two first-ever upserts can race on the unique _id; the loser retries as a plain $inc.
     const doc = await inc().catch((err) => (isDuplicateKeyError(err) ? inc() : Promise.reject(err)));
     this.observe(doc!.version);

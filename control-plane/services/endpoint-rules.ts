@@ -40,10 +40,7 @@ export interface SecretRef {
   fields: string[];
 }
 
-export async function normalizeEndpoint(
-  input: EndpointInput,
-  resolveSecret: (ref: string) => Promise<SecretRef | null>,
-): Promise<NormalizedEndpoint> {
+export async function normalizeEndpoint(input: EndpointInput, resolveSecret: (ref: string) => Promise<SecretRef | null>): Promise<NormalizedEndpoint> {
   const details: ErrorDetail[] = [];
   const fail = (field: string, message: string) => details.push({ field, message });
 

@@ -10,13 +10,29 @@ const OVERHEAD_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
 
 export class MetricsService {
   readonly registry = new Registry();
-  private readonly requests = this.counter('llm_gateway_requests_total', 'Gateway requests by endpoint, serving provider ("none" if no provider served it) and final status.', ['status']);
-  private readonly attempts = this.counter('llm_gateway_provider_attempts_total', 'Provider calls, fallbacks and retries included, by provider, model and status ("error" without one).', ['model', 'status']);
+  private readonly requests = this.counter(
+    'llm_gateway_requests_total',
+    'Gateway requests by endpoint, serving provider ("none" if no provider served it) and final status.',
+    ['status'],
+  );
+  private readonly attempts = this.counter(
+    'llm_gateway_provider_attempts_total',
+    'Provider calls, fallbacks and retries included, by provider, model and status ("error" without one).',
+    ['model', 'status'],
+  );
   private readonly tokens = this.counter('llm_gateway_tokens_total', 'Tokens by endpoint, provider and direction (prompt or completion).', ['direction']);
   private readonly cost = this.counter('llm_gateway_cost_usd_total', 'Cost in USD by endpoint and provider.', []);
-  private readonly latency = this.histogram('llm_gateway_request_duration_seconds', 'Whole request time (streams: until the last byte) by endpoint and provider.', LATENCY_BUCKETS);
+  private readonly latency = this.histogram(
+    'llm_gateway_request_duration_seconds',
+    'Whole request time (streams: until the last byte) by endpoint and provider.',
+    LATENCY_BUCKETS,
+  );
   private readonly ttft = this.histogram('llm_gateway_time_to_first_token_seconds', 'Time to the first streamed content, streams only.', LATENCY_BUCKETS);
-  private readonly overhead = this.histogram('llm_gateway_overhead_seconds', 'Time the gateway itself added to a request (providers and Retry-After waits excluded).', OVERHEAD_BUCKETS);
+  private readonly overhead = this.histogram(
+    'llm_gateway_overhead_seconds',
+    'Time the gateway itself added to a request (providers and Retry-After waits excluded).',
+    OVERHEAD_BUCKETS,
+  );
 
   /** Counts traces that were stored for the first time. */
   observe(traces: Trace[]): void {

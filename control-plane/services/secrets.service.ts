@@ -142,7 +142,10 @@ export class SecretsService {
     const current = this.cipher.currentKekVersion;
     let rewrapped = 0;
     let skipped = 0;
-    const cursor = this.models.secrets.find({ 'encrypted.kekVersion': { $ne: current } }).lean<SecretDoc[]>().cursor();
+    const cursor = this.models.secrets
+      .find({ 'encrypted.kekVersion': { $ne: current } })
+      .lean<SecretDoc[]>()
+      .cursor();
     for await (const doc of cursor as AsyncIterable<SecretDoc>) {
       const next = this.cipher.rewrap(doc._id, doc.encrypted);
       const res = await this.models.secrets.updateOne(

@@ -34,7 +34,11 @@ async function main(): Promise<void> {
     plugin.push(s.pluginServerMs);
   }
   const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))].toFixed(3);
-  for (const [name, xs] of [['driver', driver], ['plugin server', plugin], ['total', total]] as const) {
+  for (const [name, xs] of [
+    ['driver', driver],
+    ['plugin server', plugin],
+    ['total', total],
+  ] as const) {
     process.stdout.write(`${name.padEnd(14)} p50 ${pct(xs, 50)} ms  p90 ${pct(xs, 90)} ms  p99 ${pct(xs, 99)} ms  (n=${n})\n`);
   }
   agent.destroy();

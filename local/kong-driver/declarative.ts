@@ -104,7 +104,15 @@ export function loadDeclarative(source: string | Raw): DeclarativeConfig {
     for (const p of asList(raw.plugins)) out.plugins.push(toPlugin(p, { route: { id: route.id } }));
   }
   for (const raw of asList(root.consumers)) {
-    out.consumers.push(clean({ id: idOf('consumers', raw), username: raw.username as string | undefined, custom_id: raw.custom_id as string | undefined, created_at: now, updated_at: now }));
+    out.consumers.push(
+      clean({
+        id: idOf('consumers', raw),
+        username: raw.username as string | undefined,
+        custom_id: raw.custom_id as string | undefined,
+        created_at: now,
+        updated_at: now,
+      }),
+    );
   }
   for (const raw of asList(root.plugins)) {
     const plugin = toPlugin(raw, {});

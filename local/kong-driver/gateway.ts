@@ -120,8 +120,14 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
     if (!match.service) return sendPdkError(ctx, res, 503, 'no Service found with those values');
     const s = match.service;
     Object.assign(ctx.upstream, {
-      scheme: s.protocol, host: s.host, port: s.port, uri: match.upstreamUri, retries: s.retries,
-      connectTimeout: s.connect_timeout, writeTimeout: s.write_timeout, readTimeout: s.read_timeout,
+      scheme: s.protocol,
+      host: s.host,
+      port: s.port,
+      uri: match.upstreamUri,
+      retries: s.retries,
+      connectTimeout: s.connect_timeout,
+      writeTimeout: s.write_timeout,
+      readTimeout: s.read_timeout,
     });
     if (match.route.preserve_host) ctx.upstream.hostHeader = headerValues(ctx.headers, 'host')[0];
 
@@ -154,7 +160,13 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
     }
   }
 
-  async function proxy(ctx: RequestContext, req: http.IncomingMessage, res: http.ServerResponse, applied: PluginConfig | undefined, buffered: boolean): Promise<number> {
+  async function proxy(
+    ctx: RequestContext,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    applied: PluginConfig | undefined,
+    buffered: boolean,
+  ): Promise<number> {
     const abort = new AbortController();
     const onClientGone = () => !res.writableFinished && abort.abort();
     res.once('close', onClientGone);
@@ -255,7 +267,14 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
     const accept = req.headers.accept ?? req.headers['content-type'] ?? 'text/plain'; // error_default_type
     const type = responseType(accept);
     const body = Buffer.from(errorBody(type, ERROR_MESSAGES[status] ?? 'An unexpected error occurred', ctx.id));
-    ctx.exit = { status, body, headers: [['Content-Type', type], ['Content-Length', String(body.length)]] };
+    ctx.exit = {
+      status,
+      body,
+      headers: [
+        ['Content-Type', type],
+        ['Content-Length', String(body.length)],
+      ],
+    };
     if (unexpected) ctx.kongProxied = false;
     return sendExit(ctx, res);
   }
@@ -279,9 +298,16 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
     }
     const ms = (ns: bigint) => Number(ns) / 1e6;
     const stats: RequestStats = {
-      requestId: ctx.id, method: ctx.method, path: ctx.requestUri, status,
-      pdkCalls: Object.fromEntries(ctx.stats.calls), trace: ctx.stats.trace, phases: ctx.stats.phases,
-      totalMs: ms(totalNs), pluginServerMs: ms(rpcBeforeLog), upstreamMs: ms(ctx.stats.upstreamNs),
+      requestId: ctx.id,
+      method: ctx.method,
+      path: ctx.requestUri,
+      status,
+      pdkCalls: Object.fromEntries(ctx.stats.calls),
+      trace: ctx.stats.trace,
+      phases: ctx.stats.phases,
+      totalMs: ms(totalNs),
+      pluginServerMs: ms(rpcBeforeLog),
+      upstreamMs: ms(ctx.stats.upstreamNs),
       driverMs: ms(totalNs - rpcBeforeLog - ctx.stats.upstreamNs),
     };
     events.emit('request', stats);

@@ -26,16 +26,32 @@ export function responseType(accept: string | undefined): string {
   let best = 0;
   for (const part of accept.split(',')) {
     const [media, ...params] = part.trim().split(';');
-    const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? 1);
+    const q = Number(
+      params
+        .map((p) => p.trim())
+        .find((p) => p.startsWith('q='))
+        ?.slice(2) ?? 1,
+    );
     if (!(q > best)) continue;
     const [main, sub] = media.trim().toLowerCase().split('/');
     const found =
-      sub === '*' ? (main === '*' ? MIME.json : main === 'application' ? MIME.json : main === 'text' ? MIME.plain : undefined)
-      : `${main}/${sub}` === 'application/json' ? MIME.json
-      : `${main}/${sub}` === 'text/html' ? MIME.html
-      : `${main}/${sub}` === 'application/xml' ? MIME.xml
-      : `${main}/${sub}` === 'text/plain' ? MIME.plain
-      : undefined;
+      sub === '*'
+        ? main === '*'
+          ? MIME.json
+          : main === 'application'
+            ? MIME.json
+            : main === 'text'
+              ? MIME.plain
+              : undefined
+        : `${main}/${sub}` === 'application/json'
+          ? MIME.json
+          : `${main}/${sub}` === 'text/html'
+            ? MIME.html
+            : `${main}/${sub}` === 'application/xml'
+              ? MIME.xml
+              : `${main}/${sub}` === 'text/plain'
+                ? MIME.plain
+                : undefined;
     best = q;
     type = found ?? MIME.json;
   }

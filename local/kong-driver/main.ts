@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   const kongYml = arg('kong-yml');
   const pluginsDir = arg('plugins-dir');
   if (!kongYml || !pluginsDir) {
-    process.stderr.write('usage: main.js --kong-yml <file> --plugins-dir <dir> [--port 8000] [--host 127.0.0.1] [--prefix <dir>] [--client-body-buffer-size 8192]\n');
+    process.stderr.write(
+      'usage: main.js --kong-yml <file> --plugins-dir <dir> [--port 8000] [--host 127.0.0.1] [--prefix <dir>] [--client-body-buffer-size 8192]\n',
+    );
     process.exit(2);
   }
   // A launcher wants to see what Kong would log; tests keep the default (quiet).

@@ -19,7 +19,10 @@ test('phases run in Kong order: rewrite (global only), access, then log after th
       assert.equal(log.find((c) => c.method === 'kong.response.get_status')?.result, 200);
     });
     // Scoped to a route, the plugin never sees rewrite: Kong runs it before routing.
-    const routeScoped = { _format_version: '3.0', services: [{ name: 'svc', url: up.url, routes: [{ name: 'r', paths: ['/api'], plugins: [{ name: 'reader', config: { exit: false } }] }] }] };
+    const routeScoped = {
+      _format_version: '3.0',
+      services: [{ name: 'svc', url: up.url, routes: [{ name: 'r', paths: ['/api'], plugins: [{ name: 'reader', config: { exit: false } }] }] }],
+    };
     await withDriver('reader', routeScoped, async (d) => {
       await (await fetch(`${d.url}/api`)).text();
       assert.deepEqual((await d.nextRequestStats()).phases, ['access', 'log']);
@@ -50,18 +53,23 @@ test('headers and query reach the plugin as multimaps (StepMultiMap, values as a
 });
 
 test('raw body travels as bin; above client_body_buffer_size Kong 3.9 cannot pack nil and fails the request', async () => {
-  await withDriver('reader', simpleYml('reader', 'http://127.0.0.1:9'), async (d) => {
-    const small = (await (await fetch(`${d.url}/api`, { method: 'POST', body: 'x'.repeat(100) })).json()) as Record<string, unknown>;
-    assert.equal(small.bodyType, 'bin');
-    assert.equal(small.bodyLength, 100);
-    // nil from get_raw_body goes through mp_rpc's fix_raw -> lua-MessagePack does #nil -> Lua error -> 500.
-    const big = await fetch(`${d.url}/api`, { method: 'POST', body: 'x'.repeat(9000), headers: { Accept: 'application/json' } });
-    assert.equal(big.status, 500);
-    assert.deepEqual(Object.keys((await big.json()) as object), ['message', 'request_id']);
-    await d.nextRequestStats();
-    const s = await d.nextRequestStats();
-    assert.equal(s.trace.find((c) => c.method === 'kong.request.get_raw_body')?.result, undefined);
-  }, { clientBodyBufferSize: 8192 });
+  await withDriver(
+    'reader',
+    simpleYml('reader', 'http://127.0.0.1:9'),
+    async (d) => {
+      const small = (await (await fetch(`${d.url}/api`, { method: 'POST', body: 'x'.repeat(100) })).json()) as Record<string, unknown>;
+      assert.equal(small.bodyType, 'bin');
+      assert.equal(small.bodyLength, 100);
+      // nil from get_raw_body goes through mp_rpc's fix_raw -> lua-MessagePack does #nil -> Lua error -> 500.
+      const big = await fetch(`${d.url}/api`, { method: 'POST', body: 'x'.repeat(9000), headers: { Accept: 'application/json' } });
+      assert.equal(big.status, 500);
+      assert.deepEqual(Object.keys((await big.json()) as object), ['message', 'request_id']);
+      await d.nextRequestStats();
+      const s = await d.nextRequestStats();
+      assert.equal(s.trace.find((c) => c.method === 'kong.request.get_raw_body')?.result, undefined);
+    },
+    { clientBodyBufferSize: 8192 },
+  );
   // Kong 3.9's get_raw_body(max) reads the spilled body when it fits under max.
   await withDriver('reader', simpleYml('reader', 'http://127.0.0.1:9', { config: { max_body: 20000 } }), async (d) => {
     const big = (await (await fetch(`${d.url}/api`, { method: 'POST', body: 'x'.repeat(9000) })).json()) as Record<string, unknown>;
@@ -89,7 +97,10 @@ test('kong.response.exit ends the request with its status, body and headers, and
       await new Promise((r) => setTimeout(r, 100));
       assert.ok(!d.logger.has('after_exit'), 'Kong sent no Step after exit, so the handler never resumed');
       const s = await d.nextRequestStats();
-      assert.deepEqual(s.trace.map((c) => c.method), ['kong.response.exit']);
+      assert.deepEqual(
+        s.trace.map((c) => c.method),
+        ['kong.response.exit'],
+      );
     });
     // A table body is JSON-encoded by Kong (cjson escapes "/") with its JSON content type.
     await withDriver('exit', simpleYml('exit', up.url, { config: { status: 200, body: '{"a":"b/c"}', json_body: true } }), async (d) => {

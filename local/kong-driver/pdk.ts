@@ -23,7 +23,23 @@ type PdkFn = (ctx: RequestContext, args: unknown[], env: PdkEnv) => unknown;
 
 const MAX_HEADERS = 100;
 const MAX_QUERY_ARGS = 100;
-const HTTP_METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'MKCOL', 'COPY', 'MOVE', 'PROPFIND', 'PROPPATCH', 'LOCK', 'UNLOCK', 'PATCH', 'TRACE']);
+const HTTP_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'PUT',
+  'POST',
+  'DELETE',
+  'OPTIONS',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'PROPFIND',
+  'PROPPATCH',
+  'LOCK',
+  'UNLOCK',
+  'PATCH',
+  'TRACE',
+]);
 
 // Which phases each PDK group accepts (phase_checker in kong/pdk/*.lua).
 const REWRITE_ACCESS: Phase[] = ['rewrite', 'access'];
@@ -35,12 +51,30 @@ const RESPONSE_WRITE: Phase[] = ['rewrite', 'access', 'response'];
 // `exposed_api` and functions reading ngx.ctx work; anything touching ngx.req or
 // ngx.var raises "API disabled in the context of ngx.timer".
 const LOG_SAFE = new Set([
-  'kong.request.get_headers', 'kong.request.get_header', 'kong.request.get_start_time', 'kong.request.get_uri_captures',
-  'kong.response.get_status', 'kong.response.get_headers', 'kong.response.get_header', 'kong.response.get_source',
-  'kong.ctx.shared.get', 'kong.ctx.shared.set', 'kong.nginx.get_ctx', 'kong.nginx.set_ctx', 'kong.nginx.req_start_time',
-  'kong.log.serialize', 'kong.client.get_consumer', 'kong.client.get_credential', 'kong.client.load_consumer',
-  'kong.router.get_route', 'kong.router.get_service', 'kong.node.get_id', 'kong.node.get_hostname', 'kong.plugin.get_id',
-  'kong.nginx.get_subsystem', 'kong.ip.is_trusted',
+  'kong.request.get_headers',
+  'kong.request.get_header',
+  'kong.request.get_start_time',
+  'kong.request.get_uri_captures',
+  'kong.response.get_status',
+  'kong.response.get_headers',
+  'kong.response.get_header',
+  'kong.response.get_source',
+  'kong.ctx.shared.get',
+  'kong.ctx.shared.set',
+  'kong.nginx.get_ctx',
+  'kong.nginx.set_ctx',
+  'kong.nginx.req_start_time',
+  'kong.log.serialize',
+  'kong.client.get_consumer',
+  'kong.client.get_credential',
+  'kong.client.load_consumer',
+  'kong.router.get_route',
+  'kong.router.get_service',
+  'kong.node.get_id',
+  'kong.node.get_hostname',
+  'kong.plugin.get_id',
+  'kong.nginx.get_subsystem',
+  'kong.ip.is_trusted',
 ]);
 
 function phase(ctx: RequestContext, name: string, allowed: Phase[]): void {
@@ -150,7 +184,9 @@ async function rawBody(ctx: RequestContext, max: unknown): Promise<Buffer | unde
 
 function logLine(level: LogLevel): PdkFn {
   return (_ctx, args, env) => {
-    const text = args.map((a) => (a === null || a === undefined ? 'nil' : typeof a === 'object' && !(a instanceof Uint8Array) ? `table: ${JSON.stringify(a)}` : String(a))).join('');
+    const text = args
+      .map((a) => (a === null || a === undefined ? 'nil' : typeof a === 'object' && !(a instanceof Uint8Array) ? `table: ${JSON.stringify(a)}` : String(a)))
+      .join('');
     env.logger.log(level, `[kong] [${env.pluginName}] ${text}`);
   };
 }
@@ -194,7 +230,8 @@ const METHODS: Record<string, PdkFn> = {
   'kong.request.get_query': (ctx, [max]) => queryTable(ctx.args, typeof max === 'number' ? max : MAX_QUERY_ARGS),
   'kong.request.get_header': (ctx, [name]) => firstHeader(ctx.headers, name),
   'kong.request.get_headers': (ctx, [max]) => {
-    if (max !== undefined && max !== null && (typeof max !== 'number' || max < 1 || max > 1000)) throw new LuaError('max_headers must be a number between 1 and 1000');
+    if (max !== undefined && max !== null && (typeof max !== 'number' || max < 1 || max > 1000))
+      throw new LuaError('max_headers must be a number between 1 and 1000');
     return headersTable(ctx.headers, typeof max === 'number' ? max : MAX_HEADERS);
   },
   'kong.request.get_raw_body': (ctx, [max]) => {
@@ -252,8 +289,13 @@ const METHODS: Record<string, PdkFn> = {
   },
   'kong.service.set_timeouts': (ctx, [connect, write, read]) => {
     phase(ctx, 'kong.service.set_timeouts', ACCESS);
-    for (const [v, n] of [[connect, 'connect'], [write, 'write'], [read, 'read']] as const) {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2147483646) throw new LuaError(`${n}_timeout must be an integer between 1 and 2147483646`);
+    for (const [v, n] of [
+      [connect, 'connect'],
+      [write, 'write'],
+      [read, 'read'],
+    ] as const) {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2147483646)
+        throw new LuaError(`${n}_timeout must be an integer between 1 and 2147483646`);
     }
     Object.assign(ctx.upstream, { connectTimeout: connect, writeTimeout: write, readTimeout: read });
   },
@@ -398,8 +440,11 @@ const METHODS: Record<string, PdkFn> = {
     JSON.stringify({
       request: { method: ctx.method, uri: ctx.requestUri, headers: headersTable(ctx.headers) },
       response: { status: ctx.final?.status, headers: headersTable(ctx.final?.headers ?? []) },
-      route: ctx.route, service: ctx.service, consumer: ctx.consumer,
-      client_ip: ctx.clientIp, started_at: ctx.startedAtMs,
+      route: ctx.route,
+      service: ctx.service,
+      consumer: ctx.consumer,
+      client_ip: ctx.clientIp,
+      started_at: ctx.startedAtMs,
       ...Object.fromEntries(ctx.serializeValues),
     }),
   'kong.ctx.shared.get': (ctx, [key]) => ctx.sharedCtx.get(String(key)),
@@ -426,11 +471,23 @@ function responseHeadersNow(ctx: RequestContext): Array<[string, string]> {
 function nginxVar(ctx: RequestContext, name: string): unknown {
   if (name.startsWith('http_')) return firstHeader(ctx.headers, name.slice(5));
   const vars: Record<string, unknown> = {
-    request_uri: ctx.requestUri, uri: requestPath(ctx), args: ctx.args, is_args: ctx.args !== undefined ? '?' : '',
-    host: ctx.host, remote_addr: ctx.clientIp, remote_port: String(ctx.clientPort), realip_remote_addr: ctx.clientIp,
-    server_port: String(ctx.serverPort), scheme: 'http', request_method: ctx.method, server_protocol: `HTTP/${ctx.httpVersion}`,
-    upstream_uri: ctx.upstream.uri, upstream_scheme: ctx.upstream.scheme, upstream_host: ctx.upstream.hostHeader,
-    kong_request_id: ctx.id, content_type: firstHeader(ctx.headers, 'content-type'),
+    request_uri: ctx.requestUri,
+    uri: requestPath(ctx),
+    args: ctx.args,
+    is_args: ctx.args !== undefined ? '?' : '',
+    host: ctx.host,
+    remote_addr: ctx.clientIp,
+    remote_port: String(ctx.clientPort),
+    realip_remote_addr: ctx.clientIp,
+    server_port: String(ctx.serverPort),
+    scheme: 'http',
+    request_method: ctx.method,
+    server_protocol: `HTTP/${ctx.httpVersion}`,
+    upstream_uri: ctx.upstream.uri,
+    upstream_scheme: ctx.upstream.scheme,
+    upstream_host: ctx.upstream.hostHeader,
+    kong_request_id: ctx.id,
+    content_type: firstHeader(ctx.headers, 'content-type'),
   };
   return vars[name];
 }

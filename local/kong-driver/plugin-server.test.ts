@@ -11,22 +11,27 @@ import { FIXTURES, simpleYml, startUpstream, withDriver } from './test-helpers';
 test('--dump-all-plugins is parsed and only the first plugin is registered (Kong 3.9)', async () => {
   const dir = path.join(FIXTURES, 'two-plugins');
   const { all, registered } = queryPluginInfo(dir);
-  assert.deepEqual(all.map((p) => p.Name), ['a-first', 'b-second']);
+  assert.deepEqual(
+    all.map((p) => p.Name),
+    ['a-first', 'b-second'],
+  );
   assert.equal(registered.Name, 'a-first');
   assert.deepEqual(registered.Phases, ['access']);
   assert.equal(registered.Schema.fields[0].config.type, 'record');
 
   const up = await startUpstream();
   try {
-    await assert.rejects(
-      startKongDriver({ pluginsDir: dir, kongYml: simpleYml('b-second', up.url) }),
-      /plugin 'b-second' not enabled/,
+    await assert.rejects(startKongDriver({ pluginsDir: dir, kongYml: simpleYml('b-second', up.url) }), /plugin 'b-second' not enabled/);
+    await withDriver(
+      'a-first',
+      simpleYml('a-first', up.url),
+      async (d) => {
+        const res = await fetch(`${d.url}/api`);
+        assert.equal(await res.text(), 'first');
+        assert.ok(d.logger.has('registers only the first'));
+      },
+      { pluginsDir: dir },
     );
-    await withDriver('a-first', simpleYml('a-first', up.url), async (d) => {
-      const res = await fetch(`${d.url}/api`);
-      assert.equal(await res.text(), 'first');
-      assert.ok(d.logger.has('registers only the first'));
-    }, { pluginsDir: dir });
   } finally {
     await up.close();
   }
@@ -37,7 +42,13 @@ test('StartInstance gets the schema defaults and the keys Kong adds', async () =
   try {
     const yml = {
       _format_version: '3.0',
-      services: [{ name: 'svc', url: up.url, routes: [{ name: 'r', paths: ['/api'], plugins: [{ name: 'config-echo', config: { name: 'x', nested: { label: 'l' } } }] }] }],
+      services: [
+        {
+          name: 'svc',
+          url: up.url,
+          routes: [{ name: 'r', paths: ['/api'], plugins: [{ name: 'config-echo', config: { name: 'x', nested: { label: 'l' } } }] }],
+        },
+      ],
     };
     await withDriver('config-echo', yml, async (d) => {
       const conf = (await (await fetch(`${d.url}/api`)).json()) as Record<string, unknown>;
@@ -89,7 +100,14 @@ test('a dead plugin server is respawned and the next request recovers', async ()
       const oldPid = d.pluginServerPid()!;
       process.kill(oldPid, 'SIGKILL');
       const deadline = Date.now() + 5000;
-      while ((d.pluginServerPid() === oldPid || !(await d.process.waitForSocket(100).then(() => true, () => false))) && Date.now() < deadline) {
+      while (
+        (d.pluginServerPid() === oldPid ||
+          !(await d.process.waitForSocket(100).then(
+            () => true,
+            () => false,
+          ))) &&
+        Date.now() < deadline
+      ) {
         await new Promise((r) => setTimeout(r, 50));
       }
       assert.notEqual(d.pluginServerPid(), oldPid);

@@ -11,7 +11,14 @@ test('routes match by longest prefix; strip_path and service path join like Kong
     const yml = {
       _format_version: '3.0',
       services: [
-        { name: 'a', url: `${up.url}/base`, routes: [{ name: 'short', paths: ['/v1'] }, { name: 'long', paths: ['/v1/chat'], strip_path: false }] },
+        {
+          name: 'a',
+          url: `${up.url}/base`,
+          routes: [
+            { name: 'short', paths: ['/v1'] },
+            { name: 'long', paths: ['/v1/chat'], strip_path: false },
+          ],
+        },
         { name: 'b', url: `${up.url}/`, routes: [{ name: 'root', paths: ['/other'] }] },
       ],
       plugins: [{ name: 'noop' }],
@@ -21,7 +28,10 @@ test('routes match by longest prefix; strip_path and service path join like Kong
       await (await fetch(`${d.url}/v1/chat/completions`)).text();
       await (await fetch(`${d.url}/other/thing`)).text();
       await (await fetch(`${d.url}/v1`)).text();
-      assert.deepEqual(up.requests.map((r) => r.url), ['/base/models?x=1', '/base/v1/chat/completions', '/thing', '/base']);
+      assert.deepEqual(
+        up.requests.map((r) => r.url),
+        ['/base/models?x=1', '/base/v1/chat/completions', '/thing', '/base'],
+      );
       const miss = await fetch(`${d.url}/nope`);
       assert.equal(miss.status, 404);
       assert.equal(((await miss.json()) as { message: string }).message, 'no Route matched with those values');
@@ -41,7 +51,11 @@ test('set_target, set_path, headers, query, method and body reach the upstream; 
   try {
     const config = { target_host: '127.0.0.1', target_port: target.port, path: '/v9/new', query: 'k=v', method: 'PUT', body: 'new body' };
     await withDriver('rewrite-upstream', simpleYml('rewrite-upstream', service.url, { config }), async (d) => {
-      const res = await fetch(`${d.url}/api/old?q=1`, { method: 'POST', body: 'old body', headers: { 'X-Remove-Me': '1', 'X-Forwarded-For': '10.0.0.1', 'X-Plugin': 'client' } });
+      const res = await fetch(`${d.url}/api/old?q=1`, {
+        method: 'POST',
+        body: 'old body',
+        headers: { 'X-Remove-Me': '1', 'X-Forwarded-For': '10.0.0.1', 'X-Plugin': 'client' },
+      });
       assert.equal(await res.text(), 'from target');
       assert.equal(service.requests.length, 0);
       const [r] = target.requests;
@@ -97,10 +111,12 @@ test('response_buffering false streams chunk by chunk with the upstream timing',
       const times: number[] = [];
       const t0 = Date.now();
       await new Promise<void>((resolve, reject) => {
-        http.get(`${d.url}/api`, (res) => {
-          res.on('data', () => times.push(Date.now() - t0));
-          res.on('end', resolve);
-        }).on('error', reject);
+        http
+          .get(`${d.url}/api`, (res) => {
+            res.on('data', () => times.push(Date.now() - t0));
+            res.on('end', resolve);
+          })
+          .on('error', reject);
       });
       return times;
     };
@@ -167,7 +183,11 @@ test('upstream failures: refused -> 502, read timeout -> 504, Kong error bodies'
   });
   const slow = await startUpstream((_req, res) => setTimeout(() => res.end('late'), 1000));
   try {
-    const yml = { _format_version: '3.0', services: [{ name: 'svc', url: slow.url, read_timeout: 200, routes: [{ name: 'r', paths: ['/api'] }] }], plugins: [{ name: 'noop' }] };
+    const yml = {
+      _format_version: '3.0',
+      services: [{ name: 'svc', url: slow.url, read_timeout: 200, routes: [{ name: 'r', paths: ['/api'] }] }],
+      plugins: [{ name: 'noop' }],
+    };
     await withDriver('noop', yml, async (d) => {
       const res = await fetch(`${d.url}/api`, { method: 'POST', body: 'x', headers: { Accept: 'application/json' } });
       assert.equal(res.status, 504);

@@ -18,9 +18,30 @@ export class UpstreamFailure extends Error {
   }
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy', 'te', 'upgrade', 'transfer-encoding', 'content-length', 'host', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy',
+  'te',
+  'upgrade',
+  'transfer-encoding',
+  'content-length',
+  'host',
+  'trailer',
+]);
 // Set by proxy_set_header in Kong's template: they override whatever the client or plugin sent.
-const KONG_MANAGED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-path', 'x-forwarded-prefix', 'x-real-ip', 'via', 'x-kong-request-id']);
+const KONG_MANAGED = new Set([
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-path',
+  'x-forwarded-prefix',
+  'x-real-ip',
+  'via',
+  'x-kong-request-id',
+]);
 
 export function upstreamHeaders(ctx: RequestContext, bodyLength: number | undefined): Array<[string, string]> {
   const dropped = new Set(HOP_BY_HOP);
@@ -85,7 +106,12 @@ function attemptOnce(ctx: RequestContext, r: UpstreamRequest): Promise<http.Inco
     };
     const lib = scheme === 'https' ? https : http;
     const req = lib.request({
-      host, port, method: ctx.method, path, agent: agents[scheme], signal: r.signal,
+      host,
+      port,
+      method: ctx.method,
+      path,
+      agent: agents[scheme],
+      signal: r.signal,
       headers: headers.flatMap(([n, v]) => [n, v]) as unknown as http.OutgoingHttpHeaders,
       setHost: false,
       servername: scheme === 'https' ? (ctx.upstream.hostHeader ?? host) : undefined,

@@ -6,7 +6,16 @@ import { FALLBACK_PRICE, PROMPT_MARGIN, chargedUsd, estimateChatCost, estimateEm
 import { amountIn, matchLedgerItems } from './match-policies';
 import { DEFAULT_MAX_OUTPUT_TOKENS, defaultMaxOutputTokens } from './output-limits';
 
-const dest = (over: Partial<Destination>): Destination => ({ id: 'd', provider: 'openai', model: 'gpt-4o-mini', credentials: {}, options: {}, weight: 100, timeoutMs: 1000, ...over });
+const dest = (over: Partial<Destination>): Destination => ({
+  id: 'd',
+  provider: 'openai',
+  model: 'gpt-4o-mini',
+  credentials: {},
+  options: {},
+  weight: 100,
+  timeoutMs: 1000,
+  ...over,
+});
 const endpoint = (destinations: Destination[], over: Partial<Endpoint> = {}): Endpoint => ({
   id: 'e1',
   name: 'chat',

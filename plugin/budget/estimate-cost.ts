@@ -47,7 +47,11 @@ export function estimateEmbeddingsCost(endpoint: Endpoint, request: EmbeddingsRe
 }
 
 /** What a finished call is charged: the trace's price, or the fallback price for an unpriced model. */
-export function chargedUsd(destination: Destination | undefined, usage: { promptTokens: number; completionTokens: number } | undefined, costUsd: number | undefined): number {
+export function chargedUsd(
+  destination: Destination | undefined,
+  usage: { promptTokens: number; completionTokens: number } | undefined,
+  costUsd: number | undefined,
+): number {
   if (!usage) return 0;
   if (costUsd !== undefined) return costUsd;
   return priceOrFallback(destination ?? { provider: 'openai-compatible', model: '' }, usage.promptTokens, usage.completionTokens);

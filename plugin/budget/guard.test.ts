@@ -13,11 +13,32 @@ const endpoint: Endpoint = {
   name: 'chat',
   kind: 'chat',
   version: 1,
-  destinations: [{ id: 'd', provider: 'openai', model: 'gpt-4o-mini', credentials: {}, options: {}, weight: 100, timeoutMs: 1000, price: { inputPerMTok: 0, outputPerMTok: 1_000_000 } }],
+  destinations: [
+    {
+      id: 'd',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      credentials: {},
+      options: {},
+      weight: 100,
+      timeoutMs: 1000,
+      price: { inputPerMTok: 0, outputPerMTok: 1_000_000 },
+    },
+  ],
   fallback: { chain: [], maxAttempts: 1, triggers: [] },
   logPayloads: false,
 };
-const alert: BudgetPolicy = { id: 'watch', name: 'watch', unit: 'tokens', limit: 1_000_000, window: { unit: 'days', size: 1 }, action: 'alert', scope: { type: 'global' }, failOpen: false, version: 1 };
+const alert: BudgetPolicy = {
+  id: 'watch',
+  name: 'watch',
+  unit: 'tokens',
+  limit: 1_000_000,
+  window: { unit: 'days', size: 1 },
+  action: 'alert',
+  scope: { type: 'global' },
+  failOpen: false,
+  version: 1,
+};
 
 let server: http.Server;
 let url: string;
@@ -45,7 +66,12 @@ describe('budget guard settlement', () => {
     const guard = new BudgetGuard({ controlPlaneUrl: url, token: 't', timeoutMs: 1000, slices: true, tickMs: 50 });
     try {
       for (let i = 0; i < 300; i++) {
-        const admitted = await guard.admit({ endpoint, policies: [alert], user: 'u', chat: { model: 'chat', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] } });
+        const admitted = await guard.admit({
+          endpoint,
+          policies: [alert],
+          user: 'u',
+          chat: { model: 'chat', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] },
+        });
         assert.ok(admitted.ok, 'alert budgets never block');
         guard.settle(admitted.admission, { usage: { promptTokens: 3, completionTokens: 2, totalTokens: 5 }, served: endpoint.destinations[0] });
       }
@@ -55,7 +81,11 @@ describe('budget guard settlement', () => {
       const deadline = Date.now() + 10_000;
       while (delivered.flat().reduce((n, c) => n + c.amount, 0) < 1500 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const charges = delivered.flat();
-      assert.equal(charges.reduce((n, c) => n + c.amount, 0), 300 * 5, 'every token charged, none twice');
+      assert.equal(
+        charges.reduce((n, c) => n + c.amount, 0),
+        300 * 5,
+        'every token charged, none twice',
+      );
       assert.ok(charges.length <= 2, `merged per minute of admission (got ${charges.length} charges)`);
       assert.ok(Math.abs(charges.reduce((n, c) => n + c.usd, 0) - 300 * 2) < 1e-6, 'usd summed too');
     } finally {
@@ -64,7 +94,14 @@ describe('budget guard settlement', () => {
   });
 
   it('merges charges per policy, subject and minute of admission only', () => {
-    const c = (policyId: string, subject: string, at: string, amount: number): LedgerCharge => ({ policyId, subject, amount, usd: amount / 10, tokens: amount, at });
+    const c = (policyId: string, subject: string, at: string, amount: number): LedgerCharge => ({
+      policyId,
+      subject,
+      amount,
+      usd: amount / 10,
+      tokens: amount,
+      at,
+    });
     const merged = coalesceCharges([
       c('a', '', '2024-05-15T12:00:01.000Z', 1),
       c('a', '', '2024-05-15T12:00:59.999Z', 2),

@@ -98,7 +98,10 @@ export class BudgetGuard {
     if (items.length === 0) return { ok: true, admission: NO_ADMISSION };
     const admission: Admission = { estimate, items, held: [], at: Date.now(), settled: false };
 
-    let missing = this.takeLocally(admission, items.filter((i) => i.action === 'reject'));
+    let missing = this.takeLocally(
+      admission,
+      items.filter((i) => i.action === 'reject'),
+    );
     if (missing.length > 0) {
       // Another request is fetching a slice for one of these windows: wait for it once, then try again.
       const waits = missing.map((i) => this.acquiring.get(keyOf(i))).filter((p): p is Promise<unknown> => !!p);
@@ -168,13 +171,23 @@ export class BudgetGuard {
         }
       } else {
         this.directHeld--;
-        this.pendingLeases.push({ leaseId: held.grant.leaseId, policyId: held.grant.policyId, subject: held.grant.subject, windowStart: held.grant.windowStart, used: units, usedUsd: usd, usedTokens: tokens, release: true });
+        this.pendingLeases.push({
+          leaseId: held.grant.leaseId,
+          policyId: held.grant.policyId,
+          subject: held.grant.subject,
+          windowStart: held.grant.windowStart,
+          used: units,
+          usedUsd: usd,
+          usedTokens: tokens,
+          release: true,
+        });
       }
     }
     for (const item of admission.items) {
       if (item.action !== 'alert') continue;
       const units = amountIn(item.unit, { usd, tokens });
-      if (units > 0) this.pendingCharges.push({ policyId: item.policyId, subject: item.subject, amount: units, usd, tokens, at: new Date(admission.at).toISOString() });
+      if (units > 0)
+        this.pendingCharges.push({ policyId: item.policyId, subject: item.subject, amount: units, usd, tokens, at: new Date(admission.at).toISOString() });
     }
     void this.flush();
     return trace;
@@ -260,7 +273,10 @@ export class BudgetGuard {
         this.flushFailures++;
         this.nextFlushAt = Date.now() + Math.min(5_000, 100 * 2 ** Math.min(this.flushFailures, 6));
         if (this.flushFailures === 1 || this.flushFailures % 20 === 0) {
-          log.warn('budget: settlement pending, control plane unreachable', { pending: this.pendingLeases.length + this.pendingCharges.length, error: (err as Error).message });
+          log.warn('budget: settlement pending, control plane unreachable', {
+            pending: this.pendingLeases.length + this.pendingCharges.length,
+            error: (err as Error).message,
+          });
         }
         return;
       }
@@ -295,7 +311,16 @@ function keyOf(item: Pick<LedgerItem, 'policyId' | 'subject'>): string {
 }
 
 function leaseUse(slice: Slice, used: number, usd: number, tokens: number, release: boolean): LedgerLeaseUse {
-  return { leaseId: slice.leaseId, policyId: slice.policyId, subject: slice.subject, windowStart: slice.windowStart, used, usedUsd: usd, usedTokens: tokens, release };
+  return {
+    leaseId: slice.leaseId,
+    policyId: slice.policyId,
+    subject: slice.subject,
+    windowStart: slice.windowStart,
+    used,
+    usedUsd: usd,
+    usedTokens: tokens,
+    release,
+  };
 }
 
 function exceeded(item: LedgerItem, rejected: LedgerRejection): Refusal {
@@ -310,7 +335,9 @@ function exceeded(item: LedgerItem, rejected: LedgerRejection): Refusal {
     : `Budget '${item.name}' is exhausted for this window: ${left} ${unit} left, and this request may cost up to ${needs} ${unit} (its prompt plus its output limit; a lower max_tokens reserves less). The window resets at ${rejected.windowEnd}.`;
   return {
     status: 429,
-    error: { error: { message, type: rateLimit ? 'rate_limit_error' : 'insufficient_quota', param: null, code: rateLimit ? 'rate_limit_exceeded' : 'budget_exceeded' } },
+    error: {
+      error: { message, type: rateLimit ? 'rate_limit_error' : 'insufficient_quota', param: null, code: rateLimit ? 'rate_limit_exceeded' : 'budget_exceeded' },
+    },
     headers: {
       'retry-after': String(retryAfter),
       'x-budget-remaining': left,

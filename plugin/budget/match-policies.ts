@@ -35,10 +35,28 @@ export function matchLedgerItems(policies: BudgetPolicy[], endpoint: Endpoint, u
     const subject = limits.per === 'user' ? user : '';
     // Rate limits fail open when the ledger is unreachable: they protect provider quotas, and the provider's own 429 still does.
     if (limits.requestsPerMinute) {
-      items.push({ policyId: `ratelimit:${endpoint.id}:rpm`, subject, name: `${endpoint.name} requests per minute`, kind: 'rate_limit', unit: 'requests', action: 'reject', failOpen: true, amount: 1 });
+      items.push({
+        policyId: `ratelimit:${endpoint.id}:rpm`,
+        subject,
+        name: `${endpoint.name} requests per minute`,
+        kind: 'rate_limit',
+        unit: 'requests',
+        action: 'reject',
+        failOpen: true,
+        amount: 1,
+      });
     }
     if (limits.tokensPerMinute) {
-      items.push({ policyId: `ratelimit:${endpoint.id}:tpm`, subject, name: `${endpoint.name} tokens per minute`, kind: 'rate_limit', unit: 'tokens', action: 'reject', failOpen: true, amount: cost.tokens });
+      items.push({
+        policyId: `ratelimit:${endpoint.id}:tpm`,
+        subject,
+        name: `${endpoint.name} tokens per minute`,
+        kind: 'rate_limit',
+        unit: 'tokens',
+        action: 'reject',
+        failOpen: true,
+        amount: cost.tokens,
+      });
     }
   }
   return items;

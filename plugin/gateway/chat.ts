@@ -283,7 +283,10 @@ export function retryAfterHeader(failure: AttemptFailure): Record<string, string
   return failure.retryAfterMs !== undefined && failure.status === 429 ? { 'retry-after': String(Math.ceil(failure.retryAfterMs / 1000)) } : {};
 }
 
-export function failureBody(failure: AttemptFailure, attempts: number): { error: { message: string; type: string; param: string | null; code: string | null } } {
+export function failureBody(
+  failure: AttemptFailure,
+  attempts: number,
+): { error: { message: string; type: string; param: string | null; code: string | null } } {
   const prefix = attempts > 1 ? `All ${attempts} attempts failed; the last one: ` : '';
   return { error: { message: `${prefix}${failure.message}`, type: failure.type, param: failure.param ?? null, code: failure.code } };
 }

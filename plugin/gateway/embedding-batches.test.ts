@@ -10,12 +10,22 @@ describe('embeddings batches', () => {
     assert.deepEqual(splitEmbeddingsRequest(req, 5), [req]);
     assert.deepEqual(
       splitEmbeddingsRequest(req, 2).map((r) => [r.input, r.dimensions]),
-      [[['a', 'b'], 8], [['c', 'd'], 8], [['e'], 8]],
+      [
+        [['a', 'b'], 8],
+        [['c', 'd'], 8],
+        [['e'], 8],
+      ],
     );
     // A single token array is one input; a list of token arrays is several.
     assert.equal(splitEmbeddingsRequest({ model: 'e', input: [1, 2, 3] }, 1).length, 1);
-    assert.deepEqual(splitEmbeddingsRequest({ model: 'e', input: [[1], [2, 3]] }, 1).map((r) => r.input), [[[1]], [[2, 3]]]);
-    assert.deepEqual(splitEmbeddingsRequest({ model: 'e', input: 'one' }, 1).map((r) => r.input), ['one']);
+    assert.deepEqual(
+      splitEmbeddingsRequest({ model: 'e', input: [[1], [2, 3]] }, 1).map((r) => r.input),
+      [[[1]], [[2, 3]]],
+    );
+    assert.deepEqual(
+      splitEmbeddingsRequest({ model: 'e', input: 'one' }, 1).map((r) => r.input),
+      ['one'],
+    );
   });
 
   it('merges answers with running indexes (each part in its own index order) and summed usage', () => {
@@ -26,7 +36,14 @@ describe('embeddings batches', () => {
       usage: { prompt_tokens: tokens, total_tokens: tokens },
     });
     const merged = mergeEmbeddingsResponses([part([[1], [2]], 3), part([[3]], 4)]);
-    assert.deepEqual(merged.data.map((d) => [d.index, d.embedding]), [[0, [1]], [1, [2]], [2, [3]]]);
+    assert.deepEqual(
+      merged.data.map((d) => [d.index, d.embedding]),
+      [
+        [0, [1]],
+        [1, [2]],
+        [2, [3]],
+      ],
+    );
     assert.deepEqual(merged.usage, { prompt_tokens: 7, total_tokens: 7 });
     assert.equal(merged.model, 'titan');
   });

@@ -37,7 +37,14 @@ export class TraceRecorder {
   }
 
   attempt(destination: Destination, status: number | null, latencyMs: number, error?: { type: string; message: string }): void {
-    this.attempts.push({ destinationId: destination.id, provider: destination.provider, model: destination.model, status, latencyMs: round(latencyMs), ...(error ? { error } : {}) });
+    this.attempts.push({
+      destinationId: destination.id,
+      provider: destination.provider,
+      model: destination.model,
+      status,
+      latencyMs: round(latencyMs),
+      ...(error ? { error } : {}),
+    });
   }
 
   setUsage(destination: Destination, usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | undefined): void {

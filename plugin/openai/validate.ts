@@ -182,7 +182,10 @@ function describe(error: ErrorObject | undefined): ValidationFailure {
     case 'required':
       return { message: `Missing required parameter: '${param}'.`, param };
     case 'enum':
-      return { message: `Invalid value for '${param}': must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}.`, param };
+      return {
+        message: `Invalid value for '${param}': must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}.`,
+        param,
+      };
     case 'const':
       return { message: `Invalid value for '${param}': must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}.`, param };
     default:

@@ -2,13 +2,7 @@
 // no clock, no randomness. Ids and timestamps come in through the context so
 // that fixtures are deterministic.
 import type { Credentials, DestinationOptions, ProviderId } from '../contract';
-import type {
-  ChatChunk,
-  ChatCompletion,
-  ChatRequest,
-  EmbeddingsRequest,
-  EmbeddingsResponse,
-} from '../openai/types';
+import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from '../openai/types';
 
 /** Everything a translation needs to know about the destination it talks to. */
 export interface Target {

@@ -60,8 +60,16 @@ describe('aws event stream decoding', () => {
     const bytes = Buffer.concat([a, b]);
     for (const size of [1, 13, bytes.length]) {
       assert.deepEqual(feed('aws-eventstream', bytes, size), [
-        { framing: 'aws-eventstream', headers: { ':event-type': 'messageStart', ':content-type': 'application/json', ':message-type': 'event' }, payload: '{"role":"assistant"}' },
-        { framing: 'aws-eventstream', headers: { ':event-type': 'contentBlockDelta', ':content-type': 'application/json', ':message-type': 'event' }, payload: '{"contentBlockIndex":0,"delta":{"text":"Hi é"}}' },
+        {
+          framing: 'aws-eventstream',
+          headers: { ':event-type': 'messageStart', ':content-type': 'application/json', ':message-type': 'event' },
+          payload: '{"role":"assistant"}',
+        },
+        {
+          framing: 'aws-eventstream',
+          headers: { ':event-type': 'contentBlockDelta', ':content-type': 'application/json', ':message-type': 'event' },
+          payload: '{"contentBlockIndex":0,"delta":{"text":"Hi é"}}',
+        },
       ]);
     }
   });

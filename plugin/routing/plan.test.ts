@@ -11,7 +11,12 @@ function dest(id: string, weight: number): Destination {
 
 function endpoint(destinations: Destination[], chain: string[], maxAttempts: number): Endpoint {
   return {
-    id: 'e1', name: 'chat', kind: 'chat', version: 1, destinations, logPayloads: false,
+    id: 'e1',
+    name: 'chat',
+    kind: 'chat',
+    version: 1,
+    destinations,
+    logPayloads: false,
     fallback: { chain, maxAttempts, triggers: ['429', '5xx', 'timeout', 'connection'] },
   };
 }
@@ -19,13 +24,19 @@ function endpoint(destinations: Destination[], chain: string[], maxAttempts: num
 test('plan: pick first, then the chain, repeated up to maxAttempts', () => {
   const e = endpoint([dest('a', 100), dest('b', 0), dest('c', 0)], ['b', 'c'], 5);
   const plan = planAttempts({ endpoint: e, random: () => 0.5, isCooling: () => false });
-  assert.deepEqual(plan.map((d) => d.id), ['a', 'b', 'c', 'a', 'b']);
+  assert.deepEqual(
+    plan.map((d) => d.id),
+    ['a', 'b', 'c', 'a', 'b'],
+  );
 });
 
 test('plan: the chain does not repeat the picked destination', () => {
   const e = endpoint([dest('a', 50), dest('b', 50)], ['a', 'b'], 2);
   const plan = planAttempts({ endpoint: e, random: () => 0.99, isCooling: () => false });
-  assert.deepEqual(plan.map((d) => d.id), ['b', 'a']);
+  assert.deepEqual(
+    plan.map((d) => d.id),
+    ['b', 'a'],
+  );
 });
 
 test('plan: cooled-down destinations are not picked and go last', () => {
@@ -33,14 +44,20 @@ test('plan: cooled-down destinations are not picked and go last', () => {
   const cooling = new Set(['a']);
   for (const r of [0.1, 0.4, 0.6, 0.9]) {
     const plan = planAttempts({ endpoint: e, random: () => r, isCooling: (d) => cooling.has(d.id) });
-    assert.deepEqual(plan.map((d) => d.id), ['b', 'c', 'a']);
+    assert.deepEqual(
+      plan.map((d) => d.id),
+      ['b', 'c', 'a'],
+    );
   }
 });
 
 test('plan: everything cooling still yields attempts', () => {
   const e = endpoint([dest('a', 100)], [], 2);
   const plan = planAttempts({ endpoint: e, random: () => 0.3, isCooling: () => true });
-  assert.deepEqual(plan.map((d) => d.id), ['a', 'a']);
+  assert.deepEqual(
+    plan.map((d) => d.id),
+    ['a', 'a'],
+  );
 });
 
 test('cooldown: opens after the threshold, probes once, doubles on a failed probe', () => {
@@ -81,9 +98,27 @@ test('triggers: 429, 5xx, timeout, connection fall back; other 4xx only when con
 });
 
 test('retry delay: exponential with jitter, honours Retry-After, gives up on long ones', () => {
-  assert.equal(retryDelayMs(0, undefined, () => 1), 200);
-  assert.equal(retryDelayMs(3, undefined, () => 1), 1600);
-  assert.equal(retryDelayMs(10, undefined, () => 1), 2000, 'capped');
-  assert.equal(retryDelayMs(0, 1500, () => 0), 1500, 'never shorter than Retry-After');
-  assert.equal(retryDelayMs(0, 60_000, () => 0), undefined, 'too long to wait');
+  assert.equal(
+    retryDelayMs(0, undefined, () => 1),
+    200,
+  );
+  assert.equal(
+    retryDelayMs(3, undefined, () => 1),
+    1600,
+  );
+  assert.equal(
+    retryDelayMs(10, undefined, () => 1),
+    2000,
+    'capped',
+  );
+  assert.equal(
+    retryDelayMs(0, 1500, () => 0),
+    1500,
+    'never shorter than Retry-After',
+  );
+  assert.equal(
+    retryDelayMs(0, 60_000, () => 0),
+    undefined,
+    'too long to wait',
+  );
 });

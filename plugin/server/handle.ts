@@ -66,7 +66,8 @@ export async function handleGatewayRequest(rt: RuntimeCore, req: IncomingMessage
   if (embeddings && !embeddings.ok) return reject(400, errorBody(embeddings.error.message, 'invalid_request_error', 'invalid_request', embeddings.error.param));
 
   const snapshot = await rt.config.ready(2_000);
-  if (!snapshot) return reject(503, errorBody('The gateway has no configuration yet: the control plane has not been reached.', 'service_unavailable', 'config_unavailable'));
+  if (!snapshot)
+    return reject(503, errorBody('The gateway has no configuration yet: the control plane has not been reached.', 'service_unavailable', 'config_unavailable'));
   const endpoint = snapshot.endpoints.get(requested);
   if (!endpoint) return reject(404, modelNotFound(requested));
   if (endpoint.kind !== kind) {

@@ -21,7 +21,15 @@ describe('tickets', () => {
     const ticket = new TicketSigner(key).issue({ consumer: 'alice', startedAt: 0 });
     const [body, signature] = ticket.split('.');
     const tampered = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), c: 'admin' })).toString('base64url');
-    for (const bad of [undefined, '', 'made-up', `${body}`, `${tampered}.${signature}`, `${body}.${signature}.x`, new TicketSigner(newTicketKey()).issue({ startedAt: 0 })]) {
+    for (const bad of [
+      undefined,
+      '',
+      'made-up',
+      `${body}`,
+      `${tampered}.${signature}`,
+      `${body}.${signature}.x`,
+      new TicketSigner(newTicketKey()).issue({ startedAt: 0 }),
+    ]) {
       assert.equal(verifier.redeem(bad), undefined, String(bad));
     }
     let now = Date.now();

@@ -23,7 +23,15 @@ const endpoint = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
   kind: 'chat',
   destinations: [
-    { id: 'oai', provider: 'openai', model: 'gpt-4o-mini', secret: 'key', weight: 100, options: { baseUrl: `${fake.url}/v1` }, price: { inputPerMTok: 0, outputPerMTok: 100_000 } },
+    {
+      id: 'oai',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      secret: 'key',
+      weight: 100,
+      options: { baseUrl: `${fake.url}/v1` },
+      price: { inputPerMTok: 0, outputPerMTok: 100_000 },
+    },
   ],
   ...extra,
 });
@@ -81,7 +89,10 @@ async function settled(id: string) {
 }
 
 before(async () => {
-  [stack, fake] = await Promise.all([startBudgetStack({ env: { BUDGET_LEASE_TTL_MS: '2000', BUDGET_SWEEP_MS: '200' } }), startFakeOpenAI({ apiKey: 'sk-budget' })]);
+  [stack, fake] = await Promise.all([
+    startBudgetStack({ env: { BUDGET_LEASE_TTL_MS: '2000', BUDGET_SWEEP_MS: '200' } }),
+    startFakeOpenAI({ apiKey: 'sk-budget' }),
+  ]);
   const secret = await stack.api('POST', '/api/v1/secrets', { name: 'key', provider: 'openai', value: { apiKey: 'sk-budget' } });
   assert.equal(secret.status, 201, JSON.stringify(secret.body));
 });
@@ -175,7 +186,11 @@ describe('budgets across two Kong nodes', () => {
     assert.ok(maxCommitted <= Math.round(limit * 1e6), `committed ${maxCommitted} > limit`);
 
     const after = await settled(id);
-    assert.equal(Math.round((after.spentUsd - before.spentUsd) * 1e6), admitted * PER_REQUEST_USD * 1e6, 'charged the actual $0.40 each, not the $1.00 reserved');
+    assert.equal(
+      Math.round((after.spentUsd - before.spentUsd) * 1e6),
+      admitted * PER_REQUEST_USD * 1e6,
+      'charged the actual $0.40 each, not the $1.00 reserved',
+    );
     assert.ok(after.available >= 1, `the unused 60 % came back (available ${after.available})`);
     assert.equal(await ask(0), 200, 'admitted again without raising the limit');
   });
@@ -205,7 +220,10 @@ describe('budgets across two Kong nodes', () => {
     if (second >= 55) await new Promise((r) => setTimeout(r, (61 - second) * 1000));
     const bob = [await chat(0, 'per-user', 'bob'), await chat(1, 'per-user', 'bob'), await chat(0, 'per-user', 'bob')];
     const carol = await chat(1, 'per-user', 'carol');
-    assert.deepEqual(bob.map((r) => r.status), [200, 200, 429]);
+    assert.deepEqual(
+      bob.map((r) => r.status),
+      [200, 200, 429],
+    );
     assert.equal(carol.status, 200);
   });
 
@@ -228,10 +246,22 @@ describe('budgets across two Kong nodes', () => {
     try {
       assert.equal((await stack.api('POST', '/api/v1/endpoints', endpoint('watched'))).status, 201);
       const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/alerts`;
-      const id = await createBudget({ name: 'watch', unit: 'usd', limit: 5 * PER_REQUEST_USD, action: 'alert', webhookUrl: url, scope: { type: 'endpoint', endpoint: 'watched' } });
-      await waitFor('watched on both nodes', async () => ((await Promise.all([chat(0, 'watched'), chat(1, 'watched')])).every((r) => r.status === 200) ? true : undefined));
+      const id = await createBudget({
+        name: 'watch',
+        unit: 'usd',
+        limit: 5 * PER_REQUEST_USD,
+        action: 'alert',
+        webhookUrl: url,
+        scope: { type: 'endpoint', endpoint: 'watched' },
+      });
+      await waitFor('watched on both nodes', async () =>
+        (await Promise.all([chat(0, 'watched'), chat(1, 'watched')])).every((r) => r.status === 200) ? true : undefined,
+      );
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => chat(i % 2, 'watched')));
-      assert.ok(results.every((r) => r.status === 200), 'alert budgets never block');
+      assert.ok(
+        results.every((r) => r.status === 200),
+        'alert budgets never block',
+      );
       await waitFor('alert delivered', async () => (delivered > 0 ? true : undefined), 15_000, 100);
       await new Promise((r) => setTimeout(r, 1_500));
       assert.equal(delivered, 1);
@@ -277,13 +307,21 @@ describe('budgets across two Kong nodes', () => {
       const boundary = new Date(Date.now() + untilBoundary()).toISOString();
 
       const first = [await chat(0, 'minutely'), await chat(1, 'minutely'), await chat(0, 'minutely'), await chat(1, 'minutely')];
-      assert.deepEqual(first.map((r) => r.status), [200, 200, 429, 429], 'two fit the first window');
+      assert.deepEqual(
+        first.map((r) => r.status),
+        [200, 200, 429, 429],
+        'two fit the first window',
+      );
       assert.equal(first[2].headers.get('x-budget-reset'), boundary);
       assert.equal((await spend(id)).windowEnd, boundary);
 
       await new Promise((r) => setTimeout(r, untilBoundary() + 300));
       const second = [await chat(1, 'minutely'), await chat(0, 'minutely'), await chat(1, 'minutely')];
-      assert.deepEqual(second.map((r) => r.status), [200, 200, 429], 'the next window admits two again');
+      assert.deepEqual(
+        second.map((r) => r.status),
+        [200, 200, 429],
+        'the next window admits two again',
+      );
       assert.equal((await spend(id)).windowStart, boundary);
 
       await waitFor('an alert for each window', async () => (bodies.length >= 2 ? true : undefined), 15_000, 100);
@@ -317,7 +355,9 @@ describe('budgets across two Kong nodes', () => {
     const closed = await createBudget({ name: 'closed', unit: 'usd', limit: 1000, scope: { type: 'endpoint', endpoint: 'guarded' } });
     const open = await createBudget({ name: 'open', unit: 'usd', limit: 1000, failOpen: true, scope: { type: 'endpoint', endpoint: 'lenient' } });
     await waitFor('node 0 back', async () => ((await chat(0, 'guarded')).status === 200 ? true : undefined), 20_000, 200);
-    await waitFor('guarded + lenient on node 1', async () => ((await chat(1, 'guarded')).status === 200 && (await chat(1, 'lenient')).status === 200 ? true : undefined));
+    await waitFor('guarded + lenient on node 1', async () =>
+      (await chat(1, 'guarded')).status === 200 && (await chat(1, 'lenient')).status === 200 ? true : undefined,
+    );
     await settled(closed);
     await settled(open);
 

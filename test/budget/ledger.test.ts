@@ -87,7 +87,16 @@ describe('budget ledger', () => {
     const a = await l.reserve('dp', [{ policyId: 'settle', subject: '', amount: 300 }]);
     const b = await l.reserve('dp', [{ policyId: 'settle', subject: '', amount: 300 }]);
     assert.ok(a.admitted && b.admitted);
-    const use = (g: (typeof a.grants)[number], used: number) => ({ leaseId: g.leaseId, policyId: g.policyId, subject: g.subject, windowStart: g.windowStart, used, usedUsd: 0, usedTokens: used, release: true });
+    const use = (g: (typeof a.grants)[number], used: number) => ({
+      leaseId: g.leaseId,
+      policyId: g.policyId,
+      subject: g.subject,
+      windowStart: g.windowStart,
+      used,
+      usedUsd: 0,
+      usedTokens: used,
+      release: true,
+    });
     await l.settle('dp', [use(a.grants[0], 120), use(b.grants[0], 0)], []);
     const w = await window('settle');
     assert.deepEqual([w?.committed, w?.reserved, w?.spent, w?.spentTokens], [120, 0, 120, 120]);
@@ -122,18 +131,26 @@ describe('budget ledger', () => {
     assert.ok(next.admitted, 'the boundary instant opens a new window');
     assert.equal(next.grants[0].windowStart, '2024-05-15T12:01:00.000Z');
     const g = last.grants[0];
-    await l.settle('dp', [{ leaseId: g.leaseId, policyId: 'roll', subject: '', windowStart: g.windowStart, used: 40, usedUsd: 0, usedTokens: 40, release: true }], []);
+    await l.settle(
+      'dp',
+      [{ leaseId: g.leaseId, policyId: 'roll', subject: '', windowStart: g.windowStart, used: 40, usedUsd: 0, usedTokens: 40, release: true }],
+      [],
+    );
     assert.equal((await window('roll', new Date('2024-05-15T12:00:00Z')))?.committed, 40);
     assert.equal((await window('roll'))?.committed, 100);
   });
 
-  it('gives back a dead data plane\'s leases after the TTL; its late report is charged as spend', async () => {
+  it("gives back a dead data plane's leases after the TTL; its late report is charged as spend", async () => {
     await policy('dead');
     const l = ledger({ leaseTtlMs: 10_000 });
     const r = await l.reserve('dp-dead', [{ policyId: 'dead', subject: '', amount: 20, slice: true }]);
     assert.ok(r.admitted && r.grants[0].kind === 'slice');
     const g = r.grants[0];
-    await l.settle('dp-dead', [{ leaseId: g.leaseId, policyId: 'dead', subject: '', windowStart: g.windowStart, used: 10, usedUsd: 0, usedTokens: 10, release: false }], []);
+    await l.settle(
+      'dp-dead',
+      [{ leaseId: g.leaseId, policyId: 'dead', subject: '', windowStart: g.windowStart, used: 10, usedUsd: 0, usedTokens: 10, release: false }],
+      [],
+    );
     clock = new Date(clock.getTime() + 5_000);
     assert.equal((await l.renew('dp-dead')).renewed, 1);
     clock = new Date(clock.getTime() + 9_000);
@@ -145,7 +162,11 @@ describe('budget ledger', () => {
     assert.equal(await db.models.budgetLeases.countDocuments({ _id: g.leaseId }), 0);
     let w = await window('dead');
     assert.deepEqual([w?.committed, w?.leased, w?.spent], [10, 0, 10], 'the unused 40 came back, the reported 10 stays spent');
-    const late = await l.settle('dp-dead', [{ leaseId: g.leaseId, policyId: 'dead', subject: '', windowStart: g.windowStart, used: 5, usedUsd: 0, usedTokens: 5, release: true }], []);
+    const late = await l.settle(
+      'dp-dead',
+      [{ leaseId: g.leaseId, policyId: 'dead', subject: '', windowStart: g.windowStart, used: 5, usedUsd: 0, usedTokens: 5, release: true }],
+      [],
+    );
     assert.deepEqual(late.expired, [g.leaseId]);
     w = await window('dead');
     assert.deepEqual([w?.committed, w?.spent], [15, 15]);
@@ -184,7 +205,9 @@ describe('budget ledger', () => {
       await policy('alert', { action: 'alert', limit: 100, webhookUrl: url });
       // Two data planes charging concurrently (one control-plane replica: FerretDB's updates need its per-window lock).
       const a = ledger();
-      await Promise.all(Array.from({ length: 40 }, (_, i) => a.settle(`dp-${i % 2}`, [], [{ policyId: 'alert', subject: '', amount: 10, usd: 0, tokens: 10 }])));
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => a.settle(`dp-${i % 2}`, [], [{ policyId: 'alert', subject: '', amount: 10, usd: 0, tokens: 10 }])),
+      );
       const w = await window('alert');
       assert.equal(w?.spent, 400, 'alert policies never block');
       const deadline = Date.now() + 5_000;

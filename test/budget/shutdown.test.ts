@@ -20,9 +20,20 @@ after(async () => {
 });
 
 it('SIGTERM returns the slices a node holds, well before their lease would expire', { timeout: 30_000 }, async () => {
-  const endpoint = { name: 'held', kind: 'chat', destinations: [{ id: 'oai', provider: 'openai', model: 'gpt-4o-mini', secret: 'key', weight: 100, options: { baseUrl: `${fake.url}/v1` } }] };
+  const endpoint = {
+    name: 'held',
+    kind: 'chat',
+    destinations: [{ id: 'oai', provider: 'openai', model: 'gpt-4o-mini', secret: 'key', weight: 100, options: { baseUrl: `${fake.url}/v1` } }],
+  };
   assert.equal((await stack.api('POST', '/api/v1/endpoints', endpoint)).status, 201);
-  const budget = await stack.api('POST', '/api/v1/budgets', { name: 'held', unit: 'usd', limit: 1000, window: { unit: 'days', size: 1 }, action: 'reject', scope: { type: 'global' } });
+  const budget = await stack.api('POST', '/api/v1/budgets', {
+    name: 'held',
+    unit: 'usd',
+    limit: 1000,
+    window: { unit: 'days', size: 1 },
+    action: 'reject',
+    scope: { type: 'global' },
+  });
   assert.equal(budget.status, 201);
   const chat = () =>
     fetch(`${stack.nodes[0].url}/gateway/openai/v1/chat/completions`, {
@@ -33,7 +44,7 @@ it('SIGTERM returns the slices a node holds, well before their lease would expir
   await waitFor('served under the budget', async () => ((await chat()) === 200 ? true : undefined));
   const spend = async () => (await stack.api('GET', `/api/v1/budgets/${budget.body.id}/spend`)).body;
   // Keep the slice busy (an idle slice goes back by itself after 1 s), then stop the node right after a request.
-  for (const until = Date.now() + 1_500; Date.now() < until; ) assert.equal(await chat(), 200);
+  for (const until = Date.now() + 1_500; Date.now() < until;) assert.equal(await chat(), 200);
   assert.ok((await spend()).leased > 0, 'the node holds a slice');
 
   const stoppedAt = Date.now();

@@ -66,11 +66,19 @@ describe('authentication and the role x route matrix', () => {
     ['not a bearer token', () => 'Basic YWRtaW46YWRtaW4=', /Bearer/],
     ['garbage', () => 'Bearer not-a-jwt', /not a JWT/],
     ['expired', () => `Bearer ${h.token('admin', { expiresIn: -10 })}`, /expired/],
-    ['forged (other secret)', () => `Bearer ${jwt.sign({ role: 'admin' }, 'other-secret', { audience: 'kong-llm-gateway', subject: 'x' })}`, /invalid signature/],
+    [
+      'forged (other secret)',
+      () => `Bearer ${jwt.sign({ role: 'admin' }, 'other-secret', { audience: 'kong-llm-gateway', subject: 'x' })}`,
+      /invalid signature/,
+    ],
     ['alg none', () => `Bearer ${unsignedToken({ role: 'admin', sub: 'x', aud: 'kong-llm-gateway' })}`, /algorithm 'none'/],
     ['wrong audience', () => `Bearer ${h.token('admin', { audience: 'someone-else' })}`, /audience/],
     ['no subject', () => `Bearer ${jwt.sign({ role: 'admin' }, h.config.jwt.secret!, { audience: 'kong-llm-gateway' })}`, /sub/],
-    ['HS512 (not accepted)', () => `Bearer ${jwt.sign({ role: 'admin' }, h.config.jwt.secret!, { algorithm: 'HS512', audience: 'kong-llm-gateway', subject: 'x' })}`, /HS512/],
+    [
+      'HS512 (not accepted)',
+      () => `Bearer ${jwt.sign({ role: 'admin' }, h.config.jwt.secret!, { algorithm: 'HS512', audience: 'kong-llm-gateway', subject: 'x' })}`,
+      /HS512/,
+    ],
   ];
 
   for (const [name, token, message] of badTokens) {

@@ -30,7 +30,11 @@ describe('budgets API', () => {
 
   before(async () => {
     h = await startHarness();
-    await h.as('admin').post('/api/v1/endpoints').send({ ...chatEndpoint('local-only'), destinations: [{ id: 'l', provider: 'ollama', model: 'm', weight: 100 }], fallback: {} }).expect(201);
+    await h
+      .as('admin')
+      .post('/api/v1/endpoints')
+      .send({ ...chatEndpoint('local-only'), destinations: [{ id: 'l', provider: 'ollama', model: 'm', weight: 100 }], fallback: {} })
+      .expect(201);
   });
   after(async () => h?.close());
 
@@ -40,20 +44,43 @@ describe('budgets API', () => {
     assert.equal(res.body.failOpen, false);
     assert.equal(res.body.version, 1);
     const list = await h.as('viewer').get('/api/v1/budgets').expect(200);
-    assert.deepEqual(list.body.items.map((b: { id: string }) => b.id), [id]);
+    assert.deepEqual(
+      list.body.items.map((b: { id: string }) => b.id),
+      [id],
+    );
     await h.as('viewer').get(`/api/v1/budgets/${id}`).expect(200);
   });
 
   it('validates: alert needs webhookUrl, endpoint scope must exist, window unit and scope shape', async () => {
-    const alert = await h.as('admin').post('/api/v1/budgets').send({ ...policy, name: 'a', action: 'alert' }).expect(400);
+    const alert = await h
+      .as('admin')
+      .post('/api/v1/budgets')
+      .send({ ...policy, name: 'a', action: 'alert' })
+      .expect(400);
     assert.match(alert.body.error.message, /webhookUrl: is required when action is "alert"/);
-    const scope = await h.as('admin').post('/api/v1/budgets').send({ ...policy, name: 'b', scope: { type: 'endpoint', endpoint: 'ghost' } }).expect(400);
+    const scope = await h
+      .as('admin')
+      .post('/api/v1/budgets')
+      .send({ ...policy, name: 'b', scope: { type: 'endpoint', endpoint: 'ghost' } })
+      .expect(400);
     assert.match(scope.body.error.message, /scope\.endpoint: endpoint 'ghost' does not exist/);
-    const unit = await h.as('admin').post('/api/v1/budgets').send({ ...policy, name: 'c', window: { unit: 'years', size: 1 } }).expect(400);
+    const unit = await h
+      .as('admin')
+      .post('/api/v1/budgets')
+      .send({ ...policy, name: 'c', window: { unit: 'years', size: 1 } })
+      .expect(400);
     assert.match(unit.body.error.message, /body\.window\.unit: must be equal to one of the allowed values/);
-    const shape = await h.as('admin').post('/api/v1/budgets').send({ ...policy, name: 'd', scope: { type: 'endpoint' } }).expect(400);
+    const shape = await h
+      .as('admin')
+      .post('/api/v1/budgets')
+      .send({ ...policy, name: 'd', scope: { type: 'endpoint' } })
+      .expect(400);
     assert.match(shape.body.error.message, /body\.scope/);
-    await h.as('admin').post('/api/v1/budgets').send({ ...policy, name: 'ok-endpoint', scope: { type: 'endpoint', endpoint: 'local-only' } }).expect(201);
+    await h
+      .as('admin')
+      .post('/api/v1/budgets')
+      .send({ ...policy, name: 'ok-endpoint', scope: { type: 'endpoint', endpoint: 'local-only' } })
+      .expect(201);
     const dup = await h.as('admin').post('/api/v1/budgets').send(policy).expect(409);
     assert.equal(dup.body.error.code, 'budget_name_taken');
     // A rename onto a taken name fails in an update (FerretDB reports that differently from an insert).
@@ -67,7 +94,11 @@ describe('budgets API', () => {
     const patched = await h.as('admin').patch(`/api/v1/budgets/${id}`).send({ action: 'alert', webhookUrl: 'https://hooks.example/b' }).expect(200);
     assert.equal(patched.body.version, 2);
     assert.equal(patched.body.webhookUrl, 'https://hooks.example/b');
-    const replaced = await h.as('admin').put(`/api/v1/budgets/${id}`).send({ ...policy, limit: 30 }).expect(200);
+    const replaced = await h
+      .as('admin')
+      .put(`/api/v1/budgets/${id}`)
+      .send({ ...policy, limit: 30 })
+      .expect(200);
     assert.equal(replaced.body.version, 3);
     assert.equal(replaced.body.limit, 30);
     assert.equal(replaced.body.webhookUrl, undefined);
@@ -82,11 +113,13 @@ describe('budgets API', () => {
     assert.equal(empty.body.remaining, 30);
 
     // What the data plane's charge operation will do: one atomic $inc on the window document.
-    await h.db.db.collection('budget_windows').updateOne(
-      { policyId: id, subject: '', windowStart: start },
-      { $setOnInsert: { windowEnd: end, reservedUsd: 0, reservedTokens: 0 }, $inc: { spentUsd: 12.5, spentTokens: 1000 } },
-      { upsert: true },
-    );
+    await h.db.db
+      .collection('budget_windows')
+      .updateOne(
+        { policyId: id, subject: '', windowStart: start },
+        { $setOnInsert: { windowEnd: end, reservedUsd: 0, reservedTokens: 0 }, $inc: { spentUsd: 12.5, spentTokens: 1000 } },
+        { upsert: true },
+      );
     const spent = await h.as('viewer').get(`/api/v1/budgets/${id}/spend`).expect(200);
     assert.equal(spent.body.spentUsd, 12.5);
     assert.equal(spent.body.spentTokens, 1000);
@@ -97,9 +130,24 @@ describe('budgets API', () => {
   });
 
   it('keeps per-user windows apart', async () => {
-    const perUser = await h.as('admin').post('/api/v1/budgets').send({ ...policy, name: 'per-user', unit: 'tokens', limit: 500, scope: { type: 'user' } }).expect(201);
+    const perUser = await h
+      .as('admin')
+      .post('/api/v1/budgets')
+      .send({ ...policy, name: 'per-user', unit: 'tokens', limit: 500, scope: { type: 'user' } })
+      .expect(201);
     const { start, end } = windowAt(new Date(), { unit: 'days', size: 1 });
-    await h.db.db.collection('budget_windows').insertOne({ policyId: perUser.body.id, subject: 'alice', windowStart: start, windowEnd: end, spentUsd: 0, spentTokens: 200, reservedUsd: 0, reservedTokens: 50 });
+    await h.db.db
+      .collection('budget_windows')
+      .insertOne({
+        policyId: perUser.body.id,
+        subject: 'alice',
+        windowStart: start,
+        windowEnd: end,
+        spentUsd: 0,
+        spentTokens: 200,
+        reservedUsd: 0,
+        reservedTokens: 50,
+      });
     const alice = await h.as('viewer').get(`/api/v1/budgets/${perUser.body.id}/spend?user=alice`).expect(200);
     assert.equal(alice.body.spentTokens, 200);
     assert.equal(alice.body.reservedTokens, 50);
@@ -109,7 +157,16 @@ describe('budgets API', () => {
   });
 
   it('the budget_windows key is unique: a racing duplicate window cannot be created', async () => {
-    const doc = { policyId: 'p', subject: '', windowStart: new Date(0), windowEnd: new Date(1), spentUsd: 0, spentTokens: 0, reservedUsd: 0, reservedTokens: 0 };
+    const doc = {
+      policyId: 'p',
+      subject: '',
+      windowStart: new Date(0),
+      windowEnd: new Date(1),
+      spentUsd: 0,
+      spentTokens: 0,
+      reservedUsd: 0,
+      reservedTokens: 0,
+    };
     await h.db.db.collection('budget_windows').insertOne({ ...doc });
     await assert.rejects(h.db.db.collection('budget_windows').insertOne({ ...doc }), (err: { code?: number }) => err.code === 11000);
   });

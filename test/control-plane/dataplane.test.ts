@@ -10,9 +10,23 @@ describe('data-plane snapshot', () => {
     h = await startHarness();
     await h.as('admin').post('/api/v1/secrets').send(openaiSecret()).expect(201);
     await h.as('admin').post('/api/v1/endpoints').send(chatEndpoint('on')).expect(201);
-    await h.as('admin').post('/api/v1/endpoints').send({ ...chatEndpoint('off'), enabled: false }).expect(201);
-    await h.as('admin').post('/api/v1/budgets')
-      .send({ name: 'monthly', unit: 'usd', limit: 100, window: { unit: 'months', size: 1 }, action: 'alert', webhookUrl: 'https://hooks.example/x', scope: { type: 'global' } })
+    await h
+      .as('admin')
+      .post('/api/v1/endpoints')
+      .send({ ...chatEndpoint('off'), enabled: false })
+      .expect(201);
+    await h
+      .as('admin')
+      .post('/api/v1/budgets')
+      .send({
+        name: 'monthly',
+        unit: 'usd',
+        limit: 100,
+        window: { unit: 'months', size: 1 },
+        action: 'alert',
+        webhookUrl: 'https://hooks.example/x',
+        scope: { type: 'global' },
+      })
       .expect(201);
   });
   after(async () => h?.close());
@@ -21,8 +35,11 @@ describe('data-plane snapshot', () => {
     const res = await h.as('dataplane').get('/api/v1/dataplane/snapshot').expect(200);
     const snap = res.body as ConfigSnapshot;
     assert.equal(res.headers.etag, `"${snap.version}"`);
-    assert.equal(snap.version, 3, "two endpoints and one budget were written (creating an unused secret does not change the snapshot)");
-    assert.deepEqual(snap.endpoints.map((e) => e.name), ['on']);
+    assert.equal(snap.version, 3, 'two endpoints and one budget were written (creating an unused secret does not change the snapshot)');
+    assert.deepEqual(
+      snap.endpoints.map((e) => e.name),
+      ['on'],
+    );
     const [primary, local] = snap.endpoints[0]!.destinations;
     assert.deepEqual(primary!.credentials, { apiKey: 'sk-test-0123456789abcdef' });
     assert.deepEqual(local!.credentials, {});
@@ -65,7 +82,11 @@ describe('data-plane snapshot', () => {
 
   it('a secret rotation changes the snapshot version and credentials', async () => {
     const { body: before } = await h.as('dataplane').get('/api/v1/dataplane/snapshot').expect(200);
-    await h.as('admin').put('/api/v1/secrets/openai-key/value').send({ value: { apiKey: 'sk-new-value-abcdefgh' } }).expect(200);
+    await h
+      .as('admin')
+      .put('/api/v1/secrets/openai-key/value')
+      .send({ value: { apiKey: 'sk-new-value-abcdefgh' } })
+      .expect(200);
     const { body: afterSnap } = await h.as('dataplane').get('/api/v1/dataplane/snapshot').expect(200);
     assert.ok(afterSnap.version > before.version);
     assert.equal(afterSnap.endpoints[0].destinations[0].credentials.apiKey, 'sk-new-value-abcdefgh');
@@ -123,10 +144,18 @@ describe('long poll across replicas', () => {
     const wakes: number[] = [];
     for (let i = 0; i < 3; i++) {
       const etag = i === 0 ? headers.etag! : `"${await a.cp.services.versions.current()}"`;
-      const pending = a.as('dataplane').get('/api/v1/dataplane/snapshot?wait=10').set('If-None-Match', etag).then((r) => ({ r, at: Date.now() }));
+      const pending = a
+        .as('dataplane')
+        .get('/api/v1/dataplane/snapshot?wait=10')
+        .set('If-None-Match', etag)
+        .then((r) => ({ r, at: Date.now() }));
       await new Promise((r) => setTimeout(r, 150));
       const wroteAt = Date.now();
-      await b.as('admin').post('/api/v1/budgets').send({ name: `b${i}`, unit: 'tokens', limit: 1000, window: { unit: 'days', size: 1 }, action: 'reject', scope: { type: 'global' } }).expect(201);
+      await b
+        .as('admin')
+        .post('/api/v1/budgets')
+        .send({ name: `b${i}`, unit: 'tokens', limit: 1000, window: { unit: 'days', size: 1 }, action: 'reject', scope: { type: 'global' } })
+        .expect(201);
       const { r, at } = await pending;
       assert.equal(r.status, 200);
       assert.equal(r.body.budgets.length, i + 1);
@@ -169,7 +198,11 @@ describe('trace ingest', () => {
     assert.deepEqual(first.body, { accepted: 50, duplicates: 0 });
     const replay = await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: batch }).expect(200);
     assert.deepEqual(replay.body, { accepted: 0, duplicates: 50 });
-    const mixed = await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: [trace('t-0'), trace('t-new'), trace('t-new')] }).expect(200);
+    const mixed = await h
+      .as('dataplane')
+      .post('/api/v1/dataplane/traces')
+      .send({ traces: [trace('t-0'), trace('t-new'), trace('t-new')] })
+      .expect(200);
     assert.deepEqual(mixed.body, { accepted: 1, duplicates: 2 });
     assert.equal(await h.db.db.collection('traces').countDocuments(), 51);
     const stored = await h.as('viewer').get('/api/v1/traces/t-new').expect(200);
@@ -177,9 +210,17 @@ describe('trace ingest', () => {
   });
 
   it('rejects batches over 1000 and invalid traces, naming the field', async () => {
-    const big = await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: Array.from({ length: 1001 }, (_, i) => trace(`x${i}`)) }).expect(400);
+    const big = await h
+      .as('dataplane')
+      .post('/api/v1/dataplane/traces')
+      .send({ traces: Array.from({ length: 1001 }, (_, i) => trace(`x${i}`)) })
+      .expect(400);
     assert.match(big.body.error.message, /body\.traces: must NOT have more than 1000 items/);
-    const bad = await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: [{ ...trace('y'), status: 'ok' }] }).expect(400);
+    const bad = await h
+      .as('dataplane')
+      .post('/api/v1/dataplane/traces')
+      .send({ traces: [{ ...trace('y'), status: 'ok' }] })
+      .expect(400);
     assert.match(bad.body.error.message, /body\.traces\[0\]\.status: must be integer/);
   });
 
@@ -187,7 +228,11 @@ describe('trace ingest', () => {
     const batches = 5;
     const started = Date.now();
     for (let b = 0; b < batches; b++) {
-      const res = await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: Array.from({ length: 1000 }, (_, i) => trace(`perf-${b}-${i}`)) }).expect(200);
+      const res = await h
+        .as('dataplane')
+        .post('/api/v1/dataplane/traces')
+        .send({ traces: Array.from({ length: 1000 }, (_, i) => trace(`perf-${b}-${i}`)) })
+        .expect(200);
       assert.equal(res.body.accepted, 1000);
     }
     const perSecond = Math.round((batches * 1000) / ((Date.now() - started) / 1000));

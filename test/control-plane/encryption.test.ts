@@ -20,7 +20,13 @@ describe('secrets at rest', () => {
   before(async () => {
     db = await connectTestDb('enc');
     h = await startHarness({ db, config: { kek: { current: { version: 1, key: kek1 }, previous: [] } } });
-    secretId = (await h.as('admin').post('/api/v1/secrets').send({ name: 'k', provider: 'openai', value: { apiKey: API_KEY } }).expect(201)).body.id;
+    secretId = (
+      await h
+        .as('admin')
+        .post('/api/v1/secrets')
+        .send({ name: 'k', provider: 'openai', value: { apiKey: API_KEY } })
+        .expect(201)
+    ).body.id;
     await h.as('admin').post('/api/v1/endpoints').send(chatEndpoint('e', 'k')).expect(201);
   });
   after(async () => {
@@ -54,7 +60,13 @@ describe('secrets at rest', () => {
   });
 
   it('a ciphertext copied onto another secret does not decrypt in the snapshot', async () => {
-    const other = (await h.as('admin').post('/api/v1/secrets').send({ name: 'k2', provider: 'openai', value: { apiKey: 'sk-other-000000000000' } }).expect(201)).body.id;
+    const other = (
+      await h
+        .as('admin')
+        .post('/api/v1/secrets')
+        .send({ name: 'k2', provider: 'openai', value: { apiKey: 'sk-other-000000000000' } })
+        .expect(201)
+    ).body.id;
     const raw = await db.db.collection('secrets').findOne({ _id: secretId as never });
     const cipher = new EnvelopeCipher({ current: { version: 1, key: kek1 }, previous: [] });
     assert.throws(() => cipher.decrypt(other, raw!.encrypted), /failed to decrypt/);

@@ -26,7 +26,10 @@ describe('endpoints API', () => {
     const got = await h.as('viewer').get('/api/v1/endpoints/chat-main').expect(200);
     assert.deepEqual(got.body, e);
     const list = await h.as('viewer').get('/api/v1/endpoints').expect(200);
-    assert.deepEqual(list.body.items.map((x: { name: string }) => x.name), ['chat-main']);
+    assert.deepEqual(
+      list.body.items.map((x: { name: string }) => x.name),
+      ['chat-main'],
+    );
   });
 
   it('rejects a duplicate name with 409', async () => {
@@ -36,19 +39,43 @@ describe('endpoints API', () => {
 
   it('explains validation failures, naming the field', async () => {
     const cases: Array<[object, RegExp]> = [
-      [{ ...chatEndpoint('w'), destinations: [{ id: 'a', provider: 'openai', model: 'm', secret: 'openai-key', weight: 90 }] }, /destinations: weights must sum to 100 \(they sum to 90\)/],
+      [
+        { ...chatEndpoint('w'), destinations: [{ id: 'a', provider: 'openai', model: 'm', secret: 'openai-key', weight: 90 }] },
+        /destinations: weights must sum to 100 \(they sum to 90\)/,
+      ],
       [{ ...chatEndpoint('bad name!') }, /body\.name: must match pattern/],
-      [{ ...chatEndpoint('u'), destinations: [{ id: 'a', provider: 'openai', model: 'm', secret: 'missing', weight: 100 }] }, /destinations\[0\]\.secret: secret 'missing' does not exist/],
-      [{ ...chatEndpoint('p'), destinations: [{ id: 'a', provider: 'anthropic', model: 'm', weight: 100 }] }, /destinations\[0\]\.secret: is required for provider anthropic/],
-      [{ ...chatEndpoint('q'), destinations: [{ id: 'a', provider: 'nope', model: 'm', weight: 100 }] }, /body\.destinations\[0\]\.provider: must be equal to one of the allowed values/],
-      [{ ...chatEndpoint('r'), destinations: [{ id: 'a', provider: 'openai', model: 'm', secret: 'openai-key', weight: 101 }] }, /body\.destinations\[0\]\.weight: must be <= 100/],
+      [
+        { ...chatEndpoint('u'), destinations: [{ id: 'a', provider: 'openai', model: 'm', secret: 'missing', weight: 100 }] },
+        /destinations\[0\]\.secret: secret 'missing' does not exist/,
+      ],
+      [
+        { ...chatEndpoint('p'), destinations: [{ id: 'a', provider: 'anthropic', model: 'm', weight: 100 }] },
+        /destinations\[0\]\.secret: is required for provider anthropic/,
+      ],
+      [
+        { ...chatEndpoint('q'), destinations: [{ id: 'a', provider: 'nope', model: 'm', weight: 100 }] },
+        /body\.destinations\[0\]\.provider: must be equal to one of the allowed values/,
+      ],
+      [
+        { ...chatEndpoint('r'), destinations: [{ id: 'a', provider: 'openai', model: 'm', secret: 'openai-key', weight: 101 }] },
+        /body\.destinations\[0\]\.weight: must be <= 100/,
+      ],
       [{ ...chatEndpoint('s'), fallback: { chain: ['ghost'] } }, /fallback\.chain\[0\]: 'ghost' is not a destination id/],
       [{ ...chatEndpoint('t'), stickiness: { by: 'header' } }, /stickiness\.header: is required when stickiness\.by is "header"/],
-      [{ ...chatEndpoint('v'), destinations: [
-        { id: 'a', provider: 'ollama', model: 'm', weight: 50 },
-        { id: 'a', provider: 'ollama', model: 'm', weight: 50 },
-      ] }, /destinations\[1\]\.id: 'a' is used by another destination/],
-      [{ ...chatEndpoint('x'), destinations: [{ id: 'a', provider: 'bedrock', model: 'm', secret: 'openai-key', weight: 100 }] }, /destinations\[0\]\.secret: secret 'openai-key' is for provider openai, not bedrock/],
+      [
+        {
+          ...chatEndpoint('v'),
+          destinations: [
+            { id: 'a', provider: 'ollama', model: 'm', weight: 50 },
+            { id: 'a', provider: 'ollama', model: 'm', weight: 50 },
+          ],
+        },
+        /destinations\[1\]\.id: 'a' is used by another destination/,
+      ],
+      [
+        { ...chatEndpoint('x'), destinations: [{ id: 'a', provider: 'bedrock', model: 'm', secret: 'openai-key', weight: 100 }] },
+        /destinations\[0\]\.secret: secret 'openai-key' is for provider openai, not bedrock/,
+      ],
       [{ ...chatEndpoint('y'), surprise: 1 }, /body: must NOT have additional properties|surprise/],
       [{ name: 'z', kind: 'chat' }, /body\.destinations: must have required property|destinations/],
     ];
@@ -67,7 +94,11 @@ describe('endpoints API', () => {
 
   it('PATCH changes given fields, keeps the rest, bumps the version', async () => {
     const before = await h.cp.services.versions.current();
-    const res = await h.as('admin').patch('/api/v1/endpoints/chat-main').send({ logPayloads: true, rateLimits: { requestsPerMinute: 60 } }).expect(200);
+    const res = await h
+      .as('admin')
+      .patch('/api/v1/endpoints/chat-main')
+      .send({ logPayloads: true, rateLimits: { requestsPerMinute: 60 } })
+      .expect(200);
     assert.equal(res.body.version, 2);
     assert.equal(res.body.logPayloads, true);
     assert.deepEqual(res.body.rateLimits, { requestsPerMinute: 60 });
@@ -76,7 +107,11 @@ describe('endpoints API', () => {
   });
 
   it('PATCH re-checks cross-field rules on the merged result', async () => {
-    const res = await h.as('admin').patch('/api/v1/endpoints/chat-main').send({ destinations: [{ id: 'only', provider: 'ollama', model: 'm', weight: 100 }] }).expect(400);
+    const res = await h
+      .as('admin')
+      .patch('/api/v1/endpoints/chat-main')
+      .send({ destinations: [{ id: 'only', provider: 'ollama', model: 'm', weight: 100 }] })
+      .expect(400);
     assert.match(res.body.error.message, /fallback\.chain\[0\]: 'local' is not a destination id/);
     const name = await h.as('admin').patch('/api/v1/endpoints/chat-main').send({ name: 'renamed' }).expect(400);
     assert.match(name.body.error.message, /name: cannot be changed/);
@@ -84,7 +119,11 @@ describe('endpoints API', () => {
 
   it('PUT replaces: omitted optional fields go back to defaults', async () => {
     const { name: _n, ...body } = chatEndpoint();
-    const res = await h.as('admin').put('/api/v1/endpoints/chat-main').send({ ...body, fallback: { chain: [], triggers: ['4xx', '5xx'] } }).expect(200);
+    const res = await h
+      .as('admin')
+      .put('/api/v1/endpoints/chat-main')
+      .send({ ...body, fallback: { chain: [], triggers: ['4xx', '5xx'] } })
+      .expect(200);
     assert.equal(res.body.version, 3);
     assert.equal(res.body.logPayloads, false);
     assert.equal(res.body.rateLimits, undefined);
@@ -100,11 +139,17 @@ describe('endpoints API', () => {
 
   it('records every change in the audit log, newest first, paginated', async () => {
     const page1 = await h.as('admin').get('/api/v1/audit?targetType=endpoint&limit=2').expect(200);
-    assert.deepEqual(page1.body.items.map((e: { action: string }) => e.action), ['endpoint.delete', 'endpoint.replace']);
+    assert.deepEqual(
+      page1.body.items.map((e: { action: string }) => e.action),
+      ['endpoint.delete', 'endpoint.replace'],
+    );
     assert.equal(page1.body.items[0].actor, 'admin-user');
     assert.equal(page1.body.items[0].target.name, 'chat-main');
     const page2 = await h.as('admin').get(`/api/v1/audit?targetType=endpoint&limit=2&cursor=${page1.body.nextCursor}`).expect(200);
-    assert.deepEqual(page2.body.items.map((e: { action: string }) => e.action), ['endpoint.patch', 'endpoint.create']);
+    assert.deepEqual(
+      page2.body.items.map((e: { action: string }) => e.action),
+      ['endpoint.patch', 'endpoint.create'],
+    );
     assert.equal(page2.body.nextCursor, null);
     await h.as('viewer').get('/api/v1/audit').expect(403);
   });

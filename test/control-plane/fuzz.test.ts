@@ -14,7 +14,10 @@ it('schemathesis finds no failures against openapi.yaml', { skip: process.env.FU
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const summary = output.split('\n').filter((l) => /generated|No issues|failure|ST\d{3}|level":50/.test(l)).join('\n');
+  const summary = output
+    .split('\n')
+    .filter((l) => /generated|No issues|failure|ST\d{3}|level":50/.test(l))
+    .join('\n');
   console.log(summary);
   assert.equal(code, 0, `schemathesis failed:\n${output.slice(-20_000)}`);
 });

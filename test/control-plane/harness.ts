@@ -45,11 +45,23 @@ export interface Harness {
 export async function startHarness(opts: { config?: Partial<ControlPlaneConfig>; db?: TestDb; log?: Logger } = {}): Promise<Harness> {
   const db = opts.db ?? (await connectTestDb('cp'));
   const config = testConfig(opts.config);
-  const cp = await startControlPlane({ mongoUri: db.uri, port: 0, config, log: opts.log ?? createLogger(process.env.CP_LOG ?? 'silent'), validateResponses: true });
+  const cp = await startControlPlane({
+    mongoUri: db.uri,
+    port: 0,
+    config,
+    log: opts.log ?? createLogger(process.env.CP_LOG ?? 'silent'),
+    validateResponses: true,
+  });
   const http = supertest(cp.url);
   const token = (role: Role, o: jwt.SignOptions & { sub?: string } = {}) => {
     const { sub, ...signOpts } = o;
-    return jwt.sign({ role }, config.jwt.secret!, { algorithm: 'HS256', audience: config.jwt.audience, subject: sub ?? `${role}-user`, expiresIn: 600, ...signOpts });
+    return jwt.sign({ role }, config.jwt.secret!, {
+      algorithm: 'HS256',
+      audience: config.jwt.audience,
+      subject: sub ?? `${role}-user`,
+      expiresIn: 600,
+      ...signOpts,
+    });
   };
   const as = (role: Role) => {
     const auth = `Bearer ${token(role)}`;

@@ -36,7 +36,10 @@ describe('configuration', () => {
     const dir = tmpDir();
     const prod = { NODE_ENV: 'production', GATEWAY_DATA_DIR: dir, JWT_SECRET: 's', GATEWAY_KEK: KEK, MONGODB_URI: 'mongodb://db/x' };
     assert.doesNotThrow(() => loadConfig(prod));
-    assert.throws(() => loadConfig({ ...prod, JWT_SECRET: '' }), (e) => e instanceof ConfigError && /JWT_SECRET/.test(e.message));
+    assert.throws(
+      () => loadConfig({ ...prod, JWT_SECRET: '' }),
+      (e) => e instanceof ConfigError && /JWT_SECRET/.test(e.message),
+    );
     assert.throws(() => loadConfig({ ...prod, GATEWAY_KEK: '' }), /GATEWAY_KEK/);
     assert.throws(() => loadConfig({ ...prod, MONGODB_URI: '' }), /MONGODB_URI/);
     assert.deepEqual(fs.readdirSync(dir), [], 'production never writes keys to disk');
@@ -54,7 +57,11 @@ describe('configuration', () => {
 describe('token CLI', () => {
   it('prints a token the control plane accepts (same secret, audience, role, ttl)', () => {
     const env = { ...process.env, JWT_SECRET: 'cli-secret', JWT_AUDIENCE: 'aud-x', GATEWAY_KEK: KEK, NODE_ENV: 'development' };
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'control-plane/cli/token.ts', '--role', 'viewer', '--sub', 'alice', '--ttl', '2h'], { cwd: root, env, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'control-plane/cli/token.ts', '--role', 'viewer', '--sub', 'alice', '--ttl', '2h'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
     assert.equal(run.status, 0, run.stderr);
     const claims = jwt.verify(run.stdout.trim(), 'cli-secret', { algorithms: ['HS256'], audience: 'aud-x' }) as jwt.JwtPayload;
     assert.equal(claims.role, 'viewer');
@@ -80,7 +87,10 @@ describe('logging', () => {
     } finally {
       await h.close();
     }
-    const lines = logged.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = logged
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(lines.some((l) => l.requestId === 'req-1' && l.path === '/api/v1/secrets' && l.status === 201));
     assert.ok(!logged.includes('sk-test-0123456789abcdef'), 'secret value logged');
     assert.ok(!logged.includes('Bearer'), 'authorization header logged');
@@ -92,7 +102,15 @@ describe('process entry (main.ts)', () => {
   it('shuts down gracefully on SIGTERM: a held long poll is answered, then exit 0', async () => {
     const { uri } = testDbUri('main');
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const env = { ...process.env, NODE_ENV: 'development', MONGODB_URI: uri, CONTROL_PLANE_PORT: String(port), JWT_SECRET: 'main-secret', GATEWAY_KEK: KEK, LOG_LEVEL: 'info' };
+    const env = {
+      ...process.env,
+      NODE_ENV: 'development',
+      MONGODB_URI: uri,
+      CONTROL_PLANE_PORT: String(port),
+      JWT_SECRET: 'main-secret',
+      GATEWAY_KEK: KEK,
+      LOG_LEVEL: 'info',
+    };
     const child = spawn(process.execPath, ['--import', 'tsx', 'control-plane/main.ts'], { cwd: root, env });
     let out = '';
     child.stdout.on('data', (d) => (out += d));

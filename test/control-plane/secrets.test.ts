@@ -32,15 +32,29 @@ describe('secrets API', () => {
   });
 
   it('checks the fields the provider needs', async () => {
-    const missing = await h.as('admin').post('/api/v1/secrets').send({ name: 'aws', provider: 'bedrock', value: { accessKeyId: 'AKIA' } }).expect(400);
+    const missing = await h
+      .as('admin')
+      .post('/api/v1/secrets')
+      .send({ name: 'aws', provider: 'bedrock', value: { accessKeyId: 'AKIA' } })
+      .expect(400);
     assert.equal(missing.body.error.code, 'validation_failed');
     assert.match(missing.body.error.message, /value\.secretAccessKey: is required for provider bedrock/);
     assert.match(missing.body.error.message, /value\.region: is required/);
-    const extra = await h.as('admin').post('/api/v1/secrets').send({ name: 'x', provider: 'openai', value: { apiKey: 'k', region: 'eu' } }).expect(400);
+    const extra = await h
+      .as('admin')
+      .post('/api/v1/secrets')
+      .send({ name: 'x', provider: 'openai', value: { apiKey: 'k', region: 'eu' } })
+      .expect(400);
     assert.match(extra.body.error.message, /value\.region: is not used by provider openai/);
-    const unknown = await h.as('admin').post('/api/v1/secrets').send({ name: 'x', provider: 'openai', value: { password: 'k' } }).expect(400);
+    const unknown = await h
+      .as('admin')
+      .post('/api/v1/secrets')
+      .send({ name: 'x', provider: 'openai', value: { password: 'k' } })
+      .expect(400);
     assert.match(unknown.body.error.message, /value.*password/);
-    const aws = await h.as('admin').post('/api/v1/secrets')
+    const aws = await h
+      .as('admin')
+      .post('/api/v1/secrets')
       .send({ name: 'aws', provider: 'bedrock', value: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY', region: 'us-east-1' } })
       .expect(201);
     assert.deepEqual(aws.body.fields, ['accessKeyId', 'region', 'secretAccessKey']);
@@ -49,7 +63,11 @@ describe('secrets API', () => {
 
   it('rotates a value: new hint, config version bumped, audit entry', async () => {
     const before = await h.cp.services.versions.current();
-    const res = await h.as('admin').put('/api/v1/secrets/openai-key/value').send({ value: { apiKey: 'sk-rotated-zzzzzzzzzzzz9999' } }).expect(200);
+    const res = await h
+      .as('admin')
+      .put('/api/v1/secrets/openai-key/value')
+      .send({ value: { apiKey: 'sk-rotated-zzzzzzzzzzzz9999' } })
+      .expect(200);
     assert.equal(res.body.hint, '****9999');
     assert.ok((await h.cp.services.versions.current()) > before);
     const audit = await h.as('admin').get('/api/v1/audit?targetType=secret').expect(200);
@@ -62,7 +80,10 @@ describe('secrets API', () => {
     const res = await h.as('admin').delete('/api/v1/secrets/openai-key').expect(409);
     assert.equal(res.body.error.code, 'secret_in_use');
     assert.match(res.body.error.message, /'uses-key'/);
-    assert.deepEqual(res.body.error.details.map((d: { endpoint: string }) => d.endpoint), ['uses-key']);
+    assert.deepEqual(
+      res.body.error.details.map((d: { endpoint: string }) => d.endpoint),
+      ['uses-key'],
+    );
     await h.as('admin').delete('/api/v1/endpoints/uses-key').expect(204);
     await h.as('admin').delete('/api/v1/secrets/openai-key').expect(204);
     await h.as('admin').get('/api/v1/secrets/openai-key').expect(404);

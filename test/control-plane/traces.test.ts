@@ -59,7 +59,10 @@ describe('traces and usage', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: { body: { items: Trace[]; nextCursor: string | null } } = await h.as("viewer").get(`/api/v1/traces?limit=7${cursor ? `&cursor=${cursor}` : ""}`).expect(200);
+      const res: { body: { items: Trace[]; nextCursor: string | null } } = await h
+        .as('viewer')
+        .get(`/api/v1/traces?limit=7${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
       seen.push(...res.body.items.map((t: Trace) => t.id));
       cursor = res.body.nextCursor;
     } while (cursor);
@@ -94,29 +97,64 @@ describe('traces and usage', () => {
     assert.equal(res.body.groupBy, 'endpoint');
     const [chat, embed] = res.body.groups;
     assert.deepEqual(chat, {
-      key: 'chat', requests: 20, errors: 2, promptTokens: 200, completionTokens: 100, totalTokens: 300, costUsd: 2,
-      p50LatencyMs: 100, p95LatencyMs: 190,
+      key: 'chat',
+      requests: 20,
+      errors: 2,
+      promptTokens: 200,
+      completionTokens: 100,
+      totalTokens: 300,
+      costUsd: 2,
+      p50LatencyMs: 100,
+      p95LatencyMs: 190,
     });
     assert.deepEqual(embed, {
-      key: 'embed', requests: 5, errors: 0, promptTokens: 500, completionTokens: 0, totalTokens: 500, costUsd: 1,
-      p50LatencyMs: 5, p95LatencyMs: 5,
+      key: 'embed',
+      requests: 5,
+      errors: 0,
+      promptTokens: 500,
+      completionTokens: 0,
+      totalTokens: 500,
+      costUsd: 1,
+      p50LatencyMs: 5,
+      p95LatencyMs: 5,
     });
   });
 
   it('groups by provider and by UTC day, honouring the range', async () => {
     const byProvider = await h.as('viewer').get('/api/v1/usage/summary?from=2031-03-01T00:00:00Z&to=2031-03-03T00:00:00Z&groupBy=provider').expect(200);
-    assert.deepEqual(byProvider.body.groups.map((g: { key: string; requests: number }) => [g.key, g.requests]), [['mistral', 5], ['openai', 20]]);
+    assert.deepEqual(
+      byProvider.body.groups.map((g: { key: string; requests: number }) => [g.key, g.requests]),
+      [
+        ['mistral', 5],
+        ['openai', 20],
+      ],
+    );
     const byDay = await h.as('viewer').get('/api/v1/usage/summary?from=2031-03-01T00:00:00Z&to=2031-03-03T00:00:00Z&groupBy=day').expect(200);
-    assert.deepEqual(byDay.body.groups.map((g: { key: string; requests: number }) => [g.key, g.requests]), [['2031-03-01', 15], ['2031-03-02', 10]]);
+    assert.deepEqual(
+      byDay.body.groups.map((g: { key: string; requests: number }) => [g.key, g.requests]),
+      [
+        ['2031-03-01', 15],
+        ['2031-03-02', 10],
+      ],
+    );
     const firstDay = await h.as('viewer').get('/api/v1/usage/summary?from=2031-03-01T00:00:00Z&to=2031-03-02T00:00:00Z&groupBy=day').expect(200);
-    assert.deepEqual(firstDay.body.groups.map((g: { key: string }) => g.key), ['2031-03-01']);
+    assert.deepEqual(
+      firstDay.body.groups.map((g: { key: string }) => g.key),
+      ['2031-03-01'],
+    );
     const none = await h.as('viewer').get('/api/v1/usage/summary').expect(200);
     assert.deepEqual(none.body.groups, [], 'default range is the last 24 hours');
   });
 
   it('counts the stored traces as Prometheus metrics, a replayed trace once', async () => {
     const metric = async (line: string) => {
-      const text = (await h.as('viewer').get('/metrics').expect(200).expect('content-type', /text\/plain/)).text;
+      const text = (
+        await h
+          .as('viewer')
+          .get('/metrics')
+          .expect(200)
+          .expect('content-type', /text\/plain/)
+      ).text;
       const found = text.split('\n').find((l) => l.startsWith(`${line} `));
       return found === undefined ? undefined : Number(found.slice(line.length + 1));
     };
@@ -130,7 +168,11 @@ describe('traces and usage', () => {
 
     // A batch with two stored traces and one new one: only the new one counts.
     const fresh = base('c-new', { status: 429, provider: undefined, errorCode: 'budget_exceeded' });
-    const res = await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: [TRACES[0], fresh, TRACES[1]] }).expect(200);
+    const res = await h
+      .as('dataplane')
+      .post('/api/v1/dataplane/traces')
+      .send({ traces: [TRACES[0], fresh, TRACES[1]] })
+      .expect(200);
     assert.equal(res.body.accepted, 1);
     assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="openai",status="502"}'), 2);
     assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="none",status="429"}'), 1);

@@ -44,7 +44,10 @@ async function traceCount(): Promise<number> {
   let count = 0;
   let cursor: string | undefined;
   do {
-    const res = await stack.api<{ items: unknown[]; nextCursor?: string | null }>('GET', `/api/v1/traces?endpoint=chat&limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+    const res = await stack.api<{ items: unknown[]; nextCursor?: string | null }>(
+      'GET',
+      `/api/v1/traces?endpoint=chat&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     count += res.body.items.length;
     cursor = res.body.nextCursor ?? undefined;
   } while (cursor);

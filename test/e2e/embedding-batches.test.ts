@@ -19,10 +19,19 @@ before(async () => {
   [stack, fake] = await Promise.all([startStack(), startBedrockFake()]);
   client = new OpenAI({ baseURL: stack.openaiBaseUrl, apiKey: 'dummy', maxRetries: 0 });
   await createSecret(stack, 'aws', 'bedrock', { ...BEDROCK_TEST_CREDENTIALS, region: 'us-east-1' });
-  for (const [name, model] of [['titan', 'amazon.titan-embed-text-v2:0'], ['cohere-aws', 'cohere.embed-english-v3']]) {
-    await putEndpoint(stack, { name, kind: 'embeddings', destinations: [{ id: 'aws', provider: 'bedrock', model, secret: 'aws', weight: 100, options: { baseUrl: fake.url } }] });
+  for (const [name, model] of [
+    ['titan', 'amazon.titan-embed-text-v2:0'],
+    ['cohere-aws', 'cohere.embed-english-v3'],
+  ]) {
+    await putEndpoint(stack, {
+      name,
+      kind: 'embeddings',
+      destinations: [{ id: 'aws', provider: 'bedrock', model, secret: 'aws', weight: 100, options: { baseUrl: fake.url } }],
+    });
   }
-  await waitFor('endpoints served', async () => ((await embed('cohere-aws', 'ready').catch(() => undefined)) && (await embed('titan', 'ready').catch(() => undefined)) ? true : undefined));
+  await waitFor('endpoints served', async () =>
+    (await embed('cohere-aws', 'ready').catch(() => undefined)) && (await embed('titan', 'ready').catch(() => undefined)) ? true : undefined,
+  );
 });
 
 after(async () => {
@@ -38,8 +47,15 @@ test('Titan: five inputs become five calls, answered in order with the usage sum
   const res = await embed('titan', inputs);
   const calls = invokes('amazon.titan-embed-text-v2:0').slice(before);
   assert.deepEqual(calls.map((c) => JSON.parse(c.body).inputText).sort(), [...inputs].sort(), 'one call per input');
-  assert.deepEqual(res.data.map((d) => d.index), [0, 1, 2, 3, 4]);
-  assert.deepEqual(res.data.map((d) => d.embedding), singles, 'each vector is its own input\'s');
+  assert.deepEqual(
+    res.data.map((d) => d.index),
+    [0, 1, 2, 3, 4],
+  );
+  assert.deepEqual(
+    res.data.map((d) => d.embedding),
+    singles,
+    "each vector is its own input's",
+  );
   assert.equal(res.usage.prompt_tokens, 1 + 2 + 1 + 3 + 1, 'Titan token counts summed');
 });
 
@@ -47,13 +63,18 @@ test('Cohere on Bedrock: 100 inputs become calls of 96 and 4', async () => {
   const inputs = Array.from({ length: 100 }, (_, i) => `text number ${i}`);
   const before = invokes('cohere.embed-english-v3').length;
   const res = await embed('cohere-aws', inputs);
-  const calls = invokes('cohere.embed-english-v3').slice(before).map((c) => JSON.parse(c.body).texts as string[]);
-  assert.deepEqual(calls.map((t) => t.length).sort((a, b) => a - b), [4, 96]);
+  const calls = invokes('cohere.embed-english-v3')
+    .slice(before)
+    .map((c) => JSON.parse(c.body).texts as string[]);
+  assert.deepEqual(
+    calls.map((t) => t.length).sort((a, b) => a - b),
+    [4, 96],
+  );
   assert.equal(res.data.length, 100);
   for (const i of [0, 95, 96, 99]) assert.deepEqual(res.data[i]!.embedding, (await embed('cohere-aws', inputs[i]!)).data[0]!.embedding, `vector ${i}`);
 });
 
-test('one failing call fails the request with the provider\'s error, not a partial answer', async () => {
+test("one failing call fails the request with the provider's error, not a partial answer", async () => {
   fake.enqueue({ kind: 'status', status: 400, message: 'Malformed input request' });
   await assert.rejects(embed('titan', ['a', 'b', 'c']), (err: APIError) => {
     assert.equal(err.status, 400);

@@ -14,7 +14,11 @@ let anthropicFake: FakeProvider;
 let client: OpenAI;
 
 before(async () => {
-  [stack, openaiFake, anthropicFake] = await Promise.all([startStack(), startFakeOpenAI({ apiKey: 'sk-openai-secret' }), startFakeAnthropic({ apiKey: 'sk-ant-secret' })]);
+  [stack, openaiFake, anthropicFake] = await Promise.all([
+    startStack(),
+    startFakeOpenAI({ apiKey: 'sk-openai-secret' }),
+    startFakeAnthropic({ apiKey: 'sk-ant-secret' }),
+  ]);
   await createSecret(stack, 'openai-key', 'openai', { apiKey: 'sk-openai-secret' });
   await createSecret(stack, 'anthropic-key', 'anthropic', { apiKey: 'sk-ant-secret' });
   await putEndpoint(stack, {
@@ -25,13 +29,17 @@ before(async () => {
   await putEndpoint(stack, {
     name: 'claude',
     kind: 'chat',
-    destinations: [{ id: 'ant', provider: 'anthropic', model: 'claude-sonnet-4-5', secret: 'anthropic-key', weight: 100, options: { baseUrl: anthropicFake.url } }],
+    destinations: [
+      { id: 'ant', provider: 'anthropic', model: 'claude-sonnet-4-5', secret: 'anthropic-key', weight: 100, options: { baseUrl: anthropicFake.url } },
+    ],
     logPayloads: true,
   });
   await putEndpoint(stack, {
     name: 'embed',
     kind: 'embeddings',
-    destinations: [{ id: 'oai', provider: 'openai', model: 'text-embedding-3-small', secret: 'openai-key', weight: 100, options: { baseUrl: `${openaiFake.url}/v1` } }],
+    destinations: [
+      { id: 'oai', provider: 'openai', model: 'text-embedding-3-small', secret: 'openai-key', weight: 100, options: { baseUrl: `${openaiFake.url}/v1` } },
+    ],
   });
   client = new OpenAI({ baseURL: stack.openaiBaseUrl, apiKey: 'dummy-key', maxRetries: 0 });
   await waitFor('endpoints to reach the gateway', async () => {
@@ -96,12 +104,18 @@ for (const model of ['gpt', 'claude']) {
       { name: 'get_weather', arguments: '{"city":"Paris","unit":"c"}' },
       { name: 'get_time', arguments: '{"tz":"Europe/Paris"}' },
     ];
-    const tools: OpenAI.ChatCompletionTool[] = toolCalls.map((t) => ({ type: 'function', function: { name: t.name, parameters: { type: 'object', properties: {} } } }));
+    const tools: OpenAI.ChatCompletionTool[] = toolCalls.map((t) => ({
+      type: 'function',
+      function: { name: t.name, parameters: { type: 'object', properties: {} } },
+    }));
     const fake = model === 'gpt' ? openaiFake : anthropicFake;
     fake.enqueue({ kind: 'ok', toolCalls }, { kind: 'ok', toolCalls });
     const whole = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'weather and time?' }], tools });
     assert.equal(whole.choices[0].finish_reason, 'tool_calls');
-    assert.deepEqual(whole.choices[0].message.tool_calls?.map((c) => (c.type === 'function' ? [c.function.name, JSON.parse(c.function.arguments)] : [])), toolCalls.map((t) => [t.name, JSON.parse(t.arguments)]));
+    assert.deepEqual(
+      whole.choices[0].message.tool_calls?.map((c) => (c.type === 'function' ? [c.function.name, JSON.parse(c.function.arguments)] : [])),
+      toolCalls.map((t) => [t.name, JSON.parse(t.arguments)]),
+    );
 
     const stream = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'weather and time?' }], tools, stream: true });
     const assembled: Array<{ id?: string; name: string; arguments: string }> = [];
@@ -116,8 +130,14 @@ for (const model of ['gpt', 'claude']) {
       finish = chunk.choices[0]?.finish_reason ?? finish;
     }
     assert.equal(finish, 'tool_calls');
-    assert.deepEqual(assembled.map((c) => [c.name, c.arguments]), whole.choices[0].message.tool_calls!.map((c) => (c.type === 'function' ? [c.function.name, c.function.arguments] : [])));
-    assert.ok(assembled.every((c) => c.id), 'every streamed tool call has an id');
+    assert.deepEqual(
+      assembled.map((c) => [c.name, c.arguments]),
+      whole.choices[0].message.tool_calls!.map((c) => (c.type === 'function' ? [c.function.name, c.function.arguments] : [])),
+    );
+    assert.ok(
+      assembled.every((c) => c.id),
+      'every streamed tool call has an id',
+    );
   });
 }
 
@@ -148,16 +168,17 @@ test('errors come in OpenAI shape with the right status', async () => {
     assert.equal(err.code, 'model_not_found');
     return true;
   });
-  await assert.rejects(
-    client.chat.completions.create({ model: 'gpt', messages: [{ role: 'wizard' as 'user', content: 'x' }] }),
-    (err: APIError) => {
-      assert.equal(err.status, 400);
-      assert.equal(err.param, 'messages[0].role');
-      return true;
-    },
-  );
+  await assert.rejects(client.chat.completions.create({ model: 'gpt', messages: [{ role: 'wizard' as 'user', content: 'x' }] }), (err: APIError) => {
+    assert.equal(err.status, 400);
+    assert.equal(err.param, 'messages[0].role');
+    return true;
+  });
   await assert.rejects(client.embeddings.create({ model: 'gpt', input: 'x' }), (err: APIError) => err.status === 400 && err.code === 'wrong_endpoint_kind');
-  const raw = await fetch(`${stack.openaiBaseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": "gpt", ' });
+  const raw = await fetch(`${stack.openaiBaseUrl}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"model": "gpt", ',
+  });
   assert.equal(raw.status, 400);
   const body = (await raw.json()) as { error: { type: string; code: string } };
   assert.equal(body.error.type, 'invalid_request_error');
@@ -179,7 +200,10 @@ test('every request leaves a trace in the control plane, with usage and cost, an
   assert.ok(typeof trace.costUsd === 'number' && trace.costUsd > 0, 'priced from the maintained table');
   assert.match(String(trace.request), /trace me/, 'payloads kept when the endpoint asks');
   assert.ok(!JSON.stringify(trace).includes('sk-ant-secret'));
-  const notFound = await client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }).withResponse().catch((e: APIError) => e);
+  const notFound = await client.chat.completions
+    .create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })
+    .withResponse()
+    .catch((e: APIError) => e);
   assert.ok(notFound instanceof APIError);
   const rejectedId = notFound.headers?.get('x-request-id');
   assert.ok(rejectedId);

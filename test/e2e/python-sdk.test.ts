@@ -17,7 +17,11 @@ before(async () => {
   execFileSync('bash', [resolve(ROOT, 'scripts/python-env.sh')], { stdio: 'ignore' });
   [stack, fake] = await Promise.all([startStack(), startFakeOpenAI({ apiKey: 'sk-py' })]);
   await createSecret(stack, 'key', 'openai', { apiKey: 'sk-py' });
-  await putEndpoint(stack, { name: 'agent-model', kind: 'chat', destinations: [{ id: 'a', provider: 'openai', model: 'gpt-4o', secret: 'key', weight: 100, options: { baseUrl: `${fake.url}/v1` } }] });
+  await putEndpoint(stack, {
+    name: 'agent-model',
+    kind: 'chat',
+    destinations: [{ id: 'a', provider: 'openai', model: 'gpt-4o', secret: 'key', weight: 100, options: { baseUrl: `${fake.url}/v1` } }],
+  });
   await waitFor('endpoint', async () => {
     const res = await fetch(`${stack.openaiBaseUrl}/models`);
     return (await res.text()).includes('agent-model') ? true : undefined;

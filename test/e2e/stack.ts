@@ -136,9 +136,7 @@ export async function createSecret(stack: Stack, name: string, provider: string,
 export async function putEndpoint(stack: Stack, endpoint: Record<string, unknown> & { name: string }): Promise<void> {
   const existing = await stack.api('GET', `/api/v1/endpoints/${endpoint.name}`);
   const res =
-    existing.status === 200
-      ? await stack.api('PUT', `/api/v1/endpoints/${endpoint.name}`, endpoint)
-      : await stack.api('POST', '/api/v1/endpoints', endpoint);
+    existing.status === 200 ? await stack.api('PUT', `/api/v1/endpoints/${endpoint.name}`, endpoint) : await stack.api('POST', '/api/v1/endpoints', endpoint);
   if (res.status >= 300) throw new Error(`endpoint write failed: ${res.status} ${JSON.stringify(res.body)}`);
 }
 

@@ -109,10 +109,21 @@ const roundTrip = (target: Target, req: ChatRequest) => chatRoundTrip(getProvide
 
 describe('our Anthropic translation against the fake', () => {
   const target = (): Target => ({ provider: 'anthropic', model: 'claude-sonnet-4-5', credentials: { apiKey: 'sk-ant-fake' }, options: { baseUrl: fake.url } });
-  const req: ChatRequest = { model: 'ep', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'round trip' }] };
+  const req: ChatRequest = {
+    model: 'ep',
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'round trip' },
+    ],
+  };
 
   it('plain and streamed answers agree, tool arguments included', async () => {
-    const tools = { toolCalls: [{ name: 'a', arguments: '{"x": 1}' }, { name: 'b', arguments: '{"y":[true,null]}' }] };
+    const tools = {
+      toolCalls: [
+        { name: 'a', arguments: '{"x": 1}' },
+        { name: 'b', arguments: '{"y":[true,null]}' },
+      ],
+    };
     fake.enqueue({ kind: 'ok', text: 'calling two tools', ...tools }, { kind: 'ok', text: 'calling two tools', ...tools });
     const plain = await roundTrip(target(), req);
     const streamed = await roundTrip(target(), { ...req, stream: true });
@@ -120,8 +131,14 @@ describe('our Anthropic translation against the fake', () => {
     const r = reassemble(streamed.chunks!);
     assert.equal(r.content, whole.message.content);
     assert.equal(r.finish_reason, 'tool_calls');
-    assert.deepEqual(r.tool_calls.map((c) => c.function), whole.message.tool_calls!.map((c) => c.function));
-    assert.deepEqual(r.tool_calls.map((c) => c.function.arguments), ['{"x":1}', '{"y":[true,null]}']);
+    assert.deepEqual(
+      r.tool_calls.map((c) => c.function),
+      whole.message.tool_calls!.map((c) => c.function),
+    );
+    assert.deepEqual(
+      r.tool_calls.map((c) => c.function.arguments),
+      ['{"x":1}', '{"y":[true,null]}'],
+    );
     assert.equal(streamed.completed, true);
     assert.ok(streamed.usage && streamed.usage.prompt_tokens > 0);
     const last = fake.requests[fake.requests.length - 1];

@@ -8,7 +8,18 @@
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Behaviour, FakeProvider } from './scenario';
-import { countWords, handleTransportBehaviour, headerValue, lastUserText, sendJson, sendMalformed, sleep, splitText, startFakeServer, writeFrames } from './http';
+import {
+  countWords,
+  handleTransportBehaviour,
+  headerValue,
+  lastUserText,
+  sendJson,
+  sendMalformed,
+  sleep,
+  splitText,
+  startFakeServer,
+  writeFrames,
+} from './http';
 
 export interface FakeAnthropicOptions {
   /** Key the fake accepts in x-api-key. Default 'test-key'. */
@@ -180,7 +191,10 @@ async function streamMessage(res: http.ServerResponse, model: string, a: Answer,
     toolFrames.push(sse('content_block_stop', { index: index++ }));
   }
   const tail = [
-    sse('message_delta', { delta: { stop_reason: a.toolCalls.length > 0 ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: a.outputTokens } }),
+    sse('message_delta', {
+      delta: { stop_reason: a.toolCalls.length > 0 ? 'tool_use' : 'end_turn', stop_sequence: null },
+      usage: { output_tokens: a.outputTokens },
+    }),
     sse('message_stop', {}),
   ];
 

@@ -9,7 +9,18 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { EventStreamCodec, type MessageHeaders } from '@smithy/eventstream-codec';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { countWords, handleTransportBehaviour, headerValue, sendJson, sendMalformed, sendTruncatedJson, sleep, splitText, startFakeServer, type FakeRequest } from './http';
+import {
+  countWords,
+  handleTransportBehaviour,
+  headerValue,
+  sendJson,
+  sendMalformed,
+  sendTruncatedJson,
+  sleep,
+  splitText,
+  startFakeServer,
+  type FakeRequest,
+} from './http';
 import type { Behaviour, FakeProvider } from './scenario';
 
 export interface BedrockFakeOptions {
@@ -55,12 +66,20 @@ const EXCEPTION_BY_STATUS: Record<number, string> = {
 };
 
 function sendException(res: http.ServerResponse, status: number, name: string, message: string, extra: Record<string, string> = {}): void {
-  sendJson(res, status, { message }, { 'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/`, 'x-amzn-requestid': 'fake-request-id', ...extra });
+  sendJson(
+    res,
+    status,
+    { message },
+    { 'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/`, 'x-amzn-requestid': 'fake-request-id', ...extra },
+  );
 }
 
 const SIGV4 = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/bedrock\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
 
-async function checkAuth(req: FakeRequest, options: Required<Omit<BedrockFakeOptions, 'apiKey'>> & { apiKey?: string }): Promise<{ status: number; name: string; message: string } | undefined> {
+async function checkAuth(
+  req: FakeRequest,
+  options: Required<Omit<BedrockFakeOptions, 'apiKey'>> & { apiKey?: string },
+): Promise<{ status: number; name: string; message: string } | undefined> {
   const auth = headerValue(req.headers, 'authorization');
   if (!auth) return { status: 403, name: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
   if (auth.startsWith('Bearer ')) {
@@ -74,15 +93,36 @@ async function checkAuth(req: FakeRequest, options: Required<Omit<BedrockFakeOpt
     return { status: 403, name: 'IncompleteSignatureException', message: 'Authorization header requires Credential, SignedHeaders and Signature.' };
   }
   const [, keyId, , region, signedHeaders] = m;
-  if (keyId !== options.accessKeyId) return { status: 403, name: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+  if (keyId !== options.accessKeyId)
+    return { status: 403, name: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
   // Recompute with the same library and the shared secret over the headers the client signed.
   const headers: Record<string, string> = {};
   for (const name of signedHeaders!.split(';')) headers[name] = headerValue(req.headers, name) ?? '';
-  const signer = new SignatureV4({ service: 'bedrock', region: region!, credentials: { accessKeyId: keyId!, secretAccessKey: options.secretAccessKey, ...(headers['x-amz-security-token'] ? { sessionToken: headers['x-amz-security-token'] } : {}) }, sha256: Sha256 });
+  const signer = new SignatureV4({
+    service: 'bedrock',
+    region: region!,
+    credentials: {
+      accessKeyId: keyId!,
+      secretAccessKey: options.secretAccessKey,
+      ...(headers['x-amz-security-token'] ? { sessionToken: headers['x-amz-security-token'] } : {}),
+    },
+    sha256: Sha256,
+  });
   const [host, port] = (headers.host ?? '').split(':');
-  const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const signingDate = new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
   const expected = await signer.sign(
-    { method: req.method, protocol: 'http:', hostname: host!, ...(port ? { port: Number(port) } : {}), path: req.path, query: Object.fromEntries(req.query), headers, body: req.body },
+    {
+      method: req.method,
+      protocol: 'http:',
+      hostname: host!,
+      ...(port ? { port: Number(port) } : {}),
+      path: req.path,
+      query: Object.fromEntries(req.query),
+      headers,
+      body: req.body,
+    },
     { signingDate },
   );
   if (expected.headers.authorization !== auth) {
@@ -124,7 +164,12 @@ async function answerConverse(res: http.ServerResponse, body: ConverseBody, stre
   if (ok.delayMs) await sleep(ok.delayMs);
   const prompt = lastUserText(body);
   const text = ok.text ?? `echo: ${prompt}`;
-  const calls = (ok.toolCalls ?? []).map((c, i) => ({ toolUseId: `tooluse_fake${i + 1}`, name: c.name, input: JSON.parse(c.arguments || '{}') as unknown, raw: c.arguments }));
+  const calls = (ok.toolCalls ?? []).map((c, i) => ({
+    toolUseId: `tooluse_fake${i + 1}`,
+    name: c.name,
+    input: JSON.parse(c.arguments || '{}') as unknown,
+    raw: c.arguments,
+  }));
   const usage = { inputTokens: countWords(prompt) + 1, outputTokens: countWords(text) + 1, totalTokens: countWords(prompt) + countWords(text) + 2 };
   const stopReason = calls.length > 0 ? 'tool_use' : 'end_turn';
 
@@ -134,7 +179,12 @@ async function answerConverse(res: http.ServerResponse, body: ConverseBody, stre
     }
     if (b.kind === 'stream-error') return sendException(res, 424, 'ModelErrorException', b.message ?? 'The model failed to process the request.');
     return sendJson(res, 200, {
-      output: { message: { role: 'assistant', content: calls.length > 0 ? calls.map(({ toolUseId, name, input }) => ({ toolUse: { toolUseId, name, input } })) : [{ text }] } },
+      output: {
+        message: {
+          role: 'assistant',
+          content: calls.length > 0 ? calls.map(({ toolUseId, name, input }) => ({ toolUse: { toolUseId, name, input } })) : [{ text }],
+        },
+      },
       stopReason,
       usage,
       metrics: { latencyMs: 42 },
@@ -180,7 +230,11 @@ async function writeBinary(res: http.ServerResponse, frames: Uint8Array[], gapMs
 }
 
 export function startBedrockFake(options: BedrockFakeOptions = {}): Promise<FakeProvider> {
-  const opts = { accessKeyId: options.accessKeyId ?? BEDROCK_TEST_CREDENTIALS.accessKeyId, secretAccessKey: options.secretAccessKey ?? BEDROCK_TEST_CREDENTIALS.secretAccessKey, apiKey: options.apiKey };
+  const opts = {
+    accessKeyId: options.accessKeyId ?? BEDROCK_TEST_CREDENTIALS.accessKeyId,
+    secretAccessKey: options.secretAccessKey ?? BEDROCK_TEST_CREDENTIALS.secretAccessKey,
+    apiKey: options.apiKey,
+  };
   return startFakeServer(async (req, res) => {
     const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(req.path);
     if (req.method !== 'POST' || !match) return sendException(res, 404, 'UnknownOperationException', `No route for ${req.method} ${req.path}`);
@@ -199,16 +253,27 @@ export function startBedrockFake(options: BedrockFakeOptions = {}): Promise<Fake
       if (b.kind === 'status') return sendException(res, b.status, EXCEPTION_BY_STATUS[b.status] ?? 'InternalServerException', b.message ?? 'fake error');
       if (b.kind === 'malformed') return sendMalformed(res);
       if (/titan-embed/.test(modelId)) {
-        if (typeof body.inputText !== 'string') return sendException(res, 400, 'ValidationException', 'Malformed input request: #: required key [inputText] not found');
+        if (typeof body.inputText !== 'string')
+          return sendException(res, 400, 'ValidationException', 'Malformed input request: #: required key [inputText] not found');
         return sendJson(res, 200, { embedding: vector(body.inputText, body.dimensions ?? 8), inputTextTokenCount: countWords(body.inputText) });
       }
       if (/cohere\.embed/.test(modelId)) {
-        return sendJson(res, 200, { id: 'fake', embeddings: { float: (body.texts ?? []).map((t) => vector(t, 8)) }, texts: body.texts, response_type: 'embeddings_by_type' });
+        return sendJson(res, 200, {
+          id: 'fake',
+          embeddings: { float: (body.texts ?? []).map((t) => vector(t, 8)) },
+          texts: body.texts,
+          response_type: 'embeddings_by_type',
+        });
       }
       return sendException(res, 400, 'ValidationException', `The fake does not invoke ${modelId}`);
     }
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
-      return sendException(res, 400, 'ValidationException', 'A conversation must start with a user message. Try again with a conversation that starts with a user message.');
+      return sendException(
+        res,
+        400,
+        'ValidationException',
+        'A conversation must start with a user message. Try again with a conversation that starts with a user message.',
+      );
     }
     await answerConverse(res, body, match[2] === 'converse-stream', b);
   });

@@ -73,8 +73,7 @@ function functionCallParts(b: Extract<Behaviour, { kind: 'ok' }>): unknown[] {
 }
 
 function sendError(res: http.ServerResponse, b: Extract<Behaviour, { kind: 'status' }>): void {
-  const details =
-    b.retryAfterSeconds !== undefined ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${b.retryAfterSeconds}s` }] : [];
+  const details = b.retryAfterSeconds !== undefined ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${b.retryAfterSeconds}s` }] : [];
   sendJson(res, b.status, status(b.status, b.message ?? `fake Gemini error ${b.status}`, details));
 }
 
@@ -103,9 +102,7 @@ async function answerChat(res: http.ServerResponse, body: GeminiBody, model: str
 
   const frame = (payload: unknown): string => `data: ${JSON.stringify(payload)}\r\n\r\n`;
   const pieces = withTools ? [] : splitText(text);
-  const contentFrames = pieces.map((piece) =>
-    frame({ candidates: [{ content: { role: 'model', parts: [{ text: piece }] }, index: 0 }], modelVersion: model }),
-  );
+  const contentFrames = pieces.map((piece) => frame({ candidates: [{ content: { role: 'model', parts: [{ text: piece }] }, index: 0 }], modelVersion: model }));
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const gap = ok.chunkGapMs ?? 10;
   if (b.kind === 'truncate' || b.kind === 'stream-error') {
@@ -140,14 +137,26 @@ export function startGeminiFake(options: GeminiFakeOptions = {}): Promise<FakePr
     }
     const key = headerValue(req.headers, 'x-goog-api-key') ?? req.query.get('key');
     if (!key) {
-      return sendJson(res, 403, status(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API."));
+      return sendJson(
+        res,
+        403,
+        status(
+          403,
+          "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+        ),
+      );
     }
     if (key !== apiKey) {
       return sendJson(
         res,
         400,
         status(400, 'API key not valid. Please pass a valid API key.', [
-          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'API_KEY_INVALID',
+            domain: 'googleapis.com',
+            metadata: { service: 'generativelanguage.googleapis.com' },
+          },
         ]),
       );
     }

@@ -2,7 +2,18 @@
 // unless stream: false) and /api/embed, with Ollama's `{"error": "..."}`
 // bodies. No auth unless `apiKey` is set (as behind ollama.com or a proxy).
 import type http from 'node:http';
-import { countWords, handleTransportBehaviour, headerValue, sendJson, sendMalformed, sendTruncatedJson, sleep, splitText, startFakeServer, writeFrames } from './http';
+import {
+  countWords,
+  handleTransportBehaviour,
+  headerValue,
+  sendJson,
+  sendMalformed,
+  sendTruncatedJson,
+  sleep,
+  splitText,
+  startFakeServer,
+  writeFrames,
+} from './http';
 import type { Behaviour, FakeProvider } from './scenario';
 
 export interface OllamaFakeOptions {
@@ -61,7 +72,9 @@ async function answerChat(res: http.ServerResponse, body: OllamaBody, b: Behavio
   }
 
   const line = (o: unknown) => `${JSON.stringify(o)}\n`;
-  const contentLines = (toolCalls.length > 0 ? [] : splitText(text)).map((piece) => line({ model, created_at: CREATED_AT, message: { role: 'assistant', content: piece }, done: false }));
+  const contentLines = (toolCalls.length > 0 ? [] : splitText(text)).map((piece) =>
+    line({ model, created_at: CREATED_AT, message: { role: 'assistant', content: piece }, done: false }),
+  );
   res.writeHead(200, { 'content-type': 'application/x-ndjson' });
   const gap = ok.chunkGapMs ?? 10;
   if (b.kind === 'truncate' || b.kind === 'stream-error') {
@@ -93,7 +106,7 @@ export function startOllamaFake(options: OllamaFakeOptions = {}): Promise<FakePr
     try {
       body = JSON.parse(req.body) as OllamaBody;
     } catch {
-      return sendJson(res, 400, { error: 'invalid character \'x\' looking for beginning of value' });
+      return sendJson(res, 400, { error: "invalid character 'x' looking for beginning of value" });
     }
     if (!body.model) return sendJson(res, 400, { error: 'model is required' });
     if (options.models && !options.models.includes(body.model)) {
@@ -105,7 +118,13 @@ export function startOllamaFake(options: OllamaFakeOptions = {}): Promise<FakePr
       if (b.kind === 'status') return sendJson(res, b.status, { error: b.message ?? 'fake error' });
       if (b.kind === 'malformed') return sendMalformed(res);
       const inputs = typeof body.input === 'string' ? [body.input] : (body.input ?? []);
-      return sendJson(res, 200, { model: body.model, embeddings: inputs.map((t) => vector(t, body.dimensions ?? 8)), total_duration: 1000, load_duration: 10, prompt_eval_count: inputs.reduce((n, t) => n + countWords(t), 0) });
+      return sendJson(res, 200, {
+        model: body.model,
+        embeddings: inputs.map((t) => vector(t, body.dimensions ?? 8)),
+        total_duration: 1000,
+        load_duration: 10,
+        prompt_eval_count: inputs.reduce((n, t) => n + countWords(t), 0),
+      });
     }
     await answerChat(res, body, b);
   });

@@ -34,7 +34,15 @@ describe('fake OpenAI with the official SDK', () => {
   });
 
   it('streams with delays, tool calls and the usage chunk', async () => {
-    fake.enqueue({ kind: 'ok', text: 'calling', toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }, { name: 'get_time', arguments: '{}' }], chunkGapMs: 15 });
+    fake.enqueue({
+      kind: 'ok',
+      text: 'calling',
+      toolCalls: [
+        { name: 'get_weather', arguments: '{"city":"Paris"}' },
+        { name: 'get_time', arguments: '{}' },
+      ],
+      chunkGapMs: 15,
+    });
     const started = Date.now();
     const stream = await client.chat.completions.create({
       model: 'gpt-4o-mini',
@@ -147,17 +155,33 @@ describe('our translations against the fake', () => {
     const streamed = await roundTrip('openai', target, { ...user, stream: true });
     assert.equal(streamed.completed, true);
     assert.ok(streamed.usage && streamed.usage.total_tokens > 0);
-    assert.deepEqual(reassemble(streamed.chunks ?? []).tool_calls.map((c) => c.function), [{ name: 'f', arguments: '{"a":[1,2]}' }]);
-    assert.ok((streamed.chunks ?? []).every((c) => c.choices.length > 0), 'no usage-only chunk');
+    assert.deepEqual(
+      reassemble(streamed.chunks ?? []).tool_calls.map((c) => c.function),
+      [{ name: 'f', arguments: '{"a":[1,2]}' }],
+    );
+    assert.ok(
+      (streamed.chunks ?? []).every((c) => c.choices.length > 0),
+      'no usage-only chunk',
+    );
   });
   it('azure: deployment URL and api-key', async () => {
-    const target: Target = { provider: 'azure-openai', model: 'gpt-4o', credentials: { apiKey: 'sk-fake' }, options: { baseUrl: fake.url, deployment: 'prod' } };
+    const target: Target = {
+      provider: 'azure-openai',
+      model: 'gpt-4o',
+      credentials: { apiKey: 'sk-fake' },
+      options: { baseUrl: fake.url, deployment: 'prod' },
+    };
     const streamed = await roundTrip('azure-openai', target, { ...user, stream: true });
     assert.equal(reassemble(streamed.chunks ?? []).content, 'echo: round trip');
     assert.equal(streamed.completed, true);
   });
   it('maps a truncated stream to completed() = false and a 401 to a 502', async () => {
-    const target: Target = { provider: 'openai-compatible', model: 'mistral-small', credentials: { apiKey: 'sk-fake' }, options: { baseUrl: `${fake.url}/v1` } };
+    const target: Target = {
+      provider: 'openai-compatible',
+      model: 'mistral-small',
+      credentials: { apiKey: 'sk-fake' },
+      options: { baseUrl: `${fake.url}/v1` },
+    };
     fake.enqueue({ kind: 'truncate', afterChunks: 2 });
     const cut = await roundTrip('openai-compatible', target, { ...user, stream: true }).catch((e: unknown) => e);
     // Either the read fails (socket destroyed) or the body ends early: never a completed stream.

@@ -98,7 +98,8 @@ export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeProvi
 
     if (route.kind === 'embeddings') {
       if (b.kind === 'malformed') return sendMalformed(res);
-      if (b.kind === 'truncate' || b.kind === 'stream-error') return sendNativeError(res, route.flavour, 500, b.kind === 'stream-error' ? b.message : undefined);
+      if (b.kind === 'truncate' || b.kind === 'stream-error')
+        return sendNativeError(res, route.flavour, 500, b.kind === 'stream-error' ? b.message : undefined);
       sendJson(res, 200, embeddingsResponse(body, route.model ?? String(body.model ?? 'text-embedding-3-small')));
       return;
     }
@@ -106,7 +107,16 @@ export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeProvi
     const model = route.model ?? String(body.model ?? 'gpt-4o-mini');
     const answer = answerFor(b, body);
     if (body.stream) {
-      await streamChat(res, route.flavour, model, body, answer, b, b.kind === 'ok' && b.chunkGapMs !== undefined ? b.chunkGapMs : defaultGap, opts.streamUsage ?? 'when-asked');
+      await streamChat(
+        res,
+        route.flavour,
+        model,
+        body,
+        answer,
+        b,
+        b.kind === 'ok' && b.chunkGapMs !== undefined ? b.chunkGapMs : defaultGap,
+        opts.streamUsage ?? 'when-asked',
+      );
       return;
     }
     if (b.kind === 'malformed') return sendMalformed(res);
@@ -218,7 +228,9 @@ async function streamChat(
 
   const head: string[] = [];
   if (flavour === 'azure') {
-    head.push(`data: ${JSON.stringify({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] })}\n\n`);
+    head.push(
+      `data: ${JSON.stringify({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] })}\n\n`,
+    );
   }
   head.push(delta({ role: 'assistant', content: '', refusal: null }));
   const content = a.text === '' ? [] : splitText(a.text, 3).map((piece) => delta({ content: piece }));
@@ -229,9 +241,7 @@ async function streamChat(
   });
   const finish = a.toolCalls.length > 0 ? 'tool_calls' : 'stop';
   const tail =
-    streamUsage === 'always-last'
-      ? [frame([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }], { usage: usageOf(a) })]
-      : [delta({}, finish)];
+    streamUsage === 'always-last' ? [frame([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }], { usage: usageOf(a) })] : [delta({}, finish)];
   if (streamUsage === 'when-asked' && body.stream_options?.include_usage) tail.push(frame([], { usage: usageOf(a) }));
   tail.push('data: [DONE]\n\n');
 
@@ -251,7 +261,12 @@ async function streamChat(
       return;
     }
     await sleep(gapMs);
-    const error = { message: b.message ?? 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null };
+    const error = {
+      message: b.message ?? 'The server had an error while processing your request. Sorry about that!',
+      type: 'server_error',
+      param: null,
+      code: null,
+    };
     res.write(`data: ${JSON.stringify({ error })}\n\n`);
     res.end();
     return;

@@ -46,14 +46,21 @@ function scenario(chat: ChatRequest, res: ServerResponse): void {
     case 'echo state': {
       // What a provider would get: the provider_state restored on the assistant turn before.
       const state = [...chat.messages].reverse().find((m) => m.role === 'assistant')?.provider_state ?? null;
-      sink.completion({ ...signedAnswer, choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(state) }, finish_reason: 'stop' }] }, headers);
+      sink.completion(
+        { ...signedAnswer, choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(state) }, finish_reason: 'stop' }] },
+        headers,
+      );
       return;
     }
     case 'rate limited':
       sink.error(429, errorBody('OpenAI rate limit reached', 'rate_limit_exceeded', 'rate_limit_exceeded'), { ...headers, 'retry-after': '0' });
       return;
     case 'overloaded':
-      sink.error(503, errorBody('All 2 attempts failed; the last one: Gemini is temporarily overloaded', 'service_unavailable', 'provider_overloaded'), headers);
+      sink.error(
+        503,
+        errorBody('All 2 attempts failed; the last one: Gemini is temporarily overloaded', 'service_unavailable', 'provider_overloaded'),
+        headers,
+      );
       return;
     case 'break mid-stream':
       sink.open(headers);
@@ -95,7 +102,9 @@ describe('the official Anthropic SDK reads the sink', () => {
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const tools: Anthropic.Tool[] = [{ name: 'get_weather', description: 'Weather in a city', input_schema: { type: 'object', properties: { location: { type: 'string' } } } }];
+  const tools: Anthropic.Tool[] = [
+    { name: 'get_weather', description: 'Weather in a city', input_schema: { type: 'object', properties: { location: { type: 'string' } } } },
+  ];
   const expectedContent = [
     { type: 'text', text: 'Checking both cities.' },
     { type: 'tool_use', id: 'call_sf', name: 'get_weather', input: { location: 'San Francisco, CA' } },
@@ -187,7 +196,13 @@ describe('the official Anthropic SDK reads the sink', () => {
   test('a tampered gateway block is a 400 BadRequestError naming its data field', async () => {
     const messages: Anthropic.MessageParam[] = [
       { role: 'user', content: 'whole signed' },
-      { role: 'assistant', content: [{ type: 'redacted_thinking', data: 'llmgw1.not*base64' }, { type: 'text', text: 'x' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'redacted_thinking', data: 'llmgw1.not*base64' },
+          { type: 'text', text: 'x' },
+        ],
+      },
       { role: 'user', content: 'echo state' },
     ];
     await assert.rejects(client.messages.create({ model: 'agent', max_tokens: 16, messages }), (err: unknown) => {
@@ -217,7 +232,11 @@ describe('the official Anthropic SDK reads the sink', () => {
   });
 
   test('an invalid request is a 400 BadRequestError naming the field', async () => {
-    const bad = { model: 'agent', max_tokens: 16, messages: [{ role: 'user', content: [{ type: 'video', url: 'x' }] }] } as unknown as Anthropic.MessageCreateParamsNonStreaming;
+    const bad = {
+      model: 'agent',
+      max_tokens: 16,
+      messages: [{ role: 'user', content: [{ type: 'video', url: 'x' }] }],
+    } as unknown as Anthropic.MessageCreateParamsNonStreaming;
     await assert.rejects(client.messages.create(bad), (err: unknown) => {
       assert.ok(err instanceof Anthropic.BadRequestError, String(err));
       const body = err.error as { error: { type: string; message: string } };

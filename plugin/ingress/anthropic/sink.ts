@@ -38,7 +38,12 @@ export function anthropicSink(res: ServerResponse, request: { model: string }, o
       sendJson(res, 200, message, withRequestId(headers));
     },
     open(headers) {
-      res.writeHead(200, { ...withRequestId(headers), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+      res.writeHead(200, {
+        ...withRequestId(headers),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-accel-buffering': 'no',
+      });
       res.flushHeaders();
     },
     chunk(chunk) {

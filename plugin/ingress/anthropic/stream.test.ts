@@ -56,7 +56,12 @@ describe('OpenAI chunks -> Anthropic stream events', () => {
   test('provider_state with the first delta: the block still comes once, after the content', () => {
     const t = translator();
     const events = [
-      ...t.push(chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{}' } }], provider_state: { gemini: { toolCallSignatures: { a: 's' } } } }, 'stop')),
+      ...t.push(
+        chunk(
+          { tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{}' } }], provider_state: { gemini: { toolCallSignatures: { a: 's' } } } },
+          'stop',
+        ),
+      ),
       ...t.finish(undefined, { id: 'x', model: 'm' }),
     ];
     assert.deepEqual(outline(events), [
@@ -141,7 +146,14 @@ describe('OpenAI chunks -> Anthropic stream events', () => {
         ],
       }),
     );
-    assert.deepEqual(outline(events), ['message_start', 'content_block_start[0]', 'content_block_delta[0]', 'content_block_stop[0]', 'content_block_start[1]', 'content_block_delta[1]']);
+    assert.deepEqual(outline(events), [
+      'message_start',
+      'content_block_start[0]',
+      'content_block_delta[0]',
+      'content_block_stop[0]',
+      'content_block_start[1]',
+      'content_block_delta[1]',
+    ]);
   });
 
   test('an error mid-stream is an Anthropic error event, and nothing follows it', () => {

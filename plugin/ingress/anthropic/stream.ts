@@ -62,7 +62,8 @@ export class AnthropicStreamTranslator {
       if (delta.content) this.text(delta.content, out);
       if (delta.refusal) this.text(delta.refusal, out);
       for (const call of delta.tool_calls ?? []) this.tool(call, out);
-      if (delta.provider_state && Object.keys(delta.provider_state).length > 0) this.providerState = mergeProviderState(this.providerState, delta.provider_state);
+      if (delta.provider_state && Object.keys(delta.provider_state).length > 0)
+        this.providerState = mergeProviderState(this.providerState, delta.provider_state);
       if (choice.finish_reason) this.finishReason = choice.finish_reason;
     }
     return out;

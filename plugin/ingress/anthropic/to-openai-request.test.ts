@@ -78,13 +78,28 @@ describe('Anthropic request -> OpenAI request', () => {
   test('an assistant turn of several text blocks keeps them as parts', () => {
     const out = parseAnthropicRequest({
       ...base,
-      messages: [base.messages[0], { role: 'assistant', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }],
+      messages: [
+        base.messages[0],
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
+      ],
     });
-    assert.deepEqual(out.messages[1], { role: 'assistant', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] });
+    assert.deepEqual(out.messages[1], {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'a' },
+        { type: 'text', text: 'b' },
+      ],
+    });
   });
 });
 
-describe('the gateway\'s redacted_thinking block restores provider_state', () => {
+describe("the gateway's redacted_thinking block restores provider_state", () => {
   const user = { role: 'user', content: 'Hi' };
   const withBlocks = (...blocks: unknown[]) => ({ ...base, messages: [user, { role: 'assistant', content: [...blocks, { type: 'text', text: 'ok' }] }, user] });
   const marked = (state: unknown) => ({ type: 'redacted_thinking', data: `llmgw1.${Buffer.from(JSON.stringify(state)).toString('base64url')}` });
@@ -94,7 +109,14 @@ describe('the gateway\'s redacted_thinking block restores provider_state', () =>
       ...base,
       messages: [
         user,
-        { role: 'assistant', content: [{ type: 'text', text: 'ok' }, marked({ gemini: { toolCallSignatures: { a: '1' } } }), marked({ gemini: { toolCallSignatures: { b: '2' } } })] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'ok' },
+            marked({ gemini: { toolCallSignatures: { a: '1' } } }),
+            marked({ gemini: { toolCallSignatures: { b: '2' } } }),
+          ],
+        },
         user,
       ],
     });
@@ -143,7 +165,8 @@ describe('validation names the field at fault', () => {
       'messages[1].content[0].type',
       /"document" is not a supported type here \(supported: text, image, tool_use/,
     ));
-  test('block type missing', () => refused({ ...base, messages: [{ role: 'user', content: [{ text: 'x' }] }] }, 'messages[0].content[0].type', /Field required/));
+  test('block type missing', () =>
+    refused({ ...base, messages: [{ role: 'user', content: [{ text: 'x' }] }] }, 'messages[0].content[0].type', /Field required/));
   test('text block without text', () => refused({ ...base, messages: [{ role: 'user', content: [{ type: 'text' }] }] }, 'messages[0].content[0].text'));
   test('image media type', () =>
     refused(
@@ -151,9 +174,16 @@ describe('validation names the field at fault', () => {
       'messages[0].content[0].source.media_type',
     ));
   test('file image source', () =>
-    refused({ ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f' } }] }] }, 'messages[0].content[0].source.type'));
+    refused(
+      { ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f' } }] }] },
+      'messages[0].content[0].source.type',
+    ));
   test('tool_use in a user turn', () =>
-    refused({ ...base, messages: [{ role: 'user', content: [{ type: 'tool_use', id: 't', name: 'n', input: {} }] }] }, 'messages[0].content[0].type', /assistant messages/));
+    refused(
+      { ...base, messages: [{ role: 'user', content: [{ type: 'tool_use', id: 't', name: 'n', input: {} }] }] },
+      'messages[0].content[0].type',
+      /assistant messages/,
+    ));
   test('tool_result in an assistant turn', () =>
     refused(
       { ...base, messages: [base.messages[0], { role: 'assistant', content: [{ type: 'tool_result', tool_use_id: 't', content: 'x' }] }] },
@@ -169,7 +199,9 @@ describe('validation names the field at fault', () => {
     refused(
       {
         ...base,
-        messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] }],
+        messages: [
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] },
+        ],
       },
       'messages[0].content[0].content[0].type',
       /images in tool results/,

@@ -5,7 +5,16 @@
 import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, TextPart, ToolCall, ToolChoice } from '../../openai/types';
 import { AnthropicRequestError } from './errors';
 import { decodeProviderState, isProviderStateData, mergeProviderState } from './provider-state';
-import type { AnthropicImageBlock, AnthropicTextBlock, AnthropicToolChoice, AnthropicToolResultBlock, IngressBlock, IngressMessage, IngressRequest, IngressTool } from './types';
+import type {
+  AnthropicImageBlock,
+  AnthropicTextBlock,
+  AnthropicToolChoice,
+  AnthropicToolResultBlock,
+  IngressBlock,
+  IngressMessage,
+  IngressRequest,
+  IngressTool,
+} from './types';
 import { validateAnthropicRequest } from './validate';
 
 /** Validates a parsed JSON body and translates it; throws AnthropicRequestError. */
@@ -129,7 +138,10 @@ function toolResultText(b: AnthropicToolResultBlock, at: string): string {
     text = b.content
       .map((c: AnthropicTextBlock | AnthropicImageBlock, k) => {
         if (c.type !== 'text') {
-          throw new AnthropicRequestError('images in tool results are not supported: other providers accept only text as a tool answer.', `${at}.content[${k}].type`);
+          throw new AnthropicRequestError(
+            'images in tool results are not supported: other providers accept only text as a tool answer.',
+            `${at}.content[${k}].type`,
+          );
         }
         return c.text;
       })

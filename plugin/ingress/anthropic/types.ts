@@ -43,12 +43,7 @@ export type AnthropicRedactedThinkingBlock = {
 };
 
 export type IngressBlock =
-  | AnthropicTextBlock
-  | AnthropicImageBlock
-  | AnthropicToolUseBlock
-  | AnthropicToolResultBlock
-  | AnthropicThinkingBlock
-  | AnthropicRedactedThinkingBlock;
+  AnthropicTextBlock | AnthropicImageBlock | AnthropicToolUseBlock | AnthropicToolResultBlock | AnthropicThinkingBlock | AnthropicRedactedThinkingBlock;
 
 export interface IngressMessage extends Omit<AnthropicMessage, 'content'> {
   content: string | IngressBlock[];

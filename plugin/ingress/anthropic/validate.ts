@@ -46,7 +46,13 @@ const imageBlock = {
 const toolUseBlock = {
   type: 'object',
   required: ['type', 'id', 'name', 'input'],
-  properties: { type: { const: 'tool_use' }, id: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 }, input: { type: 'object' }, cache_control: cacheControl },
+  properties: {
+    type: { const: 'tool_use' },
+    id: { type: 'string', minLength: 1 },
+    name: { type: 'string', minLength: 1 },
+    input: { type: 'object' },
+    cache_control: cacheControl,
+  },
 };
 
 const toolResultBlock = {
@@ -64,7 +70,11 @@ const toolResultBlock = {
   },
 };
 
-const thinkingBlock = { type: 'object', required: ['type', 'thinking'], properties: { type: { const: 'thinking' }, thinking: { type: 'string' }, signature: { type: 'string' } } };
+const thinkingBlock = {
+  type: 'object',
+  required: ['type', 'thinking'],
+  properties: { type: { const: 'thinking' }, thinking: { type: 'string' }, signature: { type: 'string' } },
+};
 const redactedThinkingBlock = { type: 'object', required: ['type', 'data'], properties: { type: { const: 'redacted_thinking' }, data: { type: 'string' } } };
 
 const BLOCK_TYPES = ['text', 'image', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'];
@@ -208,7 +218,10 @@ function describe(error: ErrorObject | undefined): AnthropicRequestError {
         : new AnthropicRequestError(`${JSON.stringify(tagValue)} is not a supported type here${allowed}.`, param);
     }
     case 'enum':
-      return new AnthropicRequestError(`must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}.`, param);
+      return new AnthropicRequestError(
+        `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}.`,
+        param,
+      );
     case 'const':
       return new AnthropicRequestError(`must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}.`, param);
     case 'minItems':

@@ -72,7 +72,8 @@ describe('anthropic request details', () => {
             { role: 'assistant', content: null, tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{"a":' } }] },
           ],
         }),
-      (e: unknown) => e instanceof ProviderError && e.status === 400 && e.param === 'messages[1].tool_calls[0].function.arguments' && /not valid JSON/.test(e.message),
+      (e: unknown) =>
+        e instanceof ProviderError && e.status === 400 && e.param === 'messages[1].tool_calls[0].function.arguments' && /not valid JSON/.test(e.message),
     );
   });
 
@@ -81,7 +82,10 @@ describe('anthropic request details', () => {
       () => build({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x/y.png' } }] }] }),
       (e: unknown) => e instanceof ProviderError && e.status === 400 && e.param === 'messages[0].content[0].image_url.url',
     );
-    assert.throws(() => build({ n: 2 }), (e: unknown) => e instanceof ProviderError && e.param === 'n');
+    assert.throws(
+      () => build({ n: 2 }),
+      (e: unknown) => e instanceof ProviderError && e.param === 'n',
+    );
   });
 });
 
@@ -98,7 +102,10 @@ describe('anthropic response details', () => {
     assert.equal(finish('pause_turn'), 'stop');
   });
   it('rejects a body without content as a malformed upstream response', () => {
-    assert.throws(() => anthropicProvider.chat.parseResponse({ type: 'message' }, testContext()), (e: unknown) => e instanceof ProviderError && e.status === 502);
+    assert.throws(
+      () => anthropicProvider.chat.parseResponse({ type: 'message' }, testContext()),
+      (e: unknown) => e instanceof ProviderError && e.status === 502,
+    );
   });
 });
 
@@ -112,7 +119,10 @@ describe('anthropic stream', () => {
     assert.equal(r.finish_reason, 'stop');
     assert.deepEqual(t.usage(), { prompt_tokens: 25, completion_tokens: 15, total_tokens: 40 });
     assert.equal(t.completed(), true);
-    assert.ok(chunks.every((c) => c.choices.length === 1), 'no usage-only chunk from the transformer');
+    assert.ok(
+      chunks.every((c) => c.choices.length === 1),
+      'no usage-only chunk from the transformer',
+    );
   });
 
   it('translates the documented tool-use stream with OpenAI tool indexes (not block indexes)', () => {
@@ -143,7 +153,8 @@ describe('anthropic stream', () => {
     const t = anthropicProvider.chat.createStreamTransformer(testContext(), { model: 'm', messages: [] });
     assert.throws(
       () => runStream(t, 'sse', fixtureText(dir, 'error.chunks.txt')),
-      (e: unknown) => e instanceof ProviderError && e.status === 503 && e.code === 'provider_overloaded' && e.upstreamStatus === 200 && /Overloaded/.test(e.message),
+      (e: unknown) =>
+        e instanceof ProviderError && e.status === 503 && e.code === 'provider_overloaded' && e.upstreamStatus === 200 && /Overloaded/.test(e.message),
     );
     assert.equal(t.completed(), false);
   });

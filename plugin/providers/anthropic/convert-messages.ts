@@ -41,7 +41,12 @@ export function convertMessages(messages: ChatMessage[]): ConvertedPrompt {
       case 'assistant': {
         const blocks: AnthropicRequestBlock[] = contentBlocks(m.content, at).filter((b) => b.type !== 'text' || b.text !== '');
         (m.tool_calls ?? []).forEach((tc, j) => {
-          blocks.push({ type: 'tool_use', id: tc.id, name: tc.function.name, input: parseArguments(tc.function.arguments, `${at}.tool_calls[${j}].function.arguments`) });
+          blocks.push({
+            type: 'tool_use',
+            id: tc.id,
+            name: tc.function.name,
+            input: parseArguments(tc.function.arguments, `${at}.tool_calls[${j}].function.arguments`),
+          });
         });
         append('assistant', blocks);
         break;

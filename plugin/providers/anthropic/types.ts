@@ -2,9 +2,7 @@
 // https://platform.claude.com/docs/en/api/messages
 // https://platform.claude.com/docs/en/build-with-claude/streaming
 
-export type AnthropicImageSource =
-  | { type: 'base64'; media_type: string; data: string }
-  | { type: 'url'; url: string };
+export type AnthropicImageSource = { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
 
 export interface AnthropicTextBlock {
   type: 'text';
@@ -62,14 +60,7 @@ export interface AnthropicRequest {
   stream?: boolean;
 }
 
-export type AnthropicStopReason =
-  | 'end_turn'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'tool_use'
-  | 'pause_turn'
-  | 'refusal'
-  | 'model_context_window_exceeded';
+export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
 export interface AnthropicUsage {
   input_tokens?: number;
@@ -80,10 +71,7 @@ export interface AnthropicUsage {
 
 /** Response content blocks; unknown kinds (thinking, server tools) are skipped. */
 export type AnthropicResponseBlock =
-  | AnthropicTextBlock
-  | AnthropicToolUseBlock
-  | { type: 'thinking'; thinking: string; signature?: string }
-  | { type: string; [k: string]: unknown };
+  AnthropicTextBlock | AnthropicToolUseBlock | { type: 'thinking'; thinking: string; signature?: string } | { type: string; [k: string]: unknown };
 
 export interface AnthropicResponse {
   id: string;

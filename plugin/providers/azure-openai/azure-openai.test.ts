@@ -8,10 +8,13 @@ import { azureOpenAIProvider } from './index';
 const dir = __dirname;
 
 describe('azure openai', () => {
-  const f = fixture<{ target: Target; request: ChatRequest; expectedRequest: { url: string; headers: Record<string, string>; body: unknown }; response: unknown; expected: ChatCompletion }>(
-    dir,
-    'chat.json',
-  );
+  const f = fixture<{
+    target: Target;
+    request: ChatRequest;
+    expectedRequest: { url: string; headers: Record<string, string>; body: unknown };
+    response: unknown;
+    expected: ChatCompletion;
+  }>(dir, 'chat.json');
   it('builds the deployment URL with api-version and the api-key header', () => {
     const up = azureOpenAIProvider.chat.buildRequest(f.request, f.target);
     assert.equal(up.url, f.expectedRequest.url);
@@ -22,13 +25,27 @@ describe('azure openai', () => {
     assert.deepEqual(azureOpenAIProvider.chat.parseResponse(f.response, testContext()), f.expected);
   });
   it('uses baseUrl, apiVersion and the model as deployment when given', () => {
-    const t: Target = { provider: 'azure-openai', model: 'my deploy', credentials: { apiKey: 'k' }, options: { baseUrl: 'http://127.0.0.1:1/', apiVersion: '2025-01-01-preview' } };
-    assert.equal(azureOpenAIProvider.chat.buildRequest({ model: 'x', messages: [] }, t).url, 'http://127.0.0.1:1/openai/deployments/my%20deploy/chat/completions?api-version=2025-01-01-preview');
-    assert.equal(azureOpenAIProvider.embeddings!.buildRequest({ model: 'x', input: 'a' }, t).url, 'http://127.0.0.1:1/openai/deployments/my%20deploy/embeddings?api-version=2025-01-01-preview');
+    const t: Target = {
+      provider: 'azure-openai',
+      model: 'my deploy',
+      credentials: { apiKey: 'k' },
+      options: { baseUrl: 'http://127.0.0.1:1/', apiVersion: '2025-01-01-preview' },
+    };
+    assert.equal(
+      azureOpenAIProvider.chat.buildRequest({ model: 'x', messages: [] }, t).url,
+      'http://127.0.0.1:1/openai/deployments/my%20deploy/chat/completions?api-version=2025-01-01-preview',
+    );
+    assert.equal(
+      azureOpenAIProvider.embeddings!.buildRequest({ model: 'x', input: 'a' }, t).url,
+      'http://127.0.0.1:1/openai/deployments/my%20deploy/embeddings?api-version=2025-01-01-preview',
+    );
   });
   it('fails clearly without resource or baseUrl', () => {
     const t: Target = { provider: 'azure-openai', model: 'd', credentials: { apiKey: 'k' }, options: {} };
-    assert.throws(() => azureOpenAIProvider.chat.buildRequest({ model: 'x', messages: [] }, t), (e: unknown) => e instanceof ProviderError && e.code === 'gateway_misconfigured');
+    assert.throws(
+      () => azureOpenAIProvider.chat.buildRequest({ model: 'x', messages: [] }, t),
+      (e: unknown) => e instanceof ProviderError && e.code === 'gateway_misconfigured',
+    );
   });
   it('skips the prompt-filter chunk and maps a content_filter finish', () => {
     const t = azureOpenAIProvider.chat.createStreamTransformer(testContext(), { model: 'm', messages: [] });
@@ -41,12 +58,24 @@ describe('azure openai', () => {
   });
   it('maps Azure error bodies', () => {
     // https://learn.microsoft.com/en-us/azure/ai-foundry/openai/reference (error response: code + message)
-    const nf = azureOpenAIProvider.parseError(404, JSON.stringify({ error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.' } }), {});
+    const nf = azureOpenAIProvider.parseError(
+      404,
+      JSON.stringify({ error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.' } }),
+      {},
+    );
     assert.deepEqual([nf.status, nf.code, nf.upstreamStatus], [502, 'provider_not_found', 404]);
     assert.match(nf.message, /deployment for this resource does not exist/);
-    const auth = azureOpenAIProvider.parseError(401, JSON.stringify({ error: { code: '401', message: 'Access denied due to invalid subscription key or wrong API endpoint.' } }), {});
+    const auth = azureOpenAIProvider.parseError(
+      401,
+      JSON.stringify({ error: { code: '401', message: 'Access denied due to invalid subscription key or wrong API endpoint.' } }),
+      {},
+    );
     assert.equal(auth.status, 502);
-    const limited = azureOpenAIProvider.parseError(429, JSON.stringify({ error: { code: '429', message: 'Requests to the ChatCompletions_Create Operation have exceeded call rate limit.' } }), { 'Retry-After': '13' });
+    const limited = azureOpenAIProvider.parseError(
+      429,
+      JSON.stringify({ error: { code: '429', message: 'Requests to the ChatCompletions_Create Operation have exceeded call rate limit.' } }),
+      { 'Retry-After': '13' },
+    );
     assert.deepEqual([limited.status, limited.retryAfterMs], [429, 13000]);
   });
 });

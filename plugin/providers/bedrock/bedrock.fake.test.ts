@@ -14,7 +14,12 @@ let fake: FakeProvider;
 let target: Target;
 before(async () => {
   fake = await startBedrockFake({ apiKey: 'fake-bedrock-api-key' });
-  target = { provider: 'bedrock', model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0', credentials: { ...BEDROCK_TEST_CREDENTIALS, region: 'us-east-1' }, options: { baseUrl: fake.url } };
+  target = {
+    provider: 'bedrock',
+    model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
+    credentials: { ...BEDROCK_TEST_CREDENTIALS, region: 'us-east-1' },
+    options: { baseUrl: fake.url },
+  };
 });
 after(() => fake.close());
 
@@ -66,13 +71,19 @@ test('a Bedrock API key is accepted as a bearer token', async () => {
 });
 
 test('streamed tool calls reassemble to the non-streamed arguments', async () => {
-  const toolCalls = [{ name: 'top_song', arguments: '{"sign":"WZPZ","nested":{"list":[1,2,"a\\"b"]}}' }, { name: 'now', arguments: '{}' }];
+  const toolCalls = [
+    { name: 'top_song', arguments: '{"sign":"WZPZ","nested":{"list":[1,2,"a\\"b"]}}' },
+    { name: 'now', arguments: '{}' },
+  ];
   fake.enqueue({ kind: 'ok', toolCalls }, { kind: 'ok', toolCalls, chunkGapMs: 3 });
   const whole = provider.chat.parseResponse(await (await call(ask)).json(), ctx());
   const { chunks, completed } = await stream(ask);
   assert.equal(completed, true);
   const args = streamedToolArguments(chunks);
-  assert.deepEqual(args, whole.choices[0]!.message.tool_calls!.map((t) => t.function.arguments));
+  assert.deepEqual(
+    args,
+    whole.choices[0]!.message.tool_calls!.map((t) => t.function.arguments),
+  );
   assert.equal(whole.choices[0]?.finish_reason, 'tool_calls');
   assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, 'tool_calls');
 });

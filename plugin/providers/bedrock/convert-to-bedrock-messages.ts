@@ -71,7 +71,11 @@ export function convertToBedrockMessages(messages: ChatMessage[]): BedrockPrompt
         (message.tool_calls ?? []).forEach((call, j) => {
           hasToolBlocks = true;
           content.push({
-            toolUse: { toolUseId: call.id, name: call.function.name, input: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) },
+            toolUse: {
+              toolUseId: call.id,
+              name: call.function.name,
+              input: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`),
+            },
           });
         });
         push('assistant', content);

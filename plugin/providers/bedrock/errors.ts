@@ -39,7 +39,13 @@ export function exceptionName(raw: string | undefined): string | undefined {
 
 function toProviderError(httpStatus: number, name: string | undefined, message: string | undefined, headers: Record<string, string>): ProviderError {
   const effective = (name && STATUS_BY_EXCEPTION[name.toLowerCase()]) || httpStatus;
-  const mapped = mapUpstreamError({ provider: 'Bedrock', status: effective, message: message && name ? `${name}: ${message}` : message ?? name, nativeType: name ?? null, headers });
+  const mapped = mapUpstreamError({
+    provider: 'Bedrock',
+    status: effective,
+    message: message && name ? `${name}: ${message}` : (message ?? name),
+    nativeType: name ?? null,
+    headers,
+  });
   if (mapped.upstreamStatus === httpStatus) return mapped;
   return new ProviderError(mapped.message, mapped.status, mapped.type, mapped.code, httpStatus, mapped.retryAfterMs, mapped.param);
 }
@@ -48,7 +54,8 @@ export function parseBedrockError(status: number, body: string, headers: Record<
   const parsed = tryParseJson(body);
   const record = isRecord(parsed) ? parsed : {};
   const name = exceptionName(header(headers, 'x-amzn-errortype')) ?? exceptionName(typeof record.__type === 'string' ? record.__type : undefined);
-  const message = typeof record.message === 'string' ? record.message : typeof record.Message === 'string' ? record.Message : body.trim().slice(0, 500) || undefined;
+  const message =
+    typeof record.message === 'string' ? record.message : typeof record.Message === 'string' ? record.Message : body.trim().slice(0, 500) || undefined;
   return toProviderError(status, name, message, headers);
 }
 

@@ -14,9 +14,15 @@ interface FixtureEvent {
 }
 
 function encode(events: FixtureEvent[]): string {
-  return events
-    .map((e) => Buffer.from(e.exception ? encodeBedrockException(e.exception, (e.payload as { message: string }).message) : encodeBedrockEvent(e.type!, e.payload)).toString('base64'))
-    .join('\n') + '\n';
+  return (
+    events
+      .map((e) =>
+        Buffer.from(
+          e.exception ? encodeBedrockException(e.exception, (e.payload as { message: string }).message) : encodeBedrockEvent(e.type!, e.payload),
+        ).toString('base64'),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 function readEncodedStream(fixture: GoldenFixture, chunksFile: string): Uint8Array | undefined {
@@ -25,7 +31,13 @@ function readEncodedStream(fixture: GoldenFixture, chunksFile: string): Uint8Arr
   if (updatingFixtures) fs.writeFileSync(chunksFile, encode(events));
   // The stored bytes are what the events encode to.
   assert.equal(fs.readFileSync(chunksFile, 'utf8'), encode(events));
-  return Buffer.concat(fs.readFileSync(chunksFile, 'utf8').split('\n').filter(Boolean).map((line) => Buffer.from(line, 'base64')));
+  return Buffer.concat(
+    fs
+      .readFileSync(chunksFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => Buffer.from(line, 'base64')),
+  );
 }
 
 testGoldenFixtures({

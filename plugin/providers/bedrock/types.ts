@@ -40,14 +40,7 @@ export interface BedrockConverseRequest {
   outputConfig?: { textFormat: { type: 'json_schema'; structure: { jsonSchema: { schema: string; name?: string; description?: string } } } };
 }
 
-export type BedrockStopReason =
-  | 'end_turn'
-  | 'tool_use'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'guardrail_intervened'
-  | 'content_filtered'
-  | (string & {});
+export type BedrockStopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence' | 'guardrail_intervened' | 'content_filtered' | (string & {});
 
 export interface BedrockUsage {
   inputTokens?: number;

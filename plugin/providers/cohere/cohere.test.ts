@@ -16,7 +16,9 @@ test('streamed tool-call arguments equal the non-streamed ones (fixture)', () =>
 });
 
 test('errors: Cohere messages, statuses mapped', () => {
-  const limited = provider.parseError(429, '{"id":"x","message":"You are using a Trial key, which is limited to 10 API calls / minute."}', { 'retry-after': '6' });
+  const limited = provider.parseError(429, '{"id":"x","message":"You are using a Trial key, which is limited to 10 API calls / minute."}', {
+    'retry-after': '6',
+  });
   assert.deepEqual([limited.status, limited.type, limited.retryAfterMs], [429, 'rate_limit_exceeded', 6000]);
   const bad = provider.parseError(400, '{"id":"x","message":"invalid request: message must be at least 1 token long."}', {});
   assert.deepEqual([bad.status, bad.type], [400, 'invalid_request_error']);
@@ -31,9 +33,24 @@ test('embeddings: v2 embed with float type; tool_choice naming an unknown tool i
   const t: Target = { provider: 'cohere', model: 'embed-v4.0', credentials: { apiKey: 'k' }, options: {} };
   const up = provider.embeddings!.buildRequest({ model: 'e', input: 'hi', dimensions: 256 }, t);
   assert.equal(up.url, 'https://api.cohere.com/v2/embed');
-  assert.deepEqual(JSON.parse(String(up.body)), { model: 'embed-v4.0', texts: ['hi'], input_type: 'search_document', embedding_types: ['float'], output_dimension: 256 });
+  assert.deepEqual(JSON.parse(String(up.body)), {
+    model: 'embed-v4.0',
+    texts: ['hi'],
+    input_type: 'search_document',
+    embedding_types: ['float'],
+    output_dimension: 256,
+  });
   assert.throws(
-    () => provider.chat.buildRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'a' } }], tool_choice: { type: 'function', function: { name: 'b' } } }, t),
+    () =>
+      provider.chat.buildRequest(
+        {
+          model: 'm',
+          messages: [{ role: 'user', content: 'x' }],
+          tools: [{ type: 'function', function: { name: 'a' } }],
+          tool_choice: { type: 'function', function: { name: 'b' } },
+        },
+        t,
+      ),
     (e: unknown) => e instanceof ProviderError && e.status === 400 && e.param === 'tool_choice',
   );
 });
@@ -61,12 +78,21 @@ test('fake: chat and stream echo', async () => {
 });
 
 test('fake: pretty-printed tool arguments stream and non-stream to the same minified text', async () => {
-  const toolCalls = [{ name: 'a', arguments: '{"x":[1,{"y":"z\\"q"}]}' }, { name: 'b', arguments: '{}' }];
+  const toolCalls = [
+    { name: 'a', arguments: '{"x":[1,{"y":"z\\"q"}]}' },
+    { name: 'b', arguments: '{}' },
+  ];
   fake.enqueue({ kind: 'ok', toolCalls }, { kind: 'ok', toolCalls });
   const whole = provider.chat.parseResponse(await (await call(ask)).json(), ctx());
   const { chunks } = await stream(ask);
-  assert.deepEqual(streamedToolArguments(chunks), whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments));
-  assert.deepEqual(streamedToolArguments(chunks).map((a) => JSON.parse(a)), toolCalls.map((t) => JSON.parse(t.arguments)));
+  assert.deepEqual(
+    streamedToolArguments(chunks),
+    whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments),
+  );
+  assert.deepEqual(
+    streamedToolArguments(chunks).map((a) => JSON.parse(a)),
+    toolCalls.map((t) => JSON.parse(t.arguments)),
+  );
   assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, 'tool_calls');
 });
 

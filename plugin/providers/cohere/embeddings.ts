@@ -25,7 +25,8 @@ export function buildCohereEmbeddingsRequest(req: EmbeddingsRequest, target: Tar
 }
 
 export function parseCohereEmbeddingsResponse(body: unknown, ctx: ResponseContext): EmbeddingsResponse {
-  if (!isRecord(body) || !isRecord(body.embeddings) || !Array.isArray(body.embeddings.float)) throw malformedResponse('Cohere', 'no float embeddings in the body');
+  if (!isRecord(body) || !isRecord(body.embeddings) || !Array.isArray(body.embeddings.float))
+    throw malformedResponse('Cohere', 'no float embeddings in the body');
   const meta = isRecord(body.meta) && isRecord(body.meta.billed_units) ? body.meta.billed_units : {};
   const tokens = typeof meta.input_tokens === 'number' ? meta.input_tokens : 0;
   return {

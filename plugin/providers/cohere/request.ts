@@ -28,7 +28,11 @@ function convertMessage(message: ChatMessage, i: number): CohereMessage {
         // Cohere keeps the text that precedes tool calls as the tool plan.
         return {
           role: 'assistant',
-          tool_calls: message.tool_calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments || '{}' } })),
+          tool_calls: message.tool_calls.map((c) => ({
+            id: c.id,
+            type: 'function',
+            function: { name: c.function.name, arguments: c.function.arguments || '{}' },
+          })),
           ...(text !== '' ? { tool_plan: text } : {}),
         };
       }
@@ -65,7 +69,8 @@ export function buildCohereBody(req: ChatRequest, target: Target): CohereChatReq
   const body: CohereChatRequest = { model: target.model, messages: req.messages.map(convertMessage), stream: req.stream === true, ...convertTools(req) };
   const format = req.response_format;
   if (format?.type === 'json_object') body.response_format = { type: 'json_object' };
-  if (format?.type === 'json_schema') body.response_format = { type: 'json_object', ...(format.json_schema.schema ? { json_schema: format.json_schema.schema } : {}) };
+  if (format?.type === 'json_schema')
+    body.response_format = { type: 'json_object', ...(format.json_schema.schema ? { json_schema: format.json_schema.schema } : {}) };
   if (req.stop !== undefined) body.stop_sequences = typeof req.stop === 'string' ? [req.stop] : req.stop;
   const maxTokens = req.max_completion_tokens ?? req.max_tokens;
   if (maxTokens !== undefined) body.max_tokens = maxTokens;

@@ -26,7 +26,13 @@ export function createCohereStreamTransformer(ctx: ResponseContext): StreamTrans
   const chunk = (delta: ChunkDelta, finish: FinishReason | null = null): ChatChunk => {
     const withRole: ChunkDelta = started ? delta : { role: 'assistant', ...delta };
     started = true;
-    return { id: ctx.id, object: 'chat.completion.chunk', created: ctx.created, model: ctx.model, choices: [{ index: 0, delta: withRole, finish_reason: finish, logprobs: null }] };
+    return {
+      id: ctx.id,
+      object: 'chat.completion.chunk',
+      created: ctx.created,
+      model: ctx.model,
+      choices: [{ index: 0, delta: withRole, finish_reason: finish, logprobs: null }],
+    };
   };
 
   return {

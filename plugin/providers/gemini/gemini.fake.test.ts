@@ -52,8 +52,14 @@ test('ok stream with tool calls: same arguments as non-streamed, finish tool_cal
   const { chunks, completed } = await stream(ask);
   assert.equal(completed, true);
   const args = streamedToolArguments(chunks);
-  assert.deepEqual(args, whole.choices[0]!.message.tool_calls!.map((t) => t.function.arguments));
-  assert.deepEqual(args.map((a) => JSON.parse(a)), toolCalls.map((t) => JSON.parse(t.arguments)));
+  assert.deepEqual(
+    args,
+    whole.choices[0]!.message.tool_calls!.map((t) => t.function.arguments),
+  );
+  assert.deepEqual(
+    args.map((a) => JSON.parse(a)),
+    toolCalls.map((t) => JSON.parse(t.arguments)),
+  );
   assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, 'tool_calls');
   assert.deepEqual(whole.choices[0]?.message.provider_state, { gemini: { toolCallSignatures: { call_1: 'sig-get_weather' } } });
 });

@@ -61,7 +61,10 @@ test('tool results are matched to their function by the assistant tool call id',
       { role: 'tool', tool_call_id: 'unknown', content: '1' },
     ],
   };
-  assert.throws(() => geminiProvider.chat.buildRequest(req, target), (err: unknown) => err instanceof ProviderError && err.status === 400 && err.param === 'messages[1].tool_call_id');
+  assert.throws(
+    () => geminiProvider.chat.buildRequest(req, target),
+    (err: unknown) => err instanceof ProviderError && err.status === 400 && err.param === 'messages[1].tool_call_id',
+  );
 });
 
 test('malformed tool-call arguments in history are a 400, not a crash', () => {
@@ -72,7 +75,10 @@ test('malformed tool-call arguments in history are a 400, not a crash', () => {
       { role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{oops' } }] },
     ],
   };
-  assert.throws(() => geminiProvider.chat.buildRequest(req, target), (err: unknown) => err instanceof ProviderError && err.status === 400);
+  assert.throws(
+    () => geminiProvider.chat.buildRequest(req, target),
+    (err: unknown) => err instanceof ProviderError && err.status === 400,
+  );
 });
 
 test('schema conversion strips unsupported keywords and keeps the rest', () => {
@@ -114,7 +120,7 @@ test('errors: bad request keeps the message, auth failures become 502, overload 
   assert.equal(bad.status, 400);
   assert.equal(bad.type, 'invalid_request_error');
   assert.match(bad.message, /contents is not specified/);
-  const auth = geminiProvider.parseError(403, status(403, 'PERMISSION_DENIED', 'Method doesn\'t allow unregistered callers.'), {});
+  const auth = geminiProvider.parseError(403, status(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers."), {});
   assert.equal(auth.status, 502);
   assert.match(auth.message, /credentials/);
   assert.equal(auth.upstreamStatus, 403);
@@ -148,7 +154,10 @@ test('embeddings: one string uses embedContent, an array batchEmbedContents', ()
       { model: 'models/text-embedding-004', content: { parts: [{ text: 'b' }] } },
     ],
   });
-  assert.throws(() => embeddings.buildRequest({ model: 'e', input: [1, 2, 3] }, et), (e: unknown) => e instanceof ProviderError && e.status === 400);
+  assert.throws(
+    () => embeddings.buildRequest({ model: 'e', input: [1, 2, 3] }, et),
+    (e: unknown) => e instanceof ProviderError && e.status === 400,
+  );
 
   const c = { ...ctx(), model: 'text-embedding-004' };
   assert.deepEqual(embeddings.parseResponse({ embedding: { values: [0.1, 0.2] } }, c), {
@@ -169,6 +178,12 @@ test('configured headers never replace the API key, whatever their case', () => 
 });
 
 test('malformed bodies are a 502', () => {
-  assert.throws(() => geminiProvider.chat.parseResponse('nope', ctx()), (e: unknown) => e instanceof ProviderError && e.status === 502);
-  assert.throws(() => geminiProvider.chat.parseResponse({ candidates: {} }, ctx()), (e: unknown) => e instanceof ProviderError && e.status === 502);
+  assert.throws(
+    () => geminiProvider.chat.parseResponse('nope', ctx()),
+    (e: unknown) => e instanceof ProviderError && e.status === 502,
+  );
+  assert.throws(
+    () => geminiProvider.chat.parseResponse({ candidates: {} }, ctx()),
+    (e: unknown) => e instanceof ProviderError && e.status === 502,
+  );
 });

@@ -31,7 +31,9 @@ test('the same conversation maps ids the same way on every turn', () => {
     { role: 'tool', tool_call_id: 'call_abc', content: 'r' },
   ];
   const first = JSON.parse(String(provider.chat.buildRequest({ model: 'm', messages: history }, t).body));
-  const later = JSON.parse(String(provider.chat.buildRequest({ model: 'm', messages: [...history, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'more' }] }, t).body));
+  const later = JSON.parse(
+    String(provider.chat.buildRequest({ model: 'm', messages: [...history, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'more' }] }, t).body),
+  );
   assert.equal(first.messages[1].tool_calls[0].id, first.messages[2].tool_call_id);
   assert.equal(later.messages[1].tool_calls[0].id, first.messages[1].tool_calls[0].id);
 });
@@ -46,7 +48,11 @@ test('errors: Mistral envelopes through the shared table', () => {
   assert.deepEqual([limited.status, limited.type], [429, 'rate_limit_exceeded']);
   const unauthorized = provider.parseError(401, '{"detail":"Unauthorized"}', {});
   assert.deepEqual([unauthorized.status, unauthorized.upstreamStatus], [502, 401]);
-  const invalid = provider.parseError(422, '{"object":"error","message":{"detail":[{"type":"extra_forbidden","loc":["body","user"],"msg":"Extra inputs are not permitted"}]},"type":"invalid_request_error"}', {});
+  const invalid = provider.parseError(
+    422,
+    '{"object":"error","message":{"detail":[{"type":"extra_forbidden","loc":["body","user"],"msg":"Extra inputs are not permitted"}]},"type":"invalid_request_error"}',
+    {},
+  );
   assert.equal(invalid.status, 400);
 });
 
@@ -80,7 +86,10 @@ test('fake: Mistral quirks reach the wire; streamed tool arguments equal the non
   assert.equal(JSON.parse(fake.requests.at(-1)!.body).stream_options, undefined);
   const { chunks, completed, error } = await translateStreamedResponse(res, provider.chat, ctx(), req);
   assert.equal(error, undefined);
-  assert.deepEqual(streamedToolArguments(chunks), whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments));
+  assert.deepEqual(
+    streamedToolArguments(chunks),
+    whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments),
+  );
   assert.equal(completed, true);
 });
 

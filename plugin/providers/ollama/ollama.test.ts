@@ -32,7 +32,10 @@ test('requests Ollama cannot express are a 400', () => {
     () => provider.chat.buildRequest({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] }, t),
     (e: unknown) => e instanceof ProviderError && e.status === 400,
   );
-  assert.throws(() => provider.embeddings!.buildRequest({ model: 'e', input: [[1, 2]] }, t), (e: unknown) => e instanceof ProviderError && e.status === 400);
+  assert.throws(
+    () => provider.embeddings!.buildRequest({ model: 'e', input: [[1, 2]] }, t),
+    (e: unknown) => e instanceof ProviderError && e.status === 400,
+  );
 });
 
 let fake: FakeProvider;
@@ -58,12 +61,24 @@ test('fake: non-streamed request says stream:false and gets the echo', async () 
 });
 
 test('fake: tool calls streamed whole equal the non-streamed ones, ids and indexes assigned', async () => {
-  const toolCalls = [{ name: 'a', arguments: '{"x":[1,{"y":"z\\"q"}]}' }, { name: 'b', arguments: '{}' }];
+  const toolCalls = [
+    { name: 'a', arguments: '{"x":[1,{"y":"z\\"q"}]}' },
+    { name: 'b', arguments: '{}' },
+  ];
   fake.enqueue({ kind: 'ok', toolCalls }, { kind: 'ok', toolCalls });
   const whole = provider.chat.parseResponse(await (await call(ask)).json(), ctx());
   const { chunks } = await stream(ask);
-  assert.deepEqual(streamedToolArguments(chunks), whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments));
-  assert.deepEqual(chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).map((d) => [d.index, d.id]), [[0, 'call_1'], [1, 'call_2']]);
+  assert.deepEqual(
+    streamedToolArguments(chunks),
+    whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments),
+  );
+  assert.deepEqual(
+    chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).map((d) => [d.index, d.id]),
+    [
+      [0, 'call_1'],
+      [1, 'call_2'],
+    ],
+  );
   assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, 'tool_calls');
 });
 

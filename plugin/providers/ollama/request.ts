@@ -37,7 +37,9 @@ function convertMessages(messages: ChatMessage[]): OllamaMessage[] {
     if (message.role === 'assistant' && message.tool_calls?.length) {
       out.tool_calls = message.tool_calls.map((call, j) => {
         nameByToolCallId.set(call.id, call.function.name);
-        return { function: { name: call.function.name, arguments: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) } };
+        return {
+          function: { name: call.function.name, arguments: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) },
+        };
       });
     }
     if (message.role === 'tool') {

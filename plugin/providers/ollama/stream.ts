@@ -16,7 +16,13 @@ export function createOllamaStreamTransformer(ctx: ResponseContext): StreamTrans
   const chunk = (delta: ChunkDelta, finish: FinishReason | null = null): ChatChunk => {
     const withRole: ChunkDelta = started ? delta : { role: 'assistant', ...delta };
     started = true;
-    return { id: ctx.id, object: 'chat.completion.chunk', created: ctx.created, model, choices: [{ index: 0, delta: withRole, finish_reason: finish, logprobs: null }] };
+    return {
+      id: ctx.id,
+      object: 'chat.completion.chunk',
+      created: ctx.created,
+      model,
+      choices: [{ index: 0, delta: withRole, finish_reason: finish, logprobs: null }],
+    };
   };
 
   return {

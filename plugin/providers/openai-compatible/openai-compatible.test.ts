@@ -7,7 +7,13 @@ import { createOpenAICompatibleProvider, openAICompatibleProvider } from './inde
 import { applyParamTable } from './params';
 
 const sse = (...events: unknown[]) => events.map((e) => `data: ${typeof e === 'string' ? e : JSON.stringify(e)}\n\n`).join('');
-const chunk = (delta: unknown, finish: string | null = null) => ({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'mistral-small-latest', choices: [{ index: 0, delta, finish_reason: finish }] });
+const chunk = (delta: unknown, finish: string | null = null) => ({
+  id: 'x',
+  object: 'chat.completion.chunk',
+  created: 1,
+  model: 'mistral-small-latest',
+  choices: [{ index: 0, delta, finish_reason: finish }],
+});
 
 describe('param tables', () => {
   it('renames, drops, maps values, clamps and defaults', () => {
@@ -48,7 +54,10 @@ describe('a new OpenAI-compatible provider in ~10 lines (Mistral-like)', () => {
   it('builds the request from the table', () => {
     const req: ChatRequest = {
       model: 'ep',
-      messages: [{ role: 'developer', content: 'Be terse.' }, { role: 'user', content: 'hi' }],
+      messages: [
+        { role: 'developer', content: 'Be terse.' },
+        { role: 'user', content: 'hi' },
+      ],
       max_completion_tokens: 10,
       seed: 3,
       tool_choice: 'required',
@@ -61,7 +70,10 @@ describe('a new OpenAI-compatible provider in ~10 lines (Mistral-like)', () => {
     assert.equal(up.headers.authorization, 'Bearer mk');
     assert.deepEqual(JSON.parse(up.body as string), {
       model: 'mistral-small-latest',
-      messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'hi' }],
+      messages: [
+        { role: 'system', content: 'Be terse.' },
+        { role: 'user', content: 'hi' },
+      ],
       max_tokens: 10,
       random_seed: 3,
       tool_choice: 'any',
@@ -88,7 +100,9 @@ describe('a new OpenAI-compatible provider in ~10 lines (Mistral-like)', () => {
       { id: 'a1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } },
       { id: 'b2', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Lyon"}' } },
     ]);
-    assert.deepEqual(chunks[1].choices[0].delta.tool_calls, [{ index: 0, id: 'a1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }]);
+    assert.deepEqual(chunks[1].choices[0].delta.tool_calls, [
+      { index: 0, id: 'a1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } },
+    ]);
     assert.deepEqual(t.usage(), { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 });
   });
 });
@@ -112,8 +126,13 @@ describe('openai-compatible normalization', () => {
   it('fixes `stop` after tool calls, ids missing, and object arguments (Ollama /v1 style)', () => {
     const res = openAICompatibleProvider.chat.parseResponse(
       {
-        id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'llama3.1',
-        choices: [{ index: 0, message: { role: 'assistant', content: '', tool_calls: [{ function: { name: 'f', arguments: { a: 1 } } }] }, finish_reason: 'stop' }],
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'llama3.1',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: '', tool_calls: [{ function: { name: 'f', arguments: { a: 1 } } }] }, finish_reason: 'stop' },
+        ],
         usage: { prompt_tokens: 3, completion_tokens: 4 },
       },
       testContext(),
@@ -140,7 +159,11 @@ describe('openai-compatible normalization', () => {
   });
 
   it('reads the error shapes of compatible servers', () => {
-    const mistral = openAICompatibleProvider.parseError(400, JSON.stringify({ object: 'error', message: 'Invalid model: x', type: 'invalid_model', param: null, code: '1500' }), {});
+    const mistral = openAICompatibleProvider.parseError(
+      400,
+      JSON.stringify({ object: 'error', message: 'Invalid model: x', type: 'invalid_model', param: null, code: '1500' }),
+      {},
+    );
     assert.deepEqual([mistral.status, mistral.message, mistral.code], [400, 'Invalid model: x', '1500']);
     const vllm = openAICompatibleProvider.parseError(400, JSON.stringify({ detail: 'max_tokens too large' }), {});
     assert.equal(vllm.message, 'max_tokens too large');

@@ -7,9 +7,24 @@ import { applyParamTable } from './params';
 
 /** Fields of ChatRequest the gateway models; everything else is "unknown". */
 const KNOWN_CHAT_FIELDS = new Set<string>([
-  'model', 'messages', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'temperature', 'top_p',
-  'max_tokens', 'max_completion_tokens', 'stop', 'seed', 'n', 'presence_penalty', 'frequency_penalty', 'user',
-  'stream', 'stream_options',
+  'model',
+  'messages',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'seed',
+  'n',
+  'presence_penalty',
+  'frequency_penalty',
+  'user',
+  'stream',
+  'stream_options',
 ]);
 
 export function buildChatBody(req: ChatRequest, target: Target, config: CompatibleConfig): Record<string, unknown> {
@@ -49,13 +64,7 @@ export function upstreamUrl(target: Target, route: 'chat' | 'embeddings', config
   if (config.url) return config.url(target, route);
   const base = target.options.baseUrl ?? config.baseUrl;
   if (!base) {
-    throw new ProviderError(
-      `Destination for ${config.name} has no baseUrl configured`,
-      500,
-      'server_error',
-      'gateway_misconfigured',
-      null,
-    );
+    throw new ProviderError(`Destination for ${config.name} has no baseUrl configured`, 500, 'server_error', 'gateway_misconfigured', null);
   }
   return `${base.replace(/\/+$/, '')}${route === 'chat' ? '/chat/completions' : '/embeddings'}`;
 }

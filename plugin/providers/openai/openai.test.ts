@@ -79,9 +79,20 @@ describe('openai errors', () => {
     const bad = openAIProvider.parseError(400, body("Invalid value for 'temperature'", 'invalid_request_error', 'invalid_value', 'temperature'), {});
     assert.deepEqual([bad.status, bad.type, bad.code, bad.param, bad.upstreamStatus], [400, 'invalid_request_error', 'invalid_value', 'temperature', 400]);
     assert.equal(bad.message, "Invalid value for 'temperature'");
-    const auth = openAIProvider.parseError(401, body('Incorrect API key provided: sk-abc. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error', 'invalid_api_key'), {});
+    const auth = openAIProvider.parseError(
+      401,
+      body(
+        'Incorrect API key provided: sk-abc. You can find your API key at https://platform.openai.com/account/api-keys.',
+        'invalid_request_error',
+        'invalid_api_key',
+      ),
+      {},
+    );
     assert.deepEqual([auth.status, auth.code, auth.upstreamStatus], [502, 'provider_auth_failed', 401]);
-    const limited = openAIProvider.parseError(429, body('Rate limit reached for gpt-4o', 'requests', 'rate_limit_exceeded'), { 'retry-after-ms': '1500.5', 'retry-after': '2' });
+    const limited = openAIProvider.parseError(429, body('Rate limit reached for gpt-4o', 'requests', 'rate_limit_exceeded'), {
+      'retry-after-ms': '1500.5',
+      'retry-after': '2',
+    });
     assert.deepEqual([limited.status, limited.type, limited.code, limited.retryAfterMs], [429, 'rate_limit_exceeded', 'rate_limit_exceeded', 1501]);
     const quota = openAIProvider.parseError(429, body('You exceeded your current quota', 'insufficient_quota', 'insufficient_quota'), {});
     assert.deepEqual([quota.status, quota.code], [503, 'provider_quota_exceeded']);
@@ -97,9 +108,18 @@ describe('openai embeddings', () => {
     // https://platform.openai.com/docs/api-reference/embeddings/create
     const up = openAIProvider.embeddings!.buildRequest({ model: 'emb', input: 'The food was delicious and the waiter...', encoding_format: 'float' }, target);
     assert.equal(up.url, 'https://api.openai.com/v1/embeddings');
-    assert.deepEqual(JSON.parse(up.body as string), { model: 'text-embedding-3-small', input: 'The food was delicious and the waiter...', encoding_format: 'float' });
+    assert.deepEqual(JSON.parse(up.body as string), {
+      model: 'text-embedding-3-small',
+      input: 'The food was delicious and the waiter...',
+      encoding_format: 'float',
+    });
     const res = openAIProvider.embeddings!.parseResponse(
-      { object: 'list', data: [{ object: 'embedding', embedding: [0.0023064255, -0.009327292, -0.0028842222], index: 0 }], model: 'text-embedding-3-small', usage: { prompt_tokens: 8, total_tokens: 8 } },
+      {
+        object: 'list',
+        data: [{ object: 'embedding', embedding: [0.0023064255, -0.009327292, -0.0028842222], index: 0 }],
+        model: 'text-embedding-3-small',
+        usage: { prompt_tokens: 8, total_tokens: 8 },
+      },
       testContext(),
     );
     assert.deepEqual(res, {

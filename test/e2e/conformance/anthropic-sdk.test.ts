@@ -16,8 +16,7 @@ const ROWS = PROVIDERS;
  * Cases that fail because of a translation bug, each with what is wrong and
  * where; they run as todo so the suite stays green while the bug is open.
  */
-const KNOWN_ISSUES: Record<string, string> = {
-};
+const KNOWN_ISSUES: Record<string, string> = {};
 
 let conf: Conformance;
 let client: Anthropic;
@@ -37,8 +36,16 @@ const TOOL_CALLS = [
 ];
 
 const TOOLS: Anthropic.Tool[] = [
-  { name: 'get_weather', description: 'Current weather in a city', input_schema: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } }, required: ['city'] } },
-  { name: 'get_time', description: 'Current time in a timezone', input_schema: { type: 'object', properties: { timezone: { type: 'string' } }, required: ['timezone'] } },
+  {
+    name: 'get_weather',
+    description: 'Current weather in a city',
+    input_schema: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } }, required: ['city'] },
+  },
+  {
+    name: 'get_time',
+    description: 'Current time in a timezone',
+    input_schema: { type: 'object', properties: { timezone: { type: 'string' } }, required: ['timezone'] },
+  },
 ];
 
 const TOOL_RESULTS = ['{"temperature":18}', '{"time":"14:05"}'];
@@ -134,16 +141,30 @@ for (const row of ROWS) {
         uses.map((u) => [u.name, u.input]),
         TOOL_CALLS.map((c) => [c.name, JSON.parse(c.arguments)]),
       );
-      assert.ok(uses.every((u) => typeof u.id === 'string' && u.id.length > 0), 'every tool_use has an id');
+      assert.ok(
+        uses.every((u) => typeof u.id === 'string' && u.id.length > 0),
+        'every tool_use has an id',
+      );
       assert.equal(new Set(uses.map((u) => u.id)).size, 2, 'distinct ids');
 
       fake().enqueue({ kind: 'ok', toolCalls: TOOL_CALLS });
       const streamed = await client.messages.stream({ model, max_tokens: 256, messages, tools: TOOLS }).finalMessage();
       assert.equal(streamed.stop_reason, 'tool_use');
       const streamedUses = streamed.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
-      assert.deepEqual(streamedUses.map((u) => [u.name, u.input]), uses.map((u) => [u.name, u.input]), 'streamed inputs equal the whole answer\'s');
-      assert.ok(streamedUses.every((u) => typeof u.id === 'string' && u.id.length > 0), 'every streamed tool_use has an id');
-      if (row.deterministicToolIds) assert.deepEqual(streamedUses.map((u) => u.id), uses.map((u) => u.id));
+      assert.deepEqual(
+        streamedUses.map((u) => [u.name, u.input]),
+        uses.map((u) => [u.name, u.input]),
+        "streamed inputs equal the whole answer's",
+      );
+      assert.ok(
+        streamedUses.every((u) => typeof u.id === 'string' && u.id.length > 0),
+        'every streamed tool_use has an id',
+      );
+      if (row.deterministicToolIds)
+        assert.deepEqual(
+          streamedUses.map((u) => u.id),
+          uses.map((u) => u.id),
+        );
       const opaque = (content: Anthropic.ContentBlock[]) => content.filter((b) => b.type === 'redacted_thinking').length;
       assert.equal(opaque(whole.content), carriesState ? 1 : 0, 'redacted_thinking blocks in the whole answer');
       assert.equal(opaque(streamed.content), carriesState ? 1 : 0, 'redacted_thinking blocks in the streamed answer');
@@ -168,11 +189,22 @@ for (const row of ROWS) {
 
       const sent = lastRequest(fake()).body;
       const turn = row.toolTurn(sent);
-      assert.deepEqual(turn.calls.map((c) => [c.name, c.args]), TOOL_CALLS.map((c) => [c.name, JSON.parse(c.arguments)]));
+      assert.deepEqual(
+        turn.calls.map((c) => [c.name, c.args]),
+        TOOL_CALLS.map((c) => [c.name, JSON.parse(c.arguments)]),
+      );
       assert.equal(turn.results.length, 2);
       turn.results.forEach((r, i) => assert.deepEqual(JSON.parse(r.content), JSON.parse(TOOL_RESULTS[i]!), `tool result ${i}`));
-      if (row.toolCallIds === 'kept') assert.deepEqual(turn.results.map((r) => r.id), uses.map((u) => u.id));
-      if (row.toolCallIds === 'none') assert.deepEqual(turn.results.map((r) => r.name), TOOL_CALLS.map((c) => c.name));
+      if (row.toolCallIds === 'kept')
+        assert.deepEqual(
+          turn.results.map((r) => r.id),
+          uses.map((u) => u.id),
+        );
+      if (row.toolCallIds === 'none')
+        assert.deepEqual(
+          turn.results.map((r) => r.name),
+          TOOL_CALLS.map((c) => c.name),
+        );
       row.checkToolTurn?.(sent);
 
       if (carriesState) {

@@ -28,8 +28,7 @@ import { PROVIDERS } from './providers';
  * Cases that fail because of a bug, each with expected vs actual and where;
  * they run as todo (reported, not failing the suite) while the bug is open.
  */
-const KNOWN_ISSUES: Record<string, string> = {
-};
+const KNOWN_ISSUES: Record<string, string> = {};
 
 let conf: Conformance;
 
@@ -60,7 +59,11 @@ const TOOLS: OpenAI.ChatCompletionTool[] = [
     function: {
       name: 'get_time',
       description: 'Current time in a timezone',
-      parameters: { type: 'object', properties: { timezone: { type: 'string' }, format: { type: 'object', properties: { hours: { type: 'integer' } } } }, required: ['timezone'] },
+      parameters: {
+        type: 'object',
+        properties: { timezone: { type: 'string' }, format: { type: 'object', properties: { hours: { type: 'integer' } } } },
+        required: ['timezone'],
+      },
     },
   },
 ];
@@ -96,7 +99,12 @@ for (const row of PROVIDERS) {
     });
 
     test('stream: several chunks, the same text as the whole answer, one stop, a usage chunk', { todo: known('stream') }, async () => {
-      const stream = await conf.client.chat.completions.create({ model, messages: [{ role: 'user', content: prompt }], stream: true, stream_options: { include_usage: true } });
+      const stream = await conf.client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: prompt }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       const got = await collectStream(stream, true, `${row.id} stream`);
       assert.ok(got.contentChunks >= 2, `several content chunks (${got.contentChunks})`);
       assert.equal(got.text, `echo: ${prompt}`);
@@ -124,11 +132,15 @@ for (const row of PROVIDERS) {
       assert.deepEqual(
         reassembled.map((c) => [c.type, c.function.name, c.function.arguments]),
         wholeCalls.map((c) => [c.type, c.type === 'function' ? c.function.name : '', c.type === 'function' ? c.function.arguments : '']),
-        'streamed names and arguments are exactly the whole answer\'s',
+        "streamed names and arguments are exactly the whole answer's",
       );
       assert.equal(new Set(reassembled.map((c) => c.id)).size, 2, 'distinct streamed tool-call ids');
       if (row.deterministicToolIds) {
-        assert.deepEqual(reassembled.map((c) => c.id), wholeCalls.map((c) => c.id), 'the provider\'s ids come through the stream exactly');
+        assert.deepEqual(
+          reassembled.map((c) => c.id),
+          wholeCalls.map((c) => c.id),
+          "the provider's ids come through the stream exactly",
+        );
       }
 
       // Follow-up: the assistant message goes back as received (as SDK users do), with both results.
@@ -148,25 +160,41 @@ for (const row of PROVIDERS) {
       assert.deepEqual(
         turn.calls.map((c) => [c.name, c.args]),
         TOOL_CALLS.map((c) => [c.name, JSON.parse(c.arguments)]),
-        'the assistant tool calls go back in the provider\'s format',
+        "the assistant tool calls go back in the provider's format",
       );
-      assert.equal(turn.results.length, 2, 'both tool results in the provider\'s position for them');
+      assert.equal(turn.results.length, 2, "both tool results in the provider's position for them");
       turn.results.forEach((r, i) => assert.deepEqual(JSON.parse(r.content), JSON.parse(TOOL_RESULTS[i]!), `tool result ${i} content`));
       if (row.toolCallIds === 'kept') {
-        assert.deepEqual(turn.calls.map((c) => c.id), wholeCalls.map((c) => c.id), 'the client\'s tool-call ids go upstream unchanged');
-        assert.deepEqual(turn.results.map((r) => r.id), wholeCalls.map((c) => c.id), 'each result names its call');
+        assert.deepEqual(
+          turn.calls.map((c) => c.id),
+          wholeCalls.map((c) => c.id),
+          "the client's tool-call ids go upstream unchanged",
+        );
+        assert.deepEqual(
+          turn.results.map((r) => r.id),
+          wholeCalls.map((c) => c.id),
+          'each result names its call',
+        );
       } else if (row.toolCallIds === 'mapped') {
-        assert.deepEqual(turn.results.map((r) => r.id), turn.calls.map((c) => c.id), 'each result names its call with the mapped id');
+        assert.deepEqual(
+          turn.results.map((r) => r.id),
+          turn.calls.map((c) => c.id),
+          'each result names its call with the mapped id',
+        );
         assert.equal(new Set(turn.calls.map((c) => c.id)).size, 2, 'mapped ids stay distinct');
       } else {
         // No ids on the wire: results are matched by function name.
-        assert.deepEqual(turn.results.map((r) => r.name), TOOL_CALLS.map((c) => c.name), 'each result names its function');
+        assert.deepEqual(
+          turn.results.map((r) => r.name),
+          TOOL_CALLS.map((c) => c.name),
+          'each result names its function',
+        );
       }
       row.checkToolTurn?.(sent);
     });
 
     const schemaCase = row.jsonSchema;
-    test('json_schema answer: the provider\'s native structured-output mode', { todo: known('json_schema') }, async () => {
+    test("json_schema answer: the provider's native structured-output mode", { todo: known('json_schema') }, async () => {
       const request: OpenAI.ChatCompletionCreateParamsNonStreaming = {
         model,
         messages: [{ role: 'user', content: 'Weather report for Paris as JSON' }],
@@ -202,7 +230,7 @@ for (const row of PROVIDERS) {
     });
 
     if (row.embeddings) {
-      test('embeddings: float and the SDK\'s default base64 give the same vectors', { todo: known('embeddings') }, async () => {
+      test("embeddings: float and the SDK's default base64 give the same vectors", { todo: known('embeddings') }, async () => {
         const endpoint = embeddingsEndpoint(row.id);
         const input = ['the first text', 'the second text'];
         const floats = checkEmbeddings(await conf.client.embeddings.create({ model: endpoint, input, encoding_format: 'float' }), 2, `${row.id} float`);

@@ -40,7 +40,9 @@ export async function startConformance(rows: ConformanceProvider[]): Promise<Con
       await putEndpoint(stack, {
         name: embeddingsEndpoint(row.id),
         kind: 'embeddings',
-        destinations: [{ id: row.id, provider: row.id, model: row.embeddings.model, ...(secret ? { secret } : {}), weight: 100, options: row.embeddings.options(fake.url) }],
+        destinations: [
+          { id: row.id, provider: row.id, model: row.embeddings.model, ...(secret ? { secret } : {}), weight: 100, options: row.embeddings.options(fake.url) },
+        ],
         fallback: single,
       });
       expected.push(embeddingsEndpoint(row.id));

@@ -33,7 +33,9 @@ export function normalizeUsage(usage: unknown, where: string): Json {
   for (const k of ['prompt_tokens_details', 'completion_tokens_details']) {
     if (u[k] !== undefined && u[k] !== null) assert.equal(typeof u[k], 'object', `${where}: usage.${k} is an object`);
   }
-  const extra = Object.keys(u).filter((k) => !['prompt_tokens', 'completion_tokens', 'total_tokens', 'prompt_tokens_details', 'completion_tokens_details'].includes(k));
+  const extra = Object.keys(u).filter(
+    (k) => !['prompt_tokens', 'completion_tokens', 'total_tokens', 'prompt_tokens_details', 'completion_tokens_details'].includes(k),
+  );
   assert.deepEqual(extra, [], `${where}: usage has only OpenAI's fields`);
   return { prompt_tokens: TOKENS, completion_tokens: TOKENS, total_tokens: TOKENS };
 }
@@ -54,7 +56,10 @@ function normalizeMessage(message: unknown, where: string): Json {
   assert.ok(typeof message === 'object' && message !== null, `${where}: message present`);
   const m = { ...(message as Json) };
   assert.equal(m.role, 'assistant', `${where}: role`);
-  assert.ok('content' in m && (typeof m.content === 'string' || m.content === null), `${where}: content is a string or null (got ${JSON.stringify(m.content)})`);
+  assert.ok(
+    'content' in m && (typeof m.content === 'string' || m.content === null),
+    `${where}: content is a string or null (got ${JSON.stringify(m.content)})`,
+  );
   // provider_state is the gateway's documented carrier for a provider's reasoning
   // state (Gemini thought signatures) that the client sends back unchanged; it is
   // provider-specific by design, so only its type is checked.
@@ -118,7 +123,11 @@ export function expectedToolCompletion(calls: ExpectedToolCall[]): Json {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: null, tool_calls: calls.map((c) => ({ id: ID, type: 'function', function: { name: c.name, arguments: JSON.parse(c.arguments) as unknown } })) },
+        message: {
+          role: 'assistant',
+          content: null,
+          tool_calls: calls.map((c) => ({ id: ID, type: 'function', function: { name: c.name, arguments: JSON.parse(c.arguments) as unknown } })),
+        },
         finish_reason: 'tool_calls',
       },
     ],
@@ -239,7 +248,10 @@ export function checkEmbeddings(res: OpenAI.CreateEmbeddingResponse, inputs: num
     assert.equal(d.index, i, `${where}: data[${i}].index`);
     assert.ok(Array.isArray(d.embedding) && d.embedding.length > 0, `${where}: data[${i}].embedding is a vector`);
     assert.equal(d.embedding.length, dims, `${where}: every vector has the same dimensions`);
-    assert.ok(d.embedding.every((x) => typeof x === 'number' && Number.isFinite(x)), `${where}: data[${i}] holds finite numbers`);
+    assert.ok(
+      d.embedding.every((x) => typeof x === 'number' && Number.isFinite(x)),
+      `${where}: data[${i}] holds finite numbers`,
+    );
   });
   assert.ok(res.usage, `${where}: usage present`);
   assert.ok(Number.isInteger(res.usage.prompt_tokens) && res.usage.prompt_tokens >= 0, `${where}: usage.prompt_tokens`);
@@ -252,6 +264,8 @@ export function assertSameVectors(actual: number[][], expected: number[][], wher
   assert.equal(actual.length, expected.length, `${where}: vector count`);
   actual.forEach((v, i) => {
     assert.equal(v.length, expected[i]!.length, `${where}: vector ${i} dimensions`);
-    v.forEach((x, j) => assert.ok(Math.abs(x - expected[i]![j]!) <= 1e-6 * Math.max(1, Math.abs(expected[i]![j]!)), `${where}: vector ${i}[${j}] ${x} vs ${expected[i]![j]}`));
+    v.forEach((x, j) =>
+      assert.ok(Math.abs(x - expected[i]![j]!) <= 1e-6 * Math.max(1, Math.abs(expected[i]![j]!)), `${where}: vector ${i}[${j}] ${x} vs ${expected[i]![j]}`),
+    );
   });
 }
