@@ -117,7 +117,16 @@ export interface TraceUsage {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** Of promptTokens: read from the provider's prompt cache (priced at its cache-read rate). */
+  cachedTokens?: number;
+  /** Of promptTokens: written to the provider's prompt cache (Anthropic cache creation). */
+  cacheWriteTokens?: number;
+  /** Of completionTokens: the model's reasoning (thinking) tokens. */
+  reasoningTokens?: number;
 }
+
+/** The client API a request came in through. */
+export type TraceIngress = 'openai' | 'anthropic' | 'responses';
 
 /** POST /api/v1/dataplane/traces (batched, idempotent by id) */
 export interface Trace {
@@ -126,8 +135,10 @@ export interface Trace {
   endpoint: string;
   kind: EndpointKind;
   user: string;
-  ingress: 'openai' | 'anthropic';
+  ingress: TraceIngress;
   stream: boolean;
+  /** The agent run the request belongs to (run-scoped budgets and limits). */
+  runId?: string;
   status: number;
   errorCode?: string;
   provider?: ProviderId;

@@ -16,6 +16,7 @@ const traceSchema = new Schema<TraceDoc>(
     user: String,
     ingress: String,
     stream: Boolean,
+    runId: String,
     status: Number,
     errorCode: String,
     provider: String,
