@@ -4,10 +4,10 @@ import type { ServerResponse } from 'node:http';
 import type { Endpoint } from '../contract';
 import { errorBody, sendJson } from '../ingress/send-json';
 import { configUnavailable, modelNotFound } from '../pipeline/run-request';
-import type { RuntimeCore } from './data-server';
+import type { PipelineRuntime } from '../pipeline/pipeline-runtime';
 
 /** `encodedName`: the path segment as the client sent it (percent-encoded). */
-export async function listModels(rt: RuntimeCore, res: ServerResponse, encodedName: string | undefined): Promise<void> {
+export async function listModels(rt: PipelineRuntime, res: ServerResponse, encodedName: string | undefined): Promise<void> {
   // Every answer carries a request id, as every other gateway answer does.
   const headers = { 'x-request-id': randomUUID() };
   const snapshot = await rt.config.ready(2_000);

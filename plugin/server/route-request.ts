@@ -9,11 +9,11 @@ import { errorBody, sendJson } from '../ingress/send-json';
 import { chatKind } from '../pipeline/kinds/chat';
 import { embeddingsKind } from '../pipeline/kinds/embeddings';
 import { runRequest, type ApiRoute, type RequestOrigin } from '../pipeline/run-request';
-import type { RuntimeCore } from './data-server';
+import type { PipelineRuntime } from '../pipeline/pipeline-runtime';
 import { listModels } from './list-models';
 import type { TicketClaims } from './tickets';
 
-type Run = (rt: RuntimeCore, origin: RequestOrigin) => Promise<void>;
+type Run = (rt: PipelineRuntime, origin: RequestOrigin) => Promise<void>;
 const call =
   <Request, S extends Sink>(route: ApiRoute<Request, S>): Run =>
   (rt, origin) =>
@@ -27,7 +27,7 @@ const CALLS: Array<{ method: string; suffix: string; run: Run }> = [
 ];
 const MODEL = /\/models\/([^/]+)$/;
 
-export async function routeRequest(rt: RuntimeCore, req: IncomingMessage, res: ServerResponse, claims: TicketClaims): Promise<void> {
+export async function routeRequest(rt: PipelineRuntime, req: IncomingMessage, res: ServerResponse, claims: TicketClaims): Promise<void> {
   const path = (req.url ?? '/').split('?')[0]!;
   const api = CALLS.find((c) => c.method === req.method && path.endsWith(c.suffix));
   if (api) return api.run(rt, { req, res, consumer: claims.consumer, startedAt: claims.startedAt });
