@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Destination } from '../../contract';
 import { estimateChatCost } from '../../budget/estimate-cost';
 import type { ChatSink } from '../../ingress/contract';
+import { toolCallInput } from '../../openai/tool-call-input';
 import type { ChatCompletion, ChatRequest } from '../../openai/types';
 import type { Provider, ResponseContext } from '../../providers/contract';
 import { estimateUsage } from '../../tokens/count';
@@ -64,7 +65,7 @@ async function answerWhole(
 
 function answerText(completion: ChatCompletion): string {
   const message = completion.choices[0]?.message;
-  return (message?.content ?? '') + (message?.tool_calls?.map((c) => c.function.arguments).join('') ?? '');
+  return (message?.content ?? '') + (message?.tool_calls?.map((c) => toolCallInput(c).text).join('') ?? '');
 }
 
 export function responseContext(traceId: string, destination: Destination): ResponseContext {
