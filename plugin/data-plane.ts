@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { BudgetGuard, budgetSettingsFromEnv } from './budget';
 import { ConfigStore } from './config/store';
 import { MemoryConversationStore, type ConversationStore } from './conversations/conversation-store';
+import { ShadowDispatcher } from './governance/shadow-dispatcher';
 import { log } from './log';
 import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
@@ -23,6 +24,7 @@ export interface Runtime {
   readonly server: DataServer;
   readonly maxBodyBytes: number;
   readonly conversations: ConversationStore;
+  readonly shadow: ShadowDispatcher;
 }
 
 /** `id` names the state files: one runtime's settings, one config cache. */
@@ -61,6 +63,7 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     budget,
     maxBodyBytes: config.max_body_bytes,
     conversations: new MemoryConversationStore(),
+    shadow: new ShadowDispatcher({ budget, shipper }),
   };
   const server = await startDataServer(core, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });
@@ -69,6 +72,7 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
 
 export async function stopRuntime(runtime: Runtime): Promise<void> {
   runtime.config.stop();
+  await runtime.shadow.stop();
   await runtime.budget.stop();
   await runtime.server.close();
   await runtime.shipper.stop();

@@ -8,6 +8,7 @@ import { budgetWindowModel } from './budget-window.model';
 import { configVersionModel } from './config-version.model';
 import { endpointModel } from './endpoint.model';
 import { secretModel } from './secret.model';
+import { shadowComparisonModel } from './shadow-comparison.model';
 import { traceModel } from './trace.model';
 
 /** Models bound to one connection (several control planes can share a process in tests). */
@@ -23,6 +24,7 @@ export function createModels(conn: Connection) {
     traces: traceModel(conn),
     auditEntries: auditEntryModel(conn),
     configVersion: configVersionModel(conn),
+    shadowComparisons: shadowComparisonModel(conn),
   };
 }
 

@@ -4,7 +4,7 @@ import type { TraceQuery } from '../services/traces.service';
 import type { UsageGroupBy } from '../services/usage.service';
 
 // Query parameters arrive validated and type-coerced by the OpenAPI validator.
-export function tracesRoutes({ traces, usage }: Services): Router {
+export function tracesRoutes({ traces, usage, shadowComparisons }: Services): Router {
   const r = Router();
   r.get('/traces', async (req, res) => {
     res.json(await traces.list({ limit: 50, ...(req.query as unknown as Partial<TraceQuery>) }));
@@ -15,6 +15,9 @@ export function tracesRoutes({ traces, usage }: Services): Router {
   r.get('/usage/summary', async (req, res) => {
     const q = req.query as { from?: string; to?: string; groupBy?: UsageGroupBy };
     res.json(await usage.summary(q));
+  });
+  r.get('/usage/shadow', async (req, res) => {
+    res.json(await shadowComparisons.report(req.query as { from?: string; to?: string; endpoint?: string }));
   });
   return r;
 }

@@ -2,13 +2,18 @@
 // failure naming the field. Pure: secret lookups are passed in.
 import type { FallbackTrigger, ProviderId } from '../../plugin/contract';
 import { ApiError, type ErrorDetail } from '../errors';
-import type { EndpointDoc } from '../models/endpoint.model';
+import type { DestinationDoc, EndpointDoc } from '../models/endpoint.model';
 import { CREDENTIAL_FIELDS, PROVIDERS_WITHOUT_SECRET } from './provider-credentials';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_ATTEMPTS = 3;
 /** 4xx is opt-in: a client error usually fails the same way everywhere. */
 export const DEFAULT_TRIGGERS: FallbackTrigger[] = ['429', '5xx', 'timeout', 'connection'];
+/** Loop breaker: repeats are remembered for a day (a run's default lifetime), calls counted per minute. */
+export const DEFAULT_REPEAT_WINDOW_SECONDS = 86_400;
+export const DEFAULT_CALL_WINDOW_SECONDS = 60;
+export const DEFAULT_SHADOW_CONCURRENCY = 4;
+export const DEFAULT_SHADOW_DESTINATION_ID = 'shadow';
 
 export interface DestinationInput {
   id: string;
@@ -27,7 +32,10 @@ export interface EndpointInput {
   destinations: DestinationInput[];
   stickiness?: { by: 'user' | 'header'; header?: string };
   fallback?: { chain?: string[]; maxAttempts?: number; triggers?: FallbackTrigger[] };
-  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number; per?: 'endpoint' | 'user' };
+  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number; per?: 'endpoint' | 'user' | 'run' };
+  runs?: { header?: string; traceparent?: boolean };
+  loopBreaker?: { maxRepeats?: number; repeatWindowSeconds?: number; maxCalls?: number; callWindowSeconds?: number };
+  shadow?: { destination: Omit<DestinationInput, 'id' | 'weight'> & { id?: string }; percent: number; countBudgets?: boolean; maxConcurrent?: number };
   enabled?: boolean;
   logPayloads?: boolean;
 }
@@ -52,29 +60,24 @@ export async function normalizeEndpoint(input: EndpointInput, resolveSecret: (re
   const weightSum = input.destinations.reduce((sum, d) => sum + d.weight, 0);
   if (weightSum !== 100) fail('destinations', `weights must sum to 100 (they sum to ${weightSum})`);
 
-  const destinations: EndpointDoc['destinations'] = [];
+  const destinations: DestinationDoc[] = [];
   for (const [i, d] of input.destinations.entries()) {
-    let secretId: string | undefined;
-    if (d.secret === undefined) {
-      if (!PROVIDERS_WITHOUT_SECRET.has(d.provider)) fail(`destinations[${i}].secret`, `is required for provider ${d.provider}`);
-    } else {
-      const secret = await resolveSecret(d.secret);
-      if (!secret) fail(`destinations[${i}].secret`, `secret '${d.secret}' does not exist`);
-      else if (!secretFits(d.provider, secret)) {
-        fail(`destinations[${i}].secret`, `secret '${d.secret}' is for provider ${secret.provider}, not ${d.provider}`);
-      } else secretId = secret.id;
-    }
-    destinations.push({
-      id: d.id,
-      provider: d.provider,
-      model: d.model,
-      ...(secretId ? { secret: secretId } : {}),
-      options: d.options ?? {},
-      weight: d.weight,
-      timeoutMs: d.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      ...(d.price ? { price: d.price } : {}),
-    });
+    destinations.push(await normalizeDestination(d, `destinations[${i}]`, resolveSecret, fail));
   }
+  let shadow: EndpointDoc['shadow'];
+  if (input.shadow) {
+    const d = { ...input.shadow.destination, id: input.shadow.destination.id ?? DEFAULT_SHADOW_DESTINATION_ID, weight: 0 };
+    if (input.kind !== 'chat') fail('shadow', 'only chat endpoints can shadow their traffic');
+    if (ids.has(d.id)) fail('shadow.destination.id', `'${d.id}' is the id of one of the endpoint's destinations; a shadow needs an id of its own`);
+    shadow = {
+      destination: await normalizeDestination(d, 'shadow.destination', resolveSecret, fail),
+      percent: input.shadow.percent,
+      countBudgets: input.shadow.countBudgets ?? false,
+      maxConcurrent: input.shadow.maxConcurrent ?? DEFAULT_SHADOW_CONCURRENCY,
+    };
+  }
+  const lb = input.loopBreaker;
+  if (lb && lb.maxRepeats === undefined && lb.maxCalls === undefined) fail('loopBreaker', 'set maxRepeats, maxCalls or both');
 
   const chain = input.fallback?.chain ?? [];
   chain.forEach((id, i) => {
@@ -97,8 +100,47 @@ export async function normalizeEndpoint(input: EndpointInput, resolveSecret: (re
       triggers: [...new Set(input.fallback?.triggers ?? DEFAULT_TRIGGERS)],
     },
     ...(input.rateLimits ? { rateLimits: input.rateLimits } : {}),
+    ...(input.runs ? { runs: { ...(input.runs.header ? { header: input.runs.header.toLowerCase() } : {}), traceparent: input.runs.traceparent ?? true } } : {}),
+    ...(lb
+      ? {
+          loopBreaker: {
+            ...(lb.maxRepeats !== undefined ? { maxRepeats: lb.maxRepeats } : {}),
+            repeatWindowSeconds: lb.repeatWindowSeconds ?? DEFAULT_REPEAT_WINDOW_SECONDS,
+            ...(lb.maxCalls !== undefined ? { maxCalls: lb.maxCalls } : {}),
+            callWindowSeconds: lb.callWindowSeconds ?? DEFAULT_CALL_WINDOW_SECONDS,
+          },
+        }
+      : {}),
+    ...(shadow ? { shadow } : {}),
     enabled: input.enabled ?? true,
     logPayloads: input.logPayloads ?? false,
+  };
+}
+
+async function normalizeDestination(
+  d: DestinationInput,
+  field: string,
+  resolveSecret: (ref: string) => Promise<SecretRef | null>,
+  fail: (field: string, message: string) => void,
+): Promise<DestinationDoc> {
+  let secretId: string | undefined;
+  if (d.secret === undefined) {
+    if (!PROVIDERS_WITHOUT_SECRET.has(d.provider)) fail(`${field}.secret`, `is required for provider ${d.provider}`);
+  } else {
+    const secret = await resolveSecret(d.secret);
+    if (!secret) fail(`${field}.secret`, `secret '${d.secret}' does not exist`);
+    else if (!secretFits(d.provider, secret)) fail(`${field}.secret`, `secret '${d.secret}' is for provider ${secret.provider}, not ${d.provider}`);
+    else secretId = secret.id;
+  }
+  return {
+    id: d.id,
+    provider: d.provider,
+    model: d.model,
+    ...(secretId ? { secret: secretId } : {}),
+    options: d.options ?? {},
+    weight: d.weight,
+    timeoutMs: d.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(d.price ? { price: d.price } : {}),
   };
 }
 

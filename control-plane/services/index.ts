@@ -10,6 +10,7 @@ import { EndpointsService } from './endpoints.service';
 import { EnvelopeCipher } from './envelope-encryption';
 import { MetricsService } from './metrics.service';
 import { SecretsService } from './secrets.service';
+import { ShadowComparisonsService } from './shadow-comparisons.service';
 import { SnapshotService } from './snapshot.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
@@ -28,6 +29,7 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
     metrics,
     traces: new TracesService(models, metrics),
     usage: new UsageService(models),
+    shadowComparisons: new ShadowComparisonsService(models),
     snapshot: new SnapshotService(models, secrets, versions, log),
     budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log), log, config.budgets ?? {}),
   };

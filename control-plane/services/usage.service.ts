@@ -1,11 +1,12 @@
-// Usage summary per endpoint, provider or UTC day. Aggregated in code, not
+// Usage summary per endpoint, provider, UTC day or agent run. Shadow calls
+// are not client requests: they are left out (see shadow-comparisons). Aggregated in code, not
 // with $group: percentiles need the raw latencies anyway, and FerretDB 1.24
 // returns 0 for `$sum: "$field"` when the same $group also has `$sum: 1`.
 import type { Models } from '../models';
 import { parseTime } from './parse-time';
 import type { TraceDoc } from '../models/trace.model';
 
-export type UsageGroupBy = 'endpoint' | 'provider' | 'day';
+export type UsageGroupBy = 'endpoint' | 'provider' | 'day' | 'run';
 
 interface Bucket {
   requests: number;
@@ -23,8 +24,14 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-const keyOf = (t: Pick<TraceDoc, 'endpoint' | 'provider' | 'time'>, groupBy: UsageGroupBy): string =>
-  groupBy === 'endpoint' ? t.endpoint : groupBy === 'provider' ? (t.provider ?? 'none') : t.time.toISOString().slice(0, 10);
+const keyOf = (t: Pick<TraceDoc, 'endpoint' | 'provider' | 'time' | 'runId'>, groupBy: UsageGroupBy): string =>
+  groupBy === 'endpoint'
+    ? t.endpoint
+    : groupBy === 'provider'
+      ? (t.provider ?? 'none')
+      : groupBy === 'run'
+        ? (t.runId ?? 'none')
+        : t.time.toISOString().slice(0, 10);
 
 export class UsageService {
   constructor(
@@ -38,7 +45,10 @@ export class UsageService {
     const groupBy = q.groupBy ?? 'endpoint';
     const buckets = new Map<string, Bucket>();
     const cursor = this.models.traces
-      .find({ time: { $gte: from, $lt: to } }, { endpoint: 1, provider: 1, time: 1, status: 1, usage: 1, costUsd: 1, latencyMs: 1 })
+      .find(
+        { time: { $gte: from, $lt: to }, shadowOf: { $exists: false } },
+        { endpoint: 1, provider: 1, time: 1, runId: 1, status: 1, usage: 1, costUsd: 1, latencyMs: 1 },
+      )
       .lean<TraceDoc[]>()
       .cursor();
     for await (const t of cursor as AsyncIterable<TraceDoc>) {

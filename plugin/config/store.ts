@@ -123,7 +123,9 @@ export class ConfigStore {
 }
 
 export function indexSnapshot(snapshot: ConfigSnapshot, dataplaneToken?: string): IndexedSnapshot {
-  const credentials = snapshot.endpoints.flatMap((e) => e.destinations.flatMap((d) => Object.values(d.credentials)));
+  const credentials = snapshot.endpoints.flatMap((e) =>
+    [...e.destinations, ...(e.shadow ? [e.shadow.destination] : [])].flatMap((d) => Object.values(d.credentials)),
+  );
   return {
     snapshot,
     endpoints: new Map(snapshot.endpoints.map((e) => [e.name, e])),

@@ -30,6 +30,10 @@ export class TraceRecorder {
   response?: string;
   /** What budgets and rate limits reserved for this request and what it was charged. */
   budget?: Trace['budget'];
+  /** The agent run the request belongs to, once its endpoint is known. */
+  runId?: string;
+  /** Set when a shadow call of this request was launched (its trace's id). */
+  shadowTraceId?: string;
   /** The traceparent sent to providers: the caller's trace id, this gateway's span. */
   readonly traceparent?: string;
 
@@ -75,6 +79,7 @@ export class TraceRecorder {
       user: s.user,
       ingress: s.ingress,
       stream: s.stream,
+      ...(this.runId ? { runId: this.runId } : {}),
       status,
       ...(errorCode ? { errorCode } : {}),
       ...(this.served ? { provider: this.served.provider, model: this.served.model } : {}),
@@ -86,6 +91,7 @@ export class TraceRecorder {
       ...(this.ttftMs !== undefined ? { ttftMs: round(this.ttftMs) } : {}),
       ...(s.clientTraceparent ? { traceparent: s.clientTraceparent } : {}),
       ...(this.budget ? { budget: this.budget } : {}),
+      ...(this.shadowTraceId ? { shadowTraceId: this.shadowTraceId } : {}),
       ...(this.request !== undefined ? { request: this.request } : {}),
       ...(this.response !== undefined ? { response: this.response } : {}),
     };
