@@ -27,7 +27,8 @@ import { Schema, type Connection } from 'mongoose';
  * one document per subject, keyed with windowStart = the epoch
  * (UNALIGNED_START): a run window opens with the run's first admission
  * (`openedAt`) and closes at `windowEnd`, which every admission checks; a
- * sliding log holds a ring of slots instead of amounts (budget-sliding-log.ts).
+ * sliding log holds the times of its admissions instead of amounts
+ * (budget-sliding-log.ts).
  *
  * `spentUsd`/`spentTokens` are informational totals in USD and tokens, kept
  * for every policy whatever its unit; `reservedUsd`/`reservedTokens` are
@@ -53,10 +54,9 @@ export interface BudgetWindowDoc {
   shape?: 'run' | 'sliding';
   /** Run windows: the run's first admission. */
   openedAt?: Date;
-  /** Sliding logs: admissions so far, the ring's size (the rule's limit) and its slots s0..s<size-1>. */
+  /** Sliding logs: a version counter (compare-and-set) and the admissions inside the window, oldest first. */
   n?: number;
-  size?: number;
-  slots?: Record<string, SlidingSlot>;
+  log?: SlidingSlot[];
   updatedAt: Date;
 }
 
@@ -85,8 +85,7 @@ const budgetWindowSchema = new Schema<BudgetWindowDoc>(
     shape: String,
     openedAt: Date,
     n: Number,
-    size: Number,
-    slots: Schema.Types.Mixed,
+    log: Schema.Types.Mixed,
     updatedAt: Date,
   },
   { collection: 'budget_windows', versionKey: false },

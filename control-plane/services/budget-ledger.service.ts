@@ -40,7 +40,7 @@ import type { BudgetWindowDoc } from '../models/budget-window.model';
 import type { EndpointDoc } from '../models/endpoint.model';
 import type { BudgetAlertsService } from './budget-alerts.service';
 import { ledgerPolicyOf, loopPolicies, rateLimitPolicies, runWindowEnd, UNALIGNED_START, type LedgerPolicy } from './budget-ledger-policies';
-import { admitSliding, type WindowKey } from './budget-sliding-log';
+import { admitSliding, undoSliding, type LogState, type WindowKey } from './budget-sliding-log';
 import { windowAt } from './budget-window';
 import { KeyedMutex } from './keyed-mutex';
 import { isDuplicateKeyError } from './mongo-errors';
@@ -75,6 +75,8 @@ export class BudgetLedgerService {
   private serialize = true;
   /** Windows known to exist with ledger counters (saves the open-window upsert on every refusal). */
   private readonly openWindows = new Set<string>();
+  /** Each sliding log as last read or written here (a stale copy costs one read, never a wrong decision). */
+  private readonly slidingLogs = new Map<string, LogState>();
   /**
    * When each data plane last called this replica (any ledger call proves it
    * alive). The sweeper spares its leases for a TTL after that, so a heartbeat
@@ -112,6 +114,7 @@ export class BudgetLedgerService {
   async tick(): Promise<void> {
     try {
       await this.sweepExpired();
+      await this.pruneSlidingLogs();
       await this.alerts.deliverDue();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'budget ledger: sweep failed; retrying next tick');
@@ -182,7 +185,12 @@ export class BudgetLedgerService {
   private async takeSliding(policy: LedgerPolicy, item: LedgerReserveItem, now: Date): Promise<Taken> {
     const key: WindowKey = { policyId: policy.id, subject: item.subject, windowStart: UNALIGNED_START };
     const slidingMs = policy.slidingMs ?? 60_000;
-    const result = await this.locks.run(lockKey(key), () => admitSliding(this.models.budgetWindows, key, policy.limit, slidingMs, now));
+    const k = lockKey(key);
+    const result = await this.locks.run(k, async () => {
+      const r = await admitSliding(this.models.budgetWindows, key, policy.limit, slidingMs, now, this.slidingLogs.get(k));
+      this.remember(k, r.state);
+      return r;
+    });
     if (!result.admitted) {
       return {
         rejected: {
@@ -205,7 +213,14 @@ export class BudgetLedgerService {
       windowEnd: new Date(now.getTime() + slidingMs).toISOString(),
       ttlMs: this.options.leaseTtlMs,
     };
-    return { grant, undo: () => this.locks.run(lockKey(key), result.undo) };
+    const undo = () =>
+      this.locks.run(k, async () => this.remember(k, await undoSliding(this.models.budgetWindows, key, result.entryId, this.now(), this.slidingLogs.get(k))));
+    return { grant, undo };
+  }
+
+  private remember(k: string, state: LogState): void {
+    if (this.slidingLogs.size > 10_000) this.slidingLogs.clear();
+    this.slidingLogs.set(k, state);
   }
 
   /**
@@ -445,6 +460,30 @@ export class BudgetLedgerService {
     }
     if (swept > 0) this.log.info({ swept }, 'budget ledger: gave back expired leases');
     return swept;
+  }
+
+  /**
+   * Deletes loop-breaker logs that count nothing any more (every entry older
+   * than the window: windowEnd, the newest entry's time + the window, has
+   * passed). Such a log admits like an empty one, so deleting it changes no
+   * decision; it runs under the window's lock, so no admission is lost to it.
+   * (The loop breaker's repeat rule writes one log per distinct request.)
+   */
+  async pruneSlidingLogs(): Promise<number> {
+    const now = this.now();
+    const stale = await this.models.budgetWindows
+      .find({ shape: 'sliding', windowEnd: { $lt: now } }, { policyId: 1, subject: 1, windowStart: 1 })
+      .limit(500)
+      .lean<WindowKey[]>();
+    let pruned = 0;
+    for (const w of stale) {
+      const key = { policyId: w.policyId, subject: w.subject, windowStart: w.windowStart };
+      const k = lockKey(key);
+      const gone = await this.locks.run(k, () => this.models.budgetWindows.deleteOne({ ...key, windowEnd: { $lt: now } }));
+      this.slidingLogs.delete(k);
+      pruned += gone.deletedCount;
+    }
+    return pruned;
   }
 
   private seen(dataplaneId: string): void {
