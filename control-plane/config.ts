@@ -2,6 +2,7 @@
 // ControlPlaneConfig, so tests can build one without touching process.env.
 import path from 'node:path';
 import { loadOrCreateLocalKey, readLocalKey } from './local-keys';
+import type { LogFormat } from './logger';
 
 export interface KeyEncryptionKey {
   version: number;
@@ -20,6 +21,8 @@ export interface ControlPlaneConfig {
   /** How often each replica polls the global config version (cross-replica wake-up). */
   versionPollMs: number;
   logLevel: string;
+  /** Human lines in local mode, JSON in production and tests (LOG_FORMAT overrides). */
+  logFormat: LogFormat;
   /** Budget ledger tuning (docs/budgets.md); defaults when unset. */
   budgets?: { leaseTtlMs?: number; sweepMs?: number; slices?: boolean };
   /** Loud start-up warnings (generated keys); the caller logs them. */
@@ -114,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
       ...(env.BUDGET_SLICES ? { slices: env.BUDGET_SLICES !== 'off' } : {}),
     },
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
+    logFormat: env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty' ? env.LOG_FORMAT : production || env.NODE_ENV === 'test' ? 'json' : 'pretty',
     warnings,
   };
 }

@@ -10,7 +10,7 @@ import { startControlPlane } from './server';
 
 async function main() {
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   let mongoUri = config.mongoUri;
   let stopDatabase = async () => undefined as void;
   if (!mongoUri) {
