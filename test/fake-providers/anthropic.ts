@@ -7,8 +7,9 @@
 // https://platform.claude.com/docs/en/api/errors
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Behaviour, FakeProvider } from './scenario';
+import { followConversation, type Behaviour, type ConversationTurn, type FakeProvider } from './scenario';
 import {
+  contentText,
   countWords,
   handleTransportBehaviour,
   headerValue,
@@ -58,6 +59,18 @@ interface MessagesBody {
   messages?: unknown[];
   system?: unknown;
   stream?: boolean;
+  tools?: Array<{ name?: string }>;
+}
+
+/** The last turn's results are the tool_result blocks of the final user message. */
+function readConversation(body: MessagesBody): ConversationTurn {
+  const last = (body.messages ?? []).at(-1) as { role?: string; content?: unknown } | undefined;
+  const blocks = last?.role === 'user' && Array.isArray(last.content) ? (last.content as Array<{ type?: string; content?: unknown }>) : [];
+  return {
+    toolResults: blocks.filter((b) => b.type === 'tool_result').map((b) => contentText(b.content ?? '')),
+    lastUserText: lastUserText(body.messages),
+    toolNames: (body.tools ?? []).map((t) => String(t.name ?? '')),
+  };
 }
 
 export function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<FakeProvider> {
@@ -90,7 +103,7 @@ export function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<Fak
     if (!Array.isArray(body.messages)) return sendError(res, 400, 'messages: Field required');
     if (typeof body.model !== 'string') return sendError(res, 400, 'model: Field required');
 
-    const b = req.takeBehaviour();
+    const b = followConversation(req.takeBehaviour(), () => readConversation(body));
     if (handleTransportBehaviour(b, res)) return;
     if (b.kind === 'status') {
       const headers: Record<string, string> = {};

@@ -14,7 +14,8 @@ import {
   startFakeServer,
   writeFrames,
 } from './http';
-import type { Behaviour, FakeProvider } from './scenario';
+import { followConversation, type Behaviour, type FakeProvider } from './scenario';
+import { readConversation } from './openai';
 
 export interface CohereFakeOptions {
   apiKey?: string;
@@ -149,7 +150,7 @@ export function startCohereFake(options: CohereFakeOptions = {}): Promise<FakePr
     } catch {
       return sendJson(res, 400, { id: 'fake', message: 'invalid request: the body is not valid JSON' });
     }
-    const b = req.takeBehaviour();
+    const b = followConversation(req.takeBehaviour(), () => readConversation(body));
     if (handleTransportBehaviour(b, res)) return;
     if (req.path === '/v2/embed') {
       if (b.kind === 'status') return sendJson(res, b.status, { id: 'fake', message: b.message ?? 'fake error' });

@@ -4,6 +4,7 @@
 // wrong key 400 API_KEY_INVALID).
 import type http from 'node:http';
 import {
+  contentText,
   countWords,
   handleTransportBehaviour,
   headerValue,
@@ -15,7 +16,7 @@ import {
   startFakeServer,
   writeFrames,
 } from './http';
-import type { Behaviour, FakeProvider } from './scenario';
+import { followConversation, type Behaviour, type ConversationTurn, type FakeProvider } from './scenario';
 
 export interface GeminiFakeOptions {
   apiKey?: string;
@@ -36,7 +37,8 @@ function status(code: number, message: string, details: unknown[] = []): unknown
 }
 
 interface GeminiBody {
-  contents?: Array<{ role?: string; parts?: Array<{ text?: string }> }>;
+  contents?: Array<{ role?: string; parts?: Array<{ text?: string; functionResponse?: { name?: string; response?: unknown } }> }>;
+  tools?: Array<{ functionDeclarations?: Array<{ name?: string }> }>;
   requests?: Array<{ content?: { parts?: Array<{ text?: string }> }; outputDimensionality?: number }>;
   content?: { parts?: Array<{ text?: string }> };
   outputDimensionality?: number;
@@ -51,6 +53,16 @@ function lastUserText(body: GeminiBody): string {
     if (texts.length > 0) return texts.join(' ');
   }
   return '';
+}
+
+/** The last turn's results are the functionResponse parts of the final content. */
+function readConversation(body: GeminiBody): ConversationTurn {
+  const parts = (body.contents ?? []).at(-1)?.parts ?? [];
+  return {
+    toolResults: parts.filter((p) => p.functionResponse).map((p) => contentText(p.functionResponse!.response)),
+    lastUserText: lastUserText(body),
+    toolNames: (body.tools ?? []).flatMap((t) => (t.functionDeclarations ?? []).map((d) => String(d.name ?? ''))),
+  };
 }
 
 function usage(prompt: string, output: string): Record<string, number> {
@@ -166,7 +178,7 @@ export function startGeminiFake(options: GeminiFakeOptions = {}): Promise<FakePr
     } catch {
       return sendJson(res, 400, status(400, 'Invalid JSON payload received.'));
     }
-    const b = req.takeBehaviour();
+    const b = followConversation(req.takeBehaviour(), () => readConversation(body));
     if (handleTransportBehaviour(b, res)) return;
     const method = match[4]!;
     const model = decodeURIComponent(match[3]!);

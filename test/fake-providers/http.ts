@@ -13,7 +13,7 @@ export interface FakeRequest {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: string;
-  /** Takes the next scripted behaviour (`ok` when the queue is empty). Call once, after auth. */
+  /** Takes the next scripted behaviour (`ok`, or `conversation` for a fake that follows conversations, when the queue is empty). Call once, after auth. */
   takeBehaviour(): Behaviour;
 }
 
@@ -25,6 +25,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeProvide
   const queue: Behaviour[] = [];
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  let conversational = false;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -39,7 +40,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeProvide
         query: url.searchParams,
         headers: req.headers,
         body,
-        takeBehaviour: () => queue.shift() ?? { kind: 'ok' },
+        takeBehaviour: () => queue.shift() ?? (conversational ? { kind: 'conversation' } : { kind: 'ok' }),
       };
       Promise.resolve(handler(fake, res)).catch((err: unknown) => {
         if (!res.headersSent) {
@@ -67,6 +68,9 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeProvide
     },
     clear: () => {
       queue.length = 0;
+    },
+    followConversations: (on = true) => {
+      conversational = on;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -143,6 +147,22 @@ export function lastUserText(messages: unknown): string {
     }
   }
   return '';
+}
+
+/** A tool result's content as text, whatever shape the wire format gives it (string, text parts, JSON). */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((p) => partText(p)).join('');
+  return JSON.stringify(content ?? null);
+}
+
+function partText(part: unknown): string {
+  if (typeof part === 'string') return part;
+  const p = (part ?? {}) as { text?: unknown; json?: unknown; document?: { data?: unknown } };
+  if (typeof p.text === 'string') return p.text;
+  if (p.json !== undefined) return JSON.stringify(p.json);
+  if (p.document?.data !== undefined) return typeof p.document.data === 'string' ? p.document.data : JSON.stringify(p.document.data);
+  return JSON.stringify(part);
 }
 
 /** Splits text into a few pieces so a stream has several content chunks. */
