@@ -12,7 +12,7 @@ import { firstQuestion, followUp, weatherReport, type Cell, type CellRun } from 
 type Json = Record<string, unknown>;
 
 /** The cell's requests at its provider's fake: those whose conversation carries the cell's marker. */
-export function cellRequests(requests: RecordedRequest[], cell: Cell): RecordedRequest[] {
+export function cellRequests(requests: RecordedRequest[], cell: Pick<Cell, 'marker'>): RecordedRequest[] {
   return requests.filter((r) => r.body.includes(`[${cell.marker}]`));
 }
 

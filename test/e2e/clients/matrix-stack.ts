@@ -20,7 +20,14 @@ export interface MatrixStack {
 export const endpointName = (column: string, provider: ProviderId): string => `${column}-${provider}`;
 
 export function destinationFor(row: ConformanceProvider, fake: FakeProvider) {
-  return { id: row.id, provider: row.id, model: row.chat.model, ...(row.secret ? { secret: `matrix-${row.id}` } : {}), weight: 100, options: row.chat.options(fake.url) };
+  return {
+    id: row.id,
+    provider: row.id,
+    model: row.chat.model,
+    ...(row.secret ? { secret: `matrix-${row.id}` } : {}),
+    weight: 100,
+    options: row.chat.options(fake.url),
+  };
 }
 
 export async function startMatrixStack(rows: ConformanceProvider[], columns: string[]): Promise<MatrixStack> {
@@ -66,7 +73,10 @@ export async function allTraces(stack: Stack, atLeast: number): Promise<Trace[]>
     const out: Trace[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: Trace[]; nextCursor: string | null } } = await stack.api('GET', `/api/v1/traces?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page: { body: { items: Trace[]; nextCursor: string | null } } = await stack.api(
+        'GET',
+        `/api/v1/traces?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       out.push(...page.body.items);
       cursor = page.body.nextCursor;
     } while (cursor);

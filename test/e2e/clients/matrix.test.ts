@@ -15,36 +15,13 @@ import { PROVIDERS } from '../conformance/providers';
 import { cityFor, markerFor, type Cell, type CellOutcome, type CellRun } from './cells';
 import { cellRequests, checkCell } from './check-cell';
 import { COLUMNS, type Column } from './columns';
+import { knownIssue } from './known-issues';
 import { allTraces, endpointName, startMatrixStack, type MatrixStack } from './matrix-stack';
 import { ToolLog } from './node-clients';
 import { startPython } from './run-python';
 
 const ROOT = resolve(__dirname, '../../..');
 export const RESULT_FILE = resolve(ROOT, '.cache/clients-matrix.json');
-
-/**
- * Cells that fail because of a bug outside this suite's reach, with the
- * request, what happens and who fixes it; they run as todo (reported, not
- * failing the suite) while the bug is open. Keys: `<column>/<mode>/<provider>`
- * or `<column>/*\/<provider>` or `*\/*\/<provider>`.
- */
-const ABSENT_CONTENT =
-  'an assistant message that only calls tools comes without `content` (LiteLLM omits it; openai-python `model_dump(exclude_none=True)` drops the null): ' +
-  "the translator throws `Cannot read properties of undefined (reading 'map')`, the gateway answers 500 translation_failed (issue 9 part 1, `accept` branch)";
-const UNSIGNED_GEMINI_CALL =
-  "the Gemini thought signature comes back only in the gateway's own `provider_state` field of the message / stream delta; a client that rebuilds the " +
-  'assistant message drops it, so the next turn sends the functionCall unsigned (real Gemini 3 answers 400) (issue 9 part 4, `accept` branch)';
-const KNOWN_ISSUES: Record<string, string> = {
-  ...Object.fromEntries(['anthropic', 'gemini', 'bedrock', 'cohere', 'ollama'].map((p) => [`adk/*/${p}`, ABSENT_CONTENT])),
-  ...Object.fromEntries(['anthropic', 'gemini', 'bedrock', 'cohere', 'ollama'].map((p) => [`openai-py/whole/${p}`, ABSENT_CONTENT])),
-  ...Object.fromEntries(['agents-chat', 'langchain', 'vercel-openai', 'vercel-compatible'].map((c) => [`${c}/*/gemini`, UNSIGNED_GEMINI_CALL])),
-  'openai-py/stream/gemini': UNSIGNED_GEMINI_CALL,
-  'openai-node/stream/gemini': UNSIGNED_GEMINI_CALL,
-};
-
-function knownIssue(cell: Cell): string | undefined {
-  return KNOWN_ISSUES[cell.id] ?? KNOWN_ISSUES[`${cell.column}/*/${cell.provider}`] ?? KNOWN_ISSUES[`*/*/${cell.provider}`] ?? KNOWN_ISSUES[`${cell.column}/*/*`];
-}
 
 let n = 0;
 const CELLS: Cell[] = COLUMNS.flatMap((column) =>

@@ -35,7 +35,11 @@ const OPENAI_TOOLS: OpenAI.ChatCompletionTool[] = [
   { type: 'function', function: { name: 'get_weather', description: TOOL_DESCRIPTION, parameters: WEATHER_PARAMETERS as unknown as Record<string, unknown> } },
 ];
 
-async function openAIStep(client: OpenAI, cell: Cell, messages: OpenAI.ChatCompletionMessageParam[]): Promise<OpenAI.ChatCompletionMessageParam & { role: 'assistant' }> {
+async function openAIStep(
+  client: OpenAI,
+  cell: Cell,
+  messages: OpenAI.ChatCompletionMessageParam[],
+): Promise<OpenAI.ChatCompletionMessageParam & { role: 'assistant' }> {
   if (!cell.stream) {
     const completion = await client.chat.completions.create({ model: cell.model, messages, tools: OPENAI_TOOLS });
     return completion.choices[0]!.message as OpenAI.ChatCompletionAssistantMessageParam & { role: 'assistant' };
@@ -82,7 +86,9 @@ export const openAINode: NodeClient = async (cell, urls, log) => {
 
 // ---- @anthropic-ai/sdk on /gateway/anthropic ----
 
-const ANTHROPIC_TOOLS: Anthropic.Tool[] = [{ name: 'get_weather', description: TOOL_DESCRIPTION, input_schema: WEATHER_PARAMETERS as unknown as Anthropic.Tool.InputSchema }];
+const ANTHROPIC_TOOLS: Anthropic.Tool[] = [
+  { name: 'get_weather', description: TOOL_DESCRIPTION, input_schema: WEATHER_PARAMETERS as unknown as Anthropic.Tool.InputSchema },
+];
 
 async function anthropicTurn(client: Anthropic, cell: Cell, messages: Anthropic.MessageParam[], log: ToolLog): Promise<string> {
   for (let step = 0; step < MAX_STEPS; step++) {

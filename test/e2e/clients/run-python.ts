@@ -50,6 +50,8 @@ export function startPython(script: string, plan: unknown, timeoutMs = 300_000):
       else reject(new Error(`${script} exited ${code ?? signal}: ${stderr.slice(-3000)}`));
     });
   });
+  // Callers may only await next(); a failed run must not become an unhandled rejection.
+  done.catch(() => undefined);
   let consumed = 0;
   child.stdin.write(`${JSON.stringify(plan)}\n`);
   return {

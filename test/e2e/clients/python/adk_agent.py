@@ -2,6 +2,7 @@
 the way ADK users reach an OpenAI-compatible gateway, run by ADK's Runner with
 an in-memory session (StreamingMode.NONE or SSE)."""
 
+import asyncio
 import sys
 
 from google.adk.agents import LlmAgent
@@ -11,7 +12,7 @@ from google.adk.runners import Runner
 from google.adk.sessions import InMemorySessionService
 from google.genai import types
 
-from conversation import TOOL_DESCRIPTION, first_question, follow_up, read_plan, run_cells
+from conversation import TOOL_DESCRIPTION, ToolLog, emit, first_question, follow_up, run_cells, read_plan
 
 
 def make_agent(model, base_url, log):
@@ -64,24 +65,28 @@ async def run_cell(cell, log, base_url):
 
 async def run_switch(plan):
     """Same agent, same session: a turn, then (after the suite switched the endpoint's provider) more turns."""
-    from conversation import ToolLog, emit
-
     for cell in plan["cells"]:
         log = ToolLog()
         conversation = Conversation(make_agent(cell["model"], plan["openai_base_url"], log), cell["stream"])
-        answers = [await conversation.say(first_question(cell))]
-        emit({"id": cell["id"], "phase": "before-switch", "tool_calls": list(log.calls), "answers": answers})
-        sys.stdin.readline()  # the suite switched the destination
-        answers.append(await conversation.say(follow_up(cell)))
-        answers.append(await conversation.say(first_question({**cell, "city": cell["city_after"]})))
-        emit({"id": cell["id"], "phase": "after-switch", "tool_calls": log.calls, "answers": answers})
+        answers = []
+        for phase in ("before-switch", "after-switch"):
+            result = {"id": cell["id"], "phase": phase, "tool_calls": log.calls, "answers": answers}
+            try:
+                if phase == "before-switch":
+                    answers.append(await conversation.say(first_question(cell)))
+                else:
+                    sys.stdin.readline()  # the suite switched the destination
+                    answers.append(await conversation.say(follow_up(cell)))
+                    answers.append(await conversation.say(first_question({**cell, "city": cell["city_after"]})))
+            except Exception as err:
+                result["error"] = f"{type(err).__name__}: {err}"[:2000]
+            emit(result)
+            if "error" in result:
+                return
 
 
 if __name__ == "__main__":
-    import asyncio
-    import json
-
-    plan = json.loads(sys.stdin.readline())
+    plan = read_plan()
     if plan.get("switch"):
         asyncio.run(run_switch(plan))
     else:

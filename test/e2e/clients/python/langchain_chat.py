@@ -2,14 +2,11 @@
 the tool run by hand and its ToolMessage sent back, as LangChain's tool-calling
 guide shows."""
 
-import json
-import sys
-
 from langchain_core.messages import HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 
-from conversation import first_question, follow_up, run_cells
+from conversation import first_question, follow_up, run_cells, read_plan
 
 MAX_STEPS = 4
 
@@ -47,5 +44,5 @@ def run_cell(cell, log, base_url):
 
 
 if __name__ == "__main__":
-    plan = json.loads(sys.stdin.readline())
+    plan = read_plan()
     run_cells(plan, lambda cell, log: run_cell(cell, log, plan["openai_base_url"]))

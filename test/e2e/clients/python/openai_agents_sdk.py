@@ -3,13 +3,10 @@ run_streamed). The model is the SDK's Chat Completions model
 (OpenAIChatCompletionsModel) or its default Responses-API model
 (OpenAIResponsesModel), chosen by the plan's "api"."""
 
-import json
-import sys
-
 from agents import Agent, OpenAIChatCompletionsModel, OpenAIResponsesModel, Runner, function_tool, set_tracing_disabled
 from openai import AsyncOpenAI
 
-from conversation import first_question, follow_up, run_cells
+from conversation import first_question, follow_up, run_cells, read_plan
 
 # The SDK exports its own traces to OpenAI by default; there is no network here.
 set_tracing_disabled(True)
@@ -50,5 +47,5 @@ async def run_cell(cell, log, base_url, api):
 
 
 if __name__ == "__main__":
-    plan = json.loads(sys.stdin.readline())
+    plan = read_plan()
     run_cells(plan, lambda cell, log: run_cell(cell, log, plan["openai_base_url"], plan.get("api", "chat")))

@@ -6,7 +6,7 @@ import sys
 
 from openai import OpenAI
 
-from conversation import TOOL_DESCRIPTION, first_question, follow_up, run_cells
+from conversation import TOOL_DESCRIPTION, first_question, follow_up, run_cells, read_plan
 
 MAX_STEPS = 4
 TOOLS = [
@@ -65,5 +65,5 @@ def run_cell(cell, log, base_url):
 
 
 if __name__ == "__main__":
-    plan = json.loads(sys.stdin.readline())
+    plan = read_plan()
     run_cells(plan, lambda cell, log: run_cell(cell, log, plan["openai_base_url"]))
