@@ -42,6 +42,29 @@ const ERROR_TYPES: Record<number, { type: string; message: string }> = {
   529: { type: 'overloaded_error', message: 'Overloaded' },
 };
 
+// https://platform.claude.com/docs/en/api/messages/create (request body)
+const MESSAGES_FIELDS = new Set([
+  'model',
+  'messages',
+  'max_tokens',
+  'system',
+  'metadata',
+  'stop_sequences',
+  'stream',
+  'temperature',
+  'top_k',
+  'top_p',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'service_tier',
+  'container',
+  'context_management',
+  'mcp_servers',
+  'output_config',
+  'inference_geo',
+]);
+
 const requestId = () => `req_011${randomUUID().replace(/-/g, '').slice(0, 21)}`;
 
 function errorBody(status: number, message?: string) {
@@ -99,6 +122,9 @@ export function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<Fak
       sendError(res, 400, 'There was an issue with the format of your request: invalid JSON');
       return;
     }
+    // The Messages API refuses top-level fields it does not know.
+    const extra = Object.keys(body).find((k) => !MESSAGES_FIELDS.has(k));
+    if (extra) return sendError(res, 400, `${extra}: Extra inputs are not permitted`);
     if (typeof body.max_tokens !== 'number') return sendError(res, 400, 'max_tokens: Field required');
     if (!Array.isArray(body.messages)) return sendError(res, 400, 'messages: Field required');
     if (typeof body.model !== 'string') return sendError(res, 400, 'model: Field required');

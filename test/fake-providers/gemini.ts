@@ -65,6 +65,44 @@ function readConversation(body: GeminiBody): ConversationTurn {
   };
 }
 
+// GenerateContentRequest and Part fields (https://ai.google.dev/api/generate-content, https://ai.google.dev/api/caching#Part):
+// Gemini parses requests as protobuf JSON and refuses any name it does not know.
+const REQUEST_FIELDS = new Set(['model', 'contents', 'tools', 'toolConfig', 'safetySettings', 'systemInstruction', 'generationConfig', 'cachedContent']);
+const CONTENT_FIELDS = new Set(['role', 'parts']);
+const PART_FIELDS = new Set([
+  'text',
+  'inlineData',
+  'functionCall',
+  'functionResponse',
+  'fileData',
+  'executableCode',
+  'codeExecutionResult',
+  'thought',
+  'thoughtSignature',
+  'videoMetadata',
+  'partMetadata',
+  'mediaResolution',
+]);
+
+/** Gemini's answer to a field it does not know, or undefined when every name is known. */
+function unknownName(body: GeminiBody): string | undefined {
+  const bad = (o: object, known: Set<string>, at?: string) => {
+    const name = Object.keys(o).find((k) => !known.has(k));
+    return name === undefined ? undefined : `Invalid JSON payload received. Unknown name "${name}"${at ? ` at '${at}'` : ''}: Cannot find field.`;
+  };
+  const top = bad(body, REQUEST_FIELDS);
+  if (top) return top;
+  for (const [i, c] of (body.contents ?? []).entries()) {
+    const inContent = bad(c, CONTENT_FIELDS, `contents[${i}]`);
+    if (inContent) return inContent;
+    for (const [j, part] of (c.parts ?? []).entries()) {
+      const inPart = bad(part, PART_FIELDS, `contents[${i}].parts[${j}]`);
+      if (inPart) return inPart;
+    }
+  }
+  return undefined;
+}
+
 function usage(prompt: string, output: string): Record<string, number> {
   const p = countWords(prompt) + 1;
   const c = countWords(output) + 1;
@@ -193,6 +231,8 @@ export function startGeminiFake(options: GeminiFakeOptions = {}): Promise<FakePr
       return sendJson(res, 200, { embeddings: (body.requests ?? []).map(one) });
     }
 
+    const unknown = unknownName(body);
+    if (unknown) return sendJson(res, 400, status(400, unknown));
     if (!Array.isArray(body.contents) || body.contents.length === 0) {
       return sendJson(res, 400, status(400, '* GenerateContentRequest.contents: contents is not specified'));
     }

@@ -242,11 +242,14 @@ async function streamChat(
       `data: ${JSON.stringify({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] })}\n\n`,
     );
   }
-  head.push(delta({ role: 'assistant', content: '', refusal: null }));
+  // Like OpenAI: an answer that only calls tools opens with the role, content null and the first call in one delta.
+  const toolsOnly = a.text === '' && a.toolCalls.length > 0;
+  if (!toolsOnly) head.push(delta({ role: 'assistant', content: '', refusal: null }));
   const content = a.text === '' ? [] : splitText(a.text, 3).map((piece) => delta({ content: piece }));
   const tools: string[] = [];
   a.toolCalls.forEach((tc, index) => {
-    tools.push(delta({ tool_calls: [{ index, id: tc.id, type: 'function', function: { name: tc.name, arguments: '' } }] }));
+    const opening = { index, id: tc.id, type: 'function', function: { name: tc.name, arguments: '' } };
+    tools.push(delta(toolsOnly && index === 0 ? { role: 'assistant', content: null, tool_calls: [opening], refusal: null } : { tool_calls: [opening] }));
     for (const piece of splitText(tc.arguments, 3)) tools.push(delta({ tool_calls: [{ index, function: { arguments: piece } }] }));
   });
   const finish = a.toolCalls.length > 0 ? 'tool_calls' : 'stop';
