@@ -20,7 +20,7 @@ interface MatrixResult {
 const ROOT = resolve(__dirname, __dirname.split(/[\\/]/).includes('dist') ? '../..' : '..');
 const START = '<!-- clients-matrix:start -->';
 const END = '<!-- clients-matrix:end -->';
-const SYMBOL: Record<CellOutcome['status'], string> = { pass: 'pass', fail: '**FAIL**', known: 'known', 'n/a': 'n/a' };
+const SYMBOL: Record<CellOutcome['status'], string> = { pass: 'pass', fail: '**FAIL**', known: 'fail', 'n/a': 'n/a' };
 
 /** One row per client and mode, one column per provider; reasons numbered below. */
 export function renderMatrix(result: MatrixResult): string {
@@ -47,6 +47,8 @@ export function renderMatrix(result: MatrixResult): string {
   return [
     `Last run: ${result.generatedAt.slice(0, 16).replace('T', ' ')} UTC${result.commit ? ` at \`${result.commit}\`` : ''}; ${counts}; ` +
       `the clients ran for ${result.clientsSeconds} s (${result.totalSeconds} s with the stack).`,
+    'pass: every check of the cell holds; fail [n]: fails for the numbered known reason (fixed elsewhere, the cell runs as todo); ' +
+      '**FAIL**: an unexpected failure; n/a: the gateway API the client needs does not exist yet.',
     '',
     ...lines,
     '',

@@ -81,7 +81,8 @@ before(async () => {
     COLUMNS.map((c) => c.id),
   );
   for (const column of COLUMNS) {
-    if (column.needs === 'responses' && !matrix.servesResponses) notApplicable.set(column.id, 'n/a: no Responses API yet (issue 10)');
+    if (column.needs === 'responses' && !matrix.servesResponses)
+      notApplicable.set(column.id, 'the gateway has no Responses API yet (POST /gateway/openai/v1/responses, issue 10)');
   }
   const t0 = performance.now();
   await Promise.all(
