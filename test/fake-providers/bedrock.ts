@@ -11,6 +11,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import {
   contentText,
+  conversationTag,
   countWords,
   handleTransportBehaviour,
   headerValue,
@@ -178,7 +179,7 @@ async function answerConverse(res: http.ServerResponse, body: ConverseBody, stre
   const prompt = lastUserText(body);
   const text = ok.text ?? `echo: ${prompt}`;
   const calls = (ok.toolCalls ?? []).map((c, i) => ({
-    toolUseId: `tooluse_fake${i + 1}`,
+    toolUseId: `tooluse_${conversationTag(body.messages)}${i + 1}`,
     name: c.name,
     input: JSON.parse(c.arguments || '{}') as unknown,
     raw: c.arguments,

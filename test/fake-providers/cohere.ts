@@ -3,6 +3,7 @@
 // "invalid api token").
 import type http from 'node:http';
 import {
+  conversationTag,
   countWords,
   handleTransportBehaviour,
   headerValue,
@@ -63,7 +64,7 @@ async function answerChat(res: http.ServerResponse, body: CohereBody, b: Behavio
   const prompt = lastUserText(body);
   const text = ok.text ?? `echo: ${prompt}`;
   const calls = (ok.toolCalls ?? []).map((c, i) => ({
-    id: `${c.name}_fake${i}`,
+    id: `${c.name}_${conversationTag(body.messages)}${i}`,
     type: 'function' as const,
     function: { name: c.name, arguments: pretty(c.arguments) },
   }));

@@ -2,6 +2,7 @@
 // loopback port, request recording, the scripted Behaviour queue and the
 // transport-level behaviours (hang, reset) that look the same for every
 // provider. Provider fakes only speak their wire format on top of this.
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Behaviour, FakeProvider, RecordedRequest } from './scenario';
@@ -163,6 +164,19 @@ function partText(part: unknown): string {
   if (p.json !== undefined) return JSON.stringify(p.json);
   if (p.document?.data !== undefined) return typeof p.document.data === 'string' ? p.document.data : JSON.stringify(p.document.data);
   return JSON.stringify(part);
+}
+
+/**
+ * A short id part derived from the conversation: tool-call ids stay the same
+ * for the same messages (a stream and a whole answer agree) and differ from
+ * turn to turn, as real providers' ids never repeat within a conversation.
+ */
+export function conversationTag(messages: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify(messages ?? null))
+    .digest('base64url')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 10);
 }
 
 /** Splits text into a few pieces so a stream has several content chunks. */

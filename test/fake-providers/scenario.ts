@@ -33,15 +33,19 @@ export const WEATHER_TOOL = 'get_weather';
 
 /**
  * The deterministic agent script: a user turn asking for "the weather in
- * <City>" while the get_weather tool is offered gets a call
- * get_weather({"city":"<City>"}); a turn that carries tool results gets a
- * final text quoting them (so a test proves the results reached the provider
- * in its native shape); anything else gets the usual echo.
+ * <City>" (or "in <City> and <City>") while the get_weather tool is offered
+ * gets one call get_weather({"city":"<City>"}) per city, in parallel; a turn
+ * that carries tool results gets a final text quoting them (so a test proves
+ * the results reached the provider in its native shape); anything else gets
+ * the usual echo.
  */
 export function scriptConversation(turn: ConversationTurn): Extract<Behaviour, { kind: 'ok' }> {
   if (turn.toolResults.length > 0) return { kind: 'ok', text: `The weather tool says: ${turn.toolResults.join(' | ')}` };
-  const asked = /weather in ([A-Z][A-Za-z-]*)/.exec(turn.lastUserText);
-  if (asked && turn.toolNames.includes(WEATHER_TOOL)) return { kind: 'ok', toolCalls: [{ name: WEATHER_TOOL, arguments: JSON.stringify({ city: asked[1] }) }] };
+  const asked = /weather in ([A-Z][A-Za-z-]*)(?: and ([A-Z][A-Za-z-]*))?/.exec(turn.lastUserText);
+  if (asked && turn.toolNames.includes(WEATHER_TOOL)) {
+    const cities = asked.slice(1).filter((c): c is string => c !== undefined);
+    return { kind: 'ok', toolCalls: cities.map((city) => ({ name: WEATHER_TOOL, arguments: JSON.stringify({ city }) })) };
+  }
   return { kind: 'ok' };
 }
 

@@ -21,6 +21,8 @@ export interface Cell {
   /** The gateway endpoint (the `model` the client sends). */
   model: string;
   city: string;
+  /** The follow-up asks for these two at once (parallel tool calls). */
+  follow_cities: [string, string];
   /** Unique text in the cell's user messages: finds the cell's requests at the fake provider. */
   marker: string;
 }
@@ -53,9 +55,10 @@ const CITIES = ['Paris', 'Tokyo', 'Lima', 'Oslo', 'Cairo', 'Quito', 'Hanoi', 'Da
 export const cityFor = (n: number): string => CITIES[n % CITIES.length]!;
 export const markerFor = (n: number): string => `m${String(n).padStart(4, '0')}`;
 
-/** The conversation (mirrors python/conversation.py). */
+/** The conversation (mirrors python/conversation.py): one tool call, then two in parallel. */
 export const firstQuestion = (c: Pick<Cell, 'city' | 'marker'>): string => `What is the weather in ${c.city}? [${c.marker}]`;
-export const followUp = (c: Pick<Cell, 'marker'>): string => `Thanks. Please repeat that in one sentence. [${c.marker}]`;
+export const followUp = (c: Pick<Cell, 'follow_cities' | 'marker'>): string =>
+  `Thanks. And the weather in ${c.follow_cities[0]} and ${c.follow_cities[1]}? [${c.marker}]`;
 export const weatherReport = (city: string): string => `${city}: sunny, 21 C`;
 export const TOOL_DESCRIPTION = 'Get the current weather for a city.';
 export const WEATHER_PARAMETERS = {

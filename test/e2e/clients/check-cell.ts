@@ -27,23 +27,33 @@ function isStreamed(row: ConformanceProvider, r: RecordedRequest): boolean {
 /** Throws an AssertionError naming the first thing that is wrong with the cell. */
 export function checkCell(row: ConformanceProvider, cell: Cell, run: CellRun, requests: RecordedRequest[], traces: Trace[]): void {
   assert.equal(run.error, undefined, `the client failed: ${run.error}`);
-  assert.deepEqual(run.tool_calls, [{ city: cell.city }], 'the tool ran once, with the arguments the model chose');
+  assert.deepEqual(run.tool_calls[0], { city: cell.city }, 'the tool ran with the arguments the model chose');
+  assert.deepEqual(
+    run.tool_calls
+      .slice(1)
+      .map((c) => c.city)
+      .sort(),
+    [...cell.follow_cities].sort(),
+    'the follow-up ran the tool for both cities the model asked for at once',
+  );
   assert.equal(run.answers.length, 2, 'two turns answered');
   assert.ok(run.answers[0]!.includes(weatherReport(cell.city)), `the first answer quotes the tool's result (got ${JSON.stringify(run.answers[0])})`);
-  assert.ok(run.answers[1]!.includes('echo: Thanks. Please repeat that'), `the follow-up was answered (got ${JSON.stringify(run.answers[1])})`);
+  for (const city of cell.follow_cities) {
+    assert.ok(run.answers[1]!.includes(weatherReport(city)), `the follow-up answer quotes both parallel results (got ${JSON.stringify(run.answers[1])})`);
+  }
 
-  assert.ok(requests.length >= 3, `the provider got the tool call turn, the tool result turn and the follow-up (got ${requests.length} requests)`);
+  assert.equal(requests.length, 4, 'the provider got two calls per turn: the tool calls, then the tool results');
   for (const r of requests) assert.equal(isStreamed(row, r), cell.stream, `every provider call is ${cell.stream ? 'streamed' : 'whole'} (${r.path})`);
   const last = JSON.parse(requests.at(-1)!.body) as Json;
   const turn = row.toolTurn(last);
-  assert.equal(turn.calls.length, 1, 'the history carries the one tool call');
+  assert.equal(turn.calls.length, 1, "the history carries the first turn's tool call");
   assert.equal(turn.calls[0]!.name, 'get_weather');
   assert.deepEqual(turn.calls[0]!.args, { city: cell.city }, "the tool call's arguments, in the provider's native shape");
-  assert.equal(turn.results.length, 1, 'the history carries the one tool result');
+  assert.equal(turn.results.length, 1, "the history carries the first turn's tool result");
   assert.ok(turn.results[0]!.content.includes(weatherReport(cell.city)), `the tool result reached the provider (got ${turn.results[0]!.content})`);
   row.checkToolTurn?.(last);
   const raw = requests.at(-1)!.body;
-  for (const text of [firstQuestion(cell), 'The weather tool says', followUp(cell)]) {
+  for (const text of [firstQuestion(cell), `The weather tool says: `, followUp(cell), ...cell.follow_cities.map(weatherReport)]) {
     assert.ok(raw.includes(text), `the follow-up request carries the history: ${JSON.stringify(text)}`);
   }
 

@@ -36,6 +36,7 @@ const CELLS: Cell[] = COLUMNS.flatMap((column) =>
         provider: row.id,
         model: endpointName(column.id, row.id),
         city: cityFor(n),
+        follow_cities: [cityFor(n + 1), cityFor(n + 2)],
         marker: markerFor(n),
       };
     }),

@@ -2,7 +2,7 @@
 // Python tool, one in-memory session) talks to an endpoint backed by OpenAI;
 // between two turns the endpoint's destination is switched to Anthropic
 // through the control-plane API; the same agent object and session go on: the
-// follow-up and a new tool round trip work, and Anthropic receives the whole
+// follow-up (two tool calls at once) works, and Anthropic receives the whole
 // earlier conversation (the OpenAI-era tool call and result) in its own format.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -48,8 +48,8 @@ async function switchTo(endpoint: string, row: typeof FROM): Promise<void> {
 
 test('an ADK agent keeps its session and tools when its endpoint moves from OpenAI to Anthropic', { todo: ABSENT_CONTENT }, async () => {
   const cells = [
-    { id: 'switch/whole', model: 'switching-whole', stream: false, city: 'Paris', city_after: 'Tokyo', marker: 's0001' },
-    { id: 'switch/stream', model: 'switching-stream', stream: true, city: 'Lima', city_after: 'Oslo', marker: 's0002' },
+    { id: 'switch/whole', model: 'switching-whole', stream: false, city: 'Paris', follow_cities: ['Tokyo', 'Lima'] as [string, string], marker: 's0001' },
+    { id: 'switch/stream', model: 'switching-stream', stream: true, city: 'Oslo', follow_cities: ['Cairo', 'Quito'] as [string, string], marker: 's0002' },
   ];
   for (const cell of cells) await switchTo(cell.model, FROM);
   const python = startPython('adk_agent.py', { switch: true, openai_base_url: matrix.stack.openaiBaseUrl, cells });
@@ -64,13 +64,20 @@ test('an ADK agent keeps its session and tools when its endpoint moves from Open
     python.send('switched');
     const afterSwitch = await python.next();
     assert.equal(afterSwitch.error, undefined, String(afterSwitch.error));
-    assert.deepEqual(afterSwitch.tool_calls, [{ city: cell.city }, { city: cell.city_after }], 'the tool ran again after the switch');
-    assert.ok(afterSwitch.answers[1]!.includes('echo: Thanks. Please repeat that'), `follow-up after the switch: ${afterSwitch.answers[1]}`);
-    assert.ok(afterSwitch.answers[2]!.includes(weatherReport(cell.city_after)), `tool round trip after the switch: ${afterSwitch.answers[2]}`);
+    assert.deepEqual(
+      afterSwitch.tool_calls
+        .slice(1)
+        .map((c) => c.city)
+        .sort(),
+      [...cell.follow_cities].sort(),
+      'the tool ran again after the switch',
+    );
+    for (const city of cell.follow_cities)
+      assert.ok(afterSwitch.answers[1]!.includes(weatherReport(city)), `follow-up after the switch: ${afterSwitch.answers[1]}`);
 
     // Anthropic got the conversation the session held, translated: the OpenAI-era tool call and result included.
     const atAnthropic = cellRequests(matrix.fakes.get(TO.id)!.requests, cell);
-    assert.ok(atAnthropic.length >= 3, `the turns after the switch went to Anthropic (${atAnthropic.length})`);
+    assert.equal(atAnthropic.length, 2, `the follow-up's two calls went to Anthropic (${atAnthropic.length})`);
     const first = JSON.parse(atAnthropic[0]!.body) as Record<string, unknown>;
     assert.equal(first.stream === true, cell.stream);
     const turn = TO.toolTurn(first);

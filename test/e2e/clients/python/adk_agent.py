@@ -64,7 +64,7 @@ async def run_cell(cell, log, base_url):
 
 
 async def run_switch(plan):
-    """Same agent, same session: a turn, then (after the suite switched the endpoint's provider) more turns."""
+    """Same agent, same session: a turn, then (after the suite switched the endpoint's provider) the follow-up."""
     for cell in plan["cells"]:
         log = ToolLog()
         conversation = Conversation(make_agent(cell["model"], plan["openai_base_url"], log), cell["stream"])
@@ -77,7 +77,6 @@ async def run_switch(plan):
                 else:
                     sys.stdin.readline()  # the suite switched the destination
                     answers.append(await conversation.say(follow_up(cell)))
-                    answers.append(await conversation.say(first_question({**cell, "city": cell["city_after"]})))
             except Exception as err:
                 result["error"] = f"{type(err).__name__}: {err}"[:2000]
             emit(result)

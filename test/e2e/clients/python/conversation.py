@@ -1,11 +1,12 @@
 """The conversation every client runs, and the protocol with the matrix suite.
 
 The suite starts one process per client with a plan (JSON on stdin):
-{"openai_base_url", "anthropic_base_url", "cells": [{"id", "model", "stream", "city", "marker"}]}.
+{"openai_base_url", "anthropic_base_url", "cells": [{"id", "model", "stream", "city", "follow_cities", "marker"}]}.
 For each cell the client runs two turns against endpoint `model` through the
 gateway: "What is the weather in <city>?" (the fake provider asks for
 get_weather, the framework runs the Python tool, the provider answers with
-the tool's result) and a follow-up in the same conversation. One line per
+the tool's result) and, in the same conversation, a follow-up asking for two
+more cities at once (two tool calls in one turn). One line per
 cell goes to stdout: RESULT_PREFIX + JSON {"id", "tool_calls", "answers",
 "error"?}. Frameworks may print to stdout too; the prefix keeps lines apart.
 """
@@ -25,7 +26,8 @@ def first_question(cell):
 
 
 def follow_up(cell):
-    return f"Thanks. Please repeat that in one sentence. [{cell['marker']}]"
+    a, b = cell["follow_cities"]
+    return f"Thanks. And the weather in {a} and {b}? [{cell['marker']}]"
 
 
 def weather_report(city):
