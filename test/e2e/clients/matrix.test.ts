@@ -55,11 +55,13 @@ async function runColumn(column: Column, cells: Cell[]): Promise<void> {
   const urls = { openai: matrix.stack.openaiBaseUrl, anthropic: matrix.stack.anthropicBaseUrl };
   if ('python' in column.runner) {
     const plan = { ...column.runner.plan, openai_base_url: urls.openai, anthropic_base_url: urls.anthropic, cells };
-    try {
-      for (const r of await startPython(column.runner.python, plan).done) runs.set(r.id, r);
-    } catch (err) {
-      for (const c of cells) if (!runs.has(c.id)) runs.set(c.id, { id: c.id, tool_calls: [], answers: [], error: String(err) });
-    }
+    const python = startPython(column.runner.python, plan);
+    const failure = await python.done.then(
+      () => undefined,
+      (err: unknown) => String(err),
+    );
+    for (const r of python.results) runs.set(r.id, r);
+    if (failure) for (const c of cells) if (!runs.has(c.id)) runs.set(c.id, { id: c.id, tool_calls: [], answers: [], error: failure });
     return;
   }
   for (const cell of cells) {

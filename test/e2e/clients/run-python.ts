@@ -19,6 +19,8 @@ export interface PythonRun {
   send(line: string): void;
   /** Every result line, once the script ended; rejects when it exited non-zero. */
   done: Promise<Array<CellRun & Record<string, unknown>>>;
+  /** The result lines so far (what a script that crashed did report). */
+  results: Array<CellRun & Record<string, unknown>>;
 }
 
 export function startPython(script: string, plan: unknown, timeoutMs = 300_000): PythonRun {
@@ -65,6 +67,7 @@ export function startPython(script: string, plan: unknown, timeoutMs = 300_000):
         done.catch(rej);
       }),
     send: (line) => child.stdin.write(`${line}\n`),
+    results,
     done: done.finally(() => child.stdin.end()),
   };
 }
