@@ -3,6 +3,7 @@
 // A stream can fall back only until its first byte reaches the client.
 import { randomBytes } from 'node:crypto';
 import type { Destination, Endpoint } from '../contract';
+import { toolCallInput } from '../openai/tool-call-input';
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai/types';
 import { estimateUsage } from '../tokens/count';
 import { ProviderError, type Provider, type ResponseContext, type Target } from '../providers/contract';
@@ -221,7 +222,7 @@ async function streamAnswer(
 
 function answerText(completion: ChatCompletion): string {
   const message = completion.choices[0]?.message;
-  return (message?.content ?? '') + (message?.tool_calls?.map((c) => c.function.arguments).join('') ?? '');
+  return (message?.content ?? '') + (message?.tool_calls?.map((c) => toolCallInput(c).text).join('') ?? '');
 }
 
 function carriesAnswer(chunk: ChatChunk): boolean {
