@@ -2,19 +2,13 @@
 // branches or the lead's gateway pipeline): the request, what happens, who
 // fixes it. Cells that hit one run as todo (reported, not failing the suite)
 // until the fix lands; a todo cell that passes is reported as passing.
-export const ABSENT_CONTENT =
-  'an assistant message that only calls tools comes without `content` (LiteLLM omits it; openai-python `model_dump(exclude_none=True)` drops the null): ' +
-  "the translator throws `Cannot read properties of undefined (reading 'map')`, the gateway answers 500 translation_failed (issue 9 part 1, `accept` branch)";
-
 export const UNSIGNED_GEMINI_CALL =
   "the Gemini thought signature comes back only in the gateway's own `provider_state` field of the message / stream delta; a client that rebuilds the " +
   'assistant message drops it, so the next turn sends the functionCall unsigned (real Gemini 3 answers 400) (issue 9 part 4, `accept` branch)';
 
 /** Keys: `<column>/<mode>/<provider>`, `<column>/*\/<provider>`, `*\/*\/<provider>` or `<column>/*\/*`. */
 export const KNOWN_ISSUES: Record<string, string> = {
-  ...Object.fromEntries(['anthropic', 'gemini', 'bedrock', 'cohere', 'ollama'].map((p) => [`adk/*/${p}`, ABSENT_CONTENT])),
-  ...Object.fromEntries(['anthropic', 'gemini', 'bedrock', 'cohere', 'ollama'].map((p) => [`openai-py/whole/${p}`, ABSENT_CONTENT])),
-  ...Object.fromEntries(['agents-chat', 'langchain', 'vercel-openai', 'vercel-compatible'].map((c) => [`${c}/*/gemini`, UNSIGNED_GEMINI_CALL])),
+  ...Object.fromEntries(['adk', 'agents-chat', 'langchain', 'vercel-openai', 'vercel-compatible'].map((c) => [`${c}/*/gemini`, UNSIGNED_GEMINI_CALL])),
   'openai-py/stream/gemini': UNSIGNED_GEMINI_CALL,
   'openai-node/stream/gemini': UNSIGNED_GEMINI_CALL,
 };

@@ -13,7 +13,6 @@ import { providerRow } from '../conformance/providers';
 import { putEndpoint, waitFor } from '../stack';
 import { firstQuestion, followUp, weatherReport } from './cells';
 import { cellRequests } from './check-cell';
-import { ABSENT_CONTENT } from './known-issues';
 import { allTraces, destinationFor, startMatrixStack, type MatrixStack } from './matrix-stack';
 import { startPython } from './run-python';
 
@@ -46,7 +45,7 @@ async function switchTo(endpoint: string, row: typeof FROM): Promise<void> {
   });
 }
 
-test('an ADK agent keeps its session and tools when its endpoint moves from OpenAI to Anthropic', { todo: ABSENT_CONTENT }, async () => {
+test('an ADK agent keeps its session and tools when its endpoint moves from OpenAI to Anthropic', async () => {
   const cells = [
     { id: 'switch/whole', model: 'switching-whole', stream: false, city: 'Paris', follow_cities: ['Tokyo', 'Lima'] as [string, string], marker: 's0001' },
     { id: 'switch/stream', model: 'switching-stream', stream: true, city: 'Oslo', follow_cities: ['Cairo', 'Quito'] as [string, string], marker: 's0002' },
