@@ -43,7 +43,8 @@ export function renderMatrix(result: MatrixResult): string {
       );
     }
   }
-  const counts = (['pass', 'known', 'fail', 'n/a'] as const).map((s) => `${result.cells.filter((c) => c.status === s).length} ${s}`).join(', ');
+  const named: Record<CellOutcome['status'], string> = { pass: 'pass', known: 'fail for a known reason', fail: 'fail unexpectedly', 'n/a': 'n/a' };
+  const counts = (['pass', 'known', 'fail', 'n/a'] as const).map((s) => `${result.cells.filter((c) => c.status === s).length} ${named[s]}`).join(', ');
   return [
     `Last run: ${result.generatedAt.slice(0, 16).replace('T', ' ')} UTC${result.commit ? ` at \`${result.commit}\`` : ''}; ${counts}; ` +
       `the clients ran for ${result.clientsSeconds} s (${result.totalSeconds} s with the stack).`,
