@@ -2,7 +2,7 @@
 // one provider (row). Every cell runs the same two-turn conversation (see
 // python/conversation.py, the source of truth both languages follow): a
 // weather question answered through a tool round trip, then a follow-up.
-import type { ProviderId } from '../../../plugin/contract';
+import type { ProviderId, TraceIngress } from '../../../plugin/contract';
 
 export interface Mode {
   id: string;
@@ -18,6 +18,8 @@ export interface Cell {
   mode: string;
   stream: boolean;
   provider: ProviderId;
+  /** The gateway API the client speaks. */
+  api: TraceIngress;
   /** The gateway endpoint (the `model` the client sends). */
   model: string;
   city: string;

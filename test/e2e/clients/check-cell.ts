@@ -62,6 +62,7 @@ export function checkCell(row: ConformanceProvider, cell: Cell, run: CellRun, re
     assert.equal(t.status, 200, `trace ${t.id} status`);
     assert.equal(t.provider, row.id, `trace ${t.id} provider`);
     assert.equal(t.stream, cell.stream, `trace ${t.id} stream flag`);
+    assert.equal(t.ingress, cell.api, `trace ${t.id} names the API the client spoke`);
     assert.ok((t.usage?.promptTokens ?? 0) > 0 && (t.usage?.completionTokens ?? 0) > 0, `trace ${t.id} counts tokens (got ${JSON.stringify(t.usage)})`);
   }
 }

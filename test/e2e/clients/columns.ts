@@ -2,6 +2,7 @@
 // client = adding a column here (a Python script in python/ or a function in
 // node-clients.ts); adding a provider = adding a row to the conformance
 // table (../conformance/providers.ts).
+import type { TraceIngress } from '../../../plugin/contract';
 import type { Mode } from './cells';
 import { anthropicNode, openAINode, vercelCompatible, vercelOpenAI, type NodeClient } from './node-clients';
 
@@ -10,8 +11,8 @@ export interface Column {
   /** Shown in the matrix. */
   label: string;
   modes: Mode[];
-  /** The gateway API the client speaks. */
-  route: 'openai' | 'anthropic';
+  /** The gateway API the client speaks (its traces say so). */
+  api: TraceIngress;
   runner: { python: string; plan?: Record<string, unknown> } | { node: NodeClient };
   /** The column only applies once the gateway serves this API (probed before the run). */
   needs?: 'responses';
@@ -25,21 +26,21 @@ export const COLUMNS: Column[] = [
     id: 'adk',
     label: 'Google ADK + LiteLLM',
     modes: [whole('StreamingMode.NONE'), streamed('StreamingMode.SSE')],
-    route: 'openai',
+    api: 'openai',
     runner: { python: 'adk_agent.py' },
   },
   {
     id: 'agents-chat',
     label: 'OpenAI Agents SDK (Chat Completions model)',
     modes: [whole('Runner.run'), streamed('Runner.run_streamed')],
-    route: 'openai',
+    api: 'openai',
     runner: { python: 'openai_agents_sdk.py', plan: { api: 'chat' } },
   },
   {
     id: 'agents-responses',
     label: 'OpenAI Agents SDK (default Responses model)',
     modes: [whole('Runner.run'), streamed('Runner.run_streamed')],
-    route: 'openai',
+    api: 'responses',
     runner: { python: 'openai_agents_sdk.py', plan: { api: 'responses' } },
     needs: 'responses',
   },
@@ -47,42 +48,42 @@ export const COLUMNS: Column[] = [
     id: 'langchain',
     label: 'LangChain ChatOpenAI.bind_tools',
     modes: [whole('invoke'), streamed('stream')],
-    route: 'openai',
+    api: 'openai',
     runner: { python: 'langchain_chat.py' },
   },
   {
     id: 'openai-py',
     label: 'openai (Python)',
     modes: [whole('create'), streamed('create(stream=True)')],
-    route: 'openai',
+    api: 'openai',
     runner: { python: 'openai_python.py' },
   },
   {
     id: 'openai-node',
     label: 'openai (Node)',
     modes: [whole('create'), streamed('create({stream: true})')],
-    route: 'openai',
+    api: 'openai',
     runner: { node: openAINode },
   },
   {
     id: 'vercel-openai',
     label: 'Vercel AI SDK, @ai-sdk/openai .chat()',
     modes: [whole('generateText'), streamed('streamText')],
-    route: 'openai',
+    api: 'openai',
     runner: { node: vercelOpenAI },
   },
   {
     id: 'vercel-compatible',
     label: 'Vercel AI SDK, @ai-sdk/openai-compatible',
     modes: [whole('generateText'), streamed('streamText')],
-    route: 'openai',
+    api: 'openai',
     runner: { node: vercelCompatible },
   },
   {
     id: 'anthropic-node',
     label: '@anthropic-ai/sdk on /gateway/anthropic',
     modes: [whole('messages.create'), streamed('messages.stream')],
-    route: 'anthropic',
+    api: 'anthropic',
     runner: { node: anthropicNode },
   },
 ];

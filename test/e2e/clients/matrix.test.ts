@@ -34,6 +34,7 @@ const CELLS: Cell[] = COLUMNS.flatMap((column) =>
         mode: mode.id,
         stream: mode.stream,
         provider: row.id,
+        api: column.api,
         model: endpointName(column.id, row.id),
         city: cityFor(n),
         follow_cities: [cityFor(n + 1), cityFor(n + 2)],
