@@ -4,7 +4,7 @@
 // until the fix lands; a todo cell that passes is reported as passing.
 export const UNSIGNED_GEMINI_CALL =
   "the Gemini thought signature comes back only in the gateway's own `provider_state` field of the message / stream delta; a client that rebuilds the " +
-  'assistant message drops it, so the next turn sends the functionCall unsigned (real Gemini 3 answers 400) (issue 9 part 4, `accept` branch)';
+  "assistant message drops it, so the next turn sends the functionCall unsigned (real Gemini 3 answers 400) (issue 9 part 4: fixed on `accept` in b82e5a5, not merged: it conflicts with main's pipeline)";
 
 /** Keys: `<column>/<mode>/<provider>`, `<column>/*\/<provider>`, `*\/*\/<provider>` or `<column>/*\/*`. */
 export const KNOWN_ISSUES: Record<string, string> = {
