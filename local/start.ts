@@ -48,6 +48,7 @@ async function main(): Promise<void> {
 
   console.log(`
   control plane   ${controlPlaneUrl}  (API docs: ${controlPlaneUrl}/docs)
+  console         ${controlPlaneUrl}/console  (sign in with a token: npm run -s token -- --role admin --sub you)
   gateway         ${gateway.url}/gateway/openai/v1   (OpenAI API; Anthropic API at ${gateway.url}/gateway/anthropic/v1)
   admin token     npm run token -- --role admin --sub you
 `);

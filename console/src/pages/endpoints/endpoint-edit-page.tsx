@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { must, type Endpoint, type Secret } from '../../api/client';
 import { fieldErrorsOf } from '../../api/field-errors';
 import { useLoad } from '../../api/use-load';
@@ -55,6 +55,9 @@ function EndpointForm({ endpoint, secrets }: { endpoint?: Endpoint; secrets: Sec
   const sum = weightSum(draft);
 
   useEffect(() => setSaved(undefined), [draft]);
+  // After a refused save, take keyboard and screen-reader focus to the list of what to fix.
+  const summary = useRef<HTMLDivElement>(null);
+  useEffect(() => summary.current?.focus(), [errors, general]);
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -62,7 +65,7 @@ function EndpointForm({ endpoint, secrets }: { endpoint?: Endpoint; secrets: Sec
     setErrors(local);
     setGeneral([]);
     if (Object.keys(local).length) {
-      setGeneral(['Fix the fields marked below.']);
+      setGeneral([]);
       return;
     }
     setSaving(true);
@@ -80,11 +83,11 @@ function EndpointForm({ endpoint, secrets }: { endpoint?: Endpoint; secrets: Sec
       setSaving(false);
       const found = fieldErrorsOf(err);
       setErrors(found.fields);
-      setGeneral(found.general.length ? found.general : ['The control plane rejected some fields; see below.']);
+      setGeneral(found.general);
     }
   };
 
-  const unplaced = Object.entries(errors).filter(([field]) => !isRendered(field, draft));
+  const fieldErrors = Object.entries(errors);
   return (
     <>
       <p class="crumbs">
@@ -92,16 +95,16 @@ function EndpointForm({ endpoint, secrets }: { endpoint?: Endpoint; secrets: Sec
       </p>
       <h1 tabIndex={-1}>{creating ? 'New endpoint' : `Endpoint ${endpoint.name}`}</h1>
       {!canEdit ? <p class="notice">Read-only: your role is viewer.</p> : null}
-      {general.length || unplaced.length ? (
-        <div class="notice error" role="alert">
+      {general.length || fieldErrors.length ? (
+        <div class="notice error" role="alert" tabIndex={-1} ref={summary}>
           <strong>Not saved</strong>
           <ul>
             {general.map((g) => (
               <li key={g}>{g}</li>
             ))}
-            {unplaced.map(([f, m]) => (
+            {fieldErrors.map(([f, m]) => (
               <li key={f}>
-                {f}: {m}
+                {f.replace(/^destinations\[(\d+)\]\.?/, (_, i: string) => `Destination ${Number(i) + 1} › `)}: {m}
               </li>
             ))}
           </ul>
@@ -283,18 +286,5 @@ function EndpointForm({ endpoint, secrets }: { endpoint?: Endpoint; secrets: Sec
         ) : null}
       </form>
     </>
-  );
-}
-
-/** Field paths the form draws an error next to; others go to the summary. */
-function isRendered(field: string, draft: EndpointDraft): boolean {
-  if (['name', 'kind', 'destinations', 'stickiness.by', 'stickiness.header', 'fallback.maxAttempts', 'fallback.triggers', 'fallback.chain'].includes(field))
-    return true;
-  if (/^rateLimits\.(requestsPerMinute|tokensPerMinute)$/.test(field)) return true;
-  if (/^fallback\.chain\[\d+\]$/.test(field)) return true;
-  const m = /^destinations\[(\d+)\]\.(.+)$/.exec(field);
-  if (!m || Number(m[1]) >= draft.destinations.length) return false;
-  return /^(id|provider|model|secret|timeoutMs|weight|price\.(input|output)PerMTok|options\.(baseUrl|apiVersion|deployment|region|headers)(\[\d+\])?)$/.test(
-    m[2]!,
   );
 }
