@@ -2,9 +2,14 @@ import type { Budget, BudgetSpend } from '../../api/client';
 import { formatSpan } from '../../format';
 import { formatAmount } from './describe-budget';
 
-/** Spend against the limit in the current window; what requests in flight hold is drawn lighter. */
+/**
+ * Spend against the limit in the current window. What is committed but not
+ * spent yet (reservations of requests in flight, unused slices gateways hold)
+ * is drawn lighter: admission counts it, so it is not available either.
+ */
 export function SpendBar({ budget, spend, now }: { budget: Budget; spend: BudgetSpend; now: number }) {
   const spent = budget.unit === 'usd' ? spend.spentUsd : spend.spentTokens;
+  const reserved = budget.unit === 'usd' ? spend.reservedUsd : spend.reservedTokens;
   const held = Math.max(0, spend.committed - spent);
   const limit = spend.limit;
   const pct = (v: number) => (limit > 0 ? Math.min(100, (v / limit) * 100) : v > 0 ? 100 : 0);
@@ -28,7 +33,8 @@ export function SpendBar({ budget, spend, now }: { budget: Budget; spend: Budget
       </div>
       <p class="spend-text">
         {label} ({spentPct.toFixed(spentPct > 0 && spentPct < 1 ? 2 : 0)}%)
-        {held > 0 ? ` · ${formatAmount(budget.unit, held)} reserved by requests in flight` : ''} · resets in{' '}
+        {reserved > 0 ? ` · ${formatAmount(budget.unit, reserved)} reserved by requests in flight` : ''}
+        {spend.leased > 0 ? ` · ${formatAmount(budget.unit, spend.leased)} held by gateways for upcoming requests` : ''} · resets in{' '}
         <time dateTime={spend.windowEnd}>{formatSpan(Date.parse(spend.windowEnd) - now)}</time>
         {spend.alertedAt ? ' · alert sent' : ''}
       </p>
