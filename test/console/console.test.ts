@@ -184,6 +184,14 @@ describe('admin console in Chromium', { timeout: 240_000 }, () => {
     }
     const row = page.locator('tr[data-secret="openai-key"]');
     assert.match(await row.innerText(), /\*\*\*\*6789/);
+
+    // Rotation asks for the value again and never shows the old one.
+    await page.getByRole('button', { name: 'Rotate openai-key' }).click();
+    const rotate = page.locator('section', { has: page.getByRole('heading', { name: 'Rotate openai-key' }) });
+    assert.equal(await rotate.getByLabel('API key').inputValue(), '');
+    await rotate.getByLabel('API key').fill(OPENAI_KEY);
+    await rotate.getByRole('button', { name: 'Replace value' }).click();
+    await page.getByRole('status').filter({ hasText: 'Rotated openai-key' }).waitFor();
     const html = await page.content();
     assert.ok(!html.includes(OPENAI_KEY) && !html.includes(ANTHROPIC_KEY), 'a secret value is in the page');
     await assertLabelled('secrets');
@@ -195,6 +203,7 @@ describe('admin console in Chromium', { timeout: 240_000 }, () => {
     await page.getByRole('link', { name: 'New endpoint' }).click();
     await page.getByRole('heading', { name: 'New endpoint' }).waitFor();
     await page.getByLabel('Name', { exact: true }).fill('chat');
+    await page.getByLabel('Log request and response payloads in traces (16 KiB cap)').check();
 
     const first = page.locator('fieldset.destination').nth(0);
     await first.getByLabel('Model').fill('gpt-4o-mini');
@@ -334,6 +343,7 @@ describe('admin console in Chromium', { timeout: 240_000 }, () => {
     assert.ok(await attempts.first().evaluate((el) => el.classList.contains('failed')));
     assert.ok(await attempts.last().evaluate((el) => el.classList.contains('ok')));
     assert.match(await page.locator('[data-fact="ttft"]').innerText(), /\d+ ms/);
+    assert.match(await page.locator('pre.payload').first().innerText(), /Hello from the console test/, 'the logged request payload');
     await shot('trace-detail');
 
     await go('traces');

@@ -78,9 +78,16 @@ export function EndpointsPage() {
                 <td>{e.enabled ? 'yes' : 'no'}</td>
                 <td>{e.version}</td>
                 <td class="row-actions">
+                  <a href={href(['traces'], { endpoint: e.name })}>
+                    Traces <span class="visually-hidden">of {e.name}</span>
+                  </a>
                   {canEdit ? (
                     <>
-                      {e.kind === 'chat' ? <a href={href(['playground'], { endpoint: e.name })}>Try it</a> : null}
+                      {e.kind === 'chat' ? (
+                        <a href={href(['playground'], { endpoint: e.name })}>
+                          Try it <span class="visually-hidden">({e.name})</span>
+                        </a>
+                      ) : null}
                       <button type="button" class="subtle" onClick={() => void toggle(e)}>
                         {e.enabled ? 'Disable' : 'Enable'} <span class="visually-hidden">{e.name}</span>
                       </button>
@@ -88,9 +95,7 @@ export function EndpointsPage() {
                         Delete <span class="visually-hidden">{e.name}</span>
                       </button>
                     </>
-                  ) : (
-                    <a href={href(['traces'], { endpoint: e.name })}>Traces</a>
-                  )}
+                  ) : null}
                 </td>
               </tr>
             ))}
