@@ -1,30 +1,23 @@
 // Lays the usage API's per-group points on one time axis for the charts:
 // every bucket from `from` to `to` (so quiet periods show as 0, not as a
 // line drawn across them), counts 0 where a group had no traffic, latency
-// null there (no requests, no latency).
+// null there (no requests, no latency). The API already sends every bucket;
+// this keeps the charts right if it ever sends fewer.
+import type { Schemas } from '../../api/client';
 
-export type Interval = 'minute' | 'hour' | 'day';
-
-export interface UsagePoint {
-  t: string;
-  requests: number;
-  errors: number;
-  totalTokens: number;
-  costUsd: number;
-  p50LatencyMs: number;
-  p95LatencyMs: number;
-  [metric: string]: number | string;
-}
-
-export interface UsageSeriesLike {
-  from: string;
-  to: string;
-  interval: Interval;
-  series: Array<{ key: string; points: UsagePoint[] }>;
-}
+export type UsageSeries = Schemas['UsageSeries'];
+export type Interval = UsageSeries['interval'];
+type Figures = Schemas['UsageFigures'];
+/** The figures a chart can plot. */
+export type Metric = { [K in keyof Figures]: Figures[K] extends number | null ? K : never }[keyof Figures];
 
 export const INTERVAL_MS: Record<Interval, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 const MAX_BUCKETS = 5000;
+
+/** A group's label: the API's null key is "nothing of that kind" (no provider was called, no run). */
+export function groupLabel(key: string | null): string {
+  return key ?? '(none)';
+}
 
 export interface Aligned {
   /** Bucket starts in seconds since the epoch (uPlot's x unit). */
@@ -32,7 +25,7 @@ export interface Aligned {
   columns: Array<{ key: string; values: Array<number | null> }>;
 }
 
-export function alignUsageSeries(res: UsageSeriesLike, metric: string, missing: 0 | null): Aligned {
+export function alignUsageSeries(res: UsageSeries, metric: Metric, missing: 0 | null): Aligned {
   const step = INTERVAL_MS[res.interval];
   const times = new Set<number>();
   const from = Math.floor(Date.parse(res.from) / step) * step;
@@ -45,11 +38,8 @@ export function alignUsageSeries(res: UsageSeriesLike, metric: string, missing: 
     xs: sorted.map((t) => t / 1000),
     columns: res.series.map((s) => {
       const values: Array<number | null> = sorted.map(() => missing);
-      for (const p of s.points) {
-        const v = p[metric];
-        values[index.get(Date.parse(p.t))!] = typeof v === 'number' ? v : missing;
-      }
-      return { key: s.key, values };
+      for (const p of s.points) values[index.get(Date.parse(p.t))!] = p[metric] ?? missing;
+      return { key: groupLabel(s.key), values };
     }),
   };
 }
@@ -64,24 +54,22 @@ export interface GroupTotals {
   maxP95LatencyMs?: number;
 }
 
-export function totalsOf(res: UsageSeriesLike): GroupTotals[] {
-  return res.series
-    .map((s) => {
-      const sum = (m: 'requests' | 'errors' | 'totalTokens' | 'costUsd') => s.points.reduce((acc, p) => acc + (p[m] ?? 0), 0);
-      const p95s = s.points.filter((p) => p.requests > 0).map((p) => p.p95LatencyMs);
-      return {
-        key: s.key,
-        requests: sum('requests'),
-        errors: sum('errors'),
-        totalTokens: sum('totalTokens'),
-        costUsd: sum('costUsd'),
-        ...(p95s.length ? { maxP95LatencyMs: Math.max(...p95s) } : {}),
-      };
-    })
-    .sort((a, b) => b.requests - a.requests);
+export function totalsOf(res: UsageSeries): GroupTotals[] {
+  return res.series.map((s) => {
+    const sum = (m: 'requests' | 'errors' | 'totalTokens' | 'costUsd') => s.points.reduce((acc, p) => acc + p[m], 0);
+    const p95s = s.points.flatMap((p) => (p.p95LatencyMs === null ? [] : [p.p95LatencyMs]));
+    return {
+      key: groupLabel(s.key),
+      requests: sum('requests'),
+      errors: sum('errors'),
+      totalTokens: sum('totalTokens'),
+      costUsd: sum('costUsd'),
+      ...(p95s.length ? { maxP95LatencyMs: Math.max(...p95s) } : {}),
+    };
+  });
 }
 
-/** An interval that gives a readable number of buckets for a range. */
+/** An interval that gives a readable number of buckets for a range (the API allows at most 1,500). */
 export function intervalFor(rangeMs: number): Interval {
   if (rangeMs <= 6 * 3_600_000) return 'minute';
   if (rangeMs <= 8 * 86_400_000) return 'hour';

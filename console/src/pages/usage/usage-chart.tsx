@@ -13,20 +13,25 @@ export interface ChartLine {
   dash?: number[];
 }
 
-/** One uPlot line chart over time, sized to its container and redrawn when the data changes. */
-export function UsageChart({
-  title,
-  xs,
-  lines,
-  format,
-  id,
-}: {
+// Tick steps for counts: whole numbers only (no "0.5 requests").
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, 1e8, 1e9];
+
+const SPARSE = 40;
+
+interface Props {
   title: string;
+  id: string;
   xs: Aligned['xs'];
   lines: ChartLine[];
   format: (v: number) => string;
-  id: string;
-}) {
+  /** Counts: whole-number ticks. */
+  whole?: boolean;
+  /** Mark the points of sparse lines: for figures with gaps (latency), where a lone bucket has no line to draw. */
+  points?: boolean;
+}
+
+/** One uPlot line chart over time, sized to its container and redrawn when the data changes. */
+export function UsageChart({ title, xs, lines, format, id, whole, points }: Props) {
   const box = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -44,10 +49,11 @@ export function UsageChart({
             width: 2,
             dash: l.dash,
             spanGaps: false,
+            ...(points && l.values.filter((v) => v !== null).length <= SPARSE ? { points: { show: true, size: 6, fill: l.color } } : {}),
             value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)),
           })),
         ],
-        axes: [{}, { values: (_u: uPlot, ticks: number[]) => ticks.map(format), size: 70 }],
+        axes: [{}, { values: (_u: uPlot, ticks: number[]) => ticks.map(format), size: 70, ...(whole ? { incrs: WHOLE_STEPS } : {}) }],
         scales: { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         legend: { live: true },
         cursor: { drag: { x: false, y: false } },
@@ -61,7 +67,7 @@ export function UsageChart({
       resize.disconnect();
       plot.destroy();
     };
-  }, [xs, lines]);
+  }, [xs, lines, whole, points]);
 
   return (
     <figure class="chart" data-chart={id} aria-labelledby={`${id}-title`}>

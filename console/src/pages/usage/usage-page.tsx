@@ -6,10 +6,11 @@ import { ErrorNotice, Loading } from '../../components/notices';
 import { formatCount, formatMs, formatUsd, fromLocalInput, toLocalInput } from '../../format';
 import { navigate } from '../../router';
 import { useSession } from '../../session/session-context';
-import { alignUsageSeries, intervalFor, totalsOf, type Interval, type UsageSeriesLike } from './align-usage-series';
+import { alignUsageSeries, intervalFor, totalsOf, type Interval, type Metric, type UsageSeries } from './align-usage-series';
 import { PALETTE, UsageChart, type ChartLine } from './usage-chart';
 
-type GroupBy = 'endpoint' | 'provider' | 'model' | 'user' | 'api';
+/** 'total' is no grouping: the API's one series, "total". */
+type GroupBy = NonNullable<UsageSeries['groupBy']> | 'total';
 const RANGES: Array<{ value: string; label: string; ms: number }> = [
   { value: '1h', label: 'Last hour', ms: 3_600_000 },
   { value: '6h', label: 'Last 6 hours', ms: 6 * 3_600_000 },
@@ -18,11 +19,14 @@ const RANGES: Array<{ value: string; label: string; ms: number }> = [
   { value: '30d', label: 'Last 30 days', ms: 30 * 86_400_000 },
 ];
 const GROUPS: Array<{ value: GroupBy; label: string }> = [
+  { value: 'total', label: 'Nothing (all traffic)' },
   { value: 'endpoint', label: 'Endpoint' },
   { value: 'provider', label: 'Provider' },
   { value: 'model', label: 'Model' },
   { value: 'user', label: 'User' },
   { value: 'api', label: 'Client API' },
+  { value: 'status', label: 'Status class' },
+  { value: 'run', label: 'Agent run' },
 ];
 
 /** from/to for a query: a preset range ends now (rounded to the minute so reloads share a key). */
@@ -37,13 +41,13 @@ function rangeOf(query: URLSearchParams): { from: string; to: string; range: str
 export function UsagePage({ query }: { query: URLSearchParams }) {
   const { api } = useSession();
   const { from, to, range } = rangeOf(query);
-  const groupBy = (GROUPS.find((g) => g.value === query.get('groupBy'))?.value ?? 'endpoint') as GroupBy;
+  const groupBy: GroupBy = GROUPS.find((g) => g.value === (query.get('groupBy') ?? 'endpoint'))?.value ?? 'endpoint';
   const chosenInterval = query.get('interval') as Interval | null;
   const interval: Interval =
     chosenInterval && ['minute', 'hour', 'day'].includes(chosenInterval) ? chosenInterval : intervalFor(Date.parse(to) - Date.parse(from));
   const [tick, setTick] = useState(0);
   const usage = useLoad(
-    () => must(api.GET('/api/v1/usage/series', { params: { query: { from, to, interval, groupBy } } })),
+    () => must(api.GET('/api/v1/usage/series', { params: { query: { from, to, interval, ...(groupBy !== 'total' ? { groupBy } : {}) } } })),
     [from, to, interval, groupBy, tick],
   );
   const set = (patch: Record<string, string | undefined>) =>
@@ -96,14 +100,14 @@ export function UsagePage({ query }: { query: URLSearchParams }) {
         </div>
       </form>
       <ErrorNotice error={usage.error} />
-      {usage.data ? <UsageCharts data={usage.data as unknown as UsageSeriesLike} groupBy={groupBy} /> : usage.error ? null : <Loading what="usage" />}
+      {usage.data ? <UsageCharts data={usage.data} groupBy={groupBy} /> : usage.error ? null : <Loading what="usage" />}
     </>
   );
 }
 
-function UsageCharts({ data, groupBy }: { data: UsageSeriesLike; groupBy: GroupBy }) {
+function UsageCharts({ data, groupBy }: { data: UsageSeries; groupBy: GroupBy }) {
   const charts = useMemo(() => {
-    const lines = (metric: string, missing: 0 | null, dash?: number[], suffix = '') => {
+    const lines = (metric: Metric, missing: 0 | null, dash?: number[], suffix = '') => {
       const aligned = alignUsageSeries(data, metric, missing);
       return {
         xs: aligned.xs,
@@ -122,22 +126,27 @@ function UsageCharts({ data, groupBy }: { data: UsageSeriesLike; groupBy: GroupB
   }, [data]);
   const totals = useMemo(() => totalsOf(data), [data]);
 
-  if (data.series.length === 0) return <p class="empty">No traffic in this range.</p>;
+  if (data.series.length === 0 || totals.every((t) => t.requests === 0)) return <p class="empty">No traffic in this range.</p>;
   const count = (v: number) => formatCount(Math.round(v));
   return (
     <>
       <div class="charts">
-        <UsageChart id="requests" title="Requests" {...charts.requests} format={count} />
-        <UsageChart id="errors" title="Errors (status ≥ 400)" {...charts.errors} format={count} />
-        <UsageChart id="latency" title="Latency p50 (solid) and p95 (dashed)" {...charts.latency} format={(v) => formatMs(v)} />
-        <UsageChart id="tokens" title="Tokens" {...charts.tokens} format={count} />
+        <UsageChart id="requests" title="Requests" {...charts.requests} format={count} whole />
+        <UsageChart id="errors" title="Errors (status ≥ 400)" {...charts.errors} format={count} whole />
+        <UsageChart id="latency" title="Latency p50 (solid) and p95 (dashed)" {...charts.latency} format={(v) => formatMs(v)} points />
+        <UsageChart id="tokens" title="Tokens" {...charts.tokens} format={count} whole />
         <UsageChart id="cost" title="Cost (USD)" {...charts.cost} format={(v) => formatUsd(v)} />
       </div>
+      {data.omittedSeries > 0 ? (
+        <p class="hint">
+          The {data.series.length} busiest groups are shown; {data.omittedSeries} quieter ones are left out.
+        </p>
+      ) : null}
       <table class="data usage-totals">
-        <caption>Totals in this range by {groupBy}</caption>
+        <caption>Totals in this range{groupBy !== 'total' ? ` by ${GROUPS.find((g) => g.value === groupBy)!.label.toLowerCase()}` : ''}</caption>
         <thead>
           <tr>
-            <th scope="col">{GROUPS.find((g) => g.value === groupBy)!.label}</th>
+            <th scope="col">{groupBy !== 'total' ? GROUPS.find((g) => g.value === groupBy)!.label : 'Traffic'}</th>
             <th scope="col">Requests</th>
             <th scope="col">Errors</th>
             <th scope="col">Tokens</th>
