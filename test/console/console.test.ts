@@ -379,6 +379,11 @@ describe('admin console in Chromium', { timeout: 240_000 }, () => {
     }
     await assertLabelled('usage');
     await shot('usage');
+
+    // By user: the playground's request is the signed-in admin's.
+    await page.getByLabel('Group by').selectOption('user');
+    await page.waitForURL(/groupBy=user/);
+    await page.locator('tr[data-group="e2e-admin"] [data-metric="requests"]').waitFor();
   });
 
   it('shows the spend in the budget’s bar', async () => {
