@@ -21,6 +21,7 @@ const FORWARDED_HEADERS = [
   'retry-after',
   'x-budget-remaining',
   'x-budget-reset',
+  'x-budget-max-tokens',
 ];
 
 export function gatewayHeaders(upstream: Headers): Record<string, string> {

@@ -179,6 +179,12 @@ function AnswerView({ answer }: { answer: Answer }) {
             <dd>{h['retry-after']} s</dd>
           </>
         ) : null}
+        {h['x-budget-max-tokens'] ? (
+          <>
+            <dt>Fits the budget now</dt>
+            <dd>with Max tokens at most {h['x-budget-max-tokens']}</dd>
+          </>
+        ) : null}
         <dt>Trace</dt>
         <dd data-fact="trace">{traceId ? <a href={href(['traces', traceId])}>{traceId}</a> : '–'}</dd>
       </dl>
