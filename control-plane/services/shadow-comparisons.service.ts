@@ -9,7 +9,6 @@ import type { Models } from '../models';
 import type { ShadowComparisonDoc } from '../models/shadow-comparison.model';
 import { isDuplicateKeyError } from './mongo-errors';
 import { parseTime } from './parse-time';
-import { percentile } from './usage.service';
 
 interface Group {
   endpoint: string;
@@ -153,6 +152,11 @@ function toApi(g: Group) {
     primaryCostUsd: round(g.primaryCostUsd, 9),
     shadowCostUsd: round(g.shadowCostUsd, 9),
   };
+}
+
+/** Nearest-rank percentile of an ascending array. */
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;

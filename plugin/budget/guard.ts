@@ -124,7 +124,7 @@ export class BudgetGuard {
       if (!result.admitted) {
         this.rollBack(admission);
         const item = missing.find((i) => i.policyId === result.rejected.policyId && i.subject === result.rejected.subject) ?? missing[0];
-        return { ok: false, refusal: exceeded(item, result.rejected) };
+        return { ok: false, refusal: exceeded(item, result.rejected, estimate) };
       }
       for (const grant of result.grants) {
         // A loop-breaker entry is final when granted: nothing to hold, settle or give back.

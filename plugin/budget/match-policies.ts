@@ -40,7 +40,7 @@ export interface RequestSubjects {
   fingerprint?: () => string;
 }
 
-export function matchLedgerItems(policies: BudgetPolicy[], endpoint: Endpoint, who: RequestSubjects, cost: CostEstimate): LedgerItem[] {
+export function matchLedgerItems(policies: BudgetPolicy[], endpoint: Endpoint, who: RequestSubjects, cost: Pick<CostEstimate, 'tokens' | 'usd'>): LedgerItem[] {
   const items: LedgerItem[] = loopItems(endpoint, who);
   for (const p of policies) {
     const subject = subjectOf(p, endpoint, who);

@@ -2,12 +2,17 @@
 // per cause and headers saying what is left and when that changes, or a 503
 // when a fail-closed budget cannot be checked.
 //
+// When a lower output limit would fit now, a budget or rate-limit refusal
+// says so (and how low: `x-budget-max-tokens`), without Retry-After: waiting
+// is not what the client needs then.
+//
 // Run windows never come back (a run's budget is for its lifetime) and a
 // loop should stop, not be retried: those refusals carry no Retry-After and
 // say `x-should-retry: false` (the OpenAI SDKs' own retry switch), so the
 // error reaches the agent at once instead of after the SDK's retries.
-import type { LedgerRejection } from '../contract';
+import { MICRO_USD, type LedgerRejection } from '../contract';
 import type { ErrorBody } from '../openai/types';
+import { outputTokensThatFit, type CostEstimate } from './estimate-cost';
 import { displayAmount, type LedgerItem } from './match-policies';
 
 export interface Refusal {
@@ -16,13 +21,22 @@ export interface Refusal {
   headers: Record<string, string>;
 }
 
-export function exceeded(item: LedgerItem, rejected: LedgerRejection, now = Date.now()): Refusal {
+export function exceeded(item: LedgerItem, rejected: LedgerRejection, estimate: CostEstimate, now = Date.now()): Refusal {
   const unit = item.unit === 'usd' ? 'USD' : item.unit;
   const left = displayAmount(item.unit, rejected.available);
   const needs = displayAmount(item.unit, item.amount);
   const headers: Record<string, string> = { 'x-budget-remaining': left, 'x-budget-reset': rejected.windowEnd, 'x-budget-policy': item.name };
   const retryAfter = String(Math.max(1, Math.ceil((Date.parse(rejected.windowEnd) - now) / 1000)));
-  const refuse = (message: string, type: string, code: string): Refusal => ({ status: 429, error: { error: { message, type, param: null, code } }, headers });
+  const fits =
+    (item.unit === 'usd' || item.unit === 'tokens') && rejected.reason !== 'expired'
+      ? Math.min(estimate.maxOutputTokens - 1, outputTokensThatFit(estimate, item.unit, rejected.available, MICRO_USD))
+      : 0;
+  const lower = fits >= 1 ? ` A max_tokens of at most ${fits} fits now.` : '';
+  const refuse = (message: string, type: string, code: string): Refusal => ({
+    status: 429,
+    error: { error: { message, type, param: fits >= 1 ? 'max_tokens' : null, code } },
+    headers: fits >= 1 ? { 'x-budget-max-tokens': String(fits), ...headers } : headers,
+  });
 
   if (item.kind === 'loop') {
     Object.assign(headers, { 'x-budget-run': item.run!, 'x-should-retry': 'false' });
@@ -52,22 +66,26 @@ export function exceeded(item: LedgerItem, rejected: LedgerRejection, now = Date
       );
     }
     return refuse(
-      `Run '${item.run}' exhausted budget '${item.name}': ${left} ${unit} left, and this request may cost up to ${needs} ${unit} (its prompt plus its output limit; a lower max_tokens reserves less). The run's window closes at ${rejected.windowEnd}.`,
+      lower
+        ? `Run '${item.run}' cannot take this request as sent under budget '${item.name}': ${left} ${unit} left, and the request may cost up to ${needs} ${unit} (its prompt plus its output limit of ${estimate.maxOutputTokens} tokens).${lower}`
+        : `Run '${item.run}' exhausted budget '${item.name}': ${left} ${unit} left, and this request may cost up to ${needs} ${unit} (its prompt plus its output limit). The run's window closes at ${rejected.windowEnd}.`,
       'insufficient_quota',
       'run_budget_exceeded',
     );
   }
-  headers['retry-after'] = retryAfter;
+  if (!lower) headers['retry-after'] = retryAfter;
   if (item.run) headers['x-budget-run'] = item.run;
   if (item.kind === 'rate_limit') {
     return refuse(
-      `Rate limit '${item.name}' reached${item.run ? ` for run '${item.run}'` : ''}: ${left} ${unit} left in this minute, this request needs ${needs}. Retry after ${rejected.windowEnd}.`,
+      `Rate limit '${item.name}' reached${item.run ? ` for run '${item.run}'` : ''}: ${left} ${unit} left in this minute, this request needs ${needs}.${lower || ` Retry after ${rejected.windowEnd}.`}`,
       'rate_limit_error',
       'rate_limit_exceeded',
     );
   }
   return refuse(
-    `Budget '${item.name}' is exhausted for this window: ${left} ${unit} left, and this request may cost up to ${needs} ${unit} (its prompt plus its output limit; a lower max_tokens reserves less). The window resets at ${rejected.windowEnd}.`,
+    lower
+      ? `Budget '${item.name}' cannot take this request as sent: ${left} ${unit} left in this window, and the request may cost up to ${needs} ${unit} (its prompt plus its output limit of ${estimate.maxOutputTokens} tokens).${lower}`
+      : `Budget '${item.name}' is exhausted for this window: ${left} ${unit} left, and this request may cost up to ${needs} ${unit} (its prompt plus its output limit). The window resets at ${rejected.windowEnd}.`,
     'insufficient_quota',
     'budget_exceeded',
   );
