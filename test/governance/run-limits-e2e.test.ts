@@ -167,7 +167,10 @@ describe('run-scoped limits across two Kong nodes', () => {
     assert.equal(sent[2]!.body.error.code, 'run_budget_exceeded');
     assert.equal(sent[2]!.headers.get('x-budget-remaining'), '0.200000', '$1.00 - 2 x $0.40 settled');
     // $0.20 buys 2 output tokens: the refusal says how low max_tokens must go.
-    assert.match(sent[2]!.body.error.message, /cannot take this request as sent under budget 'run-dollar': 0\.200000 USD left, and the request may cost up to 0\.400000 USD.* A max_tokens of at most 2 fits now\./);
+    assert.match(
+      sent[2]!.body.error.message,
+      /cannot take this request as sent under budget 'run-dollar': 0\.200000 USD left, and the request may cost up to 0\.400000 USD.* A max_tokens of at most 2 fits now\./,
+    );
     assert.equal(sent[2]!.headers.get('x-budget-max-tokens'), '2');
     // Not another endpoint's business: the global run budget binds every endpoint, the endpoint-scoped one only 'agent'.
     assert.equal((await chat(1, 'agent', run(r))).status, 429, 'the same run on another endpoint shares the global run budget');
