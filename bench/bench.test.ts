@@ -31,7 +31,7 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   assert.equal(res.status, 0, `bench --smoke failed (${res.status ?? res.signal}):\n${res.stdout}\n${res.stderr}`);
   assert.match(res.stdout, /Added latency, non-streaming/);
 
-  for (const name of ['added-latency', 'kong-driver', 'throughput', 'streaming', 'config-propagation', 'trace-ingest', 'memory', 'peer-mlflow']) {
+  for (const name of ['added-latency', 'kong-driver', 'throughput', 'streaming', 'config-propagation', 'trace-ingest', 'memory', 'shadow', 'peer-mlflow']) {
     const r = read(name);
     assert.equal(r.scenario, name);
     assert.equal(r.error, undefined, `${name}: ${r.error}`);
@@ -75,6 +75,14 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   assert.ok(i.ingest.tracesPerSecond > 0 && i.ingest.stored === i.ingest.sent);
   assert.ok(i.restart.served > 0);
   assert.equal(i.restart.lost, 0, 'no trace lost across the control-plane restart');
+
+  const sh = read('shadow');
+  assert.ok(sh.runs.length > 0);
+  for (const run of sh.runs) {
+    assert.ok(isP(run.latencyMs.off) && isP(run.latencyMs.on) && typeof run.addedMs.p99 === 'number');
+    assert.deepEqual(run.non2xx, { off: 0, on: 0 });
+  }
+  assert.ok(sh.tracesOfShadowedEndpoint > sh.runs.reduce((n: number, r: { requests: { on: number } }) => n + r.requests.on, 0), 'shadow traces stored');
 
   const m = read('memory');
   assert.equal(m.streamsOpen, m.streamsRequested);
