@@ -91,5 +91,7 @@ const budgetWindowSchema = new Schema<BudgetWindowDoc>(
   { collection: 'budget_windows', versionKey: false },
 );
 budgetWindowSchema.index({ policyId: 1, subject: 1, windowStart: 1 }, { unique: true });
+// The sweeper's search for stale loop-breaker logs (every second).
+budgetWindowSchema.index({ shape: 1, windowEnd: 1 });
 
 export const budgetWindowModel = (conn: Connection) => conn.model<BudgetWindowDoc>('BudgetWindow', budgetWindowSchema);

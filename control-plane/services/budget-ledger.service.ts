@@ -61,7 +61,7 @@ export interface LedgerOptions {
 
 export const DEFAULT_LEDGER_OPTIONS: LedgerOptions = { leaseTtlMs: 10_000, sweepMs: 1_000, slices: true, policyCacheMs: 500 };
 
-type Held = 'reserved' | 'leased';
+type Held = 'reserved' | 'leased' | 'spent';
 /** One item's outcome inside a reserve call; `undo` takes an admission back if another item is refused. */
 type Taken = { grant: LedgerGrant; undo: () => Promise<unknown> } | { rejected: LedgerRejection };
 
@@ -147,7 +147,12 @@ export class BudgetLedgerService {
     const { start, end } = policy.shape === 'run' ? { start: UNALIGNED_START, end: runWindowEnd(now, policy.window) } : windowAt(now, policy.window);
     const key: WindowKey = { policyId: policy.id, subject: item.subject, windowStart: start };
     const taken = await this.locked(key, () => this.takeLocked(dataplaneId, policy, item, key, end, now));
-    return 'leaseId' in taken ? { grant: taken, undo: () => this.giveBack(taken.leaseId) } : { rejected: taken };
+    if (!('leaseId' in taken)) return { rejected: taken };
+    if (taken.kind === 'count') {
+      const undo = () => this.locked(key, () => this.models.budgetWindows.updateOne(key, { $inc: { committed: -taken.granted, spent: -taken.granted } }));
+      return { grant: taken, undo };
+    }
+    return { grant: taken, undo: () => this.giveBack(taken.leaseId) };
   }
 
   private async takeLocked(
@@ -167,7 +172,10 @@ export class BudgetLedgerService {
         return this.recordLease(dataplaneId, 'slice', key, end, slice, now);
       }
     }
-    const admitted = await this.admit(key, end, policy, policy.limit - item.amount, item.amount, 'reserved', now);
+    // A call or a request counts 1 whatever happens to it: final at admission (spent at once, no lease, nothing to settle).
+    const final = policy.unit === 'calls' || policy.unit === 'requests';
+    const admitted = await this.admit(key, end, policy, policy.limit - item.amount, item.amount, final ? 'spent' : 'reserved', now);
+    if (admitted && final) return countGrant(key, admitted.windowEnd ?? end, item.amount, this.options.leaseTtlMs);
     if (admitted) return this.recordLease(dataplaneId, 'reservation', key, admitted.windowEnd ?? end, item.amount, now);
     const w = await this.models.budgetWindows.findOne(key, { committed: 1, windowEnd: 1 }).lean();
     const expired = policy.shape === 'run' && !!w && w.windowEnd.getTime() <= now.getTime();
@@ -203,16 +211,7 @@ export class BudgetLedgerService {
         },
       };
     }
-    const grant: LedgerGrant = {
-      policyId: policy.id,
-      subject: item.subject,
-      leaseId: result.entryId,
-      kind: 'count',
-      granted: 1,
-      windowStart: UNALIGNED_START.toISOString(),
-      windowEnd: new Date(now.getTime() + slidingMs).toISOString(),
-      ttlMs: this.options.leaseTtlMs,
-    };
+    const grant = { ...countGrant(key, new Date(now.getTime() + slidingMs), 1, this.options.leaseTtlMs), leaseId: result.entryId };
     const undo = () =>
       this.locks.run(k, async () => this.remember(k, await undoSliding(this.models.budgetWindows, key, result.entryId, this.now(), this.slidingLogs.get(k))));
     return { grant, undo };
@@ -536,6 +535,20 @@ export class BudgetLedgerService {
 
 function lockKey(key: WindowKey): string {
   return `${key.policyId}\u0000${key.subject}\u0000${key.windowStart.getTime()}`;
+}
+
+/** A grant that is final when given (calls, requests, loop-breaker entries): nothing to settle or give back. */
+function countGrant(key: WindowKey, end: Date, granted: number, ttlMs: number): LedgerGrant {
+  return {
+    policyId: key.policyId,
+    subject: key.subject,
+    leaseId: randomUUID(),
+    kind: 'count',
+    granted,
+    windowStart: key.windowStart.toISOString(),
+    windowEnd: end.toISOString(),
+    ttlMs,
+  };
 }
 
 function heldField(kind: BudgetLeaseDoc['kind']): Held {

@@ -48,6 +48,12 @@ export async function admitSliding(
 ): Promise<SlidingAdmission> {
   const t = now.getTime();
   let state = cached;
+  if (!state) {
+    // Unknown here: most often a new log (the repeat rule writes one per distinct request). Create it
+    // with this admission in one upsert; if it existed, read it and go on as usual.
+    const entry: SlidingSlot = { t, id: randomUUID() };
+    if (await create(windows, key, entry, t + slidingMs, now)) return { admitted: true, entryId: entry.id, state: { n: 1, log: [entry] } };
+  }
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const fresh = state === undefined;
     state ??= await read(windows, key, now);
@@ -84,6 +90,33 @@ export async function undoSliding(windows: Model<BudgetWindowDoc>, key: WindowKe
     state = undefined;
   }
   throw new Error(`sliding log ${key.policyId}: lost ${MAX_ROUNDS} compare-and-set rounds in a row`);
+}
+
+/** Inserts the log holding `first`, unless it exists: true if inserted. */
+async function create(windows: Model<BudgetWindowDoc>, key: WindowKey, first: SlidingSlot, windowEnd: number, now: Date): Promise<boolean> {
+  try {
+    const res = await windows.updateOne(
+      key,
+      {
+        $setOnInsert: {
+          n: 1,
+          log: [first],
+          shape: 'sliding',
+          windowEnd: new Date(windowEnd),
+          updatedAt: now,
+          spentUsd: 0,
+          spentTokens: 0,
+          reservedUsd: 0,
+          reservedTokens: 0,
+        },
+      },
+      { upsert: true },
+    );
+    return res.upsertedCount === 1;
+  } catch (err) {
+    if (isDuplicateKeyError(err)) return false;
+    throw err;
+  }
 }
 
 async function read(windows: Model<BudgetWindowDoc>, key: WindowKey, now: Date): Promise<LogState> {

@@ -74,7 +74,7 @@ describe('run windows', () => {
       Array.from({ length: 200 }, (_, i) => l.reserve(`dp-${i % 2}`, [{ policyId: 'calls50', subject: 'run-a', amount: 1, slice: true }])),
     );
     assert.equal(burst.filter((r) => r.admitted).length, 50);
-    for (const r of burst) if (r.admitted) assert.equal(r.grants[0]!.kind, 'reservation', 'run windows never grant slices');
+    for (const r of burst) if (r.admitted) assert.equal(r.grants[0]!.kind, 'count', 'run windows never grant slices; a call is final when admitted');
     const refused = burst.find((r) => !r.admitted);
     assert.ok(refused && !refused.admitted);
     assert.deepEqual([refused.rejected.available, refused.rejected.reason], [0, 'exhausted']);
@@ -119,6 +119,31 @@ describe('run windows', () => {
     const w = await runWindow('settle', 'r');
     assert.deepEqual([w?.committed, w?.reserved, w?.spent], [100_000, 0, 100_000]);
     assert.equal((await l.reserve('dp', [{ policyId: 'settle', subject: 'r', amount: 900_000 }])).admitted, true);
+  });
+
+  it('count a call as spent when admitted (no lease to settle), and take it back when another item refuses', async () => {
+    await runPolicy('calls3', { limit: 3 });
+    await runPolicy('usd-tiny', { unit: 'usd', limit: 0.000001 });
+    const l = ledger();
+    const r = await l.reserve('dp', [{ policyId: 'calls3', subject: 'r', amount: 1 }]);
+    assert.ok(r.admitted);
+    assert.equal(r.grants[0]!.kind, 'count');
+    assert.equal(await db.models.budgetLeases.countDocuments({ policyId: 'calls3' }), 0, 'no lease document for a call');
+    let w = await runWindow('calls3', 'r');
+    assert.deepEqual([w?.committed, w?.reserved, w?.spent], [1, 0, 1]);
+
+    for (let i = 0; i < 4; i++) {
+      const refused = await l.reserve('dp', [
+        { policyId: 'calls3', subject: 'r', amount: 1 },
+        { policyId: 'usd-tiny', subject: 'r', amount: 2 },
+      ]);
+      assert.ok(!refused.admitted);
+      assert.equal(refused.rejected.policyId, 'usd-tiny');
+    }
+    w = await runWindow('calls3', 'r');
+    assert.deepEqual([w?.committed, w?.spent], [1, 1], 'refused requests left no call counted');
+    const rest = await Promise.all(Array.from({ length: 5 }, () => l.reserve('dp', [{ policyId: 'calls3', subject: 'r', amount: 1 }])));
+    assert.equal(rest.filter((x) => x.admitted).length, 2);
   });
 });
 
