@@ -10,6 +10,7 @@ import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
 import { startDataServer, type DataServer } from './server/data-server';
 import { TicketVerifier } from './server/tickets';
+import { Telemetry } from './telemetry/telemetry';
 import { warmTokenizer } from './tokens/count';
 import { TraceShipper } from './traces/shipper';
 
@@ -19,6 +20,7 @@ export interface Runtime {
   readonly tickets: TicketVerifier;
   readonly health: DestinationHealth;
   readonly budget: BudgetGuard;
+  readonly telemetry: Telemetry;
   readonly server: DataServer;
   readonly maxBodyBytes: number;
 }
@@ -42,6 +44,9 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     spoolFile: join(config.state_dir, `traces-${config.data_port}.jsonl`),
   });
   await shipper.start();
+  const telemetry = new Telemetry({ controlPlaneUrl: config.control_plane_url, token: config.dataplane_token, timeoutMs: config.control_plane_timeout_ms });
+  store.onChange((s) => telemetry.configure(s.snapshot.exporters));
+  telemetry.start();
   store.start();
   warmTokenizer();
   const settings = budgetSettingsFromEnv();
@@ -51,7 +56,15 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     timeoutMs: Math.min(settings.timeoutMs, config.control_plane_timeout_ms),
     slices: settings.slices,
   });
-  const core = { config: store, shipper, tickets: new TicketVerifier(ticketKey), health: new DestinationHealth(), budget, maxBodyBytes: config.max_body_bytes };
+  const core = {
+    config: store,
+    shipper,
+    tickets: new TicketVerifier(ticketKey),
+    health: new DestinationHealth(),
+    budget,
+    telemetry,
+    maxBodyBytes: config.max_body_bytes,
+  };
   const server = await startDataServer(core, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });
   return { ...core, server };
@@ -62,4 +75,5 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.budget.stop();
   await runtime.server.close();
   await runtime.shipper.stop();
+  await runtime.telemetry.stop();
 }

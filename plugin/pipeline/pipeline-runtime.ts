@@ -2,6 +2,7 @@
 import type { BudgetGuard } from '../budget';
 import type { ConfigStore } from '../config/store';
 import type { DestinationHealth } from '../routing/cooldown';
+import type { Telemetry } from '../telemetry/telemetry';
 import type { TraceShipper } from '../traces/shipper';
 
 export interface PipelineRuntime {
@@ -10,4 +11,6 @@ export interface PipelineRuntime {
   readonly health: DestinationHealth;
   readonly budget: BudgetGuard;
   readonly maxBodyBytes: number;
+  /** OpenTelemetry export of finished requests (absent: none). */
+  readonly telemetry?: Telemetry;
 }

@@ -67,6 +67,7 @@ export class StreamRelay {
       sink.open(this.o.headers());
     }
     for (const chunk of chunks) {
+      for (const choice of chunk.choices) trace.noteFinishReason(choice.finish_reason);
       const delta = chunk.choices[0]?.delta;
       this.produced += (delta?.content ?? '') + (delta?.tool_calls?.map((c) => c.function?.arguments ?? '').join('') ?? '');
       sink.chunk(chunk);
