@@ -12,6 +12,7 @@ import { endpointsRoutes } from './routes/endpoints.routes';
 import { healthRoutes } from './routes/health.routes';
 import { metricsRoutes } from './routes/metrics.routes';
 import { secretsRoutes } from './routes/secrets.routes';
+import { telemetryRoutes } from './routes/telemetry.routes';
 import { tracesRoutes } from './routes/traces.routes';
 import type { Services } from './services';
 
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(budgetsRoutes(deps.services));
   v1.use(tracesRoutes(deps.services));
   v1.use(auditRoutes(deps.services));
+  v1.use(telemetryRoutes(deps.services));
   v1.use(dataplaneRoutes(deps.services));
   v1.use(budgetLedgerRoutes(deps.services));
   app.use('/api/v1', v1);

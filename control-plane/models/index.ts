@@ -8,6 +8,8 @@ import { budgetWindowModel } from './budget-window.model';
 import { configVersionModel } from './config-version.model';
 import { endpointModel } from './endpoint.model';
 import { secretModel } from './secret.model';
+import { telemetryCountModel } from './telemetry-count.model';
+import { telemetryExporterModel } from './telemetry-exporter.model';
 import { traceModel } from './trace.model';
 
 /** Models bound to one connection (several control planes can share a process in tests). */
@@ -21,6 +23,8 @@ export function createModels(conn: Connection) {
     budgetHeartbeats: budgetHeartbeatModel(conn),
     alertDeliveries: alertDeliveryModel(conn),
     traces: traceModel(conn),
+    telemetryExporters: telemetryExporterModel(conn),
+    telemetryCounts: telemetryCountModel(conn),
     auditEntries: auditEntryModel(conn),
     configVersion: configVersionModel(conn),
   };

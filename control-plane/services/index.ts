@@ -11,14 +11,18 @@ import { EnvelopeCipher } from './envelope-encryption';
 import { MetricsService } from './metrics.service';
 import { SecretsService } from './secrets.service';
 import { SnapshotService } from './snapshot.service';
+import { TelemetryCountsService } from './telemetry-counts.service';
+import { TelemetryExportersService } from './telemetry-exporters.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
 
 export function createServices(models: Models, config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets'>, log: Logger) {
   const audit = new AuditService(models);
   const versions = new ConfigVersionService(models, config.versionPollMs);
-  const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit);
+  const cipher = new EnvelopeCipher(config.kek);
+  const secrets = new SecretsService(models, cipher, versions, audit);
   const metrics = new MetricsService();
+  const exporters = new TelemetryExportersService(models, cipher, versions, audit);
   return {
     audit,
     versions,
@@ -28,7 +32,9 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
     metrics,
     traces: new TracesService(models, metrics),
     usage: new UsageService(models),
-    snapshot: new SnapshotService(models, secrets, versions, log),
+    exporters,
+    telemetryCounts: new TelemetryCountsService(models, metrics.registry),
+    snapshot: new SnapshotService(models, secrets, exporters, versions, log),
     budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log), log, config.budgets ?? {}),
   };
 }

@@ -74,8 +74,14 @@ export function planSpans(req: FinishedRequest, withContent: boolean): { request
       [GATEWAY.runId]: t.runId,
     }),
     ...(t.status >= 500 ? { error: t.errorCode ?? `status ${t.status}` } : {}),
-    events: withContent && req.logPayloads ? contentEvents(t, endMs) : [],
+    events: [],
   };
+  const content = withContent && req.logPayloads ? contentOf(t) : undefined;
+  if (content) {
+    // Both places the conventions allow: the opt-in span attributes (what MLflow, Langfuse and Phoenix read) and the event.
+    Object.assign(request.attributes, content);
+    request.events.push({ name: GEN_AI.operationDetailsEvent, timeMs: endMs, attributes: content });
+  }
   const attempts = t.attempts.map((a, i) => planAttempt(req, a, i, a === served));
   return { request, attempts };
 }
@@ -127,14 +133,13 @@ function usage(t: Trace): Attributes {
   });
 }
 
-/** Message content, only what the trace kept (capped, credentials scrubbed), as the conventions' opt-in event. */
-function contentEvents(t: Trace, endMs: number): SpanPlan['events'] {
-  if (t.request === undefined && t.response === undefined) return [];
-  const attributes = compact({
+/** Message content, only what the trace kept (capped, credentials scrubbed), in the conventions' message JSON. */
+function contentOf(t: Trace): Attributes | undefined {
+  if (t.request === undefined && t.response === undefined) return undefined;
+  return compact({
     [GEN_AI.inputMessages]: t.request !== undefined ? toInputMessages(t.request) : undefined,
     [GEN_AI.outputMessages]: t.response !== undefined ? toOutputMessages(t.response) : undefined,
   });
-  return [{ name: GEN_AI.operationDetailsEvent, timeMs: endMs, attributes }];
 }
 
 function compact(attributes: Record<string, AttributeValue | undefined>): Attributes {
