@@ -44,7 +44,12 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     spoolFile: join(config.state_dir, `traces-${config.data_port}.jsonl`),
   });
   await shipper.start();
-  const telemetry = new Telemetry({ controlPlaneUrl: config.control_plane_url, token: config.dataplane_token, timeoutMs: config.control_plane_timeout_ms });
+  const telemetry = new Telemetry({
+    controlPlaneUrl: config.control_plane_url,
+    token: config.dataplane_token,
+    timeoutMs: config.control_plane_timeout_ms,
+    reportMs: Number(process.env.LLM_GATEWAY_TELEMETRY_REPORT_MS) || undefined,
+  });
   store.onChange((s) => telemetry.configure(s.snapshot.exporters));
   telemetry.start();
   store.start();
