@@ -70,6 +70,8 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** The gateway's addition on a stream's final usage chunk: what the answer cost, in USD (its headers went out before). */
+  cost_usd?: number;
 }
 
 export interface ChatCompletion {

@@ -173,6 +173,7 @@ test(
     assert.equal(response.headers.get('x-gateway-cost-usd'), null, "a stream's cost is not known when its headers go out");
     const requestId = response.headers.get('x-request-id')!;
     const trace = await gatewayTrace(requestId);
+    assert.equal((usageChunk as { cost_usd?: number }).cost_usd, trace.costUsd, 'the final usage chunk carries the cost');
     const got = await mlflowTrace(requestId.replace(/-/g, ''), 2);
     const request = got.spans.find((s) => s.name === 'chat quiet-chat')!;
     assert.equal(request.parent_id, null, 'a root span');
