@@ -106,7 +106,8 @@ test("one MLflow trace from the agent's turn down to each provider attempt", { s
     encoding: 'utf8',
     timeout: 420_000,
     stdio: ['ignore', 'pipe', logFd],
-    env: { ...process.env, OTEL_SDK_DISABLED: 'false' },
+    // LiteLLM: its bundled price map (no download at import), no telemetry of its own.
+    env: { ...process.env, OTEL_SDK_DISABLED: 'false', LITELLM_LOCAL_MODEL_COST_MAP: 'True', LITELLM_TELEMETRY: 'False', NO_PROXY: '*', no_proxy: '*' },
   });
   fs.closeSync(logFd);
   assert.equal(run.status, 0, `agent failed (${run.signal ?? run.status}): ${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);

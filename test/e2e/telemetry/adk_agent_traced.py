@@ -15,6 +15,7 @@ Prints {"trace_id", "answer", "tool_calls"} as JSON.
 """
 
 import asyncio
+import faulthandler
 import json
 import sys
 
@@ -28,6 +29,8 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 
 def main():
+    # A run that hangs says where before the test gives up on it.
+    faulthandler.dump_traceback_later(240, exit=True)
     base_url, endpoint, mlflow_url, experiment_id = sys.argv[1:5]
     provider = TracerProvider(resource=Resource.create({"service.name": "weather-agent"}))
     provider.add_span_processor(
