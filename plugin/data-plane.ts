@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { BudgetGuard, budgetSettingsFromEnv } from './budget';
 import { ConfigStore } from './config/store';
+import { MemoryConversationStore, type ConversationStore } from './conversations/conversation-store';
 import { log } from './log';
 import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
@@ -23,6 +24,7 @@ export interface Runtime {
   readonly telemetry: Telemetry;
   readonly server: DataServer;
   readonly maxBodyBytes: number;
+  readonly conversations: ConversationStore;
 }
 
 /** `id` names the state files: one runtime's settings, one config cache. */
@@ -69,6 +71,7 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     budget,
     telemetry,
     maxBodyBytes: config.max_body_bytes,
+    conversations: new MemoryConversationStore(),
   };
   const server = await startDataServer(core, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });

@@ -1,6 +1,7 @@
 // What the pipeline needs of the data plane's long-lived state.
 import type { BudgetGuard } from '../budget';
 import type { ConfigStore } from '../config/store';
+import type { ConversationStore } from '../conversations/conversation-store';
 import type { DestinationHealth } from '../routing/cooldown';
 import type { Telemetry } from '../telemetry/telemetry';
 import type { TraceShipper } from '../traces/shipper';
@@ -11,6 +12,7 @@ export interface PipelineRuntime {
   readonly health: DestinationHealth;
   readonly budget: BudgetGuard;
   readonly maxBodyBytes: number;
+  readonly conversations: ConversationStore;
   /** OpenTelemetry export of finished requests (absent: none). */
   readonly telemetry?: Telemetry;
 }

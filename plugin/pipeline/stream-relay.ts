@@ -81,7 +81,7 @@ export class StreamRelay {
   }
 
   /** The one place the attempt ends: usage, trace, and what the client gets. */
-  private finish(failure?: GatewayError): AttemptOutcome {
+  private async finish(failure?: GatewayError): Promise<AttemptOutcome> {
     const { call, destination, ctx } = this.o;
     const { trace, sink, signal, request } = call;
     if (signal.aborted) {
@@ -103,7 +103,11 @@ export class StreamRelay {
       for (const chunk of this.held) sink.chunk(chunk);
     }
     // The cost is known only now, after the headers: the final usage chunk carries it.
-    sink.close(trace.costUsd !== undefined ? { ...usage, cost_usd: trace.costUsd } : usage, { id: ctx.id, created: ctx.created, model: destination.model });
+    await sink.close(trace.costUsd !== undefined ? { ...usage, cost_usd: trace.costUsd } : usage, {
+      id: ctx.id,
+      created: ctx.created,
+      model: destination.model,
+    });
     return { answered: true, status: 200 };
   }
 

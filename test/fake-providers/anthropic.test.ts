@@ -8,7 +8,7 @@ import { getProvider } from '../../plugin/providers';
 import { GatewayError, type Target } from '../../plugin/providers/contract';
 import { chatRoundTrip } from '../../plugin/providers/shared/http-testing';
 import { reassemble } from '../../plugin/providers/shared/testing';
-import type { ChatRequest } from '../../plugin/openai/types';
+import type { ChatRequest, FunctionToolCall } from '../../plugin/openai/types';
 import { startFakeAnthropic } from './anthropic';
 import type { FakeProvider } from './scenario';
 
@@ -133,7 +133,7 @@ describe('our Anthropic translation against the fake', () => {
     assert.equal(r.finish_reason, 'tool_calls');
     assert.deepEqual(
       r.tool_calls.map((c) => c.function),
-      whole.message.tool_calls!.map((c) => c.function),
+      whole.message.tool_calls!.map((c) => (c as FunctionToolCall).function),
     );
     assert.deepEqual(
       r.tool_calls.map((c) => c.function.arguments),

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Destination } from '../../contract';
 import { estimateChatCost } from '../../budget/estimate-cost';
 import type { ChatSink } from '../../ingress/contract';
+import { toolCallInput } from '../../openai/tool-call-input';
 import type { ChatCompletion, ChatRequest } from '../../openai/types';
 import type { Provider, ResponseContext } from '../../providers/contract';
 import { estimateUsage } from '../../tokens/count';
@@ -59,13 +60,13 @@ async function answerWhole(
   trace.setUsage(destination, completion.usage);
   for (const choice of completion.choices) trace.noteFinishReason(choice.finish_reason);
   trace.capturePayloads(call.endpoint.logPayloads, call.request, completion, call.redact);
-  call.sink.completion(completion, gatewayHeaders(call.trace, call.endpoint.name, 1));
+  await call.sink.completion(completion, gatewayHeaders(call.trace, call.endpoint.name, 1));
   return { answered: true, status: 200 };
 }
 
 function answerText(completion: ChatCompletion): string {
   const message = completion.choices[0]?.message;
-  return (message?.content ?? '') + (message?.tool_calls?.map((c) => c.function.arguments).join('') ?? '');
+  return (message?.content ?? '') + (message?.tool_calls?.map((c) => toolCallInput(c).text).join('') ?? '');
 }
 
 export function responseContext(traceId: string, destination: Destination): ResponseContext {

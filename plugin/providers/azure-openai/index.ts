@@ -29,6 +29,7 @@ export const azureOpenAIConfig: CompatibleConfig = {
   name: 'Azure OpenAI',
   auth: { kind: 'header', name: 'api-key' },
   passUnknownFields: true,
+  messageFields: 'openai',
   // Token limits pass through as the client sent them: which of max_tokens /
   // max_completion_tokens a deployment accepts depends on its model and the
   // api-version, which only the destination's configuration knows.

@@ -9,6 +9,7 @@ import { GatewayError, type ResponseContext, type Target, type UpstreamRequest }
 import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
 import { streamedToolArguments } from '../shared/testing';
 import { bedrockProvider as provider } from './index';
+import { toolCallInput } from '../../openai/tool-call-input';
 
 let fake: FakeProvider;
 let target: Target;
@@ -82,7 +83,7 @@ test('streamed tool calls reassemble to the non-streamed arguments', async () =>
   const args = streamedToolArguments(chunks);
   assert.deepEqual(
     args,
-    whole.choices[0]!.message.tool_calls!.map((t) => t.function.arguments),
+    whole.choices[0]!.message.tool_calls!.map((t) => toolCallInput(t).text),
   );
   assert.equal(whole.choices[0]?.finish_reason, 'tool_calls');
   assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, 'tool_calls');

@@ -8,6 +8,7 @@ import { GatewayError, type ResponseContext, type Target } from '../contract';
 import { decodeAll } from '../framing';
 import { bedrockProvider } from './index';
 import { JSON_OBJECT_INSTRUCTION } from '../shared/json-object-instruction';
+import { toolCallInput } from '../../openai/tool-call-input';
 
 function ctx(): ResponseContext {
   let n = 0;
@@ -129,7 +130,7 @@ test('streamed tool-call arguments reassemble to exactly the non-streamed argume
   }
   assert.deepEqual(
     calls,
-    whole.choices[0]!.message.tool_calls!.map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments })),
+    whole.choices[0]!.message.tool_calls!.map((t) => ({ id: t.id, name: toolCallInput(t).name, arguments: toolCallInput(t).text })),
   );
 });
 

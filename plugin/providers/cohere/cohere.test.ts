@@ -7,6 +7,7 @@ import { GatewayError, type Target } from '../contract';
 import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
 import { fixtureToolArguments, streamedToolArguments, testContext } from '../shared/testing';
 import { cohereProvider as provider } from './index';
+import { toolCallInput } from '../../openai/tool-call-input';
 
 const ctx = () => testContext('cohere-test', 'call_');
 
@@ -87,7 +88,7 @@ test('fake: pretty-printed tool arguments stream and non-stream to the same mini
   const { chunks } = await stream(ask);
   assert.deepEqual(
     streamedToolArguments(chunks),
-    whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments),
+    whole.choices[0]!.message.tool_calls!.map((c) => toolCallInput(c).text),
   );
   assert.deepEqual(
     streamedToolArguments(chunks).map((a) => JSON.parse(a)),

@@ -9,6 +9,7 @@ import { GatewayError, type ResponseContext, type Target } from '../contract';
 import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
 import { streamedToolArguments } from '../shared/testing';
 import { geminiProvider as provider } from './index';
+import { toolCallInput } from '../../openai/tool-call-input';
 
 let fake: FakeProvider;
 let target: Target;
@@ -54,7 +55,7 @@ test('ok stream with tool calls: same arguments as non-streamed, finish tool_cal
   const args = streamedToolArguments(chunks);
   assert.deepEqual(
     args,
-    whole.choices[0]!.message.tool_calls!.map((t) => t.function.arguments),
+    whole.choices[0]!.message.tool_calls!.map((t) => toolCallInput(t).text),
   );
   assert.deepEqual(
     args.map((a) => JSON.parse(a)),

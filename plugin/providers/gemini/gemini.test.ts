@@ -7,6 +7,7 @@ import { GatewayError, type ResponseContext, type Target } from '../contract';
 import { decodeAll } from '../framing';
 import { convertJsonSchemaToGemini } from './convert-json-schema';
 import { geminiProvider } from './index';
+import { toolCallInput } from '../../openai/tool-call-input';
 
 const fixtures = path.join(__dirname, '__fixtures__');
 
@@ -37,7 +38,7 @@ test('streamed tool-call arguments reassemble to exactly the non-streamed argume
   const transformer = geminiProvider.chat.createStreamTransformer(ctx(), fixture.request as ChatRequest);
   const chunks = decodeAll('sse', fs.readFileSync(path.join(fixtures, 'tool-calls.chunks.txt'))).flatMap((e) => transformer.push(e));
   const streamed = reassembleToolCalls(chunks);
-  const expected = (whole.choices[0]?.message.tool_calls ?? []).map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments }));
+  const expected = (whole.choices[0]?.message.tool_calls ?? []).map((t) => ({ id: t.id, name: toolCallInput(t).name, arguments: toolCallInput(t).text }));
   assert.deepEqual(streamed, expected);
   assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, 'tool_calls');
   assert.equal(whole.choices[0]?.finish_reason, 'tool_calls');

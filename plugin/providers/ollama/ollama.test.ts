@@ -7,6 +7,7 @@ import { GatewayError, type Target } from '../contract';
 import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
 import { fixtureToolArguments, streamedToolArguments, testContext } from '../shared/testing';
 import { ollamaProvider as provider } from './index';
+import { toolCallInput } from '../../openai/tool-call-input';
 
 const ctx = () => testContext('ollama-test', 'call_');
 
@@ -70,7 +71,7 @@ test('fake: tool calls streamed whole equal the non-streamed ones, ids and index
   const { chunks } = await stream(ask);
   assert.deepEqual(
     streamedToolArguments(chunks),
-    whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments),
+    whole.choices[0]!.message.tool_calls!.map((c) => toolCallInput(c).text),
   );
   assert.deepEqual(
     chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).map((d) => [d.index, d.id]),
