@@ -5,9 +5,8 @@
 // model calls, and under each model call the gateway's request span with its
 // provider attempts (a fallback included).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startFakeAnthropic } from '../../fake-providers/anthropic';
@@ -69,6 +68,25 @@ after(async () => {
   await Promise.all([mlflow?.close(), primary?.close(), backup?.close()]);
 });
 
+function runAgent(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(AGENT_PYTHON, ['-u', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // LiteLLM: its bundled price map (no download at import), no telemetry of its own.
+      env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: 'True', LITELLM_TELEMETRY: 'False', NO_PROXY: '*', no_proxy: '*' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-20_000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 420_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 /** The span and its ancestors, nearest first. */
 function ancestors(trace: MlflowTrace, span: MlflowSpan): MlflowSpan[] {
   const byId = new Map(trace.spans.map((s) => [s.span_id, s]));
@@ -99,18 +117,9 @@ export function treeOf(trace: MlflowTrace): string {
 test("one MLflow trace from the agent's turn down to each provider attempt", { skip, timeout: 900_000 }, async () => {
   primary.enqueue({ kind: 'status', status: 500, message: 'overloaded' });
   backup.enqueue({ kind: 'ok', toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] });
-  // The agent's log goes to a file, so a run that has to be killed still says where it was.
-  const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'adk-otel-')), 'agent.log');
-  const logFd = fs.openSync(logFile, 'w');
-  const run = spawnSync(AGENT_PYTHON, ['-u', path.join(__dirname, 'adk_agent_traced.py'), stack.openaiBaseUrl, 'agent-chat', mlflow.url, experiment], {
-    encoding: 'utf8',
-    timeout: 420_000,
-    stdio: ['ignore', 'pipe', logFd],
-    // LiteLLM: its bundled price map (no download at import), no telemetry of its own.
-    env: { ...process.env, OTEL_SDK_DISABLED: 'false', LITELLM_LOCAL_MODEL_COST_MAP: 'True', LITELLM_TELEMETRY: 'False', NO_PROXY: '*', no_proxy: '*' },
-  });
-  fs.closeSync(logFd);
-  assert.equal(run.status, 0, `agent failed (${run.signal ?? run.status}): ${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+  // Asynchronously: the fake providers answer from this process's event loop.
+  const run = await runAgent([path.join(__dirname, 'adk_agent_traced.py'), stack.openaiBaseUrl, 'agent-chat', mlflow.url, experiment]);
+  assert.equal(run.code, 0, `agent failed (${run.code}): ${run.stderr.slice(-3000)}`);
   const agent = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { trace_id: string; answer: string; tool_calls: string[] };
   assert.deepEqual(agent.tool_calls, ['Paris'], 'the agent called its tool with what the model asked for');
   assert.ok(agent.answer.length > 0);

@@ -17,6 +17,7 @@ Prints {"trace_id", "answer", "tool_calls"} as JSON.
 import asyncio
 import faulthandler
 import json
+import os
 import sys
 
 from opentelemetry import trace
@@ -56,7 +57,7 @@ def main():
 
     agent = LlmAgent(
         name="weather_agent",
-        model=LiteLlm(model=f"openai/{endpoint}", api_base=base_url, api_key="unused"),
+        model=LiteLlm(model=f"openai/{endpoint}", api_base=base_url, api_key=os.environ.get("AGENT_API_KEY", "unused")),
         instruction="Answer weather questions with the get_weather tool.",
         tools=[get_weather],
     )
