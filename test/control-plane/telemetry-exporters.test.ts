@@ -84,6 +84,7 @@ describe('telemetry exporters API', () => {
       [{ ...mlflow(), name: 'f', protocol: 'grpc' }, /protocol/],
       [{ ...mlflow(), name: 'g', headers: { 'x-bad': 'a\r\nInjected: 1' } }, /headers/],
       [{ ...mlflow(), name: 'h', secretHeaders: { authorization: 'x' }, headers: { Authorization: 'y' } }, /headers\.Authorization/],
+      [{ ...mlflow(), name: 'i', headers: { 'x.dotted': 'a' } }, /headers/],
     ];
     for (const [body, message] of cases) {
       const res = await h.as('admin').post('/api/v1/telemetry/exporters').send(body).expect(400);
