@@ -166,8 +166,6 @@ export interface Usage {
   prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number };
   /** Of completion_tokens: the model's reasoning. */
   completion_tokens_details?: { reasoning_tokens?: number };
-  /** The gateway's addition on a stream's final usage chunk: what the answer cost, in USD (its headers went out before). */
-  cost_usd?: number;
 }
 
 export interface AssistantMessage {

@@ -102,12 +102,8 @@ export class StreamRelay {
       sink.open(this.o.headers()); // an empty answer is still a stream
       for (const chunk of this.held) sink.chunk(chunk);
     }
-    // The cost is known only now, after the headers: the final usage chunk carries it.
-    await sink.close(trace.costUsd !== undefined ? { ...usage, cost_usd: trace.costUsd } : usage, {
-      id: ctx.id,
-      created: ctx.created,
-      model: destination.model,
-    });
+    // The cost is known only now, after the headers went out: the sink may tell it at the end.
+    await sink.close(usage, { id: ctx.id, created: ctx.created, model: destination.model, costUsd: trace.costUsd });
     return { answered: true, status: 200 };
   }
 

@@ -173,7 +173,15 @@ test(
     assert.equal(response.headers.get('x-gateway-cost-usd'), null, "a stream's cost is not known when its headers go out");
     const requestId = response.headers.get('x-request-id')!;
     const trace = await gatewayTrace(requestId);
-    assert.equal((usageChunk as { cost_usd?: number }).cost_usd, trace.costUsd, 'the final usage chunk carries the cost');
+    // Its cost arrives at the end of the stream, as an SSE comment (SDKs skip comments; the bytes show it).
+    const raw = await fetch(`${stack.openaiBaseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'quiet-chat', messages: [{ role: 'user', content: 'stream please' }], stream: true }),
+    });
+    const text = await raw.text();
+    const rawTrace = await gatewayTrace(raw.headers.get('x-request-id')!);
+    assert.match(text, new RegExp(`\\n: x-gateway-cost-usd ${rawTrace.costUsd!.toFixed(8)}\\n\\ndata: \\[DONE\\]`));
     const got = await mlflowTrace(requestId.replace(/-/g, ''), 2);
     const request = got.spans.find((s) => s.name === 'chat quiet-chat')!;
     assert.equal(request.parent_id, null, 'a root span');
