@@ -7,6 +7,7 @@ import { requestContext } from './middleware/request-context';
 import { auditRoutes } from './routes/audit.routes';
 import { budgetLedgerRoutes } from './routes/budget-ledger.routes';
 import { budgetsRoutes } from './routes/budgets.routes';
+import { conversationStateRoutes } from './routes/conversation-state.routes';
 import { dataplaneRoutes } from './routes/dataplane.routes';
 import { endpointsRoutes } from './routes/endpoints.routes';
 import { healthRoutes } from './routes/health.routes';
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(auditRoutes(deps.services));
   v1.use(dataplaneRoutes(deps.services));
   v1.use(budgetLedgerRoutes(deps.services));
+  v1.use(conversationStateRoutes(deps.services));
   app.use('/api/v1', v1);
 
   app.use(errorHandler(deps.log));

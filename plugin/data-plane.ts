@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { BudgetGuard, budgetSettingsFromEnv } from './budget';
 import { ConfigStore } from './config/store';
+import { ConversationState } from './conversation-state';
 import { log } from './log';
 import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
@@ -19,6 +20,8 @@ export interface Runtime {
   readonly tickets: TicketVerifier;
   readonly health: DestinationHealth;
   readonly budget: BudgetGuard;
+  /** Reasoning state kept between a conversation's turns (plugin/conversation-state). */
+  readonly conversationState: ConversationState;
   readonly server: DataServer;
   readonly maxBodyBytes: number;
 }
@@ -51,7 +54,20 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     timeoutMs: Math.min(settings.timeoutMs, config.control_plane_timeout_ms),
     slices: settings.slices,
   });
-  const core = { config: store, shipper, tickets: new TicketVerifier(ticketKey), health: new DestinationHealth(), budget, maxBodyBytes: config.max_body_bytes };
+  const conversationState = ConversationState.connect({
+    controlPlaneUrl: config.control_plane_url,
+    token: config.dataplane_token,
+    timeoutMs: Math.min(1_000, config.control_plane_timeout_ms),
+  });
+  const core = {
+    config: store,
+    shipper,
+    tickets: new TicketVerifier(ticketKey),
+    health: new DestinationHealth(),
+    budget,
+    conversationState,
+    maxBodyBytes: config.max_body_bytes,
+  };
   const server = await startDataServer(core, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });
   return { ...core, server };
@@ -62,4 +78,5 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.budget.stop();
   await runtime.server.close();
   await runtime.shipper.stop();
+  await runtime.conversationState.close();
 }

@@ -1,7 +1,9 @@
 // Builds the one trace every request leaves, served, failed or rejected.
 import { randomBytes } from 'node:crypto';
 import type { Destination, EndpointKind, Trace, TraceAttempt, TraceUsage } from '../contract';
+import type { Usage } from '../openai/types';
 import { priceUsd } from '../pricing';
+import { traceUsage } from '../tokens/trace-usage';
 
 const PAYLOAD_CAP = 16 * 1024;
 
@@ -47,10 +49,10 @@ export class TraceRecorder {
     });
   }
 
-  setUsage(destination: Destination, usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | undefined): void {
+  setUsage(destination: Destination, usage: Usage | undefined): void {
     if (!usage) return;
-    this.usage = { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, totalTokens: usage.total_tokens };
-    this.costUsd = priceUsd(destination, { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens });
+    this.usage = traceUsage(usage);
+    this.costUsd = priceUsd(destination, this.usage);
   }
 
   capturePayloads(enabled: boolean, request: unknown, response: unknown): void {

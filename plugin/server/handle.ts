@@ -74,12 +74,15 @@ export async function handleGatewayRequest(rt: RuntimeCore, req: IncomingMessage
     return reject(400, errorBody(`Endpoint '${endpoint.name}' serves ${endpoint.kind}, not ${kind}.`, 'invalid_request_error', 'wrong_endpoint_kind', 'model'));
   }
 
+  // Reasoning state the client dropped, back on the current turn (plugin/conversation-state).
+  const chatRequest = chat?.ok ? await rt.conversationState.restore(endpoint, chat.value, trace.start.user) : undefined;
+
   // Budgets and rate limits: admit before the provider call, settle after it (whatever happened).
   const admitted = await rt.budget.admit({
     endpoint,
     policies: snapshot.snapshot.budgets,
     user: trace.start.user,
-    ...(chat?.ok ? { chat: chat.value } : {}),
+    ...(chatRequest ? { chat: chatRequest } : {}),
     ...(embeddings?.ok ? { embeddings: embeddings.value } : {}),
   });
   if (!admitted.ok) return reject(admitted.refusal.status, admitted.refusal.error, admitted.refusal.headers);
@@ -92,8 +95,8 @@ export async function handleGatewayRequest(rt: RuntimeCore, req: IncomingMessage
   const common = { endpoint, stickyKey: stickyKey(endpoint, req, trace.start.user), health: rt.health, trace, signal: abort.signal };
   let result;
   try {
-    result = chat?.ok
-      ? await runChat({ ...common, request: chat.value, sink: ingress.sink(res, chat.value) })
+    result = chatRequest
+      ? await runChat({ ...common, request: chatRequest, sink: rt.conversationState.capture(endpoint, ingress.sink(res, chatRequest), trace.start.user) })
       : embeddings?.ok
         ? await runEmbeddings({ ...common, request: embeddings.value, res })
         : undefined;
