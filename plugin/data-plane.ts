@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 import { BudgetGuard, budgetSettingsFromEnv } from './budget';
 import { ConfigStore } from './config/store';
-import { ConversationState } from './conversation-state';
+import { ControlPlaneConversationStore } from './conversations/control-plane-conversation-store';
+import type { ConversationStore } from './conversations/conversation-store';
+import { StateClient } from './conversations/state-client';
 import { log } from './log';
 import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
@@ -20,10 +22,10 @@ export interface Runtime {
   readonly tickets: TicketVerifier;
   readonly health: DestinationHealth;
   readonly budget: BudgetGuard;
-  /** Reasoning state kept between a conversation's turns (plugin/conversation-state). */
-  readonly conversationState: ConversationState;
   readonly server: DataServer;
   readonly maxBodyBytes: number;
+  readonly conversations: ConversationStore;
+  readonly stateClient: StateClient;
 }
 
 /** `id` names the state files: one runtime's settings, one config cache. */
@@ -54,7 +56,8 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     timeoutMs: Math.min(settings.timeoutMs, config.control_plane_timeout_ms),
     slices: settings.slices,
   });
-  const conversationState = ConversationState.connect({
+  // Conversation state every Kong node shares (Responses, reasoning state): held by the control plane.
+  const stateClient = new StateClient({
     controlPlaneUrl: config.control_plane_url,
     token: config.dataplane_token,
     timeoutMs: Math.min(1_000, config.control_plane_timeout_ms),
@@ -65,8 +68,9 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     tickets: new TicketVerifier(ticketKey),
     health: new DestinationHealth(),
     budget,
-    conversationState,
     maxBodyBytes: config.max_body_bytes,
+    conversations: new ControlPlaneConversationStore(stateClient),
+    stateClient,
   };
   const server = await startDataServer(core, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });
@@ -78,5 +82,5 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.budget.stop();
   await runtime.server.close();
   await runtime.shipper.stop();
-  await runtime.conversationState.close();
+  await runtime.stateClient.close();
 }

@@ -7,13 +7,16 @@ import type { Services } from '../services';
 export function conversationStateRoutes({ conversationState }: Services): Router {
   const r = Router();
   r.put('/dataplane/state/:key', async (req, res) => {
-    const { value, ttlSeconds, endpoint } = req.body as { value: unknown; ttlSeconds: number; endpoint?: string };
-    res.json(await conversationState.put(req.params.key as string, value, { ttlSeconds, endpoint }));
+    res.json(await conversationState.put(req.params.key as string, req.body));
   });
   r.get('/dataplane/state/:key', async (req, res) => {
-    const entry = await conversationState.get(req.params.key as string);
-    if (!entry) throw notFound('state', req.params.key as string);
-    res.json(entry);
+    const record = await conversationState.get(req.params.key as string);
+    if (!record) throw notFound('state', req.params.key as string);
+    res.json(record);
+  });
+  r.delete('/dataplane/state/:key', async (req, res) => {
+    if (!(await conversationState.delete(req.params.key as string))) throw notFound('state', req.params.key as string);
+    res.status(204).end();
   });
   return r;
 }

@@ -1,29 +1,31 @@
-// The conversation state store: small JSON values data planes keep between
-// the turns of a conversation, by key, for a while. A general store on
-// purpose: chat completions keep each assistant turn's reasoning state
-// (Anthropic thinking blocks with their signatures, Gemini thought
-// signatures) under its tool-call ids, so the next turn finds it on any Kong
-// node even when the client dropped it; the Responses API's
-// `previous_response_id` will keep whole responses under their ids.
+// The conversation state store: JSON records data planes keep between the
+// requests of a conversation, by key, for a while, so a later request finds
+// them on any Kong node. A general store on purpose:
+//   - chat completions keep each assistant turn's reasoning state (Anthropic
+//     thinking blocks with their signatures, Gemini thought signatures)
+//     under its tool-call ids, for clients that drop it (LiteLLM);
+//   - the Responses API keeps responses for `previous_response_id` and
+//     GET/DELETE /responses/{id}.
 //
-//   put(key, value, { ttlSeconds, endpoint })  upsert, replaces the value
-//   get(key)                                   the value, or undefined once expired
+//   put(key, { value, endpoint, user, expiresAt })   upsert
+//   get(key)                                         the record, or undefined once expired
+//   delete(key)                                      true when there was one
 //
-// Keys are chosen by the data plane and should be unguessable or scoped
-// (the chat store hashes the endpoint, the user and the tool-call id).
-// Values are bounded (MAX_STATE_BYTES) and never hold credentials: data
-// planes store only what a provider returned for the client.
+// Keys are chosen by the data plane and are unguessable or scoped. Records
+// are bounded (MAX_STATE_BYTES, MAX_STATE_TTL_MS) and never hold
+// credentials: data planes keep only what a provider or a client sent.
 import { invalidField } from '../errors';
 import type { Logger } from '../logger';
 import type { Models } from '../models';
 
-export const MAX_STATE_BYTES = 512 * 1024;
-export const MAX_STATE_TTL_SECONDS = 7 * 24 * 3600;
+export const MAX_STATE_BYTES = 4 * 1024 * 1024;
+export const MAX_STATE_TTL_MS = 30 * 24 * 3600 * 1000;
 
-export interface ConversationStateEntry {
+export interface ConversationStateRecord {
   key: string;
   value: unknown;
-  endpoint?: string;
+  endpoint: string;
+  user: string;
   expiresAt: string;
 }
 
@@ -37,27 +39,33 @@ export class ConversationStateService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async put(key: string, value: unknown, options: { ttlSeconds: number; endpoint?: string }): Promise<{ expiresAt: string }> {
-    const json = JSON.stringify(value);
+  async put(key: string, record: { value: unknown; endpoint: string; user: string; expiresAt: string }): Promise<{ expiresAt: string }> {
+    const json = JSON.stringify(record.value);
     if (Buffer.byteLength(json) > MAX_STATE_BYTES) throw invalidField('value', `is larger than ${MAX_STATE_BYTES} bytes`);
-    const ttl = Math.min(options.ttlSeconds, MAX_STATE_TTL_SECONDS);
     const now = this.now();
-    const expiresAt = new Date(now.getTime() + ttl * 1000);
+    const asked = Date.parse(record.expiresAt);
+    if (!(asked > now.getTime())) throw invalidField('expiresAt', 'must be in the future');
+    const expiresAt = new Date(Math.min(asked, now.getTime() + MAX_STATE_TTL_MS));
     await this.models.conversationStates.updateOne(
       { _id: key },
-      { $set: { json, expiresAt, updatedAt: now, ...(options.endpoint ? { endpoint: options.endpoint } : {}) } },
+      { $set: { json, endpoint: record.endpoint, user: record.user, expiresAt, updatedAt: now } },
       { upsert: true },
     );
     return { expiresAt: expiresAt.toISOString() };
   }
 
-  async get(key: string): Promise<ConversationStateEntry | undefined> {
+  async get(key: string): Promise<ConversationStateRecord | undefined> {
     const doc = await this.models.conversationStates.findOne({ _id: key, expiresAt: { $gt: this.now() } }).lean();
     if (!doc) return undefined;
-    return { key, value: JSON.parse(doc.json), ...(doc.endpoint ? { endpoint: doc.endpoint } : {}), expiresAt: doc.expiresAt.toISOString() };
+    return { key, value: JSON.parse(doc.json), endpoint: doc.endpoint, user: doc.user, expiresAt: doc.expiresAt.toISOString() };
   }
 
-  /** Deletes expired entries (FerretDB has no TTL index); the timer's job, tests call it directly. */
+  async delete(key: string): Promise<boolean> {
+    const res = await this.models.conversationStates.deleteOne({ _id: key });
+    return (res.deletedCount ?? 0) > 0;
+  }
+
+  /** Deletes expired records (FerretDB has no TTL index); the timer's job, tests call it directly. */
   async sweepExpired(): Promise<number> {
     const res = await this.models.conversationStates.deleteMany({ expiresAt: { $lte: this.now() } });
     return res.deletedCount ?? 0;

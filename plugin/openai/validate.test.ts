@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProviderId } from '../contract';
 import { providers } from '../providers';
-import { ProviderError, type Target } from '../providers/contract';
+import { GatewayError, type Target } from '../providers/contract';
 import { MAX_JSON_DEPTH } from './find-too-deep';
 import type { ChatRequest } from './types';
 import { validateChat } from './validate';
@@ -132,7 +132,7 @@ describe('content in every form OpenAI takes', () => {
     });
     assert.throws(
       () => providers.anthropic!.chat.buildRequest(req, target('anthropic')),
-      (e: unknown) => e instanceof ProviderError && e.status === 400 && e.param === 'messages[0].content[0].type',
+      (e: unknown) => e instanceof GatewayError && e.status === 400 && e.param === 'messages[0].content[0].type',
     );
     const gemini = JSON.parse(providers.gemini!.chat.buildRequest(req, target('gemini')).body as string);
     assert.deepEqual(gemini.contents[0].parts[0], { inlineData: { mimeType: 'audio/wav', data: 'UklGRg==' } });
@@ -188,7 +188,7 @@ describe('parameters', () => {
     const req = ok({ ...base, n: 3 });
     assert.throws(
       () => providers.anthropic!.chat.buildRequest(req, target('anthropic')),
-      (e: unknown) => e instanceof ProviderError && e.param === 'n',
+      (e: unknown) => e instanceof GatewayError && e.param === 'n',
     );
     assert.equal(JSON.parse(providers.gemini!.chat.buildRequest(req, target('gemini')).body as string).generationConfig.candidateCount, 3);
     refused({ ...base, n: 129 }, 'n');
@@ -199,7 +199,7 @@ describe('parameters', () => {
     assert.equal(JSON.parse(providers.openai!.chat.buildRequest(req, target('openai')).body as string).top_logprobs, 2);
     assert.throws(
       () => providers.gemini!.chat.buildRequest(req, target('gemini')),
-      (e: unknown) => e instanceof ProviderError && e.param === 'logprobs',
+      (e: unknown) => e instanceof GatewayError && e.param === 'logprobs',
     );
   });
 

@@ -12,7 +12,7 @@ import { requestShapeProblems } from '../../test/arbitraries/provider-request-sh
 import type { ProviderId } from '../contract';
 import { validateChat } from '../openai/validate';
 import type { ChatRequest } from '../openai/types';
-import { ProviderError, type Target } from './contract';
+import { GatewayError, type Target } from './contract';
 import { providers } from './index';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
@@ -78,7 +78,7 @@ for (const [id, provider] of Object.entries(providers) as Array<[ProviderId, Non
           try {
             up = provider.chat.buildRequest(validated(body), target(id));
           } catch (err) {
-            assert.ok(err instanceof ProviderError, `not a ProviderError: ${(err as Error).stack}`);
+            assert.ok(err instanceof GatewayError, `not a GatewayError: ${(err as Error).stack}`);
             assert.equal(err.status, 400, err.message);
             assert.ok(err.param, `the 400 names no field: ${err.message}`);
             return;

@@ -11,7 +11,7 @@ import { anthropicMessagesRequest } from '../../../test/arbitraries/anthropic-me
 import { requestShapeProblems } from '../../../test/arbitraries/provider-request-shapes';
 import type { ProviderId } from '../../contract';
 import { validateChat } from '../../openai/validate';
-import { ProviderError, type Target } from '../../providers/contract';
+import { GatewayError, type Target } from '../../providers/contract';
 import { providers } from '../../providers';
 import { parseAnthropicRequest } from './to-openai-request';
 
@@ -53,7 +53,7 @@ describe('the Anthropic ingress accepts every request the Messages API accepts',
           try {
             up = providers[id]!.chat.buildRequest(parseAnthropicRequest(structuredClone(body)), target(id));
           } catch (err) {
-            assert.ok(err instanceof ProviderError && err.status === 400 && err.param, String((err as Error).stack));
+            assert.ok(err instanceof GatewayError && err.status === 400 && err.param, String((err as Error).stack));
             return;
           }
           assert.deepEqual(requestShapeProblems(id, JSON.parse(up.body as string)), []);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatCompletion, ChatRequest } from '../../openai/types';
-import { ProviderError, type Target } from '../contract';
+import { GatewayError, type Target } from '../contract';
 import { fixture, fixtureText, reassemble, runStream, testContext } from '../shared/testing';
 import { anthropicProvider } from './index';
 import { JSON_OBJECT_INSTRUCTION } from '../shared/json-object-instruction';
 import { defaultMaxTokens } from './request';
-import { ThinkingBlockAssembler } from '../../openai/assemble-thinking-blocks';
+import { AssistantMessageAssembler } from '../../openai/assemble-assistant-message';
 import type { AnthropicResponse } from './types';
 
 const dir = __dirname;
@@ -74,18 +74,18 @@ describe('anthropic request details', () => {
           ],
         }),
       (e: unknown) =>
-        e instanceof ProviderError && e.status === 400 && e.param === 'messages[1].tool_calls[0].function.arguments' && /not valid JSON/.test(e.message),
+        e instanceof GatewayError && e.status === 400 && e.param === 'messages[1].tool_calls[0].function.arguments' && /not valid JSON/.test(e.message),
     );
   });
 
   it('rejects unsupported image URLs and n > 1', () => {
     assert.throws(
       () => build({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x/y.png' } }] }] }),
-      (e: unknown) => e instanceof ProviderError && e.status === 400 && e.param === 'messages[0].content[0].image_url.url',
+      (e: unknown) => e instanceof GatewayError && e.status === 400 && e.param === 'messages[0].content[0].image_url.url',
     );
     assert.throws(
       () => build({ n: 2 }),
-      (e: unknown) => e instanceof ProviderError && e.param === 'n',
+      (e: unknown) => e instanceof GatewayError && e.param === 'n',
     );
   });
 });
@@ -105,7 +105,7 @@ describe('anthropic response details', () => {
   it('rejects a body without content as a malformed upstream response', () => {
     assert.throws(
       () => anthropicProvider.chat.parseResponse({ type: 'message' }, testContext()),
-      (e: unknown) => e instanceof ProviderError && e.status === 502,
+      (e: unknown) => e instanceof GatewayError && e.status === 502,
     );
   });
 });
@@ -147,9 +147,9 @@ describe('anthropic stream', () => {
     const chunks = runStream(t, 'sse', fixtureText(dir, 'thinking.chunks.txt'));
     const reasoning = chunks.map((c) => c.choices[0].delta.reasoning_content ?? '').join('');
     assert.equal(reasoning, 'Let me solve this step by step:\n\n1. First break down 27 * 453\n2. 453 = 400 + 50 + 3');
-    const assembler = new ThinkingBlockAssembler();
-    for (const c of chunks) assembler.push(c.choices[0].delta.thinking_blocks);
-    assert.deepEqual(assembler.blocks(), [
+    const assembler = new AssistantMessageAssembler();
+    for (const c of chunks) assembler.push(c);
+    assert.deepEqual(assembler.message().thinking_blocks, [
       { type: 'thinking', thinking: reasoning, signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' },
       { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP' },
     ]);
@@ -169,12 +169,12 @@ describe('anthropic stream', () => {
     }
   });
 
-  it('throws a ProviderError for the in-stream error event and is not completed', () => {
+  it('throws a GatewayError for the in-stream error event and is not completed', () => {
     const t = anthropicProvider.chat.createStreamTransformer(testContext(), { model: 'm', messages: [] });
     assert.throws(
       () => runStream(t, 'sse', fixtureText(dir, 'error.chunks.txt')),
       (e: unknown) =>
-        e instanceof ProviderError && e.status === 503 && e.code === 'provider_overloaded' && e.upstreamStatus === 200 && /Overloaded/.test(e.message),
+        e instanceof GatewayError && e.status === 503 && e.code === 'provider_overloaded' && e.upstreamStatus === 200 && /Overloaded/.test(e.message),
     );
     assert.equal(t.completed(), false);
   });

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { BEDROCK_TEST_CREDENTIALS, startBedrockFake } from '../../../test/fake-providers/bedrock';
 import type { FakeProvider } from '../../../test/fake-providers/scenario';
 import type { ChatRequest } from '../../openai/types';
-import { ProviderError, type ResponseContext, type Target, type UpstreamRequest } from '../contract';
+import { GatewayError, type ResponseContext, type Target, type UpstreamRequest } from '../contract';
 import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
 import { streamedToolArguments } from '../shared/testing';
 import { bedrockProvider as provider } from './index';
@@ -96,10 +96,10 @@ test('status 429 → rate limit with Retry-After', async () => {
   assert.deepEqual([err.status, err.retryAfterMs], [429, 2000]);
 });
 
-test('in-stream exception → ProviderError; truncation → not completed', async () => {
+test('in-stream exception → GatewayError; truncation → not completed', async () => {
   fake.enqueue({ kind: 'stream-error', afterChunks: 1 });
   const failed = await stream(ask);
-  assert.ok(failed.error instanceof ProviderError);
+  assert.ok(failed.error instanceof GatewayError);
   assert.equal(failed.error.status, 502);
   assert.equal(failed.completed, false);
   fake.enqueue({ kind: 'truncate', afterChunks: 1 });

@@ -1,7 +1,7 @@
 // OpenAI chat request to Gemini generateContent / streamGenerateContent.
 // Reference: https://ai.google.dev/api/generate-content
 import type { ChatRequest, FunctionTool } from '../../openai/types';
-import { ProviderError, type Target, type UpstreamRequest } from '../contract';
+import { GatewayError, type Target, type UpstreamRequest } from '../contract';
 import { invalidRequest } from '../shared/errors';
 import { portableTools, type PortableToolChoice } from '../shared/portable-tools';
 import { refuseOpenAiOnlyFeatures } from '../shared/refuse-openai-only-features';
@@ -28,7 +28,7 @@ export function geminiUrl(target: Target, method: string, query = ''): string {
 
 export function geminiHeaders(target: Target): Record<string, string> {
   const apiKey = target.credentials.apiKey;
-  if (!apiKey) throw new ProviderError('The Gemini destination has no API key configured', 500, 'server_error', 'missing_credentials', null);
+  if (!apiKey) throw new GatewayError('The Gemini destination has no API key configured', 500, 'server_error', 'missing_credentials', null);
   // Configured extra headers must never replace the credential, whatever their case.
   const extra = Object.entries(target.options.headers ?? {}).filter(([name]) => !OWN_HEADERS.has(name.toLowerCase()));
   return { ...Object.fromEntries(extra), 'content-type': 'application/json', 'x-goog-api-key': apiKey };

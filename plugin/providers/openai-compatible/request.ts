@@ -1,7 +1,7 @@
 // OpenAI ChatRequest -> the body an OpenAI-compatible provider accepts. Pure.
 // https://platform.openai.com/docs/api-reference/chat/create
 import type { ChatMessage, ChatRequest, ContentPart, EmbeddingsRequest, Tool, ToolChoice } from '../../openai/types';
-import { ProviderError, type Target, type UpstreamRequest } from '../contract';
+import { GatewayError, type Target, type UpstreamRequest } from '../contract';
 import { portableTools } from '../shared/portable-tools';
 import type { CompatibleConfig } from './config';
 import { applyParamTable } from './params';
@@ -103,7 +103,7 @@ export function upstreamUrl(target: Target, route: 'chat' | 'embeddings', config
   if (config.url) return config.url(target, route);
   const base = target.options.baseUrl ?? config.baseUrl;
   if (!base) {
-    throw new ProviderError(`Destination for ${config.name} has no baseUrl configured`, 500, 'server_error', 'gateway_misconfigured', null);
+    throw new GatewayError(`Destination for ${config.name} has no baseUrl configured`, 500, 'server_error', 'gateway_misconfigured', null);
   }
   return `${base.replace(/\/+$/, '')}${route === 'chat' ? '/chat/completions' : '/embeddings'}`;
 }
