@@ -108,18 +108,21 @@ describe('reasoning state across turns and Kong nodes', () => {
     assert.equal((await restoreReasoningState(store, nextTurn(), { ...scope, endpoint: 'other' })).messages[1].thinking_blocks, undefined);
   });
 
-  it('only the current turn is looked up, state the client kept is left alone, and a miss is remembered', async () => {
+  it('earlier turns get their state back too; state the client kept is left alone; a miss is remembered', async () => {
     const cp = controlPlane();
-    const store = new ControlPlaneConversationStore(cp.client);
+    const nodeA = new ControlPlaneConversationStore(cp.client);
+    await captureReasoningState(nodeA, recordingSink().sink, scope).completion(completion(), {});
     const req = nextTurn();
-    const older: ChatRequest = { ...req, messages: [...req.messages, { role: 'assistant', content: 'It is sunny.' }, { role: 'user', content: 'thanks' }] };
-    assert.equal(await restoreReasoningState(store, older, scope), older);
-    const kept: ChatRequest = { ...req, messages: req.messages.map((m, i) => (i === 1 ? { ...m, thinking_blocks: signed } : m)) };
-    assert.equal(await restoreReasoningState(store, kept, scope), kept);
-    assert.equal(cp.calls.get, 0);
-    await restoreReasoningState(store, nextTurn('never-kept'), scope);
-    await restoreReasoningState(store, nextTurn('never-kept'), scope);
-    assert.equal(cp.calls.get, 1);
+    const later: ChatRequest = { ...req, messages: [...req.messages, { role: 'assistant', content: 'It is sunny.' }, { role: 'user', content: 'thanks' }] };
+    const nodeB = new ControlPlaneConversationStore(cp.client);
+    assert.deepEqual((await restoreReasoningState(nodeB, later, scope)).messages[1].thinking_blocks, signed);
+    const kept: ChatRequest = { ...req, messages: req.messages.map((m, i) => (i === 1 ? { ...m, provider_state: { gemini: {} } } : m)) };
+    const gets = cp.calls.get;
+    assert.equal(await restoreReasoningState(nodeB, kept, scope), kept);
+    assert.equal(cp.calls.get, gets, 'no lookup for a message that carries its state');
+    await restoreReasoningState(nodeB, nextTurn('never-kept'), scope);
+    await restoreReasoningState(nodeB, nextTurn('never-kept'), scope);
+    assert.equal(cp.calls.get, gets + 1, 'a miss is remembered');
   });
 
   it('a stream: thinking pieces and provider_state deltas are put back together and kept before the stream closes', async () => {

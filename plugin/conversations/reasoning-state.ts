@@ -10,10 +10,12 @@
 // the gateway minted at random; the key also hashes the endpoint and the
 // user, so no other conversation can name it). Text-only turns are not
 // kept: no provider needs their state back (Anthropic drops earlier turns'
-// thinking, Gemini validates only the current turn's function calls).
-// Before a request: an assistant message of the current turn (after the
-// last user message) that calls tools but carries no state gets it back,
-// looked up by its first tool-call id.
+// thinking, Gemini validates only function calls).
+// Before a request: every assistant message that calls tools but carries no
+// state gets it back (the most recent MAX_LOOKUPS of them), looked up by its
+// first tool-call id. Gemini validates the signatures of the current turn
+// (since the last user message) and asks for all of them back; Anthropic
+// needs the last one and ignores the rest.
 //
 // The pipeline hook is one wrapper around a chat ingress:
 //   withReasoningState(openAiChatIngress)
@@ -43,8 +45,8 @@ export interface StateScope {
 
 /** How long a turn's reasoning state is kept: longer than any tool a client runs between two turns. */
 export const REASONING_STATE_TTL_MS = 24 * 3600 * 1000;
-/** Most lookups one request makes (a current turn rarely has more tool-calling steps). */
-const MAX_LOOKUPS = 8;
+/** Most lookups one request makes: the latest tool-calling turns, where the signatures matter. */
+const MAX_LOOKUPS = 16;
 
 export function reasoningStateKey(scope: StateScope, toolCallId: string): string {
   const digest = createHash('sha256').update(`${scope.endpoint}\u0000${scope.user}\u0000${toolCallId}`).digest('base64url');
@@ -84,10 +86,9 @@ export function mayNeedReasoningState(endpoint: Pick<Endpoint, 'destinations'>, 
 }
 
 export async function restoreReasoningState(store: ConversationStore, request: ChatRequest, scope: StateScope): Promise<ChatRequest> {
-  const lastUser = request.messages.map((m) => m.role).lastIndexOf('user');
   const wanting = request.messages
     .map((m, i) => ({ m, i }))
-    .filter(({ m, i }) => i > lastUser && m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0 && !m.thinking_blocks?.length && !m.provider_state)
+    .filter(({ m }) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0 && !m.thinking_blocks?.length && !m.provider_state)
     .slice(-MAX_LOOKUPS);
   if (wanting.length === 0) return request;
   const found = await Promise.all(wanting.map(({ m }) => store.get<ReasoningState>(reasoningStateKey(scope, m.tool_calls![0].id))));
