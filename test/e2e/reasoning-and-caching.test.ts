@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startFakeAnthropic } from '../fake-providers/anthropic';
+import { BEDROCK_TEST_CREDENTIALS, startBedrockFake } from '../fake-providers/bedrock';
 import { startGeminiFake } from '../fake-providers/gemini';
 import { countWords } from '../fake-providers/http';
 import type { FakeProvider } from '../fake-providers/scenario';
@@ -15,12 +16,33 @@ import { createSecret, putEndpoint, startStack, waitFor, type Stack } from './st
 let stack: Stack;
 let gemini: FakeProvider;
 let anthropic: FakeProvider;
+let bedrock: FakeProvider;
 
 const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
 
 before(async () => {
-  [stack, gemini, anthropic] = await Promise.all([startStack({ nodes: 2 }), startGeminiFake({ apiKey: 'g-key' }), startFakeAnthropic({ apiKey: 'a-key' })]);
-  for (const fake of [gemini, anthropic]) fake.followConversations();
+  [stack, gemini, anthropic, bedrock] = await Promise.all([
+    startStack({ nodes: 2 }),
+    startGeminiFake({ apiKey: 'g-key' }),
+    startFakeAnthropic({ apiKey: 'a-key' }),
+    startBedrockFake(),
+  ]);
+  for (const fake of [gemini, anthropic, bedrock]) fake.followConversations();
+  await createSecret(stack, 'b', 'bedrock', { ...BEDROCK_TEST_CREDENTIALS, region: 'us-east-1' });
+  await putEndpoint(stack, {
+    name: 'bedrock-claude',
+    kind: 'chat',
+    destinations: [
+      {
+        id: 'b',
+        provider: 'bedrock',
+        model: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+        secret: 'b',
+        weight: 100,
+        options: { baseUrl: bedrock.url, region: 'us-east-1' },
+      },
+    ],
+  });
   await createSecret(stack, 'g', 'gemini', { apiKey: 'g-key' });
   await createSecret(stack, 'a', 'anthropic', { apiKey: 'a-key' });
   await putEndpoint(stack, {
@@ -37,14 +59,14 @@ before(async () => {
     await waitFor('both endpoints on every node', async () => {
       const res = await fetch(`${node.url}/gateway/openai/v1/models`);
       const ids = ((await res.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
-      return ids.includes('gem') && ids.includes('claude') ? true : undefined;
+      return ['gem', 'claude', 'bedrock-claude'].every((id) => ids.includes(id)) ? true : undefined;
     });
   }
 });
 
 after(async () => {
   await stack?.close();
-  await Promise.all([gemini?.close(), anthropic?.close()]);
+  await Promise.all([gemini?.close(), anthropic?.close(), bedrock?.close()]);
 });
 
 type Message = Record<string, unknown>;
@@ -234,3 +256,38 @@ test('gemini: reasoning_effort becomes a thinking level; thought summaries come 
   });
   assert.ok(trace.usage.completionTokens > trace.usage.reasoningTokens, 'reasoning tokens are part of the completion tokens (and priced as output)');
 });
+
+for (const stream of [false, true]) {
+  test(`claude on bedrock${stream ? ', streamed' : ''}: thinking through Converse, its signed reasoning back across nodes; cache points and their usage`, async () => {
+    const question: Message = { role: 'user', content: 'What is the weather in Porto?' };
+    const system = { role: 'system', content: [{ type: 'text', text: 'You are terse. '.repeat(100), cache_control: { type: 'ephemeral' } }] };
+    const first = await chat(0, { model: 'bedrock-claude', messages: [system, question], tools: [weather], reasoning_effort: 'minimal', stream });
+    assert.equal(first.status, 200, first.text);
+    const asked = JSON.parse(bedrock.requests.at(-1)!.body);
+    assert.deepEqual(asked.additionalModelRequestFields, { thinking: { type: 'enabled', budget_tokens: 1024 } });
+    assert.deepEqual(asked.system.at(-1), { cachePoint: { type: 'default' } });
+    const calls = stream ? toolCallsOf(first.text) : first.body.choices[0].message.tool_calls;
+
+    const second = await chat(1, {
+      model: 'bedrock-claude',
+      messages: [system, question, asLiteLlmWouldSendIt({ tool_calls: calls }), { role: 'tool', tool_call_id: calls[0].id, content: 'foggy' }],
+      tools: [weather],
+      reasoning_effort: 'minimal',
+      stream,
+      stream_options: { include_usage: true },
+    });
+    assert.equal(second.status, 200, second.text);
+    const sent = JSON.parse(bedrock.requests.at(-1)!.body);
+    assert.match(sent.messages[1].content[0].reasoningContent.reasoningText.text, /Porto/);
+    const usage = stream
+      ? JSON.parse(
+          second.text
+            .split('\n')
+            .filter((l) => l.startsWith('data: {'))
+            .at(-1)!
+            .slice(6),
+        ).usage
+      : second.body.usage;
+    assert.ok(usage.prompt_tokens_details.cached_tokens > 100, `the system prompt was read from the cache: ${JSON.stringify(usage)}`);
+  });
+}
