@@ -21,6 +21,11 @@ export interface ControlPlaneConfig {
   /** How often each replica polls the global config version (cross-replica wake-up). */
   versionPollMs: number;
   logLevel: string;
+  /**
+   * Where the console's playground sends chat requests (a gateway the browser
+   * cannot reach under the console's CSP). Unset: the playground is off.
+   */
+  playground?: { gatewayUrl: string };
   /** Human lines in local mode, JSON in production and tests (LOG_FORMAT overrides). */
   logFormat: LogFormat;
   /** Budget ledger tuning (docs/budgets.md); defaults when unset. */
@@ -58,6 +63,20 @@ function parsePreviousKeks(raw: string | undefined): KeyEncryptionKey[] {
         key: parseKey(pair.slice(idx + 1), 'GATEWAY_KEK_PREVIOUS key'),
       };
     });
+}
+
+/** PLAYGROUND_GATEWAY_URL: the gateway's base URL, `off` to disable; default the local gateway of `npm start`. */
+function parsePlaygroundGatewayUrl(raw: string | undefined, gatewayPort: string | undefined): string | undefined {
+  if (raw === 'off') return undefined;
+  const url = raw || `http://127.0.0.1:${parseVersion(gatewayPort, 'GATEWAY_PORT', 8000)}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`PLAYGROUND_GATEWAY_URL must be an http(s) URL or "off" (got ${url})`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError('PLAYGROUND_GATEWAY_URL must be an http(s) URL or "off"');
+  return url.replace(/\/+$/, '');
 }
 
 export interface LoadOptions {
@@ -102,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   const mongoUri = env.MONGODB_URI || undefined;
   if (production && !mongoUri) throw new ConfigError('MONGODB_URI is required when NODE_ENV=production');
 
+  const playgroundGatewayUrl = parsePlaygroundGatewayUrl(env.PLAYGROUND_GATEWAY_URL, env.GATEWAY_PORT);
+
   return {
     production,
     host: env.CONTROL_PLANE_HOST || (production ? '0.0.0.0' : '127.0.0.1'),
@@ -111,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     jwt: { secret: jwtSecret, publicKey, audience: env.JWT_AUDIENCE || 'kong-llm-gateway', issuer: env.JWT_ISSUER || undefined },
     kek: { current: kek, previous },
     versionPollMs: parseVersion(env.CONFIG_VERSION_POLL_MS, 'CONFIG_VERSION_POLL_MS', 250),
+    ...(playgroundGatewayUrl ? { playground: { gatewayUrl: playgroundGatewayUrl } } : {}),
     budgets: {
       ...(env.BUDGET_LEASE_TTL_MS ? { leaseTtlMs: parseVersion(env.BUDGET_LEASE_TTL_MS, 'BUDGET_LEASE_TTL_MS', 10_000) } : {}),
       ...(env.BUDGET_SWEEP_MS ? { sweepMs: parseVersion(env.BUDGET_SWEEP_MS, 'BUDGET_SWEEP_MS', 1_000) } : {}),

@@ -48,8 +48,9 @@ async function main(): Promise<void> {
 
   console.log(`
   control plane   ${controlPlaneUrl}  (API docs: ${controlPlaneUrl}/docs)
+  console         ${controlPlaneUrl}/console  (sign in with an admin token)
   gateway         ${gateway.url}/gateway/openai/v1   (OpenAI API; Anthropic API at ${gateway.url}/gateway/anthropic/v1)
-  admin token     npm run token -- --role admin --sub you
+  admin token     npm run -s token -- --role admin --sub you
 `);
 
   const stop = async () => {

@@ -83,6 +83,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     drivers.push(await startKongDriver({ kongYml, pluginsDir: PLUGINS_DIR, env }));
   }
   const driver = drivers[0];
+  // The console's playground forwards to this stack's gateway (started after the control plane; the route reads the config per request).
+  if (!options.controlPlaneEnv?.PLAYGROUND_GATEWAY_URL) config.playground = { gatewayUrl: driver.url };
 
   const api = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${controlPlane.url}${path}`, {
