@@ -41,6 +41,8 @@ export interface KongNginxOptions {
   logLevel?: string;
   /** Per-request stats over UDP (default on; off for npm start). */
   stats?: boolean;
+  /** How long start-up may take (default 20 s). */
+  startTimeoutMs?: number;
   /** Where the plugin server lives (tests swap in a fake one). */
   pluginServerCommand?: string;
 }
@@ -58,7 +60,7 @@ export interface KongNginx {
   /** nginx's error log so far. */
   errorLog(): string;
   logHas(text: string): boolean;
-  /** `nginx -s reload`, optionally with a new kong.yml; resolves once the new plugin server answers. */
+  /** `nginx -s reload`, optionally with a new kong.yml; resolves once the new plugin server listens on the socket. */
   reload(kongYml?: string | Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
@@ -177,12 +179,22 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
     }
   };
 
-  const ready = async (timeoutMs: number, previousPid?: number) => {
+  const socketInode = () => {
+    try {
+      return fs.statSync(socket).ino;
+    } catch {
+      return undefined;
+    }
+  };
+  // After a reload the old server keeps answering on the path until the new
+  // one has replaced the socket file: wait for a new pid and a new socket.
+  const ready = async (timeoutMs: number, previous?: { pid?: number; inode?: number }) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!running) throw new Error(`nginx exited during start-up:\n${stderr}\n${tail(errorLog())}`);
       const pid = pluginServerPid();
-      if (pid && pid !== previousPid && (await canConnect(socket)) && (await canConnect({ host, port }))) return;
+      const fresh = pid && pid !== previous?.pid && (previous?.inode === undefined || socketInode() !== previous.inode);
+      if (fresh && (await canConnect(socket)) && (await canConnect({ host, port }))) return;
       if (Date.now() > deadline) throw new Error(`nginx stand-in not ready after ${timeoutMs} ms:\n${stderr}\n${tail(errorLog())}`);
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -204,7 +216,7 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
   };
 
   try {
-    await ready(20_000);
+    await ready(opts.startTimeoutMs ?? 20_000);
   } catch (err) {
     await stop();
     throw err;
@@ -225,7 +237,7 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
     logHas: (text) => errorLog().includes(text),
     async reload(kongYml) {
       if (kongYml !== undefined) writeConfig(configPath, { ...opts, kongYml }, socket, pidFile, stats?.port, nodeId);
-      const before = pluginServerPid();
+      const before = { pid: pluginServerPid(), inode: socketInode() };
       execFileSync(nginx.binary, ['-p', prefix, '-c', confPath, '-e', errorLogPath, '-s', 'reload'], { env: opts.env ?? process.env, stdio: 'pipe' });
       await ready(20_000, before);
     },
@@ -233,10 +245,11 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
   };
 }
 
+/** Running, not a zombie waiting for init to reap it. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
