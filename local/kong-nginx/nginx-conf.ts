@@ -134,8 +134,8 @@ ${proxyLocation('@unbuffered_response', 'unbuffered', false, true)}
         location = /kong_error_handler {
             internal;
             default_type '';
-            rewrite_by_lua_block {;}
-            access_by_lua_block {;}
+            rewrite_by_lua_block { return }
+            access_by_lua_block { return }
             content_by_lua_block { kong_nginx.handle_error() }
         }
 
