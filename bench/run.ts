@@ -75,10 +75,11 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
       const a = results['added-latency'] as { runs: Array<Record<string, unknown>>; noopDriverStats: unknown; machine: unknown };
       results['kong-driver'] = {
         scenario: 'kong-driver',
-        note: 'The Kong driver (local/kong-driver) with the no-op fixture plugin vs the fake provider directly, from the added-latency runs: the cost of the stand-in for Kong itself, not of the plugin.',
+        note: "Each Kong stand-in with the no-op fixture plugin vs the fake provider directly, from the same added-latency runs: the cost of the stand-in for Kong itself, not of the plugin. kong-driver-noop: the JS driver (local/kong-driver); kong-nginx-noop: nginx with OpenResty's Lua module (local/kong-nginx), when installed.",
+        gatewayStandin: env.stack.driver.kind,
         machine: a.machine,
         ...common(),
-        runs: a.runs.filter((r) => r.target === 'kong-driver-noop' || r.target === 'direct'),
+        runs: a.runs.filter((r) => r.target === 'kong-driver-noop' || r.target === 'kong-nginx-noop' || r.target === 'direct'),
         driverStats: a.noopDriverStats,
       };
       writeResult('kong-driver', results['kong-driver']);

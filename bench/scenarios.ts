@@ -122,15 +122,18 @@ const added = (a: Percentiles, base: Percentiles) => ({ p50: a.p50 - base.p50, p
 function targets(env: Env) {
   const direct: Target = { name: 'direct', url: `${env.fake.url}/v1/chat/completions`, body: CHAT_BODY('bench') };
   const noop: Target = { name: 'kong-driver-noop', url: `${env.noop.url}/v1/chat/completions`, body: CHAT_BODY('bench') };
+  const noopNginx: Target | undefined = env.noopNginx
+    ? { name: 'kong-nginx-noop', url: `${env.noopNginx.url}/v1/chat/completions`, body: CHAT_BODY('bench') }
+    : undefined;
   const gateway: Target = { name: 'gateway', url: `${env.stack.openaiBaseUrl}/chat/completions`, body: CHAT_BODY(env.endpoints.openai) };
   const mlflow: Target | undefined = env.mlflow ? { name: 'mlflow', url: `${env.mlflow.url}/v1/chat/completions`, body: CHAT_BODY('bench') } : undefined;
-  return { direct, noop, gateway, mlflow };
+  return { direct, noop, noopNginx, gateway, mlflow };
 }
 
 // 1. Added latency, non-streaming (plus the driver's own cost, and the peer).
 export async function addedLatency(env: Env, p: Profile, log: (s: string) => void) {
   const t = targets(env);
-  const list = [t.direct, t.noop, t.gateway, ...(t.mlflow ? [t.mlflow] : [])];
+  const list = [t.direct, t.noop, ...(t.noopNginx ? [t.noopNginx] : []), t.gateway, ...(t.mlflow ? [t.mlflow] : [])];
   const runs: Array<Record<string, unknown>> = [];
   const gatewayStats: Record<string, unknown> = {};
   const noopStats: Record<string, unknown> = {};

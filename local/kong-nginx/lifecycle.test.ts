@@ -21,7 +21,10 @@ const alive = (pid: number) => {
 };
 
 test('a dump that is not pure JSON is refused, as Kong refuses it', { skip: NO_NGINX }, async () => {
-  const dir = writePlugin('chatty', "console.log('loading chatty');\nclass Plugin { async access() {} }\nmodule.exports = { Plugin, Schema: [], Version: '1', Priority: 1 };\n");
+  const dir = writePlugin(
+    'chatty',
+    "console.log('loading chatty');\nclass Plugin { async access() {} }\nmodule.exports = { Plugin, Schema: [], Version: '1', Priority: 1 };\n",
+  );
   await assert.rejects(startKongNginx({ kongYml: simpleYml('chatty', 'http://127.0.0.1:9'), pluginsDir: dir }), /failed decoding plugin info/);
 });
 
@@ -50,51 +53,51 @@ test('StartInstance gets the config with the schema defaults and the keys Kong a
       },
     ],
   };
-  await withNginx(
-    'config-echo',
-    yml,
-    async (g) => {
-      const conf = (await (await fetch(`${g.url}/api`)).json()) as Record<string, unknown>;
-      assert.equal(conf.name, 'x');
-      assert.equal(conf.retries, 3);
-      assert.equal(conf.mode, 'fast');
-      assert.deepEqual(conf.tags, ['a']);
-      assert.deepEqual(conf.nested, { depth: 1.5, label: 'l' });
-      assert.ok(!('optional_flag' in conf));
-      assert.match(String(conf.route_id), /^[0-9a-f-]{36}$/);
-      assert.match(String(conf.__plugin_id), /^[0-9a-f-]{36}$/);
-      assert.equal(conf.__seq__, 1);
-      assert.match(String(conf.__key__), new RegExp(`^plugins:config-echo:${String(conf.route_id)}::::`));
-    },
-  );
+  await withNginx('config-echo', yml, async (g) => {
+    const conf = (await (await fetch(`${g.url}/api`)).json()) as Record<string, unknown>;
+    assert.equal(conf.name, 'x');
+    assert.equal(conf.retries, 3);
+    assert.equal(conf.mode, 'fast');
+    assert.deepEqual(conf.tags, ['a']);
+    assert.deepEqual(conf.nested, { depth: 1.5, label: 'l' });
+    assert.ok(!('optional_flag' in conf));
+    assert.match(String(conf.route_id), /^[0-9a-f-]{36}$/);
+    assert.match(String(conf.__plugin_id), /^[0-9a-f-]{36}$/);
+    assert.equal(conf.__seq__, 1);
+    assert.match(String(conf.__key__), new RegExp(`^plugins:config-echo:${String(conf.route_id)}::::`));
+  });
   await assert.rejects(
     startKongNginx({ kongYml: simpleYml('config-echo', 'http://127.0.0.1:9', { config: { retries: 11 } }), pluginsDir: path.join(FIXTURES, 'config-echo') }),
     /config.name: required field missing.*config.retries: value should be between 0 and 10/,
   );
 });
 
-test('{vault://env/...} in a referenceable field is resolved from the environment Kong started in; other fields keep the text', { skip: NO_NGINX }, async () => {
-  const dir = writePlugin(
-    'vault-echo',
-    "class Plugin { constructor(c) { this.c = c; } async access(kong) { return kong.response.exit(200, JSON.stringify(this.c)); } }\nmodule.exports = { Plugin, Schema: [{ token: { type: 'string', referenceable: true } }, { label: { type: 'string' } }], Version: '1', Priority: 1 };\n",
-  );
-  const ref = '{vault://env/kong-nginx-test-token}';
-  const env = { ...process.env, KONG_NGINX_TEST_TOKEN: 'from-the-vault' };
-  await withNginx(
-    'vault-echo',
-    simpleYml('vault-echo', 'http://127.0.0.1:9', { config: { token: ref, label: ref } }),
-    async (g) => {
-      const conf = (await (await fetch(`${g.url}/api`)).json()) as Record<string, unknown>;
-      assert.equal(conf.token, 'from-the-vault', 'resolved although the plugin server does not keep the variable');
-      assert.equal(conf.label, ref);
-    },
-    { pluginsDir: dir, env },
-  );
-  await assert.rejects(
-    startKongNginx({ kongYml: simpleYml('vault-echo', 'http://127.0.0.1:9', { config: { token: '{vault://env/kong-nginx-unset}' } }), pluginsDir: dir }),
-    /unable to resolve reference \{vault:\/\/env\/kong-nginx-unset\} \(environment variable KONG_NGINX_UNSET is not set\)/,
-  );
-});
+test(
+  '{vault://env/...} in a referenceable field is resolved from the environment Kong started in; other fields keep the text',
+  { skip: NO_NGINX },
+  async () => {
+    const dir = writePlugin(
+      'vault-echo',
+      "class Plugin { constructor(c) { this.c = c; } async access(kong) { return kong.response.exit(200, JSON.stringify(this.c)); } }\nmodule.exports = { Plugin, Schema: [{ token: { type: 'string', referenceable: true } }, { label: { type: 'string' } }], Version: '1', Priority: 1 };\n",
+    );
+    const ref = '{vault://env/kong-nginx-test-token}';
+    const env = { ...process.env, KONG_NGINX_TEST_TOKEN: 'from-the-vault' };
+    await withNginx(
+      'vault-echo',
+      simpleYml('vault-echo', 'http://127.0.0.1:9', { config: { token: ref, label: ref } }),
+      async (g) => {
+        const conf = (await (await fetch(`${g.url}/api`)).json()) as Record<string, unknown>;
+        assert.equal(conf.token, 'from-the-vault', 'resolved although the plugin server does not keep the variable');
+        assert.equal(conf.label, ref);
+      },
+      { pluginsDir: dir, env },
+    );
+    await assert.rejects(
+      startKongNginx({ kongYml: simpleYml('vault-echo', 'http://127.0.0.1:9', { config: { token: '{vault://env/kong-nginx-unset}' } }), pluginsDir: dir }),
+      /unable to resolve reference \{vault:\/\/env\/kong-nginx-unset\} \(environment variable KONG_NGINX_UNSET is not set\)/,
+    );
+  },
+);
 
 test('the plugin server runs in a cleared environment plus the variables listed (KONG_NGINX_MAIN_ENV)', { skip: NO_NGINX }, async () => {
   const dir = writePlugin(
@@ -168,7 +171,10 @@ test('a plugin server killed under load is started again (at most once a second)
       assert.equal(count(log, "external pluginserver 'js' terminated: signal 9"), 2);
       assert.ok(log.includes('no plugin instance'), 'the new server knows no instance: the worker starts it again');
       // Kong fails open while the server is down: those requests were proxied (200 from the service).
-      assert.ok(statuses.every((s) => s === 418 || s === 200), `statuses: ${[...new Set(statuses)]}`);
+      assert.ok(
+        statuses.every((s) => s === 418 || s === 200),
+        `statuses: ${[...new Set(statuses)]}`,
+      );
       assert.equal(statuses.at(-1), 418);
     });
   } finally {
@@ -266,7 +272,10 @@ test('nginx -s reload: new workers and a new plugin server serve new requests wh
         await waitUntil('requests answered by the new plugin server', async () => seen[seen.push(await pidOf()) - 1] === newPid).catch((e: Error) => {
           throw new Error(`${e.message}: saw ${[...new Set(seen)]}, old ${oldPid}, new ${newPid}`);
         });
-        assert.ok(seen.every((p) => p === newPid), `after the old server stopped: ${seen}`);
+        assert.ok(
+          seen.every((p) => p === newPid),
+          `after the old server stopped: ${seen}`,
+        );
         assert.ok(g.logHas(`successfully stopped pluginserver 'js', pid ${oldPid}`));
       },
       { pluginsDir: dir },

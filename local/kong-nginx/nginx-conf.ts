@@ -38,7 +38,21 @@ const PROXY_HEADERS = `
         proxy_pass_header     Date;
         proxy_pass            $upstream_scheme://kong_upstream$upstream_uri;`;
 
-const UPSTREAM_VARS = ['te', 'via', 'host', 'upgrade', 'connection', 'scheme', 'uri', 'x_forwarded_for', 'x_forwarded_proto', 'x_forwarded_host', 'x_forwarded_port', 'x_forwarded_path', 'x_forwarded_prefix']
+const UPSTREAM_VARS = [
+  'te',
+  'via',
+  'host',
+  'upgrade',
+  'connection',
+  'scheme',
+  'uri',
+  'x_forwarded_for',
+  'x_forwarded_proto',
+  'x_forwarded_host',
+  'x_forwarded_port',
+  'x_forwarded_path',
+  'x_forwarded_prefix',
+]
   .map((v) => `        set $upstream_${v} '';`)
   .join('\n');
 

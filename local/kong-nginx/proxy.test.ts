@@ -58,41 +58,45 @@ test('a handler that throws: the plugin server answers "ret" and Kong proxies an
   }
 });
 
-test('set_target, path, query, method, headers and body reach the target; Kong adds its upstream headers; Host has no port after set_target', { skip: NO_NGINX }, async () => {
-  const target = await startUpstream((_req, res) => {
-    res.setHeader('Via', '1.1 upstream');
-    res.end('from target');
-  });
-  const service = await startUpstream();
-  try {
-    const config = { target_host: '127.0.0.1', target_port: target.port, path: '/v9/new', query: 'k=v', method: 'PUT', body: 'new body' };
-    await withNginx('rewrite-upstream', simpleYml('rewrite-upstream', service.url, { config }), async (g) => {
-      const res = await fetch(`${g.url}/api/old?q=1`, { method: 'POST', body: 'old body', headers: { 'X-Remove-Me': '1', 'X-Forwarded-For': '10.0.0.1' } });
-      assert.equal(await res.text(), 'from target');
-      assert.equal(service.requests.length, 0);
-      const [r] = target.requests;
-      assert.equal(r.method, 'PUT');
-      assert.equal(r.url, '/v9/new?k=v');
-      assert.equal(r.body.toString(), 'new body');
-      // kong.service.set_target sets upstream_host to the bare host (pdk/service.lua).
-      assert.equal(r.headers.host, '127.0.0.1');
-      assert.equal(r.headers['x-plugin'], 'set');
-      assert.equal(r.headers['x-multi'], 'one, two');
-      assert.equal(r.headers['x-remove-me'], undefined);
-      assert.equal(r.headers['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
-      assert.equal(r.headers['x-forwarded-port'], String(g.port));
-      assert.equal(r.headers['x-forwarded-path'], '/api/old');
-      assert.equal(r.headers['x-forwarded-prefix'], '/api');
-      assert.equal(r.headers.via, '1.1 kong/3.9.1');
-      assert.equal(r.headers['x-kong-request-id'], res.headers.get('x-kong-request-id'));
-      assert.equal(res.headers.get('via'), '1.1 upstream, 1.1 kong/3.9.1');
-      assert.equal(res.headers.get('x-plugin-response'), 'yes');
+test(
+  'set_target, path, query, method, headers and body reach the target; Kong adds its upstream headers; Host has no port after set_target',
+  { skip: NO_NGINX },
+  async () => {
+    const target = await startUpstream((_req, res) => {
+      res.setHeader('Via', '1.1 upstream');
+      res.end('from target');
     });
-  } finally {
-    await target.close();
-    await service.close();
-  }
-});
+    const service = await startUpstream();
+    try {
+      const config = { target_host: '127.0.0.1', target_port: target.port, path: '/v9/new', query: 'k=v', method: 'PUT', body: 'new body' };
+      await withNginx('rewrite-upstream', simpleYml('rewrite-upstream', service.url, { config }), async (g) => {
+        const res = await fetch(`${g.url}/api/old?q=1`, { method: 'POST', body: 'old body', headers: { 'X-Remove-Me': '1', 'X-Forwarded-For': '10.0.0.1' } });
+        assert.equal(await res.text(), 'from target');
+        assert.equal(service.requests.length, 0);
+        const [r] = target.requests;
+        assert.equal(r.method, 'PUT');
+        assert.equal(r.url, '/v9/new?k=v');
+        assert.equal(r.body.toString(), 'new body');
+        // kong.service.set_target sets upstream_host to the bare host (pdk/service.lua).
+        assert.equal(r.headers.host, '127.0.0.1');
+        assert.equal(r.headers['x-plugin'], 'set');
+        assert.equal(r.headers['x-multi'], 'one, two');
+        assert.equal(r.headers['x-remove-me'], undefined);
+        assert.equal(r.headers['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
+        assert.equal(r.headers['x-forwarded-port'], String(g.port));
+        assert.equal(r.headers['x-forwarded-path'], '/api/old');
+        assert.equal(r.headers['x-forwarded-prefix'], '/api');
+        assert.equal(r.headers.via, '1.1 kong/3.9.1');
+        assert.equal(r.headers['x-kong-request-id'], res.headers.get('x-kong-request-id'));
+        assert.equal(res.headers.get('via'), '1.1 upstream, 1.1 kong/3.9.1');
+        assert.equal(res.headers.get('x-plugin-response'), 'yes');
+      });
+    } finally {
+      await target.close();
+      await service.close();
+    }
+  },
+);
 
 test('unknown route 404 and upstream failures 502/504 in Kong error bodies', { skip: NO_NGINX }, async () => {
   const dead = await startUpstream();
@@ -108,7 +112,11 @@ test('unknown route 404 and upstream failures 502/504 in Kong error bodies', { s
   });
   const slow = await startUpstream((_req, res) => setTimeout(() => res.end('late'), 1500));
   try {
-    const yml = { _format_version: '3.0', services: [{ name: 'svc', url: slow.url, read_timeout: 300, routes: [{ name: 'r', paths: ['/api'] }] }], plugins: [{ name: 'noop' }] };
+    const yml = {
+      _format_version: '3.0',
+      services: [{ name: 'svc', url: slow.url, read_timeout: 300, routes: [{ name: 'r', paths: ['/api'] }] }],
+      plugins: [{ name: 'noop' }],
+    };
     await withNginx('noop', yml, async (g) => {
       const res = await fetch(`${g.url}/api`, { headers: { Accept: 'text/plain' } });
       assert.equal(res.status, 504);

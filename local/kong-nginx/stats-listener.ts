@@ -43,7 +43,12 @@ export class StatsListener {
     }
     const s = this.pending.get(d.requestId) ?? this.blank(d);
     this.pending.set(d.requestId, s);
-    s.trace = (Array.isArray(d.trace) ? d.trace : []).map((c) => ({ phase: c.phase, method: c.method, args: Array.isArray(c.args) ? c.args : [], result: c.result }));
+    s.trace = (Array.isArray(d.trace) ? d.trace : []).map((c) => ({
+      phase: c.phase,
+      method: c.method,
+      args: Array.isArray(c.args) ? c.args : [],
+      result: c.result,
+    }));
     s.pdkCalls = {};
     for (const c of s.trace) s.pdkCalls[c.method] = (s.pdkCalls[c.method] ?? 0) + 1;
     s.phases = Array.isArray(d.phases) ? d.phases : [];
