@@ -145,6 +145,19 @@ ${proxyLocation('@unbuffered', 'unbuffered', false, false)}
 ${proxyLocation('@unbuffered_request', 'unbuffered', true, false)}
 ${proxyLocation('@unbuffered_response', 'unbuffered', false, true)}
 
+        # Kong.response: the buffered proxying a response handler needs
+        # (shares the parent's variables and ngx.ctx).
+        location = /kong_buffered_http {
+            internal;
+            default_type '';
+            rewrite_by_lua_block { return }
+            access_by_lua_block { return }
+            header_filter_by_lua_block { return }
+            log_by_lua_block { return }
+            proxy_http_version 1.1;
+${PROXY_HEADERS}
+        }
+
         location = /kong_error_handler {
             internal;
             default_type '';

@@ -162,3 +162,18 @@ test('response_buffering false streams chunk by chunk with the upstream timing',
     await up.close();
   }
 });
+
+test('a response handler makes Kong buffer the upstream response (even unbuffered routes) and run the response phase', { skip: NO_NGINX }, async () => {
+  const up = await startUpstream((_req, res) => res.end('twelve bytes'));
+  try {
+    await withNginx('response-phase', simpleYml('response-phase', up.url, { route: { response_buffering: false } }), async (g) => {
+      const res = await fetch(`${g.url}/api`);
+      assert.equal(await res.text(), 'twelve bytes');
+      assert.equal(res.headers.get('x-upstream-status'), '200');
+      assert.equal(res.headers.get('x-upstream-body-length'), '12');
+      assert.deepEqual((await g.nextRequestStats()).phases, ['response']);
+    });
+  } finally {
+    await up.close();
+  }
+});

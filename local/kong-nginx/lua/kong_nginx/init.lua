@@ -312,6 +312,51 @@ function _M.access()
   end
   k.proxied = true
   k.balancer_start_us = clock.now_us()
+  -- A response handler makes Kong buffer the whole upstream response, even on
+  -- routes with response_buffering off (plugins_iterator, Kong.access).
+  if (k.buffered_proxying or (applied and has_phase("response"))) and (var.upstream_upgrade or "") == "" then
+    return _M.buffered_response(k, applied)
+  end
+end
+
+local METHOD = {
+  GET = ngx.HTTP_GET,
+  HEAD = ngx.HTTP_HEAD,
+  PUT = ngx.HTTP_PUT,
+  POST = ngx.HTTP_POST,
+  DELETE = ngx.HTTP_DELETE,
+  OPTIONS = ngx.HTTP_OPTIONS,
+  PATCH = ngx.HTTP_PATCH,
+  TRACE = ngx.HTTP_TRACE,
+}
+
+--- Kong.response: proxy through a subrequest, run the response phase on the
+--- buffered response, then send it.
+function _M.buffered_response(k, applied)
+  ngx.req.read_body()
+  local method = METHOD[ngx.req.get_method()]
+  local res = ngx.location.capture("/kong_buffered_http", { always_forward_body = true, share_all_vars = true, method = method, ctx = ngx.ctx })
+  if res.truncated and method ~= ngx.HTTP_HEAD then
+    ngx.status = res.status or 502
+    return _M.handle_error()
+  end
+  local headers = {}
+  for name, value in pairs(res.header) do
+    headers[name:lower()] = value
+  end
+  k.service_response = { status = res.status, headers = headers, body = res.body }
+  ngx.status = res.status
+  for name, value in pairs(res.header) do
+    local l = name:lower()
+    if l ~= "transfer-encoding" and l ~= "connection" and l ~= "keep-alive" then
+      ngx.header[name] = value
+    end
+  end
+  if applied and has_phase("response") then
+    run_phase(k, applied, "response")
+  end
+  ngx.print(res.body)
+  return ngx.exit(res.status)
 end
 
 --- balancer_by_lua
@@ -336,7 +381,7 @@ end
 function _M.header_filter()
   local k = ngx.ctx.kn
   local header = ngx.header
-  if k and k.proxied and not k.exited and var.upstream_status then
+  if k and k.proxied and not k.exited then
     local now = clock.now_us()
     header["X-Kong-Upstream-Latency"] = math.floor((now - (k.balancer_start_us or now)) / 1000 + 0.5)
     header["X-Kong-Proxy-Latency"] = math.floor(((k.balancer_start_us or now) - k.started_us) / 1000 + 0.5)
