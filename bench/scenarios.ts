@@ -181,6 +181,35 @@ export async function addedLatency(env: Env, p: Profile, log: (s: string) => voi
   return { runs, gatewayDriverStats: gatewayStats, noopDriverStats: noopStats, peerRatios };
 }
 
+// 1b. Each stand-in for Kong with the no-op plugin against the provider
+// directly, one client, requests interleaved round by round so that a busy
+// shared machine loads every target alike.
+export async function standinCost(env: Env, p: Profile, log: (s: string) => void) {
+  const t = targets(env);
+  const list = [t.direct, t.noop, ...(t.noopNginx ? [t.noopNginx] : [])];
+  const rounds = p.measureS * 50;
+  const r = await env.client.run<{ latenciesMs: Record<string, number[]>; non2xx: Record<string, number> }>({
+    type: 'interleaved',
+    targets: list.map((x) => ({ name: x.name, url: x.url, body: x.body })),
+    headers: JSON_HEADERS,
+    rounds,
+  });
+  const lat = Object.fromEntries(list.map((x) => [x.name, percentiles(r.latenciesMs[x.name])]));
+  const runs = list.map((x) => ({
+    target: x.name,
+    requests: r.latenciesMs[x.name].length,
+    non2xx: r.non2xx[x.name],
+    latencyMs: lat[x.name],
+    addedMs: added(lat[x.name], lat.direct),
+  }));
+  for (const run of runs) {
+    log(
+      `  ${run.target.padEnd(16)} p50 ${run.latencyMs.p50.toFixed(2)} p99 ${run.latencyMs.p99.toFixed(2)} ms; added p50 ${run.addedMs.p50.toFixed(2)} p99 ${run.addedMs.p99.toFixed(2)} ms (${run.requests} req, non-2xx ${run.non2xx})`,
+    );
+  }
+  return { concurrency: 1, rounds, runs };
+}
+
 // 2. Throughput under an added-p99 budget, and where the time goes.
 export async function throughput(env: Env, p: Profile, log: (s: string) => void) {
   const t = targets(env);
