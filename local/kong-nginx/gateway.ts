@@ -111,6 +111,7 @@ function writeConfig(file: string, opts: KongNginxOptions, socket: string, pidFi
     node_id: nodeId,
     hostname: os.hostname(),
     stats: statsPort ? { host: '127.0.0.1', port: statsPort } : undefined,
+    launcher_pid: process.pid,
   };
   fs.writeFileSync(file, JSON.stringify(doc));
 }
@@ -123,6 +124,7 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
   const nginx = findNginx();
   if ('missing' in nginx) throw new Error(`nginx stand-in unavailable: ${nginx.missing}`);
   const prefix = path.resolve(opts.prefix ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kong-nginx-')));
+  const ownPrefix = opts.prefix === undefined;
   fs.mkdirSync(path.join(prefix, 'logs'), { recursive: true });
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port || (await freePort(host));
@@ -213,6 +215,7 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
     while (pid && alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
     stats?.close();
+    if (ownPrefix && !process.env.KONG_NGINX_KEEP) fs.rmSync(prefix, { recursive: true, force: true });
   };
 
   try {

@@ -102,7 +102,7 @@ end
 function _M.init_worker()
   shm = ngx.shared.kong_nginx
   math.randomseed(ngx.worker.pid() * 1000003 + ngx.now() * 1000)
-  process.start(server)
+  process.start(server, cfg.launcher_pid)
 end
 
 function _M.exit_worker()

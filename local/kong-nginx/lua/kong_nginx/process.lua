@@ -118,8 +118,29 @@ local function supervise(premature, server)
   ngx.log(ngx.NOTICE, "[pluginserver] exiting: pluginserver '", server.name, "' not respawned.")
 end
 
-function _M.start(server)
-  if ngx.worker.id() ~= 0 or not server.start_cmd then
+-- nginx outliving whatever started it (a test runner killed mid-run) would
+-- keep its port and plugin server forever: worker 0 stops nginx once the
+-- launcher's process is gone.
+local function watch_launcher(premature, launcher_pid)
+  local ffi = require "ffi"
+  while not premature and not ngx.worker.exiting() do
+    if ffi.C.kill(launcher_pid, 0) ~= 0 and ffi.errno() == 3 then -- ESRCH
+      ngx.log(ngx.NOTICE, "[kong-nginx] launcher ", launcher_pid, " is gone: stopping nginx")
+      ffi.C.kill(require("ngx.process").get_master_pid(), SIGTERM)
+      return
+    end
+    ngx.sleep(1)
+  end
+end
+
+function _M.start(server, launcher_pid)
+  if ngx.worker.id() ~= 0 then
+    return true
+  end
+  if launcher_pid then
+    ngx.timer.at(0, watch_launcher, launcher_pid)
+  end
+  if not server.start_cmd then
     return true
   end
   return ngx.timer.at(0, supervise, server)
