@@ -61,15 +61,13 @@ async function reloadUnderLoad(plugin: Record<string, unknown>): Promise<void> {
 
     const after = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'after' }] });
     assert.equal(after.choices[0].message.content, 'echo: after');
-    await waitFor(
-      'a trace for every request',
-      async () => {
-        const res = await stack.api<{ items: unknown[] }>('GET', '/api/v1/traces?endpoint=chat&limit=100');
-        return res.body.items.length === 7 ? true : undefined;
+    const traces = async () => (await stack.api<{ items: unknown[] }>('GET', '/api/v1/traces?endpoint=chat&limit=100')).body.items.length;
+    const stored = await waitFor('a trace for every request', async () => ((await traces()) >= 7 ? traces() : undefined), 30_000, 200).catch(
+      async (err: Error) => {
+        throw new Error(`${err.message}: ${await traces()} of 7 stored`);
       },
-      15_000,
-      200,
     );
+    assert.equal(stored, 7, 'one trace per request, none doubled');
   } finally {
     await stack.close();
     await fake.close();
