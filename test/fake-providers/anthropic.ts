@@ -7,8 +7,9 @@
 // https://platform.claude.com/docs/en/api/errors
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Behaviour, FakeProvider } from './scenario';
+import { followConversation, type Behaviour, type ConversationTurn, type FakeProvider } from './scenario';
 import {
+  contentText,
   countWords,
   handleTransportBehaviour,
   headerValue,
@@ -41,6 +42,29 @@ const ERROR_TYPES: Record<number, { type: string; message: string }> = {
   529: { type: 'overloaded_error', message: 'Overloaded' },
 };
 
+// https://platform.claude.com/docs/en/api/messages/create (request body)
+const MESSAGES_FIELDS = new Set([
+  'model',
+  'messages',
+  'max_tokens',
+  'system',
+  'metadata',
+  'stop_sequences',
+  'stream',
+  'temperature',
+  'top_k',
+  'top_p',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'service_tier',
+  'container',
+  'context_management',
+  'mcp_servers',
+  'output_config',
+  'inference_geo',
+]);
+
 const requestId = () => `req_011${randomUUID().replace(/-/g, '').slice(0, 21)}`;
 
 function errorBody(status: number, message?: string) {
@@ -58,6 +82,18 @@ interface MessagesBody {
   messages?: unknown[];
   system?: unknown;
   stream?: boolean;
+  tools?: Array<{ name?: string }>;
+}
+
+/** The last turn's results are the tool_result blocks of the final user message. */
+function readConversation(body: MessagesBody): ConversationTurn {
+  const last = (body.messages ?? []).at(-1) as { role?: string; content?: unknown } | undefined;
+  const blocks = last?.role === 'user' && Array.isArray(last.content) ? (last.content as Array<{ type?: string; content?: unknown }>) : [];
+  return {
+    toolResults: blocks.filter((b) => b.type === 'tool_result').map((b) => contentText(b.content ?? '')),
+    lastUserText: lastUserText(body.messages),
+    toolNames: (body.tools ?? []).map((t) => String(t.name ?? '')),
+  };
 }
 
 export function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<FakeProvider> {
@@ -86,11 +122,14 @@ export function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<Fak
       sendError(res, 400, 'There was an issue with the format of your request: invalid JSON');
       return;
     }
+    // The Messages API refuses top-level fields it does not know.
+    const extra = Object.keys(body).find((k) => !MESSAGES_FIELDS.has(k));
+    if (extra) return sendError(res, 400, `${extra}: Extra inputs are not permitted`);
     if (typeof body.max_tokens !== 'number') return sendError(res, 400, 'max_tokens: Field required');
     if (!Array.isArray(body.messages)) return sendError(res, 400, 'messages: Field required');
     if (typeof body.model !== 'string') return sendError(res, 400, 'model: Field required');
 
-    const b = req.takeBehaviour();
+    const b = followConversation(req.takeBehaviour(), () => readConversation(body));
     if (handleTransportBehaviour(b, res)) return;
     if (b.kind === 'status') {
       const headers: Record<string, string> = {};

@@ -10,6 +10,8 @@ import { EventStreamCodec, type MessageHeaders } from '@smithy/eventstream-codec
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import {
+  contentText,
+  conversationTag,
   countWords,
   handleTransportBehaviour,
   headerValue,
@@ -21,7 +23,7 @@ import {
   startFakeServer,
   type FakeRequest,
 } from './http';
-import type { Behaviour, FakeProvider } from './scenario';
+import { followConversation, type Behaviour, type ConversationTurn, type FakeProvider } from './scenario';
 
 export interface BedrockFakeOptions {
   accessKeyId?: string;
@@ -132,7 +134,8 @@ async function checkAuth(
 }
 
 interface ConverseBody {
-  messages?: Array<{ role?: string; content?: Array<{ text?: string }> }>;
+  messages?: Array<{ role?: string; content?: Array<{ text?: string; toolResult?: { content?: unknown } }> }>;
+  toolConfig?: { tools?: Array<{ toolSpec?: { name?: string } }> };
   inputText?: string;
   texts?: string[];
   dimensions?: number;
@@ -147,6 +150,17 @@ function lastUserText(body: ConverseBody): string {
     if (texts.length > 0) return texts.join(' ');
   }
   return '';
+}
+
+/** The last turn's results are the toolResult blocks of the final user message. */
+function readConversation(body: ConverseBody): ConversationTurn {
+  const last = (body.messages ?? []).at(-1);
+  const blocks = last?.role === 'user' ? (last.content ?? []) : [];
+  return {
+    toolResults: blocks.filter((b) => b.toolResult).map((b) => contentText(b.toolResult!.content ?? '')),
+    lastUserText: lastUserText(body),
+    toolNames: (body.toolConfig?.tools ?? []).map((t) => String(t.toolSpec?.name ?? '')),
+  };
 }
 
 function vector(text: string, dims: number): number[] {
@@ -165,7 +179,7 @@ async function answerConverse(res: http.ServerResponse, body: ConverseBody, stre
   const prompt = lastUserText(body);
   const text = ok.text ?? `echo: ${prompt}`;
   const calls = (ok.toolCalls ?? []).map((c, i) => ({
-    toolUseId: `tooluse_fake${i + 1}`,
+    toolUseId: `tooluse_${conversationTag(body.messages)}${i + 1}`,
     name: c.name,
     input: JSON.parse(c.arguments || '{}') as unknown,
     raw: c.arguments,
@@ -246,7 +260,7 @@ export function startBedrockFake(options: BedrockFakeOptions = {}): Promise<Fake
     } catch {
       return sendException(res, 400, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
     }
-    const b = req.takeBehaviour();
+    const b = followConversation(req.takeBehaviour(), () => readConversation(body));
     if (handleTransportBehaviour(b, res)) return;
     const modelId = decodeURIComponent(match[1]!);
     if (match[2] === 'invoke') {
