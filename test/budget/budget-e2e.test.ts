@@ -130,7 +130,7 @@ describe('budgets across two Kong nodes', () => {
     assert.ok(maxCommitted <= Math.round(limit * 1e6), `ledger committed ${maxCommitted} > limit ${limit * 1e6}`);
     const r = refused[0];
     assert.equal(r.body.error.code, 'budget_exceeded');
-    assert.match(r.body.error.message, /Budget 'burst' cannot take this request/);
+    assert.match(r.body.error.message, /Budget 'burst' is exhausted/);
     assert.ok(Number(r.headers.get('retry-after')) >= 1);
     assert.ok(Number.isFinite(Number(r.headers.get('x-budget-remaining'))));
     assert.ok(!Number.isNaN(Date.parse(r.headers.get('x-budget-reset') ?? '')));
