@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.routes';
 import { metricsRoutes } from './routes/metrics.routes';
 import { playgroundRoutes } from './routes/playground.routes';
 import { secretsRoutes } from './routes/secrets.routes';
+import { storedResponsesRoutes } from './routes/stored-responses.routes';
 import { tracesRoutes } from './routes/traces.routes';
 import type { Services } from './services';
 
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(dataplaneRoutes(deps.services));
   v1.use(budgetLedgerRoutes(deps.services));
   v1.use(conversationStateRoutes(deps.services));
+  v1.use(storedResponsesRoutes(deps.services));
   v1.use(playgroundRoutes(deps.config));
   app.use('/api/v1', v1);
 

@@ -12,10 +12,15 @@ import { EnvelopeCipher } from './envelope-encryption';
 import { MetricsService } from './metrics.service';
 import { SecretsService } from './secrets.service';
 import { SnapshotService } from './snapshot.service';
+import { StoredResponsesService } from './stored-responses.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
 
-export function createServices(models: Models, config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets'>, log: Logger) {
+export function createServices(
+  models: Models,
+  config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets'> & Partial<Pick<ControlPlaneConfig, 'conversationRetentionDays'>>,
+  log: Logger,
+) {
   const audit = new AuditService(models);
   const versions = new ConfigVersionService(models, config.versionPollMs);
   const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit);
@@ -31,7 +36,8 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
     usage: new UsageService(models),
     snapshot: new SnapshotService(models, secrets, versions, log),
     budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log), log, config.budgets ?? {}),
-    conversationState: new ConversationStateService(models, log),
+    conversationState: new ConversationStateService(models, log, undefined, undefined, (config.conversationRetentionDays ?? 30) * 86_400_000),
+    storedResponses: new StoredResponsesService(models, audit),
   };
 }
 
