@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 import { BudgetGuard, budgetSettingsFromEnv } from './budget';
 import { ConfigStore } from './config/store';
-import { MemoryConversationStore, type ConversationStore } from './conversations/conversation-store';
+import { ControlPlaneConversationStore } from './conversations/control-plane-conversation-store';
+import type { ConversationStore } from './conversations/conversation-store';
+import { StateClient } from './conversations/state-client';
 import { log } from './log';
 import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
@@ -25,6 +27,7 @@ export interface Runtime {
   readonly server: DataServer;
   readonly maxBodyBytes: number;
   readonly conversations: ConversationStore;
+  readonly stateClient: StateClient;
 }
 
 /** `id` names the state files: one runtime's settings, one config cache. */
@@ -63,6 +66,12 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     timeoutMs: Math.min(settings.timeoutMs, config.control_plane_timeout_ms),
     slices: settings.slices,
   });
+  // Conversation state every Kong node shares (Responses, reasoning state): held by the control plane.
+  const stateClient = new StateClient({
+    controlPlaneUrl: config.control_plane_url,
+    token: config.dataplane_token,
+    timeoutMs: Math.min(1_000, config.control_plane_timeout_ms),
+  });
   const core = {
     config: store,
     shipper,
@@ -71,7 +80,8 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     budget,
     telemetry,
     maxBodyBytes: config.max_body_bytes,
-    conversations: new MemoryConversationStore(),
+    conversations: new ControlPlaneConversationStore(stateClient),
+    stateClient,
   };
   const server = await startDataServer(core, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });
@@ -83,5 +93,6 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.budget.stop();
   await runtime.server.close();
   await runtime.shipper.stop();
+  await runtime.stateClient.close();
   await runtime.telemetry.stop();
 }
