@@ -54,7 +54,6 @@ before(async () => {
 });
 
 after(async () => {
-  if (process.env.OTEL_TEST_DUMP) require('node:fs').writeFileSync(process.env.OTEL_TEST_DUMP, stack.driver.logger.lines.map((l) => l.message).join('\n'));
   await stack?.close();
   await Promise.all([mlflow?.close(), primary?.close(), backup?.close()]);
 });
