@@ -13,6 +13,7 @@ import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
 import { startDataServer, type DataServer } from './server/data-server';
 import { TicketVerifier } from './server/tickets';
+import { Telemetry } from './telemetry/telemetry';
 import { warmTokenizer } from './tokens/count';
 import { TraceShipper } from './traces/shipper';
 
@@ -22,6 +23,7 @@ export interface Runtime {
   readonly tickets: TicketVerifier;
   readonly health: DestinationHealth;
   readonly budget: BudgetGuard;
+  readonly telemetry: Telemetry;
   readonly server: DataServer;
   readonly maxBodyBytes: number;
   readonly conversations: ConversationStore;
@@ -47,6 +49,14 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     spoolFile: join(config.state_dir, `traces-${config.data_port}.jsonl`),
   });
   await shipper.start();
+  const telemetry = new Telemetry({
+    controlPlaneUrl: config.control_plane_url,
+    token: config.dataplane_token,
+    timeoutMs: config.control_plane_timeout_ms,
+    reportMs: Number(process.env.LLM_GATEWAY_TELEMETRY_REPORT_MS) || undefined,
+  });
+  store.onChange((s) => telemetry.configure(s.snapshot.exporters));
+  telemetry.start();
   store.start();
   warmTokenizer();
   const settings = budgetSettingsFromEnv();
@@ -68,6 +78,7 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     tickets: new TicketVerifier(ticketKey),
     health: new DestinationHealth(),
     budget,
+    telemetry,
     maxBodyBytes: config.max_body_bytes,
     conversations: new ControlPlaneConversationStore(stateClient),
     stateClient,
@@ -83,4 +94,5 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.server.close();
   await runtime.shipper.stop();
   await runtime.stateClient.close();
+  await runtime.telemetry.stop();
 }

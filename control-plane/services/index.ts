@@ -13,6 +13,8 @@ import { MetricsService } from './metrics.service';
 import { SecretsService } from './secrets.service';
 import { SnapshotService } from './snapshot.service';
 import { StoredResponsesService } from './stored-responses.service';
+import { TelemetryCountsService } from './telemetry-counts.service';
+import { TelemetryExportersService } from './telemetry-exporters.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
 
@@ -23,8 +25,10 @@ export function createServices(
 ) {
   const audit = new AuditService(models);
   const versions = new ConfigVersionService(models, config.versionPollMs);
-  const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit);
+  const cipher = new EnvelopeCipher(config.kek);
+  const secrets = new SecretsService(models, cipher, versions, audit);
   const metrics = new MetricsService();
+  const exporters = new TelemetryExportersService(models, cipher, versions, audit);
   return {
     audit,
     versions,
@@ -34,7 +38,9 @@ export function createServices(
     metrics,
     traces: new TracesService(models, metrics),
     usage: new UsageService(models),
-    snapshot: new SnapshotService(models, secrets, versions, log),
+    exporters,
+    telemetryCounts: new TelemetryCountsService(models, metrics.registry),
+    snapshot: new SnapshotService(models, secrets, exporters, versions, log),
     budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log), log, config.budgets ?? {}),
     conversationState: new ConversationStateService(models, log, undefined, undefined, (config.conversationRetentionDays ?? 30) * 86_400_000),
     storedResponses: new StoredResponsesService(models, audit),
