@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { nginxAvailable } from '../local/kong-nginx/find-nginx';
 
 const ROOT = path.resolve(__dirname, '..');
 // A temp results dir: a smoke run must never overwrite a full run's bench/results.
@@ -31,7 +32,18 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   assert.equal(res.status, 0, `bench --smoke failed (${res.status ?? res.signal}):\n${res.stdout}\n${res.stderr}`);
   assert.match(res.stdout, /Added latency, non-streaming/);
 
-  for (const name of ['added-latency', 'kong-driver', 'throughput', 'streaming', 'config-propagation', 'trace-ingest', 'memory', 'shadow', 'peer-mlflow']) {
+  for (const name of [
+    'added-latency',
+    'kong-driver',
+    'throughput',
+    'streaming',
+    'config-propagation',
+    'trace-ingest',
+    'memory',
+    'shadow',
+    'otel-exporter',
+    'peer-mlflow',
+  ]) {
     const r = read(name);
     assert.equal(r.scenario, name);
     assert.equal(r.error, undefined, `${name}: ${r.error}`);
@@ -50,6 +62,13 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
     assert.equal(run.non2xx, 0, `${target}: no errors`);
   }
   assert.ok(Object.values(a.gatewayDriverStats).every((s: any) => s.pdkCallsPerRequest > 0)); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  const k = read('kong-driver');
+  for (const target of ['direct', 'kong-driver-noop', ...(nginxAvailable() ? ['kong-nginx-noop'] : [])]) {
+    const run = k.runs.find((x: { target: string }) => x.target === target);
+    assert.ok(run && run.requests > 0 && isP(run.latencyMs), `kong-driver has ${target}`);
+    assert.equal(run.non2xx, 0, `${target}: no errors`);
+  }
 
   const t = read('throughput');
   assert.equal(typeof t.maxSustainedRps, 'number');
@@ -87,6 +106,15 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   const m = read('memory');
   assert.equal(m.streamsOpen, m.streamsRequested);
   assert.ok(m.pluginServerRssMiB.withStreamsOpen > 0);
+
+  const o = read('otel-exporter');
+  const measured = o.runs.filter((r: { latencyMs?: unknown }) => r.latencyMs);
+  assert.deepEqual([...new Set(measured.map((r: { mode: string }) => r.mode))], ['off', 'up', 'down-refused', 'down-hanging']);
+  for (const r of measured) assert.equal(r.non2xx + r.errors, 0, `${r.mode}: every request answered while the exporter is ${r.mode}`);
+  assert.ok(
+    measured.some((r: { mode: string; sinkExports: number }) => r.mode === 'up' && r.sinkExports > 0),
+    'spans reached the live sink',
+  );
 
   const peer = read('peer-mlflow');
   assert.ok(peer.status.available === true || typeof peer.status.reason === 'string', 'MLflow measured, or the reason why not');

@@ -15,16 +15,17 @@ import { loadConfig } from '../control-plane/config';
 import { signToken } from '../control-plane/middleware/verify-token';
 import { freePort } from '../control-plane/loaders/ferretdb';
 import { testDbUri } from '../test/helpers/db';
-import { startKongDriver, type KongDriver } from '../local/kong-driver/gateway';
+import { startKongStandin, type KongStandin } from '../local/kong-standin';
 import { ROOT, sleep } from './lib';
 
 export interface BenchStack {
   controlPlaneUrl: string;
   controlPlanePid(): number | undefined;
-  driver: KongDriver;
+  driver: KongStandin;
   openaiBaseUrl: string;
   anthropicBaseUrl: string;
   dataplaneToken: string;
+  adminToken: string;
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Traces stored for an endpoint, counted in the database. */
   countTraces(endpoint: string): Promise<number>;
@@ -95,10 +96,13 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     config_wait_seconds: 5,
     ...plugin,
   });
-  const driver = await startKongDriver({
+  // nginx when installed (KONG_STANDIN=js for the JS driver), as the tests and npm start.
+  const driver = await startKongStandin({
     kongYml,
     pluginsDir: join(ROOT, 'dist/plugin/kong'),
-    env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent' },
+    // Exporter counts reach /metrics within a second (otel-exporter scenario).
+    env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', LLM_GATEWAY_TELEMETRY_REPORT_MS: '1000' },
+    keepEnv: ['LLM_GATEWAY_LOG', 'LLM_GATEWAY_BUDGET_SLICES', 'LLM_GATEWAY_BUDGET_TIMEOUT_MS', 'LLM_GATEWAY_TELEMETRY_REPORT_MS'],
   });
   return {
     controlPlaneUrl,
@@ -107,6 +111,7 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     openaiBaseUrl: `${driver.url}/gateway/openai/v1`,
     anthropicBaseUrl: `${driver.url}/gateway/anthropic`,
     dataplaneToken,
+    adminToken,
     async api<T>(method: string, path: string, body?: unknown) {
       const res = await fetch(`${controlPlaneUrl}${path}`, {
         method,

@@ -34,6 +34,7 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
   const services = createServices(db.models, config, log);
   services.versions.start();
   services.budgetLedger.start();
+  services.conversationState.start();
   const app = createApp({
     config,
     services,
@@ -75,6 +76,7 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
         await stopped;
         clearInterval(sweeper);
         await services.budgetLedger.stop();
+        services.conversationState.stop();
         await db.close();
         log.info('control plane stopped');
       })();

@@ -1,8 +1,10 @@
 // `npm start`: the whole local stack on one machine.
 //   control plane   node dist/control-plane/main.js (port CONTROL_PLANE_PORT, 8080),
 //                   on an embedded FerretDB in GATEWAY_DATA_DIR unless MONGODB_URI is set
-//   Kong stand-in   the Kong driver (port GATEWAY_PORT, 8000) running the real
-//                   kong-js-pluginserver with the compiled plugin and kong.yml
+//   Kong stand-in   real nginx with OpenResty's Lua module (local/kong-nginx) when
+//                   installed, else the JS Kong driver (KONG_STANDIN=nginx|js), on
+//                   port GATEWAY_PORT (8000), running the real kong-js-pluginserver
+//                   with the compiled plugin and kong.yml
 // Production runs the plugin in real Kong (README "Deploying into Kong").
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../control-plane/config';
 import { signToken } from '../control-plane/middleware/verify-token';
-import { startKongDriver } from './kong-driver/gateway';
+import { startKongStandin, standinKind } from './kong-standin';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -44,12 +46,25 @@ async function main(): Promise<void> {
   const pluginConfig = kongYml.services[0].plugins[0].config;
   pluginConfig.control_plane_url = controlPlaneUrl;
   pluginConfig.state_dir = join(config.dataDir, 'dataplane');
-  const gateway = await startKongDriver({ kongYml, pluginsDir: join(ROOT, 'dist/plugin/kong'), port: Number(process.env.GATEWAY_PORT ?? 8000) });
+  const kind = standinKind();
+  const gateway = await startKongStandin({
+    kind,
+    kongYml,
+    pluginsDir: join(ROOT, 'dist/plugin/kong'),
+    port: Number(process.env.GATEWAY_PORT ?? 8000),
+    keepEnv: ['PATH', 'LLM_GATEWAY_LOG', 'LLM_GATEWAY_BUDGET_SLICES', 'LLM_GATEWAY_BUDGET_TIMEOUT_MS'],
+    stats: false,
+  });
+  const standin =
+    kind === 'nginx'
+      ? 'real nginx + OpenResty Lua module (local/kong-nginx)'
+      : 'the JS Kong driver (local/kong-driver; apt-get install nginx libnginx-mod-http-lua lua-resty-core lua-resty-lrucache lua-cjson lua-messagepack for real nginx)';
 
   console.log(`
   control plane   ${controlPlaneUrl}  (API docs: ${controlPlaneUrl}/docs)
   console         ${controlPlaneUrl}/console  (sign in with an admin token)
   gateway         ${gateway.url}/gateway/openai/v1   (OpenAI API; Anthropic API at ${gateway.url}/gateway/anthropic/v1)
+  Kong stand-in   ${standin}
   admin token     npm run -s token -- --role admin --sub you
 `);
 

@@ -5,13 +5,16 @@
 import { join } from 'node:path';
 import { BudgetGuard, budgetSettingsFromEnv } from './budget';
 import { ConfigStore } from './config/store';
-import { MemoryConversationStore, type ConversationStore } from './conversations/conversation-store';
+import { ControlPlaneConversationStore } from './conversations/control-plane-conversation-store';
+import type { ConversationStore } from './conversations/conversation-store';
+import { StateClient } from './conversations/state-client';
 import { ShadowDispatcher } from './governance/shadow-dispatcher';
 import { log } from './log';
 import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
 import { startDataServer, type DataServer } from './server/data-server';
 import { TicketVerifier } from './server/tickets';
+import { Telemetry } from './telemetry/telemetry';
 import { warmTokenizer } from './tokens/count';
 import { TraceShipper } from './traces/shipper';
 
@@ -21,9 +24,11 @@ export interface Runtime {
   readonly tickets: TicketVerifier;
   readonly health: DestinationHealth;
   readonly budget: BudgetGuard;
+  readonly telemetry: Telemetry;
   readonly server: DataServer;
   readonly maxBodyBytes: number;
   readonly conversations: ConversationStore;
+  readonly stateClient: StateClient;
   readonly shadow: ShadowDispatcher;
 }
 
@@ -46,6 +51,14 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     spoolFile: join(config.state_dir, `traces-${config.data_port}.jsonl`),
   });
   await shipper.start();
+  const telemetry = new Telemetry({
+    controlPlaneUrl: config.control_plane_url,
+    token: config.dataplane_token,
+    timeoutMs: config.control_plane_timeout_ms,
+    reportMs: Number(process.env.LLM_GATEWAY_TELEMETRY_REPORT_MS) || undefined,
+  });
+  store.onChange((s) => telemetry.configure(s.snapshot.exporters));
+  telemetry.start();
   store.start();
   warmTokenizer();
   const settings = budgetSettingsFromEnv();
@@ -55,15 +68,23 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     timeoutMs: Math.min(settings.timeoutMs, config.control_plane_timeout_ms),
     slices: settings.slices,
   });
+  // Conversation state every Kong node shares (Responses, reasoning state): held by the control plane.
+  const stateClient = new StateClient({
+    controlPlaneUrl: config.control_plane_url,
+    token: config.dataplane_token,
+    timeoutMs: Math.min(1_000, config.control_plane_timeout_ms),
+  });
   const core = {
     config: store,
     shipper,
     tickets: new TicketVerifier(ticketKey),
     health: new DestinationHealth(),
     budget,
+    telemetry,
     maxBodyBytes: config.max_body_bytes,
-    conversations: new MemoryConversationStore(),
-    shadow: new ShadowDispatcher({ budget, shipper }),
+    conversations: new ControlPlaneConversationStore(stateClient),
+    stateClient,
+    shadow: new ShadowDispatcher({ budget, shipper, telemetry }),
   };
   const server = await startDataServer(core, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });
@@ -76,4 +97,6 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.budget.stop();
   await runtime.server.close();
   await runtime.shipper.stop();
+  await runtime.stateClient.close();
+  await runtime.telemetry.stop();
 }

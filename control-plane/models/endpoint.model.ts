@@ -1,4 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
+import type { PriceOverride } from '../../plugin/contract';
 
 export interface DestinationDoc {
   id: string;
@@ -8,7 +9,7 @@ export interface DestinationDoc {
   options: Record<string, unknown>;
   weight: number;
   timeoutMs: number;
-  price?: { inputPerMTok: number; outputPerMTok: number };
+  price?: PriceOverride;
 }
 
 /** Stored in the API's input shape; destination.secret (and shadow.destination.secret) holds the secret id. */

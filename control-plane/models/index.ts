@@ -6,9 +6,12 @@ import { budgetLeaseModel } from './budget-lease.model';
 import { budgetPolicyModel } from './budget-policy.model';
 import { budgetWindowModel } from './budget-window.model';
 import { configVersionModel } from './config-version.model';
+import { conversationStateModel } from './conversation-state.model';
 import { endpointModel } from './endpoint.model';
 import { secretModel } from './secret.model';
 import { shadowComparisonModel } from './shadow-comparison.model';
+import { telemetryCountModel } from './telemetry-count.model';
+import { telemetryExporterModel } from './telemetry-exporter.model';
 import { traceModel } from './trace.model';
 
 /** Models bound to one connection (several control planes can share a process in tests). */
@@ -22,9 +25,12 @@ export function createModels(conn: Connection) {
     budgetHeartbeats: budgetHeartbeatModel(conn),
     alertDeliveries: alertDeliveryModel(conn),
     traces: traceModel(conn),
+    telemetryExporters: telemetryExporterModel(conn),
+    telemetryCounts: telemetryCountModel(conn),
     auditEntries: auditEntryModel(conn),
     configVersion: configVersionModel(conn),
     shadowComparisons: shadowComparisonModel(conn),
+    conversationStates: conversationStateModel(conn),
   };
 }
 

@@ -1,6 +1,6 @@
 // Cross-field rules for endpoints that a JSON schema cannot express, each
 // failure naming the field. Pure: secret lookups are passed in.
-import type { FallbackTrigger, ProviderId } from '../../plugin/contract';
+import type { FallbackTrigger, PriceOverride, ProviderId } from '../../plugin/contract';
 import { ApiError, type ErrorDetail } from '../errors';
 import type { DestinationDoc, EndpointDoc } from '../models/endpoint.model';
 import { CREDENTIAL_FIELDS, PROVIDERS_WITHOUT_SECRET } from './provider-credentials';
@@ -23,7 +23,7 @@ export interface DestinationInput {
   options?: Record<string, unknown>;
   weight: number;
   timeoutMs?: number;
-  price?: { inputPerMTok: number; outputPerMTok: number };
+  price?: PriceOverride;
 }
 
 export interface EndpointInput {

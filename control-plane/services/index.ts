@@ -6,20 +6,30 @@ import { BudgetAlertsService } from './budget-alerts.service';
 import { BudgetLedgerService } from './budget-ledger.service';
 import { BudgetsService } from './budgets.service';
 import { ConfigVersionService } from './config-version.service';
+import { ConversationStateService } from './conversation-state.service';
 import { EndpointsService } from './endpoints.service';
 import { EnvelopeCipher } from './envelope-encryption';
 import { MetricsService } from './metrics.service';
 import { SecretsService } from './secrets.service';
 import { ShadowComparisonsService } from './shadow-comparisons.service';
 import { SnapshotService } from './snapshot.service';
+import { StoredResponsesService } from './stored-responses.service';
+import { TelemetryCountsService } from './telemetry-counts.service';
+import { TelemetryExportersService } from './telemetry-exporters.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
 
-export function createServices(models: Models, config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets'>, log: Logger) {
+export function createServices(
+  models: Models,
+  config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets'> & Partial<Pick<ControlPlaneConfig, 'conversationRetentionDays'>>,
+  log: Logger,
+) {
   const audit = new AuditService(models);
   const versions = new ConfigVersionService(models, config.versionPollMs);
-  const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit);
+  const cipher = new EnvelopeCipher(config.kek);
+  const secrets = new SecretsService(models, cipher, versions, audit);
   const metrics = new MetricsService();
+  const exporters = new TelemetryExportersService(models, cipher, versions, audit);
   return {
     audit,
     versions,
@@ -30,8 +40,12 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
     traces: new TracesService(models, metrics),
     usage: new UsageService(models),
     shadowComparisons: new ShadowComparisonsService(models),
-    snapshot: new SnapshotService(models, secrets, versions, log),
+    exporters,
+    telemetryCounts: new TelemetryCountsService(models, metrics.registry),
+    snapshot: new SnapshotService(models, secrets, exporters, versions, log),
     budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log), log, config.budgets ?? {}),
+    conversationState: new ConversationStateService(models, log, undefined, undefined, (config.conversationRetentionDays ?? 30) * 86_400_000),
+    storedResponses: new StoredResponsesService(models, audit),
   };
 }
 

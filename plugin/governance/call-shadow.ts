@@ -1,7 +1,9 @@
 // One shadow call: the client's request, not streamed, sent once to the
 // endpoint's shadow destination (no retry, no fallback), answered into a
 // sink that only keeps the completion, and traced as a trace of its own
-// (`shadowOf` the client's request) with both answers side by side.
+// (`shadowOf` the client's request) with both answers side by side. The
+// recorder comes back too, so the shadow is exported to OpenTelemetry like
+// any request (same trace as the client's when it sent a traceparent).
 import type { BudgetPolicy, Endpoint, ShadowSettings, ShadowSide, Trace } from '../contract';
 import type { BudgetGuard } from '../budget';
 import { estimateChatCost } from '../budget/estimate-cost';
@@ -9,7 +11,7 @@ import type { ChatSink } from '../ingress/contract';
 import type { ChatCompletion, ChatRequest } from '../openai/types';
 import { providerFor } from '../pipeline/call-provider';
 import { chatKind } from '../pipeline/kinds/chat';
-import { TraceRecorder } from '../pipeline/trace-recorder';
+import { requestParams, TraceRecorder } from '../pipeline/trace-recorder';
 import type { Redactor } from '../security/redact-secrets';
 import { answerOf, compareAnswers, type Answer } from './compare-answers';
 
@@ -26,7 +28,12 @@ export interface ShadowCall {
   signal: AbortSignal;
 }
 
-export async function callShadow(o: ShadowCall): Promise<Trace> {
+export interface ShadowResult {
+  trace: Trace;
+  recorder: TraceRecorder;
+}
+
+export async function callShadow(o: ShadowCall): Promise<ShadowResult> {
   const { shadow } = o.endpoint;
   const destination = shadow.destination;
   // The shadow is an endpoint of one destination: no fallback chain, never the loop breaker.
@@ -42,14 +49,13 @@ export async function callShadow(o: ShadowCall): Promise<Trace> {
     stream: false,
     startedAt: performance.now(),
     clientTraceparent: o.primary.traceparent,
+    params: requestParams(request as unknown as Record<string, unknown>),
   });
   trace.runId = o.primary.runId;
   // A shadow trace names the shadow destination as its provider and model, also when the call failed.
-  const finish = (status: number, errorCode?: string): Trace => ({
-    ...trace.finish(performance.now(), status, errorCode),
-    provider: destination.provider,
-    model: destination.model,
-    shadowOf: o.primary.id,
+  const finish = (status: number, errorCode?: string): ShadowResult => ({
+    trace: { ...trace.finish(performance.now(), status, errorCode), provider: destination.provider, model: destination.model, shadowOf: o.primary.id },
+    recorder: trace,
   });
 
   // Free of the client's budgets unless the endpoint says they count.
@@ -92,10 +98,13 @@ export async function callShadow(o: ShadowCall): Promise<Trace> {
   const done = finish(200);
   return {
     ...done,
-    comparison: {
-      primary: sideOf(o.primary, o.primaryAnswer),
-      shadow: sideOf(done, shadowAnswer),
-      ...compareAnswers(o.primaryAnswer, shadowAnswer),
+    trace: {
+      ...done.trace,
+      comparison: {
+        primary: sideOf(o.primary, o.primaryAnswer),
+        shadow: sideOf(done.trace, shadowAnswer),
+        ...compareAnswers(o.primaryAnswer, shadowAnswer),
+      },
     },
   };
 }

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BudgetGuard } from '../budget';
 import type { Endpoint, Trace } from '../contract';
 import type { ChatSink } from '../ingress/contract';
+import type { TraceRecorder } from '../pipeline/trace-recorder';
 import type { TraceShipper } from '../traces/shipper';
 import { ShadowDispatcher } from './shadow-dispatcher';
 
@@ -68,7 +69,7 @@ const primary = (id: string): Trace => ({
 });
 
 const sink: ChatSink = { error() {}, completion() {}, open() {}, chunk() {}, close() {}, streamError() {} };
-const request = { model: 'e', messages: [{ role: 'user' as const, content: 'hi' }] };
+const request = { model: 'e', max_tokens: 7, messages: [{ role: 'user' as const, content: 'hi' }] };
 
 describe('ShadowDispatcher', () => {
   it('samples by percent', () => {
@@ -84,9 +85,11 @@ describe('ShadowDispatcher', () => {
 
   it('keeps at most maxConcurrent in flight, skips (and traces) the rest, and cuts the rest at shutdown', async () => {
     const shipped: Trace[] = [];
+    const exported: Array<[Trace, TraceRecorder]> = [];
     const d = new ShadowDispatcher({
       budget: {} as BudgetGuard,
       shipper: { enqueue: (t: Trace) => shipped.push(t) } as unknown as TraceShipper,
+      telemetry: { export: (t, recorder) => exported.push([t, recorder]) },
       random: () => 0,
     });
     const e = endpoint(100, 2);
@@ -128,6 +131,14 @@ describe('ShadowDispatcher', () => {
       ['p0', 'p1'],
     );
     assert.ok(shipped.slice(3).every((t) => t.status >= 400 && !t.comparison));
+    assert.deepEqual(
+      exported.map(([t, r]) => [t.shadowOf, r.start.params?.maxTokens, t.attempts.length]).sort(),
+      [
+        ['p0', 7, 1],
+        ['p1', 7, 1],
+      ],
+      'the calls that ran are exported to OpenTelemetry with their parameters (skipped ones made no call)',
+    );
     assert.equal(d.sample(e, request), undefined, 'nothing is sampled after shutdown');
   });
 });

@@ -12,6 +12,7 @@ import type { ChatSink, Sink } from '../ingress/contract';
 import { log } from '../log';
 import type { ChatRequest } from '../openai/types';
 import type { AttemptOutcome } from '../pipeline/call-kind';
+import type { Telemetry } from '../telemetry/telemetry';
 import type { TraceShipper } from '../traces/shipper';
 import type { Redactor } from '../security/redact-secrets';
 import { callShadow } from './call-shadow';
@@ -20,6 +21,8 @@ import { AnswerRecorder } from './record-answer';
 export interface ShadowDeps {
   budget: BudgetGuard;
   shipper: TraceShipper;
+  /** OpenTelemetry export (absent: none): a shadow call is exported like a request. */
+  telemetry?: Pick<Telemetry, 'export'>;
   random?: () => number;
 }
 
@@ -81,7 +84,10 @@ export class ShadowDispatcher {
     }
     this.inFlight.set(key, busy + 1);
     const job = callShadow({ ...call, budget: this.deps.budget, signal: this.abort.signal })
-      .then((trace) => this.deps.shipper.enqueue(trace))
+      .then(({ trace, recorder }) => {
+        this.deps.shipper.enqueue(trace);
+        this.deps.telemetry?.export(trace, recorder, call.endpoint.logPayloads);
+      })
       .catch((err: Error) => {
         log.error('shadow: call failed unexpectedly', { endpoint: call.endpoint.name, error: err.stack ?? err.message });
         this.deps.shipper.enqueue({ ...skipped(call.traceId, call.primary, call.endpoint.shadow), status: 500, errorCode: 'internal_error' });

@@ -4,6 +4,7 @@ import type { ConfigStore } from '../config/store';
 import type { ConversationStore } from '../conversations/conversation-store';
 import type { ShadowDispatcher } from '../governance/shadow-dispatcher';
 import type { DestinationHealth } from '../routing/cooldown';
+import type { Telemetry } from '../telemetry/telemetry';
 import type { TraceShipper } from '../traces/shipper';
 
 export interface PipelineRuntime {
@@ -14,4 +15,6 @@ export interface PipelineRuntime {
   readonly maxBodyBytes: number;
   readonly conversations: ConversationStore;
   readonly shadow: ShadowDispatcher;
+  /** OpenTelemetry export of finished requests (absent: none). */
+  readonly telemetry?: Telemetry;
 }

@@ -11,7 +11,7 @@
 // leaves exactly one trace, whatever happens to it.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Endpoint } from '../contract';
+import type { Endpoint, Trace } from '../contract';
 import { GatewayError } from '../gateway-error';
 import { fingerprintRequest } from '../governance/fingerprint-request';
 import { resolveRun } from '../governance/resolve-run';
@@ -24,7 +24,7 @@ import type { AttemptOutcome, Call, CallKind } from './call-kind';
 import { gatewayHeaders } from './gateway-headers';
 import type { PipelineRuntime } from './pipeline-runtime';
 import { readJsonBody } from './read-json-body';
-import { TraceRecorder } from './trace-recorder';
+import { requestParams, TraceRecorder } from './trace-recorder';
 
 export interface RequestOrigin {
   req: IncomingMessage;
@@ -56,10 +56,11 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
     stream: raw.stream === true,
     startedAt: origin.startedAt,
     clientTraceparent: headerOf(req, 'traceparent'),
+    params: requestParams(raw),
   });
   const reject = (status: number, error: ErrorBody, headers: Record<string, string> = {}): void => {
     ingress.sendError(res, status, error, { ...headers, 'x-request-id': trace.start.id });
-    rt.shipper.enqueue(trace.finish(performance.now(), status, error.error.code ?? error.error.type));
+    leaveTrace(rt, trace, status, error.error.code ?? error.error.type);
   };
   if (!body.ok) return reject(body.status, errorBody(body.message, 'invalid_request_error', body.status === 413 ? 'request_too_large' : 'invalid_json'));
 
@@ -124,9 +125,16 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
   }
   const { status, errorCode } = answer(call, outcome);
   if (shadow?.answered(outcome)) trace.shadowTraceId = shadow.id;
+  const finished = leaveTrace(rt, trace, status, errorCode, endpoint.logPayloads);
+  if (trace.shadowTraceId) shadow!.launch(finished, snapshot.snapshot.budgets, snapshot.redact);
+}
+
+/** The request's one trace: to the control plane, and as OpenTelemetry spans to the configured exporters. */
+function leaveTrace(rt: PipelineRuntime, trace: TraceRecorder, status: number, errorCode?: string, logPayloads = false): Trace {
   const finished = trace.finish(performance.now(), status, errorCode);
   rt.shipper.enqueue(finished);
-  if (trace.shadowTraceId) shadow!.launch(finished, snapshot.snapshot.budgets, snapshot.redact);
+  rt.telemetry?.export(finished, trace, logPayloads);
+  return finished;
 }
 
 /** Writes the failure when no attempt answered; the status and code the trace records. */

@@ -2,7 +2,9 @@
 // with one entry per provider attempt (AttemptRecord, ended exactly once).
 import { randomBytes } from 'node:crypto';
 import type { Destination, EndpointKind, Trace, TraceAttempt, TraceUsage } from '../contract';
+import type { Usage } from '../openai/types';
 import { priceUsd } from '../pricing';
+import { traceUsage } from '../tokens/trace-usage';
 
 const PAYLOAD_CAP = 16 * 1024;
 
@@ -16,6 +18,24 @@ export interface TraceStart {
   /** performance.now() when the plugin first saw the request (Kong's access phase). */
   startedAt: number;
   clientTraceparent?: string;
+  /** Sampling parameters the client asked for (exported as OpenTelemetry GenAI attributes). */
+  params?: RequestParams;
+}
+
+export interface RequestParams {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+}
+
+/** The sampling parameters of any client API (OpenAI chat, Responses, Anthropic Messages), for telemetry. */
+export function requestParams(body: Record<string, unknown>): RequestParams {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  return {
+    maxTokens: num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens),
+    temperature: num(body.temperature),
+    topP: num(body.top_p),
+  };
 }
 
 export class TraceRecorder {
@@ -34,6 +54,8 @@ export class TraceRecorder {
   runId?: string;
   /** Set when a shadow call of this request was launched (its trace's id). */
   shadowTraceId?: string;
+  /** Why the served answer ended, one per choice (OpenAI's finish_reason values). */
+  finishReasons?: string[];
   /** The traceparent sent to providers: the caller's trace id, this gateway's span. */
   readonly traceparent?: string;
 
@@ -51,10 +73,10 @@ export class TraceRecorder {
     return this.attempts.length + inFlight;
   }
 
-  setUsage(destination: Destination, usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | undefined): void {
+  setUsage(destination: Destination, usage: Usage | undefined): void {
     if (!usage) return;
-    this.usage = { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, totalTokens: usage.total_tokens };
-    this.costUsd = priceUsd(destination, { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens });
+    this.usage = traceUsage(usage);
+    this.costUsd = priceUsd(destination, this.usage);
   }
 
   /** Keeps the payloads (capped) when the endpoint logs them; `redact` scrubs credentials a provider echoed. */
@@ -62,6 +84,10 @@ export class TraceRecorder {
     if (!enabled) return;
     this.request = cap(JSON.stringify(request));
     this.response = cap(redact(typeof response === 'string' ? response : JSON.stringify(response)));
+  }
+
+  noteFinishReason(reason: string | null | undefined): void {
+    if (reason) (this.finishReasons ??= []).push(reason);
   }
 
   /** Time the gateway itself added so far: everything but the providers. */
@@ -137,6 +163,7 @@ export class AttemptRecord {
       provider: d.provider,
       model: d.model,
       status,
+      startOffsetMs: round(this.startedAt - this.trace.start.startedAt),
       latencyMs: round(performance.now() - this.startedAt),
       ...(error ? { error } : {}),
     });

@@ -21,6 +21,7 @@ export function testConfig(overrides: Partial<ControlPlaneConfig> = {}): Control
     versionPollMs: 100,
     logLevel: 'silent',
     logFormat: 'json',
+    conversationRetentionDays: 30,
     warnings: [],
     ...overrides,
   };

@@ -7,6 +7,7 @@
 // https://platform.claude.com/docs/en/api/errors
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { cacheUsage, fakeThinking, thinkingOrCacheRefusal } from './anthropic-thinking-and-cache';
 import { followConversation, type Behaviour, type ConversationTurn, type FakeProvider } from './scenario';
 import {
   contentText,
@@ -100,6 +101,7 @@ export function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<Fak
   const apiKey = opts.apiKey ?? 'test-key';
   const defaultGap = opts.chunkGapMs ?? 5;
 
+  const cached = new Set<string>();
   return startFakeServer(async (req, res) => {
     if (req.method !== 'POST' || req.path !== '/v1/messages') {
       sendError(res, 404, `Not found: ${req.method} ${req.path}`);
@@ -128,6 +130,8 @@ export function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<Fak
     if (typeof body.max_tokens !== 'number') return sendError(res, 400, 'max_tokens: Field required');
     if (!Array.isArray(body.messages)) return sendError(res, 400, 'messages: Field required');
     if (typeof body.model !== 'string') return sendError(res, 400, 'model: Field required');
+    const refusal = thinkingOrCacheRefusal(body);
+    if (refusal) return sendError(res, 400, refusal);
 
     const b = followConversation(req.takeBehaviour(), () => readConversation(body));
     if (handleTransportBehaviour(b, res)) return;
@@ -139,7 +143,7 @@ export function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<Fak
     }
     if (b.kind === 'ok' && b.delayMs) await sleep(b.delayMs);
 
-    const answer = answerFor(b, body);
+    const answer = answerFor(b, body, cached);
     if (body.stream) {
       await streamMessage(res, body.model, answer, b, b.kind === 'ok' && b.chunkGapMs !== undefined ? b.chunkGapMs : defaultGap);
       return;
@@ -164,9 +168,12 @@ interface Answer {
   toolCalls: Array<{ id: string; name: string; input: Record<string, unknown>; raw: string }>;
   inputTokens: number;
   outputTokens: number;
+  thinking?: { text: string; signature: string };
+  cacheRead: number;
+  cacheWrite: number;
 }
 
-function answerFor(b: Behaviour, body: MessagesBody): Answer {
+function answerFor(b: Behaviour, body: MessagesBody, cached: Set<string>): Answer {
   const toolCalls = (b.kind === 'ok' ? (b.toolCalls ?? []) : []).map((tc) => ({
     id: `toolu_01${randomUUID().replace(/-/g, '').slice(0, 22)}`,
     name: tc.name,
@@ -174,17 +181,25 @@ function answerFor(b: Behaviour, body: MessagesBody): Answer {
     raw: tc.arguments || '{}',
   }));
   const text = b.kind === 'ok' && b.text !== undefined ? b.text : toolCalls.length > 0 ? '' : `echo: ${lastUserText(body.messages)}`;
+  const thinking = fakeThinking(body, lastUserText(body.messages));
+  const cache = cacheUsage(body, cached);
+  const prompt = Math.max(1, countWords(JSON.stringify([body.system ?? '', body.messages])));
   return {
     id: `msg_01${randomUUID().replace(/-/g, '').slice(0, 22)}`,
     text,
     toolCalls,
-    inputTokens: Math.max(1, countWords(JSON.stringify([body.system ?? '', body.messages]))),
-    outputTokens: Math.max(1, countWords(text) + toolCalls.length * 5),
+    // Anthropic's input_tokens leaves out what was read from or written to the cache.
+    inputTokens: Math.max(1, prompt - cache.read - cache.write),
+    outputTokens: Math.max(1, countWords(text) + toolCalls.length * 5 + (thinking ? countWords(thinking.text) : 0)),
+    ...(thinking ? { thinking } : {}),
+    cacheRead: cache.read,
+    cacheWrite: cache.write,
   };
 }
 
 function messageBody(model: string, a: Answer) {
   const content: unknown[] = [];
+  if (a.thinking) content.push({ type: 'thinking', thinking: a.thinking.text, signature: a.thinking.signature });
   if (a.text !== '') content.push({ type: 'text', text: a.text });
   for (const tc of a.toolCalls) content.push({ type: 'tool_use', id: tc.id, name: tc.name, input: tc.input });
   return {
@@ -195,7 +210,7 @@ function messageBody(model: string, a: Answer) {
     content,
     stop_reason: a.toolCalls.length > 0 ? 'tool_use' : 'end_turn',
     stop_sequence: null,
-    usage: { input_tokens: a.inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: a.outputTokens },
+    usage: { input_tokens: a.inputTokens, cache_creation_input_tokens: a.cacheWrite, cache_read_input_tokens: a.cacheRead, output_tokens: a.outputTokens },
   };
 }
 
@@ -211,10 +226,18 @@ async function streamMessage(res: http.ServerResponse, model: string, a: Answer,
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: a.inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
+      usage: { input_tokens: a.inputTokens, cache_creation_input_tokens: a.cacheWrite, cache_read_input_tokens: a.cacheRead, output_tokens: 1 },
     },
   });
   let index = 0;
+  const thinkingFrames: string[] = [];
+  if (a.thinking && b.kind === 'ok') {
+    thinkingFrames.push(sse('content_block_start', { index, content_block: { type: 'thinking', thinking: '' } }));
+    for (const piece of splitText(a.thinking.text, 2))
+      thinkingFrames.push(sse('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } }));
+    thinkingFrames.push(sse('content_block_delta', { index, delta: { type: 'signature_delta', signature: a.thinking.signature } }));
+    thinkingFrames.push(sse('content_block_stop', { index: index++ }));
+  }
   const textFrames: string[] = [];
   const contentDeltas: string[] = [];
   if (a.text !== '' || b.kind !== 'ok') {
@@ -257,5 +280,5 @@ async function streamMessage(res: http.ServerResponse, model: string, a: Answer,
     res.end();
     return;
   }
-  if (await writeFrames(res, [start, ...textFrames, ...contentDeltas, ...textStop, ...toolFrames, ...tail], gapMs)) res.end();
+  if (await writeFrames(res, [start, ...thinkingFrames, ...textFrames, ...contentDeltas, ...textStop, ...toolFrames, ...tail], gapMs)) res.end();
 }

@@ -42,6 +42,23 @@ interface GeminiBody {
   requests?: Array<{ content?: { parts?: Array<{ text?: string }> }; outputDimensionality?: number }>;
   content?: { parts?: Array<{ text?: string }> };
   outputDimensionality?: number;
+  generationConfig?: { thinkingConfig?: { thinkingBudget?: number; thinkingLevel?: string; includeThoughts?: boolean } };
+}
+
+/**
+ * Thinking as Gemini documents it (https://ai.google.dev/gemini-api/docs/thinking):
+ * a thought summary part (`thought: true`) first when includeThoughts is set,
+ * its tokens in usageMetadata.thoughtsTokenCount; a level and a budget together are refused.
+ */
+function thinkingRefusal(body: GeminiBody): string | undefined {
+  const t = body.generationConfig?.thinkingConfig;
+  return t?.thinkingLevel !== undefined && t.thinkingBudget !== undefined
+    ? 'Invalid argument: thinking_level and thinking_budget cannot both be set.'
+    : undefined;
+}
+
+function thoughtPart(body: GeminiBody, prompt: string): { text: string; thought: true } | undefined {
+  return body.generationConfig?.thinkingConfig?.includeThoughts ? { text: `Thinking about: ${prompt}`, thought: true } : undefined;
 }
 
 function lastUserText(body: GeminiBody): string {
@@ -136,6 +153,13 @@ async function answerChat(res: http.ServerResponse, body: GeminiBody, model: str
   const text = ok.text ?? `echo: ${prompt}`;
   const calls = functionCallParts(ok);
   const withTools = calls.length > 0;
+  const thought = thoughtPart(body, prompt);
+  const usageWithThoughts = () => {
+    const u = usage(prompt, text);
+    if (!thought) return u;
+    const thoughts = countWords(thought.text);
+    return { ...u, thoughtsTokenCount: thoughts, totalTokenCount: u.totalTokenCount + thoughts };
+  };
 
   if (!stream) {
     if (b.kind === 'truncate') {
@@ -143,8 +167,8 @@ async function answerChat(res: http.ServerResponse, body: GeminiBody, model: str
     }
     if (b.kind === 'stream-error') return sendJson(res, 500, status(500, b.message ?? 'An internal error has occurred.'));
     return sendJson(res, 200, {
-      candidates: [{ content: { role: 'model', parts: withTools ? calls : [{ text }] }, finishReason: 'STOP', index: 0 }],
-      usageMetadata: usage(prompt, text),
+      candidates: [{ content: { role: 'model', parts: [...(thought ? [thought] : []), ...(withTools ? calls : [{ text }])] }, finishReason: 'STOP', index: 0 }],
+      usageMetadata: usageWithThoughts(),
       modelVersion: model,
       responseId: 'fake-response-id',
     });
@@ -167,11 +191,12 @@ async function answerChat(res: http.ServerResponse, body: GeminiBody, model: str
     return;
   }
   const frames = [
+    ...(thought ? [frame({ candidates: [{ content: { role: 'model', parts: [thought] }, index: 0 }], modelVersion: model })] : []),
     ...contentFrames,
     ...calls.map((part) => frame({ candidates: [{ content: { role: 'model', parts: [part] }, index: 0 }], modelVersion: model })),
     frame({
       candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'STOP', index: 0 }],
-      usageMetadata: usage(prompt, text),
+      usageMetadata: usageWithThoughts(),
       modelVersion: model,
     }),
   ];
@@ -231,7 +256,7 @@ export function startGeminiFake(options: GeminiFakeOptions = {}): Promise<FakePr
       return sendJson(res, 200, { embeddings: (body.requests ?? []).map(one) });
     }
 
-    const unknown = unknownName(body);
+    const unknown = unknownName(body) ?? thinkingRefusal(body);
     if (unknown) return sendJson(res, 400, status(400, unknown));
     if (!Array.isArray(body.contents) || body.contents.length === 0) {
       return sendJson(res, 400, status(400, '* GenerateContentRequest.contents: contents is not specified'));
