@@ -1,6 +1,7 @@
 // Cross-field rules for endpoints that a JSON schema cannot express, each
 // failure naming the field. Pure: secret lookups are passed in.
 import type { FallbackTrigger, PriceOverride, ProviderId } from '../../plugin/contract';
+import { baseUrlProblem, normalizeDestinationOptions } from '../../plugin/providers/base-url';
 import { ApiError, type ErrorDetail } from '../errors';
 import type { EndpointDoc } from '../models/endpoint.model';
 import { CREDENTIAL_FIELDS, PROVIDERS_WITHOUT_SECRET } from './provider-credentials';
@@ -64,12 +65,14 @@ export async function normalizeEndpoint(input: EndpointInput, resolveSecret: (re
         fail(`destinations[${i}].secret`, `secret '${d.secret}' is for provider ${secret.provider}, not ${d.provider}`);
       } else secretId = secret.id;
     }
+    const baseUrlIssue = typeof d.options?.baseUrl === 'string' ? baseUrlProblem(d.options.baseUrl) : undefined;
+    if (baseUrlIssue) fail(`destinations[${i}].options.baseUrl`, baseUrlIssue);
     destinations.push({
       id: d.id,
       provider: d.provider,
       model: d.model,
       ...(secretId ? { secret: secretId } : {}),
-      options: d.options ?? {},
+      options: normalizeDestinationOptions(d.provider, d.options ?? {}),
       weight: d.weight,
       timeoutMs: d.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       ...(d.price ? { price: d.price } : {}),
