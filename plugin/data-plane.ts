@@ -39,7 +39,7 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     flushMs: config.trace_flush_ms,
     maxQueued: config.trace_spool_max,
     batchSize: 500,
-    spoolFile: join(config.state_dir, `traces-${config.data_port}.jsonl`),
+    stateDir: config.state_dir,
   });
   await shipper.start();
   store.start();

@@ -1,5 +1,6 @@
 import type { ControlPlaneConfig } from '../config';
 import type { Logger } from '../logger';
+import { compileTraceCheck } from '../loaders/trace-schema';
 import type { Models } from '../models';
 import { AuditService } from './audit.service';
 import { BudgetAlertsService } from './budget-alerts.service';
@@ -11,6 +12,7 @@ import { EnvelopeCipher } from './envelope-encryption';
 import { MetricsService } from './metrics.service';
 import { SecretsService } from './secrets.service';
 import { SnapshotService } from './snapshot.service';
+import { TraceIngestService } from './trace-ingest.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
 
@@ -19,6 +21,7 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
   const versions = new ConfigVersionService(models, config.versionPollMs);
   const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit);
   const metrics = new MetricsService();
+  const traces = new TracesService(models, metrics);
   return {
     audit,
     versions,
@@ -26,7 +29,8 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
     endpoints: new EndpointsService(models, versions, audit),
     budgets: new BudgetsService(models, versions, audit),
     metrics,
-    traces: new TracesService(models, metrics),
+    traces,
+    traceIngest: new TraceIngestService(traces, metrics, compileTraceCheck()),
     usage: new UsageService(models),
     snapshot: new SnapshotService(models, secrets, versions, log),
     budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log), log, config.budgets ?? {}),
