@@ -57,9 +57,16 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
   return { ...core, server };
 }
 
-export async function stopRuntime(runtime: Runtime): Promise<void> {
+/**
+ * Drains and stops: no new connections; requests and streams in flight finish
+ * (at most `graceMs`, then they are cut); then the configuration poll ends,
+ * budget slices go back, and traces are flushed to the control plane or, if
+ * it cannot take them in time, left durably in the spool for the next process.
+ */
+export async function stopRuntime(runtime: Runtime, graceMs: number): Promise<void> {
+  const drained = await runtime.server.drain(graceMs);
   runtime.config.stop();
-  await runtime.budget.stop();
-  await runtime.server.close();
-  await runtime.shipper.stop();
+  await runtime.budget.stop(1_500);
+  await runtime.shipper.stop(3_000);
+  log.info('runtime stopped', { ...drained, tracesPending: runtime.shipper.pending(), deadLettered: runtime.shipper.deadLettered });
 }

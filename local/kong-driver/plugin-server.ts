@@ -112,14 +112,15 @@ export class PluginServerProcess {
     }
   }
 
-  async stop(): Promise<void> {
+  /** SIGTERM, then SIGKILL after `timeoutMs` if it has not exited (Kong sends only the SIGTERM). */
+  async stop(timeoutMs = 3000): Promise<void> {
     this.closing = true;
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      setTimeout(() => child.kill('SIGKILL'), timeoutMs).unref();
     });
   }
 }

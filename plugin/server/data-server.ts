@@ -3,6 +3,10 @@
 // points Kong's upstream here; Kong then proxies the client's request to this
 // server and streams its answer back unbuffered (route response_buffering
 // off). Here the request is translated, routed, retried and traced.
+//
+// It counts the requests in flight so that a stop can drain: stop accepting
+// connections, let every request and stream in flight finish (within a grace
+// period), and only then go.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorBody, sendJson } from '../gateway/respond';
@@ -13,21 +17,71 @@ import { TICKET_HEADER } from './tickets';
 
 export interface DataServer {
   readonly port: number;
+  /** Requests being handled (streams included). */
+  inFlight(): number;
+  /**
+   * Stops accepting connections and waits for the requests in flight, at
+   * most `graceMs`; whatever still runs then is cut. Resolves when closed.
+   */
+  drain(graceMs: number): Promise<{ finished: number; cut: number }>;
   close(): Promise<void>;
 }
 
 export type RuntimeCore = Omit<Runtime, 'server'>;
 
 export function startDataServer(rt: RuntimeCore, host: string, port: number): Promise<DataServer> {
-  const server = createServer((req, res) => void serve(rt, req, res));
+  let inFlight = 0;
+  let draining = false;
+  const idle = new Set<() => void>();
+  const server = createServer((req, res) => {
+    inFlight++;
+    // While draining, no connection is kept for another request.
+    if (draining) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      if (--inFlight === 0) for (const wake of idle) wake();
+    });
+    void serve(rt, req, res);
+  });
   server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout (60 s)
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // streams may run long; the provider timeouts bound them
+
+  const drain = async (graceMs: number) => {
+    draining = true;
+    const before = inFlight;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // A kept-alive connection goes idle only after its request: keep closing idle ones.
+    const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+    if (inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, graceMs);
+        function done() {
+          clearTimeout(timer);
+          idle.delete(done);
+          resolve();
+        }
+        idle.add(done);
+      });
+    }
+    const cut = inFlight;
+    if (cut > 0) log.warn('data server: grace period over; cutting the requests still running', { cut, graceMs });
+    server.closeAllConnections();
+    clearInterval(sweeper);
+    await closed;
+    return { finished: before - cut, cut };
+  };
+
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
-      resolve({ port: (server.address() as AddressInfo).port, close: () => closeServer(server) });
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        inFlight: () => inFlight,
+        drain,
+        close: () => closeServer(server),
+      });
     });
   });
 }
@@ -44,7 +98,8 @@ async function serve(rt: RuntimeCore, req: IncomingMessage, res: ServerResponse)
   } catch (err) {
     // A bug must still end the request properly (and is logged without payloads).
     log.error('data server: unhandled error', { error: (err as Error).stack ?? String(err) });
-    sendJson(res, 500, errorBody('The gateway failed to handle this request.', 'server_error', 'internal_error'));
+    if (!res.headersSent) sendJson(res, 500, errorBody('The gateway failed to handle this request.', 'server_error', 'internal_error'));
+    else res.destroy();
   }
 }
 

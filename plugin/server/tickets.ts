@@ -25,7 +25,8 @@ interface Payload {
   c?: string;
 }
 
-const TTL_MS = 300_000;
+/** Long enough for Kong to read a slow client's body (request buffering) before it connects to the data server. */
+export const TICKET_TTL_MS = 300_000;
 
 function mac(key: Buffer, payload: string): Buffer {
   return createHmac('sha256', key).update(payload).digest();
@@ -38,7 +39,7 @@ export class TicketSigner {
   ) {}
 
   issue(claims: TicketClaims): string {
-    const payload: Payload = { n: randomBytes(16).toString('base64url'), e: this.now() + TTL_MS, s: performance.timeOrigin + claims.startedAt };
+    const payload: Payload = { n: randomBytes(16).toString('base64url'), e: this.now() + TICKET_TTL_MS, s: performance.timeOrigin + claims.startedAt };
     if (claims.consumer !== undefined) payload.c = claims.consumer;
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${body}.${mac(this.key, body).toString('base64url')}`;
