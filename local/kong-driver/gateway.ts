@@ -29,6 +29,8 @@ export interface KongDriverOptions {
   prefix?: string;
   /** Environment of the plugin server process. */
   env?: NodeJS.ProcessEnv;
+  /** Start the plugin server in a process group of its own (the local launcher stops it itself, in order). */
+  detached?: boolean;
   /** nginx client_body_buffer_size, bytes (Kong default 8k). */
   clientBodyBufferSize?: number;
   logger?: DriverLogger;
@@ -78,7 +80,7 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
   let configs = buildPluginConfigs(config, registered);
 
   const prefix = opts.prefix ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kong-driver-'));
-  const proc = new PluginServerProcess(pluginsDir, prefix, logger, opts.env);
+  const proc = new PluginServerProcess(pluginsDir, prefix, logger, opts.env, opts.detached ?? false);
   await proc.start();
   const plugin = new ExternalPlugin(registered, proc.socketPath, logger);
   let router = new Router(config);
@@ -327,7 +329,19 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
     events.emit('request', stats);
   }
 
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    // The port is taken (or the like): leave no plugin server behind.
+    await proc.stop();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   logger.log('notice', `kong-driver listening on ${port} with plugin ${registered.Name} ${registered.Version}`);
   return {

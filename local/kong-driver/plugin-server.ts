@@ -59,6 +59,7 @@ export class PluginServerProcess {
     readonly prefix: string,
     private readonly logger: DriverLogger,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly detached = false,
   ) {}
 
   get socketPath(): string {
@@ -80,6 +81,7 @@ export class PluginServerProcess {
     const child = spawn(pluginServerBin(), ['--plugins-directory', this.pluginsDir, '--kong-prefix', this.prefix], {
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.detached,
     });
     this.child = child;
     this.logger.log('notice', `[pluginserver] started, pid ${child.pid}`);
