@@ -10,8 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import type { BudgetPolicy, Destination, Endpoint, LedgerCharge, LedgerGrant, LedgerLeaseUse, LedgerRejection, TraceUsage } from '../contract';
 import { log } from '../log';
-import type { ChatRequest, EmbeddingsRequest, ErrorBody } from '../openai/types';
-import { chargedUsd, estimateChatCost, estimateEmbeddingsCost, type CostEstimate } from './estimate-cost';
+import type { ErrorBody } from '../openai/types';
+import { chargedUsd, type CostEstimate } from './estimate-cost';
 import { LedgerClient } from './ledger-client';
 import { amountIn, displayAmount, matchLedgerItems, type LedgerItem } from './match-policies';
 import { SliceBook, type Slice, type SliceTimings, DEFAULT_SLICE_TIMINGS } from './slice-book';
@@ -32,8 +32,8 @@ export interface BudgetRequest {
   endpoint: Endpoint;
   policies: BudgetPolicy[];
   user: string;
-  chat?: ChatRequest;
-  embeddings?: EmbeddingsRequest;
+  /** The most the request can cost; computed only when some policy or limit applies. */
+  estimate: () => CostEstimate | undefined;
 }
 
 /** What one admitted request holds, to be settled exactly once. */
@@ -92,7 +92,7 @@ export class BudgetGuard {
   /** Admits the request against every matching window, or says why not. */
   async admit(req: BudgetRequest): Promise<{ ok: true; admission: Admission } | { ok: false; refusal: Refusal }> {
     if (req.policies.length === 0 && !req.endpoint.rateLimits) return { ok: true, admission: NO_ADMISSION };
-    const estimate = req.chat ? estimateChatCost(req.endpoint, req.chat) : req.embeddings ? estimateEmbeddingsCost(req.endpoint, req.embeddings) : undefined;
+    const estimate = req.estimate();
     if (!estimate) return { ok: true, admission: NO_ADMISSION };
     const items = matchLedgerItems(req.policies, req.endpoint, req.user, estimate);
     if (items.length === 0) return { ok: true, admission: NO_ADMISSION };

@@ -1,0 +1,37 @@
+// What every client API (ingress) gives the pipeline: a parser from its
+// request format into the pipeline's request, its own error shape, and a
+// sink that writes the pipeline's answers in its format.
+import type { ServerResponse } from 'node:http';
+import type { TraceIngress } from '../contract';
+import type { ChatChunk, ChatCompletion, EmbeddingsResponse, ErrorBody, Usage } from '../openai/types';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; param: string | null };
+
+export interface Sink {
+  /** The request failed before any answer went out. */
+  error(status: number, error: ErrorBody, headers: Record<string, string>): void;
+}
+
+/** Where a chat answer goes: the pipeline produces OpenAI completions and chunks. */
+export interface ChatSink extends Sink {
+  completion(completion: ChatCompletion, headers: Record<string, string>): void;
+  /** Commits the stream: status 200 and headers go out. */
+  open(headers: Record<string, string>): void;
+  chunk(chunk: ChatChunk): void;
+  /** The stream ended well; `usage` is the provider's, or the gateway's estimate when it reported none. */
+  close(usage: Usage, last: { id: string; created: number; model: string }): void;
+  /** The stream broke after it was committed. */
+  streamError(error: ErrorBody): void;
+}
+
+export interface EmbeddingsSink extends Sink {
+  embeddings(answer: EmbeddingsResponse, headers: Record<string, string>): void;
+}
+
+export interface Ingress<Request, S extends Sink> {
+  name: TraceIngress;
+  parse(body: unknown): Parsed<Request>;
+  /** Errors before a sink exists (unreadable body, validation, unknown endpoint), in this API's shape. */
+  sendError(res: ServerResponse, status: number, error: ErrorBody, headers: Record<string, string>): void;
+  sink(res: ServerResponse, request: Request): S;
+}
