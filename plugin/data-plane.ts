@@ -21,10 +21,12 @@ export interface Runtime {
   readonly budget: BudgetGuard;
   readonly server: DataServer;
   readonly maxBodyBytes: number;
+  /** Tickets the access phase issued for this worker (shared with the main thread). */
+  readonly ticketsIssued: BigInt64Array;
 }
 
 /** `id` names the state files: one runtime's settings, one config cache. */
-export async function startRuntime(config: PluginConfig, id: string, ticketKey: Buffer): Promise<Runtime> {
+export async function startRuntime(config: PluginConfig, id: string, ticketKey: Buffer, ticketsIssued: BigInt64Array): Promise<Runtime> {
   const store = new ConfigStore({
     controlPlaneUrl: config.control_plane_url,
     token: config.dataplane_token,
@@ -51,20 +53,29 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     timeoutMs: Math.min(settings.timeoutMs, config.control_plane_timeout_ms),
     slices: settings.slices,
   });
-  const core = { config: store, shipper, tickets: new TicketVerifier(ticketKey), health: new DestinationHealth(), budget, maxBodyBytes: config.max_body_bytes };
+  const core = {
+    config: store,
+    shipper,
+    tickets: new TicketVerifier(ticketKey),
+    health: new DestinationHealth(),
+    budget,
+    maxBodyBytes: config.max_body_bytes,
+    ticketsIssued,
+  };
   const server = await startDataServer(core, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });
   return { ...core, server };
 }
 
 /**
- * Drains and stops: no new connections; requests and streams in flight finish
- * (at most `graceMs`, then they are cut); then the configuration poll ends,
+ * Drains and stops: every request admitted so far (each ticket issued) is
+ * served and every stream finishes, at most `graceMs` (then they are cut); then the configuration poll ends,
  * budget slices go back, and traces are flushed to the control plane or, if
  * it cannot take them in time, left durably in the spool for the next process.
  */
 export async function stopRuntime(runtime: Runtime, graceMs: number): Promise<void> {
-  const drained = await runtime.server.drain(graceMs);
+  // Requests Kong admitted before the stop may still be on their way: wait for every ticket issued.
+  const drained = await runtime.server.drain(graceMs, () => runtime.tickets.redeemed >= Atomics.load(runtime.ticketsIssued, 0));
   runtime.config.stop();
   await runtime.budget.stop(1_500);
   await runtime.shipper.stop(3_000);

@@ -96,7 +96,8 @@ function stopEntry(entry: Entry): Promise<void> {
 
 function startWorker(config: PluginConfig, id: string, onExit: () => void): Promise<Frontdoor> {
   const key = newTicketKey();
-  const input: WorkerInput = { config, id, ticketKey: key };
+  const tickets = new TicketSigner(key);
+  const input: WorkerInput = { config, id, ticketKey: key, ticketsIssued: tickets.issued };
   const worker = new Worker(join(__dirname, 'server/worker.js'), { workerData: input });
   return new Promise((resolve, reject) => {
     const early = (code: number) => reject(new Error(`data-plane worker exited (${code}) before it was ready`));
@@ -119,7 +120,7 @@ function startWorker(config: PluginConfig, id: string, onExit: () => void): Prom
         stopping ??= stopWorker(worker, graceMs).finally(onExit);
         return stopping;
       };
-      resolve({ tickets: new TicketSigner(key), port: m.port, stop });
+      resolve({ tickets, port: m.port, stop });
     });
   });
 }

@@ -20,10 +20,12 @@ export interface DataServer {
   /** Requests being handled (streams included). */
   inFlight(): number;
   /**
-   * Stops accepting connections and waits for the requests in flight, at
-   * most `graceMs`; whatever still runs then is cut. Resolves when closed.
+   * Keeps no connection for another request, and waits (at most `graceMs`)
+   * until the requests in flight are done and `admittedArrived` says every
+   * request admitted before has come in; whatever still runs then is cut.
+   * Resolves when closed.
    */
-  drain(graceMs: number): Promise<{ finished: number; cut: number }>;
+  drain(graceMs: number, admittedArrived?: () => boolean): Promise<{ served: number; cut: number }>;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,8 @@ export type RuntimeCore = Omit<Runtime, 'server'>;
 
 export function startDataServer(rt: RuntimeCore, host: string, port: number): Promise<DataServer> {
   let inFlight = 0;
+  let served = 0;
+  let servedBefore = 0;
   let draining = false;
   const idle = new Set<() => void>();
   const server = createServer((req, res) => {
@@ -38,6 +42,7 @@ export function startDataServer(rt: RuntimeCore, host: string, port: number): Pr
     // While draining, no connection is kept for another request.
     if (draining) res.setHeader('connection', 'close');
     res.once('close', () => {
+      served++;
       if (--inFlight === 0) for (const wake of idle) wake();
     });
     void serve(rt, req, res);
@@ -46,16 +51,15 @@ export function startDataServer(rt: RuntimeCore, host: string, port: number): Pr
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // streams may run long; the provider timeouts bound them
 
-  const drain = async (graceMs: number) => {
+  const drain = async (graceMs: number, admittedArrived: () => boolean = () => true) => {
     draining = true;
-    const before = inFlight;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    servedBefore = served;
+    const deadline = Date.now() + graceMs;
     server.closeIdleConnections();
-    // A kept-alive connection goes idle only after its request: keep closing idle ones.
-    const sweeper = setInterval(() => server.closeIdleConnections(), 50);
-    if (inFlight > 0) {
+    // Listening goes on (tickets only) until every request already admitted has arrived and finished.
+    while ((inFlight > 0 || !admittedArrived()) && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, graceMs);
+        const timer = setTimeout(done, Math.min(50, Math.max(0, deadline - Date.now())));
         function done() {
           clearTimeout(timer);
           idle.delete(done);
@@ -63,13 +67,15 @@ export function startDataServer(rt: RuntimeCore, host: string, port: number): Pr
         }
         idle.add(done);
       });
+      // A kept-alive connection goes idle only after its request: keep closing idle ones.
+      server.closeIdleConnections();
     }
     const cut = inFlight;
     if (cut > 0) log.warn('data server: grace period over; cutting the requests still running', { cut, graceMs });
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
-    clearInterval(sweeper);
     await closed;
-    return { finished: before - cut, cut };
+    return { served: served - servedBefore, cut };
   };
 
   return new Promise((resolve, reject) => {

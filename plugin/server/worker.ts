@@ -11,6 +11,8 @@ export interface WorkerInput {
   config: PluginConfig;
   id: string;
   ticketKey: Uint8Array;
+  /** The signer's count of issued tickets (shared memory). */
+  ticketsIssued: BigInt64Array;
 }
 
 export type WorkerMessage = { type: 'ready'; port: number } | { type: 'failed'; error: string } | { type: 'stopped' };
@@ -20,7 +22,7 @@ const input = workerData as WorkerInput;
 const port = parentPort!;
 const send = (m: WorkerMessage) => port.postMessage(m);
 
-startRuntime(input.config, input.id, Buffer.from(input.ticketKey)).then(
+startRuntime(input.config, input.id, Buffer.from(input.ticketKey), input.ticketsIssued).then(
   (runtime) => {
     send({ type: 'ready', port: runtime.server.port });
     let stopping: Promise<void> | undefined;

@@ -27,6 +27,8 @@ export async function sendBatch(batch: Trace[], options: SendOptions): Promise<B
     body: JSON.stringify({ traces: batch }),
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
+    // A flush must never hang (one stuck batch would hold every trace behind it): bound the whole exchange.
+    signal: AbortSignal.timeout(options.timeoutMs * 2),
   });
   const text = await res.body.text();
   if (REFUSED_AS_A_WHOLE.has(res.statusCode)) return { kind: 'refused', reason: `ingest answered ${res.statusCode}: ${errorMessage(text)}` };

@@ -119,13 +119,15 @@ test('a change of the plugin configuration mid-traffic: no 500s, open streams fi
   try {
     await waitFor('serves', async () => ((await chat(driver, 'chat')).status === 200 ? true : undefined));
     let firstStreamDoneAt = Infinity;
+    // Streams of several seconds (six chunks, 1.5 s apart), so the change surely happens while they run.
+    slow.enqueue(...Array.from({ length: 5 }, () => ({ kind: 'ok' as const, chunkGapMs: 1_500 })));
     const streams = Array.from({ length: 5 }, () => chat(driver, 'slow', true).finally(() => (firstStreamDoneAt = Math.min(firstStreamDoneAt, Date.now()))));
     const answers: Array<{ status: number; id: string }> = [];
     let servedAfterChangeAt = 0;
     for (let i = 0; i < 40; i++) {
-      if (i === 5) driver.reconfigure(kongYml({ trace_flush_ms: 250, max_body_bytes: 10_000_000 }));
+      if (i === 2) driver.reconfigure(kongYml({ trace_flush_ms: 250, max_body_bytes: 10_000_000 }));
       answers.push(...(await Promise.all(Array.from({ length: 4 }, () => chat(driver, 'chat')))));
-      if (i === 5) servedAfterChangeAt = Date.now();
+      if (i === 2) servedAfterChangeAt = Date.now();
     }
     // The old configuration's worker keeps its streams; the new one serves at once instead of waiting for them.
     assert.ok(servedAfterChangeAt < firstStreamDoneAt, 'requests after the change did not wait for the old streams to end');
