@@ -47,6 +47,9 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     JWT_SECRET: randomBytes(32).toString('base64url'),
     GATEWAY_KEK: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'silent',
+    // The fake provider listens on loopback.
+    GATEWAY_OUTBOUND_ALLOW: 'loopback',
+    LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback',
   };
   const config = loadConfig(env);
   const controlPlaneUrl = `http://127.0.0.1:${port}`;
@@ -98,7 +101,7 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
   const driver = await startKongDriver({
     kongYml,
     pluginsDir: join(ROOT, 'dist/plugin/kong'),
-    env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent' },
+    env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback' },
   });
   return {
     controlPlaneUrl,

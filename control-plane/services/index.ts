@@ -1,3 +1,4 @@
+import { STRICT } from '../../plugin/upstream/outbound-policy';
 import type { ControlPlaneConfig } from '../config';
 import type { Logger } from '../logger';
 import { compileTraceCheck } from '../loaders/trace-schema';
@@ -16,24 +17,25 @@ import { TraceIngestService } from './trace-ingest.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
 
-export function createServices(models: Models, config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets'>, log: Logger) {
+export function createServices(models: Models, config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'outbound'>, log: Logger) {
   const audit = new AuditService(models);
   const versions = new ConfigVersionService(models, config.versionPollMs);
-  const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit);
+  const outbound = config.outbound ?? STRICT;
+  const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit, outbound);
   const metrics = new MetricsService();
   const traces = new TracesService(models, metrics);
   return {
     audit,
     versions,
     secrets,
-    endpoints: new EndpointsService(models, versions, audit),
-    budgets: new BudgetsService(models, versions, audit),
+    endpoints: new EndpointsService(models, versions, audit, outbound),
+    budgets: new BudgetsService(models, versions, audit, undefined, outbound),
     metrics,
     traces,
     traceIngest: new TraceIngestService(traces, metrics, compileTraceCheck()),
     usage: new UsageService(models),
     snapshot: new SnapshotService(models, secrets, versions, log),
-    budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log), log, config.budgets ?? {}),
+    budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log, { outbound }), log, config.budgets ?? {}),
   };
 }
 

@@ -59,6 +59,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     JWT_SECRET: randomBytes(32).toString('base64url'),
     GATEWAY_KEK: randomBytes(32).toString('base64'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    // The fake providers listen on loopback (production refuses loopback targets by default).
+    GATEWAY_OUTBOUND_ALLOW: 'loopback',
     ...options.controlPlaneEnv,
   });
   let controlPlane = await startControlPlane({ mongoUri: uri, port: 0, host: '127.0.0.1', config });
@@ -79,7 +81,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       config_wait_seconds: 5,
       ...options.plugin,
     });
-    const env = { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', ...options.pluginEnv };
+    const env = { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback', ...options.pluginEnv };
     drivers.push(await startKongDriver({ kongYml, pluginsDir: PLUGINS_DIR, env }));
   }
   const driver = drivers[0];
