@@ -11,7 +11,7 @@ export type Kind =
   | 'documented'
   /** A stream or body cut short: the process carrying it was killed. */
   | 'cut'
-  /** The gateway's port refused the connection (the whole stack was stopping). */
+  /** The gateway's port refused the connection, or closed it unread (the whole stack was stopping). */
   | 'refused'
   /** Anything else: an undocumented status or body, a hang. */
   | 'failed';
@@ -38,7 +38,15 @@ export function newTraceparent(): string {
 export async function oneRequest(gatewayUrl: string, model: string, stream: boolean, timeoutMs = 60_000): Promise<Outcome> {
   const traceparent = newTraceparent();
   const startedAt = Date.now();
-  const done = (kind: Kind, status: number, extra: Partial<Outcome> = {}): Outcome => ({ kind, status, stream, traceparent, startedAt, endedAt: Date.now(), ...extra });
+  const done = (kind: Kind, status: number, extra: Partial<Outcome> = {}): Outcome => ({
+    kind,
+    status,
+    stream,
+    traceparent,
+    startedAt,
+    endedAt: Date.now(),
+    ...extra,
+  });
   let res: Response;
   try {
     res = await fetch(`${gatewayUrl}/gateway/openai/v1/chat/completions`, {
@@ -49,7 +57,8 @@ export async function oneRequest(gatewayUrl: string, model: string, stream: bool
     });
   } catch (err) {
     const code = (err as { cause?: { code?: string } }).cause?.code;
-    if (code === 'ECONNREFUSED') return done('refused', 0, { detail: code });
+    // Refused, or a kept-alive connection the stopping server closed before it read the request.
+    if (code === 'ECONNREFUSED' || code === 'UND_ERR_SOCKET') return done('refused', 0, { detail: code });
     return done('failed', 0, { detail: `no answer: ${code ?? (err as Error).message}` });
   }
   const requestId = res.headers.get('x-request-id') ?? undefined;

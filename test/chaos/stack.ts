@@ -50,7 +50,8 @@ export class ChaosStack {
 
   async launch(): Promise<void> {
     const { MONGODB_URI: _ignored, ...env } = process.env;
-    this.output = '';
+    this.output += `\n--- launch at ${new Date().toISOString()} ---\n`;
+    const from = this.output.length;
     this.launcher = spawn(process.execPath, [join(ROOT, 'dist/local/start.js')], {
       cwd: ROOT,
       env: {
@@ -60,18 +61,20 @@ export class ChaosStack {
         CONTROL_PLANE_PORT: String(this.cpPort),
         GATEWAY_PORT: String(this.gwPort),
         LOG_LEVEL: 'warn',
-        LLM_GATEWAY_LOG: 'silent',
+        // CHAOS_VERBOSE=1: the plugin server's log in the launcher's output (this.output).
+        ...(process.env.CHAOS_VERBOSE ? { KONG_DRIVER_LOG: '1' } : { LLM_GATEWAY_LOG: 'silent' }),
         LLM_GATEWAY_FAULT_INJECTION: 'crash-workers-on-sigusr2',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.launcher.stdout!.on('data', (d) => (this.output += d));
     this.launcher.stderr!.on('data', (d) => (this.output += d));
-    for (let i = 0; i < 1200 && !this.output.includes('admin token'); i++) {
-      if (this.launcher.exitCode !== null) throw new Error(`the stack did not start:\n${this.output}`);
+    const up = () => this.output.slice(from).includes('admin token');
+    for (let i = 0; i < 1200 && !up(); i++) {
+      if (this.launcher.exitCode !== null) throw new Error(`the stack did not start:\n${this.output.slice(from)}`);
       await sleep(100);
     }
-    if (!this.output.includes('admin token')) throw new Error(`the stack did not start in 120 s:\n${this.output}`);
+    if (!up()) throw new Error(`the stack did not start in 120 s:\n${this.output.slice(from)}`);
   }
 
   pid(part: Part): number | undefined {
