@@ -33,6 +33,9 @@ export type RuntimeCore = Omit<Runtime, 'server'>;
 
 export function startDataServer(rt: RuntimeCore, host: string, port: number): Promise<DataServer> {
   let inFlight = 0;
+  /** Handlers still running: a cut request's handler still has its trace to write. */
+  let handling = 0;
+  const handled = new Set<() => void>();
   let served = 0;
   let servedBefore = 0;
   let draining = false;
@@ -45,7 +48,10 @@ export function startDataServer(rt: RuntimeCore, host: string, port: number): Pr
       served++;
       if (--inFlight === 0) for (const wake of idle) wake();
     });
-    void serve(rt, req, res);
+    handling++;
+    void serve(rt, req, res).finally(() => {
+      if (--handling === 0) for (const wake of handled) wake();
+    });
   });
   server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout (60 s)
   server.headersTimeout = 66_000;
@@ -75,6 +81,18 @@ export function startDataServer(rt: RuntimeCore, host: string, port: number): Pr
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
+    // The handlers of cut requests finish (and write their traces) before the caller stops the shipper.
+    if (handling > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 5_000);
+        function done() {
+          clearTimeout(timer);
+          handled.delete(done);
+          resolve();
+        }
+        handled.add(done);
+      });
+    }
     return { served: served - servedBefore, cut };
   };
 
