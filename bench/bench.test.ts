@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { nginxAvailable } from '../local/kong-nginx/find-nginx';
 
 const ROOT = path.resolve(__dirname, '..');
 // A temp results dir: a smoke run must never overwrite a full run's bench/results.
@@ -50,6 +51,13 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
     assert.equal(run.non2xx, 0, `${target}: no errors`);
   }
   assert.ok(Object.values(a.gatewayDriverStats).every((s: any) => s.pdkCallsPerRequest > 0)); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  const k = read('kong-driver');
+  for (const target of ['direct', 'kong-driver-noop', ...(nginxAvailable() ? ['kong-nginx-noop'] : [])]) {
+    const run = k.runs.find((x: { target: string }) => x.target === target);
+    assert.ok(run && run.requests > 0 && isP(run.latencyMs), `kong-driver has ${target}`);
+    assert.equal(run.non2xx, 0, `${target}: no errors`);
+  }
 
   const t = read('throughput');
   assert.equal(typeof t.maxSustainedRps, 'number');

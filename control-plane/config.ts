@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { outboundPolicyFrom, type OutboundPolicy } from '../plugin/upstream/outbound-policy';
 import { parseTtl } from './cli/parse-ttl';
-import { loadOrCreateLocalKey } from './local-keys';
+import { loadOrCreateLocalKey, readLocalKey } from './local-keys';
+import type { LogFormat } from './logger';
 
 export interface KeyEncryptionKey {
   version: number;
@@ -31,6 +32,13 @@ export interface ControlPlaneConfig {
   /** How often each replica polls the global config version (cross-replica wake-up). */
   versionPollMs: number;
   logLevel: string;
+  /**
+   * Where the console's playground sends chat requests (a gateway the browser
+   * cannot reach under the console's CSP). Unset: the playground is off.
+   */
+  playground?: { gatewayUrl: string };
+  /** Human lines in local mode, JSON in production and tests (LOG_FORMAT overrides). */
+  logFormat: LogFormat;
   /** Budget ledger tuning (docs/budgets.md); defaults when unset. */
   budgets?: { leaseTtlMs?: number; sweepMs?: number; slices?: boolean };
   /** Loud start-up warnings (generated keys); the caller logs them. */
@@ -87,7 +95,32 @@ function outbound(raw: string | undefined): OutboundPolicy {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
+
+/** PLAYGROUND_GATEWAY_URL: the gateway's base URL, `off` to disable; default the local gateway of `npm start`. */
+function parsePlaygroundGatewayUrl(raw: string | undefined, gatewayPort: string | undefined): string | undefined {
+  if (raw === 'off') return undefined;
+  const url = raw || `http://127.0.0.1:${parseVersion(gatewayPort, 'GATEWAY_PORT', 8000)}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`PLAYGROUND_GATEWAY_URL must be an http(s) URL or "off" (got ${url})`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError('PLAYGROUND_GATEWAY_URL must be an http(s) URL or "off"');
+  return url.replace(/\/+$/, '');
+}
+
+export interface LoadOptions {
+  /**
+   * Whether missing local keys may be generated. Only the control plane
+   * creates them, on its first start; a CLI that made its own would sign
+   * tokens (or wrap keys) nothing else accepts.
+   */
+  createLocalKeys?: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): ControlPlaneConfig {
+  const createLocalKeys = options.createLocalKeys ?? true;
   const production = env.NODE_ENV === 'production';
   const dataDir = path.resolve(env.GATEWAY_DATA_DIR || './.data');
   const warnings: string[] = [];
@@ -96,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
   const publicKey = env.JWT_PUBLIC_KEY || undefined;
   if (!jwtSecret && !publicKey) {
     if (production) throw new ConfigError('JWT_SECRET (or JWT_PUBLIC_KEY) is required when NODE_ENV=production');
-    jwtSecret = loadOrCreateLocalKey(path.join(dataDir, 'jwt-secret'), 48).toString('base64url');
+    jwtSecret = localKey(path.join(dataDir, 'jwt-secret'), 48, createLocalKeys, 'JWT_SECRET').toString('base64url');
     warnings.push(`JWT_SECRET is not set: using a generated secret stored in ${path.join(dataDir, 'jwt-secret')} (local mode only)`);
   }
 
@@ -106,7 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     kek = { version: kekVersion, key: parseKey(env.GATEWAY_KEK, 'GATEWAY_KEK') };
   } else {
     if (production) throw new ConfigError('GATEWAY_KEK (base64, 32 bytes) is required when NODE_ENV=production');
-    kek = { version: kekVersion, key: loadOrCreateLocalKey(path.join(dataDir, 'kek'), 32) };
+    kek = { version: kekVersion, key: localKey(path.join(dataDir, 'kek'), 32, createLocalKeys, 'GATEWAY_KEK') };
     warnings.push(
       `GATEWAY_KEK is not set: secrets are encrypted with a generated key stored in ${path.join(dataDir, 'kek')} (local mode only; losing it loses every secret)`,
     );
@@ -118,6 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
 
   const mongoUri = env.MONGODB_URI || undefined;
   if (production && !mongoUri) throw new ConfigError('MONGODB_URI is required when NODE_ENV=production');
+
+  const playgroundGatewayUrl = parsePlaygroundGatewayUrl(env.PLAYGROUND_GATEWAY_URL, env.GATEWAY_PORT);
 
   return {
     production,
@@ -138,12 +173,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     outbound: outbound(env.GATEWAY_OUTBOUND_ALLOW),
     kek: { current: kek, previous },
     versionPollMs: parseVersion(env.CONFIG_VERSION_POLL_MS, 'CONFIG_VERSION_POLL_MS', 250),
+    ...(playgroundGatewayUrl ? { playground: { gatewayUrl: playgroundGatewayUrl } } : {}),
     budgets: {
       ...(env.BUDGET_LEASE_TTL_MS ? { leaseTtlMs: parseVersion(env.BUDGET_LEASE_TTL_MS, 'BUDGET_LEASE_TTL_MS', 10_000) } : {}),
       ...(env.BUDGET_SWEEP_MS ? { sweepMs: parseVersion(env.BUDGET_SWEEP_MS, 'BUDGET_SWEEP_MS', 1_000) } : {}),
       ...(env.BUDGET_SLICES ? { slices: env.BUDGET_SLICES !== 'off' } : {}),
     },
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
+    logFormat: env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty' ? env.LOG_FORMAT : production || env.NODE_ENV === 'test' ? 'json' : 'pretty',
     warnings,
   };
+}
+
+function localKey(file: string, bytes: number, create: boolean, variable: string): Buffer {
+  if (create) return loadOrCreateLocalKey(file, bytes);
+  const key = readLocalKey(file);
+  if (!key) {
+    throw new ConfigError(
+      `${variable} is not set and there is no local key at ${file}. ` +
+        'Start the local stack first (npm start creates its keys there), or set GATEWAY_DATA_DIR to the data dir the running control plane uses, or set ' +
+        `${variable} to its value.`,
+    );
+  }
+  return key;
 }

@@ -27,13 +27,14 @@ export interface RunningControlPlane {
 
 export async function startControlPlane(opts: StartOptions): Promise<RunningControlPlane> {
   const config = opts.config ?? loadConfig();
-  const log = opts.log ?? createLogger(config.logLevel);
+  const log = opts.log ?? createLogger(config.logLevel, undefined, config.logFormat);
   for (const warning of config.warnings) log.warn(`WARNING: ${warning}`);
 
   const db = await connectDatabase(opts.mongoUri);
   const services = createServices(db.models, config, log);
   services.versions.start();
   services.budgetLedger.start();
+  services.conversationState.start();
   const app = createApp({
     config,
     services,
@@ -76,6 +77,7 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
         await stopped;
         clearInterval(sweeper);
         await services.budgetLedger.stop();
+        services.conversationState.stop();
         await db.close();
         log.info('control plane stopped');
       })();

@@ -5,7 +5,7 @@
 // taken) or a launcher killed outright leaves no process behind.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ import { loadConfig } from '../control-plane/config';
 import { freePort } from '../control-plane/loaders/ferretdb';
 import { signToken } from '../control-plane/middleware/verify-token';
 import { startFakeOpenAI } from '../test/fake-providers/openai';
-import { childrenOf, processesOf } from '../test/helpers/processes';
+import { alive, childrenOf, descendantsOf, processesOf } from '../test/helpers/processes';
 import type { FakeProvider } from '../test/fake-providers/scenario';
 
 const ROOT = resolve(__dirname, '..');
@@ -200,8 +200,11 @@ describe('npm start', { timeout: 300_000 }, () => {
 
   it('the launcher killed outright (SIGKILL): its parts stop by themselves', async () => {
     const l = await launch(mkdtempSync(join(tmpdir(), 'llmgw-start-')));
-    assert.ok(processesOf(l.dataDir).length >= 4, 'launcher, database, control plane, plugin server');
+    const parts = descendantsOf(l.child.pid!);
+    assert.ok(parts.length >= 3, 'database, control plane, Kong stand-in and plugin server');
+    assert.ok(processesOf(l.dataDir).some((p) => /kong-js-pluginserver/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'))), 'the plugin server is found');
     l.child.kill('SIGKILL');
     await noneLeft(l.dataDir);
+    assert.deepEqual(parts.filter(alive), [], 'every process it had started is gone');
   });
 });

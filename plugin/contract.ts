@@ -30,6 +30,12 @@ export interface DestinationOptions {
 export interface PriceOverride {
   inputPerMTok: number;
   outputPerMTok: number;
+  /** Prompt tokens read from the provider's cache (default: inputPerMTok). */
+  cacheReadPerMTok?: number;
+  /** Prompt tokens written to the provider's cache (default: inputPerMTok). */
+  cacheWritePerMTok?: number;
+  /** Anthropic's 1-hour cache writes; only reservations use it (see plugin/pricing.ts). */
+  cacheWrite1hPerMTok?: number;
 }
 
 export interface Destination {

@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const roots = ['plugin', 'control-plane', 'local', 'test', 'scripts', 'bench'];
+const roots = ['plugin', 'control-plane', 'local', 'test', 'scripts', 'bench', 'console'];
 
 function collect(dir, out) {
   if (!fs.existsSync(dir)) return out;

@@ -6,6 +6,7 @@ import { budgetLeaseModel } from './budget-lease.model';
 import { budgetPolicyModel } from './budget-policy.model';
 import { budgetWindowModel } from './budget-window.model';
 import { configVersionModel } from './config-version.model';
+import { conversationStateModel } from './conversation-state.model';
 import { endpointModel } from './endpoint.model';
 import { secretModel } from './secret.model';
 import { traceModel } from './trace.model';
@@ -23,6 +24,7 @@ export function createModels(conn: Connection) {
     traces: traceModel(conn),
     auditEntries: auditEntryModel(conn),
     configVersion: configVersionModel(conn),
+    conversationStates: conversationStateModel(conn),
   };
 }
 

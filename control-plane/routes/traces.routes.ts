@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Services } from '../services';
 import type { TraceQuery } from '../services/traces.service';
-import type { UsageGroupBy } from '../services/usage.service';
+import type { SeriesQuery, SummaryQuery } from '../services/usage.service';
 
 // Query parameters arrive validated and type-coerced by the OpenAPI validator.
 export function tracesRoutes({ traces, usage }: Services): Router {
@@ -13,8 +13,10 @@ export function tracesRoutes({ traces, usage }: Services): Router {
     res.json(await traces.get(req.params.id));
   });
   r.get('/usage/summary', async (req, res) => {
-    const q = req.query as { from?: string; to?: string; groupBy?: UsageGroupBy };
-    res.json(await usage.summary(q));
+    res.json(await usage.summary(req.query as SummaryQuery));
+  });
+  r.get('/usage/series', async (req, res) => {
+    res.json(await usage.series(req.query as unknown as SeriesQuery));
   });
   return r;
 }

@@ -1,6 +1,6 @@
 // Cross-field rules for endpoints that a JSON schema cannot express, each
 // failure naming the field. Pure: secret lookups are passed in.
-import type { FallbackTrigger, ProviderId } from '../../plugin/contract';
+import type { FallbackTrigger, PriceOverride, ProviderId } from '../../plugin/contract';
 import { ApiError, type ErrorDetail } from '../errors';
 import type { EndpointDoc } from '../models/endpoint.model';
 import { extraHeaderProblems } from '../../plugin/upstream/check-extra-headers';
@@ -22,7 +22,7 @@ export interface DestinationInput {
   options?: Record<string, unknown>;
   weight: number;
   timeoutMs?: number;
-  price?: { inputPerMTok: number; outputPerMTok: number };
+  price?: PriceOverride;
 }
 
 export interface EndpointInput {

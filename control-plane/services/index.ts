@@ -8,6 +8,7 @@ import { BudgetAlertsService } from './budget-alerts.service';
 import { BudgetLedgerService } from './budget-ledger.service';
 import { BudgetsService } from './budgets.service';
 import { ConfigVersionService } from './config-version.service';
+import { ConversationStateService } from './conversation-state.service';
 import { EndpointsService } from './endpoints.service';
 import { EnvelopeCipher } from './envelope-encryption';
 import { MetricsService } from './metrics.service';
@@ -36,6 +37,7 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
     usage: new UsageService(models),
     snapshot: new SnapshotService(models, secrets, versions, log),
     budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log, { outbound }), log, config.budgets ?? {}),
+    conversationState: new ConversationStateService(models, log),
   };
 }
 

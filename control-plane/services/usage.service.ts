@@ -1,30 +1,30 @@
-// Usage summary per endpoint, provider or UTC day. Aggregated in code, not
-// with $group: percentiles need the raw latencies anyway, and FerretDB 1.24
-// returns 0 for `$sum: "$field"` when the same $group also has `$sum: 1`.
+// Usage summary and chart series: requests, errors, tokens, cost and latency
+// percentiles per group, read from usage rows (see usage/).
 import type { Models } from '../models';
-import { parseTime } from './parse-time';
 import type { TraceDoc } from '../models/trace.model';
+import { traceToApi } from './traces.service';
+import { attributeTraceUsage } from './usage/attribute-trace-usage';
+import { summarize, toSeries, type UsageRow } from './usage/build-usage-report';
+import { addContribution, encodeCell, newCell, type UsageCell } from './usage/usage-cell';
+import { alignWindow, floorTo, INTERVAL_MS, MAX_POINTS, pickFilters, type GroupBy, type Interval, type UsageWindow } from './usage/usage-query';
+import { badRequest } from '../errors';
 
-export type UsageGroupBy = 'endpoint' | 'provider' | 'day';
+const DAY_MS = 86_400_000;
+const DEFAULT_SERIES_SPAN: Record<Interval, number> = { minute: 3_600_000, hour: DAY_MS, day: 30 * DAY_MS };
 
-interface Bucket {
-  requests: number;
-  errors: number;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  costUsd: number;
-  latencies: number[];
+export interface SummaryQuery extends Record<string, unknown> {
+  from?: string;
+  to?: string;
+  groupBy?: GroupBy | 'day';
 }
 
-/** Nearest-rank percentile of an ascending array. */
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+export interface SeriesQuery extends Record<string, unknown> {
+  from?: string;
+  to?: string;
+  interval?: Interval;
+  groupBy?: GroupBy;
+  limit?: number;
 }
-
-const keyOf = (t: Pick<TraceDoc, 'endpoint' | 'provider' | 'time'>, groupBy: UsageGroupBy): string =>
-  groupBy === 'endpoint' ? t.endpoint : groupBy === 'provider' ? (t.provider ?? 'none') : t.time.toISOString().slice(0, 10);
 
 export class UsageService {
   constructor(
@@ -32,40 +32,50 @@ export class UsageService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async summary(q: { from?: string; to?: string; groupBy?: UsageGroupBy }) {
-    const to = q.to ? parseTime('to', q.to) : this.now();
-    const from = q.from ? parseTime('from', q.from) : new Date(to.getTime() - 24 * 3600_000);
+  async summary(q: SummaryQuery) {
+    const window = alignWindow(q, INTERVAL_MS.minute, DAY_MS, this.now());
     const groupBy = q.groupBy ?? 'endpoint';
-    const buckets = new Map<string, Bucket>();
+    const filter = pickFilters(q);
+    const groups = summarize(await this.rows(window), groupBy, filter);
+    return { from: window.from.toISOString(), to: window.to.toISOString(), groupBy, ...filter, groups };
+  }
+
+  async series(q: SeriesQuery) {
+    const interval = q.interval ?? 'hour';
+    const window = alignWindow(q, INTERVAL_MS[interval], DEFAULT_SERIES_SPAN[interval], this.now());
+    const points = (window.to.getTime() - window.from.getTime()) / INTERVAL_MS[interval];
+    if (points > MAX_POINTS) {
+      throw badRequest('invalid_range', `from..to: ${points} ${interval}s is more than ${MAX_POINTS} points; narrow the range or use a larger interval`);
+    }
+    const filter = pickFilters(q);
+    const { series, omittedSeries } = toSeries(await this.rows(window), window, interval, q.groupBy, filter, q.limit ?? 20);
+    return {
+      from: window.from.toISOString(),
+      to: window.to.toISOString(),
+      interval,
+      groupBy: q.groupBy ?? null,
+      ...filter,
+      series,
+      omittedSeries,
+    };
+  }
+
+  /** Per-minute usage rows of the window, recounted from the stored traces. */
+  private async rows(window: UsageWindow): Promise<UsageRow[]> {
+    const cells = new Map<string, { t: number; dims: UsageRow['dims']; cell: UsageCell }>();
     const cursor = this.models.traces
-      .find({ time: { $gte: from, $lt: to } }, { endpoint: 1, provider: 1, time: 1, status: 1, usage: 1, costUsd: 1, latencyMs: 1 })
+      .find({ time: { $gte: window.from, $lt: window.to } }, { request: 0, response: 0 })
       .lean<TraceDoc[]>()
       .cursor();
-    for await (const t of cursor as AsyncIterable<TraceDoc>) {
-      const key = keyOf(t, groupBy);
-      let b = buckets.get(key);
-      if (!b) {
-        b = { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, latencies: [] };
-        buckets.set(key, b);
+    for await (const doc of cursor as AsyncIterable<TraceDoc>) {
+      const t = floorTo(doc.time.getTime(), INTERVAL_MS.minute);
+      for (const c of attributeTraceUsage(traceToApi(doc))) {
+        const key = `${t}\u0000${JSON.stringify(c.dims)}`;
+        let entry = cells.get(key);
+        if (!entry) cells.set(key, (entry = { t, dims: c.dims, cell: newCell() }));
+        addContribution(entry.cell, c);
       }
-      b.requests++;
-      if (t.status >= 400) b.errors++;
-      b.promptTokens += t.usage?.promptTokens ?? 0;
-      b.completionTokens += t.usage?.completionTokens ?? 0;
-      b.totalTokens += t.usage?.totalTokens ?? 0;
-      b.costUsd += t.costUsd ?? 0;
-      b.latencies.push(t.latencyMs);
     }
-    const groups = [...buckets.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, b]) => {
-        const sorted = b.latencies.sort((x, y) => x - y);
-        const { latencies: _l, ...totals } = b;
-        return { key, ...totals, costUsd: round(b.costUsd), p50LatencyMs: percentile(sorted, 50), p95LatencyMs: percentile(sorted, 95) };
-      });
-    return { from: from.toISOString(), to: to.toISOString(), groupBy, groups };
+    return [...cells.values()].map(({ t, dims, cell }) => ({ t, dims, cell: encodeCell(cell) }));
   }
 }
-
-/** Sums of float prices drift (0.1 + 0.2); 9 decimals is far below a micro-dollar. */
-const round = (n: number) => Math.round(n * 1e9) / 1e9;

@@ -3,9 +3,13 @@
 // for other families an estimate, so it gets PROMPT_MARGIN on top) plus the
 // output limit, priced for the most expensive destination the request could
 // land on (fallbacks included: only one attempt can succeed and be billed).
+// Prompt tokens are reserved at the dearest prompt rate (a cache write costs
+// more than plain input at Anthropic and Bedrock), and charged afterwards at
+// the rate each was actually billed at (cache reads far below input), so the
+// charge never exceeds the reservation.
 import type { Destination, Endpoint, ProviderId } from '../contract';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/types';
-import { priceUsd } from '../pricing';
+import { priceUsd, worstCasePriceUsd, type PriceTokens } from '../pricing';
 import { countTokens, estimatePromptTokens } from '../tokens/count';
 import { defaultMaxOutputTokens } from './output-limits';
 
@@ -29,6 +33,9 @@ export interface CostEstimate {
   tokens: number;
   /** Worst destination's price of `tokens`. */
   usd: number;
+  /** Dearest prompt and dearest output token among the destinations, for telling a refused client what would fit. */
+  promptUsd: number;
+  outputUsdPerToken: number;
 }
 
 export function estimateChatCost(endpoint: Endpoint, request: ChatRequest): CostEstimate {
@@ -47,18 +54,15 @@ export function estimateEmbeddingsCost(endpoint: Endpoint, request: EmbeddingsRe
 }
 
 /** What a finished call is charged: the trace's price, or the fallback price for an unpriced model. */
-export function chargedUsd(
-  destination: Destination | undefined,
-  usage: { promptTokens: number; completionTokens: number } | undefined,
-  costUsd: number | undefined,
-): number {
+export function chargedUsd(destination: Destination | undefined, usage: PriceTokens | undefined, costUsd: number | undefined): number {
   if (!usage) return 0;
   if (costUsd !== undefined) return costUsd;
-  return priceOrFallback(destination ?? { provider: 'openai-compatible', model: '' }, usage.promptTokens, usage.completionTokens);
+  const d = destination ?? { provider: 'openai-compatible' as const, model: '' };
+  return priceUsd(d, usage) ?? priceUsd({ ...d, price: FALLBACK_PRICE }, usage)!;
 }
 
 function worstCase(destinations: Destination[], tokensOf: (d: Destination) => { prompt: number; output: number }): CostEstimate {
-  let worst: CostEstimate = { promptTokens: 0, maxOutputTokens: 0, tokens: 0, usd: 0 };
+  let worst: CostEstimate = { promptTokens: 0, maxOutputTokens: 0, tokens: 0, usd: 0, promptUsd: 0, outputUsdPerToken: 0 };
   for (const d of destinations) {
     const { prompt, output } = tokensOf(d);
     const usd = priceOrFallback(d, prompt, output);
@@ -67,17 +71,31 @@ function worstCase(destinations: Destination[], tokensOf: (d: Destination) => { 
       maxOutputTokens: Math.max(worst.maxOutputTokens, output),
       tokens: Math.max(worst.tokens, prompt + output),
       usd: Math.max(worst.usd, usd),
+      promptUsd: Math.max(worst.promptUsd, priceOrFallback(d, prompt, 0)),
+      outputUsdPerToken: Math.max(worst.outputUsdPerToken, priceOrFallback(d, 0, 1_000_000) / 1_000_000),
     };
   }
   return worst;
+}
+
+/**
+ * The largest output limit (max_tokens) with which the request would fit in
+ * `available` ledger units now; 0 when even its prompt does not fit.
+ * Conservative: the dearest prompt with the dearest output rate.
+ */
+export function outputTokensThatFit(estimate: CostEstimate, unit: 'usd' | 'tokens', available: number, microUsd: number): number {
+  if (unit === 'tokens') return Math.max(0, Math.floor(available - estimate.promptTokens));
+  if (estimate.outputUsdPerToken <= 0) return 0;
+  return Math.max(0, Math.floor((available / microUsd - estimate.promptUsd) / estimate.outputUsdPerToken));
 }
 
 function promptFor(d: Destination, counted: number): number {
   return O200K_PROVIDERS.has(d.provider) ? counted : Math.ceil(counted * PROMPT_MARGIN);
 }
 
+/** The most `promptTokens` + `completionTokens` can cost on `d` (see worstCasePriceUsd), or at the fallback price. */
 function priceOrFallback(d: Pick<Destination, 'provider' | 'model' | 'price'>, promptTokens: number, completionTokens: number): number {
-  return priceUsd(d, { promptTokens, completionTokens }) ?? priceUsd({ ...d, price: FALLBACK_PRICE }, { promptTokens, completionTokens })!;
+  return worstCasePriceUsd(d, promptTokens, completionTokens) ?? worstCasePriceUsd({ ...d, price: FALLBACK_PRICE }, promptTokens, completionTokens)!;
 }
 
 function embeddingsTokens(input: EmbeddingsRequest['input']): number {

@@ -17,7 +17,7 @@ export interface LedgerItem {
   amount: number;
 }
 
-export function matchLedgerItems(policies: BudgetPolicy[], endpoint: Endpoint, user: string, cost: CostEstimate): LedgerItem[] {
+export function matchLedgerItems(policies: BudgetPolicy[], endpoint: Endpoint, user: string, cost: Pick<CostEstimate, 'tokens' | 'usd'>): LedgerItem[] {
   const items: LedgerItem[] = [];
   for (const p of policies) {
     const subject = subjectOf(p, endpoint, user);

@@ -224,6 +224,8 @@ const chatSchema = {
     audio: { type: ['object', 'null'], required: ['format', 'voice'] },
     prediction: { type: ['object', 'null'], required: ['type', 'content'], properties: { type: { const: 'content' } } },
     reasoning_effort: reasoningEffort,
+    // The Responses API's spelling, normalized to reasoning_effort.
+    reasoning: { type: ['object', 'null'], properties: { effort: reasoningEffort } },
     // Anthropic's thinking switch, as LiteLLM and the Anthropic ingress send it (wins over reasoning_effort).
     thinking: nullable({
       type: 'object',
@@ -266,15 +268,16 @@ const validateEmbeddingsSchema = ajv.compile(embeddingsSchema);
 
 /** Validates a parsed chat request and returns it normalized (normalize-chat-request.ts). */
 export function validateChat(body: unknown): { ok: true; value: ChatRequest } | { ok: false; error: ValidationFailure } {
-  const checked = run<Record<string, unknown>>(validateChatSchema, body);
+  const checked = validateBody<Record<string, unknown>>(validateChatSchema, body);
   return checked.ok ? { ok: true, value: normalizeChatRequest(checked.value) } : checked;
 }
 
 export function validateEmbeddings(body: unknown): { ok: true; value: EmbeddingsRequest } | { ok: false; error: ValidationFailure } {
-  return run(validateEmbeddingsSchema, body);
+  return validateBody(validateEmbeddingsSchema, body);
 }
 
-function run<T>(validate: ValidateFunction, body: unknown): { ok: true; value: T } | { ok: false; error: ValidationFailure } {
+/** Checks a parsed body against a compiled schema, reporting the most specific field in OpenAI's `param` notation. */
+export function validateBody<T>(validate: ValidateFunction, body: unknown): { ok: true; value: T } | { ok: false; error: ValidationFailure } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, error: { message: 'The request body must be a JSON object.', param: null } };
   }

@@ -39,7 +39,7 @@ async function run(ep: Endpoint, outcomes: Array<(d: Destination) => AttemptOutc
   const tried: string[] = [];
   const kind: CallKind<unknown, Sink> = {
     kind: 'chat',
-    estimate: () => ({ promptTokens: 0, maxOutputTokens: 0, tokens: 0, usd: 0 }),
+    estimate: () => ({ promptTokens: 0, maxOutputTokens: 0, tokens: 0, usd: 0, promptUsd: 0, outputUsdPerToken: 0 }),
     attempt: async (_call, d) => {
       tried.push(d.id);
       return outcomes[Math.min(tried.length, outcomes.length) - 1]!(d);

@@ -60,7 +60,6 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
   // validate
   const parsed = ingress.parse(body.value);
   if (!parsed.ok) return reject(400, errorBody(parsed.message, 'invalid_request_error', 'invalid_request', parsed.param));
-  const request = parsed.value;
 
   // resolve the endpoint
   const snapshot = await rt.config.ready(2_000);
@@ -72,6 +71,15 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
       400,
       errorBody(`Endpoint '${endpoint.name}' serves ${endpoint.kind}, not ${kind.kind}.`, 'invalid_request_error', 'wrong_endpoint_kind', 'model'),
     );
+  }
+
+  // prepare: the ingress completes the request from stored state (a continued conversation)
+  const context = { endpoint, user: trace.start.user, requestId: trace.start.id, conversations: rt.conversations };
+  let request = parsed.value;
+  if (ingress.prepare) {
+    const prepared = await ingress.prepare(request, context);
+    if (!prepared.ok) return reject(prepared.status, prepared.error);
+    request = prepared.value;
   }
 
   // admit: budgets and rate limits, before any provider call
@@ -88,7 +96,7 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();
   });
-  const call: Call<Request, S> = { endpoint, request, sink: ingress.sink(res, request), trace, signal: abort.signal, redact: snapshot.redact };
+  const call: Call<Request, S> = { endpoint, request, sink: ingress.sink(res, request, context), trace, signal: abort.signal, redact: snapshot.redact };
   let outcome: AttemptOutcome;
   try {
     outcome = await runAttempts({ call, kind, stickyKey: stickyKey(endpoint, req, trace.start.user), health: rt.health, random: Math.random });

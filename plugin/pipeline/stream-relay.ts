@@ -80,7 +80,7 @@ export class StreamRelay {
   }
 
   /** The one place the attempt ends: usage, trace, and what the client gets. */
-  private finish(failure?: GatewayError): AttemptOutcome {
+  private async finish(failure?: GatewayError): Promise<AttemptOutcome> {
     const { call, destination, ctx } = this.o;
     const { trace, sink, signal, request } = call;
     if (signal.aborted) {
@@ -101,7 +101,7 @@ export class StreamRelay {
       sink.open(this.o.headers()); // an empty answer is still a stream
       for (const chunk of this.held) sink.chunk(chunk);
     }
-    sink.close(usage, { id: ctx.id, created: ctx.created, model: destination.model });
+    await sink.close(usage, { id: ctx.id, created: ctx.created, model: destination.model });
     return { answered: true, status: 200 };
   }
 

@@ -10,7 +10,7 @@ import { loadConfig } from '../../control-plane/config';
 import { freePort } from '../../control-plane/loaders/ferretdb';
 import { localUriFile } from '../../control-plane/local-keys';
 import { signToken } from '../../control-plane/middleware/verify-token';
-import { childrenOf, processesOf } from '../helpers/processes';
+import { descendantMatching, processesOf } from '../helpers/processes';
 
 const ROOT = resolve(__dirname, '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,6 +64,8 @@ export class ChaosStack {
         // CHAOS_VERBOSE=1: the plugin server's log in the launcher's output (this.output).
         ...(process.env.CHAOS_VERBOSE ? { KONG_DRIVER_LOG: '1' } : { LLM_GATEWAY_LOG: 'silent' }),
         LLM_GATEWAY_FAULT_INJECTION: 'crash-workers-on-sigusr2',
+        // The plugin server under nginx keeps only named variables: this one lets the suite find it.
+        KONG_NGINX_MAIN_ENV: 'GATEWAY_DATA_DIR',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -77,8 +79,9 @@ export class ChaosStack {
     if (!up()) throw new Error(`the stack did not start in 120 s:\n${this.output.slice(from)}`);
   }
 
+  /** With the nginx stand-in the plugin server is a child of an nginx worker, as in Kong. */
   pid(part: Part): number | undefined {
-    return childrenOf(this.launcher.pid!, COMMAND[part])[0];
+    return descendantMatching(this.launcher.pid!, COMMAND[part]);
   }
 
   /** Waits until the part runs with a pid other than `not` (restarted by its supervisor). */

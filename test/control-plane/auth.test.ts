@@ -28,10 +28,12 @@ const ROUTES: Array<{ method: 'get' | 'post' | 'put' | 'patch' | 'delete'; path:
   { method: 'get', path: '/api/v1/traces', roles: ['admin', 'viewer'] },
   { method: 'get', path: '/api/v1/traces/x', roles: ['admin', 'viewer'] },
   { method: 'get', path: '/api/v1/usage/summary', roles: ['admin', 'viewer'] },
+  { method: 'get', path: '/api/v1/usage/series', roles: ['admin', 'viewer'] },
   { method: 'get', path: '/api/v1/audit', roles: ['admin'] },
   { method: 'get', path: '/api/v1/dataplane/snapshot', roles: ['dataplane'] },
   { method: 'post', path: '/api/v1/dataplane/traces', roles: ['dataplane'] },
   { method: 'get', path: '/metrics', roles: ['admin', 'viewer'] },
+  { method: 'post', path: '/api/v1/playground/chat', roles: ['admin'] },
 ];
 
 describe('authentication and the role x route matrix', () => {

@@ -22,6 +22,7 @@ export function testConfig(overrides: Partial<ControlPlaneConfig> = {}): Control
     logLevel: 'silent',
     // Fakes and local models listen on loopback.
     outbound: { loopback: true, private: false },
+    logFormat: 'json',
     warnings: [],
     ...overrides,
   };

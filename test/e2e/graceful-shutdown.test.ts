@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
-import { startKongDriver, type KongDriver } from '../../local/kong-driver/gateway';
+import { startKongDriver } from '../../local/kong-driver/gateway';
 import { startFakeOpenAI } from '../fake-providers/openai';
 import type { FakeProvider } from '../fake-providers/scenario';
 import { createSecret, PLUGINS_DIR, putEndpoint, startStack, waitFor, type Stack } from './stack';
@@ -42,7 +42,7 @@ after(async () => {
   await Promise.all([fast?.close(), slow?.close()]);
 });
 
-async function chat(driver: KongDriver, model: string, stream = false): Promise<{ status: number; id: string; body: string }> {
+async function chat(driver: { url: string }, model: string, stream = false): Promise<{ status: number; id: string; body: string }> {
   const res = await fetch(`${driver.url}/gateway/openai/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -59,7 +59,7 @@ async function answerWhole(
   trace.served = destination;
   trace.setUsage(destination, completion.usage);
   trace.capturePayloads(call.endpoint.logPayloads, call.request, completion, call.redact);
-  call.sink.completion(completion, gatewayHeaders(call.trace, call.endpoint.name, 1));
+  await call.sink.completion(completion, gatewayHeaders(call.trace, call.endpoint.name, 1));
   return { answered: true, status: 200 };
 }
 

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Trace, TraceAttempt } from '../../../plugin/contract';
+import { attributeTraceUsage } from './attribute-trace-usage';
+import { encodeSketch, mergeEncodedSketch, newSketch, quantile } from './latency-sketch';
+
+const attempt = (provider: TraceAttempt['provider'], status: number | null, model = 'm'): TraceAttempt => ({
+  destinationId: provider,
+  provider,
+  model,
+  status,
+  latencyMs: 10,
+});
+
+const trace = (over: Partial<Trace>): Trace => ({
+  id: 't',
+  time: '2031-01-01T00:00:00.000Z',
+  endpoint: 'chat',
+  kind: 'chat',
+  user: 'alice',
+  ingress: 'openai',
+  stream: false,
+  status: 200,
+  attempts: [],
+  latencyMs: 100,
+  overheadMs: 1,
+  ...over,
+});
+
+describe('attributeTraceUsage', () => {
+  it('counts a served request once under its provider and every failed fallback attempt under the provider that failed it', () => {
+    const rows = attributeTraceUsage(
+      trace({ provider: 'anthropic', model: 'm', attempts: [attempt('openai', 503), attempt('openai', null), attempt('anthropic', 200)], costUsd: 0.25 }),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.dims.provider, r.dims.status, r.counters.requests, r.counters.errors, r.counters.failedAttempts]),
+      [
+        ['anthropic', '2xx', 1, 0, 0],
+        ['openai', '5xx', 0, 0, 1],
+        ['openai', null, 0, 0, 1],
+      ],
+    );
+    assert.equal(rows[0]!.counters.costNanoUsd, 250_000_000);
+  });
+
+  it('attributes a request that failed everywhere to the last provider tried, and earlier failures to theirs', () => {
+    const rows = attributeTraceUsage(trace({ status: 502, attempts: [attempt('openai', 500), attempt('mistral', 429)] }));
+    assert.deepEqual(
+      rows.map((r) => [r.dims.provider, r.dims.status, r.counters.requests, r.counters.errors, r.counters.failedAttempts]),
+      [
+        ['mistral', '5xx', 1, 1, 0],
+        ['openai', '5xx', 0, 0, 1],
+      ],
+    );
+  });
+
+  it('gives a request no provider when none was called (a budget refusal), never a provider named "none"', () => {
+    const [row, ...rest] = attributeTraceUsage(trace({ status: 429, errorCode: 'budget_exceeded' }));
+    assert.equal(rest.length, 0);
+    assert.equal(row!.dims.provider, null);
+    assert.equal(row!.dims.model, null);
+    assert.equal(row!.counters.errors, 1);
+  });
+
+  it('does not count the successful parts of a split embeddings request as failures', () => {
+    const rows = attributeTraceUsage(trace({ provider: 'cohere', model: 'm', attempts: [attempt('cohere', 200), attempt('cohere', 200)] }));
+    assert.equal(rows.length, 1);
+  });
+
+  it('keeps the optional token kinds and the run', () => {
+    const [row] = attributeTraceUsage(
+      trace({
+        runId: 'run-1',
+        ingress: 'responses',
+        provider: 'openai',
+        usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15, cachedTokens: 4, cacheWriteTokens: 2, reasoningTokens: 3 },
+      }),
+    );
+    assert.equal(row!.dims.run, 'run-1');
+    assert.equal(row!.dims.api, 'responses');
+    assert.deepEqual([row!.counters.cachedTokens, row!.counters.cacheWriteTokens, row!.counters.reasoningTokens], [4, 2, 3]);
+  });
+});
+
+describe('latency sketches', () => {
+  it('are within 1 % of the exact quantile and survive their stored form exactly', () => {
+    const values = Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? 0 : Math.exp(Math.sin(i) * 4 + 5)));
+    const s = newSketch();
+    for (const v of values) s.accept(v);
+    const sorted = [...values].sort((a, b) => a - b);
+    for (const q of [0.5, 0.95, 0.99]) {
+      const exact = sorted[Math.floor(q * (sorted.length - 1))]!;
+      const got = quantile(s, q)!;
+      assert.ok(Math.abs(got - exact) <= exact * 0.01 + 0.01, `q${q}: ${got} vs ${exact}`);
+    }
+    const copy = newSketch();
+    mergeEncodedSketch(copy, encodeSketch(s));
+    for (const q of [0, 0.1, 0.5, 0.9, 0.99, 1]) assert.equal(copy.getValueAtQuantile(q), s.getValueAtQuantile(q));
+    assert.equal(quantile(newSketch(), 0.5), null);
+  });
+});
