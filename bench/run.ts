@@ -5,10 +5,21 @@
 import os from 'node:os';
 import { fmt, machine, sleep, table, writeResult } from './lib';
 import { MLFLOW_WORKERS } from './mlflow';
+import { otelExporter } from './otel-exporter';
 import { addedLatency, FULL, memory, propagation, SMOKE, standinCost, streaming, throughput, traceIngest, type Profile } from './scenarios';
 import { setup, type Env, type Settings } from './setup';
 
-export const SCENARIOS = ['added-latency', 'kong-driver', 'throughput', 'streaming', 'config-propagation', 'trace-ingest', 'memory', 'peer-mlflow'] as const;
+export const SCENARIOS = [
+  'added-latency',
+  'kong-driver',
+  'throughput',
+  'streaming',
+  'config-propagation',
+  'trace-ingest',
+  'memory',
+  'otel-exporter',
+  'peer-mlflow',
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 type Results = Partial<Record<Scenario, Record<string, unknown>>>;
@@ -77,6 +88,7 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
     await run('config-propagation', propagation);
     await run('trace-ingest', traceIngest);
     await run('memory', memory);
+    await run('otel-exporter', otelExporter);
     if (want('peer-mlflow')) {
       results['peer-mlflow'] = {
         scenario: 'peer-mlflow',

@@ -25,6 +25,7 @@ export interface BenchStack {
   openaiBaseUrl: string;
   anthropicBaseUrl: string;
   dataplaneToken: string;
+  adminToken: string;
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Traces stored for an endpoint, counted in the database. */
   countTraces(endpoint: string): Promise<number>;
@@ -102,8 +103,14 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
   const driver = await startKongStandin({
     kongYml,
     pluginsDir: join(ROOT, 'dist/plugin/kong'),
-    env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback' },
-    keepEnv: ['LLM_GATEWAY_LOG', 'LLM_GATEWAY_BUDGET_SLICES', 'LLM_GATEWAY_BUDGET_TIMEOUT_MS', 'LLM_GATEWAY_OUTBOUND_ALLOW'],
+    // Exporter counts reach /metrics within a second (otel-exporter scenario); fake providers listen on loopback.
+    env: {
+      ...process.env,
+      LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent',
+      LLM_GATEWAY_TELEMETRY_REPORT_MS: '1000',
+      LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback',
+    },
+    keepEnv: ['LLM_GATEWAY_LOG', 'LLM_GATEWAY_BUDGET_SLICES', 'LLM_GATEWAY_BUDGET_TIMEOUT_MS', 'LLM_GATEWAY_TELEMETRY_REPORT_MS', 'LLM_GATEWAY_OUTBOUND_ALLOW'],
   });
   return {
     controlPlaneUrl,
@@ -112,6 +119,7 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     openaiBaseUrl: `${driver.url}/gateway/openai/v1`,
     anthropicBaseUrl: `${driver.url}/gateway/anthropic`,
     dataplaneToken,
+    adminToken,
     async api<T>(method: string, path: string, body?: unknown) {
       const res = await fetch(`${controlPlaneUrl}${path}`, {
         method,

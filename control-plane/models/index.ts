@@ -9,6 +9,8 @@ import { configVersionModel } from './config-version.model';
 import { conversationStateModel } from './conversation-state.model';
 import { endpointModel } from './endpoint.model';
 import { secretModel } from './secret.model';
+import { telemetryCountModel } from './telemetry-count.model';
+import { telemetryExporterModel } from './telemetry-exporter.model';
 import { traceModel } from './trace.model';
 
 /** Models bound to one connection (several control planes can share a process in tests). */
@@ -22,6 +24,8 @@ export function createModels(conn: Connection) {
     budgetHeartbeats: budgetHeartbeatModel(conn),
     alertDeliveries: alertDeliveryModel(conn),
     traces: traceModel(conn),
+    telemetryExporters: telemetryExporterModel(conn),
+    telemetryCounts: telemetryCountModel(conn),
     auditEntries: auditEntryModel(conn),
     configVersion: configVersionModel(conn),
     conversationStates: conversationStateModel(conn),
