@@ -93,7 +93,8 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   const i = read('trace-ingest');
   assert.ok(i.ingest.tracesPerSecond > 0 && i.ingest.stored === i.ingest.sent);
   assert.ok(i.restart.served > 0);
-  assert.equal(i.restart.lost, 0, 'no trace lost across the control-plane restart');
+  // Below 0: traces of requests autocannon stopped waiting for at the end (they were handled, and traced, all the same).
+  assert.ok(i.restart.lost <= 0, `no trace lost across the control-plane restart (lost ${i.restart.lost})`);
 
   const sh = read('shadow');
   assert.ok(sh.runs.length > 0);

@@ -5,6 +5,7 @@ import { mountApiDocs, loadSpec, mountValidator } from './loaders/openapi';
 import type { Logger } from './logger';
 import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
+import { requireDatabase } from './middleware/require-database';
 import { auditRoutes } from './routes/audit.routes';
 import { budgetLedgerRoutes } from './routes/budget-ledger.routes';
 import { budgetsRoutes } from './routes/budgets.routes';
@@ -25,6 +26,8 @@ export interface AppDeps {
   services: Services;
   log: Logger;
   ping: () => Promise<void>;
+  /** False while the database is known to be unreachable (API requests then get 503 at once). */
+  databaseUp?: () => boolean;
   /** Validate every response against openapi.yaml (on in tests). */
   validateResponses?: boolean;
 }
@@ -41,9 +44,10 @@ export function createApp(deps: AppDeps): Express {
   mountConsole(app, findConsoleDir());
   mountValidator(app, spec, deps.config.jwt, deps.validateResponses ?? false);
 
-  app.use(healthRoutes(deps.ping));
+  app.use(healthRoutes(deps.ping, deps.databaseUp ?? (() => true)));
   app.use(metricsRoutes(deps.services));
   const v1 = express.Router();
+  v1.use(requireDatabase(deps.databaseUp ?? (() => true)));
   v1.use(secretsRoutes(deps.services));
   v1.use(endpointsRoutes(deps.services));
   v1.use(budgetsRoutes(deps.services));

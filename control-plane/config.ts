@@ -1,6 +1,8 @@
 // The one place that reads environment variables. Everything else receives a
 // ControlPlaneConfig, so tests can build one without touching process.env.
 import path from 'node:path';
+import { outboundPolicyFrom, type OutboundPolicy } from '../plugin/upstream/outbound-policy';
+import { parseTtl } from './cli/parse-ttl';
 import { loadOrCreateLocalKey, readLocalKey } from './local-keys';
 import type { LogFormat } from './logger';
 
@@ -16,7 +18,16 @@ export interface ControlPlaneConfig {
   /** Unset: the launcher starts an embedded FerretDB in dataDir (local mode only). */
   mongoUri?: string;
   dataDir: string;
-  jwt: { secret?: string; publicKey?: string; audience: string; issuer?: string };
+  jwt: {
+    secret?: string;
+    publicKey?: string;
+    audience: string;
+    issuer?: string;
+    /** Longest lifetime (exp - iat) accepted, seconds: people (admin, viewer) and data planes. Defaults: 7 days, 400 days. */
+    maxTtlSeconds?: { people: number; dataplane: number };
+  };
+  /** Loopback and private targets for destinations and webhooks (refused unless allowed). */
+  outbound?: OutboundPolicy;
   kek: { current: KeyEncryptionKey; previous: KeyEncryptionKey[] };
   /** How often each replica polls the global config version (cross-replica wake-up). */
   versionPollMs: number;
@@ -66,6 +77,26 @@ function parsePreviousKeks(raw: string | undefined): KeyEncryptionKey[] {
       };
     });
 }
+
+export const DEFAULT_MAX_TTL = { people: 7 * 86400, dataplane: 400 * 86400 };
+
+function durationOf(raw: string | undefined, name: string, fallback: number): number {
+  if (!raw) return fallback;
+  try {
+    return parseTtl(raw);
+  } catch {
+    throw new ConfigError(`${name} must look like 3600, 90s, 30m, 12h or 7d`);
+  }
+}
+
+function outbound(raw: string | undefined): OutboundPolicy {
+  try {
+    return outboundPolicyFrom(raw);
+  } catch (err) {
+    throw new ConfigError(`GATEWAY_OUTBOUND_ALLOW: ${(err as Error).message}`);
+  }
+}
+
 
 /** PLAYGROUND_GATEWAY_URL: the gateway's base URL, `off` to disable; default the local gateway of `npm start`. */
 function parsePlaygroundGatewayUrl(raw: string | undefined, gatewayPort: string | undefined): string | undefined {
@@ -131,7 +162,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     port: parseVersion(env.CONTROL_PLANE_PORT, 'CONTROL_PLANE_PORT', 8080),
     mongoUri,
     dataDir,
-    jwt: { secret: jwtSecret, publicKey, audience: env.JWT_AUDIENCE || 'kong-llm-gateway', issuer: env.JWT_ISSUER || undefined },
+    jwt: {
+      secret: jwtSecret,
+      publicKey,
+      audience: env.JWT_AUDIENCE || 'kong-llm-gateway',
+      issuer: env.JWT_ISSUER || undefined,
+      maxTtlSeconds: {
+        people: durationOf(env.JWT_MAX_TTL, 'JWT_MAX_TTL', DEFAULT_MAX_TTL.people),
+        dataplane: durationOf(env.JWT_MAX_TTL_DATAPLANE, 'JWT_MAX_TTL_DATAPLANE', DEFAULT_MAX_TTL.dataplane),
+      },
+    },
+    outbound: outbound(env.GATEWAY_OUTBOUND_ALLOW),
     kek: { current: kek, previous },
     versionPollMs: parseVersion(env.CONFIG_VERSION_POLL_MS, 'CONFIG_VERSION_POLL_MS', 250),
     ...(playgroundGatewayUrl ? { playground: { gatewayUrl: playgroundGatewayUrl } } : {}),

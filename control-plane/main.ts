@@ -15,13 +15,16 @@ async function main() {
   let stopDatabase = async () => undefined as void;
   if (!mongoUri) {
     const { startFerretDB } = await import('./loaders/ferretdb');
-    const ferret = await startFerretDB({ dataDir: path.join(config.dataDir, 'ferretdb') });
+    const ferret = await startFerretDB({ dataDir: path.join(config.dataDir, 'ferretdb') }); // stops with us, even on SIGKILL
     mongoUri = `${ferret.uri}kong-llm-gateway`;
     stopDatabase = ferret.stop;
     fs.writeFileSync(localUriFile(config.dataDir), mongoUri + '\n');
     log.warn({ mongoUri }, 'MONGODB_URI is not set: using an embedded FerretDB (SQLite) in the data dir');
   }
   const cp = await startControlPlane({ mongoUri, config, log });
+  // A launcher that started us with an IPC channel (npm start) learns that this process, not another, is up.
+  process.send?.({ type: 'ready', url: cp.url });
+  process.channel?.unref();
   // Local keys: tell the token CLI (in another shell) which data dir holds them.
   const usesLocalKeys = !config.production && !process.env.JWT_SECRET && !process.env.JWT_PUBLIC_KEY;
   if (usesLocalKeys) recordLocalStack({ dataDir: config.dataDir, url: cp.url, pid: process.pid });
@@ -37,6 +40,15 @@ async function main() {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+  // Started by a launcher (npm start) that died without stopping us: nobody else will.
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (parent > 1 && process.ppid !== parent) {
+      clearInterval(watch);
+      void shutdown('parent process gone');
+    }
+  }, 1_000);
+  watch.unref();
 }
 
 main().catch((err) => {

@@ -40,6 +40,7 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
     services,
     log,
     ping: db.ping,
+    databaseUp: db.isUp,
     validateResponses: opts.validateResponses ?? process.env.NODE_ENV === 'test',
   });
 

@@ -23,6 +23,8 @@ export interface KongStandinOptions {
   /** Per-request stats (default on). */
   stats?: boolean;
   kind?: StandinKind;
+  /** Kong (nginx, or the driver's plugin server) in a process group of its own. */
+  detached?: boolean;
 }
 
 /** What tests, the bench and npm start use of either stand-in. */
@@ -34,7 +36,8 @@ export interface KongStandin {
   events: EventEmitter;
   lastRequestStats(): RequestStats | undefined;
   nextRequestStats(): Promise<RequestStats>;
-  close(): Promise<void>;
+  /** Without options: stop at once. With `graceMs`: requests and streams in flight may finish first. */
+  close(opts?: { graceMs?: number; pluginServerStopMs?: number }): Promise<void>;
 }
 
 /** KONG_STANDIN, else nginx when it and the Lua packages are installed, else js. */

@@ -44,6 +44,8 @@ export interface Destination {
   provider: ProviderId;
   model: string;
   credentials: Credentials;
+  /** Hosts besides the provider's own the secret's credentials may be sent to (the secret's `allowedHosts`). */
+  credentialHosts?: string[];
   options: DestinationOptions;
   /** Integer 0..100; weights of an endpoint's destinations sum to 100. */
   weight: number;

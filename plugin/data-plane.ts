@@ -27,13 +27,15 @@ export interface Runtime {
   readonly telemetry: Telemetry;
   readonly server: DataServer;
   readonly maxBodyBytes: number;
+  /** Tickets the access phase issued for this worker (shared with the main thread). */
+  readonly ticketsIssued: BigInt64Array;
   readonly conversations: ConversationStore;
   readonly stateClient: StateClient;
   readonly shadow: ShadowDispatcher;
 }
 
 /** `id` names the state files: one runtime's settings, one config cache. */
-export async function startRuntime(config: PluginConfig, id: string, ticketKey: Buffer): Promise<Runtime> {
+export async function startRuntime(config: PluginConfig, id: string, ticketKey: Buffer, ticketsIssued: BigInt64Array): Promise<Runtime> {
   const store = new ConfigStore({
     controlPlaneUrl: config.control_plane_url,
     token: config.dataplane_token,
@@ -48,7 +50,7 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     flushMs: config.trace_flush_ms,
     maxQueued: config.trace_spool_max,
     batchSize: 500,
-    spoolFile: join(config.state_dir, `traces-${config.data_port}.jsonl`),
+    stateDir: config.state_dir,
   });
   await shipper.start();
   const telemetry = new Telemetry({
@@ -82,6 +84,7 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     budget,
     telemetry,
     maxBodyBytes: config.max_body_bytes,
+    ticketsIssued,
     conversations: new ControlPlaneConversationStore(stateClient),
     stateClient,
     shadow: new ShadowDispatcher({ budget, shipper, telemetry }),
@@ -91,12 +94,21 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
   return { ...core, server };
 }
 
-export async function stopRuntime(runtime: Runtime): Promise<void> {
+/**
+ * Drains and stops: every request admitted so far (each ticket issued) is
+ * served and every stream finishes, at most `graceMs` (then they are cut); then the configuration poll ends,
+ * budget slices go back, and traces are flushed to the control plane or, if
+ * it cannot take them in time, left durably in the spool for the next process.
+ */
+export async function stopRuntime(runtime: Runtime, graceMs: number): Promise<void> {
+  // Requests Kong admitted before the stop may still be on their way: wait for every ticket issued.
+  const drained = await runtime.server.drain(graceMs, () => runtime.tickets.redeemed >= Atomics.load(runtime.ticketsIssued, 0));
   runtime.config.stop();
+  // Shadows of the drained requests: before the budget guard (a counted shadow settles) and the shipper (its trace).
   await runtime.shadow.stop();
-  await runtime.budget.stop();
-  await runtime.server.close();
-  await runtime.shipper.stop();
+  await runtime.budget.stop(1_500);
+  await runtime.shipper.stop(3_000);
   await runtime.stateClient.close();
   await runtime.telemetry.stop();
+  log.info('runtime stopped', { ...drained, tracesPending: runtime.shipper.pending(), deadLettered: runtime.shipper.deadLettered });
 }

@@ -62,7 +62,14 @@ async function startDatabase() {
 
 async function main() {
   const db = await startDatabase();
-  const env = { ...process.env, NODE_ENV: 'test', ...(db.uri ? { MONGODB_URI: db.uri } : {}) };
+  // Fake providers and webhook receivers listen on loopback, which production refuses by default.
+  const env = {
+    GATEWAY_OUTBOUND_ALLOW: 'loopback',
+    LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback',
+    ...process.env,
+    NODE_ENV: 'test',
+    ...(db.uri ? { MONGODB_URI: db.uri } : {}),
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
     cwd: root,
     stdio: 'inherit',

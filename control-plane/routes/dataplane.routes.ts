@@ -18,7 +18,7 @@ function notModified(res: Response, version: number) {
   res.status(304).set('ETag', etag(version)).end();
 }
 
-export function dataplaneRoutes({ snapshot, traces, shadowComparisons }: Services): Router {
+export function dataplaneRoutes({ snapshot, traceIngest }: Services): Router {
   const r = Router();
 
   r.get('/dataplane/snapshot', async (req, res) => {
@@ -39,10 +39,7 @@ export function dataplaneRoutes({ snapshot, traces, shadowComparisons }: Service
   });
 
   r.post('/dataplane/traces', async (req, res) => {
-    const stored = await traces.ingest(req.body.traces);
-    // After the traces: if this fails, the data plane resends the batch and both steps are idempotent.
-    await shadowComparisons.record(req.body.traces);
-    res.json(stored);
+    res.json(await traceIngest.ingest(req.body.traces));
   });
   return r;
 }

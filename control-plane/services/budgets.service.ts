@@ -5,7 +5,10 @@ import type { Models } from '../models';
 import type { BudgetPolicyDoc } from '../models/budget-policy.model';
 import type { BudgetWindowDoc } from '../models/budget-window.model';
 import type { Actor } from './actor';
+import { diffBudget } from './audit-diff';
 import type { AuditService } from './audit.service';
+import { STRICT, type OutboundPolicy } from '../../plugin/upstream/outbound-policy';
+import { outboundUrlProblem } from './check-outbound-url';
 import { ledgerScale, runWindowEnd, UNALIGNED_START } from './budget-ledger-policies';
 import { windowAt } from './budget-window';
 import type { ConfigVersionService } from './config-version.service';
@@ -52,6 +55,7 @@ export class BudgetsService {
     private readonly versions: ConfigVersionService,
     private readonly audit: AuditService,
     private readonly now: () => Date = () => new Date(),
+    private readonly outbound: OutboundPolicy = STRICT,
   ) {}
 
   async list() {
@@ -74,7 +78,7 @@ export class BudgetsService {
       throw err;
     }
     await this.versions.bump();
-    await this.audit.record(actor, 'budget.create', { type: 'budget', id: doc._id, name: doc.name }, 'version 1');
+    await this.audit.record(actor, 'budget.create', { type: 'budget', id: doc._id, name: doc.name }, 'version 1', diffBudget(undefined, doc));
     return budgetToApi(doc);
   }
 
@@ -95,7 +99,7 @@ export class BudgetsService {
     await this.models.budgetWindows.deleteMany({ policyId: current._id });
     await this.models.budgetLeases.deleteMany({ policyId: current._id });
     await this.versions.bump();
-    await this.audit.record(actor, 'budget.delete', { type: 'budget', id: current._id, name: current.name });
+    await this.audit.record(actor, 'budget.delete', { type: 'budget', id: current._id, name: current.name }, undefined, diffBudget(current, undefined));
   }
 
   /**
@@ -166,12 +170,14 @@ export class BudgetsService {
       });
     if (!updated) throw new ApiError(409, 'concurrent_modification', `budget '${id}' was changed by someone else; retry`);
     await this.versions.bump();
-    await this.audit.record(actor, action, { type: 'budget', id: updated._id, name: updated.name }, `version ${updated.version}`);
+    await this.audit.record(actor, action, { type: 'budget', id: updated._id, name: updated.name }, `version ${updated.version}`, diffBudget(current, updated));
     return budgetToApi(updated);
   }
 
   private async normalize(input: BudgetInput) {
     if (input.action === 'alert' && !input.webhookUrl) throw invalidField('webhookUrl', 'is required when action is "alert"');
+    const urlProblem = input.webhookUrl === undefined ? undefined : await outboundUrlProblem(input.webhookUrl, this.outbound);
+    if (urlProblem) throw invalidField('webhookUrl', urlProblem);
     const scope = input.scope;
     if (scope.type === 'run' && input.action !== 'reject') {
       throw invalidField('action', 'run-scoped budgets can only reject (a webhook per run would flood the receiver)');

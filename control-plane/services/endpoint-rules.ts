@@ -1,8 +1,13 @@
 // Cross-field rules for endpoints that a JSON schema cannot express, each
 // failure naming the field. Pure: secret lookups are passed in.
 import type { FallbackTrigger, PriceOverride, ProviderId } from '../../plugin/contract';
+import { baseUrlProblem, normalizeDestinationOptions } from '../../plugin/providers/base-url';
 import { ApiError, type ErrorDetail } from '../errors';
 import type { DestinationDoc, EndpointDoc } from '../models/endpoint.model';
+import { extraHeaderProblems } from '../../plugin/upstream/check-extra-headers';
+import { isLoopbackHost, normalizeHost, STRICT, type OutboundPolicy } from '../../plugin/upstream/outbound-policy';
+import { credentialHostAllowed, OFFICIAL_HOSTS } from '../../plugin/upstream/provider-hosts';
+import { outboundUrlProblem } from './check-outbound-url';
 import { CREDENTIAL_FIELDS, PROVIDERS_WITHOUT_SECRET } from './provider-credentials';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -46,9 +51,15 @@ export interface SecretRef {
   id: string;
   provider: string;
   fields: string[];
+  /** Hosts besides the provider's own its credentials may be sent to. */
+  allowedHosts?: string[];
 }
 
-export async function normalizeEndpoint(input: EndpointInput, resolveSecret: (ref: string) => Promise<SecretRef | null>): Promise<NormalizedEndpoint> {
+export async function normalizeEndpoint(
+  input: EndpointInput,
+  resolveSecret: (ref: string) => Promise<SecretRef | null>,
+  policy: OutboundPolicy = STRICT,
+): Promise<NormalizedEndpoint> {
   const details: ErrorDetail[] = [];
   const fail = (field: string, message: string) => details.push({ field, message });
 
@@ -62,7 +73,7 @@ export async function normalizeEndpoint(input: EndpointInput, resolveSecret: (re
 
   const destinations: DestinationDoc[] = [];
   for (const [i, d] of input.destinations.entries()) {
-    destinations.push(await normalizeDestination(d, `destinations[${i}]`, resolveSecret, fail));
+    destinations.push(await normalizeDestination(d, `destinations[${i}]`, resolveSecret, fail, policy));
   }
   let shadow: EndpointDoc['shadow'];
   if (input.shadow) {
@@ -70,7 +81,7 @@ export async function normalizeEndpoint(input: EndpointInput, resolveSecret: (re
     if (input.kind !== 'chat') fail('shadow', 'only chat endpoints can shadow their traffic');
     if (ids.has(d.id)) fail('shadow.destination.id', `'${d.id}' is the id of one of the endpoint's destinations; a shadow needs an id of its own`);
     shadow = {
-      destination: await normalizeDestination(d, 'shadow.destination', resolveSecret, fail),
+      destination: await normalizeDestination(d, 'shadow.destination', resolveSecret, fail, policy),
       percent: input.shadow.percent,
       countBudgets: input.shadow.countBudgets ?? false,
       maxConcurrent: input.shadow.maxConcurrent ?? DEFAULT_SHADOW_CONCURRENCY,
@@ -122,22 +133,40 @@ async function normalizeDestination(
   field: string,
   resolveSecret: (ref: string) => Promise<SecretRef | null>,
   fail: (field: string, message: string) => void,
+  policy: OutboundPolicy,
 ): Promise<DestinationDoc> {
   let secretId: string | undefined;
+  const baseUrl = typeof d.options?.baseUrl === 'string' ? d.options.baseUrl : undefined;
+  const urlProblem = baseUrl === undefined ? undefined : await outboundUrlProblem(baseUrl, policy);
+  if (urlProblem) fail(`${field}.options.baseUrl`, urlProblem);
   if (d.secret === undefined) {
     if (!PROVIDERS_WITHOUT_SECRET.has(d.provider)) fail(`${field}.secret`, `is required for provider ${d.provider}`);
   } else {
     const secret = await resolveSecret(d.secret);
     if (!secret) fail(`${field}.secret`, `secret '${d.secret}' does not exist`);
-    else if (!secretFits(d.provider, secret)) fail(`${field}.secret`, `secret '${d.secret}' is for provider ${secret.provider}, not ${d.provider}`);
-    else secretId = secret.id;
+    else if (!secretFits(d.provider, secret)) {
+      fail(`${field}.secret`, `secret '${d.secret}' is for provider ${secret.provider}, not ${d.provider}`);
+    } else {
+      secretId = secret.id;
+      const host = baseUrl !== undefined && !urlProblem ? new URL(baseUrl).hostname : undefined;
+      if (host !== undefined && !secretMayGoTo(d.provider, secret, host, policy)) {
+        fail(
+          `${field}.options.baseUrl`,
+          `secret '${d.secret}' may be sent only to ${d.provider}'s own hosts (${OFFICIAL_HOSTS[d.provider].join(', ') || 'none'}) and the hosts it lists in allowedHosts; add ${normalizeHost(host)} to the secret's allowedHosts to send it there`,
+        );
+      }
+    }
   }
+  // Policy first (it names credentials, schemes and addresses); then what the base-URL rule cannot use.
+  const baseUrlIssue = baseUrl === undefined || urlProblem ? undefined : baseUrlProblem(baseUrl);
+  if (baseUrlIssue) fail(`${field}.options.baseUrl`, baseUrlIssue);
+  for (const p of extraHeaderProblems(d.options?.headers as Record<string, unknown> | undefined)) fail(`${field}.options.headers.${p.name}`, p.message);
   return {
     id: d.id,
     provider: d.provider,
     model: d.model,
     ...(secretId ? { secret: secretId } : {}),
-    options: d.options ?? {},
+    options: normalizeDestinationOptions(d.provider, d.options ?? {}),
     weight: d.weight,
     timeoutMs: d.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     ...(d.price ? { price: d.price } : {}),
@@ -149,4 +178,9 @@ function secretFits(provider: ProviderId, secret: SecretRef): boolean {
   if (secret.provider === provider) return true;
   const rule = CREDENTIAL_FIELDS[provider];
   return rule.required.every((f) => secret.fields.includes(f)) && secret.fields.every((f) => rule.required.includes(f) || rule.optional.includes(f));
+}
+
+/** The data plane applies the same rule before it attaches a credential (plugin/upstream/call.ts). */
+export function secretMayGoTo(provider: ProviderId, secret: Pick<SecretRef, 'allowedHosts'>, host: string, policy: OutboundPolicy): boolean {
+  return credentialHostAllowed(provider, secret.allowedHosts, host) || (policy.loopback && isLoopbackHost(host));
 }

@@ -1,5 +1,7 @@
+import { STRICT } from '../../plugin/upstream/outbound-policy';
 import type { ControlPlaneConfig } from '../config';
 import type { Logger } from '../logger';
+import { compileTraceCheck } from '../loaders/trace-schema';
 import type { Models } from '../models';
 import { AuditService } from './audit.service';
 import { BudgetAlertsService } from './budget-alerts.service';
@@ -16,34 +18,39 @@ import { SnapshotService } from './snapshot.service';
 import { StoredResponsesService } from './stored-responses.service';
 import { TelemetryCountsService } from './telemetry-counts.service';
 import { TelemetryExportersService } from './telemetry-exporters.service';
+import { TraceIngestService } from './trace-ingest.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
 
 export function createServices(
   models: Models,
-  config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets'> & Partial<Pick<ControlPlaneConfig, 'conversationRetentionDays'>>,
+  config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'outbound'> & Partial<Pick<ControlPlaneConfig, 'conversationRetentionDays'>>,
   log: Logger,
 ) {
   const audit = new AuditService(models);
   const versions = new ConfigVersionService(models, config.versionPollMs);
+  const outbound = config.outbound ?? STRICT;
   const cipher = new EnvelopeCipher(config.kek);
-  const secrets = new SecretsService(models, cipher, versions, audit);
+  const secrets = new SecretsService(models, cipher, versions, audit, outbound);
   const metrics = new MetricsService();
+  const traces = new TracesService(models, metrics);
+  const shadowComparisons = new ShadowComparisonsService(models);
   const exporters = new TelemetryExportersService(models, cipher, versions, audit);
   return {
     audit,
     versions,
     secrets,
-    endpoints: new EndpointsService(models, versions, audit),
-    budgets: new BudgetsService(models, versions, audit),
+    endpoints: new EndpointsService(models, versions, audit, outbound),
+    budgets: new BudgetsService(models, versions, audit, undefined, outbound),
     metrics,
-    traces: new TracesService(models, metrics),
+    traces,
+    traceIngest: new TraceIngestService(traces, metrics, compileTraceCheck(), shadowComparisons),
     usage: new UsageService(models),
-    shadowComparisons: new ShadowComparisonsService(models),
+    shadowComparisons,
     exporters,
     telemetryCounts: new TelemetryCountsService(models, metrics.registry),
     snapshot: new SnapshotService(models, secrets, exporters, versions, log),
-    budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log), log, config.budgets ?? {}),
+    budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log, { outbound }), log, config.budgets ?? {}),
     conversationState: new ConversationStateService(models, log, undefined, undefined, (config.conversationRetentionDays ?? 30) * 86_400_000),
     storedResponses: new StoredResponsesService(models, audit),
   };

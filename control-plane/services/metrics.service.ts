@@ -14,8 +14,8 @@ export class MetricsService {
   readonly registry = new Registry();
   private readonly requests = this.counter(
     'llm_gateway_requests_total',
-    'Gateway requests by endpoint, serving provider ("none" if no provider served it) and final status.',
-    ['status'],
+    'Gateway requests by endpoint, serving provider ("none" if no provider served it), the API the client spoke (openai, anthropic, responses) and final status.',
+    ['api', 'status'],
   );
   private readonly attempts = this.counter(
     'llm_gateway_provider_attempts_total',
@@ -49,6 +49,16 @@ export class MetricsService {
   );
   private readonly shadowCost = this.counter('llm_gateway_shadow_cost_usd_total', 'Cost in USD of shadow calls by endpoint and shadow provider.', []);
 
+  private readonly rejected = new Counter({
+    name: 'llm_gateway_traces_rejected_total',
+    help: 'Traces refused at ingest because they do not fit the Trace schema (the data plane dead-letters them).',
+    registers: [this.registry],
+  });
+
+  countRejectedTraces(n: number): void {
+    if (n > 0) this.rejected.inc(n);
+  }
+
   /** Counts traces that were stored for the first time. */
   observe(traces: Trace[]): void {
     for (const t of traces) {
@@ -58,7 +68,7 @@ export class MetricsService {
       }
       const provider = t.provider ?? 'none';
       if (t.status === 429 && t.errorCode && REFUSAL_CODES.has(t.errorCode)) this.refusals.inc({ endpoint: t.endpoint, code: t.errorCode });
-      this.requests.inc({ endpoint: t.endpoint, provider, status: String(t.status) });
+      this.requests.inc({ endpoint: t.endpoint, provider, api: t.ingress, status: String(t.status) });
       for (const a of t.attempts) {
         this.attempts.inc({ endpoint: t.endpoint, provider: a.provider, model: a.model, status: a.status === null ? 'error' : String(a.status) });
       }

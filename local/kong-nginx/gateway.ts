@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { stoppedWithParent } from '../../control-plane/loaders/ferretdb';
 import { loadDeclarative } from '../kong-driver/declarative';
 import { pluginServerBin } from '../kong-driver/plugin-server';
 import type { RequestStats } from '../kong-driver/request-context';
@@ -45,6 +46,8 @@ export interface KongNginxOptions {
   startTimeoutMs?: number;
   /** Where the plugin server lives (tests swap in a fake one). */
   pluginServerCommand?: string;
+  /** nginx in a process group of its own (the local launcher stops it itself, in order). */
+  detached?: boolean;
 }
 
 export interface KongNginx {
@@ -62,7 +65,13 @@ export interface KongNginx {
   logHas(text: string): boolean;
   /** `nginx -s reload`, optionally with a new kong.yml; resolves once the new plugin server listens on the socket. */
   reload(kongYml?: string | Record<string, unknown>): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Without options `kong stop` (fast shutdown). With `graceMs`, `kong quit`:
+   * nginx finishes the requests and streams in flight (at most `graceMs`, then
+   * fast shutdown), and the plugin server gets `pluginServerStopMs` (default
+   * 5 s) to exit after its SIGTERM.
+   */
+  close(opts?: { graceMs?: number; pluginServerStopMs?: number }): Promise<void>;
 }
 
 const LUA_DIR = path.resolve(__dirname, '../../../local/kong-nginx/lua');
@@ -161,9 +170,14 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
     }),
   );
 
-  const child: ChildProcess = spawn(nginx.binary, ['-p', prefix, '-c', confPath, '-e', errorLogPath], {
+  // Detached (npm start's own stand-in, in a process group of its own): if the launcher dies outright nothing
+  // else would stop nginx; the parent-death signal does (SIGTERM: `kong stop`, which also stops the plugin server).
+  const nginxArgs = ['-p', prefix, '-c', confPath, '-e', errorLogPath];
+  const [nginxCmd, nginxArgv] = opts.detached ? stoppedWithParent(nginx.binary, nginxArgs) : [nginx.binary, nginxArgs];
+  const child: ChildProcess = spawn(nginxCmd, nginxArgv, {
     env: opts.env ?? process.env,
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: opts.detached ?? false,
   });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -202,7 +216,12 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
     }
   };
 
-  const stop = async () => {
+  const stop = async (closeOpts: { graceMs?: number; pluginServerStopMs?: number } = {}) => {
+    const pid = pluginServerPid();
+    if (running && closeOpts.graceMs) {
+      child.kill('SIGQUIT'); // `kong quit`: graceful shutdown, in-flight requests and streams finish
+      await Promise.race([exited, new Promise((r) => setTimeout(r, closeOpts.graceMs).unref())]);
+    }
     if (running) {
       child.kill('SIGTERM'); // `kong stop`: fast shutdown; exit_worker still stops the plugin server
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -210,8 +229,7 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
       clearTimeout(timer);
     }
     // The plugin server gets SIGTERM from the exiting worker; wait for it to go.
-    const pid = pluginServerPid();
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + (closeOpts.pluginServerStopMs ?? 5000);
     while (pid && alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
     stats?.close();

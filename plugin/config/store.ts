@@ -7,6 +7,7 @@ import type { ConfigSnapshot, Endpoint } from '../contract';
 import { log } from '../log';
 import { createRedactor, type Redactor } from '../security/redact-secrets';
 import { readSealed, writeSealed } from './sealed-file';
+import { normalizeDestinationOptions } from '../providers/base-url';
 
 export interface ConfigSource {
   controlPlaneUrl: string;
@@ -126,9 +127,16 @@ export function indexSnapshot(snapshot: ConfigSnapshot, dataplaneToken?: string)
   const credentials = snapshot.endpoints.flatMap((e) =>
     [...e.destinations, ...(e.shadow ? [e.shadow.destination] : [])].flatMap((d) => Object.values(d.credentials)),
   );
+  // Endpoints saved before the base-URL rule (or by a control plane without it) get it here, shadow destinations too.
+  const normalized = <D extends Endpoint['destinations'][number]>(d: D): D => ({ ...d, options: normalizeDestinationOptions(d.provider, d.options) });
+  const endpoints = snapshot.endpoints.map((e) => ({
+    ...e,
+    destinations: e.destinations.map(normalized),
+    ...(e.shadow ? { shadow: { ...e.shadow, destination: normalized(e.shadow.destination) } } : {}),
+  }));
   return {
-    snapshot,
-    endpoints: new Map(snapshot.endpoints.map((e) => [e.name, e])),
+    snapshot: { ...snapshot, endpoints },
+    endpoints: new Map(endpoints.map((e) => [e.name, e])),
     redact: createRedactor([...credentials, dataplaneToken]),
   };
 }

@@ -60,6 +60,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     JWT_SECRET: randomBytes(32).toString('base64url'),
     GATEWAY_KEK: randomBytes(32).toString('base64'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    // The fake providers listen on loopback (production refuses loopback targets by default).
+    GATEWAY_OUTBOUND_ALLOW: 'loopback',
     ...options.controlPlaneEnv,
   });
   let controlPlane = await startControlPlane({ mongoUri: uri, port: 0, host: '127.0.0.1', config });
@@ -80,9 +82,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       config_wait_seconds: 5,
       ...options.plugin,
     });
-    const env = { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', ...options.pluginEnv };
+    // The fake providers listen on loopback: the plugin may dial it (production refuses it by default).
+    const env = { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback', ...options.pluginEnv };
     // The plugin server keeps only these (nginx clears the rest, as Kong does).
-    const keepEnv = ['LLM_GATEWAY_LOG', ...Object.keys(options.pluginEnv ?? {})];
+    const keepEnv = ['LLM_GATEWAY_LOG', 'LLM_GATEWAY_OUTBOUND_ALLOW', ...Object.keys(options.pluginEnv ?? {})];
     drivers.push(await startKongStandin({ kongYml, pluginsDir: PLUGINS_DIR, env, keepEnv }));
   }
   const driver = drivers[0];
