@@ -265,7 +265,7 @@ describe('shadow traffic', () => {
     const text = await res.text();
     assert.match(text, /llm_gateway_shadow_calls_total\{endpoint="compared",provider="openai",model="gpt-4o-mini",outcome="agree"\} 2/);
     assert.match(text, /llm_gateway_shadow_calls_total\{endpoint="compared",provider="openai",model="gpt-4o-mini",outcome="differ"\} 3/);
-    assert.match(text, /llm_gateway_requests_total\{endpoint="compared",provider="openai",status="200"\} 5/);
+    assert.match(text, /llm_gateway_requests_total\{endpoint="compared",provider="openai",api="openai",status="200"\} 5/);
   });
 });
 
