@@ -40,6 +40,7 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
     'config-propagation',
     'trace-ingest',
     'memory',
+    'shadow',
     'otel-exporter',
     'peer-mlflow',
   ]) {
@@ -94,6 +95,14 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   assert.ok(i.restart.served > 0);
   // Below 0: traces of requests autocannon stopped waiting for at the end (they were handled, and traced, all the same).
   assert.ok(i.restart.lost <= 0, `no trace lost across the control-plane restart (lost ${i.restart.lost})`);
+
+  const sh = read('shadow');
+  assert.ok(sh.runs.length > 0);
+  for (const run of sh.runs) {
+    assert.ok(isP(run.latencyMs.off) && isP(run.latencyMs.on) && typeof run.addedMs.p99 === 'number');
+    assert.deepEqual(run.non2xx, { off: 0, on: 0 });
+  }
+  assert.ok(sh.tracesOfShadowedEndpoint > sh.runs.reduce((n: number, r: { requests: { on: number } }) => n + r.requests.on, 0), 'shadow traces stored');
 
   const m = read('memory');
   assert.equal(m.streamsOpen, m.streamsRequested);

@@ -8,6 +8,7 @@ import { MLFLOW_WORKERS } from './mlflow';
 import { otelExporter } from './otel-exporter';
 import { addedLatency, FULL, memory, propagation, SMOKE, standinCost, streaming, throughput, traceIngest, type Profile } from './scenarios';
 import { setup, type Env, type Settings } from './setup';
+import { shadowLatency } from './shadow-scenario';
 
 export const SCENARIOS = [
   'added-latency',
@@ -17,6 +18,7 @@ export const SCENARIOS = [
   'config-propagation',
   'trace-ingest',
   'memory',
+  'shadow',
   'otel-exporter',
   'peer-mlflow',
 ] as const;
@@ -88,6 +90,7 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
     await run('config-propagation', propagation);
     await run('trace-ingest', traceIngest);
     await run('memory', memory);
+    await run('shadow', shadowLatency);
     await run('otel-exporter', otelExporter);
     if (want('peer-mlflow')) {
       results['peer-mlflow'] = {
@@ -256,6 +259,16 @@ export function summary(results: Results): string {
     out.push(
       `Memory: ${m.streamsOpen} open streams: plugin server RSS ${fmt(m.pluginServerRssMiB.before)} -> ${fmt(m.pluginServerRssMiB.withStreamsOpen)} MiB (${fmt(m.kibPerOpenStream!)} KiB per stream)`,
     );
+  const sh = results.shadow as { runs?: Array<{ concurrency: number; latencyMs: { off: P; on: P }; addedMs: P }> } | undefined;
+  if (sh?.runs) {
+    out.push('\nShadow traffic at 100 % vs off, client latency (ms)');
+    out.push(
+      table(
+        ['conc', 'off p50', 'off p99', 'on p50', 'on p99', '+p50', '+p99'],
+        sh.runs.map((r) => [r.concurrency, r.latencyMs.off.p50, r.latencyMs.off.p99, r.latencyMs.on.p50, r.latencyMs.on.p99, r.addedMs.p50, r.addedMs.p99]),
+      ),
+    );
+  }
   const peer = results['peer-mlflow'] as { status?: { available: boolean; version?: string; reason?: string } } | undefined;
   if (peer?.status) out.push(`MLflow: ${peer.status.available ? `measured, version ${peer.status.version}` : `not measured: ${peer.status.reason}`}`);
   return out.join('\n');

@@ -9,6 +9,7 @@ import { configVersionModel } from './config-version.model';
 import { conversationStateModel } from './conversation-state.model';
 import { endpointModel } from './endpoint.model';
 import { secretModel } from './secret.model';
+import { shadowComparisonModel } from './shadow-comparison.model';
 import { telemetryCountModel } from './telemetry-count.model';
 import { telemetryExporterModel } from './telemetry-exporter.model';
 import { traceModel } from './trace.model';
@@ -28,6 +29,7 @@ export function createModels(conn: Connection) {
     telemetryCounts: telemetryCountModel(conn),
     auditEntries: auditEntryModel(conn),
     configVersion: configVersionModel(conn),
+    shadowComparisons: shadowComparisonModel(conn),
     conversationStates: conversationStateModel(conn),
   };
 }

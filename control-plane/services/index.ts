@@ -13,6 +13,7 @@ import { EndpointsService } from './endpoints.service';
 import { EnvelopeCipher } from './envelope-encryption';
 import { MetricsService } from './metrics.service';
 import { SecretsService } from './secrets.service';
+import { ShadowComparisonsService } from './shadow-comparisons.service';
 import { SnapshotService } from './snapshot.service';
 import { StoredResponsesService } from './stored-responses.service';
 import { TelemetryCountsService } from './telemetry-counts.service';
@@ -33,6 +34,7 @@ export function createServices(
   const secrets = new SecretsService(models, cipher, versions, audit, outbound);
   const metrics = new MetricsService();
   const traces = new TracesService(models, metrics);
+  const shadowComparisons = new ShadowComparisonsService(models);
   const exporters = new TelemetryExportersService(models, cipher, versions, audit);
   return {
     audit,
@@ -42,8 +44,9 @@ export function createServices(
     budgets: new BudgetsService(models, versions, audit, undefined, outbound),
     metrics,
     traces,
-    traceIngest: new TraceIngestService(traces, metrics, compileTraceCheck()),
+    traceIngest: new TraceIngestService(traces, metrics, compileTraceCheck(), shadowComparisons),
     usage: new UsageService(models),
+    shadowComparisons,
     exporters,
     telemetryCounts: new TelemetryCountsService(models, metrics.registry),
     snapshot: new SnapshotService(models, secrets, exporters, versions, log),
