@@ -2,6 +2,7 @@
 // ControlPlaneConfig, so tests can build one without touching process.env.
 import path from 'node:path';
 import { loadOrCreateLocalKey } from './local-keys';
+import type { RetentionConfig } from './services/retention.service';
 
 export interface KeyEncryptionKey {
   version: number;
@@ -20,6 +21,8 @@ export interface ControlPlaneConfig {
   /** How often each replica polls the global config version (cross-replica wake-up). */
   versionPollMs: number;
   logLevel: string;
+  /** How long traces, payloads and usage rollups are kept (README, configuration); defaults when unset. */
+  retention?: Partial<RetentionConfig>;
   /** Budget ledger tuning (docs/budgets.md); defaults when unset. */
   budgets?: { leaseTtlMs?: number; sweepMs?: number; slices?: boolean };
   /** Loud start-up warnings (generated keys); the caller logs them. */
@@ -32,6 +35,13 @@ function parseKey(base64: string, name: string): Buffer {
   const key = Buffer.from(base64.trim(), 'base64');
   if (key.length !== 32) throw new ConfigError(`${name} must be base64 of exactly 32 bytes (got ${key.length})`);
   return key;
+}
+
+function parseDays(raw: string | undefined, name: string): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a whole number of days (0: keep forever)`);
+  return n;
 }
 
 function parseVersion(raw: string | undefined, name: string, fallback: number): number {
@@ -103,6 +113,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       ...(env.BUDGET_SWEEP_MS ? { sweepMs: parseVersion(env.BUDGET_SWEEP_MS, 'BUDGET_SWEEP_MS', 1_000) } : {}),
       ...(env.BUDGET_SLICES ? { slices: env.BUDGET_SLICES !== 'off' } : {}),
     },
+    retention: Object.fromEntries(
+      Object.entries({
+        traceDays: parseDays(env.TRACE_RETENTION_DAYS, 'TRACE_RETENTION_DAYS'),
+        payloadDays: parseDays(env.TRACE_PAYLOAD_RETENTION_DAYS, 'TRACE_PAYLOAD_RETENTION_DAYS'),
+        usageMinuteDays: parseDays(env.USAGE_MINUTE_RETENTION_DAYS, 'USAGE_MINUTE_RETENTION_DAYS'),
+        usageDays: parseDays(env.USAGE_RETENTION_DAYS, 'USAGE_RETENTION_DAYS'),
+        sweepMs: env.RETENTION_SWEEP_MINUTES ? parseVersion(env.RETENTION_SWEEP_MINUTES, 'RETENTION_SWEEP_MINUTES', 60) * 60_000 : undefined,
+      }).filter(([, v]) => v !== undefined),
+    ),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
     warnings,
   };

@@ -34,6 +34,8 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
   const services = createServices(db.models, config, log);
   services.versions.start();
   services.budgetLedger.start();
+  await services.flusher.start();
+  services.retention.start();
   const app = createApp({
     config,
     services,
@@ -75,6 +77,8 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
         await stopped;
         clearInterval(sweeper);
         await services.budgetLedger.stop();
+        await services.retention.stop();
+        await services.flusher.stop();
         await db.close();
         log.info('control plane stopped');
       })();

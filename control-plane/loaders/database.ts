@@ -16,7 +16,7 @@ export async function connectDatabase(uri: string): Promise<Database> {
   const conn = mongoose.createConnection(uri, { autoIndex: false, serverSelectionTimeoutMS: 10_000 });
   await conn.asPromise();
   const models = createModels(conn);
-  for (const model of Object.values(models)) await model.createIndexes();
+  for (const model of Object.values(models)) if ('createIndexes' in model) await model.createIndexes();
   return {
     models,
     async ping() {

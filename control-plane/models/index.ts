@@ -8,7 +8,8 @@ import { budgetWindowModel } from './budget-window.model';
 import { configVersionModel } from './config-version.model';
 import { endpointModel } from './endpoint.model';
 import { secretModel } from './secret.model';
-import { traceModel } from './trace.model';
+import { traceStore } from './trace-store.model';
+import { usageStore } from './usage-rollup.model';
 
 /** Models bound to one connection (several control planes can share a process in tests). */
 export function createModels(conn: Connection) {
@@ -20,7 +21,8 @@ export function createModels(conn: Connection) {
     budgetLeases: budgetLeaseModel(conn),
     budgetHeartbeats: budgetHeartbeatModel(conn),
     alertDeliveries: alertDeliveryModel(conn),
-    traces: traceModel(conn),
+    traceStore: traceStore(conn),
+    usageStore: usageStore(conn),
     auditEntries: auditEntryModel(conn),
     configVersion: configVersionModel(conn),
   };

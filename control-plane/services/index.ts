@@ -13,12 +13,16 @@ import { SecretsService } from './secrets.service';
 import { SnapshotService } from './snapshot.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
+import { IngestFlusher } from './ingest-flusher';
+import { DEFAULT_RETENTION, RetentionService } from './retention.service';
 
-export function createServices(models: Models, config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets'>, log: Logger) {
+export function createServices(models: Models, config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'retention'>, log: Logger) {
   const audit = new AuditService(models);
   const versions = new ConfigVersionService(models, config.versionPollMs);
   const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit);
   const metrics = new MetricsService();
+  const flusher = new IngestFlusher(models, log);
+  const retention = { ...DEFAULT_RETENTION, ...config.retention };
   return {
     audit,
     versions,
@@ -26,8 +30,10 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
     endpoints: new EndpointsService(models, versions, audit),
     budgets: new BudgetsService(models, versions, audit),
     metrics,
-    traces: new TracesService(models, metrics),
-    usage: new UsageService(models),
+    flusher,
+    traces: new TracesService(models, metrics, flusher),
+    usage: new UsageService(models, flusher, retention.usageMinuteDays),
+    retention: new RetentionService(models, retention, log),
     snapshot: new SnapshotService(models, secrets, versions, log),
     budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log), log, config.budgets ?? {}),
   };
