@@ -5,6 +5,7 @@ import { loadConfig, type ControlPlaneConfig } from './config';
 import { connectDatabase } from './loaders/database';
 import { createLogger, type Logger } from './logger';
 import { createServices, type Services } from './services';
+import { migrateLegacyTraces } from './services/migrate-legacy-traces';
 
 export interface StartOptions {
   mongoUri: string;
@@ -36,6 +37,7 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
   services.budgetLedger.start();
   await services.flusher.start();
   services.retention.start();
+  void migrateLegacyTraces(db.models, services.traces, log).catch((err: unknown) => log.error({ err }, 'moving old traces failed; retried at the next start'));
   const app = createApp({
     config,
     services,

@@ -157,7 +157,10 @@ export class IngestFlusher {
         this.inflight = undefined;
         await this.models.usageStore
           .journal()
-          .bulkWrite(group.journalIds.map((_id) => ({ deleteOne: { filter: { _id } } })), { ordered: false })
+          .bulkWrite(
+            group.journalIds.map((_id) => ({ deleteOne: { filter: { _id } } })),
+            { ordered: false },
+          )
           .catch((err: unknown) => this.log.warn({ err }, 'ingest flusher: journal cleanup failed (recovery will skip them)'));
         const done = this.pending.splice(0, group.journalIds.length);
         for (const p of done) for (const w of p.waiters) w();

@@ -64,10 +64,12 @@ export class RetentionService {
 
   private async sweepOnce(now: number): Promise<SweepReport> {
     const started = Date.now();
-    const oldestTraceDay = (await this.models.traceStore.days('traces')).at(-1);
+    const traceDays = await this.models.traceStore.days('traces');
+    // Minute rollups exist only for days with traces; while traces outlive them, skip the days without.
+    const minutesOnlyWithTraces = this.config.traceDays === 0 || this.config.traceDays >= this.config.usageMinuteDays;
     let rollupsDeleted = 0;
-    rollupsDeleted += await this.deleteRollups(['m', 'x'], this.config.usageMinuteDays, now, oldestTraceDay);
-    rollupsDeleted += await this.deleteRollups(['h', 'd'], this.config.usageDays, now, oldestTraceDay);
+    rollupsDeleted += await this.deleteRollups(['m', 'x'], this.config.usageMinuteDays, now, traceDays, minutesOnlyWithTraces);
+    rollupsDeleted += await this.deleteRollups(['h', 'd'], this.config.usageDays, now, traceDays, false);
     const dropped: string[] = [];
     const cut = (days: number) => (days > 0 ? dayKey(now - days * DAY_MS) : undefined);
     const cutoffs: Record<TracePartitionKind, string | undefined> = {
@@ -94,7 +96,8 @@ export class RetentionService {
    * last sweep stopped (the first sweep starts at the oldest trace day or the
    * cutoff, whichever is older: rollups exist only for stored traces' times).
    */
-  private async deleteRollups(granularities: string[], days: number, now: number, oldestTraceDay: string | undefined): Promise<number> {
+  private async deleteRollups(granularities: string[], days: number, now: number, traceDays: string[], onlyDaysWithTraces: boolean): Promise<number> {
+    const oldestTraceDay = traceDays.at(-1);
     if (days <= 0) return 0;
     const cutoff = Math.floor((now - days * DAY_MS) / DAY_MS) * DAY_MS;
     const rollups = this.models.usageStore.rollups();
@@ -107,6 +110,10 @@ export class RetentionService {
     while (from < cutoff) {
       const to = Math.min(cutoff, from + DAY_MS);
       const ids: string[] = [];
+      if (onlyDaysWithTraces && !traceDays.includes(dayKey(from))) {
+        from = to;
+        continue;
+      }
       for (const g of GRANULARITIES.filter((x) => granularities.includes(x.name))) {
         for (let t = Math.ceil(from / g.ms) * g.ms; t < to; t += g.ms) for (const f of Object.keys(FAMILIES) as Family[]) ids.push(rollupId(f, g.name, t));
       }

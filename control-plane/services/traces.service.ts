@@ -133,7 +133,11 @@ export class TracesService {
       const trace = decodeStoredTrace(doc);
       if (!doc.p) return trace;
       const payload = await this.models.traceStore.payloads(day).findOne({ _id: id });
-      return { ...trace, ...(payload?.request !== undefined ? { request: payload.request } : {}), ...(payload?.response !== undefined ? { response: payload.response } : {}) };
+      return {
+        ...trace,
+        ...(payload?.request !== undefined ? { request: payload.request } : {}),
+        ...(payload?.response !== undefined ? { response: payload.response } : {}),
+      };
     }
     throw notFound('trace', id);
   }

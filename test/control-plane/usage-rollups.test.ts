@@ -112,7 +112,7 @@ describe('usage rollups agree with a recount from the raw traces', () => {
     // Random batches, four at a time; every few batches an old one is replayed whole,
     // and some batches overlap the previous one.
     const batches: Trace[][] = [];
-    for (let i = 0; i < traces.length; ) {
+    for (let i = 0; i < traces.length;) {
       const size = 1 + Math.floor(rand() * 300);
       const overlap = batches.length && rand() < 0.3 ? batches[batches.length - 1]!.slice(-Math.floor(rand() * 20)) : [];
       batches.push([...overlap, ...traces.slice(i, i + size)]);
@@ -133,11 +133,7 @@ describe('usage rollups agree with a recount from the raw traces', () => {
   const summary = async (q: string) => (await h.as('viewer').get(`/api/v1/usage/summary?${q}`).expect(200)).body;
 
   function assertSame(got: Array<{ key: Key } & Record<string, unknown>>, want: Map<Key, object>, what: string) {
-    assert.deepEqual(
-      got.map((g) => g.key).sort(),
-      [...want.keys()].sort(),
-      `${what}: groups`,
-    );
+    assert.deepEqual(got.map((g) => g.key).sort(), [...want.keys()].sort(), `${what}: groups`);
     for (const g of got) {
       const w = want.get(g.key)! as Record<string, unknown>;
       for (const [field, value] of Object.entries(w)) {
@@ -236,11 +232,24 @@ describe('journals left by a replica that died', () => {
       user: 'o',
     });
     // Applied by the first replica, then it "dies" before deleting its journal.
-    await first.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: [t('a1', 1), t('a2', 2)] }).expect(200);
+    await first
+      .as('dataplane')
+      .post('/api/v1/dataplane/traces')
+      .send({ traces: [t('a1', 1), t('a2', 2)] })
+      .expect(200);
     const journal = db.db.collection('ingest_journal');
     const replica = first.cp.services.flusher.replica;
     await first.close();
-    await journal.insertOne({ _id: `${replica}:1` as never, r: replica, n: 1, at: new Date(), b: encodeBlob([['a1', '20310801'], ['a2', '20310801']]) });
+    await journal.insertOne({
+      _id: `${replica}:1` as never,
+      r: replica,
+      n: 1,
+      at: new Date(),
+      b: encodeBlob([
+        ['a1', '20310801'],
+        ['a2', '20310801'],
+      ]),
+    });
     // Stored by a replica that died before applying anything: traces tagged with its journal.
     const dead = 'deadbeef0001';
     const lost = [t('b1', 3), t('b2', 4), t('b3', 5)];

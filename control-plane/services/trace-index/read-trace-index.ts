@@ -37,7 +37,7 @@ export async function readTraceIndex(index: (day: string) => mongo.Collection<Bl
       .sort((a, b) => b.max - a.max);
     // Entries newer than every unread page's newest entry are final.
     let loaded: IndexEntry[] = [];
-    for (let i = 0; out.length < q.want; ) {
+    for (let i = 0; out.length < q.want;) {
       const horizon = i < pages.length ? pages[i]!.max : -Infinity;
       loaded.sort(newestFirst);
       let k = 0;

@@ -29,7 +29,13 @@ async function addToPage(docs: BlobDocs, coll: mongo.Collection<BlobDoc>, id: st
   throw new Error(`${id}: gave up after 50 write conflicts`);
 }
 
-export async function writeTraceIndex(docs: BlobDocs, coll: mongo.Collection<BlobDoc>, stream: string, entries: IndexEntry[], range: JournalRange): Promise<void> {
+export async function writeTraceIndex(
+  docs: BlobDocs,
+  coll: mongo.Collection<BlobDoc>,
+  stream: string,
+  entries: IndexEntry[],
+  range: JournalRange,
+): Promise<void> {
   const dirId = directoryId(stream);
   for (let attempt = 0; attempt < 50; attempt++) {
     const { doc, body, applied } = await docs.read<DirectoryPage[]>(coll, dirId, range.replica);
@@ -43,7 +49,8 @@ export async function writeTraceIndex(docs: BlobDocs, coll: mongo.Collection<Blo
       writes.push({ id: own.id, add: rest.slice(0, PAGE_CAP - own.n) });
       rest = rest.slice(PAGE_CAP - own.n);
     }
-    for (let k = 0; rest.length > 0; k++, rest = rest.slice(PAGE_CAP)) writes.push({ id: pageId(stream, range.replica, range.last, k), add: rest.slice(0, PAGE_CAP) });
+    for (let k = 0; rest.length > 0; k++, rest = rest.slice(PAGE_CAP))
+      writes.push({ id: pageId(stream, range.replica, range.last, k), add: rest.slice(0, PAGE_CAP) });
     const pages = await Promise.all(writes.map((w) => addToPage(docs, coll, w.id, range.replica, w.add)));
     const updated = new Map(dir.map((p) => [p.id, p]));
     for (const p of pages) updated.set(p.id, p);

@@ -19,7 +19,7 @@ export function familyFor(groupBy: GroupBy | 'day' | undefined, filter: UsageFil
 export function coveringBuckets(window: UsageWindow, coarsest: number): Array<{ g: Granularity; start: number }> {
   const out: Array<{ g: Granularity; start: number }> = [];
   const to = window.to.getTime();
-  for (let t = window.from.getTime(); t < to; ) {
+  for (let t = window.from.getTime(); t < to;) {
     const g = [...GRANULARITIES].reverse().find((x) => x.ms <= coarsest && t % x.ms === 0 && t + x.ms <= to) ?? GRANULARITIES[0];
     out.push({ g, start: t });
     t += g.ms;
