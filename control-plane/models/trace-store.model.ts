@@ -28,8 +28,18 @@ export interface StoredPayload {
 
 const DAY_MS = 86_400_000;
 
+const dayKeys = new Map<number, string>();
 /** "20310501" for any time on 2031-05-01 UTC. */
-export const dayKey = (ms: number) => new Date(ms).toISOString().slice(0, 10).replace(/-/g, '');
+export function dayKey(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  let key = dayKeys.get(day);
+  if (key === undefined) {
+    if (dayKeys.size > 10_000) dayKeys.clear();
+    key = new Date(day * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
+    dayKeys.set(day, key);
+  }
+  return key;
+}
 export const dayStart = (key: string) => Date.UTC(Number(key.slice(0, 4)), Number(key.slice(4, 6)) - 1, Number(key.slice(6, 8)));
 export const previousDay = (key: string) => dayKey(dayStart(key) - DAY_MS);
 

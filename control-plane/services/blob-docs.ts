@@ -13,7 +13,7 @@
 // and loses concurrent updates (FerretDB#3040), so there the caller must be
 // the only writer (one flusher per process, one replica), and the write is
 // by `_id` alone.
-import { decode, encode } from '@msgpack/msgpack';
+import { decode, Encoder } from '@msgpack/msgpack';
 import { mongo } from 'mongoose';
 import type { BlobDoc } from '../models/usage-rollup.model';
 import { isDuplicateKeyError } from './mongo-errors';
@@ -26,7 +26,8 @@ export interface JournalRange {
 }
 
 export const decodeBlob = <T>(doc: { b: mongo.Binary } | null | undefined): T | undefined => (doc ? (decode(doc.b.buffer) as T) : undefined);
-export const encodeBlob = (body: unknown) => new mongo.Binary(encode(body, { ignoreUndefined: true }));
+const encoder = new Encoder({ ignoreUndefined: true });
+export const encodeBlob = (body: unknown) => new mongo.Binary(encoder.encode(body));
 
 export interface BlobRead<T> {
   doc: BlobDoc | null;

@@ -10,6 +10,7 @@ import { alignWindow, INTERVAL_MS, MAX_POINTS, pickFilters, type GroupBy, type I
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+const MAX_SUMMARY_DAYS = 1_000;
 const DEFAULT_SERIES_SPAN: Record<Interval, number> = { minute: 3_600_000, hour: DAY_MS, day: 30 * DAY_MS };
 
 export interface SummaryQuery extends Record<string, unknown> {
@@ -32,6 +33,8 @@ export class UsageService {
     private readonly flusher: IngestFlusher,
     /** Minute and 10-minute rollups are deleted after this many days (0: never); older edges are read by the hour. */
     private readonly minuteRetentionDays = 0,
+    /** Hour and day rollups are deleted after this many days (0: never): nothing older is read. */
+    private readonly retentionDays = 0,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -41,7 +44,7 @@ export class UsageService {
     const groupBy = q.groupBy ?? 'endpoint';
     const filter = pickFilters(q);
     await this.flusher.settled();
-    const rows = await readUsageRows(this.models.usageStore.rollups(), familyFor(groupBy, filter), window, DAY_MS);
+    const rows = await readUsageRows(this.models.usageStore.rollups(), familyFor(groupBy, filter), this.storedPart(window, now), DAY_MS);
     return { from: window.from.toISOString(), to: window.to.toISOString(), groupBy, ...filter, groups: summarize(rows, groupBy, filter) };
   }
 
@@ -60,9 +63,18 @@ export class UsageService {
     }
     const filter = pickFilters(q);
     await this.flusher.settled();
-    const rows = await readUsageRows(this.models.usageStore.rollups(), familyFor(q.groupBy, filter), window, step);
+    const rows = await readUsageRows(this.models.usageStore.rollups(), familyFor(q.groupBy, filter), this.storedPart(window, now), step);
     const { series, omittedSeries } = toSeries(rows, window, interval, q.groupBy, filter, q.limit ?? 20);
     return { from: window.from.toISOString(), to: window.to.toISOString(), interval, groupBy: q.groupBy ?? null, ...filter, series, omittedSeries };
+  }
+
+  /** The part of a window rollups can exist for (not before the retention); at most MAX_SUMMARY_DAYS of it. */
+  private storedPart(w: UsageWindow, now: Date): UsageWindow {
+    const earliest = this.retentionDays > 0 ? Math.floor(now.getTime() / DAY_MS) * DAY_MS - this.retentionDays * DAY_MS : -Infinity;
+    const from = Math.max(w.from.getTime(), earliest);
+    const to = w.to.getTime();
+    if (to - from > MAX_SUMMARY_DAYS * DAY_MS) throw badRequest('invalid_range', `from..to: more than ${MAX_SUMMARY_DAYS} days`);
+    return to > from ? { from: new Date(from), to: new Date(to) } : { from: new Date(from), to: new Date(from) };
   }
 
   private beforeMinuteRetention(t: Date, now: Date): boolean {

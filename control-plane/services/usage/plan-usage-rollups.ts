@@ -9,6 +9,7 @@ import { addContribution, encodeCell, mergeCell, mergeEncodedCell, newCell, type
 export type RollupDelta = Map<string, Map<string, LiveRow>>;
 
 const MINUTE = GRANULARITIES[0].ms;
+const FAMILY_NAMES = Object.keys(FAMILIES) as Family[];
 
 function rowIn(delta: RollupDelta, docId: string, values: Array<string | null>): LiveRow {
   let rows = delta.get(docId);
@@ -21,12 +22,15 @@ function rowIn(delta: RollupDelta, docId: string, values: Array<string | null>):
 
 export function planUsageRollups(traces: Trace[]): RollupDelta {
   const minutes: RollupDelta = new Map();
+  const ids = new Map<number, Record<Family, string>>();
   for (const t of traces) {
     const minute = Math.floor(Date.parse(t.time) / MINUTE) * MINUTE;
+    let id = ids.get(minute);
+    if (!id) ids.set(minute, (id = { t: rollupId('t', 'm', minute), u: rollupId('u', 'm', minute), r: rollupId('r', 'm', minute) }));
     for (const c of attributeTraceUsage(t)) {
-      for (const family of Object.keys(FAMILIES) as Family[]) {
+      for (const family of FAMILY_NAMES) {
         if (family === 'r' && c.dims.run === null) continue;
-        addContribution(rowIn(minutes, rollupId(family, 'm', minute), valuesOf(family, c.dims)).cell, c);
+        addContribution(rowIn(minutes, id[family], valuesOf(family, c.dims)).cell, c);
       }
     }
   }

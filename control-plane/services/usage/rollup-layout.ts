@@ -34,7 +34,8 @@ export interface LiveRow {
 }
 
 export const valuesOf = (family: Family, dims: UsageDims): Array<string | null> => FAMILIES[family].map((d) => dims[d]);
-export const rowKey = (values: Array<string | null>) => JSON.stringify(values);
+/** Map key of a row's values (\u0001 cannot occur in them: null is \u0000). */
+export const rowKey = (values: Array<string | null>) => values.map((v) => (v === null ? '\u0000' : v)).join('\u0001');
 
 /** Dimensions of a stored row; the ones its family does not keep are never grouped or filtered on (see familyFor). */
 export function dimsOf(family: Family, values: Array<string | null>): UsageDims {
