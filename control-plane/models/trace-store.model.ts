@@ -2,6 +2,8 @@
 //   traces_YYYYMMDD         {_id: trace id, t: time, j: ingest journal id, b: msgpack of the rest, p?: has payloads}
 //   trace_payloads_YYYYMMDD {_id: trace id, request?, response?}
 //   trace_index_YYYYMMDD    list-index pages and their directories (services/trace-index)
+// and the day's minute and 10-minute usage rollups (usage_minutes_YYYYMMDD,
+// see usage-rollup.model.ts).
 // Day collections make retention a collection drop (no per-document deletes)
 // and keep every read a lookup by _id: the only query FerretDB 1.x answers
 // from an index (see loaders/ferretdb.ts). The rest of the trace is one
@@ -9,8 +11,8 @@
 // twice the ingest time of one binary value.
 import type { Connection, mongo } from 'mongoose';
 
-export type TracePartitionKind = 'traces' | 'trace_payloads' | 'trace_index';
-export const PARTITION_KINDS: TracePartitionKind[] = ['traces', 'trace_payloads', 'trace_index'];
+export type TracePartitionKind = 'traces' | 'trace_payloads' | 'trace_index' | 'usage_minutes';
+export const PARTITION_KINDS: TracePartitionKind[] = ['traces', 'trace_payloads', 'trace_index', 'usage_minutes'];
 
 export interface StoredTrace {
   _id: string;
@@ -43,7 +45,7 @@ export function dayKey(ms: number): string {
 export const dayStart = (key: string) => Date.UTC(Number(key.slice(0, 4)), Number(key.slice(4, 6)) - 1, Number(key.slice(6, 8)));
 export const previousDay = (key: string) => dayKey(dayStart(key) - DAY_MS);
 
-const PARTITION = /^(traces|trace_payloads|trace_index)_(\d{8})$/;
+const PARTITION = /^(traces|trace_payloads|trace_index|usage_minutes)_(\d{8})$/;
 
 export function traceStore(conn: Connection) {
   const db = () => conn.db!;

@@ -1,6 +1,8 @@
 // Derived data kept by the ingest flusher (services/ingest-flusher.ts):
-//   usage_rollups    one document per family, granularity and time bucket:
+//   usage_rollups    one document per family, hour or day bucket:
 //                    {_id: "t|h|2031-05-01T10:00Z", v, s, b: msgpack rows}
+//   usage_minutes_YYYYMMDD  the same for minute and 10-minute buckets, per
+//                    day (their retention is a collection drop)
 //   ingest_journal   one document per ingest batch until its rollups and
 //                    index pages are written: {_id: "<replica>:<seq>", r, n, at, b}
 //   ingest_replicas  {_id: replica id, at}: heartbeats, so a replica knows
@@ -35,6 +37,7 @@ export function usageStore(conn: Connection) {
   const db = () => conn.db!;
   return {
     rollups: () => db().collection<BlobDoc>('usage_rollups'),
+    minutes: (day: string) => db().collection<BlobDoc>(`usage_minutes_${day}`),
     journal: () => db().collection<JournalDoc>('ingest_journal'),
     replicas: () => db().collection<ReplicaDoc>('ingest_replicas'),
     retention: () => db().collection<{ _id: string; upTo: number }>('retention_state'),

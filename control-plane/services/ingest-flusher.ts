@@ -19,7 +19,7 @@ import { mergeIndexPlans, planTraceIndex, type IndexPlan } from './trace-index/p
 import { writeTraceIndex } from './trace-index/write-trace-index';
 import { decodeStoredTrace } from './trace-codec';
 import { mergeRollupDeltas, mergeRows, planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
-import type { StoredRow } from './usage/rollup-layout';
+import { rollupPartition, type StoredRow } from './usage/rollup-layout';
 
 export interface FlusherOptions {
   /** How often this replica says it is alive, and after how long without it its journals are recovered. */
@@ -208,10 +208,11 @@ export class IngestFlusher {
 
   private async apply(group: Group): Promise<void> {
     const { range } = group;
-    const rollups = this.models.usageStore.rollups();
     const writes: Array<() => Promise<void>> = [];
     for (const [id, rows] of group.rollups) {
-      writes.push(() => this.docs.apply<StoredRow[]>(rollups, id, range, (body) => mergeRows(body, rows)));
+      const partition = rollupPartition(id);
+      const coll = partition ? this.models.usageStore.minutes(partition) : this.models.usageStore.rollups();
+      writes.push(() => this.docs.apply<StoredRow[]>(coll, id, range, (body) => mergeRows(body, rows)));
     }
     for (const [day, streams] of group.index) {
       const coll = this.models.traceStore.index(day) as never;

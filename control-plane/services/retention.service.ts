@@ -1,10 +1,11 @@
 // Deletes what is older than its retention, in the background, never in one
-// long operation: a day of traces is a collection drop (tens of ms on
-// FerretDB's SQLite, no scan), expired rollup documents are deleted by id in
-// batches of a few hundred with a pause between.
+// long operation: a day of traces, their list index, payloads, or minute
+// usage is a collection drop (tens of ms on FerretDB's SQLite, no scan);
+// expired hour and day rollups (75 documents a day) are deleted by id in
+// batches with a pause between.
 import type { Logger } from '../logger';
 import type { Models } from '../models';
-import { dayKey, PARTITION_KINDS, type TracePartitionKind } from '../models/trace-store.model';
+import { dayKey, dayStart, PARTITION_KINDS, type TracePartitionKind } from '../models/trace-store.model';
 import { FAMILIES, GRANULARITIES, rollupId, type Family } from './usage/rollup-layout';
 
 export interface RetentionConfig {
@@ -64,18 +65,15 @@ export class RetentionService {
 
   private async sweepOnce(now: number): Promise<SweepReport> {
     const started = Date.now();
-    const traceDays = await this.models.traceStore.days('traces');
-    // Minute rollups exist only for days with traces; while traces outlive them, skip the days without.
-    const minutesOnlyWithTraces = this.config.traceDays === 0 || this.config.traceDays >= this.config.usageMinuteDays;
-    let rollupsDeleted = 0;
-    rollupsDeleted += await this.deleteRollups(['m', 'x'], this.config.usageMinuteDays, now, traceDays, minutesOnlyWithTraces);
-    rollupsDeleted += await this.deleteRollups(['h', 'd'], this.config.usageDays, now, traceDays, false);
+    const dataDays = [...(await this.models.traceStore.days('traces')), ...(await this.models.traceStore.days('usage_minutes'))].sort();
+    const rollupsDeleted = await this.deleteRollups(this.config.usageDays, now, dataDays[0]);
     const dropped: string[] = [];
     const cut = (days: number) => (days > 0 ? dayKey(now - days * DAY_MS) : undefined);
     const cutoffs: Record<TracePartitionKind, string | undefined> = {
       traces: cut(this.config.traceDays),
       trace_index: cut(this.config.traceDays),
       trace_payloads: cut(this.config.payloadDays || this.config.traceDays),
+      usage_minutes: cut(this.config.usageMinuteDays),
     };
     for (const kind of PARTITION_KINDS) {
       const cutoff = cutoffs[kind];
@@ -92,28 +90,28 @@ export class RetentionService {
   }
 
   /**
-   * Deletes rollup documents of buckets before the cutoff, from where the
-   * last sweep stopped (the first sweep starts at the oldest trace day or the
-   * cutoff, whichever is older: rollups exist only for stored traces' times).
+   * Deletes hour and day rollups of buckets before the cutoff, from where the
+   * last sweep stopped. The first sweep starts at the oldest day with traces
+   * or minute usage, or the cutoff, whichever is older (rollups exist only
+   * for the times of stored traces, and each such day has those collections
+   * until a sweep, which records where it got to, drops them).
    */
-  private async deleteRollups(granularities: string[], days: number, now: number, traceDays: string[], onlyDaysWithTraces: boolean): Promise<number> {
-    const oldestTraceDay = traceDays.at(-1);
+  private async deleteRollups(days: number, now: number, oldestDataDay: string | undefined): Promise<number> {
+    const granularities = ['h', 'd'];
     if (days <= 0) return 0;
     const cutoff = Math.floor((now - days * DAY_MS) / DAY_MS) * DAY_MS;
     const rollups = this.models.usageStore.rollups();
     const state = this.models.usageStore.retention();
     const markId = `rollups-${granularities.join('')}`;
-    const mark = await state.findOne({ _id: markId });
-    const oldest = oldestTraceDay ? Date.UTC(+oldestTraceDay.slice(0, 4), +oldestTraceDay.slice(4, 6) - 1, +oldestTraceDay.slice(6, 8)) : cutoff;
-    let from = mark?.upTo ?? Math.min(cutoff, oldest);
+    let from = (await state.findOne({ _id: markId }))?.upTo;
+    if (from === undefined) {
+      from = Math.min(cutoff, oldestDataDay ? dayStart(oldestDataDay) : cutoff);
+      await state.replaceOne({ _id: markId }, { upTo: from }, { upsert: true });
+    }
     let deleted = 0;
     while (from < cutoff) {
       const to = Math.min(cutoff, from + DAY_MS);
       const ids: string[] = [];
-      if (onlyDaysWithTraces && !traceDays.includes(dayKey(from))) {
-        from = to;
-        continue;
-      }
       for (const g of GRANULARITIES.filter((x) => granularities.includes(x.name))) {
         for (let t = Math.ceil(from / g.ms) * g.ms; t < to; t += g.ms) for (const f of Object.keys(FAMILIES) as Family[]) ids.push(rollupId(f, g.name, t));
       }

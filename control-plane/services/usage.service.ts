@@ -38,13 +38,15 @@ export class UsageService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  private readonly rollups = (partition: string) => (partition ? this.models.usageStore.minutes(partition) : this.models.usageStore.rollups());
+
   async summary(q: SummaryQuery) {
     const now = this.now();
     const window = this.widenPastMinuteRetention(alignWindow(q, INTERVAL_MS.minute, DAY_MS, now), now);
     const groupBy = q.groupBy ?? 'endpoint';
     const filter = pickFilters(q);
     await this.flusher.settled();
-    const rows = await readUsageRows(this.models.usageStore.rollups(), familyFor(groupBy, filter), this.storedPart(window, now), DAY_MS);
+    const rows = await readUsageRows(this.rollups, familyFor(groupBy, filter), this.storedPart(window, now), DAY_MS);
     return { from: window.from.toISOString(), to: window.to.toISOString(), groupBy, ...filter, groups: summarize(rows, groupBy, filter) };
   }
 
@@ -63,7 +65,7 @@ export class UsageService {
     }
     const filter = pickFilters(q);
     await this.flusher.settled();
-    const rows = await readUsageRows(this.models.usageStore.rollups(), familyFor(q.groupBy, filter), this.storedPart(window, now), step);
+    const rows = await readUsageRows(this.rollups, familyFor(q.groupBy, filter), this.storedPart(window, now), step);
     const { series, omittedSeries } = toSeries(rows, window, interval, q.groupBy, filter, q.limit ?? 20);
     return { from: window.from.toISOString(), to: window.to.toISOString(), interval, groupBy: q.groupBy ?? null, ...filter, series, omittedSeries };
   }

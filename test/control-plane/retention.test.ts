@@ -71,10 +71,10 @@ describe('retention', () => {
       const report = await h.cp.services.retention.sweep(new Date(now));
       assert.deepEqual(
         report.dropped.sort(),
-        [`trace_index_${dayKey(old)}`, `trace_payloads_${dayKey(recent)}`, `traces_${dayKey(old)}`].sort(),
-        'the old day goes whole; the recent one keeps its traces but not their payloads (no payload was stored for the old one)',
+        [`trace_index_${dayKey(old)}`, `trace_payloads_${dayKey(recent)}`, `traces_${dayKey(old)}`, `usage_minutes_${dayKey(old)}`].sort(),
+        'the old day goes whole (its minute usage too); the recent one keeps its traces but not their payloads (no payload was stored for the old one)',
       );
-      assert.ok(report.rollupsDeleted > 0, 'minute rollups of the old day deleted');
+      assert.equal(report.rollupsDeleted, 0, 'hourly usage is kept 400 days');
       await h.as('viewer').get('/api/v1/traces/old').expect(404);
       const recentTrace = (await h.as('viewer').get('/api/v1/traces/recent').expect(200)).body;
       assert.equal(recentTrace.request, undefined);
@@ -95,6 +95,16 @@ describe('retention', () => {
       );
       const again = await h.cp.services.retention.sweep(new Date(now));
       assert.deepEqual([again.dropped, again.rollupsDeleted], [[], 0], 'a second sweep has nothing left to do');
+      // 400 days on, the hourly usage of the old day goes too (deleted by id: 24 hours x 3 families + the day's 3).
+      const later = await h.cp.services.retention.sweep(new Date(old + 401 * DAY));
+      assert.ok(later.rollupsDeleted >= 2, `${later.rollupsDeleted} hour and day documents deleted`);
+      const gone = (
+        await h
+          .as('viewer')
+          .get(`/api/v1/usage/summary?from=${new Date(old - 30_000).toISOString()}&to=${new Date(old + 30_000).toISOString()}`)
+          .expect(200)
+      ).body;
+      assert.deepEqual(gone.groups, []);
     } finally {
       await h.close();
     }

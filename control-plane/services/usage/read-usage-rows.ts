@@ -4,7 +4,7 @@ import type { mongo } from 'mongoose';
 import type { BlobDoc } from '../../models/usage-rollup.model';
 import { decodeBlob } from '../blob-docs';
 import type { UsageRow } from './build-usage-report';
-import { dimsOf, GRANULARITIES, rollupId, type Family, type Granularity, type StoredRow } from './rollup-layout';
+import { dimsOf, GRANULARITIES, rollupId, rollupPartition, type Family, type Granularity, type StoredRow } from './rollup-layout';
 import type { EncodedCell } from './usage-cell';
 import type { GroupBy, UsageFilter, UsageWindow } from './usage-query';
 
@@ -29,11 +29,21 @@ export function coveringBuckets(window: UsageWindow, coarsest: number): Array<{ 
 
 const PARALLEL_READS = 16;
 
-export async function readUsageRows(coll: mongo.Collection<BlobDoc>, family: Family, window: UsageWindow, coarsest: number): Promise<UsageRow[]> {
+export async function readUsageRows(
+  collection: (partition: string) => mongo.Collection<BlobDoc>,
+  family: Family,
+  window: UsageWindow,
+  coarsest: number,
+): Promise<UsageRow[]> {
   const buckets = coveringBuckets(window, coarsest);
   const rows: UsageRow[] = [];
   for (let i = 0; i < buckets.length; i += PARALLEL_READS) {
-    const docs = await Promise.all(buckets.slice(i, i + PARALLEL_READS).map((b) => coll.findOne({ _id: rollupId(family, b.g.name, b.start) })));
+    const docs = await Promise.all(
+      buckets.slice(i, i + PARALLEL_READS).map((b) => {
+        const id = rollupId(family, b.g.name, b.start);
+        return collection(rollupPartition(id)).findOne({ _id: id });
+      }),
+    );
     docs.forEach((doc, j) => {
       const t = buckets[i + j]!.start;
       for (const row of decodeBlob<StoredRow[]>(doc) ?? []) {

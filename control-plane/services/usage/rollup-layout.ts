@@ -25,6 +25,12 @@ export type Granularity = (typeof GRANULARITIES)[number];
 
 export const rollupId = (family: Family, g: Granularity['name'], startMs: number) => `${family}|${g}|${new Date(startMs).toISOString()}`;
 
+/** Minute and 10-minute documents live in their day's collection ("" for the shared one of hours and days). */
+export function rollupPartition(id: string): string {
+  const [, g, iso] = id.split('|') as [string, string, string];
+  return g === 'm' || g === 'x' ? iso.slice(0, 10).replace(/-/g, '') : '';
+}
+
 /** A row: the family's dimension values in FAMILIES order, then the cell. */
 export type StoredRow = [...Array<string | null>, EncodedCell];
 
