@@ -7,7 +7,7 @@
 import type { ProviderId } from '../plugin/contract';
 import type { Provider, ResponseContext, Target } from '../plugin/providers/contract';
 import { createStreamDecoder, getProvider, sseChunk } from '../plugin/providers';
-import { openAiIngress } from '../plugin/server/ingress';
+import { openAiChatIngress as openAiIngress } from '../plugin/ingress/openai/chat';
 import { anthropicFrames, anthropicMessage, openaiCompletion, openaiFrames } from './fake-provider';
 import { CHAT_BODY } from './setup';
 

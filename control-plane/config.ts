@@ -1,7 +1,8 @@
 // The one place that reads environment variables. Everything else receives a
 // ControlPlaneConfig, so tests can build one without touching process.env.
 import path from 'node:path';
-import { loadOrCreateLocalKey } from './local-keys';
+import { loadOrCreateLocalKey, readLocalKey } from './local-keys';
+import type { LogFormat } from './logger';
 import type { RetentionConfig } from './services/retention.service';
 
 export interface KeyEncryptionKey {
@@ -21,6 +22,8 @@ export interface ControlPlaneConfig {
   /** How often each replica polls the global config version (cross-replica wake-up). */
   versionPollMs: number;
   logLevel: string;
+  /** Human lines in local mode, JSON in production and tests (LOG_FORMAT overrides). */
+  logFormat: LogFormat;
   /** How long traces, payloads and usage rollups are kept (README, configuration); defaults when unset. */
   retention?: Partial<RetentionConfig>;
   /** Budget ledger tuning (docs/budgets.md); defaults when unset. */
@@ -67,7 +70,17 @@ function parsePreviousKeks(raw: string | undefined): KeyEncryptionKey[] {
     });
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
+export interface LoadOptions {
+  /**
+   * Whether missing local keys may be generated. Only the control plane
+   * creates them, on its first start; a CLI that made its own would sign
+   * tokens (or wrap keys) nothing else accepts.
+   */
+  createLocalKeys?: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): ControlPlaneConfig {
+  const createLocalKeys = options.createLocalKeys ?? true;
   const production = env.NODE_ENV === 'production';
   const dataDir = path.resolve(env.GATEWAY_DATA_DIR || './.data');
   const warnings: string[] = [];
@@ -76,7 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
   const publicKey = env.JWT_PUBLIC_KEY || undefined;
   if (!jwtSecret && !publicKey) {
     if (production) throw new ConfigError('JWT_SECRET (or JWT_PUBLIC_KEY) is required when NODE_ENV=production');
-    jwtSecret = loadOrCreateLocalKey(path.join(dataDir, 'jwt-secret'), 48).toString('base64url');
+    jwtSecret = localKey(path.join(dataDir, 'jwt-secret'), 48, createLocalKeys, 'JWT_SECRET').toString('base64url');
     warnings.push(`JWT_SECRET is not set: using a generated secret stored in ${path.join(dataDir, 'jwt-secret')} (local mode only)`);
   }
 
@@ -86,7 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     kek = { version: kekVersion, key: parseKey(env.GATEWAY_KEK, 'GATEWAY_KEK') };
   } else {
     if (production) throw new ConfigError('GATEWAY_KEK (base64, 32 bytes) is required when NODE_ENV=production');
-    kek = { version: kekVersion, key: loadOrCreateLocalKey(path.join(dataDir, 'kek'), 32) };
+    kek = { version: kekVersion, key: localKey(path.join(dataDir, 'kek'), 32, createLocalKeys, 'GATEWAY_KEK') };
     warnings.push(
       `GATEWAY_KEK is not set: secrets are encrypted with a generated key stored in ${path.join(dataDir, 'kek')} (local mode only; losing it loses every secret)`,
     );
@@ -123,6 +136,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       }).filter(([, v]) => v !== undefined),
     ),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
+    logFormat: env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty' ? env.LOG_FORMAT : production || env.NODE_ENV === 'test' ? 'json' : 'pretty',
     warnings,
   };
+}
+
+function localKey(file: string, bytes: number, create: boolean, variable: string): Buffer {
+  if (create) return loadOrCreateLocalKey(file, bytes);
+  const key = readLocalKey(file);
+  if (!key) {
+    throw new ConfigError(
+      `${variable} is not set and there is no local key at ${file}. ` +
+        'Start the local stack first (npm start creates its keys there), or set GATEWAY_DATA_DIR to the data dir the running control plane uses, or set ' +
+        `${variable} to its value.`,
+    );
+  }
+  return key;
 }

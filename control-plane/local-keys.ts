@@ -18,5 +18,10 @@ export function loadOrCreateLocalKey(file: string, bytes: number): Buffer {
   }
 }
 
+/** The key in `file`, or undefined when it does not exist (nothing is created). */
+export function readLocalKey(file: string): Buffer | undefined {
+  return fs.existsSync(file) ? Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64') : undefined;
+}
+
 /** Where the local launcher records its embedded FerretDB's URI (for the CLIs). */
 export const localUriFile = (dataDir: string) => path.join(dataDir, 'ferretdb', 'mongodb-uri');

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import pretty from 'pino-pretty';
 
 export type Logger = pino.Logger;
 
@@ -18,7 +19,23 @@ const REDACT = [
   '*.secretAccessKey',
 ];
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+export type LogFormat = 'json' | 'pretty';
+
+/** `pretty`: one short human line per event, for a person at a terminal (local mode); `json` for log pipelines. */
+export function createLogger(level: string, destination?: pino.DestinationStream, format: LogFormat = 'json'): Logger {
   const options = { level, base: { service: 'control-plane' }, redact: { paths: REDACT, censor: '[redacted]' } };
+  if (format === 'pretty' && !destination) return pino(options, prettyStream());
   return destination ? pino(options, destination) : pino(options);
+}
+
+function prettyStream(): pino.DestinationStream {
+  return pretty({
+    colorize: process.stdout.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service,requestId,method,path,status,ms',
+    singleLine: true,
+    // An access line reads like one: "GET /api/v1/endpoints 201 12 ms".
+    messageFormat: (log, messageKey) =>
+      log.method ? `${String(log.method)} ${String(log.path)} ${String(log.status)} ${Math.round(Number(log.ms))} ms` : String(log[messageKey] ?? ''),
+  });
 }

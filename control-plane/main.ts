@@ -3,13 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { localUriFile } from './local-keys';
+import { forgetLocalStack, recordLocalStack } from './local-stack';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { startControlPlane } from './server';
 
 async function main() {
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   let mongoUri = config.mongoUri;
   let stopDatabase = async () => undefined as void;
   if (!mongoUri) {
@@ -21,6 +22,9 @@ async function main() {
     log.warn({ mongoUri }, 'MONGODB_URI is not set: using an embedded FerretDB (SQLite) in the data dir');
   }
   const cp = await startControlPlane({ mongoUri, config, log });
+  // Local keys: tell the token CLI (in another shell) which data dir holds them.
+  const usesLocalKeys = !config.production && !process.env.JWT_SECRET && !process.env.JWT_PUBLIC_KEY;
+  if (usesLocalKeys) recordLocalStack({ dataDir: config.dataDir, url: cp.url, pid: process.pid });
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
@@ -28,6 +32,7 @@ async function main() {
     force.unref();
     await cp.close();
     await stopDatabase();
+    forgetLocalStack(process.pid);
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -28,7 +28,7 @@ export interface RunningControlPlane {
 
 export async function startControlPlane(opts: StartOptions): Promise<RunningControlPlane> {
   const config = opts.config ?? loadConfig();
-  const log = opts.log ?? createLogger(config.logLevel);
+  const log = opts.log ?? createLogger(config.logLevel, undefined, config.logFormat);
   for (const warning of config.warnings) log.warn(`WARNING: ${warning}`);
 
   const db = await connectDatabase(opts.mongoUri);

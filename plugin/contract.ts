@@ -83,13 +83,15 @@ export interface Endpoint {
 export type BudgetUnit = 'usd' | 'tokens';
 export type WindowUnit = 'minutes' | 'hours' | 'days' | 'weeks' | 'months';
 
+export type BudgetAction = 'reject' | 'alert';
+
 export interface BudgetPolicy {
   id: string;
   name: string;
   unit: BudgetUnit;
   limit: number;
   window: { unit: WindowUnit; size: number };
-  action: 'reject' | 'alert';
+  action: BudgetAction;
   scope: { type: 'global' } | { type: 'endpoint'; endpoint: string } | { type: 'user'; user?: string };
   failOpen: boolean;
   version: number;
@@ -161,8 +163,22 @@ export interface Trace {
 // budgets, tokens for token budgets and tokens-per-minute limits, requests
 // for requests-per-minute limits.
 
+export type LedgerUnit = 'usd' | 'tokens' | 'requests';
+/** USD amounts are kept in the ledger as integer micro-dollars (float sums drift). */
+export const MICRO_USD = 1_000_000;
+
+export type RateLimitKind = 'rpm' | 'tpm';
 /** Ledger id of an endpoint rate limit (budget policies use their own id). */
-export type RateLimitPolicyId = `ratelimit:${string}:${'rpm' | 'tpm'}`;
+export type RateLimitPolicyId = `ratelimit:${string}:${RateLimitKind}`;
+
+/** The one way both sides name an endpoint's rate-limit window in the ledger. */
+export function rateLimitPolicyId(endpointId: string, kind: RateLimitKind): RateLimitPolicyId {
+  return `ratelimit:${endpointId}:${kind}`;
+}
+
+export function rateLimitName(endpointName: string, kind: RateLimitKind): string {
+  return `${endpointName} ${kind === 'rpm' ? 'requests' : 'tokens'} per minute`;
+}
 
 export interface LedgerReserveItem {
   policyId: string;

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { BudgetGuard, budgetSettingsFromEnv } from './budget';
 import { ConfigStore } from './config/store';
+import { MemoryConversationStore, type ConversationStore } from './conversations/conversation-store';
 import { log } from './log';
 import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
@@ -21,6 +22,7 @@ export interface Runtime {
   readonly budget: BudgetGuard;
   readonly server: DataServer;
   readonly maxBodyBytes: number;
+  readonly conversations: ConversationStore;
 }
 
 /** `id` names the state files: one runtime's settings, one config cache. */
@@ -51,7 +53,15 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     timeoutMs: Math.min(settings.timeoutMs, config.control_plane_timeout_ms),
     slices: settings.slices,
   });
-  const core = { config: store, shipper, tickets: new TicketVerifier(ticketKey), health: new DestinationHealth(), budget, maxBodyBytes: config.max_body_bytes };
+  const core = {
+    config: store,
+    shipper,
+    tickets: new TicketVerifier(ticketKey),
+    health: new DestinationHealth(),
+    budget,
+    maxBodyBytes: config.max_body_bytes,
+    conversations: new MemoryConversationStore(),
+  };
   const server = await startDataServer(core, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });
   return { ...core, server };

@@ -11,7 +11,7 @@ import { createLogger } from '../logger';
 import { createServices } from '../services';
 
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { createLocalKeys: false });
   const uri = config.mongoUri ?? (fs.existsSync(localUriFile(config.dataDir)) ? fs.readFileSync(localUriFile(config.dataDir), 'utf8').trim() : undefined);
   if (!uri) throw new ConfigError('set MONGODB_URI (or start the local control plane first so its embedded database is running)');
   const log = createLogger('warn');

@@ -1,6 +1,8 @@
 // npm run token -- --role admin --sub alice --ttl 1h
 // Signs an HS256 token with the same JWT_SECRET (or local generated secret) the control plane uses.
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
+import { findRunningLocalStack } from '../local-stack';
 import { signToken } from '../middleware/verify-token';
 import type { Role } from '../services/actor';
 
@@ -22,11 +24,25 @@ function parseArgs(argv: string[]): Record<string, string> {
   return out;
 }
 
+/**
+ * Without JWT_SECRET or GATEWAY_DATA_DIR, the keys of the local stack that is
+ * running (perhaps started with another GATEWAY_DATA_DIR) are the ones that
+ * count: a token signed with any other key is refused.
+ */
+function envWithRunningStack(): NodeJS.ProcessEnv {
+  const env = process.env;
+  if (env.JWT_SECRET || env.JWT_PUBLIC_KEY || env.GATEWAY_DATA_DIR) return env;
+  const running = findRunningLocalStack(env);
+  if (!running || running.dataDir === path.resolve('./.data')) return env;
+  console.error(`using the keys of the local stack running at ${running.url} (data dir ${running.dataDir})`);
+  return { ...env, GATEWAY_DATA_DIR: running.dataDir };
+}
+
 function main() {
   const args = parseArgs(process.argv.slice(2));
   const role = args.role;
   if (role !== 'admin' && role !== 'viewer' && role !== 'dataplane') throw new Error('--role must be admin, viewer or dataplane');
-  const config = loadConfig();
+  const config = loadConfig(envWithRunningStack(), { createLocalKeys: false });
   process.stdout.write(signToken(config.jwt, { sub: args.sub ?? 'cli', role: role as Role }, parseTtl(args.ttl ?? '1h')) + '\n');
 }
 

@@ -3,6 +3,8 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Machine chatter (data planes' long polls, trace ingest and ledger calls; probes; scrapes): debug level. */
+const CHATTER = /^\/(?:api\/v1\/dataplane\/|healthz$|readyz$|metrics$)/;
 
 /**
  * Assigns the request id (the caller's x-request-id when it is safe to echo)
@@ -17,10 +19,9 @@ export function requestContext(log: Logger) {
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      log.info(
-        { requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
-        'request',
-      );
+      const path = req.originalUrl.split('?')[0]!;
+      const level = res.statusCode >= 500 ? 'error' : CHATTER.test(path) ? 'debug' : 'info';
+      log[level]({ requestId, method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
     });
     next();
   };

@@ -30,7 +30,21 @@
 // limit free after the grant; near exhaustion every request reserves its own
 // amount, so idle slices elsewhere can cost at most the idle-return delay.
 import { randomUUID } from 'node:crypto';
-import type { BudgetPolicy, LedgerCharge, LedgerGrant, LedgerLeaseUse, LedgerRejection, LedgerReserveItem, LedgerReserveResult } from '../../plugin/contract';
+import {
+  MICRO_USD,
+  rateLimitName,
+  rateLimitPolicyId,
+  type BudgetAction,
+  type BudgetPolicy,
+  type LedgerCharge,
+  type LedgerGrant,
+  type LedgerLeaseUse,
+  type LedgerRejection,
+  type LedgerReserveItem,
+  type LedgerReserveResult,
+  type LedgerUnit,
+} from '../../plugin/contract';
+
 import type { Logger } from '../logger';
 import type { Models } from '../models';
 import type { BudgetLeaseDoc } from '../models/budget-lease.model';
@@ -45,9 +59,6 @@ import { isDuplicateKeyError } from './mongo-errors';
 export const SLICE_FRACTION = 0.05;
 export const KEEP_FREE_FRACTION = 0.25;
 /** Ledger units per USD: amounts are integer micro-dollars. */
-export const MICRO_USD = 1_000_000;
-
-export type LedgerUnit = 'usd' | 'tokens' | 'requests';
 
 /** A budget policy or an endpoint rate limit, as the ledger sees it. */
 export interface LedgerPolicy {
@@ -57,7 +68,7 @@ export interface LedgerPolicy {
   /** In ledger units (integer). */
   limit: number;
   window: BudgetPolicy['window'];
-  action: 'reject' | 'alert';
+  action: BudgetAction;
   webhookUrl?: string;
 }
 
@@ -84,8 +95,8 @@ export function rateLimitPolicies(e: Pick<EndpointDoc, '_id' | 'name' | 'rateLim
   const minute = { unit: 'minutes' as const, size: 1 };
   if (e.rateLimits?.requestsPerMinute) {
     out.push({
-      id: `ratelimit:${e._id}:rpm`,
-      name: `${e.name} requests per minute`,
+      id: rateLimitPolicyId(e._id, 'rpm'),
+      name: rateLimitName(e.name, 'rpm'),
       unit: 'requests',
       limit: e.rateLimits.requestsPerMinute,
       window: minute,
@@ -94,8 +105,8 @@ export function rateLimitPolicies(e: Pick<EndpointDoc, '_id' | 'name' | 'rateLim
   }
   if (e.rateLimits?.tokensPerMinute) {
     out.push({
-      id: `ratelimit:${e._id}:tpm`,
-      name: `${e.name} tokens per minute`,
+      id: rateLimitPolicyId(e._id, 'tpm'),
+      name: rateLimitName(e.name, 'tpm'),
       unit: 'tokens',
       limit: e.rateLimits.tokensPerMinute,
       window: minute,

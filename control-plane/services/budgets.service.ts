@@ -121,7 +121,9 @@ export class BudgetsService {
       leased,
       committed,
       available: toMicros(Math.max(0, policy.limit - committed)),
-      remaining: toMicros(Math.max(0, policy.limit - spent)),
+      // The ledger's own spent (each request rounded up to a whole micro-dollar), so
+      // with nothing in flight `remaining` is exactly the `x-budget-remaining` a refusal shows.
+      remaining: toMicros(Math.max(0, policy.limit - (w?.spent !== undefined ? w.spent / scale : spent))),
       ...(w?.alertedAt ? { alertedAt: w.alertedAt.toISOString() } : {}),
     };
   }

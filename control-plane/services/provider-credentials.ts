@@ -43,7 +43,13 @@ export function checkCredentialFields(provider: ProviderId, value: Record<string
 }
 
 /** "****abcd" for long values; short values reveal nothing. */
+/**
+ * Enough of the key's tail to tell two keys apart, never enough to matter:
+ * 4 characters of a long key (provider keys are 32-170 characters), 2 of a
+ * shorter one, none below 20 (a short key has too little left to guess).
+ */
 export function maskedHint(value: Record<string, string>): string {
   const main = value.apiKey ?? value.secretAccessKey ?? '';
-  return main.length >= 12 ? `****${main.slice(-4)}` : '****';
+  const shown = main.length >= 32 ? 4 : main.length >= 20 ? 2 : 0;
+  return `****${shown ? main.slice(-shown) : ''}`;
 }

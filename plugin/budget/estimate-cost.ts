@@ -29,6 +29,9 @@ export interface CostEstimate {
   tokens: number;
   /** Worst destination's price of `tokens`. */
   usd: number;
+  /** Dearest prompt and dearest output token among the destinations, for telling a refused client what would fit. */
+  promptUsd: number;
+  outputUsdPerToken: number;
 }
 
 export function estimateChatCost(endpoint: Endpoint, request: ChatRequest): CostEstimate {
@@ -58,7 +61,7 @@ export function chargedUsd(
 }
 
 function worstCase(destinations: Destination[], tokensOf: (d: Destination) => { prompt: number; output: number }): CostEstimate {
-  let worst: CostEstimate = { promptTokens: 0, maxOutputTokens: 0, tokens: 0, usd: 0 };
+  let worst: CostEstimate = { promptTokens: 0, maxOutputTokens: 0, tokens: 0, usd: 0, promptUsd: 0, outputUsdPerToken: 0 };
   for (const d of destinations) {
     const { prompt, output } = tokensOf(d);
     const usd = priceOrFallback(d, prompt, output);
@@ -67,9 +70,22 @@ function worstCase(destinations: Destination[], tokensOf: (d: Destination) => { 
       maxOutputTokens: Math.max(worst.maxOutputTokens, output),
       tokens: Math.max(worst.tokens, prompt + output),
       usd: Math.max(worst.usd, usd),
+      promptUsd: Math.max(worst.promptUsd, priceOrFallback(d, prompt, 0)),
+      outputUsdPerToken: Math.max(worst.outputUsdPerToken, priceOrFallback(d, 0, 1_000_000) / 1_000_000),
     };
   }
   return worst;
+}
+
+/**
+ * The largest output limit (max_tokens) with which the request would fit in
+ * `available` ledger units now; 0 when even its prompt does not fit.
+ * Conservative: the dearest prompt with the dearest output rate.
+ */
+export function outputTokensThatFit(estimate: CostEstimate, unit: 'usd' | 'tokens', available: number, microUsd: number): number {
+  if (unit === 'tokens') return Math.max(0, Math.floor(available - estimate.promptTokens));
+  if (estimate.outputUsdPerToken <= 0) return 0;
+  return Math.max(0, Math.floor((available / microUsd - estimate.promptUsd) / estimate.outputUsdPerToken));
 }
 
 function promptFor(d: Destination, counted: number): number {

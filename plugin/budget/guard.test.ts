@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { BudgetPolicy, Endpoint, LedgerCharge } from '../contract';
+import { estimateChatCost } from './estimate-cost';
 import { BudgetGuard, coalesceCharges } from './guard';
 
 const endpoint: Endpoint = {
@@ -70,7 +71,7 @@ describe('budget guard settlement', () => {
           endpoint,
           policies: [alert],
           user: 'u',
-          chat: { model: 'chat', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] },
+          estimate: () => estimateChatCost(endpoint, { model: 'chat', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
         });
         assert.ok(admitted.ok, 'alert budgets never block');
         guard.settle(admitted.admission, { usage: { promptTokens: 3, completionTokens: 2, totalTokens: 5 }, served: endpoint.destinations[0] });

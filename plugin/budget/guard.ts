@@ -10,9 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import type { BudgetPolicy, Destination, Endpoint, LedgerCharge, LedgerGrant, LedgerLeaseUse, LedgerRejection, TraceUsage } from '../contract';
 import { log } from '../log';
-import type { ChatRequest, EmbeddingsRequest, ErrorBody } from '../openai/types';
-import { chargedUsd, estimateChatCost, estimateEmbeddingsCost, type CostEstimate } from './estimate-cost';
+import type { ErrorBody } from '../openai/types';
+import { chargedUsd, outputTokensThatFit, type CostEstimate } from './estimate-cost';
 import { LedgerClient } from './ledger-client';
+import { MICRO_USD } from '../contract';
 import { amountIn, displayAmount, matchLedgerItems, type LedgerItem } from './match-policies';
 import { SliceBook, type Slice, type SliceTimings, DEFAULT_SLICE_TIMINGS } from './slice-book';
 
@@ -32,8 +33,8 @@ export interface BudgetRequest {
   endpoint: Endpoint;
   policies: BudgetPolicy[];
   user: string;
-  chat?: ChatRequest;
-  embeddings?: EmbeddingsRequest;
+  /** The most the request can cost; computed only when some policy or limit applies. */
+  estimate: () => CostEstimate | undefined;
 }
 
 /** What one admitted request holds, to be settled exactly once. */
@@ -92,7 +93,7 @@ export class BudgetGuard {
   /** Admits the request against every matching window, or says why not. */
   async admit(req: BudgetRequest): Promise<{ ok: true; admission: Admission } | { ok: false; refusal: Refusal }> {
     if (req.policies.length === 0 && !req.endpoint.rateLimits) return { ok: true, admission: NO_ADMISSION };
-    const estimate = req.chat ? estimateChatCost(req.endpoint, req.chat) : req.embeddings ? estimateEmbeddingsCost(req.endpoint, req.embeddings) : undefined;
+    const estimate = req.estimate();
     if (!estimate) return { ok: true, admission: NO_ADMISSION };
     const items = matchLedgerItems(req.policies, req.endpoint, req.user, estimate);
     if (items.length === 0) return { ok: true, admission: NO_ADMISSION };
@@ -124,7 +125,7 @@ export class BudgetGuard {
       if (!result.admitted) {
         this.rollBack(admission);
         const item = missing.find((i) => i.policyId === result.rejected.policyId && i.subject === result.rejected.subject) ?? missing[0];
-        return { ok: false, refusal: exceeded(item, result.rejected) };
+        return { ok: false, refusal: exceeded(item, result.rejected, estimate) };
       }
       for (const grant of result.grants) {
         const item = missing.find((i) => i.policyId === grant.policyId && i.subject === grant.subject)!;
@@ -323,23 +324,35 @@ function leaseUse(slice: Slice, used: number, usd: number, tokens: number, relea
   };
 }
 
-function exceeded(item: LedgerItem, rejected: LedgerRejection): Refusal {
+/**
+ * A request that does not fit. When a lower output limit would fit now, the
+ * refusal says so (and how low), and there is no Retry-After: waiting is
+ * not what the client needs. Otherwise Retry-After points at the window's end.
+ */
+function exceeded(item: LedgerItem, rejected: LedgerRejection, estimate: CostEstimate): Refusal {
   const resetMs = Date.parse(rejected.windowEnd);
   const retryAfter = Math.max(1, Math.ceil((resetMs - Date.now()) / 1000));
   const unit = item.unit === 'usd' ? 'USD' : item.unit;
   const left = displayAmount(item.unit, rejected.available);
   const needs = displayAmount(item.unit, item.amount);
   const rateLimit = item.kind === 'rate_limit';
+  const fits = item.unit === 'requests' ? 0 : Math.min(estimate.maxOutputTokens - 1, outputTokensThatFit(estimate, item.unit, rejected.available, MICRO_USD));
+  const lower = fits >= 1 ? ` A max_tokens of at most ${fits} fits now.` : '';
   const message = rateLimit
-    ? `Rate limit '${item.name}' reached: ${left} ${unit} left in this minute, this request needs ${needs}. Retry after ${rejected.windowEnd}.`
-    : `Budget '${item.name}' is exhausted for this window: ${left} ${unit} left, and this request may cost up to ${needs} ${unit} (its prompt plus its output limit; a lower max_tokens reserves less). The window resets at ${rejected.windowEnd}.`;
+    ? `Rate limit '${item.name}' reached: ${left} ${unit} left in this minute, this request needs ${needs}.${lower || ` Retry after ${rejected.windowEnd}.`}`
+    : `Budget '${item.name}' cannot take this request: ${left} ${unit} left in this window, and the request may cost up to ${needs} ${unit} (its prompt plus its output limit of ${estimate.maxOutputTokens} tokens).${lower || ` The window resets at ${rejected.windowEnd}.`}`;
   return {
     status: 429,
     error: {
-      error: { message, type: rateLimit ? 'rate_limit_error' : 'insufficient_quota', param: null, code: rateLimit ? 'rate_limit_exceeded' : 'budget_exceeded' },
+      error: {
+        message,
+        type: rateLimit ? 'rate_limit_error' : 'insufficient_quota',
+        param: fits >= 1 ? 'max_tokens' : null,
+        code: rateLimit ? 'rate_limit_exceeded' : 'budget_exceeded',
+      },
     },
     headers: {
-      'retry-after': String(retryAfter),
+      ...(fits >= 1 ? { 'x-budget-max-tokens': String(fits) } : { 'retry-after': String(retryAfter) }),
       'x-budget-remaining': left,
       'x-budget-reset': rejected.windowEnd,
       'x-budget-policy': item.name,

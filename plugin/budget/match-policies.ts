@@ -1,13 +1,8 @@
 // Which ledger windows a request draws on: every budget policy whose scope
 // matches (global; its endpoint; its user, or per-user windows) and the
 // endpoint's rate limits. The request must fit all `reject` items at once.
-import type { BudgetPolicy, Endpoint } from '../contract';
+import { MICRO_USD, rateLimitName, rateLimitPolicyId, type BudgetAction, type BudgetPolicy, type Endpoint, type LedgerUnit } from '../contract';
 import type { CostEstimate } from './estimate-cost';
-
-export type LedgerUnit = 'usd' | 'tokens' | 'requests';
-
-/** Ledger units per USD: the ledger counts integer micro-dollars. */
-export const MICRO_USD = 1_000_000;
 
 export interface LedgerItem {
   policyId: string;
@@ -16,13 +11,13 @@ export interface LedgerItem {
   name: string;
   kind: 'budget' | 'rate_limit';
   unit: LedgerUnit;
-  action: 'reject' | 'alert';
+  action: BudgetAction;
   failOpen: boolean;
   /** What this request reserves, in ledger units. */
   amount: number;
 }
 
-export function matchLedgerItems(policies: BudgetPolicy[], endpoint: Endpoint, user: string, cost: CostEstimate): LedgerItem[] {
+export function matchLedgerItems(policies: BudgetPolicy[], endpoint: Endpoint, user: string, cost: Pick<CostEstimate, 'tokens' | 'usd'>): LedgerItem[] {
   const items: LedgerItem[] = [];
   for (const p of policies) {
     const subject = subjectOf(p, endpoint, user);
@@ -36,9 +31,9 @@ export function matchLedgerItems(policies: BudgetPolicy[], endpoint: Endpoint, u
     // Rate limits fail open when the ledger is unreachable: they protect provider quotas, and the provider's own 429 still does.
     if (limits.requestsPerMinute) {
       items.push({
-        policyId: `ratelimit:${endpoint.id}:rpm`,
+        policyId: rateLimitPolicyId(endpoint.id, 'rpm'),
         subject,
-        name: `${endpoint.name} requests per minute`,
+        name: rateLimitName(endpoint.name, 'rpm'),
         kind: 'rate_limit',
         unit: 'requests',
         action: 'reject',
@@ -48,9 +43,9 @@ export function matchLedgerItems(policies: BudgetPolicy[], endpoint: Endpoint, u
     }
     if (limits.tokensPerMinute) {
       items.push({
-        policyId: `ratelimit:${endpoint.id}:tpm`,
+        policyId: rateLimitPolicyId(endpoint.id, 'tpm'),
         subject,
-        name: `${endpoint.name} tokens per minute`,
+        name: rateLimitName(endpoint.name, 'tpm'),
         kind: 'rate_limit',
         unit: 'tokens',
         action: 'reject',

@@ -5,6 +5,7 @@
 import { request } from 'undici';
 import type { ConfigSnapshot, Endpoint } from '../contract';
 import { log } from '../log';
+import { createRedactor, type Redactor } from '../security/redact-secrets';
 import { readSealed, writeSealed } from './sealed-file';
 
 export interface ConfigSource {
@@ -18,6 +19,8 @@ export interface ConfigSource {
 export interface IndexedSnapshot {
   snapshot: ConfigSnapshot;
   endpoints: Map<string, Endpoint>;
+  /** Scrubs every credential of this snapshot (and the data-plane token) out of provider text. */
+  redact: Redactor;
 }
 
 export class ConfigStore {
@@ -58,7 +61,7 @@ export class ConfigStore {
   }
 
   private install(snapshot: ConfigSnapshot): void {
-    this.current = { snapshot, endpoints: new Map(snapshot.endpoints.map((e) => [e.name, e])) };
+    this.current = indexSnapshot(snapshot, this.source.token);
     this.resolveFirstLoad();
     for (const listener of this.listeners) listener(this.current);
   }
@@ -117,4 +120,13 @@ export class ConfigStore {
       log.warn('config: could not persist the snapshot', { error: err.message }),
     );
   }
+}
+
+export function indexSnapshot(snapshot: ConfigSnapshot, dataplaneToken?: string): IndexedSnapshot {
+  const credentials = snapshot.endpoints.flatMap((e) => e.destinations.flatMap((d) => Object.values(d.credentials)));
+  return {
+    snapshot,
+    endpoints: new Map(snapshot.endpoints.map((e) => [e.name, e])),
+    redact: createRedactor([...credentials, dataplaneToken]),
+  };
 }

@@ -2,6 +2,7 @@
 // no clock, no randomness. Ids and timestamps come in through the context so
 // that fixtures are deterministic.
 import type { Credentials, DestinationOptions, ProviderId } from '../contract';
+import { GatewayError } from '../gateway-error';
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from '../openai/types';
 
 /** Everything a translation needs to know about the destination it talks to. */
@@ -43,7 +44,7 @@ export type StreamEvent =
 
 /** Per-request stateful translation of a provider stream into OpenAI chunks. */
 export interface StreamTransformer {
-  /** Chunks to send for this event (possibly none). Throws ProviderError for an in-stream error event. */
+  /** Chunks to send for this event (possibly none). Throws GatewayError for an in-stream error event. */
   push(event: StreamEvent): ChatChunk[];
   /**
    * Called once when the upstream body ends; returns any final chunks.
@@ -59,26 +60,8 @@ export interface StreamTransformer {
   completed(): boolean;
 }
 
-/**
- * A provider failure mapped for the client. `status` is what the client gets,
- * `upstreamStatus` what the provider said; `retryAfterMs` comes from headers
- * or body hints.
- */
-export class ProviderError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly type: string,
-    readonly code: string | null,
-    readonly upstreamStatus: number | null,
-    readonly retryAfterMs?: number,
-    /** The request field at fault, when known (OpenAI's `error.param`). */
-    readonly param: string | null = null,
-  ) {
-    super(message);
-    this.name = 'ProviderError';
-  }
-}
+// Providers throw (and parseError returns) the gateway's one failure type.
+export { GatewayError };
 
 export interface ChatTranslation {
   buildRequest(req: ChatRequest, target: Target): UpstreamRequest;
@@ -99,7 +82,7 @@ export interface Provider {
   chat: ChatTranslation;
   embeddings?: EmbeddingsTranslation;
   /** Maps a non-2xx provider response to the client-facing error. */
-  parseError(status: number, body: string, headers: Record<string, string>): ProviderError;
+  parseError(status: number, body: string, headers: Record<string, string>): GatewayError;
   /** Optional request signing (e.g. AWS SigV4); the clock is injected. */
   sign?(req: UpstreamRequest, target: Target, now: Date): Promise<UpstreamRequest>;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ProviderError } from './contract';
+import { GatewayError } from './contract';
 import { errorBody, SSE_DONE, sseChunk, sseError } from './sse';
 import { decodeAll } from './framing';
 
@@ -13,7 +13,7 @@ describe('client SSE serializer', () => {
       model: 'm',
       choices: [{ index: 0, delta: { content: 'a\nb' }, finish_reason: null }],
     };
-    const err = errorBody(new ProviderError('Overloaded', 503, 'service_unavailable', 'provider_overloaded', 529, 1000, null));
+    const err = errorBody(new GatewayError('Overloaded', 503, 'service_unavailable', 'provider_overloaded', 529, 1000, null));
     const text = sseChunk(chunk) + sseError(err) + SSE_DONE;
     assert.equal(SSE_DONE, 'data: [DONE]\n\n');
     assert.deepEqual(

@@ -4,7 +4,7 @@
 // whose JSON has a top-level `error` (that is what OpenAI itself does and what
 // the official SDKs turn into an APIError), followed by [DONE].
 import type { ChatChunk, ErrorBody } from '../openai/types';
-import { ProviderError } from './contract';
+import { GatewayError } from './contract';
 
 export const SSE_DONE = 'data: [DONE]\n\n';
 
@@ -16,9 +16,9 @@ export function sseError(error: ErrorBody): string {
   return `data: ${JSON.stringify(error)}\n\n`;
 }
 
-/** Client-facing error body for any failure (ProviderError keeps its mapped type/code). */
+/** Client-facing error body for any failure (GatewayError keeps its mapped type/code). */
 export function errorBody(err: unknown): ErrorBody {
-  if (err instanceof ProviderError) {
+  if (err instanceof GatewayError) {
     return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
   }
   const message = err instanceof Error ? err.message : String(err);

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import type { Destination, Endpoint } from '../contract';
 import { DestinationHealth } from './cooldown';
 import { planAttempts } from './plan';
-import { retryDelayMs, shouldFallBack, type AttemptFailure } from './retry';
+import { GatewayError } from '../gateway-error';
+import { retryDelayMs, shouldFallBack } from './retry';
 
 function dest(id: string, weight: number): Destination {
   return { id, provider: 'openai', model: id, credentials: {}, options: {}, weight, timeoutMs: 1000 };
@@ -82,8 +83,9 @@ test('cooldown: opens after the threshold, probes once, doubles on a failed prob
   assert.equal(h.admit('d'), true);
 });
 
-function failure(partial: Partial<AttemptFailure>): AttemptFailure {
-  return { kind: 'status', status: 502, upstreamStatus: 500, type: 'api_error', code: null, message: 'x', ...partial };
+function failure(partial: Partial<Pick<GatewayError, 'kind' | 'status' | 'upstreamStatus'>>): GatewayError {
+  const f = { kind: 'status' as const, status: 502, upstreamStatus: 500 as number | null, ...partial };
+  return new GatewayError('x', f.status, 'api_error', null, f.upstreamStatus, undefined, null, f.kind);
 }
 
 test('triggers: 429, 5xx, timeout, connection fall back; other 4xx only when configured', () => {

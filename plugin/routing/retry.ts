@@ -1,30 +1,18 @@
 // When a failed attempt moves on, and how long it waits first.
 import type { FallbackTrigger } from '../contract';
+import type { GatewayError } from '../gateway-error';
 
-export type FailureKind = 'timeout' | 'connection' | 'status' | 'invalid-response';
-
-export interface AttemptFailure {
-  kind: FailureKind;
-  /** Client-facing status for this failure (502/503/504/429/4xx). */
-  status: number;
-  /** What the provider answered, when it answered. */
-  upstreamStatus: number | null;
-  type: string;
-  code: string | null;
-  message: string;
-  retryAfterMs?: number;
-  /** The request field at fault, for client errors. */
-  param?: string | null;
-}
-
-/** Which configured trigger a failure falls under. */
-export function triggerOf(failure: AttemptFailure): FallbackTrigger {
+/** Which configured trigger a failure falls under; none for a deterministic translation failure. */
+export function triggerOf(failure: Pick<GatewayError, 'kind' | 'status'>): FallbackTrigger | undefined {
   switch (failure.kind) {
+    case 'translation':
+      return undefined;
     case 'timeout':
       return 'timeout';
     case 'connection':
       return 'connection';
     case 'invalid-response':
+    case 'configuration':
       return '5xx';
     // The client-facing status decides: a provider rejecting the gateway's
     // own key or model (401/403/404 upstream) is a 502, a gateway problem that
@@ -36,8 +24,9 @@ export function triggerOf(failure: AttemptFailure): FallbackTrigger {
   }
 }
 
-export function shouldFallBack(failure: AttemptFailure, triggers: FallbackTrigger[]): boolean {
-  return triggers.includes(triggerOf(failure));
+export function shouldFallBack(failure: Pick<GatewayError, 'kind' | 'status'>, triggers: FallbackTrigger[]): boolean {
+  const trigger = triggerOf(failure);
+  return trigger !== undefined && triggers.includes(trigger);
 }
 
 export interface BackoffOptions {

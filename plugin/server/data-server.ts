@@ -5,10 +5,10 @@
 // off). Here the request is translated, routed, retried and traced.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorBody, sendJson } from '../gateway/respond';
+import { errorBody, sendJson } from '../ingress/send-json';
 import { log } from '../log';
 import type { Runtime } from '../data-plane';
-import { handleGatewayRequest } from './handle';
+import { routeRequest } from './route-request';
 import { TICKET_HEADER } from './tickets';
 
 export interface DataServer {
@@ -40,7 +40,7 @@ async function serve(rt: RuntimeCore, req: IncomingMessage, res: ServerResponse)
     return;
   }
   try {
-    await handleGatewayRequest(rt, req, res, claims);
+    await routeRequest(rt, req, res, claims);
   } catch (err) {
     // A bug must still end the request properly (and is logged without payloads).
     log.error('data server: unhandled error', { error: (err as Error).stack ?? String(err) });

@@ -6,6 +6,7 @@
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200k from 'js-tiktoken/ranks/o200k_base';
 import type { ChatRequest, Usage } from '../openai/types';
+import { toolCallInput } from '../openai/tool-call-input';
 
 // OpenAI's documented per-message framing and a 512px image tile.
 const TOKENS_PER_MESSAGE = 4;
@@ -33,7 +34,10 @@ export function estimatePromptTokens(request: ChatRequest): number {
     tokens += TOKENS_PER_MESSAGE;
     if (typeof message.content === 'string') tokens += countTokens(message.content);
     else for (const part of message.content ?? []) tokens += part.type === 'text' ? countTokens(part.text) : TOKENS_PER_IMAGE;
-    for (const call of message.tool_calls ?? []) tokens += countTokens(call.function.name) + countTokens(call.function.arguments);
+    for (const call of message.tool_calls ?? []) {
+      const input = toolCallInput(call);
+      tokens += countTokens(input.name) + countTokens(input.text);
+    }
   }
   if (request.tools?.length) tokens += countTokens(JSON.stringify(request.tools));
   return tokens;

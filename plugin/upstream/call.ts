@@ -1,8 +1,8 @@
 // One HTTP call to a provider, with a per-attempt deadline, classified into
-// success or an AttemptFailure that the fallback logic understands.
+// success or a GatewayError that the fallback logic understands.
 import { Agent, errors, request, type Dispatcher } from 'undici';
 import type { UpstreamRequest } from '../providers/contract';
-import type { AttemptFailure } from '../routing/retry';
+import { GatewayError } from '../gateway-error';
 
 // Kept-alive connections to providers, shared by every request of the
 // process. No cap per provider: a stream holds its connection for minutes,
@@ -15,7 +15,7 @@ export interface UpstreamResponse {
   body: Dispatcher.ResponseData['body'];
 }
 
-export type CallResult = { ok: true; response: UpstreamResponse } | { ok: false; failure: AttemptFailure };
+export type CallResult = { ok: true; response: UpstreamResponse } | { ok: false; failure: GatewayError };
 
 export async function callUpstream(req: UpstreamRequest, timeoutMs: number, signal: AbortSignal): Promise<CallResult> {
   try {
@@ -35,30 +35,17 @@ export async function callUpstream(req: UpstreamRequest, timeoutMs: number, sign
   }
 }
 
-export function classifyError(err: unknown, timeoutMs: number): AttemptFailure {
+export function classifyError(err: unknown, timeoutMs: number): GatewayError {
   if (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError) {
     return timeoutFailure(timeoutMs);
   }
   const e = err as { code?: string; message?: string; name?: string };
-  return {
-    kind: 'connection',
-    status: 502,
-    upstreamStatus: null,
-    type: 'upstream_error',
-    code: 'provider_unreachable',
-    message: `could not reach the provider: ${e.code ?? e.name ?? 'error'}${e.message ? ` (${e.message})` : ''}`,
-  };
+  const detail = `${e.code ?? e.name ?? 'error'}${e.message ? ` (${e.message})` : ''}`;
+  return new GatewayError(`could not reach the provider: ${detail}`, 502, 'upstream_error', 'provider_unreachable', null, undefined, null, 'connection');
 }
 
-export function timeoutFailure(timeoutMs: number): AttemptFailure {
-  return {
-    kind: 'timeout',
-    status: 504,
-    upstreamStatus: null,
-    type: 'timeout_error',
-    code: 'upstream_timeout',
-    message: `the provider did not answer within ${timeoutMs} ms`,
-  };
+export function timeoutFailure(timeoutMs: number): GatewayError {
+  return new GatewayError(`the provider did not answer within ${timeoutMs} ms`, 504, 'timeout_error', 'upstream_timeout', null, undefined, null, 'timeout');
 }
 
 function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string> {

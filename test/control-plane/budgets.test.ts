@@ -136,18 +136,16 @@ describe('budgets API', () => {
       .send({ ...policy, name: 'per-user', unit: 'tokens', limit: 500, scope: { type: 'user' } })
       .expect(201);
     const { start, end } = windowAt(new Date(), { unit: 'days', size: 1 });
-    await h.db.db
-      .collection('budget_windows')
-      .insertOne({
-        policyId: perUser.body.id,
-        subject: 'alice',
-        windowStart: start,
-        windowEnd: end,
-        spentUsd: 0,
-        spentTokens: 200,
-        reservedUsd: 0,
-        reservedTokens: 50,
-      });
+    await h.db.db.collection('budget_windows').insertOne({
+      policyId: perUser.body.id,
+      subject: 'alice',
+      windowStart: start,
+      windowEnd: end,
+      spentUsd: 0,
+      spentTokens: 200,
+      reservedUsd: 0,
+      reservedTokens: 50,
+    });
     const alice = await h.as('viewer').get(`/api/v1/budgets/${perUser.body.id}/spend?user=alice`).expect(200);
     assert.equal(alice.body.spentTokens, 200);
     assert.equal(alice.body.reservedTokens, 50);

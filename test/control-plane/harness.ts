@@ -20,6 +20,7 @@ export function testConfig(overrides: Partial<ControlPlaneConfig> = {}): Control
     kek: { current: { version: 1, key: crypto.randomBytes(32) }, previous: [] },
     versionPollMs: 100,
     logLevel: 'silent',
+    logFormat: 'json',
     warnings: [],
     ...overrides,
   };

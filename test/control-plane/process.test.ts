@@ -96,6 +96,27 @@ describe('logging', () => {
     assert.ok(!logged.includes('Bearer'), 'authorization header logged');
     assert.ok(!logged.includes('forged.token.value'));
   });
+
+  it('keeps machine chatter (data-plane polls, probes, scrapes) at debug so a person sees only what people did', async () => {
+    let logged = '';
+    const sink = new Writable({ write: (chunk, _enc, done) => ((logged += chunk), done()) });
+    const h = await startHarness({ log: createLogger('info', sink) });
+    try {
+      await h.as('dataplane').get('/api/v1/dataplane/snapshot').expect(200);
+      await h.http.get('/readyz');
+      await h.http.get('/healthz');
+      await h.as('viewer').get('/metrics').expect(200);
+      await h.as('admin').get('/api/v1/endpoints').expect(200);
+    } finally {
+      await h.close();
+    }
+    const paths = logged
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { path?: string })
+      .flatMap((l) => (l.path ? [l.path] : []));
+    assert.deepEqual(paths, ['/api/v1/endpoints']);
+  });
 });
 
 describe('process entry (main.ts)', () => {

@@ -227,3 +227,51 @@ test('the plugin makes three PDK calls per request', async () => {
   const stats = stack.driver.lastRequestStats()!;
   assert.deepEqual(stats.pdkCalls, { 'kong.client.get_consumer': 1, 'kong.service.set_target': 1, 'kong.service.request.set_header': 1 });
 });
+
+// Issue 9: the second model call of a Google ADK agent over LiteLLM (an
+// assistant message with tool_calls and no `content` key at all).
+for (const model of ['gpt', 'claude']) {
+  test(`${model}: the LiteLLM/ADK tool round trip, content absent, is answered in one attempt`, async () => {
+    const res = await fetch(`${stack.openaiBaseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model,
+        messages: [
+          { role: 'user', content: 'weather?' },
+          { role: 'assistant', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+          { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+        ],
+        tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(res.headers.get('x-gateway-attempts'), '1');
+    const fake = model === 'gpt' ? openaiFake : anthropicFake;
+    assert.match(fake.requests.at(-1)!.body, /sunny/);
+  });
+}
+
+// Issue 11: a hostile extra field nested 100,000 levels deep.
+test('an extra field nested 100,000 levels deep is a 400 naming it, on both ingresses, and leaves a trace', async () => {
+  const deep = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+  const openaiBody = `{"model":"gpt","messages":[{"role":"user","content":"hi","extra":${deep}}]}`;
+  const res = await fetch(`${stack.openaiBaseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: openaiBody });
+  assert.equal(res.status, 400);
+  const body = (await res.json()) as { error: { param: string; message: string } };
+  assert.equal(body.error.param, 'messages[0].extra');
+  assert.match(body.error.message, /nested more than/);
+  const id = res.headers.get('x-request-id');
+  const trace = await waitFor('the trace of the refused request', async () => {
+    const t = await stack.api<{ status: number }>('GET', `/api/v1/traces/${id}`);
+    return t.status === 200 ? t.body : undefined;
+  });
+  assert.equal(trace.status, 400);
+
+  const anthropicBody = `{"model":"claude","max_tokens":10,"messages":[{"role":"user","content":"hi"}],"metadata":{"user_id":"u","x":${deep}}}`;
+  const res2 = await fetch(`${stack.anthropicBaseUrl}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: anthropicBody });
+  assert.equal(res2.status, 400);
+  const body2 = (await res2.json()) as { type: string; error: { type: string; message: string } };
+  assert.equal(body2.error.type, 'invalid_request_error');
+  assert.match(body2.error.message, /^metadata\.x\S*: JSON nested more than/);
+});

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { getProvider } from '../../plugin/providers';
-import { ProviderError, type Target } from '../../plugin/providers/contract';
+import { GatewayError, type Target } from '../../plugin/providers/contract';
 import { chatRoundTrip } from '../../plugin/providers/shared/http-testing';
 import { reassemble } from '../../plugin/providers/shared/testing';
-import type { ChatRequest } from '../../plugin/openai/types';
+import type { ChatRequest, FunctionToolCall } from '../../plugin/openai/types';
 import { startFakeAnthropic } from './anthropic';
 import type { FakeProvider } from './scenario';
 
@@ -133,7 +133,7 @@ describe('our Anthropic translation against the fake', () => {
     assert.equal(r.finish_reason, 'tool_calls');
     assert.deepEqual(
       r.tool_calls.map((c) => c.function),
-      whole.message.tool_calls!.map((c) => c.function),
+      whole.message.tool_calls!.map((c) => (c as FunctionToolCall).function),
     );
     assert.deepEqual(
       r.tool_calls.map((c) => c.function.arguments),
@@ -149,10 +149,10 @@ describe('our Anthropic translation against the fake', () => {
     assert.equal(sent.max_tokens, 8192);
   });
 
-  it('maps 529 to 503 and the in-stream error to a thrown ProviderError', async () => {
+  it('maps 529 to 503 and the in-stream error to a thrown GatewayError', async () => {
     fake.enqueue({ kind: 'status', status: 529 });
-    await assert.rejects(roundTrip(target(), req), (e: unknown) => e instanceof ProviderError && e.status === 503 && e.upstreamStatus === 529);
+    await assert.rejects(roundTrip(target(), req), (e: unknown) => e instanceof GatewayError && e.status === 503 && e.upstreamStatus === 529);
     fake.enqueue({ kind: 'stream-error', afterChunks: 1 });
-    await assert.rejects(roundTrip(target(), { ...req, stream: true }), (e: unknown) => e instanceof ProviderError && e.code === 'provider_overloaded');
+    await assert.rejects(roundTrip(target(), { ...req, stream: true }), (e: unknown) => e instanceof GatewayError && e.code === 'provider_overloaded');
   });
 });

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { getProvider } from '../../plugin/providers';
 import type { Target } from '../../plugin/providers/contract';
-import { ProviderError } from '../../plugin/providers/contract';
+import { GatewayError } from '../../plugin/providers/contract';
 import { chatRoundTrip } from '../../plugin/providers/shared/http-testing';
 import { reassemble } from '../../plugin/providers/shared/testing';
 import type { ChatRequest } from '../../plugin/openai/types';
@@ -188,7 +188,7 @@ describe('our translations against the fake', () => {
     if (!(cut instanceof Error)) assert.equal((cut as { completed: boolean }).completed, false);
     await assert.rejects(
       roundTrip('openai-compatible', { ...target, credentials: { apiKey: 'wrong' } }, user),
-      (e: unknown) => e instanceof ProviderError && e.status === 502 && e.upstreamStatus === 401,
+      (e: unknown) => e instanceof GatewayError && e.status === 502 && e.upstreamStatus === 401,
     );
   });
 });

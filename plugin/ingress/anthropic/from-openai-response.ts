@@ -1,5 +1,6 @@
 // OpenAI ChatCompletion -> Anthropic Message. Pure.
 // https://platform.claude.com/docs/en/api/messages (response: content, stop_reason, usage)
+import { toolCallInput } from '../../openai/tool-call-input';
 import type { ChatCompletion, ToolCall } from '../../openai/types';
 import { AnthropicResponseError } from './errors';
 import { mapFinishReason, messageId } from './map-stop-reason';
@@ -33,21 +34,21 @@ export function toAnthropicMessage(completion: ChatCompletion): AnthropicMessage
 }
 
 function toolUse(call: ToolCall): AnthropicToolUseBlock {
-  return { type: 'tool_use', id: call.id, name: call.function.name, input: parseInput(call) };
+  return { type: 'tool_use', id: call.id, name: toolCallInput(call).name, input: parseInput(call) };
 }
 
 /** Anthropic's tool input is an object; OpenAI's arguments are a JSON string the model wrote. */
 function parseInput(call: ToolCall): Record<string, unknown> {
-  const args = call.function.arguments;
+  const { name, text: args } = toolCallInput(call);
   if (args.trim() === '') return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(args);
   } catch {
-    throw new AnthropicResponseError(`the model called tool ${JSON.stringify(call.function.name)} with arguments that are not valid JSON`);
+    throw new AnthropicResponseError(`the model called tool ${JSON.stringify(name)} with arguments that are not valid JSON`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new AnthropicResponseError(`the model called tool ${JSON.stringify(call.function.name)} with arguments that are not a JSON object`);
+    throw new AnthropicResponseError(`the model called tool ${JSON.stringify(name)} with arguments that are not a JSON object`);
   }
   return parsed as Record<string, unknown>;
 }

@@ -3,6 +3,7 @@
 // the pipeline a sink that answers in Anthropic's format.
 export { AnthropicRequestError, anthropicErrorType, fromOpenAiError } from './errors';
 export { toAnthropicMessage } from './from-openai-response';
+export { anthropicMessagesIngress } from './messages-ingress';
 export { anthropicSink, sendAnthropicError, type AnthropicSinkOptions } from './sink';
 export { AnthropicStreamTranslator, serializeEvent } from './stream';
 export { parseAnthropicRequest, toOpenAiRequest } from './to-openai-request';

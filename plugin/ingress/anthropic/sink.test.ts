@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { errorBody } from '../../gateway/respond';
+import { errorBody } from '../send-json';
 import type { ChatChunk, ChatCompletion, ChatRequest, Usage } from '../../openai/types';
 import { AnthropicRequestError } from './errors';
 import { anthropicSink, sendAnthropicError } from './sink';

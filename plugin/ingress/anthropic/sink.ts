@@ -2,8 +2,8 @@
 // chunks go out as an Anthropic Message (JSON) or Anthropic's SSE events.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { sendJson } from '../../gateway/respond';
-import type { ChatSink } from '../../gateway/sink';
+import type { ChatSink } from '../contract';
+import { sendJson } from '../send-json';
 import type { ErrorBody } from '../../openai/types';
 import { AnthropicResponseError, anthropicErrorBody, anthropicErrorType, fromOpenAiError } from './errors';
 import { toAnthropicMessage } from './from-openai-response';

@@ -161,9 +161,9 @@ describe('validation names the field at fault', () => {
   test('content required', () => refused({ ...base, messages: [{ role: 'user' }] }, 'messages[0].content'));
   test('unknown block type', () =>
     refused(
-      { ...base, messages: [base.messages[0], { role: 'user', content: [{ type: 'document', source: {} }] }] },
+      { ...base, messages: [base.messages[0], { role: 'user', content: [{ type: 'container_upload', file_id: 'f' }] }] },
       'messages[1].content[0].type',
-      /"document" is not a supported type here \(supported: text, image, tool_use/,
+      /"container_upload" is not a supported type here \(supported: text, image, document, search_result, tool_use/,
     ));
   test('block type missing', () =>
     refused({ ...base, messages: [{ role: 'user', content: [{ text: 'x' }] }] }, 'messages[0].content[0].type', /Field required/));
@@ -195,22 +195,39 @@ describe('validation names the field at fault', () => {
       { ...base, messages: [base.messages[0], { role: 'assistant', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] },
       'messages[1].content[0].type',
     ));
-  test('image inside a tool result', () =>
+  test('an image inside a tool result is carried as a part of the tool message', () => {
+    const out = parseAnthropicRequest({
+      ...base,
+      messages: [
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 't', is_error: true, content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }],
+        },
+      ],
+    });
+    assert.deepEqual(out.messages[0], {
+      role: 'tool',
+      tool_call_id: 't',
+      content: [
+        { type: 'text', text: 'Error:' },
+        { type: 'image_url', image_url: { url: 'https://x/y.png' } },
+      ],
+    });
+  });
+  test('unknown block inside a tool result', () =>
     refused(
       {
         ...base,
-        messages: [
-          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] },
-        ],
+        messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'tool_use', id: 'x', name: 'n', input: {} }] }] }],
       },
       'messages[0].content[0].content[0].type',
-      /images in tool results/,
+      /supported: text, image, document, search_result\)/,
     ));
-  test('unknown block inside a tool result', () =>
+  test('a document from the Files API cannot be routed', () =>
     refused(
-      { ...base, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'document' }] }] }] },
-      'messages[0].content[0].content[0].type',
-      /supported: text, image\)/,
+      { ...base, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'file', file_id: 'file_1' } }] }] },
+      'messages[0].content[0].source.type',
+      /Files API|cannot be routed/,
     ));
   test('server tools', () => refused({ ...base, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 'tools[0].type', /server tool/));
   test('tool input_schema', () => refused({ ...base, tools: [{ name: 'x' }] }, 'tools[0].input_schema'));

@@ -4,6 +4,8 @@
 // produces (system as blocks, thinking blocks echoed back, cache_control...).
 // https://platform.claude.com/docs/en/api/messages
 import type {
+  AnthropicCacheControl,
+  AnthropicDocumentBlock,
   AnthropicImageBlock,
   AnthropicMessage,
   AnthropicRequest,
@@ -11,11 +13,12 @@ import type {
   AnthropicStopReason,
   AnthropicTextBlock,
   AnthropicTool,
-  AnthropicToolResultBlock,
   AnthropicToolUseBlock,
 } from '../../providers/anthropic/types';
 
 export type {
+  AnthropicCacheControl,
+  AnthropicDocumentBlock,
   AnthropicErrorBody,
   AnthropicImageBlock,
   AnthropicResponse,
@@ -23,27 +26,54 @@ export type {
   AnthropicStreamEvent,
   AnthropicTextBlock,
   AnthropicToolChoice,
-  AnthropicToolResultBlock,
   AnthropicToolUseBlock,
 } from '../../providers/anthropic/types';
 
-/** Extended-thinking blocks a client echoes back in assistant turns; they mean nothing to other providers. */
+/** Extended-thinking blocks a client echoes back in assistant turns (signed by Anthropic). */
 export interface AnthropicThinkingBlock {
   type: 'thinking';
   thinking: string;
   signature?: string;
 }
 /**
- * Opaque to clients; the gateway puts its provider_state in one (see provider-state.ts).
- * A type alias, not an interface, so it fits the response block union's index signature.
+ * Anthropic's encrypted thinking; the gateway also puts its provider_state in
+ * one (see provider-state.ts). A type alias, not an interface, so it fits the
+ * response block union's index signature.
  */
 export type AnthropicRedactedThinkingBlock = {
   type: 'redacted_thinking';
   data: string;
 };
 
+/** What a client may put in a tool_result's content. */
+export type IngressToolResultContent = AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock | IngressSearchResultBlock;
+
+export interface IngressToolResultBlock {
+  type: 'tool_result';
+  tool_use_id: string;
+  content?: string | IngressToolResultContent[];
+  is_error?: boolean;
+  cache_control?: AnthropicCacheControl | null;
+}
+
+/** https://platform.claude.com/docs/en/build-with-claude/search-results */
+export interface IngressSearchResultBlock {
+  type: 'search_result';
+  source: string;
+  title: string;
+  content: AnthropicTextBlock[];
+  cache_control?: AnthropicCacheControl | null;
+}
+
 export type IngressBlock =
-  AnthropicTextBlock | AnthropicImageBlock | AnthropicToolUseBlock | AnthropicToolResultBlock | AnthropicThinkingBlock | AnthropicRedactedThinkingBlock;
+  | AnthropicTextBlock
+  | AnthropicImageBlock
+  | AnthropicDocumentBlock
+  | AnthropicToolUseBlock
+  | IngressToolResultBlock
+  | IngressSearchResultBlock
+  | AnthropicThinkingBlock
+  | AnthropicRedactedThinkingBlock;
 
 export interface IngressMessage extends Omit<AnthropicMessage, 'content'> {
   content: string | IngressBlock[];
@@ -56,17 +86,26 @@ export interface IngressTool extends AnthropicTool {
 }
 
 /** A validated client request (see validate.ts). */
-export interface IngressRequest extends Omit<AnthropicRequest, 'system' | 'messages' | 'tools' | 'metadata'> {
+export interface IngressRequest extends Omit<AnthropicRequest, 'system' | 'messages' | 'tools' | 'metadata' | 'thinking'> {
   system?: string | AnthropicTextBlock[];
   messages: IngressMessage[];
   tools?: IngressTool[];
   metadata?: { user_id?: string | null };
   /** Accepted and ignored: OpenAI has no top-k. */
   top_k?: number;
+  thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'disabled' } | { type: 'adaptive' };
+}
+
+/** The non-streamed answer's usage: input_tokens excludes what was read from or written to the cache. */
+export interface AnthropicMessageUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
 }
 
 /** The non-streamed answer; `usage` always carries both counts. */
 export interface AnthropicMessageResponse extends Omit<AnthropicResponse, 'usage' | 'stop_reason'> {
   stop_reason: AnthropicStopReason;
-  usage: { input_tokens: number; output_tokens: number };
+  usage: AnthropicMessageUsage;
 }

@@ -5,17 +5,22 @@
 // (which block goes in which role, server tools) live in to-openai-request.ts.
 // https://platform.claude.com/docs/en/api/messages
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { findTooDeep, MAX_JSON_DEPTH } from '../../openai/find-too-deep';
 import { AnthropicRequestError } from './errors';
 import type { IngressRequest } from './types';
 
 const ajv = new Ajv({ allErrors: false, strict: false, discriminator: true });
 
-const cacheControl = { type: ['object', 'null'] };
+const cacheControl = {
+  type: ['object', 'null'],
+  properties: { type: { const: 'ephemeral' }, ttl: { enum: ['5m', '1h'] } },
+};
 
 const textBlock = {
   type: 'object',
   required: ['type', 'text'],
-  properties: { type: { const: 'text' }, text: { type: 'string' }, cache_control: cacheControl },
+  // `citations` (the model's own, echoed back) are accepted and not carried: other providers have none.
+  properties: { type: { const: 'text' }, text: { type: 'string' }, cache_control: cacheControl, citations: { type: ['array', 'null'] } },
 };
 
 const imageBlock = {
@@ -38,8 +43,49 @@ const imageBlock = {
           },
         },
         { required: ['type', 'url'], properties: { type: { const: 'url' }, url: { type: 'string', pattern: '^https?://' } } },
+        { required: ['type', 'file_id'], properties: { type: { const: 'file' }, file_id: { type: 'string' } } },
       ],
     },
+  },
+};
+
+const documentBlock = {
+  type: 'object',
+  required: ['type', 'source'],
+  properties: {
+    type: { const: 'document' },
+    cache_control: cacheControl,
+    title: { type: ['string', 'null'] },
+    context: { type: ['string', 'null'] },
+    citations: { type: ['object', 'null'] },
+    source: {
+      type: 'object',
+      required: ['type'],
+      discriminator: { propertyName: 'type' },
+      oneOf: [
+        {
+          required: ['type', 'media_type', 'data'],
+          properties: { type: { const: 'base64' }, media_type: { const: 'application/pdf' }, data: { type: 'string' } },
+        },
+        { required: ['type', 'media_type', 'data'], properties: { type: { const: 'text' }, media_type: { const: 'text/plain' }, data: { type: 'string' } } },
+        { required: ['type', 'content'], properties: { type: { const: 'content' }, content: { type: ['string', 'array'] } } },
+        { required: ['type', 'url'], properties: { type: { const: 'url' }, url: { type: 'string' } } },
+        { required: ['type', 'file_id'], properties: { type: { const: 'file' }, file_id: { type: 'string' } } },
+      ],
+    },
+  },
+};
+
+const searchResultBlock = {
+  type: 'object',
+  required: ['type', 'source', 'title', 'content'],
+  properties: {
+    type: { const: 'search_result' },
+    source: { type: 'string' },
+    title: { type: 'string' },
+    content: { type: 'array', items: textBlock },
+    cache_control: cacheControl,
+    citations: { type: ['object', 'null'] },
   },
 };
 
@@ -65,7 +111,7 @@ const toolResultBlock = {
     cache_control: cacheControl,
     content: {
       type: ['string', 'array'],
-      items: { type: 'object', required: ['type'], discriminator: { propertyName: 'type' }, oneOf: [textBlock, imageBlock] },
+      items: { type: 'object', required: ['type'], discriminator: { propertyName: 'type' }, oneOf: [textBlock, imageBlock, documentBlock, searchResultBlock] },
     },
   },
 };
@@ -77,7 +123,8 @@ const thinkingBlock = {
 };
 const redactedThinkingBlock = { type: 'object', required: ['type', 'data'], properties: { type: { const: 'redacted_thinking' }, data: { type: 'string' } } };
 
-const BLOCK_TYPES = ['text', 'image', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'];
+const BLOCK_TYPES = ['text', 'image', 'document', 'search_result', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'];
+const TOOL_RESULT_BLOCK_TYPES = ['text', 'image', 'document', 'search_result'];
 
 const message = {
   type: 'object',
@@ -90,7 +137,7 @@ const message = {
         type: 'object',
         required: ['type'],
         discriminator: { propertyName: 'type' },
-        oneOf: [textBlock, imageBlock, toolUseBlock, toolResultBlock, thinkingBlock, redactedThinkingBlock],
+        oneOf: [textBlock, imageBlock, documentBlock, searchResultBlock, toolUseBlock, toolResultBlock, thinkingBlock, redactedThinkingBlock],
       },
     },
   },
@@ -122,6 +169,17 @@ const toolChoice = {
   ],
 };
 
+const thinking = {
+  type: 'object',
+  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: [
+    { required: ['type', 'budget_tokens'], properties: { type: { const: 'enabled' }, budget_tokens: { type: 'integer', minimum: 1024 } } },
+    { properties: { type: { const: 'disabled' } } },
+    { properties: { type: { const: 'adaptive' } } },
+  ],
+};
+
 const requestSchema = {
   type: 'object',
   required: ['model', 'max_tokens', 'messages'],
@@ -138,6 +196,9 @@ const requestSchema = {
     top_k: { type: 'integer', minimum: 0 },
     metadata: { type: 'object', properties: { user_id: { type: ['string', 'null'] } } },
     stream: { type: 'boolean' },
+    thinking,
+    // Accepted; the gateway's routing decides the tier.
+    service_tier: { enum: ['auto', 'standard_only'] },
     output_config: {
       type: 'object',
       properties: {
@@ -162,6 +223,8 @@ export function validateAnthropicRequest(body: unknown): ValidationResult {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, error: new AnthropicRequestError('The request body must be a JSON object.', null) };
   }
+  const tooDeep = findTooDeep(body);
+  if (tooDeep !== undefined) return { ok: false, error: new AnthropicRequestError(`JSON nested more than ${MAX_JSON_DEPTH} levels deep.`, tooDeep) };
   const record = body as Record<string, unknown>;
   for (const [field, why] of Object.entries(REFUSED_FIELDS)) {
     if (record[field] !== undefined && record[field] !== null) return { ok: false, error: new AnthropicRequestError(`not supported: ${why}.`, field) };
@@ -192,7 +255,7 @@ function findServerTool(tools: unknown): AnthropicRequestError | undefined {
 function blockTypesAt(param: string | null): string {
   if (!param || !/content\[\d+\]\.type$/.test(param)) return '';
   const nested = (param.match(/content\[/g) ?? []).length > 1; // inside a tool_result
-  return ` (supported: ${(nested ? ['text', 'image'] : BLOCK_TYPES).join(', ')})`;
+  return ` (supported: ${(nested ? TOOL_RESULT_BLOCK_TYPES : BLOCK_TYPES).join(', ')})`;
 }
 
 // `/messages/2/content/0` -> `messages[2].content[0]`

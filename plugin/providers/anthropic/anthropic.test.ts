@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatCompletion, ChatRequest } from '../../openai/types';
-import { ProviderError, type Target } from '../contract';
+import { GatewayError, type Target } from '../contract';
 import { fixture, fixtureText, reassemble, runStream, testContext } from '../shared/testing';
 import { anthropicProvider } from './index';
 import { JSON_OBJECT_INSTRUCTION } from '../shared/json-object-instruction';
@@ -73,18 +73,18 @@ describe('anthropic request details', () => {
           ],
         }),
       (e: unknown) =>
-        e instanceof ProviderError && e.status === 400 && e.param === 'messages[1].tool_calls[0].function.arguments' && /not valid JSON/.test(e.message),
+        e instanceof GatewayError && e.status === 400 && e.param === 'messages[1].tool_calls[0].function.arguments' && /not valid JSON/.test(e.message),
     );
   });
 
   it('rejects unsupported image URLs and n > 1', () => {
     assert.throws(
       () => build({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x/y.png' } }] }] }),
-      (e: unknown) => e instanceof ProviderError && e.status === 400 && e.param === 'messages[0].content[0].image_url.url',
+      (e: unknown) => e instanceof GatewayError && e.status === 400 && e.param === 'messages[0].content[0].image_url.url',
     );
     assert.throws(
       () => build({ n: 2 }),
-      (e: unknown) => e instanceof ProviderError && e.param === 'n',
+      (e: unknown) => e instanceof GatewayError && e.param === 'n',
     );
   });
 });
@@ -104,7 +104,7 @@ describe('anthropic response details', () => {
   it('rejects a body without content as a malformed upstream response', () => {
     assert.throws(
       () => anthropicProvider.chat.parseResponse({ type: 'message' }, testContext()),
-      (e: unknown) => e instanceof ProviderError && e.status === 502,
+      (e: unknown) => e instanceof GatewayError && e.status === 502,
     );
   });
 });
@@ -149,12 +149,12 @@ describe('anthropic stream', () => {
     }
   });
 
-  it('throws a ProviderError for the in-stream error event and is not completed', () => {
+  it('throws a GatewayError for the in-stream error event and is not completed', () => {
     const t = anthropicProvider.chat.createStreamTransformer(testContext(), { model: 'm', messages: [] });
     assert.throws(
       () => runStream(t, 'sse', fixtureText(dir, 'error.chunks.txt')),
       (e: unknown) =>
-        e instanceof ProviderError && e.status === 503 && e.code === 'provider_overloaded' && e.upstreamStatus === 200 && /Overloaded/.test(e.message),
+        e instanceof GatewayError && e.status === 503 && e.code === 'provider_overloaded' && e.upstreamStatus === 200 && /Overloaded/.test(e.message),
     );
     assert.equal(t.completed(), false);
   });

@@ -1,8 +1,8 @@
-// Anthropic errors -> ProviderError.
+// Anthropic errors -> GatewayError.
 // https://platform.claude.com/docs/en/api/errors
 //   {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_..."}
 // In a stream the same object arrives as `event: error` after the 200.
-import type { ProviderError } from '../contract';
+import type { GatewayError } from '../contract';
 import { asInStreamError, isRecord, mapUpstreamError, tryParseJson } from '../shared/errors';
 
 /** The HTTP status each documented error type comes with (used for in-stream errors). */
@@ -25,13 +25,13 @@ function readError(body: unknown): { type?: string; message?: string } {
   return { type: typeof e.type === 'string' ? e.type : undefined, message: typeof e.message === 'string' ? e.message : undefined };
 }
 
-export function parseAnthropicError(status: number, body: string, headers: Record<string, string>): ProviderError {
+export function parseAnthropicError(status: number, body: string, headers: Record<string, string>): GatewayError {
   const parsed = tryParseJson(body);
   const e = parsed === undefined ? { message: body.trim().slice(0, 500) || undefined } : readError(parsed);
   return mapUpstreamError({ provider: 'Anthropic', status, message: e.message, nativeType: e.type ?? null, headers });
 }
 
-export function anthropicStreamError(event: unknown): ProviderError {
+export function anthropicStreamError(event: unknown): GatewayError {
   const e = readError(event);
   const status = (e.type && ERROR_TYPE_STATUS[e.type]) || 500;
   return asInStreamError(mapUpstreamError({ provider: 'Anthropic', status, message: e.message ?? 'error in stream', nativeType: e.type ?? null }));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatCompletion, ChatRequest } from '../../openai/types';
-import { ProviderError, type Target } from '../contract';
+import { GatewayError, type Target } from '../contract';
 import { fixture, fixtureText, reassemble, runStream, testContext } from '../shared/testing';
 import { azureOpenAIProvider } from './index';
 
@@ -44,7 +44,7 @@ describe('azure openai', () => {
     const t: Target = { provider: 'azure-openai', model: 'd', credentials: { apiKey: 'k' }, options: {} };
     assert.throws(
       () => azureOpenAIProvider.chat.buildRequest({ model: 'x', messages: [] }, t),
-      (e: unknown) => e instanceof ProviderError && e.code === 'gateway_misconfigured',
+      (e: unknown) => e instanceof GatewayError && e.code === 'gateway_misconfigured',
     );
   });
   it('skips the prompt-filter chunk and maps a content_filter finish', () => {

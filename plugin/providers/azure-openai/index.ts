@@ -5,7 +5,7 @@
 // The deployment is options.deployment, else the destination's model. The
 // host is options.baseUrl, else built from credentials.resource.
 import type { Target } from '../contract';
-import { ProviderError } from '../contract';
+import { GatewayError } from '../contract';
 import type { CompatibleConfig } from '../openai-compatible';
 import { createOpenAICompatibleProvider } from '../openai-compatible';
 
@@ -16,7 +16,7 @@ export function azureUrl(target: Target, route: 'chat' | 'embeddings'): string {
   const resource = target.credentials.resource;
   const base = target.options.baseUrl ?? (resource ? `https://${resource}.openai.azure.com` : undefined);
   if (!base) {
-    throw new ProviderError('Azure OpenAI destination needs credentials.resource or options.baseUrl', 500, 'server_error', 'gateway_misconfigured', null);
+    throw new GatewayError('Azure OpenAI destination needs credentials.resource or options.baseUrl', 500, 'server_error', 'gateway_misconfigured', null);
   }
   const deployment = target.options.deployment ?? target.model;
   const version = target.options.apiVersion ?? AZURE_DEFAULT_API_VERSION;
@@ -29,6 +29,7 @@ export const azureOpenAIConfig: CompatibleConfig = {
   name: 'Azure OpenAI',
   auth: { kind: 'header', name: 'api-key' },
   passUnknownFields: true,
+  messageFields: 'openai',
   // Token limits pass through as the client sent them: which of max_tokens /
   // max_completion_tokens a deployment accepts depends on its model and the
   // api-version, which only the destination's configuration knows.

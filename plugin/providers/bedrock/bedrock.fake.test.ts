@@ -5,10 +5,11 @@ import { after, before, test } from 'node:test';
 import { BEDROCK_TEST_CREDENTIALS, startBedrockFake } from '../../../test/fake-providers/bedrock';
 import type { FakeProvider } from '../../../test/fake-providers/scenario';
 import type { ChatRequest } from '../../openai/types';
-import { ProviderError, type ResponseContext, type Target, type UpstreamRequest } from '../contract';
+import { GatewayError, type ResponseContext, type Target, type UpstreamRequest } from '../contract';
 import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
 import { streamedToolArguments } from '../shared/testing';
 import { bedrockProvider as provider } from './index';
+import { toolCallInput } from '../../openai/tool-call-input';
 
 let fake: FakeProvider;
 let target: Target;
@@ -82,7 +83,7 @@ test('streamed tool calls reassemble to the non-streamed arguments', async () =>
   const args = streamedToolArguments(chunks);
   assert.deepEqual(
     args,
-    whole.choices[0]!.message.tool_calls!.map((t) => t.function.arguments),
+    whole.choices[0]!.message.tool_calls!.map((t) => toolCallInput(t).text),
   );
   assert.equal(whole.choices[0]?.finish_reason, 'tool_calls');
   assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, 'tool_calls');
@@ -95,10 +96,10 @@ test('status 429 → rate limit with Retry-After', async () => {
   assert.deepEqual([err.status, err.retryAfterMs], [429, 2000]);
 });
 
-test('in-stream exception → ProviderError; truncation → not completed', async () => {
+test('in-stream exception → GatewayError; truncation → not completed', async () => {
   fake.enqueue({ kind: 'stream-error', afterChunks: 1 });
   const failed = await stream(ask);
-  assert.ok(failed.error instanceof ProviderError);
+  assert.ok(failed.error instanceof GatewayError);
   assert.equal(failed.error.status, 502);
   assert.equal(failed.completed, false);
   fake.enqueue({ kind: 'truncate', afterChunks: 1 });

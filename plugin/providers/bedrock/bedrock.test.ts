@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { ChatChunk, ChatRequest } from '../../openai/types';
-import { ProviderError, type ResponseContext, type Target } from '../contract';
+import { GatewayError, type ResponseContext, type Target } from '../contract';
 import { decodeAll } from '../framing';
 import { bedrockProvider } from './index';
 import { JSON_OBJECT_INSTRUCTION } from '../shared/json-object-instruction';
+import { toolCallInput } from '../../openai/tool-call-input';
 
 function ctx(): ResponseContext {
   let n = 0;
@@ -101,7 +102,7 @@ test('sign(): a Bedrock API key is a bearer token and is not signed; no credenti
   assert.deepEqual(await bedrockProvider.sign!(req, t, new Date(0)), req);
   await assert.rejects(
     bedrockProvider.sign!(req, { ...target, credentials: { region: 'us-east-1' } }, new Date(0)),
-    (e: unknown) => e instanceof ProviderError && e.status === 500,
+    (e: unknown) => e instanceof GatewayError && e.status === 500,
   );
 });
 
@@ -129,7 +130,7 @@ test('streamed tool-call arguments reassemble to exactly the non-streamed argume
   }
   assert.deepEqual(
     calls,
-    whole.choices[0]!.message.tool_calls!.map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments })),
+    whole.choices[0]!.message.tool_calls!.map((t) => ({ id: t.id, name: toolCallInput(t).name, arguments: toolCallInput(t).text })),
   );
 });
 
@@ -152,7 +153,7 @@ test('json_object (no schema-less JSON mode in Converse) becomes a system instru
 
 test('requests Converse cannot express are a clear 400', () => {
   const base: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
-  const is400 = (param: string) => (e: unknown) => e instanceof ProviderError && e.status === 400 && e.param === param;
+  const is400 = (param: string) => (e: unknown) => e instanceof GatewayError && e.status === 400 && e.param === param;
   assert.throws(() => bedrockProvider.chat.buildRequest({ ...base, n: 2 }, target), is400('n'));
   assert.throws(
     () =>
@@ -212,13 +213,13 @@ test('embeddings: Titan one input per call, Cohere up to 96 (the gateway splits 
   assert.deepEqual(JSON.parse(String(embeddings.buildRequest({ model: 'e', input: ['only'] }, titan).body)), { inputText: 'only' });
   assert.throws(
     () => embeddings.buildRequest({ model: 'e', input: ['a', 'b'] }, titan),
-    (e: unknown) => e instanceof ProviderError && e.status === 400 && e.param === 'input',
+    (e: unknown) => e instanceof GatewayError && e.status === 400 && e.param === 'input',
   );
   const cohere = embeddings.buildRequest({ model: 'e', input: ['a', 'b'] }, { ...target, model: 'cohere.embed-english-v3' });
   assert.deepEqual(JSON.parse(String(cohere.body)), { texts: ['a', 'b'], input_type: 'search_document', embedding_types: ['float'] });
   assert.throws(
     () => embeddings.buildRequest({ model: 'e', input: 'x' }, { ...target, model: 'meta.llama3' }),
-    (e: unknown) => e instanceof ProviderError && e.status === 400,
+    (e: unknown) => e instanceof GatewayError && e.status === 400,
   );
 
   const c = { ...ctx(), model: 'amazon.titan-embed-text-v2:0' };

@@ -1,12 +1,12 @@
 // Where a Bedrock destination lives and how it authenticates.
 import type { Target } from '../contract';
-import { ProviderError } from '../contract';
+import { GatewayError } from '../contract';
 
 /** Region of the destination: options first, then the credentials' region. */
 export function bedrockRegion(target: Target): string {
   const region = target.options.region ?? target.credentials.region;
   if (!region) {
-    throw new ProviderError('The Bedrock destination has no region configured', 500, 'server_error', 'gateway_misconfigured', null);
+    throw new GatewayError('The Bedrock destination has no region configured', 500, 'server_error', 'gateway_misconfigured', null);
   }
   return region;
 }

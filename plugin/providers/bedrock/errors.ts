@@ -4,7 +4,7 @@
 // ConverseStream an exception is an event with `:message-type: exception`
 // and `:exception-type: throttlingException` (camel case).
 // Reference: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_Errors
-import { ProviderError } from '../contract';
+import { GatewayError } from '../contract';
 import { header, isRecord, mapUpstreamError, tryParseJson } from '../shared/errors';
 
 /**
@@ -37,7 +37,7 @@ export function exceptionName(raw: string | undefined): string | undefined {
   return name === '' ? undefined : name;
 }
 
-function toProviderError(httpStatus: number, name: string | undefined, message: string | undefined, headers: Record<string, string>): ProviderError {
+function toProviderError(httpStatus: number, name: string | undefined, message: string | undefined, headers: Record<string, string>): GatewayError {
   const effective = (name && STATUS_BY_EXCEPTION[name.toLowerCase()]) || httpStatus;
   const mapped = mapUpstreamError({
     provider: 'Bedrock',
@@ -47,10 +47,10 @@ function toProviderError(httpStatus: number, name: string | undefined, message: 
     headers,
   });
   if (mapped.upstreamStatus === httpStatus) return mapped;
-  return new ProviderError(mapped.message, mapped.status, mapped.type, mapped.code, httpStatus, mapped.retryAfterMs, mapped.param);
+  return new GatewayError(mapped.message, mapped.status, mapped.type, mapped.code, httpStatus, mapped.retryAfterMs, mapped.param);
 }
 
-export function parseBedrockError(status: number, body: string, headers: Record<string, string>): ProviderError {
+export function parseBedrockError(status: number, body: string, headers: Record<string, string>): GatewayError {
   const parsed = tryParseJson(body);
   const record = isRecord(parsed) ? parsed : {};
   const name = exceptionName(header(headers, 'x-amzn-errortype')) ?? exceptionName(typeof record.__type === 'string' ? record.__type : undefined);
@@ -60,7 +60,7 @@ export function parseBedrockError(status: number, body: string, headers: Record<
 }
 
 /** An exception event inside ConverseStream. */
-export function bedrockStreamException(exceptionType: string | undefined, payload: string): ProviderError {
+export function bedrockStreamException(exceptionType: string | undefined, payload: string): GatewayError {
   const parsed = tryParseJson(payload);
   const message = isRecord(parsed) && typeof parsed.message === 'string' ? parsed.message : payload.slice(0, 500) || undefined;
   const name = exceptionType ? exceptionType.charAt(0).toUpperCase() + exceptionType.slice(1) : 'InternalServerException';

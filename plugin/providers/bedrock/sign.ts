@@ -3,7 +3,7 @@
 // Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { ProviderError, type Target, type UpstreamRequest } from '../contract';
+import { GatewayError, type Target, type UpstreamRequest } from '../contract';
 import { bedrockRegion } from './endpoint';
 
 export const BEDROCK_SIGNING_SERVICE = 'bedrock';
@@ -13,7 +13,7 @@ export async function signBedrockRequest(req: UpstreamRequest, target: Target, n
   if (!accessKeyId || !secretAccessKey) {
     // A Bedrock API key travels as a bearer token set by buildRequest.
     if (apiKey) return req;
-    throw new ProviderError('The Bedrock destination has no AWS credentials configured', 500, 'server_error', 'gateway_misconfigured', null);
+    throw new GatewayError('The Bedrock destination has no AWS credentials configured', 500, 'server_error', 'gateway_misconfigured', null);
   }
   const url = new URL(req.url);
   const query: Record<string, string> = {};

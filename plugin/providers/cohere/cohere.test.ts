@@ -3,10 +3,11 @@ import { after, before, test } from 'node:test';
 import { startCohereFake } from '../../../test/fake-providers/cohere';
 import type { FakeProvider } from '../../../test/fake-providers/scenario';
 import type { ChatRequest } from '../../openai/types';
-import { ProviderError, type Target } from '../contract';
+import { GatewayError, type Target } from '../contract';
 import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
 import { fixtureToolArguments, streamedToolArguments, testContext } from '../shared/testing';
 import { cohereProvider as provider } from './index';
+import { toolCallInput } from '../../openai/tool-call-input';
 
 const ctx = () => testContext('cohere-test', 'call_');
 
@@ -51,7 +52,7 @@ test('embeddings: v2 embed with float type; tool_choice naming an unknown tool i
         },
         t,
       ),
-    (e: unknown) => e instanceof ProviderError && e.status === 400 && e.param === 'tool_choice',
+    (e: unknown) => e instanceof GatewayError && e.status === 400 && e.param === 'tool_choice',
   );
 });
 
@@ -87,7 +88,7 @@ test('fake: pretty-printed tool arguments stream and non-stream to the same mini
   const { chunks } = await stream(ask);
   assert.deepEqual(
     streamedToolArguments(chunks),
-    whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments),
+    whole.choices[0]!.message.tool_calls!.map((c) => toolCallInput(c).text),
   );
   assert.deepEqual(
     streamedToolArguments(chunks).map((a) => JSON.parse(a)),
@@ -101,7 +102,7 @@ test('fake: wrong key, in-stream ERROR, truncation, embeddings', async () => {
   assert.equal(provider.parseError(res.status, await res.text(), {}).status, 502);
   fake.enqueue({ kind: 'stream-error', afterChunks: 1 });
   const failed = await stream(ask);
-  assert.ok(failed.error instanceof ProviderError);
+  assert.ok(failed.error instanceof GatewayError);
   assert.equal(failed.completed, false);
   fake.enqueue({ kind: 'truncate', afterChunks: 2 });
   assert.equal((await stream(ask)).completed, false);

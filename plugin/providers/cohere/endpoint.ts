@@ -1,4 +1,4 @@
-import { ProviderError, type Target } from '../contract';
+import { GatewayError, type Target } from '../contract';
 
 export const COHERE_DEFAULT_BASE_URL = 'https://api.cohere.com';
 
@@ -10,7 +10,7 @@ export function cohereUrl(target: Target, path: '/v2/chat' | '/v2/embed'): strin
 
 export function cohereHeaders(target: Target, accept = 'application/json'): Record<string, string> {
   const key = target.credentials.apiKey;
-  if (!key) throw new ProviderError('The Cohere destination has no API key configured', 500, 'server_error', 'gateway_misconfigured', null);
+  if (!key) throw new GatewayError('The Cohere destination has no API key configured', 500, 'server_error', 'gateway_misconfigured', null);
   const extra = Object.entries(target.options.headers ?? {}).filter(([name]) => !OWN_HEADERS.has(name.toLowerCase()));
   return { ...Object.fromEntries(extra), 'content-type': 'application/json', accept, authorization: `Bearer ${key}` };
 }

@@ -44,6 +44,7 @@ export function parseCohereChatResponse(body: unknown, ctx: ResponseContext): Ch
   const response = body as CohereChatResponse;
   if (response.finish_reason === 'ERROR') throw cohereGenerationError(undefined);
   const texts = (response.message?.content ?? []).filter((c) => c.type === 'text' && typeof c.text === 'string').map((c) => c.text!);
+  const thoughts = (response.message?.content ?? []).filter((c) => c.type === 'thinking' && typeof c.thinking === 'string').map((c) => c.thinking!);
   const toolCalls: ToolCall[] = (response.message?.tool_calls ?? []).map((c) => ({
     id: c.id,
     type: 'function',
@@ -54,5 +55,6 @@ export function parseCohereChatResponse(body: unknown, ctx: ResponseContext): Ch
     toolCalls,
     finishReason: mapCohereFinishReason(response.finish_reason, toolCalls.length > 0),
     usage: mapCohereUsage(response.usage),
+    ...(thoughts.length > 0 ? { reasoning: thoughts.join('') } : {}),
   });
 }

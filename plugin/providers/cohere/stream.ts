@@ -47,7 +47,10 @@ export function createCohereStreamTransformer(ctx: ResponseContext): StreamTrans
           return [chunk({ content: '' })];
         case 'content-delta': {
           const text = message?.content?.text;
-          return typeof text === 'string' && text.length > 0 ? [chunk({ content: text })] : [];
+          if (typeof text === 'string' && text.length > 0) return [chunk({ content: text })];
+          // Reasoning models stream their thinking as content too, in `thinking` items.
+          const thought = message?.content?.thinking;
+          return typeof thought === 'string' && thought.length > 0 ? [chunk({ reasoning_content: thought })] : [];
         }
         case 'tool-call-start': {
           const call = message?.tool_calls;

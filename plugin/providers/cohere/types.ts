@@ -34,6 +34,8 @@ export interface CohereChatRequest {
   seed?: number;
   frequency_penalty?: number;
   presence_penalty?: number;
+  /** Reasoning models (command-a-reasoning): https://docs.cohere.com/docs/reasoning */
+  thinking?: { type: 'enabled'; token_budget?: number } | { type: 'disabled' };
 }
 
 export type CohereFinishReason = 'COMPLETE' | 'STOP_SEQUENCE' | 'MAX_TOKENS' | 'TOOL_CALL' | 'ERROR' | 'ERROR_TOXIC' | 'TIMEOUT' | (string & {});
@@ -48,7 +50,8 @@ export interface CohereChatResponse {
   finish_reason?: CohereFinishReason;
   message?: {
     role?: 'assistant';
-    content?: Array<{ type: string; text?: string }>;
+    /** `text` items, and `thinking` items from reasoning models. */
+    content?: Array<{ type: string; text?: string; thinking?: string }>;
     tool_plan?: string;
     tool_calls?: CohereToolCall[];
   };
@@ -62,7 +65,7 @@ export interface CohereStreamEvent {
   index?: number;
   delta?: {
     message?: {
-      content?: { type?: string; text?: string };
+      content?: { type?: string; text?: string; thinking?: string };
       tool_plan?: string;
       tool_calls?: { id?: string; type?: 'function'; function?: { name?: string; arguments?: string } };
     };

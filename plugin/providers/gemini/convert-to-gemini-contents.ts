@@ -6,7 +6,9 @@ import type { ChatMessage, ContentPart } from '../../openai/types';
 import { invalidRequest } from '../shared/errors';
 import { parseBase64DataUrl } from '../shared/parse-base64-data-url';
 import { parseToolArguments } from '../shared/parse-tool-arguments';
+import { functionCalls } from '../shared/portable-tools';
 import { textOfContent } from '../shared/text-of-content';
+import { toolResultText } from '../shared/tool-result-text';
 import { readGeminiState } from './provider-state';
 import type { GeminiContent, GeminiPart, GeminiRole } from './types';
 
@@ -27,21 +29,33 @@ function guessMimeType(url: string): string {
   return MIME_BY_EXTENSION[ext] ?? 'image/jpeg';
 }
 
-function convertPart(part: ContentPart, param: string): GeminiPart {
-  if (part.type === 'text') return { text: part.text };
-  const url = part.image_url.url;
-  const inline = parseBase64DataUrl(url);
-  if (inline) return { inlineData: { mimeType: inline.mimeType, data: inline.data } };
-  if (/^https?:\/\//i.test(url) || url.startsWith('gs://')) {
-    return { fileData: { mimeType: guessMimeType(url), fileUri: url } };
+function convertPart(part: ContentPart, param: string): GeminiPart | undefined {
+  switch (part.type) {
+    case 'text':
+      return part.text.length > 0 ? { text: part.text } : undefined;
+    case 'image_url': {
+      const url = part.image_url.url;
+      const inline = parseBase64DataUrl(url);
+      if (inline) return { inlineData: { mimeType: inline.mimeType, data: inline.data } };
+      if (/^https?:\/\//i.test(url) || url.startsWith('gs://')) {
+        return { fileData: { mimeType: guessMimeType(url), fileUri: url } };
+      }
+      throw invalidRequest(`Unsupported image URL: expected a data: URL or an http(s) URL`, `${param}.image_url.url`);
+    }
+    case 'input_audio':
+      return { inlineData: { mimeType: `audio/${part.input_audio.format}`, data: part.input_audio.data } };
+    case 'file': {
+      const inline = part.file.file_data ? parseBase64DataUrl(part.file.file_data) : undefined;
+      if (!inline) throw invalidRequest("Gemini needs the file inline as a base64 data: URL in file_data (file ids are OpenAI's)", `${param}.file`);
+      return { inlineData: { mimeType: inline.mimeType, data: inline.data } };
+    }
   }
-  throw invalidRequest(`Unsupported image URL: expected a data: URL or an http(s) URL`, param);
 }
 
 function convertContent(content: ChatMessage['content'], param: string): GeminiPart[] {
-  if (content === null) return [];
+  if (content === null || content === undefined) return [];
   if (typeof content === 'string') return content.length > 0 ? [{ text: content }] : [];
-  return content.map((part, i) => convertPart(part, `${param}.content[${i}]`));
+  return content.flatMap((part, i) => convertPart(part, `${param}.content[${i}]`) ?? []);
 }
 
 /** Gemini wants a JSON object as the function response; anything else is wrapped. */
@@ -93,7 +107,7 @@ export function convertToGeminiContents(messages: ChatMessage[]): GeminiPrompt {
           const lastText = [...parts].reverse().find((p) => p.text !== undefined);
           if (lastText) lastText.thoughtSignature = state.textSignature;
         }
-        (message.tool_calls ?? []).forEach((call, j) => {
+        functionCalls(message, param, 'Gemini').forEach((call, j) => {
           nameByToolCallId.set(call.id, call.function.name);
           const part: GeminiPart = {
             functionCall: { name: call.function.name, args: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) },
@@ -113,7 +127,7 @@ export function convertToGeminiContents(messages: ChatMessage[]): GeminiPrompt {
             `${param}.tool_call_id`,
           );
         }
-        push('user', [{ functionResponse: { name, response: toFunctionResponse(textOfContent(message.content)) } }]);
+        push('user', [{ functionResponse: { name, response: toFunctionResponse(toolResultText(message, param, 'Gemini')) } }]);
         break;
       }
     }

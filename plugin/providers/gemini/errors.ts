@@ -2,7 +2,7 @@
 // A 429 may carry a google.rpc.RetryInfo detail with `retryDelay: "37s"`,
 // used when no Retry-After header says otherwise.
 // Reference: https://ai.google.dev/gemini-api/docs/troubleshooting
-import { ProviderError } from '../contract';
+import { GatewayError } from '../contract';
 import { isRecord, mapUpstreamError, tryParseJson } from '../shared/errors';
 import type { GeminiErrorBody } from './types';
 
@@ -40,7 +40,7 @@ function isInvalidApiKey(status: GeminiStatus | undefined): boolean {
   return (status?.details ?? []).some((d) => isRecord(d) && d.reason === 'API_KEY_INVALID');
 }
 
-function toProviderError(httpStatus: number, status: GeminiStatus | undefined, headers: Record<string, string>, fallback: string): ProviderError {
+function toProviderError(httpStatus: number, status: GeminiStatus | undefined, headers: Record<string, string>, fallback: string): GatewayError {
   const mapped = mapUpstreamError({
     provider: 'Gemini',
     status: httpStatus === 400 && isInvalidApiKey(status) ? 401 : httpStatus,
@@ -50,15 +50,15 @@ function toProviderError(httpStatus: number, status: GeminiStatus | undefined, h
   });
   const hint = mapped.retryAfterMs ?? retryDelayOf(status);
   if (hint === mapped.retryAfterMs && mapped.upstreamStatus === httpStatus) return mapped;
-  return new ProviderError(mapped.message, mapped.status, mapped.type, mapped.code, httpStatus, hint, mapped.param);
+  return new GatewayError(mapped.message, mapped.status, mapped.type, mapped.code, httpStatus, hint, mapped.param);
 }
 
-export function parseGeminiError(status: number, body: string, headers: Record<string, string>): ProviderError {
+export function parseGeminiError(status: number, body: string, headers: Record<string, string>): GatewayError {
   return toProviderError(status, readStatus(body), headers, body.trim().slice(0, 500));
 }
 
 /** An error object inside a 200 body or stream (`data: {"error":{...}}`). */
-export function geminiInBodyError(status: GeminiStatus): ProviderError {
+export function geminiInBodyError(status: GeminiStatus): GatewayError {
   const code = typeof status.code === 'number' && status.code >= 400 ? status.code : 500;
   return toProviderError(code, status, {}, 'Gemini reported an error');
 }

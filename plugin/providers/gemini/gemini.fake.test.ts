@@ -5,10 +5,11 @@ import { after, before, test } from 'node:test';
 import { startGeminiFake } from '../../../test/fake-providers/gemini';
 import type { FakeProvider } from '../../../test/fake-providers/scenario';
 import type { ChatRequest } from '../../openai/types';
-import { ProviderError, type ResponseContext, type Target } from '../contract';
+import { GatewayError, type ResponseContext, type Target } from '../contract';
 import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
 import { streamedToolArguments } from '../shared/testing';
 import { geminiProvider as provider } from './index';
+import { toolCallInput } from '../../openai/tool-call-input';
 
 let fake: FakeProvider;
 let target: Target;
@@ -54,7 +55,7 @@ test('ok stream with tool calls: same arguments as non-streamed, finish tool_cal
   const args = streamedToolArguments(chunks);
   assert.deepEqual(
     args,
-    whole.choices[0]!.message.tool_calls!.map((t) => t.function.arguments),
+    whole.choices[0]!.message.tool_calls!.map((t) => toolCallInput(t).text),
   );
   assert.deepEqual(
     args.map((a) => JSON.parse(a)),
@@ -80,12 +81,12 @@ test('a wrong provider key → 502 naming the gateway credentials', async () => 
   assert.match(err.message, /credentials/);
 });
 
-test('in-stream error → ProviderError after the first chunks', async () => {
+test('in-stream error → GatewayError after the first chunks', async () => {
   fake.enqueue({ kind: 'stream-error', afterChunks: 1 });
   const { chunks, completed, error } = await stream(ask);
   assert.equal(chunks.length, 1);
   assert.equal(completed, false);
-  assert.ok(error instanceof ProviderError);
+  assert.ok(error instanceof GatewayError);
   assert.equal(error.status, 503);
 });
 

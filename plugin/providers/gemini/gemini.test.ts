@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { ChatChunk, ChatRequest } from '../../openai/types';
-import { ProviderError, type ResponseContext, type Target } from '../contract';
+import { GatewayError, type ResponseContext, type Target } from '../contract';
 import { decodeAll } from '../framing';
 import { convertJsonSchemaToGemini } from './convert-json-schema';
 import { geminiProvider } from './index';
+import { toolCallInput } from '../../openai/tool-call-input';
 
 const fixtures = path.join(__dirname, '__fixtures__');
 
@@ -37,7 +38,7 @@ test('streamed tool-call arguments reassemble to exactly the non-streamed argume
   const transformer = geminiProvider.chat.createStreamTransformer(ctx(), fixture.request as ChatRequest);
   const chunks = decodeAll('sse', fs.readFileSync(path.join(fixtures, 'tool-calls.chunks.txt'))).flatMap((e) => transformer.push(e));
   const streamed = reassembleToolCalls(chunks);
-  const expected = (whole.choices[0]?.message.tool_calls ?? []).map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments }));
+  const expected = (whole.choices[0]?.message.tool_calls ?? []).map((t) => ({ id: t.id, name: toolCallInput(t).name, arguments: toolCallInput(t).text }));
   assert.deepEqual(streamed, expected);
   assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, 'tool_calls');
   assert.equal(whole.choices[0]?.finish_reason, 'tool_calls');
@@ -63,7 +64,7 @@ test('tool results are matched to their function by the assistant tool call id',
   };
   assert.throws(
     () => geminiProvider.chat.buildRequest(req, target),
-    (err: unknown) => err instanceof ProviderError && err.status === 400 && err.param === 'messages[1].tool_call_id',
+    (err: unknown) => err instanceof GatewayError && err.status === 400 && err.param === 'messages[1].tool_call_id',
   );
 });
 
@@ -77,7 +78,7 @@ test('malformed tool-call arguments in history are a 400, not a crash', () => {
   };
   assert.throws(
     () => geminiProvider.chat.buildRequest(req, target),
-    (err: unknown) => err instanceof ProviderError && err.status === 400,
+    (err: unknown) => err instanceof GatewayError && err.status === 400,
   );
 });
 
@@ -156,7 +157,7 @@ test('embeddings: one string uses embedContent, an array batchEmbedContents', ()
   });
   assert.throws(
     () => embeddings.buildRequest({ model: 'e', input: [1, 2, 3] }, et),
-    (e: unknown) => e instanceof ProviderError && e.status === 400,
+    (e: unknown) => e instanceof GatewayError && e.status === 400,
   );
 
   const c = { ...ctx(), model: 'text-embedding-004' };
@@ -180,10 +181,10 @@ test('configured headers never replace the API key, whatever their case', () => 
 test('malformed bodies are a 502', () => {
   assert.throws(
     () => geminiProvider.chat.parseResponse('nope', ctx()),
-    (e: unknown) => e instanceof ProviderError && e.status === 502,
+    (e: unknown) => e instanceof GatewayError && e.status === 502,
   );
   assert.throws(
     () => geminiProvider.chat.parseResponse({ candidates: {} }, ctx()),
-    (e: unknown) => e instanceof ProviderError && e.status === 502,
+    (e: unknown) => e instanceof GatewayError && e.status === 502,
   );
 });

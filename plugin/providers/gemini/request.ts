@@ -1,10 +1,13 @@
 // OpenAI chat request to Gemini generateContent / streamGenerateContent.
 // Reference: https://ai.google.dev/api/generate-content
-import type { ChatRequest, FunctionTool, ToolChoice } from '../../openai/types';
-import { ProviderError, type Target, type UpstreamRequest } from '../contract';
+import type { ChatRequest, FunctionTool } from '../../openai/types';
+import { GatewayError, type Target, type UpstreamRequest } from '../contract';
 import { invalidRequest } from '../shared/errors';
+import { portableTools, type PortableToolChoice } from '../shared/portable-tools';
+import { refuseOpenAiOnlyFeatures } from '../shared/refuse-openai-only-features';
 import { convertJsonSchemaToGemini, convertToolParameters } from './convert-json-schema';
 import { convertToGeminiContents } from './convert-to-gemini-contents';
+import { geminiThinkingConfig } from './thinking-config';
 import type { GeminiGenerateContentRequest, GeminiGenerationConfig, GeminiTool, GeminiToolConfig } from './types';
 
 export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
@@ -25,14 +28,14 @@ export function geminiUrl(target: Target, method: string, query = ''): string {
 
 export function geminiHeaders(target: Target): Record<string, string> {
   const apiKey = target.credentials.apiKey;
-  if (!apiKey) throw new ProviderError('The Gemini destination has no API key configured', 500, 'server_error', 'missing_credentials', null);
+  if (!apiKey) throw new GatewayError('The Gemini destination has no API key configured', 500, 'server_error', 'missing_credentials', null);
   // Configured extra headers must never replace the credential, whatever their case.
   const extra = Object.entries(target.options.headers ?? {}).filter(([name]) => !OWN_HEADERS.has(name.toLowerCase()));
   return { ...Object.fromEntries(extra), 'content-type': 'application/json', 'x-goog-api-key': apiKey };
 }
 
-function convertTools(tools: FunctionTool[] | undefined): GeminiTool[] | undefined {
-  if (!tools || tools.length === 0) return undefined;
+function convertTools(tools: FunctionTool[]): GeminiTool[] | undefined {
+  if (tools.length === 0) return undefined;
   return [
     {
       functionDeclarations: tools.map((tool) => {
@@ -47,15 +50,15 @@ function convertTools(tools: FunctionTool[] | undefined): GeminiTool[] | undefin
   ];
 }
 
-function convertToolChoice(choice: ToolChoice | undefined): GeminiToolConfig | undefined {
+function convertToolChoice(choice: PortableToolChoice | undefined): GeminiToolConfig | undefined {
   if (choice === undefined) return undefined;
   if (choice === 'none') return { functionCallingConfig: { mode: 'NONE' } };
   if (choice === 'auto') return { functionCallingConfig: { mode: 'AUTO' } };
   if (choice === 'required') return { functionCallingConfig: { mode: 'ANY' } };
-  return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.function.name] } };
+  return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.name] } };
 }
 
-function convertGenerationConfig(req: ChatRequest): GeminiGenerationConfig | undefined {
+function convertGenerationConfig(req: ChatRequest, model: string): GeminiGenerationConfig | undefined {
   const config: GeminiGenerationConfig = {};
   if (req.temperature !== undefined) config.temperature = req.temperature;
   if (req.top_p !== undefined) config.topP = req.top_p;
@@ -72,15 +75,19 @@ function convertGenerationConfig(req: ChatRequest): GeminiGenerationConfig | und
     config.responseMimeType = 'application/json';
     if (format.json_schema.schema) config.responseSchema = convertJsonSchemaToGemini(format.json_schema.schema);
   }
+  const thinking = geminiThinkingConfig(req, model);
+  if (thinking) config.thinkingConfig = thinking;
   return Object.keys(config).length > 0 ? config : undefined;
 }
 
-export function buildGeminiBody(req: ChatRequest): GeminiGenerateContentRequest {
+export function buildGeminiBody(req: ChatRequest, model = ''): GeminiGenerateContentRequest {
+  refuseOpenAiOnlyFeatures(req, 'Gemini');
   const prompt = convertToGeminiContents(req.messages);
   if (prompt.contents.length === 0) throw invalidRequest('At least one user or assistant message is required', 'messages');
-  const tools = convertTools(req.tools);
-  const toolConfig = tools ? convertToolChoice(req.tool_choice) : undefined;
-  const generationConfig = convertGenerationConfig(req);
+  const portable = portableTools(req, 'Gemini');
+  const tools = convertTools(portable.tools);
+  const toolConfig = tools ? convertToolChoice(portable.choice) : undefined;
+  const generationConfig = convertGenerationConfig(req, model);
   return {
     ...(prompt.systemInstruction ? { systemInstruction: prompt.systemInstruction } : {}),
     contents: prompt.contents,
@@ -92,5 +99,5 @@ export function buildGeminiBody(req: ChatRequest): GeminiGenerateContentRequest 
 
 export function buildGeminiChatRequest(req: ChatRequest, target: Target): UpstreamRequest {
   const url = req.stream ? geminiUrl(target, 'streamGenerateContent', '?alt=sse') : geminiUrl(target, 'generateContent');
-  return { url, method: 'POST', headers: geminiHeaders(target), body: JSON.stringify(buildGeminiBody(req)) };
+  return { url, method: 'POST', headers: geminiHeaders(target), body: JSON.stringify(buildGeminiBody(req, target.model)) };
 }

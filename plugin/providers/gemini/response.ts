@@ -1,14 +1,14 @@
 // Gemini GenerateContentResponse to an OpenAI chat completion.
 // Reference: https://ai.google.dev/api/generate-content#generatecontentresponse
 import type { ChatCompletion, ToolCall, Usage } from '../../openai/types';
-import type { ProviderError, ResponseContext } from '../contract';
+import type { GatewayError, ResponseContext } from '../contract';
 import { malformedResponse } from '../shared/errors';
 import { geminiInBodyError } from './errors';
 import { mapGeminiFinishReason } from './map-finish-reason';
 import { toProviderState } from './provider-state';
 import type { GeminiCandidate, GeminiErrorBody, GeminiGenerateContentResponse, GeminiProviderState, GeminiUsageMetadata } from './types';
 
-export function invalidGeminiResponse(detail: string): ProviderError {
+export function invalidGeminiResponse(detail: string): GatewayError {
   return malformedResponse('Gemini', detail);
 }
 

@@ -62,6 +62,13 @@ export interface GeminiToolConfig {
   functionCallingConfig: { mode: GeminiFunctionCallingMode; allowedFunctionNames?: string[] };
 }
 
+/** https://ai.google.dev/api/generate-content#ThinkingConfig */
+export interface GeminiThinkingConfig {
+  thinkingBudget?: number;
+  thinkingLevel?: 'minimal' | 'low' | 'medium' | 'high';
+  includeThoughts?: boolean;
+}
+
 export interface GeminiGenerationConfig {
   temperature?: number;
   topP?: number;
@@ -73,6 +80,7 @@ export interface GeminiGenerationConfig {
   frequencyPenalty?: number;
   responseMimeType?: string;
   responseSchema?: GeminiSchema;
+  thinkingConfig?: GeminiThinkingConfig;
 }
 
 export interface GeminiGenerateContentRequest {
@@ -105,9 +113,13 @@ export interface GeminiCandidate {
 }
 
 export interface GeminiUsageMetadata {
+  /** Includes cachedContentTokenCount. */
   promptTokenCount?: number;
+  /** Of promptTokenCount: served from a cache (implicit or explicit caching). */
+  cachedContentTokenCount?: number;
   candidatesTokenCount?: number;
   thoughtsTokenCount?: number;
+  toolUsePromptTokenCount?: number;
   totalTokenCount?: number;
 }
 

@@ -13,6 +13,8 @@ const compatible = createOpenAICompatibleProvider({
   baseUrl: MISTRAL_BASE_URL,
   auth: { kind: 'bearer' },
   roles: { developer: 'system' },
+  messageFields: 'openai',
+  functionToolsOnly: true,
   params: {
     max_completion_tokens: { rename: 'max_tokens' },
     seed: { rename: 'random_seed' },
@@ -20,6 +22,8 @@ const compatible = createOpenAICompatibleProvider({
     // Mistral answers unknown fields with 422; usage comes in the last stream chunk anyway.
     stream_options: { drop: true },
     user: { drop: true },
+    // Magistral models reason without being asked; Mistral has no effort switch.
+    reasoning_effort: { drop: true },
   },
   embeddingParams: {
     user: { drop: true },

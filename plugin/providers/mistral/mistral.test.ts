@@ -8,6 +8,7 @@ import { sendUpstream, translateStreamedResponse } from '../shared/http-testing'
 import { fixtureToolArguments, streamedToolArguments } from '../shared/testing';
 import { mistralProvider as provider } from './index';
 import { toMistralToolCallId } from './tool-call-ids';
+import { toolCallInput } from '../../openai/tool-call-input';
 
 function ctx(): ResponseContext {
   let n = 0;
@@ -88,7 +89,7 @@ test('fake: Mistral quirks reach the wire; streamed tool arguments equal the non
   assert.equal(error, undefined);
   assert.deepEqual(
     streamedToolArguments(chunks),
-    whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments),
+    whole.choices[0]!.message.tool_calls!.map((c) => toolCallInput(c).text),
   );
   assert.equal(completed, true);
 });

@@ -3,10 +3,11 @@ import { after, before, test } from 'node:test';
 import { startOllamaFake } from '../../../test/fake-providers/ollama';
 import type { FakeProvider } from '../../../test/fake-providers/scenario';
 import type { ChatRequest } from '../../openai/types';
-import { ProviderError, type Target } from '../contract';
+import { GatewayError, type Target } from '../contract';
 import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
 import { fixtureToolArguments, streamedToolArguments, testContext } from '../shared/testing';
 import { ollamaProvider as provider } from './index';
+import { toolCallInput } from '../../openai/tool-call-input';
 
 const ctx = () => testContext('ollama-test', 'call_');
 
@@ -30,11 +31,11 @@ test('requests Ollama cannot express are a 400', () => {
   const t: Target = { provider: 'ollama', model: 'llava', credentials: {}, options: {} };
   assert.throws(
     () => provider.chat.buildRequest({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] }, t),
-    (e: unknown) => e instanceof ProviderError && e.status === 400,
+    (e: unknown) => e instanceof GatewayError && e.status === 400,
   );
   assert.throws(
     () => provider.embeddings!.buildRequest({ model: 'e', input: [[1, 2]] }, t),
-    (e: unknown) => e instanceof ProviderError && e.status === 400,
+    (e: unknown) => e instanceof GatewayError && e.status === 400,
   );
 });
 
@@ -70,7 +71,7 @@ test('fake: tool calls streamed whole equal the non-streamed ones, ids and index
   const { chunks } = await stream(ask);
   assert.deepEqual(
     streamedToolArguments(chunks),
-    whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments),
+    whole.choices[0]!.message.tool_calls!.map((c) => toolCallInput(c).text),
   );
   assert.deepEqual(
     chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).map((d) => [d.index, d.id]),
@@ -87,7 +88,7 @@ test('fake: unknown model, in-stream error, truncation, embeddings', async () =>
   assert.equal(provider.parseError(res.status, await res.text(), {}).status, 502);
   fake.enqueue({ kind: 'stream-error', afterChunks: 1 });
   const failed = await stream(ask);
-  assert.ok(failed.error instanceof ProviderError);
+  assert.ok(failed.error instanceof GatewayError);
   assert.equal(failed.completed, false);
   fake.enqueue({ kind: 'truncate', afterChunks: 2 });
   assert.equal((await stream(ask)).completed, false);

@@ -5,11 +5,15 @@ import type { Target, UpstreamRequest } from '../contract';
 import { invalidRequest } from '../shared/errors';
 import { parseBase64DataUrl } from '../shared/parse-base64-data-url';
 import { parseToolArguments } from '../shared/parse-tool-arguments';
+import { functionCalls, portableTools } from '../shared/portable-tools';
+import { reasoningRequest } from '../shared/reasoning-effort';
+import { refuseOpenAiOnlyFeatures } from '../shared/refuse-openai-only-features';
+import { unsupportedPart } from '../shared/unsupported-part';
 import { ollamaHeaders, ollamaUrl } from './endpoint';
 import type { OllamaChatRequest, OllamaMessage, OllamaOptions } from './types';
 
 function textAndImages(content: ChatMessage['content'], param: string): { text: string; images: string[] } {
-  if (content === null) return { text: '', images: [] };
+  if (content === null || content === undefined) return { text: '', images: [] };
   if (typeof content === 'string') return { text: content, images: [] };
   const texts: string[] = [];
   const images: string[] = [];
@@ -18,6 +22,7 @@ function textAndImages(content: ChatMessage['content'], param: string): { text: 
       texts.push(part.text);
       return;
     }
+    if (part.type !== 'image_url') throw unsupportedPart(part, 'Ollama', `${param}.content[${i}]`);
     const image = parseBase64DataUrl(part.image_url.url);
     // Ollama takes raw base64 images and never fetches URLs.
     if (!image) throw invalidRequest('Ollama accepts images as base64 data: URLs only', `${param}.content[${i}].image_url.url`);
@@ -34,8 +39,9 @@ function convertMessages(messages: ChatMessage[]): OllamaMessage[] {
     const role = message.role === 'developer' ? 'system' : message.role;
     const out: OllamaMessage = { role, content: text };
     if (images.length > 0) out.images = images;
-    if (message.role === 'assistant' && message.tool_calls?.length) {
-      out.tool_calls = message.tool_calls.map((call, j) => {
+    const calls = message.role === 'assistant' ? functionCalls(message, param, 'Ollama') : [];
+    if (calls.length > 0) {
+      out.tool_calls = calls.map((call, j) => {
         nameByToolCallId.set(call.id, call.function.name);
         return {
           function: { name: call.function.name, arguments: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) },
@@ -65,10 +71,12 @@ function convertOptions(req: ChatRequest): OllamaOptions | undefined {
 
 export function buildOllamaBody(req: ChatRequest, target: Target): OllamaChatRequest {
   if (req.n !== undefined && req.n > 1) throw invalidRequest('Ollama returns one choice per request; n must be 1', 'n');
+  refuseOpenAiOnlyFeatures(req, 'Ollama');
   const body: OllamaChatRequest = { model: target.model, messages: convertMessages(req.messages), stream: req.stream === true };
+  const portable = portableTools(req, 'Ollama');
   // tool_choice has no Ollama equivalent: "none" leaves the tools out, other values are the model's call.
-  if (req.tools?.length && req.tool_choice !== 'none') {
-    body.tools = req.tools.map((t) => ({
+  if (portable.tools.length > 0 && portable.choice !== 'none') {
+    body.tools = portable.tools.map((t) => ({
       type: 'function',
       function: {
         name: t.function.name,
@@ -82,7 +90,24 @@ export function buildOllamaBody(req: ChatRequest, target: Target): OllamaChatReq
   if (format?.type === 'json_schema') body.format = format.json_schema.schema ?? 'json';
   const options = convertOptions(req);
   if (options) body.options = options;
+  const think = ollamaThink(req, target.model);
+  if (think !== undefined) body.think = think;
   return body;
+}
+
+/**
+ * Ollama's `think`: gpt-oss models take a level (low/medium/high), others
+ * on or off. Sent only when the client asks for reasoning (Ollama refuses
+ * `think` for models that cannot think, as OpenAI refuses reasoning_effort).
+ * https://docs.ollama.com/capabilities/thinking
+ */
+function ollamaThink(req: ChatRequest, model: string): OllamaChatRequest['think'] {
+  const asked = reasoningRequest(req);
+  if (!asked) return undefined;
+  if (asked.kind === 'off') return false;
+  if (!/gpt-oss/.test(model)) return true;
+  if (asked.kind === 'budget') return asked.tokens <= 2048 ? 'low' : asked.tokens <= 8192 ? 'medium' : 'high';
+  return asked.effort === 'minimal' || asked.effort === 'low' ? 'low' : asked.effort === 'medium' ? 'medium' : 'high';
 }
 
 export function buildOllamaChatRequest(req: ChatRequest, target: Target): UpstreamRequest {

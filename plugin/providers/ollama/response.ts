@@ -1,6 +1,6 @@
 // Ollama /api/chat response to an OpenAI chat completion. Ollama has no
 // tool-call ids, so each call gets one from ctx.newId.
-import type { ChatCompletion, FinishReason, ToolCall, Usage } from '../../openai/types';
+import type { ChatCompletion, FinishReason, FunctionToolCall, Usage } from '../../openai/types';
 import type { ResponseContext } from '../contract';
 import { buildSingleChoiceCompletion } from '../shared/build-single-choice-completion';
 import { isRecord, malformedResponse } from '../shared/errors';
@@ -26,7 +26,7 @@ export function mapOllamaUsage(r: OllamaChatResponse): Usage | undefined {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-export function toToolCall(call: OllamaToolCall, ctx: ResponseContext): ToolCall {
+export function toToolCall(call: OllamaToolCall, ctx: ResponseContext): FunctionToolCall {
   return { id: ctx.newId(), type: 'function', function: { name: call.function.name, arguments: JSON.stringify(call.function.arguments ?? {}) } };
 }
 
@@ -41,5 +41,6 @@ export function parseOllamaChatResponse(body: unknown, ctx: ResponseContext): Ch
     toolCalls,
     finishReason: mapOllamaDoneReason(response.done_reason, toolCalls.length > 0),
     usage: mapOllamaUsage(response),
+    ...(response.message?.thinking ? { reasoning: response.message.thinking } : {}),
   });
 }

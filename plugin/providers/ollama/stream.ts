@@ -33,6 +33,8 @@ export function createOllamaStreamTransformer(ctx: ResponseContext): StreamTrans
       const response = asOllamaResponse(parsed);
       if (response.model) model = response.model;
       const out: ChatChunk[] = [];
+      const thinking = response.message?.thinking;
+      if (typeof thinking === 'string' && thinking.length > 0) out.push(chunk({ reasoning_content: thinking }));
       const text = response.message?.content;
       if (typeof text === 'string' && text.length > 0) out.push(chunk({ content: text }));
       for (const call of response.message?.tool_calls ?? []) {

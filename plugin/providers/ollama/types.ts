@@ -38,6 +38,8 @@ export interface OllamaChatRequest {
   /** "json" or a JSON schema. */
   format?: 'json' | Record<string, unknown>;
   options?: OllamaOptions;
+  /** Thinking models: on/off, or a level for gpt-oss. */
+  think?: boolean | 'low' | 'medium' | 'high';
   stream: boolean;
 }
 

@@ -32,8 +32,19 @@ export interface CompatibleConfig {
   embeddings?: boolean;
   /** Roles the provider does not know, mapped to ones it does (e.g. developer -> system). */
   roles?: Partial<Record<Role, Role>>;
-  /** Send request fields the gateway does not model (e.g. reasoning_effort) unchanged. OpenAI/Azure: yes. */
+  /** Send request fields the gateway does not model (e.g. metadata, service_tier) unchanged. OpenAI/Azure: yes. */
   passUnknownFields?: boolean;
+  /**
+   * Which message fields go upstream. `openai`: only those OpenAI documents
+   * (OpenAI refuses others, e.g. Anthropic's cache_control or DeepSeek's
+   * reasoning_content). `all`: everything but the gateway's own
+   * provider_state, for servers that read extras (DeepSeek wants
+   * reasoning_content back on tool-call turns; a LiteLLM proxy reads
+   * cache_control and thinking_blocks).
+   */
+  messageFields: 'openai' | 'all';
+  /** Resolve OpenAI-only tool forms (custom tools, allowed_tools) for servers that know function tools only. */
+  functionToolsOnly?: boolean;
   /** Full URL builder when the path is not `<base>/chat/completions` (Azure deployments). */
   url?: (target: Target, route: 'chat' | 'embeddings') => string;
 }

@@ -1,9 +1,9 @@
-// OpenAI-style error bodies -> ProviderError.
+// OpenAI-style error bodies -> GatewayError.
 // https://platform.openai.com/docs/guides/error-codes
 // {"error": {"message": "...", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}
 // Azure: {"error": {"code": "DeploymentNotFound", "message": "..."}}; Mistral: {"object":"error","message":...};
 // vLLM (FastAPI): {"detail": ...} or the OpenAI envelope.
-import type { ProviderError } from '../contract';
+import type { GatewayError } from '../contract';
 import { asInStreamError, isRecord, mapUpstreamError, tryParseJson } from '../shared/errors';
 import type { NativeError } from './types';
 
@@ -34,7 +34,7 @@ export function readErrorFields(body: unknown): ErrorFields {
   return {};
 }
 
-export function parseCompatibleError(provider: string, status: number, body: string, headers: Record<string, string>): ProviderError {
+export function parseCompatibleError(provider: string, status: number, body: string, headers: Record<string, string>): GatewayError {
   const parsed = tryParseJson(body);
   const f = parsed === undefined ? { message: body.trim().slice(0, 500) || undefined } : readErrorFields(parsed);
   return mapUpstreamError({
@@ -52,7 +52,7 @@ export function parseCompatibleError(provider: string, status: number, body: str
  * An `{error}` object inside a 200 stream. It has no HTTP status, so the
  * status is inferred from the error's type/code.
  */
-export function streamErrorToProviderError(provider: string, error: unknown): ProviderError {
+export function streamErrorToProviderError(provider: string, error: unknown): GatewayError {
   const f = readErrorFields({ error });
   const kind = `${f.type ?? ''} ${f.code ?? ''}`;
   const status = /rate_limit/.test(kind) ? 429 : /overloaded|unavailable/.test(kind) ? 503 : /invalid_request/.test(kind) ? 400 : 500;

@@ -34,7 +34,9 @@ export function createOpenAICompatibleProvider(config: CompatibleConfig): Provid
  * Any server with OpenAI's `/v1` API (vLLM, Ollama `/v1`, LM Studio, Together,
  * DeepSeek, Groq...). The destination must set options.baseUrl (including
  * `/v1`). Conservative table: `developer` becomes `system` and
- * max_completion_tokens becomes max_tokens, the names every such server knows.
+ * max_completion_tokens becomes max_tokens, the names every such server knows;
+ * message extras (reasoning_content, cache_control, thinking_blocks) pass,
+ * as the servers that read them want them.
  */
 export const openAICompatibleProvider = createOpenAICompatibleProvider({
   id: 'openai-compatible',
@@ -42,4 +44,6 @@ export const openAICompatibleProvider = createOpenAICompatibleProvider({
   auth: { kind: 'bearer' },
   roles: { developer: 'system' },
   params: { max_completion_tokens: { rename: 'max_tokens' } },
+  messageFields: 'all',
+  functionToolsOnly: true,
 });

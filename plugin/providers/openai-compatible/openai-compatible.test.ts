@@ -42,6 +42,7 @@ describe('a new OpenAI-compatible provider in ~10 lines (Mistral-like)', () => {
     baseUrl: 'https://api.mistral.ai/v1',
     auth: { kind: 'bearer' },
     roles: { developer: 'system' },
+    messageFields: 'openai',
     params: {
       max_completion_tokens: { rename: 'max_tokens' },
       seed: { rename: 'random_seed' },
@@ -118,9 +119,12 @@ describe('openai-compatible normalization', () => {
     assert.throws(() => openAICompatibleProvider.chat.buildRequest({ model: 'x', messages: [] }, { ...target, options: {} }));
   });
 
-  it('drops fields the gateway does not model (unlike OpenAI itself)', () => {
-    const req = { model: 'x', messages: [], reasoning_effort: 'low' } as unknown as ChatRequest;
-    assert.equal(JSON.parse(openAICompatibleProvider.chat.buildRequest(req, target).body as string).reasoning_effort, undefined);
+  it('drops fields the gateway does not model (unlike OpenAI itself), keeps reasoning_effort the client asked for', () => {
+    const req = { model: 'x', messages: [], reasoning_effort: 'low', service_tier: 'flex', thinking: { type: 'disabled' } } as unknown as ChatRequest;
+    const body = JSON.parse(openAICompatibleProvider.chat.buildRequest(req, target).body as string);
+    assert.equal(body.service_tier, undefined);
+    assert.equal(body.thinking, undefined, "the gateway's own fields never go upstream");
+    assert.equal(body.reasoning_effort, 'low');
   });
 
   it('fixes `stop` after tool calls, ids missing, and object arguments (Ollama /v1 style)', () => {

@@ -10,6 +10,7 @@ export const openAIConfig: CompatibleConfig = {
   auth: { kind: 'bearer' },
   // Fields the gateway does not model (reasoning_effort, logprobs, metadata...) reach OpenAI unchanged.
   passUnknownFields: true,
+  messageFields: 'openai',
   params: {
     // max_tokens is deprecated and rejected by reasoning models; max_completion_tokens works for all models.
     max_tokens: { rename: 'max_completion_tokens' },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatCompletion, ChatRequest } from '../../openai/types';
-import { ProviderError, type Target } from '../contract';
+import { GatewayError, type Target } from '../contract';
 import { fixture, fixtureText, reassemble, runStream, testContext } from '../shared/testing';
 import { openAIProvider } from './index';
 
@@ -60,7 +60,7 @@ describe('openai stream', () => {
     const t = openAIProvider.chat.createStreamTransformer(testContext(), req);
     assert.throws(
       () => runStream(t, 'sse', fixtureText(dir, 'error.chunks.txt')),
-      (e: unknown) => e instanceof ProviderError && e.status === 502 && e.upstreamStatus === 200 && /server had an error/.test(e.message),
+      (e: unknown) => e instanceof GatewayError && e.status === 502 && e.upstreamStatus === 200 && /server had an error/.test(e.message),
     );
     assert.equal(t.completed(), false);
   });

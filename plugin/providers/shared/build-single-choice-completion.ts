@@ -1,4 +1,4 @@
-import type { ChatCompletion, FinishReason, ToolCall, Usage } from '../../openai/types';
+import type { AssistantMessage, ChatCompletion, FinishReason, ThinkingBlock, ToolCall, Usage } from '../../openai/types';
 import type { ResponseContext } from '../contract';
 
 export interface SingleChoice {
@@ -8,11 +8,18 @@ export interface SingleChoice {
   toolCalls: ToolCall[];
   finishReason: FinishReason;
   usage: Usage | undefined;
+  /** The model's reasoning text, when the provider returned it. */
+  reasoning?: string;
+  /** Signed reasoning to send back next turn. */
+  thinkingBlocks?: ThinkingBlock[];
 }
 
 /** The OpenAI completion for providers that always answer with one choice. */
 export function buildSingleChoiceCompletion(ctx: ResponseContext, choice: SingleChoice): ChatCompletion {
   const { content, toolCalls, usage } = choice;
+  const message: AssistantMessage = { role: 'assistant', content, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) };
+  if (choice.reasoning) message.reasoning_content = choice.reasoning;
+  if (choice.thinkingBlocks && choice.thinkingBlocks.length > 0) message.thinking_blocks = choice.thinkingBlocks;
   return {
     id: ctx.id,
     object: 'chat.completion',
@@ -21,7 +28,7 @@ export function buildSingleChoiceCompletion(ctx: ResponseContext, choice: Single
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) },
+        message,
         finish_reason: choice.finishReason,
         logprobs: null,
       },

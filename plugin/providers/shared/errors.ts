@@ -1,4 +1,4 @@
-// Provider failure -> client-facing ProviderError. One table for every
+// Provider failure -> client-facing GatewayError. One table for every
 // provider so clients and the fallback logic see the same statuses no matter
 // who failed. `upstreamStatus` always keeps what the provider said.
 //
@@ -23,7 +23,7 @@
 // HTTP terms), and the 5xx lets fallback move on to the next destination.
 // Why exhausted quota is 503, not 429: the client cannot fix the gateway's
 // billing by slowing down, and fallback should try another destination.
-import { ProviderError } from '../contract';
+import { GatewayError } from '../contract';
 
 export interface UpstreamFailure {
   /** Human name of the provider, e.g. "Anthropic". */
@@ -38,11 +38,11 @@ export interface UpstreamFailure {
   headers?: Record<string, string>;
 }
 
-export function mapUpstreamError(f: UpstreamFailure): ProviderError {
+export function mapUpstreamError(f: UpstreamFailure): GatewayError {
   const retryAfterMs = f.headers ? parseRetryAfter(f.headers) : undefined;
   const said = f.message ? `: ${f.message}` : '';
-  const make = (status: number, type: string, code: string | null, message: string): ProviderError =>
-    new ProviderError(message, status, type, code, f.status, retryAfterMs, f.param ?? null);
+  const make = (status: number, type: string, code: string | null, message: string): GatewayError =>
+    new GatewayError(message, status, type, code, f.status, retryAfterMs, f.param ?? null);
   const native = f.nativeCode ?? f.nativeType ?? null;
 
   if (f.status === 429) {
@@ -115,13 +115,13 @@ export function tryParseJson(body: string): unknown {
 }
 
 /** A 2xx body the translator cannot read: the provider broke its contract. */
-export function malformedResponse(provider: string, detail: string): ProviderError {
-  return new ProviderError(`${provider} returned a malformed response: ${detail}`, 502, 'upstream_error', 'provider_bad_response', 200);
+export function malformedResponse(provider: string, detail: string): GatewayError {
+  return new GatewayError(`${provider} returned a malformed response: ${detail}`, 502, 'upstream_error', 'provider_bad_response', 200);
 }
 
 /** A request the provider cannot express; the client must change it. */
-export function invalidRequest(message: string, param: string | null = null): ProviderError {
-  return new ProviderError(message, 400, 'invalid_request_error', null, null, undefined, param);
+export function invalidRequest(message: string, param: string | null = null): GatewayError {
+  return new GatewayError(message, 400, 'invalid_request_error', null, null, undefined, param);
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
@@ -129,8 +129,8 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** The same error, marked as raised inside a 200 stream (upstream status 200). */
-export function asInStreamError(err: ProviderError): ProviderError {
-  return new ProviderError(err.message, err.status, err.type, err.code, 200, err.retryAfterMs, err.param);
+export function asInStreamError(err: GatewayError): GatewayError {
+  return new GatewayError(err.message, err.status, err.type, err.code, 200, err.retryAfterMs, err.param);
 }
 
 /** JSON of one stream event; a broken event is a malformed provider response. */

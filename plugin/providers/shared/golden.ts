@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { ChatChunk, ChatRequest } from '../../openai/types';
-import { ProviderError, type Provider, type Target } from '../contract';
+import { GatewayError, type Provider, type Target } from '../contract';
 import { decodeAll } from '../framing';
 import { testContext } from './testing';
 
@@ -35,12 +35,12 @@ function readChunksFile(_fixture: GoldenFixture, chunksFile: string): Uint8Array
 function translateStream(suite: GoldenSuite, bytes: Uint8Array, req: ChatRequest) {
   const transformer = suite.provider.chat.createStreamTransformer(testContext(`${suite.label}-test`, 'call_'), req);
   const chunks: ChatChunk[] = [];
-  let error: ProviderError | undefined;
+  let error: GatewayError | undefined;
   try {
     for (const event of decodeAll(suite.provider.chat.framing, bytes)) chunks.push(...transformer.push(event));
     chunks.push(...transformer.end());
   } catch (err) {
-    if (!(err instanceof ProviderError)) throw err;
+    if (!(err instanceof GatewayError)) throw err;
     error = err;
   }
   return {

@@ -14,7 +14,7 @@ export interface TranslatedStream {
   chunks: ChatChunk[];
   completed: boolean;
   usage: ReturnType<StreamTransformer['usage']>;
-  /** What the transformer threw (e.g. a ProviderError for an in-stream error); the chunks are those before it. */
+  /** What the transformer threw (e.g. a GatewayError for an in-stream error); the chunks are those before it. */
   error?: unknown;
 }
 

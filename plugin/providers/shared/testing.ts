@@ -1,7 +1,7 @@
 // Helpers for fixture tests of provider translations (used by *.test.ts only).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChatChunk, ChatRequest, ToolCall } from '../../openai/types';
+import type { ChatChunk, ChatRequest, FunctionToolCall } from '../../openai/types';
 import type { ChatTranslation, ResponseContext, StreamEvent, StreamFraming, StreamTransformer } from '../contract';
 import { createStreamDecoder, decodeAll } from '../framing';
 
@@ -35,9 +35,9 @@ export function runStream(t: StreamTransformer, framing: StreamFraming, raw: str
 export { decodeAll };
 
 /** What a client that accumulates deltas ends up with. */
-export function reassemble(chunks: ChatChunk[]): { content: string | null; tool_calls: ToolCall[]; finish_reason: string | null } {
+export function reassemble(chunks: ChatChunk[]): { content: string | null; tool_calls: FunctionToolCall[]; finish_reason: string | null } {
   let content: string | null = null;
-  const calls: ToolCall[] = [];
+  const calls: FunctionToolCall[] = [];
   let finish: string | null = null;
   for (const c of chunks) {
     for (const ch of c.choices) {
@@ -68,5 +68,5 @@ export function fixtureToolArguments(chat: ChatTranslation, dir: string, name: s
   const whole = chat.parseResponse(fixtureCase.upstreamResponse, ctx());
   const t = chat.createStreamTransformer(ctx(), fixtureCase.request);
   const chunks = decodeAll(chat.framing, fs.readFileSync(path.join(dir, '__fixtures__', `${name}.chunks.txt`))).flatMap((e) => t.push(e));
-  return { whole: whole.choices[0]!.message.tool_calls!.map((c) => c.function.arguments), streamed: streamedToolArguments(chunks) };
+  return { whole: whole.choices[0]!.message.tool_calls!.map((c) => (c as FunctionToolCall).function.arguments), streamed: streamedToolArguments(chunks) };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EmbeddingsResponse } from '../openai/types';
+import type { EmbeddingsResponse } from '../../openai/types';
 import { mergeEmbeddingsResponses, splitEmbeddingsRequest } from './embedding-batches';
 
 describe('embeddings batches', () => {

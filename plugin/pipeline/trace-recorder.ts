@@ -1,4 +1,5 @@
-// Builds the one trace every request leaves, served, failed or rejected.
+// Builds the one trace every request leaves, served, failed or rejected,
+// with one entry per provider attempt (AttemptRecord, ended exactly once).
 import { randomBytes } from 'node:crypto';
 import type { Destination, EndpointKind, Trace, TraceAttempt, TraceUsage } from '../contract';
 import { priceUsd } from '../pricing';
@@ -36,15 +37,14 @@ export class TraceRecorder {
     this.traceparent = childTraceparent(start.clientTraceparent);
   }
 
-  attempt(destination: Destination, status: number | null, latencyMs: number, error?: { type: string; message: string }): void {
-    this.attempts.push({
-      destinationId: destination.id,
-      provider: destination.provider,
-      model: destination.model,
-      status,
-      latencyMs: round(latencyMs),
-      ...(error ? { error } : {}),
-    });
+  /** Starts timing an attempt against `destination`; it enters the trace when it ends. */
+  beginAttempt(destination: Destination): AttemptRecord {
+    return new AttemptRecord(this, destination);
+  }
+
+  /** Attempts so far; `inFlight` counts those begun but not yet ended (a stream opens mid-attempt). */
+  attemptsSoFar(inFlight = 0): number {
+    return this.attempts.length + inFlight;
   }
 
   setUsage(destination: Destination, usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | undefined): void {
@@ -53,10 +53,11 @@ export class TraceRecorder {
     this.costUsd = priceUsd(destination, { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens });
   }
 
-  capturePayloads(enabled: boolean, request: unknown, response: unknown): void {
+  /** Keeps the payloads (capped) when the endpoint logs them; `redact` scrubs credentials a provider echoed. */
+  capturePayloads(enabled: boolean, request: unknown, response: unknown, redact: (text: string) => string = (t) => t): void {
     if (!enabled) return;
     this.request = cap(JSON.stringify(request));
-    this.response = cap(typeof response === 'string' ? response : JSON.stringify(response));
+    this.response = cap(redact(typeof response === 'string' ? response : JSON.stringify(response)));
   }
 
   /** Time the gateway itself added so far: everything but the providers. */
@@ -88,6 +89,51 @@ export class TraceRecorder {
       ...(this.request !== undefined ? { request: this.request } : {}),
       ...(this.response !== undefined ? { response: this.response } : {}),
     };
+  }
+}
+
+/** One provider attempt: timed from its start, the time spent waiting on the provider kept apart. */
+export class AttemptRecord {
+  readonly startedAt = performance.now();
+  private ended = false;
+
+  constructor(
+    private readonly trace: TraceRecorder,
+    readonly destination: Destination,
+  ) {}
+
+  /** Time spent waiting on the provider (its headers, its body, its stream): not the gateway's overhead. */
+  waited(ms: number): void {
+    this.trace.providerMs += ms;
+  }
+
+  // Waits can overlap (embeddings batches run side by side): only their union is the provider's time.
+  private waiting = 0;
+  private waitingSince = 0;
+
+  /** Awaits `work` and counts the wait as the provider's time. */
+  async wait<T>(work: Promise<T>): Promise<T> {
+    if (this.waiting++ === 0) this.waitingSince = performance.now();
+    try {
+      return await work;
+    } finally {
+      if (--this.waiting === 0) this.waited(performance.now() - this.waitingSince);
+    }
+  }
+
+  /** Enters the attempt into the trace; later calls are ignored (an attempt ends once). */
+  end(status: number | null, error?: { type: string; message: string }): void {
+    if (this.ended) return;
+    this.ended = true;
+    const d = this.destination;
+    this.trace.attempts.push({
+      destinationId: d.id,
+      provider: d.provider,
+      model: d.model,
+      status,
+      latencyMs: round(performance.now() - this.startedAt),
+      ...(error ? { error } : {}),
+    });
   }
 }
 

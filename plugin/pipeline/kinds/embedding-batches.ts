@@ -2,7 +2,7 @@
 // Cohere: 96). A larger request is split into calls the provider takes and
 // the answers are merged back in order, so clients never need to know a
 // provider's cap (OpenAI's own limit is 2,048 inputs).
-import type { EmbeddingsRequest, EmbeddingsResponse } from '../openai/types';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../../openai/types';
 
 /** The request's inputs as a list: one string, one token array, or a list of either. */
 function inputsOf(input: EmbeddingsRequest['input']): Array<string | number[]> {

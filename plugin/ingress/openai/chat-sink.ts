@@ -1,9 +1,9 @@
 // The OpenAI chat API as a sink: JSON for completions, SSE for streams.
 import type { ServerResponse } from 'node:http';
-import type { ChatRequest } from '../openai/types';
-import { SSE_DONE, sseChunk, sseError } from '../providers/sse';
-import type { ChatSink } from './sink';
-import { sendJson } from './respond';
+import type { ChatRequest } from '../../openai/types';
+import { SSE_DONE, sseChunk, sseError } from '../../providers/sse';
+import type { ChatSink } from '../contract';
+import { sendJson } from '../send-json';
 
 export function openAiSink(res: ServerResponse, request: Pick<ChatRequest, 'stream_options'>): ChatSink {
   const wantsUsage = request.stream_options?.include_usage === true;

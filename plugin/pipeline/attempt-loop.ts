@@ -1,0 +1,94 @@
+// The attempt loop every kind of call shares: walk the plan, retry the same
+// destination with backoff, move to the next on a fallback trigger, keep
+// destination health, and stop at the first answer or at a failure that no
+// other attempt can fix. Every attempt enters the trace here, once.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Destination, Endpoint } from '../contract';
+import { GatewayError } from '../gateway-error';
+import type { Sink } from '../ingress/contract';
+import type { DestinationHealth } from '../routing/cooldown';
+import { planAttempts } from '../routing/plan';
+import { retryDelayMs, shouldFallBack } from '../routing/retry';
+import { providerFor } from './call-provider';
+import type { AttemptOutcome, Call, CallKind } from './call-kind';
+
+export interface AttemptLoop<Request, S extends Sink> {
+  call: Call<Request, S>;
+  kind: CallKind<Request, S>;
+  stickyKey?: string;
+  health: DestinationHealth;
+  random: () => number;
+}
+
+/** The answered outcome, or the failure the client gets. */
+export async function runAttempts<Request, S extends Sink>(loop: AttemptLoop<Request, S>): Promise<AttemptOutcome> {
+  const { call, health } = loop;
+  const { endpoint, trace } = call;
+  const plan = planAttempts({
+    endpoint,
+    stickyKey: loop.stickyKey,
+    random: loop.random,
+    isCooling: (d) => health.isCooling(healthKey(endpoint, d)),
+  });
+  let last: GatewayError | undefined;
+  const retries = new Map<string, number>();
+  for (let i = 0; i < plan.length; i++) {
+    if (call.signal.aborted) break;
+    const destination = plan[i]!;
+    const key = healthKey(endpoint, destination);
+    const isRetry = last !== undefined && plan[i - 1] === destination;
+    if (isRetry && !last!.retryable) continue;
+    const laterAlternative = plan.slice(i + 1).some((d) => d !== destination);
+    if (!health.admit(key) && laterAlternative) continue;
+
+    if (isRetry) {
+      const n = retries.get(destination.id) ?? 0;
+      retries.set(destination.id, n + 1);
+      const delay = retryDelayMs(n, last!.retryAfterMs, loop.random);
+      if (delay === undefined) {
+        health.release(key);
+        continue;
+      }
+      const before = performance.now();
+      await sleep(delay, undefined, { signal: call.signal }).catch(() => undefined);
+      trace.providerMs += performance.now() - before;
+    }
+
+    const attempt = trace.beginAttempt(destination);
+    const found = providerFor(destination);
+    const outcome = redacted(
+      found.ok ? await loop.kind.attempt(call, destination, found.provider, attempt) : { answered: false, failure: found.failure },
+      call.redact,
+    );
+    if (outcome.answered) {
+      attempt.end(200, outcome.error ? { type: outcome.error.code ?? outcome.error.type, message: outcome.error.message } : undefined);
+      health.success(key);
+      return outcome;
+    }
+    last = outcome.failure;
+    attempt.end(last.upstreamStatus, { type: last.code ?? last.type, message: last.message });
+    if (!last.canFallBack || !shouldFallBack(last, endpoint.fallback.triggers)) {
+      health.release(key);
+      return outcome;
+    }
+    health.failure(key);
+  }
+  return { answered: false, failure: last ?? noDestination(endpoint) };
+}
+
+/** Provider text can carry credentials back; nothing leaves this loop unscrubbed. */
+function redacted(outcome: AttemptOutcome, redact: (text: string) => string): AttemptOutcome {
+  const error = outcome.answered ? outcome.error : outcome.failure;
+  if (!error) return outcome;
+  const clean = redact(error.message);
+  if (clean === error.message) return outcome;
+  return outcome.answered ? { ...outcome, error: error.withMessage(clean) } : { answered: false, failure: error.withMessage(clean) };
+}
+
+function healthKey(endpoint: Endpoint, destination: Destination): string {
+  return `${endpoint.id}/${destination.id}`;
+}
+
+function noDestination(endpoint: Endpoint): GatewayError {
+  return new GatewayError(`Endpoint '${endpoint.name}' has no destination that can take traffic.`, 503, 'service_unavailable', 'no_destination', null);
+}

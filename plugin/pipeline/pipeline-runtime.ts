@@ -1,0 +1,15 @@
+// What the pipeline needs of the data plane's long-lived state.
+import type { BudgetGuard } from '../budget';
+import type { ConfigStore } from '../config/store';
+import type { ConversationStore } from '../conversations/conversation-store';
+import type { DestinationHealth } from '../routing/cooldown';
+import type { TraceShipper } from '../traces/shipper';
+
+export interface PipelineRuntime {
+  readonly config: ConfigStore;
+  readonly shipper: TraceShipper;
+  readonly health: DestinationHealth;
+  readonly budget: BudgetGuard;
+  readonly maxBodyBytes: number;
+  readonly conversations: ConversationStore;
+}

@@ -1,0 +1,162 @@
+// The one request pipeline, for every kind of call and every client API:
+//
+//   parse -> validate -> resolve endpoint -> admit -> attempts -> settle -> trace
+//
+// The client API (ingress) says how to read the request and write answers;
+// the kind says how to price it and how one attempt runs. Every request
+// leaves exactly one trace, whatever happens to it.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Endpoint } from '../contract';
+import { GatewayError } from '../gateway-error';
+import type { Ingress, Sink } from '../ingress/contract';
+import { errorBody } from '../ingress/send-json';
+import { log } from '../log';
+import type { ErrorBody } from '../openai/types';
+import { runAttempts } from './attempt-loop';
+import type { AttemptOutcome, Call, CallKind } from './call-kind';
+import { gatewayHeaders } from './gateway-headers';
+import type { PipelineRuntime } from './pipeline-runtime';
+import { readJsonBody } from './read-json-body';
+import { TraceRecorder } from './trace-recorder';
+
+export interface RequestOrigin {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Who Kong's access phase admitted (the consumer), and when it first saw the request. */
+  consumer?: string;
+  startedAt: number;
+}
+
+export interface ApiRoute<Request, S extends Sink> {
+  ingress: Ingress<Request, S>;
+  kind: CallKind<Request, S>;
+}
+
+export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, origin: RequestOrigin, route: ApiRoute<Request, S>): Promise<void> {
+  const { req, res } = origin;
+  const { ingress, kind } = route;
+
+  // parse
+  const body = await readJsonBody(req, rt.maxBodyBytes);
+  const raw = (body.ok && typeof body.value === 'object' && body.value !== null ? body.value : {}) as Record<string, unknown>;
+  const requested = typeof raw.model === 'string' ? raw.model : '-';
+  const trace = new TraceRecorder({
+    id: randomUUID(),
+    endpoint: requested,
+    kind: kind.kind,
+    user: origin.consumer ?? userOf(raw) ?? 'anonymous',
+    ingress: ingress.name,
+    stream: raw.stream === true,
+    startedAt: origin.startedAt,
+    clientTraceparent: headerOf(req, 'traceparent'),
+  });
+  const reject = (status: number, error: ErrorBody, headers: Record<string, string> = {}): void => {
+    ingress.sendError(res, status, error, { ...headers, 'x-request-id': trace.start.id });
+    rt.shipper.enqueue(trace.finish(performance.now(), status, error.error.code ?? error.error.type));
+  };
+  if (!body.ok) return reject(body.status, errorBody(body.message, 'invalid_request_error', body.status === 413 ? 'request_too_large' : 'invalid_json'));
+
+  // validate
+  const parsed = ingress.parse(body.value);
+  if (!parsed.ok) return reject(400, errorBody(parsed.message, 'invalid_request_error', 'invalid_request', parsed.param));
+
+  // resolve the endpoint
+  const snapshot = await rt.config.ready(2_000);
+  if (!snapshot) return reject(503, configUnavailable());
+  const endpoint = snapshot.endpoints.get(requested);
+  if (!endpoint) return reject(404, modelNotFound(requested));
+  if (endpoint.kind !== kind.kind) {
+    return reject(
+      400,
+      errorBody(`Endpoint '${endpoint.name}' serves ${endpoint.kind}, not ${kind.kind}.`, 'invalid_request_error', 'wrong_endpoint_kind', 'model'),
+    );
+  }
+
+  // prepare: the ingress completes the request from stored state (a continued conversation)
+  const context = { endpoint, user: trace.start.user, requestId: trace.start.id, conversations: rt.conversations };
+  let request = parsed.value;
+  if (ingress.prepare) {
+    const prepared = await ingress.prepare(request, context);
+    if (!prepared.ok) return reject(prepared.status, prepared.error);
+    request = prepared.value;
+  }
+
+  // admit: budgets and rate limits, before any provider call
+  const admitted = await rt.budget.admit({
+    endpoint,
+    policies: snapshot.snapshot.budgets,
+    user: trace.start.user,
+    estimate: () => kind.estimate(endpoint, request),
+  });
+  if (!admitted.ok) return reject(admitted.refusal.status, admitted.refusal.error, admitted.refusal.headers);
+
+  // attempts, then settle (whatever happened) and trace
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const call: Call<Request, S> = { endpoint, request, sink: ingress.sink(res, request, context), trace, signal: abort.signal, redact: snapshot.redact };
+  let outcome: AttemptOutcome;
+  try {
+    outcome = await runAttempts({ call, kind, stickyKey: stickyKey(endpoint, req, trace.start.user), health: rt.health, random: Math.random });
+  } catch (err) {
+    // A bug must still end the request properly and leave its trace (logged without payloads).
+    log.error('pipeline: unhandled error', { error: (err as Error).stack ?? String(err) });
+    outcome = { answered: false, failure: internalError() };
+  } finally {
+    trace.budget = rt.budget.settle(admitted.admission, { usage: trace.usage, costUsd: trace.costUsd, served: trace.served });
+  }
+  const { status, errorCode } = answer(call, outcome);
+  rt.shipper.enqueue(trace.finish(performance.now(), status, errorCode));
+}
+
+/** Writes the failure when no attempt answered; the status and code the trace records. */
+function answer(call: Call<unknown, Sink>, outcome: AttemptOutcome): { status: number; errorCode?: string } {
+  if (outcome.answered) return { status: outcome.status, errorCode: codeOf(outcome.error) };
+  if (call.signal.aborted) return { status: 499, errorCode: 'client_closed_request' };
+  const { failure } = outcome;
+  const headers = { ...gatewayHeaders(call.trace, call.endpoint.name), ...retryAfterHeader(failure) };
+  call.sink.error(failure.status, failure.body(call.trace.attempts.length), headers);
+  return { status: failure.status, errorCode: codeOf(failure) };
+}
+
+function codeOf(error: GatewayError | undefined): string | undefined {
+  return error ? (error.code ?? error.type) : undefined;
+}
+
+/** Passes the provider's Retry-After on, so clients (and SDK retries) know how long to wait. */
+function retryAfterHeader(failure: GatewayError): Record<string, string> {
+  return failure.retryAfterMs !== undefined && failure.status === 429 ? { 'retry-after': String(Math.ceil(failure.retryAfterMs / 1000)) } : {};
+}
+
+export function modelNotFound(name: string): ErrorBody {
+  return errorBody(`The model '${name}' does not exist: no gateway endpoint has that name.`, 'invalid_request_error', 'model_not_found', 'model');
+}
+
+export function configUnavailable(): ErrorBody {
+  return errorBody('The gateway has no configuration yet: the control plane has not been reached.', 'service_unavailable', 'config_unavailable');
+}
+
+function internalError(): GatewayError {
+  return new GatewayError('The gateway failed to handle this request.', 500, 'server_error', 'internal_error', null);
+}
+
+/** OpenAI's `user`, or Anthropic's `metadata.user_id`. */
+function userOf(body: Record<string, unknown>): string | undefined {
+  if (typeof body.user === 'string' && body.user) return body.user;
+  const metadata = body.metadata as { user_id?: unknown } | undefined;
+  return typeof metadata?.user_id === 'string' && metadata.user_id ? metadata.user_id : undefined;
+}
+
+function stickyKey(endpoint: Endpoint, req: IncomingMessage, user: string): string | undefined {
+  const s = endpoint.stickiness;
+  if (!s) return undefined;
+  if (s.by === 'user') return user === 'anonymous' ? undefined : user;
+  return s.header ? headerOf(req, s.header.toLowerCase()) : undefined;
+}
+
+export function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

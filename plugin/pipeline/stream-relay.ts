@@ -1,0 +1,120 @@
+// Relays one streamed chat attempt: provider bytes -> provider events ->
+// OpenAI chunks -> the client's sink, as they come. Chunks that carry
+// nothing yet (the role-only opener) are held back, so a provider failing
+// right after accepting the request can still fall back: the stream commits
+// with its first content, tool call or finish reason. Every way the attempt
+// can end goes through finish(), once.
+import type { Destination } from '../contract';
+import { GatewayError } from '../gateway-error';
+import type { ChatSink } from '../ingress/contract';
+import type { ChatChunk, ChatRequest } from '../openai/types';
+import type { Provider, ResponseContext, StreamTransformer } from '../providers/contract';
+import { createStreamDecoder } from '../providers/framing';
+import { estimateUsage } from '../tokens/count';
+import { classifyError } from '../upstream/call';
+import type { AttemptOutcome, Call } from './call-kind';
+import type { AttemptRecord } from './trace-recorder';
+
+export interface StreamRelayOptions {
+  call: Call<ChatRequest, ChatSink>;
+  destination: Destination;
+  provider: Provider;
+  ctx: ResponseContext;
+  attempt: AttemptRecord;
+  /** Response headers as of now (the attempt in flight counted). */
+  headers: () => Record<string, string>;
+}
+
+export class StreamRelay {
+  private opened = false;
+  private held: ChatChunk[] = [];
+  /** What the model produced, for payload capture and for estimating usage when the provider reports none. */
+  private produced = '';
+  private readonly transformer: StreamTransformer;
+
+  constructor(private readonly o: StreamRelayOptions) {
+    this.transformer = o.provider.chat.createStreamTransformer(o.ctx, o.call.request);
+  }
+
+  async relay(body: AsyncIterable<Buffer>): Promise<AttemptOutcome> {
+    const decoder = createStreamDecoder(this.o.provider.chat.framing);
+    const iterator = body[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await this.o.attempt.wait(iterator.next());
+        if (next.done) break;
+        for (const event of decoder.push(next.value)) this.emit(this.transformer.push(event));
+      }
+      for (const event of decoder.end()) this.emit(this.transformer.push(event));
+      this.emit(this.transformer.end());
+    } catch (err) {
+      return this.finish(this.failureOf(err));
+    }
+    return this.finish(this.transformer.completed() ? undefined : truncated(this.o.destination));
+  }
+
+  private emit(incoming: ChatChunk[]): void {
+    const { trace, sink } = this.o.call;
+    let chunks = incoming;
+    if (!this.opened) {
+      this.held.push(...incoming);
+      if (!this.held.some(carriesAnswer)) return;
+      chunks = this.held;
+      this.held = [];
+      this.opened = true;
+      trace.ttftMs = performance.now() - trace.start.startedAt;
+      trace.served = this.o.destination;
+      sink.open(this.o.headers());
+    }
+    for (const chunk of chunks) {
+      const delta = chunk.choices[0]?.delta;
+      this.produced += (delta?.content ?? '') + (delta?.tool_calls?.map((c) => c.function?.arguments ?? '').join('') ?? '');
+      sink.chunk(chunk);
+    }
+  }
+
+  private failureOf(err: unknown): GatewayError {
+    if (err instanceof GatewayError) return err;
+    const failure = classifyError(err, this.o.destination.timeoutMs);
+    return this.opened ? failure.withMessage(`the connection to ${this.o.destination.provider} broke mid-stream: ${failure.message}`) : failure;
+  }
+
+  /** The one place the attempt ends: usage, trace, and what the client gets. */
+  private async finish(failure?: GatewayError): Promise<AttemptOutcome> {
+    const { call, destination, ctx } = this.o;
+    const { trace, sink, signal, request } = call;
+    if (signal.aborted) {
+      trace.setUsage(destination, this.usage());
+      return { answered: true, status: 499, error: new GatewayError('the client went away mid-stream', 499, 'client_closed_request', null, 200) };
+    }
+    if (failure && !this.opened) return { answered: false, failure };
+    const usage = this.usage();
+    trace.setUsage(destination, usage);
+    if (failure) {
+      const told = failure.withMessage(call.redact(failure.message));
+      sink.streamError(told.body(trace.attemptsSoFar(1)));
+      return { answered: true, status: told.status, error: told };
+    }
+    trace.capturePayloads(call.endpoint.logPayloads, request, this.produced, call.redact);
+    if (!this.opened) {
+      trace.served = destination;
+      sink.open(this.o.headers()); // an empty answer is still a stream
+      for (const chunk of this.held) sink.chunk(chunk);
+    }
+    await sink.close(usage, { id: ctx.id, created: ctx.created, model: destination.model });
+    return { answered: true, status: 200 };
+  }
+
+  private usage() {
+    return this.transformer.usage() ?? estimateUsage(this.o.call.request, this.produced);
+  }
+}
+
+function carriesAnswer(chunk: ChatChunk): boolean {
+  return chunk.choices.some((c) => c.finish_reason !== null || !!c.delta.content || !!c.delta.tool_calls?.length || !!c.delta.refusal);
+}
+
+function truncated(destination: Destination): GatewayError {
+  const message = `${destination.provider} ended the stream before the answer was complete`;
+  return new GatewayError(message, 502, 'upstream_error', 'stream_truncated', 200, undefined, null, 'connection');
+}
