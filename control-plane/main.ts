@@ -15,7 +15,7 @@ async function main() {
   let stopDatabase = async () => undefined as void;
   if (!mongoUri) {
     const { startFerretDB } = await import('./loaders/ferretdb');
-    const ferret = await startFerretDB({ dataDir: path.join(config.dataDir, 'ferretdb') });
+    const ferret = await startFerretDB({ dataDir: path.join(config.dataDir, 'ferretdb') }); // stops with us, even on SIGKILL
     mongoUri = `${ferret.uri}kong-llm-gateway`;
     stopDatabase = ferret.stop;
     fs.writeFileSync(localUriFile(config.dataDir), mongoUri + '\n');
@@ -25,6 +25,9 @@ async function main() {
   // Local keys: tell the token CLI (in another shell) which data dir holds them.
   const usesLocalKeys = !config.production && !process.env.JWT_SECRET && !process.env.JWT_PUBLIC_KEY;
   if (usesLocalKeys) recordLocalStack({ dataDir: config.dataDir, url: cp.url, pid: process.pid });
+  // A launcher that started us with an IPC channel (npm start) learns that this process, not another, is up.
+  process.send?.({ type: 'ready', url: cp.url });
+  process.channel?.unref();
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
@@ -37,6 +40,15 @@ async function main() {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+  // Started by a launcher (npm start) that died without stopping us: nobody else will.
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (parent > 1 && process.ppid !== parent) {
+      clearInterval(watch);
+      void shutdown('parent process gone');
+    }
+  }, 1_000);
+  watch.unref();
 }
 
 main().catch((err) => {

@@ -23,10 +23,12 @@ export interface Runtime {
   readonly server: DataServer;
   readonly maxBodyBytes: number;
   readonly conversations: ConversationStore;
+  /** Tickets the access phase issued for this worker (shared with the main thread). */
+  readonly ticketsIssued: BigInt64Array;
 }
 
 /** `id` names the state files: one runtime's settings, one config cache. */
-export async function startRuntime(config: PluginConfig, id: string, ticketKey: Buffer): Promise<Runtime> {
+export async function startRuntime(config: PluginConfig, id: string, ticketKey: Buffer, ticketsIssued: BigInt64Array): Promise<Runtime> {
   const store = new ConfigStore({
     controlPlaneUrl: config.control_plane_url,
     token: config.dataplane_token,
@@ -41,7 +43,7 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     flushMs: config.trace_flush_ms,
     maxQueued: config.trace_spool_max,
     batchSize: 500,
-    spoolFile: join(config.state_dir, `traces-${config.data_port}.jsonl`),
+    stateDir: config.state_dir,
   });
   await shipper.start();
   store.start();
@@ -61,15 +63,24 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     budget,
     maxBodyBytes: config.max_body_bytes,
     conversations: new MemoryConversationStore(),
+    ticketsIssued,
   };
   const server = await startDataServer(core, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });
   return { ...core, server };
 }
 
-export async function stopRuntime(runtime: Runtime): Promise<void> {
+/**
+ * Drains and stops: every request admitted so far (each ticket issued) is
+ * served and every stream finishes, at most `graceMs` (then they are cut); then the configuration poll ends,
+ * budget slices go back, and traces are flushed to the control plane or, if
+ * it cannot take them in time, left durably in the spool for the next process.
+ */
+export async function stopRuntime(runtime: Runtime, graceMs: number): Promise<void> {
+  // Requests Kong admitted before the stop may still be on their way: wait for every ticket issued.
+  const drained = await runtime.server.drain(graceMs, () => runtime.tickets.redeemed >= Atomics.load(runtime.ticketsIssued, 0));
   runtime.config.stop();
-  await runtime.budget.stop();
-  await runtime.server.close();
-  await runtime.shipper.stop();
+  await runtime.budget.stop(1_500);
+  await runtime.shipper.stop(3_000);
+  log.info('runtime stopped', { ...drained, tracesPending: runtime.shipper.pending(), deadLettered: runtime.shipper.deadLettered });
 }

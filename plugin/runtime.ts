@@ -1,55 +1,103 @@
 // Module-level state of the plugin server's main thread, where Kong's PDK
 // calls arrive. Kong creates and expires plugin instances freely (they die
-// after ~60 s idle), so what must live longer lives here: per data port, the
-// data-plane worker thread (server/worker.ts) and the key that signs its
-// tickets. The access phase needs only those two: a port and a ticket.
+// after ~60 s idle), so what must live longer lives here: the data-plane
+// worker threads (server/worker.ts) and the keys that sign their tickets.
+// The access phase needs only those two: a port and a ticket.
+//
+// One worker per distinct plugin configuration, each on its own port
+// (ephemeral by default; the access phase tells Kong which with set_target).
+// When Kong changes the plugin's configuration, old and new configurations
+// overlap while nginx workers switch over one by one: each keeps its worker,
+// so nothing restarts, blocks or invalidates issued tickets; a configuration
+// no longer used is retired once idle. `kong reload` runs a second plugin
+// server beside this one: it binds its own ports, so both serve.
+//
+// Stopping (SIGTERM from Kong, or the parent process gone): the access phase
+// answers 503 `gateway_shutting_down`, every worker drains its requests and
+// streams within `shutdown_grace_seconds`, flushes or spools its traces and
+// returns its budget slices; then the process exits.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { log } from './log';
 import type { PluginConfig } from './schema';
-import { newTicketKey, TicketSigner } from './server/tickets';
-import type { WorkerInput, WorkerMessage } from './server/worker';
+import { newTicketKey, TICKET_TTL_MS, TicketSigner } from './server/tickets';
+import type { WorkerCommand, WorkerInput, WorkerMessage } from './server/worker';
 
 export interface Frontdoor {
   readonly tickets: TicketSigner;
   /** Where Kong proxies admitted requests: the worker's data server. */
   readonly port: number;
-  stop(how: 'stop' | 'shutdown', timeoutMs?: number): Promise<void>;
+  /** Drains the worker (at most `graceMs`) and ends its thread. */
+  stop(graceMs: number): Promise<void>;
 }
 
 interface Entry {
   fingerprint: string;
+  graceMs: number;
   frontdoor: Promise<Frontdoor>;
+  lastUsed: number;
 }
 
-const frontdoors = new Map<number, Entry>();
+/** Keyed by `config:<fingerprint>` (ephemeral port) or `port:<n>` (a fixed data_port holds one worker at a time). */
+const entries = new Map<string, Entry>();
+let shuttingDown: Promise<void> | undefined;
+
+/** A configuration unused this long (and not the latest used) has its worker retired: past any ticket it issued. */
+export const RETIRE_AFTER_MS = TICKET_TTL_MS + 60_000;
+
+export class ShuttingDown extends Error {
+  constructor() {
+    super('the plugin server is shutting down');
+  }
+}
+
+export function isShuttingDown(): boolean {
+  return shuttingDown !== undefined;
+}
 
 export function runtimeFor(config: PluginConfig): Promise<Frontdoor> {
+  if (shuttingDown) return Promise.reject(new ShuttingDown());
   const fingerprint = fingerprintOf(config);
-  const existing = frontdoors.get(config.data_port);
-  if (existing?.fingerprint === fingerprint) return existing.frontdoor;
-  // Same port, different settings (Kong reconfigured the plugin): replace it.
-  const previous = existing
-    ? existing.frontdoor.then(
-        (f) => f.stop('stop'),
-        () => undefined,
-      )
-    : Promise.resolve();
-  // A worker that fails to start, or dies later (a crash; a stop), is replaced on the next request.
+  const key = config.data_port === 0 ? `config:${fingerprint}` : `port:${config.data_port}`;
+  const existing = entries.get(key);
+  if (existing?.fingerprint === fingerprint) {
+    existing.lastUsed = Date.now();
+    return existing.frontdoor;
+  }
+  // A fixed port holds one worker: a changed configuration replaces it (after it drained).
+  const previous = existing ? stopEntry(existing) : Promise.resolve();
+  // A worker that fails to start, or dies later (a crash), is replaced on the next request.
   let entry: Entry | undefined;
-  const forget = () => frontdoors.get(config.data_port) === entry && frontdoors.delete(config.data_port);
+  const forget = () => entries.get(key) === entry && entries.delete(key);
   const frontdoor = previous.then(() => startWorker(config, fingerprint.slice(0, 12), forget));
   frontdoor.catch(forget);
-  entry = { fingerprint, frontdoor };
-  frontdoors.set(config.data_port, entry);
-  returnBudgetsOnShutdown();
+  entry = { fingerprint, graceMs: graceOf(config), frontdoor, lastUsed: Date.now() };
+  entries.set(key, entry);
   return frontdoor;
+}
+
+/** Drains every worker, then resolves (the caller exits). Idempotent. */
+export function shutDown(reason: string): Promise<void> {
+  shuttingDown ??= (async () => {
+    log.info('plugin server stopping: draining requests and streams', { reason, workers: entries.size });
+    await Promise.all([...entries.values()].map(stopEntry));
+    entries.clear();
+  })();
+  return shuttingDown;
+}
+
+function stopEntry(entry: Entry): Promise<void> {
+  return entry.frontdoor.then(
+    (f) => f.stop(entry.graceMs),
+    () => undefined,
+  );
 }
 
 function startWorker(config: PluginConfig, id: string, onExit: () => void): Promise<Frontdoor> {
   const key = newTicketKey();
-  const input: WorkerInput = { config, id, ticketKey: key };
+  const tickets = new TicketSigner(key);
+  const input: WorkerInput = { config, id, ticketKey: key, ticketsIssued: tickets.issued };
   const worker = new Worker(join(__dirname, 'server/worker.js'), { workerData: input });
   return new Promise((resolve, reject) => {
     const early = (code: number) => reject(new Error(`data-plane worker exited (${code}) before it was ready`));
@@ -62,50 +110,72 @@ function startWorker(config: PluginConfig, id: string, onExit: () => void): Prom
         reject(new Error(m.type === 'failed' ? m.error : `unexpected ${m.type}`));
         return;
       }
-      let stopping = false;
+      let stopping: Promise<void> | undefined;
       worker.on('error', (err) => log.error('data-plane worker failed', { error: err.stack ?? err.message }));
       worker.once('exit', (code) => {
         if (!stopping) log.error('data-plane worker exited; the next request starts a new one', { code });
         onExit();
       });
-      const stop = (how: 'stop' | 'shutdown', timeoutMs = 30_000) => {
-        stopping ||= how === 'stop';
-        return stopWorker(worker, how, timeoutMs);
+      const stop = (graceMs: number) => {
+        stopping ??= stopWorker(worker, graceMs).finally(onExit);
+        return stopping;
       };
-      resolve({ tickets: new TicketSigner(key), port: m.port, stop });
+      resolve({ tickets, port: m.port, stop });
     });
   });
 }
 
-/** Asks the worker to stop and waits for it (at most `timeoutMs`); `stop` also ends the thread. */
-function stopWorker(worker: Worker, how: 'stop' | 'shutdown', timeoutMs: number): Promise<void> {
+/** Asks the worker to drain and stop, waits for it (grace plus time to flush traces), then ends the thread. */
+function stopWorker(worker: Worker, graceMs: number): Promise<void> {
   return new Promise<void>((resolve) => {
-    setTimeout(resolve, timeoutMs).unref();
-    worker.once('message', () => resolve());
+    setTimeout(resolve, graceMs + 10_000).unref();
+    worker.on('message', (m: WorkerMessage) => m.type === 'stopped' && resolve());
     worker.once('exit', () => resolve());
-    worker.postMessage({ type: how });
+    worker.postMessage({ type: 'stop', graceMs } satisfies WorkerCommand);
   }).then(async () => {
-    if (how === 'stop') await worker.terminate();
+    await worker.terminate();
   });
 }
 
-// On SIGTERM (Kong stopping the plugin server) give budget slices back
-// before exiting, so other nodes need not wait for the leases to expire.
-let shutdownHooked = false;
-function returnBudgetsOnShutdown(): void {
-  if (shutdownHooked) return;
-  shutdownHooked = true;
-  process.once('SIGTERM', () => {
-    const all = [...frontdoors.values()].map((e) =>
-      e.frontdoor.then(
-        (f) => f.stop('shutdown', 2_000),
-        () => undefined,
-      ),
-    );
-    void Promise.all(all).finally(() => process.kill(process.pid, 'SIGTERM'));
+// Retire workers of configurations Kong no longer uses (never the latest used one).
+const retirement = setInterval(() => {
+  if (shuttingDown) return;
+  const latest = Math.max(0, ...[...entries.values()].map((e) => e.lastUsed));
+  for (const [key, entry] of entries) {
+    if (entry.lastUsed === latest || Date.now() - entry.lastUsed < RETIRE_AFTER_MS) continue;
+    entries.delete(key);
+    log.info('retiring the data-plane worker of a configuration no longer used', { worker: entry.fingerprint.slice(0, 12) });
+    void stopEntry(entry);
+  }
+}, 30_000);
+retirement.unref();
+
+// SIGTERM (Kong stopping or reloading): drain, then exit as the signal would.
+// A repeated SIGTERM while draining changes nothing (SIGKILL forces).
+function onSigterm(): void {
+  void shutDown('SIGTERM').finally(() => {
+    process.off('SIGTERM', onSigterm);
+    process.kill(process.pid, 'SIGTERM');
   });
 }
+process.on('SIGTERM', onSigterm);
 
+// Kong (or the launcher) gone without stopping us: nobody will send requests
+// or a SIGTERM any more, and a plugin server left running would hold its
+// ports and spool. Drain and exit.
+const parentAtStart = process.ppid;
+const parentWatch = setInterval(() => {
+  if (parentAtStart <= 1 || process.ppid === parentAtStart) return;
+  clearInterval(parentWatch);
+  void shutDown('parent process gone').finally(() => process.exit(0));
+}, 1_000);
+parentWatch.unref();
+
+function graceOf(config: PluginConfig): number {
+  return (config.shutdown_grace_seconds ?? 30) * 1000;
+}
+
+/** Settings that need a worker of their own (others, like the grace period, do not). */
 function fingerprintOf(config: PluginConfig): string {
   const relevant = [
     config.control_plane_url,

@@ -13,6 +13,7 @@ export interface PluginConfig {
   trace_flush_ms: number;
   trace_spool_max: number;
   identify_consumer: boolean;
+  shutdown_grace_seconds: number;
 }
 
 export const Schema = [
@@ -21,14 +22,18 @@ export const Schema = [
   { dataplane_token: { type: 'string', required: true, referenceable: true, encrypted: true } },
   { control_plane_timeout_ms: { type: 'integer', required: true, default: 5000, between: [100, 60000] } },
   { config_wait_seconds: { type: 'integer', required: true, default: 25, between: [1, 30] } },
-  // The data server Kong proxies to, a worker thread of the plugin server (see README: streaming design);
-  // 0 picks a free port (tests): the plugin points Kong's upstream at it either way.
+  // The data server Kong proxies to, a worker thread of the plugin server (see README: streaming design).
+  // 0 (default): each plugin server and configuration binds a free port of its own, so `kong reload`
+  // (two plugin servers at once) and configuration changes never collide; the access phase points
+  // Kong's upstream at it with set_target. A fixed port serves one configuration at a time.
   { data_host: { type: 'string', required: true, default: '127.0.0.1' } },
-  { data_port: { type: 'integer', required: true, default: 8009, between: [0, 65535] } },
+  { data_port: { type: 'integer', required: true, default: 0, between: [0, 65535] } },
   { state_dir: { type: 'string', required: true, default: '/tmp/kong-llm-gateway' } },
   { max_body_bytes: { type: 'integer', required: true, default: 20971520, between: [1024, 104857600] } },
   { trace_flush_ms: { type: 'integer', required: true, default: 1000, between: [50, 60000] } },
   { trace_spool_max: { type: 'integer', required: true, default: 100000, between: [100, 10000000] } },
   // Skips one PDK round trip per request when no Kong auth plugin runs on the route.
   { identify_consumer: { type: 'boolean', required: true, default: true } },
+  // On SIGTERM: how long requests and streams in flight may take to finish before they are cut.
+  { shutdown_grace_seconds: { type: 'integer', required: true, default: 30, between: [0, 3600] } },
 ];

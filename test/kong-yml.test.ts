@@ -22,6 +22,8 @@ test('the plugin server reports the llm-gateway plugin with an access phase only
 test('routes stream (no response buffering), keep the path, and Kong never replays a ticket', () => {
   assert.equal(declarative.services.length, 1);
   assert.equal(declarative.services[0].retries, 0);
+  // The data port is set per request (set_target); the service URL is a dead end for a request the plugin did not admit.
+  assert.match(declarative.services[0].host, /\.invalid$/);
   const paths = declarative.routes.flatMap((r) => r.paths ?? []).sort();
   assert.deepEqual(paths, ['/gateway/anthropic/v1', '/gateway/openai/v1']);
   for (const route of declarative.routes) {
@@ -36,7 +38,7 @@ test("kong.yml's plugin config validates against the plugin's Schema, the token 
   process.env.LLM_GATEWAY_DATAPLANE_TOKEN = 'token-from-env';
   const conf = validateConfig(schema, plugin.config);
   assert.equal(conf.dataplane_token, 'token-from-env');
-  assert.equal(conf.data_port, 8009);
+  assert.equal(conf.data_port, 0, 'no fixed data port: each plugin server picks its own (kong reload runs two at once)');
   assert.equal(conf.identify_consumer, true, 'defaults are filled');
   delete process.env.LLM_GATEWAY_DATAPLANE_TOKEN;
   assert.throws(() => validateConfig(schema, plugin.config), /LLM_GATEWAY_DATAPLANE_TOKEN is not set/);

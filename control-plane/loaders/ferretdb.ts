@@ -33,8 +33,27 @@ const PATCHES: Array<{ file: string; from: string; to: string }> = [
 
 export interface RunningFerretDB {
   uri: string;
+  port: number;
+  pid: number | undefined;
+  /** Settles when the FerretDB process has exited, for whatever reason. */
+  exited: Promise<void>;
   stop(): Promise<void>;
 }
+
+export interface FerretOptions {
+  dataDir: string;
+  port?: number;
+  /**
+   * In a process group of its own (a Ctrl-C or a signal to the launcher's
+   * group reaches only the launcher, which stops its parts in order).
+   */
+  detached?: boolean;
+}
+
+// FerretDB is a Go binary we do not control: if its parent dies without
+// stopping it (SIGKILL, a crash), nothing would. Linux's parent-death signal
+// (set by util-linux `setpriv`, kept across exec) stops it with its parent.
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
 
 export function ferretBinDir(): string {
   const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -127,25 +146,23 @@ function canConnect(port: number): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function startOnce(bin: string, dataDir: string, port: number): Promise<RunningFerretDB> {
+async function startOnce(bin: string, dataDir: string, port: number, detached: boolean): Promise<RunningFerretDB> {
   const logPath = path.join(dataDir, 'ferretdb.log');
   const log = fs.openSync(logPath, 'a');
-  const child = spawn(
-    bin,
-    [
-      '--handler=sqlite',
-      // WAL with synchronous=NORMAL: commits do not wait for fsync (a power
-      // loss can undo the last moments; a crash of any process cannot).
-      `--sqlite-url=file:${path.join(dataDir, 'sqlite')}/?_pragma=synchronous(normal)`,
-      `--state-dir=${dataDir}`,
-      `--listen-addr=127.0.0.1:${port}`,
-      // The debug HTTP listener defaults to a fixed port; disable it so several instances can run.
-      '--debug-addr=-',
-      '--telemetry=disable',
-      '--log-level=warn',
-    ],
-    { stdio: ['ignore', log, log] },
-  );
+  const args = [
+    '--handler=sqlite',
+    // WAL with synchronous=NORMAL: commits do not wait for fsync (a power
+    // loss can undo the last moments; a crash of any process cannot).
+    `--sqlite-url=file:${path.join(dataDir, 'sqlite')}/?_pragma=synchronous(normal)`,
+    `--state-dir=${dataDir}`,
+    `--listen-addr=127.0.0.1:${port}`,
+    // The debug HTTP listener defaults to a fixed port; disable it so several instances can run.
+    '--debug-addr=-',
+    '--telemetry=disable',
+    '--log-level=warn',
+  ];
+  const [cmd, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'TERM', '--', bin, ...args]] : [bin, args];
+  const child = spawn(cmd, argv, { stdio: ['ignore', log, log], detached });
   fs.closeSync(log);
   let exited = false;
   const exitPromise = new Promise<void>((resolve) =>
@@ -167,6 +184,9 @@ async function startOnce(bin: string, dataDir: string, port: number): Promise<Ru
 
   return {
     uri: `mongodb://127.0.0.1:${port}/`,
+    port,
+    pid: child.pid,
+    exited: exitPromise,
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');
@@ -180,16 +200,16 @@ async function startOnce(bin: string, dataDir: string, port: number): Promise<Ru
 }
 
 /** Starts FerretDB on SQLite in dataDir; resolves once it accepts connections. */
-export async function startFerretDB(opts: { dataDir: string; port?: number }): Promise<RunningFerretDB> {
+export async function startFerretDB(opts: FerretOptions): Promise<RunningFerretDB> {
   const bin = await ensureFerretDB();
   const dataDir = path.resolve(opts.dataDir);
   fs.mkdirSync(path.join(dataDir, 'sqlite'), { recursive: true });
-  if (opts.port) return startOnce(bin, dataDir, opts.port);
+  if (opts.port) return startOnce(bin, dataDir, opts.port, opts.detached ?? false);
   // A free port can be taken between probing and binding; retry a few times.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(bin, dataDir, await freePort());
+      return await startOnce(bin, dataDir, await freePort(), opts.detached ?? false);
     } catch (err) {
       lastError = err;
     }

@@ -18,7 +18,7 @@ function notModified(res: Response, version: number) {
   res.status(304).set('ETag', etag(version)).end();
 }
 
-export function dataplaneRoutes({ snapshot, traces }: Services): Router {
+export function dataplaneRoutes({ snapshot, traceIngest }: Services): Router {
   const r = Router();
 
   r.get('/dataplane/snapshot', async (req, res) => {
@@ -39,7 +39,7 @@ export function dataplaneRoutes({ snapshot, traces }: Services): Router {
   });
 
   r.post('/dataplane/traces', async (req, res) => {
-    res.json(await traces.ingest(req.body.traces));
+    res.json(await traceIngest.ingest(req.body.traces));
   });
   return r;
 }

@@ -1,5 +1,6 @@
 import type { ControlPlaneConfig } from '../config';
 import type { Logger } from '../logger';
+import { compileTraceCheck } from '../loaders/trace-schema';
 import type { Models } from '../models';
 import { AuditService } from './audit.service';
 import { BudgetAlertsService } from './budget-alerts.service';
@@ -11,6 +12,7 @@ import { EnvelopeCipher } from './envelope-encryption';
 import { MetricsService } from './metrics.service';
 import { SecretsService } from './secrets.service';
 import { SnapshotService } from './snapshot.service';
+import { TraceIngestService } from './trace-ingest.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
 import { IngestFlusher } from './ingest-flusher';
@@ -23,6 +25,7 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
   const metrics = new MetricsService();
   const flusher = new IngestFlusher(models, log);
   const retention = { ...DEFAULT_RETENTION, ...config.retention };
+  const traces = new TracesService(models, metrics, flusher);
   return {
     audit,
     versions,
@@ -31,7 +34,8 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
     budgets: new BudgetsService(models, versions, audit),
     metrics,
     flusher,
-    traces: new TracesService(models, metrics, flusher),
+    traces,
+    traceIngest: new TraceIngestService(traces, metrics, compileTraceCheck()),
     usage: new UsageService(models, flusher, retention.usageMinuteDays, retention.usageDays),
     retention: new RetentionService(models, retention, log),
     snapshot: new SnapshotService(models, secrets, versions, log),

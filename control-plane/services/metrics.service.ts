@@ -34,6 +34,16 @@ export class MetricsService {
     OVERHEAD_BUCKETS,
   );
 
+  private readonly rejected = new Counter({
+    name: 'llm_gateway_traces_rejected_total',
+    help: 'Traces refused at ingest because they do not fit the Trace schema (the data plane dead-letters them).',
+    registers: [this.registry],
+  });
+
+  countRejectedTraces(n: number): void {
+    if (n > 0) this.rejected.inc(n);
+  }
+
   /** Counts traces that were stored for the first time. */
   observe(traces: Trace[]): void {
     for (const t of traces) {

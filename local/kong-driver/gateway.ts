@@ -29,6 +29,8 @@ export interface KongDriverOptions {
   prefix?: string;
   /** Environment of the plugin server process. */
   env?: NodeJS.ProcessEnv;
+  /** Start the plugin server in a process group of its own (the local launcher stops it itself, in order). */
+  detached?: boolean;
   /** nginx client_body_buffer_size, bytes (Kong default 8k). */
   clientBodyBufferSize?: number;
   logger?: DriverLogger;
@@ -48,7 +50,18 @@ export interface KongDriver {
   lastRequestStats(): RequestStats | undefined;
   /** The oldest completed request not yet taken (FIFO), waiting for one if none. */
   nextRequestStats(): Promise<RequestStats>;
-  close(): Promise<void>;
+  /**
+   * A new declarative configuration, as Kong applies one: requests already
+   * routed keep theirs, later ones get the new plugin configs (a new
+   * `__seq__`, so the plugin server starts new instances).
+   */
+  reconfigure(kongYml: string | Record<string, unknown>): void;
+  /**
+   * Stops accepting connections; requests in flight (streams included) may
+   * finish for `graceMs`, then are cut; then the plugin server gets SIGTERM
+   * and `pluginServerStopMs` to exit. Without options: cut at once.
+   */
+  close(opts?: { graceMs?: number; pluginServerStopMs?: number }): Promise<void>;
 }
 
 interface PluginConfig {
@@ -64,13 +77,13 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
   const config = loadDeclarative(opts.kongYml);
   const { all, registered } = queryPluginInfo(pluginsDir, opts.env);
   if (all.length > 1) logger.log('warn', `plugin server reports ${all.length} plugins; Kong 3.9 registers only the first: ${registered.Name}`);
-  const configs = buildPluginConfigs(config, registered);
+  let configs = buildPluginConfigs(config, registered);
 
   const prefix = opts.prefix ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kong-driver-'));
-  const proc = new PluginServerProcess(pluginsDir, prefix, logger, opts.env);
+  const proc = new PluginServerProcess(pluginsDir, prefix, logger, opts.env, opts.detached ?? false);
   await proc.start();
   const plugin = new ExternalPlugin(registered, proc.socketPath, logger);
-  const router = new Router(config);
+  let router = new Router(config);
   const env: PdkEnv = { config, nodeId: crypto.randomUUID(), logger, pluginName: registered.Name };
   const events = new EventEmitter();
   let last: RequestStats | undefined;
@@ -91,9 +104,12 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
     });
   });
 
+  let inFlight = 0;
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const ctx = newContext(req, server.address() as AddressInfo, opts.clientBodyBufferSize ?? 8192);
     let status = 0;
+    inFlight++;
+    res.once('close', () => inFlight--);
     try {
       status = await lifecycle(ctx, req, res);
     } finally {
@@ -313,7 +329,19 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
     events.emit('request', stats);
   }
 
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    // The port is taken (or the like): leave no plugin server behind.
+    await proc.stop();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   logger.log('notice', `kong-driver listening on ${port} with plugin ${registered.Name} ${registered.Version}`);
   return {
@@ -330,19 +358,35 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
       const s = unread.shift();
       return s ? Promise.resolve(s) : new Promise((resolve) => waiters.push(resolve));
     },
-    async close() {
+    reconfigure(kongYml) {
+      const next = loadDeclarative(kongYml);
+      const seq = Math.max(0, ...configs.map((c) => c.conf.__seq__ as number));
+      configs = buildPluginConfigs(next, registered, seq);
+      router = new Router(next);
+      env.config = next;
+    },
+    async close(closeOpts = {}) {
+      const closed = new Promise((r) => server.close(r));
+      server.closeIdleConnections();
+      if (closeOpts.graceMs) {
+        const deadline = Date.now() + closeOpts.graceMs;
+        while (inFlight > 0 && Date.now() < deadline) {
+          server.closeIdleConnections();
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
       server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await closed;
       plugin.pool.closeAll();
-      await proc.stop();
+      await proc.stop(closeOpts.pluginServerStopMs);
     },
   };
 }
 
 /** plugins_iterator.lua get_plugin_config: the plugin's config plus the keys Kong adds. */
-function buildPluginConfigs(config: DeclarativeConfig, info: PluginInfo): PluginConfig[] {
+function buildPluginConfigs(config: DeclarativeConfig, info: PluginInfo, seqBefore = 0): PluginConfig[] {
   const schema = info.Schema.fields[0].config.fields;
-  let seq = 0;
+  let seq = seqBefore;
   return config.plugins.flatMap((entity) => {
     if (entity.name !== info.Name) {
       throw new Error(`kong.yml: plugin '${entity.name}' not enabled; the driver runs only the external plugin '${info.Name}'`);

@@ -59,6 +59,7 @@ export class PluginServerProcess {
     readonly prefix: string,
     private readonly logger: DriverLogger,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly detached = false,
   ) {}
 
   get socketPath(): string {
@@ -80,6 +81,7 @@ export class PluginServerProcess {
     const child = spawn(pluginServerBin(), ['--plugins-directory', this.pluginsDir, '--kong-prefix', this.prefix], {
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.detached,
     });
     this.child = child;
     this.logger.log('notice', `[pluginserver] started, pid ${child.pid}`);
@@ -112,14 +114,15 @@ export class PluginServerProcess {
     }
   }
 
-  async stop(): Promise<void> {
+  /** SIGTERM, then SIGKILL after `timeoutMs` if it has not exited (Kong sends only the SIGTERM). */
+  async stop(timeoutMs = 3000): Promise<void> {
     this.closing = true;
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      setTimeout(() => child.kill('SIGKILL'), timeoutMs).unref();
     });
   }
 }

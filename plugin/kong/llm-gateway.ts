@@ -6,7 +6,7 @@
 // Three PDK calls per request (two with identify_consumer off); every one is a
 // socket round trip to Kong.
 import { log } from '../log';
-import { runtimeFor } from '../runtime';
+import { runtimeFor, ShuttingDown } from '../runtime';
 import { Schema, type PluginConfig } from '../schema';
 import { TICKET_HEADER } from '../server/tickets';
 
@@ -33,6 +33,14 @@ export class Plugin {
       await kong.service.request.setHeader(TICKET_HEADER, ticket);
     } catch (err) {
       // Never let Kong proxy a request the plugin could not admit.
+      if (err instanceof ShuttingDown) {
+        // Kong is stopping this plugin server (a reload starts another): the client may retry at once.
+        const body = {
+          error: { message: 'The gateway is restarting; retry the request.', type: 'service_unavailable', param: null, code: 'gateway_shutting_down' },
+        };
+        await kong.response.exit(503, JSON.stringify(body), { 'content-type': 'application/json', 'retry-after': '1' });
+        return;
+      }
       log.error('access phase failed', { error: (err as Error).message });
       const body = { error: { message: 'The gateway could not admit this request.', type: 'server_error', param: null, code: 'gateway_unavailable' } };
       await kong.response.exit(500, JSON.stringify(body), { 'content-type': 'application/json' });

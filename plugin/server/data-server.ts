@@ -3,6 +3,10 @@
 // points Kong's upstream here; Kong then proxies the client's request to this
 // server and streams its answer back unbuffered (route response_buffering
 // off). Here the request is translated, routed, retried and traced.
+//
+// It counts the requests in flight so that a stop can drain: stop accepting
+// connections, let every request and stream in flight finish (within a grace
+// period), and only then go.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorBody, sendJson } from '../ingress/send-json';
@@ -13,21 +17,77 @@ import { TICKET_HEADER } from './tickets';
 
 export interface DataServer {
   readonly port: number;
+  /** Requests being handled (streams included). */
+  inFlight(): number;
+  /**
+   * Keeps no connection for another request, and waits (at most `graceMs`)
+   * until the requests in flight are done and `admittedArrived` says every
+   * request admitted before has come in; whatever still runs then is cut.
+   * Resolves when closed.
+   */
+  drain(graceMs: number, admittedArrived?: () => boolean): Promise<{ served: number; cut: number }>;
   close(): Promise<void>;
 }
 
 export type RuntimeCore = Omit<Runtime, 'server'>;
 
 export function startDataServer(rt: RuntimeCore, host: string, port: number): Promise<DataServer> {
-  const server = createServer((req, res) => void serve(rt, req, res));
+  let inFlight = 0;
+  let served = 0;
+  let servedBefore = 0;
+  let draining = false;
+  const idle = new Set<() => void>();
+  const server = createServer((req, res) => {
+    inFlight++;
+    // While draining, no connection is kept for another request.
+    if (draining) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      served++;
+      if (--inFlight === 0) for (const wake of idle) wake();
+    });
+    void serve(rt, req, res);
+  });
   server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout (60 s)
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // streams may run long; the provider timeouts bound them
+
+  const drain = async (graceMs: number, admittedArrived: () => boolean = () => true) => {
+    draining = true;
+    servedBefore = served;
+    const deadline = Date.now() + graceMs;
+    server.closeIdleConnections();
+    // Listening goes on (tickets only) until every request already admitted has arrived and finished.
+    while ((inFlight > 0 || !admittedArrived()) && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(50, Math.max(0, deadline - Date.now())));
+        function done() {
+          clearTimeout(timer);
+          idle.delete(done);
+          resolve();
+        }
+        idle.add(done);
+      });
+      // A kept-alive connection goes idle only after its request: keep closing idle ones.
+      server.closeIdleConnections();
+    }
+    const cut = inFlight;
+    if (cut > 0) log.warn('data server: grace period over; cutting the requests still running', { cut, graceMs });
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+    return { served: served - servedBefore, cut };
+  };
+
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
-      resolve({ port: (server.address() as AddressInfo).port, close: () => closeServer(server) });
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        inFlight: () => inFlight,
+        drain,
+        close: () => closeServer(server),
+      });
     });
   });
 }
@@ -44,7 +104,8 @@ async function serve(rt: RuntimeCore, req: IncomingMessage, res: ServerResponse)
   } catch (err) {
     // A bug must still end the request properly (and is logged without payloads).
     log.error('data server: unhandled error', { error: (err as Error).stack ?? String(err) });
-    sendJson(res, 500, errorBody('The gateway failed to handle this request.', 'server_error', 'internal_error'));
+    if (!res.headersSent) sendJson(res, 500, errorBody('The gateway failed to handle this request.', 'server_error', 'internal_error'));
+    else res.destroy();
   }
 }
 

@@ -25,20 +25,28 @@ interface Payload {
   c?: string;
 }
 
-const TTL_MS = 300_000;
+/** Long enough for Kong to read a slow client's body (request buffering) before it connects to the data server. */
+export const TICKET_TTL_MS = 300_000;
 
 function mac(key: Buffer, payload: string): Buffer {
   return createHmac('sha256', key).update(payload).digest();
+}
+
+/** How many tickets a signer issued, readable from the worker that redeems them (a draining worker waits for every one). */
+export function newIssueCounter(): BigInt64Array {
+  return new BigInt64Array(new SharedArrayBuffer(8));
 }
 
 export class TicketSigner {
   constructor(
     private readonly key: Buffer,
     private readonly now: () => number = Date.now,
+    readonly issued: BigInt64Array = newIssueCounter(),
   ) {}
 
   issue(claims: TicketClaims): string {
-    const payload: Payload = { n: randomBytes(16).toString('base64url'), e: this.now() + TTL_MS, s: performance.timeOrigin + claims.startedAt };
+    Atomics.add(this.issued, 0, 1n);
+    const payload: Payload = { n: randomBytes(16).toString('base64url'), e: this.now() + TICKET_TTL_MS, s: performance.timeOrigin + claims.startedAt };
     if (claims.consumer !== undefined) payload.c = claims.consumer;
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${body}.${mac(this.key, body).toString('base64url')}`;
@@ -49,6 +57,8 @@ export class TicketVerifier {
   /** Nonces redeemed and not yet expired. */
   private readonly used = new Map<string, number>();
   private sweepAt = 0;
+  /** Tickets accepted so far. */
+  redeemed = 0n;
 
   constructor(
     private readonly key: Buffer,
@@ -67,6 +77,7 @@ export class TicketVerifier {
     if (payload.e < now || this.used.has(payload.n)) return undefined;
     this.sweep(now);
     this.used.set(payload.n, payload.e);
+    this.redeemed++;
     return { startedAt: payload.s - performance.timeOrigin, ...(payload.c !== undefined ? { consumer: payload.c } : {}) };
   }
 

@@ -1,14 +1,21 @@
-// Traces leave the data plane in batches. Each trace is appended to a spool
-// file before it is queued, so a plugin-server restart loses nothing; the
-// control plane ingests idempotently by trace id, so re-sending after a crash
-// or a lost response duplicates nothing. The queue is bounded: beyond
-// `maxQueued` the oldest traces are dropped and counted, never the process.
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, truncate } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { request } from 'undici';
+// Traces leave the data plane in batches. Each trace is bounded to the
+// control plane's schema (bound-trace.ts) and written to this process's spool
+// file (spool.ts) before it is queued, so a crash loses only what was never
+// written; the control plane ingests idempotently by trace id, so re-sending
+// after a crash or a lost answer duplicates nothing.
+//
+// Failures are told apart: an unreachable or failing control plane (network,
+// 5xx, 429, auth) holds every trace and retries with backoff; a trace the
+// control plane refuses (per trace in the answer, or a batch refused as a
+// whole, split until the culprit is alone) can never be stored and goes to
+// the dead-letter file, never blocking the traces behind it. The queue is
+// bounded: beyond `maxQueued` the oldest traces are dropped and counted.
 import type { Trace } from '../contract';
 import { log } from '../log';
+import { boundTrace } from './bound-trace';
+import { DeadLetters } from './dead-letter';
+import { sendBatch } from './send-batch';
+import { Spool } from './spool';
 
 export interface ShipperOptions {
   controlPlaneUrl: string;
@@ -17,40 +24,64 @@ export interface ShipperOptions {
   flushMs: number;
   maxQueued: number;
   batchSize: number;
-  spoolFile: string;
+  /** Spool and dead-letter files live here (state_dir). */
+  stateDir: string;
+  /** How often the spool file is touched and orphaned files looked for (default 2 s). */
+  heartbeatMs?: number;
+  /** A spool file untouched this long is orphaned (default 10 s). */
+  staleMs?: number;
 }
+
+type Refused = { trace: Trace; reason: string };
 
 export class TraceShipper {
   private queue: Trace[] = [];
-  private spool: WriteStream | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly spool: Spool;
+  private readonly deadLetters: DeadLetters;
+  private timers: NodeJS.Timeout[] = [];
   private flushing: Promise<void> | undefined;
   private failures = 0;
   private nextAttemptAt = 0;
+  private spoolBroken = false;
   dropped = 0;
   delivered = 0;
 
-  constructor(private readonly options: ShipperOptions) {}
+  constructor(private readonly options: ShipperOptions) {
+    this.spool = new Spool({ dir: options.stateDir, staleMs: options.staleMs ?? 10_000 });
+    this.deadLetters = new DeadLetters(options.stateDir);
+  }
+
+  /** Traces set aside for good by this process. */
+  get deadLettered(): number {
+    return this.deadLetters.count;
+  }
+
+  get spoolFile(): string {
+    return this.spool.file;
+  }
 
   async start(): Promise<void> {
-    await mkdir(dirname(this.options.spoolFile), { recursive: true, mode: 0o700 });
-    const recovered = await this.readSpool();
-    this.queue.push(...recovered);
-    if (recovered.length > 0) log.info('traces: recovered spooled traces', { count: recovered.length });
-    this.spool = createWriteStream(this.options.spoolFile, { flags: 'a', mode: 0o600 });
-    this.timer = setInterval(() => void this.flush(), this.options.flushMs);
-    this.timer.unref();
+    this.spool.open();
+    this.take(this.spool.adoptOrphans());
+    const flushTimer = setInterval(() => {
+      this.syncSpool();
+      void this.flush();
+    }, this.options.flushMs);
+    const heartbeat = setInterval(() => this.heartbeat(), this.options.heartbeatMs ?? 2_000);
+    this.timers = [flushTimer, heartbeat];
+    for (const t of this.timers) t.unref();
   }
 
   enqueue(trace: Trace): void {
-    this.spool?.write(`${JSON.stringify(trace)}\n`);
-    this.queue.push(trace);
-    if (this.queue.length > this.options.maxQueued) {
-      const excess = this.queue.length - this.options.maxQueued;
-      this.queue.splice(0, excess);
-      this.dropped += excess;
-      log.warn('traces: queue full, dropped the oldest', { dropped: this.dropped });
+    const bounded = boundTrace(trace);
+    try {
+      this.spool.append(bounded);
+    } catch (err) {
+      // A full or broken disk must not fail the request; the trace is still queued in memory.
+      if (!this.spoolBroken) log.error('traces: cannot write the spool; holding traces in memory only', { error: (err as Error).message });
+      this.spoolBroken = true;
     }
+    this.take([bounded]);
     if (this.queue.length >= this.options.batchSize) void this.flush();
   }
 
@@ -64,18 +95,60 @@ export class TraceShipper {
     return this.flushing;
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.flush();
-    await new Promise<void>((resolve) => (this.spool ? this.spool.end(resolve) : resolve()));
+  /**
+   * Last delivery attempt (backoff ignored), at most `deadlineMs`; then what
+   * is left is fsynced and its file released for the next process to adopt.
+   */
+  async stop(deadlineMs = 5_000): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.nextAttemptAt = 0;
+    await Promise.race([this.flush(), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
+    try {
+      this.spool.close(this.queue.length);
+    } catch (err) {
+      log.error('traces: could not close the spool', { error: (err as Error).message });
+    }
+    if (this.queue.length > 0) log.warn('traces: stopped with traces undelivered; they stay spooled', { pending: this.queue.length });
+  }
+
+  private take(traces: Trace[]): void {
+    this.queue.push(...traces);
+    if (this.queue.length > this.options.maxQueued) {
+      const excess = this.queue.length - this.options.maxQueued;
+      this.queue.splice(0, excess);
+      this.dropped += excess;
+      log.warn('traces: queue full, dropped the oldest', { dropped: this.dropped });
+    }
+  }
+
+  private heartbeat(): void {
+    try {
+      if (!this.spool.heartbeat()) {
+        log.warn('traces: another process adopted this spool file (this one was paused?); writing the queue afresh', { pending: this.queue.length });
+        this.spool.rewrite(this.queue);
+      }
+      this.take(this.spool.adoptOrphans());
+    } catch (err) {
+      log.error('traces: spool upkeep failed', { error: (err as Error).message });
+    }
+  }
+
+  private syncSpool(): void {
+    try {
+      this.spool.sync();
+    } catch (err) {
+      log.error('traces: cannot fsync the spool', { error: (err as Error).message });
+    }
   }
 
   private async flushRound(): Promise<void> {
     if (Date.now() < this.nextAttemptAt || this.queue.length === 0) return;
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.options.batchSize);
+      let refused: Refused[];
       try {
-        await this.send(batch);
+        refused = await this.deliver(batch);
       } catch (err) {
         this.failures++;
         this.nextAttemptAt = Date.now() + Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6));
@@ -85,54 +158,35 @@ export class TraceShipper {
         return;
       }
       this.failures = 0;
-      this.delivered += batch.length;
       // The queue may have been trimmed while sending; drop exactly what was sent.
-      const sent = new Set(batch.map((t) => t.id));
-      this.queue = this.queue.filter((t) => !sent.has(t.id));
+      const sent = new Set(batch);
+      this.queue = this.queue.filter((t) => !sent.has(t));
+      this.delivered += batch.length - refused.length;
+      for (const r of refused) this.deadLetters.add(r.trace, r.reason);
     }
-    await this.compactSpool();
+    this.compactSpool();
   }
 
-  private async send(batch: Trace[]): Promise<void> {
-    const res = await request(`${this.options.controlPlaneUrl.replace(/\/$/, '')}/api/v1/dataplane/traces`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${this.options.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ traces: batch }),
-      headersTimeout: this.options.timeoutMs,
-      bodyTimeout: this.options.timeoutMs,
-    });
-    const text = await res.body.text();
-    if (res.statusCode >= 300) throw new Error(`trace ingest answered ${res.statusCode}: ${text.slice(0, 200)}`);
+  /** Sends a batch; a batch refused as a whole is split until each refused trace stands alone. */
+  private async deliver(batch: Trace[]): Promise<Refused[]> {
+    const answer = await sendBatch(batch, this.options);
+    if (answer.kind === 'stored') {
+      return [...answer.rejected].filter(([i]) => i >= 0 && i < batch.length).map(([i, reason]) => ({ trace: batch[i], reason }));
+    }
+    if (batch.length === 1) return [{ trace: batch[0], reason: answer.reason }];
+    const half = Math.ceil(batch.length / 2);
+    const first = await this.deliver(batch.slice(0, half));
+    return [...first, ...(await this.deliver(batch.slice(half)))];
   }
 
-  // Everything spooled has been delivered: start the spool file afresh.
-  private async compactSpool(): Promise<void> {
-    if (this.queue.length > 0 || !this.spool) return;
-    const old = this.spool;
-    this.spool = undefined;
-    await new Promise<void>((resolve) => old.end(resolve));
-    // Traces enqueued while the old stream closed sit in the queue; re-spool them.
-    await truncate(this.options.spoolFile, 0);
-    this.spool = createWriteStream(this.options.spoolFile, { flags: 'a', mode: 0o600 });
-    for (const trace of this.queue) this.spool.write(`${JSON.stringify(trace)}\n`);
-  }
-
-  private async readSpool(): Promise<Trace[]> {
-    let text: string;
+  // Delivered traces need not stay on disk: start the file afresh when all
+  // are out, or rewrite it with what is left once it is mostly delivered.
+  private compactSpool(): void {
+    if (this.queue.length > 0 && this.spool.lines < 2 * this.queue.length + 1_000) return;
     try {
-      text = await readFile(this.options.spoolFile, 'utf8');
-    } catch {
-      return [];
+      this.spool.rewrite(this.queue);
+    } catch (err) {
+      log.error('traces: spool compaction failed', { error: (err as Error).message });
     }
-    const traces: Trace[] = [];
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        traces.push(JSON.parse(line) as Trace);
-      } catch {
-        // A torn last line from a crash mid-write: skip it.
-      }
-    }
-    return traces;
   }
 }

@@ -195,33 +195,55 @@ describe('trace ingest', () => {
   it('is idempotent by trace id: a replayed batch adds nothing', async () => {
     const batch = Array.from({ length: 50 }, (_, i) => trace(`t-${i}`));
     const first = await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: batch }).expect(200);
-    assert.deepEqual(first.body, { accepted: 50, duplicates: 0 });
+    assert.deepEqual(first.body, { accepted: 50, duplicates: 0, rejected: [] });
     const replay = await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: batch }).expect(200);
-    assert.deepEqual(replay.body, { accepted: 0, duplicates: 50 });
+    assert.deepEqual(replay.body, { accepted: 0, duplicates: 50, rejected: [] });
     const mixed = await h
       .as('dataplane')
       .post('/api/v1/dataplane/traces')
       .send({ traces: [trace('t-0'), trace('t-new'), trace('t-new')] })
       .expect(200);
-    assert.deepEqual(mixed.body, { accepted: 1, duplicates: 2 });
+    assert.deepEqual(mixed.body, { accepted: 1, duplicates: 2, rejected: [] });
     assert.equal(await h.db.db.collection('traces_20300101').countDocuments(), 51, 'stored in the collection of their day');
     const stored = await h.as('viewer').get('/api/v1/traces/t-new').expect(200);
     assert.deepEqual(stored.body, trace('t-new'));
   });
 
-  it('rejects batches over 1000 and invalid traces, naming the field', async () => {
+  it('refuses batches over 1000; an invalid trace is reported by position and the rest of its batch stored', async () => {
     const big = await h
       .as('dataplane')
       .post('/api/v1/dataplane/traces')
       .send({ traces: Array.from({ length: 1001 }, (_, i) => trace(`x${i}`)) })
       .expect(400);
     assert.match(big.body.error.message, /body\.traces: must NOT have more than 1000 items/);
-    const bad = await h
+    // The reproduction: a trace with a 1 MiB user (over 256) and one with a 300-character endpoint (over 64).
+    const res = await h
       .as('dataplane')
       .post('/api/v1/dataplane/traces')
-      .send({ traces: [{ ...trace('y'), status: 'ok' }] })
-      .expect(400);
-    assert.match(bad.body.error.message, /body\.traces\[0\]\.status: must be integer/);
+      .send({
+        traces: [
+          trace('ok-1'),
+          { ...trace('huge-user'), user: 'u'.repeat(1 << 20) },
+          { ...trace('y'), status: 'ok' },
+          trace('ok-2'),
+          { ...trace('long-model'), endpoint: 'm'.repeat(300) },
+        ],
+      })
+      .expect(200);
+    assert.equal(res.body.accepted, 2);
+    assert.deepEqual(
+      res.body.rejected.map((r: { index: number; id: string; errors: Array<{ field: string }> }) => [r.index, r.id, r.errors[0].field]),
+      [
+        [1, 'huge-user', 'user'],
+        [2, 'y', 'status'],
+        [4, 'long-model', 'endpoint'],
+      ],
+    );
+    assert.match(res.body.rejected[1].errors[0].message, /must be integer/);
+    await h.as('viewer').get('/api/v1/traces/ok-2').expect(200);
+    await h.as('viewer').get('/api/v1/traces/huge-user').expect(404);
+    const metrics = await h.as('viewer').get('/metrics').expect(200);
+    assert.match(metrics.text, /llm_gateway_traces_rejected_total 3\b/);
   });
 
   it('ingests 1000-trace batches quickly', async () => {
