@@ -18,7 +18,7 @@ import { loadConfig } from '../control-plane/config';
 import { freePort, startFerretDB } from '../control-plane/loaders/ferretdb';
 import { signToken } from '../control-plane/middleware/verify-token';
 import { testDbUri } from '../test/helpers/db';
-import { percentiles, round, sleep } from './lib';
+import { cpuMs, percentiles, round, sleep } from './lib';
 
 const DAY = 86_400_000;
 const ENDPOINTS = ['chat', 'chat-large', 'agent', 'summarize', 'extract', 'embed', 'code', 'rare'];
@@ -149,6 +149,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
   try {
     let mongoUri: string;
     let sqliteDir: string | undefined;
+    let dbPid: number | undefined;
     if (process.env.MONGODB_URI) {
       mongoUri = testDbUri('scale').uri;
     } else {
@@ -160,6 +161,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       });
       mongoUri = `${db.uri}scale`;
       sqliteDir = path.join(dataDir, 'sqlite');
+      dbPid = db.pid;
     }
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -184,10 +186,16 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
     });
 
     const post = async (traces: Trace[]) => {
-      const res = await fetch(`${cp.url}/api/v1/dataplane/traces`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${dataplane}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ traces }),
+      const send = () =>
+        fetch(`${cp.url}/api/v1/dataplane/traces`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${dataplane}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ traces }),
+        });
+      // A kept-alive socket the server closed while idle fails the first write: resend (ingest is idempotent).
+      const res = await send().catch(async (err: Error) => {
+        if (cp.proc.exitCode !== null) throw err;
+        return send();
       });
       if (res.status !== 200) throw new Error(`ingest: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { accepted: number }).accepted;
@@ -221,25 +229,38 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       'traces status=502': '/api/v1/traces?status=502&limit=50',
     };
 
+    // CPU time of the control plane and the database: on a shared machine, the
+    // load-independent cost (and so the rate two idle cores would sustain).
+    const cpu = () => ({ cp: cpuMs(cp.proc.pid!), db: dbPid ? cpuMs(dbPid) : 0 });
     const steps: Array<Record<string, unknown>> = [];
     let sent = 0;
     for (const size of p.sizes) {
       // The last tenth of this step's traces (at least 5,000) is timed: the ingest rate with `size` stored.
       const timedFrom = Math.max(sent, size - Math.max(5_000, Math.floor(size / 10)));
       let timedStart = 0;
+      let cpuStart = cpu();
       let next = sent;
       await Promise.all(
         Array.from({ length: 4 }, async () => {
           while (next < size) {
             const lo = next;
             next = Math.min(size, next + 1_000);
-            if (lo >= timedFrom && timedStart === 0) timedStart = performance.now();
+            if (lo >= timedFrom && timedStart === 0) {
+              timedStart = performance.now();
+              cpuStart = cpu();
+            }
             const batch = Array.from({ length: next - lo }, (_, k) => makeTrace(lo + k, total, dayStart, DAY, prefix));
             await post(batch);
           }
         }),
       );
       const ingestRate = ((size - timedFrom) * 1000) / (performance.now() - timedStart);
+      const cpuEnd = cpu();
+      const timed = size - timedFrom;
+      const ingestCpu = {
+        controlPlaneMsPer1000: round(((cpuEnd.cp - cpuStart.cp) * 1000) / timed, 1),
+        databaseMsPer1000: round(((cpuEnd.db - cpuStart.db) * 1000) / timed, 1),
+      };
       sent = size;
       // Until usage counts every stored trace: how far the rollups lag ingest.
       const settleStart = performance.now();
@@ -270,12 +291,27 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
         results['traces second page'] = percentiles(samples);
       }
       const dbBytes = sqliteDir ? dirBytes(sqliteDir) : undefined;
+      const walBytes = sqliteDir
+        ? fs
+            .readdirSync(sqliteDir)
+            .filter((f) => f.endsWith('-wal'))
+            .reduce((n, f) => n + fs.statSync(path.join(sqliteDir!, f)).size, 0)
+        : undefined;
       steps.push({
         stored: size,
         countedByUsage: await counted(),
         ingestTracesPerSecond: round(ingestRate, 0),
+        ingestCpu: {
+          ...ingestCpu,
+          // What two otherwise idle cores would sustain at this CPU cost (the flusher included, it runs during
+          // ingest): both processes together on two cores, the control plane's one event loop on one.
+          twoIdleCoresTracesPerSecond: round(
+            Math.min(1_000_000 / ingestCpu.controlPlaneMsPer1000, 2_000_000 / (ingestCpu.controlPlaneMsPer1000 + ingestCpu.databaseMsPer1000)),
+            0,
+          ),
+        },
         settleMs: round(settleMs, 0),
-        ...(dbBytes !== undefined ? { databaseBytes: dbBytes, bytesPerTrace: round(dbBytes / size, 0) } : {}),
+        ...(dbBytes !== undefined ? { databaseBytes: dbBytes, walBytes, bytesPerTrace: round((dbBytes - walBytes!) / size, 0) } : {}),
         loadAverage: os.loadavg().map((x) => round(x)),
         queriesMs: results,
       });

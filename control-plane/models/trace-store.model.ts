@@ -10,6 +10,7 @@
 // binary field because FerretDB stores each field as typed JSON, which costs
 // twice the ingest time of one binary value.
 import type { Connection, mongo } from 'mongoose';
+import type { BlobDoc } from './usage-rollup.model';
 
 export type TracePartitionKind = 'traces' | 'trace_payloads' | 'trace_index' | 'usage_minutes';
 export const PARTITION_KINDS: TracePartitionKind[] = ['traces', 'trace_payloads', 'trace_index', 'usage_minutes'];
@@ -52,7 +53,7 @@ export function traceStore(conn: Connection) {
   return {
     traces: (day: string) => db().collection<StoredTrace>(`traces_${day}`),
     payloads: (day: string) => db().collection<StoredPayload>(`trace_payloads_${day}`),
-    index: (day: string) => db().collection(`trace_index_${day}`),
+    index: (day: string) => db().collection<BlobDoc>(`trace_index_${day}`),
     /** Days that have a collection of this kind, newest first. */
     async days(kind: TracePartitionKind): Promise<string[]> {
       const names = await db().listCollections({}, { nameOnly: true }).toArray();

@@ -215,7 +215,7 @@ export class IngestFlusher {
       writes.push(() => this.docs.apply<StoredRow[]>(coll, id, range, (body) => mergeRows(body, rows)));
     }
     for (const [day, streams] of group.index) {
-      const coll = this.models.traceStore.index(day) as never;
+      const coll = this.models.traceStore.index(day);
       for (const [stream, entries] of streams) writes.push(() => writeTraceIndex(this.docs, coll, stream, entries, range));
     }
     await inParallel(writes, PARALLEL_WRITES, (w) => w());

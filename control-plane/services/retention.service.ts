@@ -1,12 +1,12 @@
 // Deletes what is older than its retention, in the background, never in one
 // long operation: a day of traces, their list index, payloads, or minute
 // usage is a collection drop (tens of ms on FerretDB's SQLite, no scan);
-// expired hour and day rollups (75 documents a day) are deleted by id in
+// expired hour and day rollups (25 buckets a day) are deleted by id in
 // batches with a pause between.
 import type { Logger } from '../logger';
 import type { Models } from '../models';
 import { dayKey, dayStart, PARTITION_KINDS, type TracePartitionKind } from '../models/trace-store.model';
-import { FAMILIES, GRANULARITIES, rollupId, type Family } from './usage/rollup-layout';
+import { bucketIds, FAMILY_NAMES, GRANULARITIES } from './usage/rollup-layout';
 
 export interface RetentionConfig {
   /** Days of raw traces (0: forever). */
@@ -113,7 +113,7 @@ export class RetentionService {
       const to = Math.min(cutoff, from + DAY_MS);
       const ids: string[] = [];
       for (const g of GRANULARITIES.filter((x) => granularities.includes(x.name))) {
-        for (let t = Math.ceil(from / g.ms) * g.ms; t < to; t += g.ms) for (const f of Object.keys(FAMILIES) as Family[]) ids.push(rollupId(f, g.name, t));
+        for (let t = Math.ceil(from / g.ms) * g.ms; t < to; t += g.ms) for (const f of FAMILY_NAMES) ids.push(...bucketIds(f, g.name, t));
       }
       for (let i = 0; i < ids.length; i += DELETE_BATCH) {
         const res = await rollups.bulkWrite(

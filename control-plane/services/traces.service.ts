@@ -109,7 +109,7 @@ export class TracesService {
     const filter: TraceFilter = { endpoint: q.endpoint, user: q.user, provider: q.provider, status: q.status };
     const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
     const days = await this.models.traceStore.days('trace_index');
-    const entries = await readTraceIndex((day) => this.models.traceStore.index(day) as never, days, {
+    const entries = await readTraceIndex((day) => this.models.traceStore.index(day), days, {
       filter,
       from: q.from ? parseTime('from', q.from).getTime() : 0,
       to: q.to ? parseTime('to', q.to).getTime() : END_OF_TIME,

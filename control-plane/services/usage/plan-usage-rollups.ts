@@ -3,13 +3,24 @@
 // 10-minute, hour and day documents (a fold per row, not per trace).
 import type { Trace } from '../../../plugin/contract';
 import { attributeTraceUsage } from './attribute-trace-usage';
-import { FAMILIES, GRANULARITIES, rollupId, rowKey, valuesOf, type Family, type LiveRow, type StoredRow } from './rollup-layout';
+import {
+  FAMILY_NAMES,
+  GRANULARITIES,
+  RUN_FAMILIES,
+  rollupId,
+  rowKey,
+  shardOf,
+  SHARDS,
+  valuesOf,
+  type Family,
+  type LiveRow,
+  type StoredRow,
+} from './rollup-layout';
 import { addContribution, encodeCell, mergeCell, mergeEncodedCell, newCell, type EncodedCell } from './usage-cell';
 
 export type RollupDelta = Map<string, Map<string, LiveRow>>;
 
 const MINUTE = GRANULARITIES[0].ms;
-const FAMILY_NAMES = Object.keys(FAMILIES) as Family[];
 
 function rowIn(delta: RollupDelta, docId: string, values: Array<string | null>): LiveRow {
   let rows = delta.get(docId);
@@ -22,24 +33,26 @@ function rowIn(delta: RollupDelta, docId: string, values: Array<string | null>):
 
 export function planUsageRollups(traces: Trace[]): RollupDelta {
   const minutes: RollupDelta = new Map();
-  const ids = new Map<number, Record<Family, string>>();
+  const ids = new Map<number, Partial<Record<Family, string>>>();
   for (const t of traces) {
     const minute = Math.floor(Date.parse(t.time) / MINUTE) * MINUTE;
     let id = ids.get(minute);
-    if (!id) ids.set(minute, (id = { t: rollupId('t', 'm', minute), u: rollupId('u', 'm', minute), r: rollupId('r', 'm', minute) }));
+    if (!id) ids.set(minute, (id = {}));
     for (const c of attributeTraceUsage(t)) {
       for (const family of FAMILY_NAMES) {
-        if (family === 'r' && c.dims.run === null) continue;
-        addContribution(rowIn(minutes, id[family], valuesOf(family, c.dims)).cell, c);
+        if (RUN_FAMILIES.has(family) && c.dims.run === null) continue;
+        const spec = SHARDS[family];
+        const docId = spec ? rollupId(family, 'm', minute, shardOf(family, c.dims[spec.by]!)) : (id[family] ??= rollupId(family, 'm', minute));
+        addContribution(rowIn(minutes, docId, valuesOf(family, c.dims)).cell, c);
       }
     }
   }
   const delta: RollupDelta = new Map(minutes);
   for (const [id, rows] of minutes) {
-    const [family, , iso] = id.split('|') as [Family, string, string];
+    const [family, , iso, shard] = id.split('|') as [Family, string, string, string | undefined];
     const minute = Date.parse(iso);
     for (const g of GRANULARITIES.slice(1)) {
-      const coarse = rollupId(family, g.name, Math.floor(minute / g.ms) * g.ms);
+      const coarse = rollupId(family, g.name, Math.floor(minute / g.ms) * g.ms, shard === undefined ? undefined : Number(shard));
       for (const row of rows.values()) mergeCell(rowIn(delta, coarse, row.values).cell, row.cell);
     }
   }

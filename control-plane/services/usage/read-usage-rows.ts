@@ -4,15 +4,19 @@ import type { mongo } from 'mongoose';
 import type { BlobDoc } from '../../models/usage-rollup.model';
 import { decodeBlob } from '../blob-docs';
 import type { UsageRow } from './build-usage-report';
-import { dimsOf, GRANULARITIES, rollupId, rollupPartition, type Family, type Granularity, type StoredRow } from './rollup-layout';
+import { bucketIds, dimsOf, GRANULARITIES, rollupId, rollupPartition, shardOf, type Family, type Granularity, type StoredRow } from './rollup-layout';
 import type { EncodedCell } from './usage-cell';
 import type { GroupBy, UsageFilter, UsageWindow } from './usage-query';
 
-/** The smallest family that has every dimension the query groups or filters by. */
-export function familyFor(groupBy: GroupBy | 'day' | undefined, filter: UsageFilter): Family {
-  if (groupBy === 'run' || filter.run !== undefined) return 'r';
-  if (groupBy === 'user' || filter.user !== undefined) return 'u';
-  return 't';
+const MARGINAL: Record<GroupBy, Family> = { endpoint: 'E', provider: 'P', model: 'M', api: 'A', status: 'S', user: 'U', run: 'R' };
+
+/** The smallest family (and shard) with every dimension the query groups or filters by. */
+export function familyFor(groupBy: GroupBy | 'day' | undefined, filter: UsageFilter): { family: Family; shard?: number } {
+  const filtered = Object.values(filter).some((v) => v !== undefined);
+  if (!filtered) return { family: groupBy === undefined || groupBy === 'day' ? 'S' : MARGINAL[groupBy] };
+  if (groupBy === 'run' || filter.run !== undefined) return { family: 'r', shard: filter.run === undefined ? undefined : shardOf('r', filter.run) };
+  if (groupBy === 'user' || filter.user !== undefined) return { family: 'u', shard: filter.user === undefined ? undefined : shardOf('u', filter.user) };
+  return { family: 't' };
 }
 
 /** Buckets covering [from, to) exactly, none coarser than `coarsest` ms (both ends aligned to a minute). */
@@ -29,23 +33,22 @@ export function coveringBuckets(window: UsageWindow, coarsest: number): Array<{ 
 
 const PARALLEL_READS = 16;
 
+/** The rows of a family (one shard of it, or all) over a window. */
 export async function readUsageRows(
   collection: (partition: string) => mongo.Collection<BlobDoc>,
-  family: Family,
+  source: { family: Family; shard?: number },
   window: UsageWindow,
   coarsest: number,
 ): Promise<UsageRow[]> {
-  const buckets = coveringBuckets(window, coarsest);
+  const { family, shard } = source;
+  const docs = coveringBuckets(window, coarsest).flatMap((b) =>
+    (shard === undefined ? bucketIds(family, b.g.name, b.start) : [rollupId(family, b.g.name, b.start, shard)]).map((id) => ({ id, t: b.start })),
+  );
   const rows: UsageRow[] = [];
-  for (let i = 0; i < buckets.length; i += PARALLEL_READS) {
-    const docs = await Promise.all(
-      buckets.slice(i, i + PARALLEL_READS).map((b) => {
-        const id = rollupId(family, b.g.name, b.start);
-        return collection(rollupPartition(id)).findOne({ _id: id });
-      }),
-    );
-    docs.forEach((doc, j) => {
-      const t = buckets[i + j]!.start;
+  for (let i = 0; i < docs.length; i += PARALLEL_READS) {
+    const found = await Promise.all(docs.slice(i, i + PARALLEL_READS).map(({ id }) => collection(rollupPartition(id)).findOne({ _id: id })));
+    found.forEach((doc, j) => {
+      const t = docs[i + j]!.t;
       for (const row of decodeBlob<StoredRow[]>(doc) ?? []) {
         const values = row.slice(0, -1) as Array<string | null>;
         rows.push({ t, dims: dimsOf(family, values), cell: row[row.length - 1] as EncodedCell });

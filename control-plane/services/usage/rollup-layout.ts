@@ -2,18 +2,43 @@
 // document ids, and the rows inside a document.
 //
 // Families keep documents small for the queries that do not need every
-// dimension: `t` (traffic) has no user or run, `u` adds the user, `r` holds
-// only requests of agent runs, by run and user. Granularities: minute, 10
+// dimension. One-dimension families (E, P, M, A, S, U, R) answer a grouping
+// without filters from a handful of rows; `t` (traffic: every dimension but
+// user and run) answers filtered ones; `u` adds the user and `r` the run (only
+// requests of agent runs), both split into shards by user or run, so that a
+// query for one user or run reads only that shard. Granularities: minute, 10
 // minutes, hour, day, so any minute-aligned range is at most ~50 documents.
 import type { UsageDims } from './attribute-trace-usage';
 import type { EncodedCell, UsageCell } from './usage-cell';
 
 export const FAMILIES = {
+  E: ['endpoint'],
+  P: ['provider'],
+  M: ['model'],
+  A: ['api'],
+  S: ['status'],
+  U: ['user'],
+  R: ['run'],
   t: ['endpoint', 'provider', 'model', 'api', 'status'],
   u: ['user', 'endpoint', 'provider', 'model', 'api', 'status'],
   r: ['run', 'user', 'endpoint', 'provider', 'model', 'api', 'status'],
 } as const satisfies Record<string, ReadonlyArray<keyof UsageDims>>;
 export type Family = keyof typeof FAMILIES;
+export const FAMILY_NAMES = Object.keys(FAMILIES) as Family[];
+
+/** Families that keep only requests of agent runs. */
+export const RUN_FAMILIES: ReadonlySet<Family> = new Set(['R', 'r']);
+/** Families split into shards, by the dimension that names them. */
+export const SHARDS: Partial<Record<Family, { by: 'user' | 'run'; count: number }>> = { u: { by: 'user', count: 8 }, r: { by: 'run', count: 8 } };
+
+/** FNV-1a: a stable shard for a user or run id. */
+export function shardOf(family: Family, value: string): number | undefined {
+  const spec = SHARDS[family];
+  if (!spec) return undefined;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % spec.count;
+}
 
 export const GRANULARITIES = [
   { name: 'm', ms: 60_000 },
@@ -23,7 +48,14 @@ export const GRANULARITIES = [
 ] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
 
-export const rollupId = (family: Family, g: Granularity['name'], startMs: number) => `${family}|${g}|${new Date(startMs).toISOString()}`;
+export const rollupId = (family: Family, g: Granularity['name'], startMs: number, shard?: number) =>
+  `${family}|${g}|${new Date(startMs).toISOString()}${shard === undefined ? '' : `|${shard}`}`;
+
+/** Every document id of a bucket (all shards). */
+export const bucketIds = (family: Family, g: Granularity['name'], startMs: number): string[] => {
+  const spec = SHARDS[family];
+  return spec ? Array.from({ length: spec.count }, (_, k) => rollupId(family, g, startMs, k)) : [rollupId(family, g, startMs)];
+};
 
 /** Minute and 10-minute documents live in their day's collection ("" for the shared one of hours and days). */
 export function rollupPartition(id: string): string {
