@@ -46,7 +46,7 @@ export class UsageService {
     const groupBy = q.groupBy ?? 'endpoint';
     const filter = pickFilters(q);
     await this.flusher.settled();
-    const rows = await readUsageRows(this.rollups, familyFor(groupBy, filter), this.storedPart(window, now), DAY_MS);
+    const rows = await readUsageRows(this.rollups, familyFor(groupBy, filter), this.storedPart(window, now), DAY_MS, filter);
     return { from: window.from.toISOString(), to: window.to.toISOString(), groupBy, ...filter, groups: summarize(rows, groupBy, filter) };
   }
 
@@ -65,7 +65,7 @@ export class UsageService {
     }
     const filter = pickFilters(q);
     await this.flusher.settled();
-    const rows = await readUsageRows(this.rollups, familyFor(q.groupBy, filter), this.storedPart(window, now), step);
+    const rows = await readUsageRows(this.rollups, familyFor(q.groupBy, filter), this.storedPart(window, now), step, filter);
     const { series, omittedSeries } = toSeries(rows, window, interval, q.groupBy, filter, q.limit ?? 20);
     return { from: window.from.toISOString(), to: window.to.toISOString(), interval, groupBy: q.groupBy ?? null, ...filter, series, omittedSeries };
   }

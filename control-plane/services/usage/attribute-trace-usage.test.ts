@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Trace, TraceAttempt } from '../../../plugin/contract';
 import { attributeTraceUsage } from './attribute-trace-usage';
-import { LatencySketch } from './latency-sketch';
+import { DDSketch } from '@datadog/sketches-js';
+import { LatencySketch, RELATIVE_ACCURACY } from './latency-sketch';
+
+const newLibrarySketch = () => new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
 
 const attempt = (provider: TraceAttempt['provider'], status: number | null, model = 'm'): TraceAttempt => ({
   destinationId: provider,
@@ -98,7 +101,11 @@ describe('latency sketches', () => {
     for (const q of [0, 0.1, 0.5, 0.9, 0.99, 1]) assert.equal(copy.quantile(q), s.quantile(q));
     // The same values through the library's own sketch: the same answers.
     const reference = s.toDDSketch();
-    for (const q of [0.5, 0.95, 0.99]) assert.equal(s.quantile(q), Math.round(reference.getValueAtQuantile(q) * 100) / 100);
+    for (const q of [0, 0.01, 0.1, 0.14, 0.15, 0.5, 0.95, 0.99, 1])
+      assert.equal(s.quantile(q), Math.round(reference.getValueAtQuantile(q) * 100) / 100, `q${q}`);
+    const library = newLibrarySketch();
+    for (const v of values) library.accept(v);
+    for (const q of [0.5, 0.95, 0.99]) assert.equal(s.quantile(q), Math.round(library.getValueAtQuantile(q) * 100) / 100, `q${q} as DDSketch.accept`);
     assert.equal(new LatencySketch().quantile(0.5), null);
   });
 });

@@ -4,7 +4,7 @@ import type { mongo } from 'mongoose';
 import type { BlobDoc } from '../../models/usage-rollup.model';
 import { decodeBlob } from '../blob-docs';
 import type { UsageRow } from './build-usage-report';
-import { bucketIds, dimsOf, GRANULARITIES, rollupId, rollupPartition, shardOf, type Family, type Granularity, type StoredRow } from './rollup-layout';
+import { bucketIds, dimsOf, FAMILIES, GRANULARITIES, rollupId, rollupPartition, shardOf, type Family, type Granularity, type StoredRow } from './rollup-layout';
 import type { EncodedCell } from './usage-cell';
 import type { GroupBy, UsageFilter, UsageWindow } from './usage-query';
 
@@ -33,14 +33,19 @@ export function coveringBuckets(window: UsageWindow, coarsest: number): Array<{ 
 
 const PARALLEL_READS = 16;
 
-/** The rows of a family (one shard of it, or all) over a window. */
+/** The rows of a family (one shard of it, or all) over a window that pass the filter. */
 export async function readUsageRows(
   collection: (partition: string) => mongo.Collection<BlobDoc>,
   source: { family: Family; shard?: number },
   window: UsageWindow,
   coarsest: number,
+  filter: UsageFilter,
 ): Promise<UsageRow[]> {
   const { family, shard } = source;
+  // Filtered dimensions by their position in the family's rows: rows are skipped before they are built.
+  const checks = FAMILIES[family].flatMap((d, i) =>
+    d in filter && filter[d as keyof UsageFilter] !== undefined ? [[i, filter[d as keyof UsageFilter]!] as const] : [],
+  );
   const docs = coveringBuckets(window, coarsest).flatMap((b) =>
     (shard === undefined ? bucketIds(family, b.g.name, b.start) : [rollupId(family, b.g.name, b.start, shard)]).map((id) => ({ id, t: b.start })),
   );
@@ -51,6 +56,7 @@ export async function readUsageRows(
       const t = docs[i + j]!.t;
       for (const row of decodeBlob<StoredRow[]>(doc) ?? []) {
         const values = row.slice(0, -1) as Array<string | null>;
+        if (checks.some(([k, want]) => values[k] !== want)) continue;
         rows.push({ t, dims: dimsOf(family, values), cell: row[row.length - 1] as EncodedCell });
       }
     });
