@@ -8,7 +8,7 @@
 import type { Trace } from '../../../plugin/contract';
 import { dayKey } from '../../models/trace-store.model';
 
-export const PAGE_CAP = 2_000;
+export const PAGE_CAP = 1_000;
 
 /** [time ms, trace id, endpoint, user, provider (null: none served it), status] */
 export type IndexEntry = [number, string, string, string, string | null, number];

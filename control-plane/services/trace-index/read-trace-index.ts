@@ -44,8 +44,8 @@ export async function readTraceIndex(index: (day: string) => mongo.Collection<Bl
       while (k < loaded.length && loaded[k]![0] > horizon && out.length < q.want) out.push(loaded[k++]!);
       loaded = loaded.slice(k);
       if (i >= pages.length) break;
-      // The next pages that share the horizon's neighbourhood, two at a time.
-      const batch = pages.slice(i, i + 2);
+      // One page first (the newest usually holds a whole answer), then two at a time.
+      const batch = pages.slice(i, i + (i === 0 ? 1 : 2));
       i += batch.length;
       const docs = await Promise.all(batch.map((p) => coll.findOne({ _id: p.id })));
       for (const d of docs) loaded.push(...(decodeBlob<IndexEntry[]>(d) ?? []).filter(keep));
