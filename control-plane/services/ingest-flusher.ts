@@ -15,10 +15,10 @@ import type { Logger } from '../logger';
 import type { Models } from '../models';
 import type { JournalDoc } from '../models/usage-rollup.model';
 import { BlobDocs, decodeBlob, type JournalRange } from './blob-docs';
-import { mergeIndexPlans, planTraceIndex, type IndexPlan } from './trace-index/plan-trace-index';
+import { planTraceIndex, type IndexPlan } from './trace-index/plan-trace-index';
 import { writeTraceIndex } from './trace-index/write-trace-index';
 import { decodeStoredTrace } from './trace-codec';
-import { mergeRollupDeltas, mergeRows, planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
+import { mergeRows, planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
 import { rollupPartition, type StoredRow } from './usage/rollup-layout';
 
 export interface FlusherOptions {
@@ -27,26 +27,22 @@ export interface FlusherOptions {
   orphanAfterMs?: number;
   /** Most traces applied in one group (a group costs one write per document it touches, whatever its size). */
   maxGroupTraces?: number;
-}
-
-interface Plan {
-  traces: number;
-  rollups: RollupDelta;
-  index: IndexPlan;
+  /** Ingest waits while more traces than this are stored but not yet applied (bounds the memory they hold). */
+  maxPendingTraces?: number;
 }
 
 interface Pending {
   n: number;
-  /** What this journal's new traces add; 'recover': unknown (the insert failed part-way), read them back. */
-  plan?: Plan | 'recover';
+  /** This journal's new traces; 'recover': unknown (the insert failed part-way), read them back. */
+  traces?: Trace[] | 'recover';
   waiters: Array<() => void>;
 }
-
-const planOf = (traces: Trace[]): Plan => ({ traces: traces.length, rollups: planUsageRollups(traces), index: planTraceIndex(traces) });
 
 interface Group {
   range: JournalRange;
   journalIds: string[];
+  /** Traces counted in pendingTraces. */
+  traces: number;
   rollups: RollupDelta;
   index: IndexPlan;
 }
@@ -66,6 +62,7 @@ export class IngestFlusher {
   readonly replica = randomBytes(6).toString('hex');
   private seq = 0;
   private readonly pending: Pending[] = [];
+  private pendingTraces = 0;
   private inflight?: Group;
   private running = false;
   private stopped = false;
@@ -80,7 +77,7 @@ export class IngestFlusher {
     private readonly log: Logger,
     opts: FlusherOptions = {},
   ) {
-    this.opts = { heartbeatMs: 10_000, orphanAfterMs: 60_000, maxGroupTraces: 200_000, ...opts };
+    this.opts = { heartbeatMs: 10_000, orphanAfterMs: 60_000, maxGroupTraces: 20_000, maxPendingTraces: 50_000, ...opts };
   }
 
   journalId(n: number): string {
@@ -121,8 +118,20 @@ export class IngestFlusher {
   /** The journal's traces are stored: these are the new ones ('recover' when unknown). */
   ready(n: number, traces: Trace[] | 'recover'): void {
     const p = this.pending.find((x) => x.n === n);
-    if (p) p.plan = traces === 'recover' ? 'recover' : planOf(traces);
+    if (p) {
+      p.traces = traces;
+      if (traces !== 'recover') this.pendingTraces += traces.length;
+    }
     void this.run();
+  }
+
+  /**
+   * Resolves once fewer than maxPendingTraces traces wait to be applied:
+   * ingest calls it first, so a flusher that falls behind slows ingest (the
+   * data planes hold their batches meanwhile) instead of filling memory.
+   */
+  async room(): Promise<void> {
+    while (this.pendingTraces >= this.opts.maxPendingTraces && !this.stopped) await this.settled(1_000);
   }
 
   /** Resolves when every journal begun so far is applied (or after `timeoutMs`). */
@@ -163,6 +172,7 @@ export class IngestFlusher {
           )
           .catch((err: unknown) => this.log.warn({ err }, 'ingest flusher: journal cleanup failed (recovery will skip them)'));
         const done = this.pending.splice(0, group.journalIds.length);
+        this.pendingTraces -= group.traces;
         for (const p of done) for (const w of p.waiters) w();
       }
     } finally {
@@ -170,28 +180,25 @@ export class IngestFlusher {
     }
   }
 
-  /** The longest run of consecutive ready journals from the oldest one, their plans merged. */
+  /** The longest run of consecutive ready journals from the oldest one (up to maxGroupTraces), planned as one. */
   private async nextGroup(): Promise<Group | undefined> {
     const ready: Pending[] = [];
-    let traces = 0;
+    const traces: Trace[] = [];
+    let counted = 0;
     for (const p of this.pending) {
-      if (p.plan === undefined || (ready.length > 0 && traces >= this.opts.maxGroupTraces)) break;
-      if (p.plan === 'recover') p.plan = planOf(await this.readBack(this.journalId(p.n)));
+      if (p.traces === undefined || (ready.length > 0 && traces.length >= this.opts.maxGroupTraces)) break;
+      if (p.traces === 'recover') p.traces = await this.readBack(this.journalId(p.n));
+      else counted += p.traces.length;
       ready.push(p);
-      traces += p.plan.traces;
+      traces.push(...p.traces);
     }
     if (ready.length === 0) return undefined;
-    const rollups: RollupDelta = new Map();
-    const index: IndexPlan = new Map();
-    for (const p of ready) {
-      mergeRollupDeltas(rollups, (p.plan as Plan).rollups);
-      mergeIndexPlans(index, (p.plan as Plan).index);
-    }
     return {
       range: { replica: this.replica, first: ready[0]!.n, last: ready[ready.length - 1]!.n },
       journalIds: ready.map((p) => this.journalId(p.n)),
-      rollups,
-      index,
+      traces: counted,
+      rollups: planUsageRollups(traces),
+      index: planTraceIndex(traces),
     };
   }
 
@@ -243,8 +250,13 @@ export class IngestFlusher {
       const orphans = journals.filter((j: JournalDoc) => (replicas.get(j.r) ?? 0) < cutoff).sort((a, b) => (a.r === b.r ? a.n - b.n : a.r < b.r ? -1 : 1));
       for (const j of orphans) {
         const traces = await this.readBack(j._id, decodeBlob<Array<[string, string]>>(j) ?? []);
-        const plan = planOf(traces);
-        await this.apply({ range: { replica: j.r, first: j.n, last: j.n }, journalIds: [j._id], rollups: plan.rollups, index: plan.index });
+        await this.apply({
+          range: { replica: j.r, first: j.n, last: j.n },
+          journalIds: [j._id],
+          traces: 0,
+          rollups: planUsageRollups(traces),
+          index: planTraceIndex(traces),
+        });
         await this.models.usageStore.journal().deleteOne({ _id: j._id });
         this.log.info({ journal: j._id, traces: traces.length }, 'ingest flusher: recovered an orphaned journal');
       }

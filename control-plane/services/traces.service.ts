@@ -62,6 +62,7 @@ export class TracesService {
   async ingest(traces: Trace[]): Promise<{ accepted: number; duplicates: number }> {
     if (traces.length === 0) return { accepted: 0, duplicates: 0 };
     const times = traces.map((t, i) => parseTime(`traces[${i}].time`, t.time));
+    await this.flusher.room();
     const n = this.flusher.begin();
     const journalId = this.flusher.journalId(n);
     const byDay = new Map<string, number[]>();

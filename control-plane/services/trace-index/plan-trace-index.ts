@@ -70,17 +70,5 @@ export function planTraceIndex(traces: Trace[]): IndexPlan {
   return plan;
 }
 
-export function mergeIndexPlans(into: IndexPlan, from: IndexPlan): void {
-  for (const [day, streams] of from) {
-    let target = into.get(day);
-    if (!target) into.set(day, (target = new Map()));
-    for (const [stream, entries] of streams) {
-      const list = target.get(stream);
-      if (list) list.push(...entries);
-      else target.set(stream, [...entries]);
-    }
-  }
-}
-
 /** Newest first; ties by id, descending (the cursor order). */
 export const newestFirst = (a: IndexEntry, b: IndexEntry) => b[0] - a[0] || (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0);

@@ -75,10 +75,3 @@ export function mergeRows(stored: StoredRow[] | undefined, delta: Map<string, Li
   }
   return [...out.values()];
 }
-
-/** Merges a later delta into an earlier one (the journals of one flush group). */
-export function mergeRollupDeltas(into: RollupDelta, from: RollupDelta): void {
-  for (const [id, rows] of from) {
-    for (const row of rows.values()) mergeCell(rowIn(into, id, row.values).cell, row.cell);
-  }
-}
