@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { nginxAvailable } from '../local/kong-nginx/find-nginx';
 
 const ROOT = path.resolve(__dirname, '..');
 // A temp results dir: a smoke run must never overwrite a full run's bench/results.
@@ -73,6 +74,13 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   }
   assert.ok(Object.values(a.gatewayDriverStats).every((s: any) => s.pdkCallsPerRequest > 0)); // eslint-disable-line @typescript-eslint/no-explicit-any
 
+  const k = read('kong-driver');
+  for (const target of ['direct', 'kong-driver-noop', ...(nginxAvailable() ? ['kong-nginx-noop'] : [])]) {
+    const run = k.runs.find((x: { target: string }) => x.target === target);
+    assert.ok(run && run.requests > 0 && isP(run.latencyMs), `kong-driver has ${target}`);
+    assert.equal(run.non2xx, 0, `${target}: no errors`);
+  }
+
   const t = read('throughput');
   assert.equal(typeof t.maxSustainedRps, 'number');
   assert.equal(typeof t.maxSustainedRpsPluginOnly, 'number');
@@ -96,7 +104,8 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   const i = read('trace-ingest');
   assert.ok(i.ingest.tracesPerSecond > 0 && i.ingest.stored === i.ingest.sent);
   assert.ok(i.restart.served > 0);
-  assert.equal(i.restart.lost, 0, 'no trace lost across the control-plane restart');
+  // Below 0: traces of requests autocannon stopped waiting for at the end (they were handled, and traced, all the same).
+  assert.ok(i.restart.lost <= 0, `no trace lost across the control-plane restart (lost ${i.restart.lost})`);
 
   const m = read('memory');
   assert.equal(m.streamsOpen, m.streamsRequested);

@@ -45,6 +45,7 @@ async function main() {
     JWT_SECRET: randomBytes(32).toString('base64url'),
     GATEWAY_KEK: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'silent',
+    GATEWAY_OUTBOUND_ALLOW: 'loopback',
   });
   const cp = await startControlPlane({ mongoUri: url.toString(), port: 0, host: '127.0.0.1', config, validateResponses: false });
   const admin = signToken(config.jwt, { sub: 'bench', role: 'admin' }, 3600);
@@ -84,7 +85,11 @@ async function main() {
       state_dir: path.join(tmp, `dp${i}`),
       identify_consumer: false,
     });
-    return startKongDriver({ kongYml, pluginsDir: path.join(ROOT, 'dist/plugin/kong'), env: { ...process.env, LLM_GATEWAY_LOG: 'silent', ...env } });
+    return startKongDriver({
+      kongYml,
+      pluginsDir: path.join(ROOT, 'dist/plugin/kong'),
+      env: { ...process.env, LLM_GATEWAY_LOG: 'silent', LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback', ...env },
+    });
   };
   const nodes = { slices: await node(0, {}), direct: await node(1, { LLM_GATEWAY_BUDGET_SLICES: 'off' }) };
 

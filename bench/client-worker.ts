@@ -6,6 +6,8 @@
 //   streams      SSE streams; arrival time of every content event
 //   open-streams opens N streams, reports once each has its first content
 //                event, then waits for `close-streams` and their end
+//   interleaved  one request at a time to each target in turn, N rounds: on a
+//                shared machine every target sees the same moments of load
 import http from 'node:http';
 import autocannon from 'autocannon';
 
@@ -62,7 +64,47 @@ export interface OpenStreamsJob {
   count: number;
 }
 
-type Job = LoadJob | StreamsJob | OpenStreamsJob | { type: 'close-streams'; key: string } | { type: 'exit' };
+export interface InterleavedJob {
+  type: 'interleaved';
+  targets: Array<{ name: string; url: string; body: string }>;
+  headers?: Record<string, string>;
+  rounds: number;
+}
+
+type Job = LoadJob | StreamsJob | OpenStreamsJob | InterleavedJob | { type: 'close-streams'; key: string } | { type: 'exit' };
+
+/** Latencies (ms) per target name; non-2xx answers counted apart. */
+async function runInterleaved(job: InterleavedJob): Promise<{ latenciesMs: Record<string, number[]>; non2xx: Record<string, number> }> {
+  const agents = job.targets.map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  const latenciesMs: Record<string, number[]> = Object.fromEntries(job.targets.map((t) => [t.name, []]));
+  const non2xx: Record<string, number> = Object.fromEntries(job.targets.map((t) => [t.name, 0]));
+  const once = (i: number) =>
+    new Promise<void>((resolve) => {
+      const t = job.targets[i];
+      const t0 = performance.now();
+      const req = http.request(
+        t.url,
+        { method: 'POST', agent: agents[i], headers: { ...job.headers, 'content-length': String(Buffer.byteLength(t.body)) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            latenciesMs[t.name].push(performance.now() - t0);
+            if ((res.statusCode ?? 0) >= 300) non2xx[t.name]++;
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => (non2xx[t.name]++, resolve()));
+      req.end(t.body);
+    });
+  for (let r = 0; r < job.rounds; r++) {
+    // A different order each round, so no target always follows another.
+    const order = job.targets.map((_, i) => i).sort(() => Math.random() - 0.5);
+    for (const i of order) await once(i);
+  }
+  for (const a of agents) a.destroy();
+  return { latenciesMs, non2xx };
+}
 
 const CONTENT = /tok\d+/g;
 
@@ -190,6 +232,8 @@ async function handle(job: Job): Promise<unknown> {
       return runStreams(job);
     case 'open-streams':
       return openMany(job);
+    case 'interleaved':
+      return runInterleaved(job);
     case 'close-streams': {
       const open = openStreams.get(job.key);
       if (!open) return { completed: 0, failed: 0 };

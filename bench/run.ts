@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { fmt, machine, sleep, table, writeResult } from './lib';
 import { MLFLOW_WORKERS } from './mlflow';
-import { addedLatency, FULL, memory, propagation, SMOKE, streaming, throughput, traceIngest, type Profile } from './scenarios';
+import { addedLatency, FULL, memory, propagation, SMOKE, standinCost, streaming, throughput, traceIngest, type Profile } from './scenarios';
 import { setup, type Env, type Settings } from './setup';
 import { scaleProfile, tracesAtScale } from './traces-at-scale';
 
@@ -106,18 +106,7 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
       measureS: profile.measureS,
       mlflowWorkers: env.mlflow ? MLFLOW_WORKERS : undefined,
     });
-    if (want('kong-driver') && results['added-latency'] && !results['added-latency'].error) {
-      const a = results['added-latency'] as { runs: Array<Record<string, unknown>>; noopDriverStats: unknown; machine: unknown };
-      results['kong-driver'] = {
-        scenario: 'kong-driver',
-        note: 'The Kong driver (local/kong-driver) with the no-op fixture plugin vs the fake provider directly, from the added-latency runs: the cost of the stand-in for Kong itself, not of the plugin.',
-        machine: a.machine,
-        ...common(),
-        runs: a.runs.filter((r) => r.target === 'kong-driver-noop' || r.target === 'direct'),
-        driverStats: a.noopDriverStats,
-      };
-      writeResult('kong-driver', results['kong-driver']);
-    }
+    await run('kong-driver', standinCost, { gatewayStandin: env.stack.driver.kind });
     await run('throughput', throughput);
     await run('streaming', streaming);
     await run('config-propagation', propagation);
@@ -164,6 +153,16 @@ export function summary(results: Results): string {
       table(
         ['conc', 'target', 'p50', 'p90', 'p99', '+p50', '+p90', '+p99', 'rps'],
         a.runs.map((r) => [r.concurrency, r.target, r.latencyMs.p50, r.latencyMs.p90, r.latencyMs.p99, r.addedMs.p50, r.addedMs.p90, r.addedMs.p99, r.rps]),
+      ),
+    );
+  }
+  const k = results['kong-driver'] as { runs?: Array<{ target: string; latencyMs: P; addedMs: P; requests: number }> } | undefined;
+  if (k?.runs) {
+    out.push('\nKong stand-ins with the no-op plugin, 1 client, interleaved (ms; added = target - direct)');
+    out.push(
+      table(
+        ['target', 'p50', 'p99', '+p50', '+p99', 'req'],
+        k.runs.map((r) => [r.target, r.latencyMs.p50, r.latencyMs.p99, r.addedMs.p50, r.addedMs.p99, r.requests]),
       ),
     );
   }

@@ -122,15 +122,18 @@ const added = (a: Percentiles, base: Percentiles) => ({ p50: a.p50 - base.p50, p
 function targets(env: Env) {
   const direct: Target = { name: 'direct', url: `${env.fake.url}/v1/chat/completions`, body: CHAT_BODY('bench') };
   const noop: Target = { name: 'kong-driver-noop', url: `${env.noop.url}/v1/chat/completions`, body: CHAT_BODY('bench') };
+  const noopNginx: Target | undefined = env.noopNginx
+    ? { name: 'kong-nginx-noop', url: `${env.noopNginx.url}/v1/chat/completions`, body: CHAT_BODY('bench') }
+    : undefined;
   const gateway: Target = { name: 'gateway', url: `${env.stack.openaiBaseUrl}/chat/completions`, body: CHAT_BODY(env.endpoints.openai) };
   const mlflow: Target | undefined = env.mlflow ? { name: 'mlflow', url: `${env.mlflow.url}/v1/chat/completions`, body: CHAT_BODY('bench') } : undefined;
-  return { direct, noop, gateway, mlflow };
+  return { direct, noop, noopNginx, gateway, mlflow };
 }
 
 // 1. Added latency, non-streaming (plus the driver's own cost, and the peer).
 export async function addedLatency(env: Env, p: Profile, log: (s: string) => void) {
   const t = targets(env);
-  const list = [t.direct, t.noop, t.gateway, ...(t.mlflow ? [t.mlflow] : [])];
+  const list = [t.direct, t.noop, ...(t.noopNginx ? [t.noopNginx] : []), t.gateway, ...(t.mlflow ? [t.mlflow] : [])];
   const runs: Array<Record<string, unknown>> = [];
   const gatewayStats: Record<string, unknown> = {};
   const noopStats: Record<string, unknown> = {};
@@ -176,6 +179,35 @@ export async function addedLatency(env: Env, p: Profile, log: (s: string) => voi
       )
     : undefined;
   return { runs, gatewayDriverStats: gatewayStats, noopDriverStats: noopStats, peerRatios };
+}
+
+// 1b. Each stand-in for Kong with the no-op plugin against the provider
+// directly, one client, requests interleaved round by round so that a busy
+// shared machine loads every target alike.
+export async function standinCost(env: Env, p: Profile, log: (s: string) => void) {
+  const t = targets(env);
+  const list = [t.direct, t.noop, ...(t.noopNginx ? [t.noopNginx] : [])];
+  const rounds = p.measureS * 50;
+  const r = await env.client.run<{ latenciesMs: Record<string, number[]>; non2xx: Record<string, number> }>({
+    type: 'interleaved',
+    targets: list.map((x) => ({ name: x.name, url: x.url, body: x.body })),
+    headers: JSON_HEADERS,
+    rounds,
+  });
+  const lat = Object.fromEntries(list.map((x) => [x.name, percentiles(r.latenciesMs[x.name])]));
+  const runs = list.map((x) => ({
+    target: x.name,
+    requests: r.latenciesMs[x.name].length,
+    non2xx: r.non2xx[x.name],
+    latencyMs: lat[x.name],
+    addedMs: added(lat[x.name], lat.direct),
+  }));
+  for (const run of runs) {
+    log(
+      `  ${run.target.padEnd(16)} p50 ${run.latencyMs.p50.toFixed(2)} p99 ${run.latencyMs.p99.toFixed(2)} ms; added p50 ${run.addedMs.p50.toFixed(2)} p99 ${run.addedMs.p99.toFixed(2)} ms (${run.requests} req, non-2xx ${run.non2xx})`,
+    );
+  }
+  return { concurrency: 1, rounds, runs };
 }
 
 // 2. Throughput under an added-p99 budget, and where the time goes.
@@ -462,6 +494,12 @@ export async function traceIngest(env: Env, p: Profile, log: (s: string) => void
 
   // Restart under load: the gateway serves throughout; every request leaves one trace.
   const before = await tracesCount(env, env.endpoints.ingest);
+  // Requests the plugin admitted, as Kong saw them: the load client stops
+  // counting at its deadline while up to one request per connection is still
+  // in flight, and those are admitted and traced too.
+  let admitted = 0;
+  const onRequest = (s: RequestStats) => void (s.pdkCalls['kong.service.set_target'] && admitted++);
+  env.stack.driver.events.on('request', onRequest);
   const target = { url: `${env.stack.openaiBaseUrl}/chat/completions`, body: CHAT_BODY(env.endpoints.ingest) };
   const running = env.client.run<LoadResult>({
     type: 'load',
@@ -484,11 +522,13 @@ export async function traceIngest(env: Env, p: Profile, log: (s: string) => void
   log(`  control plane restarted after ${(downMs / 1000).toFixed(1)} s`);
   const r = await running;
   const served = r.requests;
+  await sleep(1000); // the last requests' log phase
+  env.stack.driver.events.off('request', onRequest);
   const drain0 = performance.now();
   let stored2 = 0;
   while (performance.now() - drain0 < 60_000) {
     stored2 = (await tracesCount(env, env.endpoints.ingest)) - before;
-    if (stored2 >= served) break;
+    if (stored2 >= admitted) break;
     await sleep(250);
   }
   const restart = {
@@ -497,16 +537,17 @@ export async function traceIngest(env: Env, p: Profile, log: (s: string) => void
     controlPlaneDownMs: downMs,
     stop: stopped,
     served,
+    admitted,
     statuses: r.statuses,
     non2xx: non2xx(r),
     errors: r.errors,
     tracesStored: stored2,
-    lost: served - stored2,
+    lost: admitted - stored2,
     drainAfterLoadMs: performance.now() - drain0,
     latencyMs: percentiles(r.latenciesMs),
   };
   log(
-    `  restart: served ${served} (non-2xx ${restart.non2xx}), traces stored ${stored2}, lost ${restart.lost}, drained ${(restart.drainAfterLoadMs / 1000).toFixed(1)} s after the load`,
+    `  restart: served ${served} (non-2xx ${restart.non2xx}), admitted ${admitted}, traces stored ${stored2}, lost ${restart.lost}, drained ${(restart.drainAfterLoadMs / 1000).toFixed(1)} s after the load`,
   );
   return { ingest, restart };
 }

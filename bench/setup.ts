@@ -3,7 +3,8 @@
 //   - the fake provider process (fixed delay; OpenAI and Anthropic formats);
 //   - the product: control plane + Kong driver + kong-js-pluginserver with the
 //     compiled plugin (test/e2e/stack.ts), with benchmark endpoints;
-//   - the Kong driver alone with the no-op fixture plugin (the driver's own cost);
+//   - each Kong stand-in alone with the no-op fixture plugin (its own cost): the
+//     JS driver, and nginx with OpenResty's Lua module when installed;
 //   - the peer, MLflow AI Gateway, from a project-local venv (bench/mlflow.ts);
 //   - the load client process (bench/client-worker.ts).
 import fs from 'node:fs';
@@ -13,6 +14,8 @@ import path from 'node:path';
 import { startFerretDB, type RunningFerretDB } from '../control-plane/loaders/ferretdb';
 import { waitFor } from '../test/e2e/stack';
 import { startKongDriver, type KongDriver } from '../local/kong-driver/gateway';
+import { nginxAvailable } from '../local/kong-nginx/find-nginx';
+import { startKongNginx, type KongNginx } from '../local/kong-nginx/gateway';
 import { ROOT, startClient, startFakeProcess, type Client, type Fake } from './lib';
 import { startMlflow, type Mlflow, type MlflowStatus } from './mlflow';
 import { createSecret, putEndpoint, startBenchStack, type BenchStack } from './stack';
@@ -31,6 +34,8 @@ export interface Env {
   fake: Fake;
   stack: BenchStack;
   noop: KongDriver;
+  /** The nginx stand-in with the no-op plugin (when nginx is installed). */
+  noopNginx: KongNginx | undefined;
   mlflow: Mlflow | undefined;
   mlflowStatus: MlflowStatus;
   client: Client;
@@ -118,22 +123,23 @@ export async function setup(settings: Settings, log: (s: string) => void): Promi
       20_000,
     );
 
-    const noop = await startKongDriver({
-      pluginsDir: path.join(ROOT, 'test/fixtures/kong-plugins/noop'),
-      kongYml: {
-        _format_version: '3.0',
-        services: [{ name: 'fake', url: fake.url, routes: [{ name: 'all', paths: ['/'], response_buffering: false }] }],
-        plugins: [{ name: 'noop' }],
-      },
-    });
+    const noopYml = {
+      _format_version: '3.0',
+      services: [{ name: 'fake', url: fake.url, routes: [{ name: 'all', paths: ['/'], response_buffering: false }] }],
+      plugins: [{ name: 'noop' }],
+    };
+    const noopDir = path.join(ROOT, 'test/fixtures/kong-plugins/noop');
+    const noop = await startKongDriver({ pluginsDir: noopDir, kongYml: noopYml });
     cleanups.push(() => noop.close());
+    const noopNginx = nginxAvailable() ? await startKongNginx({ pluginsDir: noopDir, kongYml: noopYml }) : undefined;
+    if (noopNginx) cleanups.push(() => noopNginx.close());
 
     const { mlflow, status } = await startMlflow({ smoke: settings.smoke, fakeUrl: fake.url, log });
     if (mlflow) cleanups.push(() => mlflow.close());
 
     const client = startClient();
     cleanups.push(() => client.close());
-    return { settings, fake, stack, noop, mlflow, mlflowStatus: status, client, endpoints, close };
+    return { settings, fake, stack, noop, noopNginx, mlflow, mlflowStatus: status, client, endpoints, close };
   } catch (err) {
     await close();
     throw err;

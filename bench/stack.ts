@@ -15,13 +15,13 @@ import { loadConfig } from '../control-plane/config';
 import { signToken } from '../control-plane/middleware/verify-token';
 import { freePort } from '../control-plane/loaders/ferretdb';
 import { testDbUri } from '../test/helpers/db';
-import { startKongDriver, type KongDriver } from '../local/kong-driver/gateway';
+import { startKongStandin, type KongStandin } from '../local/kong-standin';
 import { ROOT, sleep } from './lib';
 
 export interface BenchStack {
   controlPlaneUrl: string;
   controlPlanePid(): number | undefined;
-  driver: KongDriver;
+  driver: KongStandin;
   openaiBaseUrl: string;
   anthropicBaseUrl: string;
   dataplaneToken: string;
@@ -47,6 +47,9 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     JWT_SECRET: randomBytes(32).toString('base64url'),
     GATEWAY_KEK: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'silent',
+    // The fake provider listens on loopback.
+    GATEWAY_OUTBOUND_ALLOW: 'loopback',
+    LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback',
   };
   const config = loadConfig(env);
   const controlPlaneUrl = `http://127.0.0.1:${port}`;
@@ -112,10 +115,12 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     config_wait_seconds: 5,
     ...plugin,
   });
-  const driver = await startKongDriver({
+  // nginx when installed (KONG_STANDIN=js for the JS driver), as the tests and npm start.
+  const driver = await startKongStandin({
     kongYml,
     pluginsDir: join(ROOT, 'dist/plugin/kong'),
-    env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent' },
+    env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback' },
+    keepEnv: ['LLM_GATEWAY_LOG', 'LLM_GATEWAY_BUDGET_SLICES', 'LLM_GATEWAY_BUDGET_TIMEOUT_MS', 'LLM_GATEWAY_OUTBOUND_ALLOW'],
   });
   return {
     controlPlaneUrl,

@@ -1,6 +1,8 @@
 // The one place that reads environment variables. Everything else receives a
 // ControlPlaneConfig, so tests can build one without touching process.env.
 import path from 'node:path';
+import { outboundPolicyFrom, type OutboundPolicy } from '../plugin/upstream/outbound-policy';
+import { parseTtl } from './cli/parse-ttl';
 import { loadOrCreateLocalKey, readLocalKey } from './local-keys';
 import type { LogFormat } from './logger';
 import type { RetentionConfig } from './services/retention.service';
@@ -17,11 +19,25 @@ export interface ControlPlaneConfig {
   /** Unset: the launcher starts an embedded FerretDB in dataDir (local mode only). */
   mongoUri?: string;
   dataDir: string;
-  jwt: { secret?: string; publicKey?: string; audience: string; issuer?: string };
+  jwt: {
+    secret?: string;
+    publicKey?: string;
+    audience: string;
+    issuer?: string;
+    /** Longest lifetime (exp - iat) accepted, seconds: people (admin, viewer) and data planes. Defaults: 7 days, 400 days. */
+    maxTtlSeconds?: { people: number; dataplane: number };
+  };
+  /** Loopback and private targets for destinations and webhooks (refused unless allowed). */
+  outbound?: OutboundPolicy;
   kek: { current: KeyEncryptionKey; previous: KeyEncryptionKey[] };
   /** How often each replica polls the global config version (cross-replica wake-up). */
   versionPollMs: number;
   logLevel: string;
+  /**
+   * Where the console's playground sends chat requests (a gateway the browser
+   * cannot reach under the console's CSP). Unset: the playground is off.
+   */
+  playground?: { gatewayUrl: string };
   /** Human lines in local mode, JSON in production and tests (LOG_FORMAT overrides). */
   logFormat: LogFormat;
   /** How long traces, payloads and usage rollups are kept (README, configuration); defaults when unset. */
@@ -70,6 +86,40 @@ function parsePreviousKeks(raw: string | undefined): KeyEncryptionKey[] {
     });
 }
 
+export const DEFAULT_MAX_TTL = { people: 7 * 86400, dataplane: 400 * 86400 };
+
+function durationOf(raw: string | undefined, name: string, fallback: number): number {
+  if (!raw) return fallback;
+  try {
+    return parseTtl(raw);
+  } catch {
+    throw new ConfigError(`${name} must look like 3600, 90s, 30m, 12h or 7d`);
+  }
+}
+
+function outbound(raw: string | undefined): OutboundPolicy {
+  try {
+    return outboundPolicyFrom(raw);
+  } catch (err) {
+    throw new ConfigError(`GATEWAY_OUTBOUND_ALLOW: ${(err as Error).message}`);
+  }
+}
+
+
+/** PLAYGROUND_GATEWAY_URL: the gateway's base URL, `off` to disable; default the local gateway of `npm start`. */
+function parsePlaygroundGatewayUrl(raw: string | undefined, gatewayPort: string | undefined): string | undefined {
+  if (raw === 'off') return undefined;
+  const url = raw || `http://127.0.0.1:${parseVersion(gatewayPort, 'GATEWAY_PORT', 8000)}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`PLAYGROUND_GATEWAY_URL must be an http(s) URL or "off" (got ${url})`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError('PLAYGROUND_GATEWAY_URL must be an http(s) URL or "off"');
+  return url.replace(/\/+$/, '');
+}
+
 export interface LoadOptions {
   /**
    * Whether missing local keys may be generated. Only the control plane
@@ -112,15 +162,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   const mongoUri = env.MONGODB_URI || undefined;
   if (production && !mongoUri) throw new ConfigError('MONGODB_URI is required when NODE_ENV=production');
 
+  const playgroundGatewayUrl = parsePlaygroundGatewayUrl(env.PLAYGROUND_GATEWAY_URL, env.GATEWAY_PORT);
+
   return {
     production,
     host: env.CONTROL_PLANE_HOST || (production ? '0.0.0.0' : '127.0.0.1'),
     port: parseVersion(env.CONTROL_PLANE_PORT, 'CONTROL_PLANE_PORT', 8080),
     mongoUri,
     dataDir,
-    jwt: { secret: jwtSecret, publicKey, audience: env.JWT_AUDIENCE || 'kong-llm-gateway', issuer: env.JWT_ISSUER || undefined },
+    jwt: {
+      secret: jwtSecret,
+      publicKey,
+      audience: env.JWT_AUDIENCE || 'kong-llm-gateway',
+      issuer: env.JWT_ISSUER || undefined,
+      maxTtlSeconds: {
+        people: durationOf(env.JWT_MAX_TTL, 'JWT_MAX_TTL', DEFAULT_MAX_TTL.people),
+        dataplane: durationOf(env.JWT_MAX_TTL_DATAPLANE, 'JWT_MAX_TTL_DATAPLANE', DEFAULT_MAX_TTL.dataplane),
+      },
+    },
+    outbound: outbound(env.GATEWAY_OUTBOUND_ALLOW),
     kek: { current: kek, previous },
     versionPollMs: parseVersion(env.CONFIG_VERSION_POLL_MS, 'CONFIG_VERSION_POLL_MS', 250),
+    ...(playgroundGatewayUrl ? { playground: { gatewayUrl: playgroundGatewayUrl } } : {}),
     budgets: {
       ...(env.BUDGET_LEASE_TTL_MS ? { leaseTtlMs: parseVersion(env.BUDGET_LEASE_TTL_MS, 'BUDGET_LEASE_TTL_MS', 10_000) } : {}),
       ...(env.BUDGET_SWEEP_MS ? { sweepMs: parseVersion(env.BUDGET_SWEEP_MS, 'BUDGET_SWEEP_MS', 1_000) } : {}),

@@ -22,12 +22,12 @@ async function main() {
     log.warn({ mongoUri }, 'MONGODB_URI is not set: using an embedded FerretDB (SQLite) in the data dir');
   }
   const cp = await startControlPlane({ mongoUri, config, log });
-  // Local keys: tell the token CLI (in another shell) which data dir holds them.
-  const usesLocalKeys = !config.production && !process.env.JWT_SECRET && !process.env.JWT_PUBLIC_KEY;
-  if (usesLocalKeys) recordLocalStack({ dataDir: config.dataDir, url: cp.url, pid: process.pid });
   // A launcher that started us with an IPC channel (npm start) learns that this process, not another, is up.
   process.send?.({ type: 'ready', url: cp.url });
   process.channel?.unref();
+  // Local keys: tell the token CLI (in another shell) which data dir holds them.
+  const usesLocalKeys = !config.production && !process.env.JWT_SECRET && !process.env.JWT_PUBLIC_KEY;
+  if (usesLocalKeys) recordLocalStack({ dataDir: config.dataDir, url: cp.url, pid: process.pid });
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');

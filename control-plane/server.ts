@@ -38,11 +38,13 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
   await services.flusher.start();
   services.retention.start();
   void migrateLegacyTraces(db.models, services.traces, log).catch((err: unknown) => log.error({ err }, 'moving old traces failed; retried at the next start'));
+  services.conversationState.start();
   const app = createApp({
     config,
     services,
     log,
     ping: db.ping,
+    databaseUp: db.isUp,
     validateResponses: opts.validateResponses ?? process.env.NODE_ENV === 'test',
   });
 
@@ -81,6 +83,7 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
         await services.budgetLedger.stop();
         await services.retention.stop();
         await services.flusher.stop();
+        services.conversationState.stop();
         await db.close();
         log.info('control plane stopped');
       })();

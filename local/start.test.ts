@@ -5,7 +5,7 @@
 // taken) or a launcher killed outright leaves no process behind.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { loadConfig } from '../control-plane/config';
 import { freePort } from '../control-plane/loaders/ferretdb';
 import { signToken } from '../control-plane/middleware/verify-token';
 import { startFakeOpenAI } from '../test/fake-providers/openai';
+import { alive, childrenOf, descendantsOf, processesOf } from '../test/helpers/processes';
 import type { FakeProvider } from '../test/fake-providers/scenario';
 
 const ROOT = resolve(__dirname, '..');
@@ -58,35 +59,6 @@ async function launch(dataDir: string, ports?: { cp: number; gw: number }, waitR
   }
   assert.match(out, /admin token/, `the stack did not start:\n${out}`);
   return l;
-}
-
-/** Processes started for this data dir (the launcher's parts inherit GATEWAY_DATA_DIR). */
-function processesOf(dataDir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`GATEWAY_DATA_DIR=${dataDir}`)) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile, or not ours
-    }
-  }
-  return pids;
-}
-
-function childrenOf(pid: number, match: RegExp): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return ppid === pid && match.test(readFileSync(`/proc/${e}/cmdline`, 'utf8'));
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 async function noneLeft(dataDir: string, timeoutMs = 15_000): Promise<void> {
@@ -228,8 +200,11 @@ describe('npm start', { timeout: 300_000 }, () => {
 
   it('the launcher killed outright (SIGKILL): its parts stop by themselves', async () => {
     const l = await launch(mkdtempSync(join(tmpdir(), 'llmgw-start-')));
-    assert.ok(processesOf(l.dataDir).length >= 4, 'launcher, database, control plane, plugin server');
+    const parts = descendantsOf(l.child.pid!);
+    assert.ok(parts.length >= 3, 'database, control plane, Kong stand-in and plugin server');
+    assert.ok(processesOf(l.dataDir).some((p) => /kong-js-pluginserver/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'))), 'the plugin server is found');
     l.child.kill('SIGKILL');
     await noneLeft(l.dataDir);
+    assert.deepEqual(parts.filter(alive), [], 'every process it had started is gone');
   });
 });

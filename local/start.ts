@@ -1,8 +1,10 @@
 // `npm start`: the whole local stack on one machine, supervised.
 //   FerretDB        embedded database in GATEWAY_DATA_DIR/ferretdb, unless MONGODB_URI is set
 //   control plane   node dist/control-plane/main.js (port CONTROL_PLANE_PORT, 8080)
-//   gateway         the Kong stand-in (port GATEWAY_PORT, 8000) running the real
-//                   kong-js-pluginserver with the compiled plugin and kong.yml
+//   Kong stand-in   real nginx with OpenResty's Lua module (local/kong-nginx) when
+//                   installed, else the JS Kong driver (KONG_STANDIN=nginx|js), on
+//                   port GATEWAY_PORT (8000), running the real kong-js-pluginserver
+//                   with the compiled plugin and kong.yml
 // Production runs the plugin in real Kong (README "Deploying into Kong").
 //
 // A part that crashes is started again while the others go on (the gateway
@@ -21,7 +23,7 @@ import { loadConfig } from '../control-plane/config';
 import { startFerretDB } from '../control-plane/loaders/ferretdb';
 import { localUriFile } from '../control-plane/local-keys';
 import { signToken } from '../control-plane/middleware/verify-token';
-import { startKongDriver } from './kong-driver/gateway';
+import { startKongStandin, standinKind, type StandinKind } from './kong-standin';
 import { supervise, type RunningPart } from './supervise';
 
 const ROOT = resolve(__dirname, '../..');
@@ -29,15 +31,36 @@ const log = (message: string) => console.error(`[npm start] ${message}`);
 
 interface Gateway {
   url: string;
+  kind: StandinKind;
   stop(): Promise<void>;
 }
 
 type KongYml = { services: Array<{ plugins: Array<{ config: Record<string, unknown> }> }> };
 
-/** The local gateway: Kong's stand-in around the real plugin server. The one place that picks the stand-in. */
+/** What the plugin server keeps of the environment (nginx clears the rest, as Kong does; KONG_NGINX_MAIN_ENV adds names). */
+const PLUGIN_SERVER_ENV = [
+  'PATH',
+  'LLM_GATEWAY_LOG',
+  'LLM_GATEWAY_BUDGET_SLICES',
+  'LLM_GATEWAY_BUDGET_TIMEOUT_MS',
+  'LLM_GATEWAY_OUTBOUND_ALLOW',
+  'LLM_GATEWAY_FAULT_INJECTION',
+];
+
+/** The local gateway: a stand-in for Kong around the real plugin server. The one place that picks the stand-in. */
 async function startGateway(opts: { kongYml: KongYml; port: number; env: NodeJS.ProcessEnv; graceMs: number }): Promise<Gateway> {
-  const driver = await startKongDriver({ kongYml: opts.kongYml, pluginsDir: join(ROOT, 'dist/plugin/kong'), port: opts.port, env: opts.env, detached: true });
-  return { url: driver.url, stop: () => driver.close({ graceMs: opts.graceMs, pluginServerStopMs: opts.graceMs + 15_000 }) };
+  const kind = standinKind();
+  const gateway = await startKongStandin({
+    kind,
+    kongYml: opts.kongYml,
+    pluginsDir: join(ROOT, 'dist/plugin/kong'),
+    port: opts.port,
+    env: opts.env,
+    keepEnv: PLUGIN_SERVER_ENV,
+    stats: false,
+    detached: true,
+  });
+  return { url: gateway.url, kind, stop: () => gateway.close({ graceMs: opts.graceMs, pluginServerStopMs: opts.graceMs + 15_000 }) };
 }
 
 function databaseStarter(dataDir: string): () => Promise<RunningPart & { uri: string }> {
@@ -149,10 +172,16 @@ async function main(): Promise<void> {
     const gateway = await startGateway({ kongYml, port: Number(process.env.GATEWAY_PORT ?? 8000), env, graceMs });
     started('the gateway', gateway);
 
+    const standin =
+      gateway.kind === 'nginx'
+        ? 'real nginx + OpenResty Lua module (local/kong-nginx)'
+        : 'the JS Kong driver (local/kong-driver; apt-get install nginx libnginx-mod-http-lua lua-resty-core lua-resty-lrucache lua-cjson lua-messagepack for real nginx)';
     console.log(`
   control plane   ${controlPlaneUrl}  (API docs: ${controlPlaneUrl}/docs)
+  console         ${controlPlaneUrl}/console  (sign in with an admin token)
   gateway         ${gateway.url}/gateway/openai/v1   (OpenAI API; Anthropic API at ${gateway.url}/gateway/anthropic/v1)
-  admin token     npm run token -- --role admin --sub you
+  Kong stand-in   ${standin}
+  admin token     npm run -s token -- --role admin --sub you
 `);
   } catch (err) {
     if (stopping) return;

@@ -30,6 +30,12 @@ export interface DestinationOptions {
 export interface PriceOverride {
   inputPerMTok: number;
   outputPerMTok: number;
+  /** Prompt tokens read from the provider's cache (default: inputPerMTok). */
+  cacheReadPerMTok?: number;
+  /** Prompt tokens written to the provider's cache (default: inputPerMTok). */
+  cacheWritePerMTok?: number;
+  /** Anthropic's 1-hour cache writes; only reservations use it (see plugin/pricing.ts). */
+  cacheWrite1hPerMTok?: number;
 }
 
 export interface Destination {
@@ -38,6 +44,8 @@ export interface Destination {
   provider: ProviderId;
   model: string;
   credentials: Credentials;
+  /** Hosts besides the provider's own the secret's credentials may be sent to (the secret's `allowedHosts`). */
+  credentialHosts?: string[];
   options: DestinationOptions;
   /** Integer 0..100; weights of an endpoint's destinations sum to 100. */
   weight: number;

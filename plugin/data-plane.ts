@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 import { BudgetGuard, budgetSettingsFromEnv } from './budget';
 import { ConfigStore } from './config/store';
-import { MemoryConversationStore, type ConversationStore } from './conversations/conversation-store';
+import { ControlPlaneConversationStore } from './conversations/control-plane-conversation-store';
+import type { ConversationStore } from './conversations/conversation-store';
+import { StateClient } from './conversations/state-client';
 import { log } from './log';
 import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
@@ -22,9 +24,10 @@ export interface Runtime {
   readonly budget: BudgetGuard;
   readonly server: DataServer;
   readonly maxBodyBytes: number;
-  readonly conversations: ConversationStore;
   /** Tickets the access phase issued for this worker (shared with the main thread). */
   readonly ticketsIssued: BigInt64Array;
+  readonly conversations: ConversationStore;
+  readonly stateClient: StateClient;
 }
 
 /** `id` names the state files: one runtime's settings, one config cache. */
@@ -55,6 +58,12 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     timeoutMs: Math.min(settings.timeoutMs, config.control_plane_timeout_ms),
     slices: settings.slices,
   });
+  // Conversation state every Kong node shares (Responses, reasoning state): held by the control plane.
+  const stateClient = new StateClient({
+    controlPlaneUrl: config.control_plane_url,
+    token: config.dataplane_token,
+    timeoutMs: Math.min(1_000, config.control_plane_timeout_ms),
+  });
   const core = {
     config: store,
     shipper,
@@ -62,8 +71,9 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     health: new DestinationHealth(),
     budget,
     maxBodyBytes: config.max_body_bytes,
-    conversations: new MemoryConversationStore(),
     ticketsIssued,
+    conversations: new ControlPlaneConversationStore(stateClient),
+    stateClient,
   };
   const server = await startDataServer(core, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });
@@ -82,5 +92,6 @@ export async function stopRuntime(runtime: Runtime, graceMs: number): Promise<vo
   runtime.config.stop();
   await runtime.budget.stop(1_500);
   await runtime.shipper.stop(3_000);
+  await runtime.stateClient.close();
   log.info('runtime stopped', { ...drained, tracesPending: runtime.shipper.pending(), deadLettered: runtime.shipper.deadLettered });
 }

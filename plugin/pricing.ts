@@ -2,8 +2,15 @@
 // @pydantic/genai-prices, or from the destination's own override (self-hosted
 // models, negotiated prices). Unknown models cost undefined, not zero, so a
 // missing price is visible in traces instead of silently free.
+//
+// Prompt tokens read from a provider's cache and written to it are priced at
+// their own rates (cache reads are a tenth of the input price at Anthropic,
+// a quarter to a half at OpenAI and Gemini; Anthropic and Bedrock charge
+// cache writes above the input price). Reasoning tokens are output tokens
+// and priced as such. Anthropic's 1-hour cache writes are priced at the
+// 5-minute write rate: the usage the gateway carries does not tell them apart.
 import { calcPrice } from '@pydantic/genai-prices';
-import type { Destination, ProviderId } from './contract';
+import type { Destination, PriceOverride, ProviderId } from './contract';
 
 // genai-prices names providers its own way.
 const PRICE_PROVIDER: Partial<Record<ProviderId, string>> = {
@@ -16,23 +23,60 @@ const PRICE_PROVIDER: Partial<Record<ProviderId, string>> = {
   mistral: 'mistral',
 };
 
+/** Token counts to price; cachedTokens and cacheWriteTokens are parts of promptTokens (the trace's TraceUsage fits). */
 export interface PriceTokens {
   promptTokens: number;
   completionTokens: number;
+  cachedTokens?: number;
+  cacheWriteTokens?: number;
 }
+
+type PricedDestination = Pick<Destination, 'provider' | 'model' | 'price'>;
 
 // Matching a model in the price table costs a few hundred microseconds, too
 // much for every request: flat per-token rates are remembered per model for
 // an hour (prices can change on a date). Tiered prices are computed each time.
-type Rates = { inputPerMTok: number; outputPerMTok: number } | 'tiered' | 'unknown';
+type Rates = PriceOverride | 'tiered' | 'unknown';
 const RATES_TTL_MS = 3_600_000;
 const rates = new Map<string, { value: Rates; until: number }>();
 
-export function priceUsd(destination: Pick<Destination, 'provider' | 'model' | 'price'>, tokens: PriceTokens): number | undefined {
+export function priceUsd(destination: PricedDestination, tokens: PriceTokens): number | undefined {
   const r = destination.price ?? ratesFor(destination.provider, destination.model);
   if (r === 'unknown') return undefined;
   if (r === 'tiered') return tablePrice(destination.provider, destination.model, tokens)?.total_price;
-  return (tokens.promptTokens * r.inputPerMTok + tokens.completionTokens * r.outputPerMTok) / 1e6;
+  const cached = Math.min(tokens.cachedTokens ?? 0, tokens.promptTokens);
+  const written = Math.min(tokens.cacheWriteTokens ?? 0, tokens.promptTokens - cached);
+  const fresh = tokens.promptTokens - cached - written;
+  return (
+    (fresh * r.inputPerMTok +
+      cached * (r.cacheReadPerMTok ?? r.inputPerMTok) +
+      written * (r.cacheWritePerMTok ?? r.inputPerMTok) +
+      tokens.completionTokens * r.outputPerMTok) /
+    1e6
+  );
+}
+
+/**
+ * The most these tokens can cost, whatever the cache does: every prompt
+ * token at the dearest prompt rate (a cache write where those cost more
+ * than plain input, Anthropic's 1-hour writes included). What a budget
+ * reserves before the call, so the actual charge never exceeds it.
+ */
+export function worstCasePriceUsd(destination: PricedDestination, promptTokens: number, completionTokens: number): number | undefined {
+  const r = destination.price ?? ratesFor(destination.provider, destination.model);
+  if (r === 'unknown') return undefined;
+  if (r === 'tiered') {
+    const prices = (
+      [
+        { input_tokens: promptTokens, output_tokens: completionTokens },
+        { input_tokens: promptTokens, cache_write_tokens: promptTokens, output_tokens: completionTokens },
+        { input_tokens: promptTokens, cache_write_tokens: promptTokens, cache_write_1h_tokens: promptTokens, output_tokens: completionTokens },
+      ] as Array<Record<string, number>>
+    ).map((usage) => lookup(destination.provider, destination.model, usage)?.total_price ?? 0);
+    return Math.max(...prices);
+  }
+  const promptRate = Math.max(r.inputPerMTok, r.cacheWritePerMTok ?? 0, r.cacheWrite1hPerMTok ?? 0);
+  return (promptTokens * promptRate + completionTokens * r.outputPerMTok) / 1e6;
 }
 
 function ratesFor(provider: ProviderId, model: string): Rates {
@@ -40,20 +84,41 @@ function ratesFor(provider: ProviderId, model: string): Rates {
   const cached = rates.get(key);
   if (cached && cached.until > Date.now()) return cached.value;
   const result = tablePrice(provider, model, { promptTokens: 0, completionTokens: 0 });
-  const input = result?.model_price.input_mtok;
-  const output = result?.model_price.output_mtok;
-  const value: Rates = !result
-    ? 'unknown'
-    : typeof input === 'number' && typeof output === 'number'
-      ? { inputPerMTok: input, outputPerMTok: output }
-      : 'tiered';
+  const value = !result ? 'unknown' : flatRates(result.model_price);
   rates.set(key, { value, until: Date.now() + RATES_TTL_MS });
   return value;
 }
 
+/** The model's per-token rates when none of them is tiered. */
+function flatRates(price: Record<string, unknown>): Rates {
+  const rate = (k: string): number | undefined | 'tiered' =>
+    price[k] === undefined ? undefined : typeof price[k] === 'number' ? (price[k] as number) : 'tiered';
+  const input = rate('input_mtok');
+  const output = rate('output_mtok');
+  const read = rate('cache_read_mtok');
+  const write = rate('cache_write_mtok');
+  const write1h = rate('cache_write_1h_mtok');
+  if (typeof input !== 'number' || typeof output !== 'number' || [read, write, write1h].includes('tiered')) return 'tiered';
+  return {
+    inputPerMTok: input,
+    outputPerMTok: output,
+    ...(typeof read === 'number' ? { cacheReadPerMTok: read } : {}),
+    ...(typeof write === 'number' ? { cacheWritePerMTok: write } : {}),
+    ...(typeof write1h === 'number' ? { cacheWrite1hPerMTok: write1h } : {}),
+  };
+}
+
 function tablePrice(provider: ProviderId, model: string, tokens: PriceTokens): ReturnType<typeof calcPrice> {
+  return lookup(provider, model, {
+    input_tokens: tokens.promptTokens,
+    output_tokens: tokens.completionTokens,
+    ...(tokens.cachedTokens ? { cache_read_tokens: tokens.cachedTokens } : {}),
+    ...(tokens.cacheWriteTokens ? { cache_write_tokens: tokens.cacheWriteTokens } : {}),
+  });
+}
+
+function lookup(provider: ProviderId, model: string, usage: Record<string, number>): ReturnType<typeof calcPrice> {
   const providerId = PRICE_PROVIDER[provider];
-  const usage = { input_tokens: tokens.promptTokens, output_tokens: tokens.completionTokens };
   try {
     return (providerId ? calcPrice(usage, model, { providerId }) : null) ?? calcPrice(usage, model);
   } catch {

@@ -42,6 +42,7 @@ interface Entry {
 /** Keyed by `config:<fingerprint>` (ephemeral port) or `port:<n>` (a fixed data_port holds one worker at a time). */
 const entries = new Map<string, Entry>();
 let shuttingDown: Promise<void> | undefined;
+const liveWorkers = new Set<Worker>();
 
 /** A configuration unused this long (and not the latest used) has its worker retired: past any ticket it issued. */
 export const RETIRE_AFTER_MS = TICKET_TTL_MS + 60_000;
@@ -99,6 +100,8 @@ function startWorker(config: PluginConfig, id: string, onExit: () => void): Prom
   const tickets = new TicketSigner(key);
   const input: WorkerInput = { config, id, ticketKey: key, ticketsIssued: tickets.issued };
   const worker = new Worker(join(__dirname, 'server/worker.js'), { workerData: input });
+  liveWorkers.add(worker);
+  worker.once('exit', () => liveWorkers.delete(worker));
   return new Promise((resolve, reject) => {
     const early = (code: number) => reject(new Error(`data-plane worker exited (${code}) before it was ready`));
     worker.once('exit', early);
@@ -159,6 +162,15 @@ function onSigterm(): void {
   });
 }
 process.on('SIGTERM', onSigterm);
+
+// Fault injection for the chaos suite only (test/chaos): with this variable
+// set, SIGUSR2 ends every data-plane worker at once, as a crash would (no
+// drain, no flush); the next request starts a new one.
+if (process.env.LLM_GATEWAY_FAULT_INJECTION === 'crash-workers-on-sigusr2') {
+  process.on('SIGUSR2', () => {
+    for (const worker of liveWorkers) void worker.terminate();
+  });
+}
 
 // Kong (or the launcher) gone without stopping us: nobody will send requests
 // or a SIGTERM any more, and a plugin server left running would hold its

@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const roots = ['plugin', 'control-plane', 'local', 'test', 'scripts', 'bench'];
+const roots = ['plugin', 'control-plane', 'local', 'test', 'scripts', 'bench', 'console'];
 
 function collect(dir, out) {
   if (!fs.existsSync(dir)) return out;
@@ -62,12 +62,19 @@ async function startDatabase() {
 
 async function main() {
   const db = await startDatabase();
-  const env = { ...process.env, NODE_ENV: 'test', ...(db.uri ? { MONGODB_URI: db.uri } : {}) };
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
-    { cwd: root, stdio: 'inherit', env },
-  );
+  // Fake providers and webhook receivers listen on loopback, which production refuses by default.
+  const env = {
+    GATEWAY_OUTBOUND_ALLOW: 'loopback',
+    LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback',
+    ...process.env,
+    NODE_ENV: 'test',
+    ...(db.uri ? { MONGODB_URI: db.uri } : {}),
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  });
   const forward = (signal) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);

@@ -49,3 +49,13 @@ test('the Schema rejects what the plugin cannot run with', () => {
   assert.throws(() => validateConfig(schema, { dataplane_token: 't', data_port: 70000 }), /data_port: value should be between/);
   assert.throws(() => validateConfig(schema, { dataplane_token: 't', surprise: 1 }), /surprise: unknown field/);
 });
+
+test("deploy/kong.yml is kong.yml with the control plane at its compose service name (not the Kong container's own loopback)", () => {
+  const deployed = loadDeclarative(join(ROOT, 'deploy/kong.yml'));
+  const plugin = deployed.plugins.find((p) => p.name === 'llm-gateway')!;
+  const url = new URL(String(plugin.config.control_plane_url));
+  assert.equal(url.hostname, 'control-plane');
+  const strip = (d: typeof declarative) =>
+    JSON.stringify({ ...d, plugins: d.plugins.map((p) => ({ ...p, config: { ...p.config, control_plane_url: undefined } })) }, (k, v) => (k === 'created_at' || k === 'updated_at' ? undefined : v));
+  assert.equal(strip(deployed), strip(declarative), 'everything else as in kong.yml');
+});

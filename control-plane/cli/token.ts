@@ -1,18 +1,13 @@
 // npm run token -- --role admin --sub alice --ttl 1h
 // Signs an HS256 token with the same JWT_SECRET (or local generated secret) the control plane uses.
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, DEFAULT_MAX_TTL, loadConfig } from '../config';
 import { findRunningLocalStack } from '../local-stack';
+import { parseTtl } from './parse-ttl';
 import { signToken } from '../middleware/verify-token';
 import type { Role } from '../services/actor';
 
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-export function parseTtl(raw: string): number {
-  const m = /^(\d+)([smhd]?)$/.exec(raw);
-  if (!m) throw new Error(`--ttl '${raw}' must look like 3600, 90s, 30m, 12h or 7d`);
-  return Number(m[1]) * UNITS[m[2] || 's']!;
-}
+export { parseTtl } from './parse-ttl';
 
 function parseArgs(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -43,7 +38,14 @@ function main() {
   const role = args.role;
   if (role !== 'admin' && role !== 'viewer' && role !== 'dataplane') throw new Error('--role must be admin, viewer or dataplane');
   const config = loadConfig(envWithRunningStack(), { createLocalKeys: false });
-  process.stdout.write(signToken(config.jwt, { sub: args.sub ?? 'cli', role: role as Role }, parseTtl(args.ttl ?? '1h')) + '\n');
+  const ttl = parseTtl(args.ttl ?? '1h');
+  const max = (config.jwt.maxTtlSeconds ?? DEFAULT_MAX_TTL)[role === 'dataplane' ? 'dataplane' : 'people'];
+  if (ttl > max) {
+    throw new Error(
+      `--ttl ${args.ttl} is longer than the control plane accepts for role ${role} (${max} s; ${role === 'dataplane' ? 'JWT_MAX_TTL_DATAPLANE' : 'JWT_MAX_TTL'})`,
+    );
+  }
+  process.stdout.write(signToken(config.jwt, { sub: args.sub ?? 'cli', role: role as Role }, ttl) + '\n');
 }
 
 if (require.main === module) {

@@ -2,6 +2,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError, type ErrorDetail } from '../errors';
 import type { Logger } from '../logger';
+import { databaseUnavailable } from './require-database';
 
 interface ValidatorError {
   status: number;
@@ -43,8 +44,20 @@ function fromValidator(err: ValidatorError, req: Request): ApiError {
   return new ApiError(400, code, message, details.length ? details : undefined);
 }
 
+/** The driver's ways of saying the database cannot be reached (mongodb and mongoose error classes). */
+const UNREACHABLE = new Set([
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoPoolClearedError',
+  'MongoTopologyClosedError',
+]);
+
 function toApiError(err: unknown, req: Request): ApiError | undefined {
   if (err instanceof ApiError) return err;
+  if (UNREACHABLE.has((err as Error)?.name) || /buffering timed out/.test((err as Error)?.message ?? '')) return databaseUnavailable();
   const e = err as { type?: string; status?: number; statusCode?: number; errors?: unknown };
   // body-parser failures carry a `type`.
   if (e?.type === 'entity.parse.failed') return new ApiError(400, 'invalid_json', 'body: is not valid JSON');
@@ -61,7 +74,7 @@ export function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const apiError = toApiError(err, req);
     const requestId = res.locals.requestId as string | undefined;
-    if (!apiError || apiError.status >= 500) {
+    if (!apiError || (apiError.status >= 500 && apiError.code !== 'database_unavailable')) {
       log.error({ requestId, path: req.path, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'request failed');
     }
     const out = apiError ?? new ApiError(500, 'internal_error', 'internal error; see the control-plane log for request ' + requestId);

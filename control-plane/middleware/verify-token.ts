@@ -1,9 +1,12 @@
 // JWT verification. Algorithms are pinned per key type: an HS256 token is
 // only checked against JWT_SECRET and an RS256 token only against
 // JWT_PUBLIC_KEY, so neither "alg: none" nor HS256-signed-with-the-public-key
-// confusion can pass.
+// confusion can pass. Every token must expire (`exp`), within the longest
+// lifetime allowed for its role (JWT_MAX_TTL, JWT_MAX_TTL_DATAPLANE); `nbf`
+// is honoured, and a token issued in the future (`iat`, beyond a minute of
+// clock skew) is refused.
 import jwt from 'jsonwebtoken';
-import type { ControlPlaneConfig } from '../config';
+import { DEFAULT_MAX_TTL, type ControlPlaneConfig } from '../config';
 import { forbidden, unauthorized } from '../errors';
 import type { Actor, Role } from '../services/actor';
 
@@ -29,14 +32,31 @@ export function verifyBearer(header: string | undefined, cfg: ControlPlaneConfig
     }) as jwt.JwtPayload;
   } catch (err) {
     if (err instanceof jwt.TokenExpiredError) throw unauthorized(`Authorization: the JWT expired at ${err.expiredAt.toISOString()}`);
+    if (err instanceof jwt.NotBeforeError) throw unauthorized(`Authorization: the JWT is not valid before ${err.date.toISOString()}`);
     throw unauthorized(`Authorization: invalid JWT (${(err as Error).message})`);
   }
+  checkLifetime(claims, cfg);
   if (typeof claims.sub !== 'string' || claims.sub === '') throw unauthorized('Authorization: the JWT has no "sub" claim');
   const role = claims.role;
   if (typeof role !== 'string' || !ROLES.has(role)) {
     throw forbidden(`Authorization: role '${String(role)}' is not one of admin, viewer, dataplane`);
   }
   return { sub: claims.sub, role: role as Role };
+}
+
+const CLOCK_SKEW_S = 60;
+
+function checkLifetime(claims: jwt.JwtPayload, cfg: ControlPlaneConfig['jwt']): void {
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof claims.exp !== 'number') throw unauthorized('Authorization: the JWT has no "exp" claim; tokens must expire');
+  if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat > now + CLOCK_SKEW_S)) {
+    throw unauthorized('Authorization: the JWT was issued in the future ("iat")');
+  }
+  const max = (cfg.maxTtlSeconds ?? DEFAULT_MAX_TTL)[claims.role === 'dataplane' ? 'dataplane' : 'people'];
+  const lifetime = claims.exp - (typeof claims.iat === 'number' ? claims.iat : now);
+  if (lifetime > max) {
+    throw unauthorized(`Authorization: the JWT lives ${lifetime} s, longer than the ${max} s allowed for its role`);
+  }
 }
 
 export function signToken(cfg: ControlPlaneConfig['jwt'], claims: { sub: string; role: Role }, ttlSeconds: number): string {

@@ -1,4 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
+import type { AuditChange } from '../services/audit-diff';
 
 /** One admin change. `summary` is written by services and never holds secret values. */
 export interface AuditEntryDoc {
@@ -9,6 +10,8 @@ export interface AuditEntryDoc {
   action: string;
   target: { type: string; id: string; name?: string };
   summary?: string;
+  /** What changed, field by field (never secret values). */
+  changes?: AuditChange[];
   requestId?: string;
 }
 
@@ -21,6 +24,7 @@ const auditEntrySchema = new Schema<AuditEntryDoc>(
     action: String,
     target: { type: { type: String }, id: String, name: String },
     summary: String,
+    changes: { type: Schema.Types.Mixed, default: undefined },
     requestId: String,
   },
   { collection: 'audit_log', versionKey: false, _id: false },

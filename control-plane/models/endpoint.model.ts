@@ -1,4 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
+import type { PriceOverride } from '../../plugin/contract';
 
 /** Stored in the API's input shape; destination.secret holds the secret id. */
 export interface EndpointDoc {
@@ -13,7 +14,7 @@ export interface EndpointDoc {
     options: Record<string, unknown>;
     weight: number;
     timeoutMs: number;
-    price?: { inputPerMTok: number; outputPerMTok: number };
+    price?: PriceOverride;
   }>;
   stickiness?: { by: 'user' | 'header'; header?: string };
   fallback: { chain: string[]; maxAttempts: number; triggers: string[] };

@@ -6,6 +6,7 @@ import { budgetLeaseModel } from './budget-lease.model';
 import { budgetPolicyModel } from './budget-policy.model';
 import { budgetWindowModel } from './budget-window.model';
 import { configVersionModel } from './config-version.model';
+import { conversationStateModel } from './conversation-state.model';
 import { endpointModel } from './endpoint.model';
 import { secretModel } from './secret.model';
 import { traceStore } from './trace-store.model';
@@ -25,6 +26,7 @@ export function createModels(conn: Connection) {
     usageStore: usageStore(conn),
     auditEntries: auditEntryModel(conn),
     configVersion: configVersionModel(conn),
+    conversationStates: conversationStateModel(conn),
   };
 }
 

@@ -10,6 +10,8 @@ export interface SecretDoc {
   fields: string[];
   /** Masked tail of the main credential, e.g. "****abcd". */
   hint: string;
+  /** Hosts besides the provider's own its credentials may be sent to (metadata, not encrypted). */
+  allowedHosts?: string[];
   encrypted: EncryptedValue;
   createdBy: string;
   createdAt: Date;
@@ -27,6 +29,7 @@ const secretSchema = new Schema<SecretDoc>(
     description: String,
     fields: [String],
     hint: String,
+    allowedHosts: { type: [String], default: undefined },
     encrypted: {
       kekVersion: { type: Number, required: true, index: true },
       wrappedKey: box,

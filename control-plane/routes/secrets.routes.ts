@@ -13,6 +13,9 @@ export function secretsRoutes({ secrets }: Services): Router {
   r.get('/secrets/:secret', async (req, res) => {
     res.json(await secrets.get(req.params.secret));
   });
+  r.patch('/secrets/:secret', async (req, res) => {
+    res.json(await secrets.updateMetadata(actorOf(req), req.params.secret, req.body));
+  });
   r.put('/secrets/:secret/value', async (req, res) => {
     res.json(await secrets.rotateValue(actorOf(req), req.params.secret, req.body.value));
   });

@@ -3,6 +3,7 @@ import type { Models } from '../models';
 import { parseTime } from './parse-time';
 import type { AuditEntryDoc } from '../models/audit-entry.model';
 import type { Actor } from './actor';
+import type { AuditChange } from './audit-diff';
 import { afterCursor, decodeCursor, encodeCursor } from './cursor';
 
 export interface AuditQuery {
@@ -22,6 +23,7 @@ const toApi = (d: AuditEntryDoc) => ({
   action: d.action,
   target: d.target,
   ...(d.summary ? { summary: d.summary } : {}),
+  ...(d.changes?.length ? { changes: d.changes } : {}),
   ...(d.requestId ? { requestId: d.requestId } : {}),
 });
 
@@ -35,8 +37,8 @@ function auditId(time: Date): string {
 export class AuditService {
   constructor(private readonly models: Models) {}
 
-  /** Callers pass only names, ids and versions, never secret values. */
-  async record(actor: Actor, action: string, target: AuditEntryDoc['target'], summary?: string): Promise<void> {
+  /** Callers pass only names, ids, versions and changes from audit-diff.ts, never secret values. */
+  async record(actor: Actor, action: string, target: AuditEntryDoc['target'], summary?: string, changes?: AuditChange[]): Promise<void> {
     const time = new Date();
     await this.models.auditEntries.create({
       _id: auditId(time),
@@ -46,6 +48,7 @@ export class AuditService {
       action,
       target,
       summary,
+      ...(changes?.length ? { changes } : {}),
       requestId: actor.requestId,
     });
   }

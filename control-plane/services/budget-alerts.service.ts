@@ -7,6 +7,8 @@
 // recorded on the delivery document. A receiver that answers 2xx but whose
 // answer is lost may see the same notification again: the `x-alert-id`
 // header (the delivery id) lets it drop the duplicate.
+import { Agent, request } from 'undici';
+import { checkedConnector, STRICT, urlRefusal, type OutboundPolicy } from '../../plugin/upstream/outbound-policy';
 import type { Logger } from '../logger';
 import type { Models } from '../models';
 import type { AlertDeliveryDoc } from '../models/alert-delivery.model';
@@ -17,15 +19,19 @@ export interface AlertOptions {
   timeoutMs: number;
   firstBackoffMs: number;
   maxBackoffMs: number;
+  /** Where webhooks may be sent; checked for the address dialled (saved URLs were checked when saved). */
+  outbound: OutboundPolicy;
 }
 
-const DEFAULTS: AlertOptions = { timeoutMs: 5_000, firstBackoffMs: 1_000, maxBackoffMs: 5 * 60_000 };
+const DEFAULTS: AlertOptions = { timeoutMs: 5_000, firstBackoffMs: 1_000, maxBackoffMs: 5 * 60_000, outbound: STRICT };
 const LOCK_MS = 30_000;
 
 export class BudgetAlertsService {
   private readonly options: AlertOptions;
   /** Attempts running in this process (FerretDB's findAndModify is no lock between concurrent callers). */
   private readonly sending = new Set<string>();
+  /** Redirects are not followed (undici's request never does): a webhook cannot bounce the alert elsewhere. */
+  private readonly dispatcher: Agent;
 
   constructor(
     private readonly models: Models,
@@ -34,6 +40,7 @@ export class BudgetAlertsService {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.options = { ...DEFAULTS, ...options };
+    this.dispatcher = new Agent({ connect: checkedConnector(this.options.outbound) });
   }
 
   /** Claims the window's one notification (no-op if already claimed) and tries to send it at once. */
@@ -111,14 +118,17 @@ export class BudgetAlertsService {
     let status: number | undefined;
     let error: string | undefined;
     try {
-      const res = await fetch(doc.webhookUrl, {
+      const refused = urlRefusal(doc.webhookUrl, this.options.outbound);
+      if (refused) throw new Error(`webhook URL refused: ${refused}`);
+      const res = await request(doc.webhookUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-alert-id': doc._id },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.options.timeoutMs),
+        dispatcher: this.dispatcher,
       });
-      status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
+      status = res.statusCode;
+      await res.body.dump().catch(() => undefined);
     } catch (err) {
       error = (err as Error).message;
     }

@@ -4,7 +4,10 @@ import { ApiError, conflict, invalidField, notFound } from '../errors';
 import type { Models } from '../models';
 import type { BudgetPolicyDoc } from '../models/budget-policy.model';
 import type { Actor } from './actor';
+import { diffBudget } from './audit-diff';
 import type { AuditService } from './audit.service';
+import { STRICT, type OutboundPolicy } from '../../plugin/upstream/outbound-policy';
+import { outboundUrlProblem } from './check-outbound-url';
 import { ledgerScale } from './budget-ledger.service';
 import { windowAt } from './budget-window';
 import type { ConfigVersionService } from './config-version.service';
@@ -43,6 +46,7 @@ export class BudgetsService {
     private readonly versions: ConfigVersionService,
     private readonly audit: AuditService,
     private readonly now: () => Date = () => new Date(),
+    private readonly outbound: OutboundPolicy = STRICT,
   ) {}
 
   async list() {
@@ -65,7 +69,7 @@ export class BudgetsService {
       throw err;
     }
     await this.versions.bump();
-    await this.audit.record(actor, 'budget.create', { type: 'budget', id: doc._id, name: doc.name }, 'version 1');
+    await this.audit.record(actor, 'budget.create', { type: 'budget', id: doc._id, name: doc.name }, 'version 1', diffBudget(undefined, doc));
     return budgetToApi(doc);
   }
 
@@ -86,7 +90,7 @@ export class BudgetsService {
     await this.models.budgetWindows.deleteMany({ policyId: current._id });
     await this.models.budgetLeases.deleteMany({ policyId: current._id });
     await this.versions.bump();
-    await this.audit.record(actor, 'budget.delete', { type: 'budget', id: current._id, name: current.name });
+    await this.audit.record(actor, 'budget.delete', { type: 'budget', id: current._id, name: current.name }, undefined, diffBudget(current, undefined));
   }
 
   /**
@@ -144,12 +148,14 @@ export class BudgetsService {
       });
     if (!updated) throw new ApiError(409, 'concurrent_modification', `budget '${id}' was changed by someone else; retry`);
     await this.versions.bump();
-    await this.audit.record(actor, action, { type: 'budget', id: updated._id, name: updated.name }, `version ${updated.version}`);
+    await this.audit.record(actor, action, { type: 'budget', id: updated._id, name: updated.name }, `version ${updated.version}`, diffBudget(current, updated));
     return budgetToApi(updated);
   }
 
   private async normalize(input: BudgetInput) {
     if (input.action === 'alert' && !input.webhookUrl) throw invalidField('webhookUrl', 'is required when action is "alert"');
+    const urlProblem = input.webhookUrl === undefined ? undefined : await outboundUrlProblem(input.webhookUrl, this.outbound);
+    if (urlProblem) throw invalidField('webhookUrl', urlProblem);
     if (input.scope.type === 'endpoint') {
       const exists = await this.models.endpoints.exists({ name: input.scope.endpoint });
       if (!exists) throw invalidField('scope.endpoint', `endpoint '${input.scope.endpoint}' does not exist`);

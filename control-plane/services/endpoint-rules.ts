@@ -1,8 +1,12 @@
 // Cross-field rules for endpoints that a JSON schema cannot express, each
 // failure naming the field. Pure: secret lookups are passed in.
-import type { FallbackTrigger, ProviderId } from '../../plugin/contract';
+import type { FallbackTrigger, PriceOverride, ProviderId } from '../../plugin/contract';
 import { ApiError, type ErrorDetail } from '../errors';
 import type { EndpointDoc } from '../models/endpoint.model';
+import { extraHeaderProblems } from '../../plugin/upstream/check-extra-headers';
+import { isLoopbackHost, normalizeHost, STRICT, type OutboundPolicy } from '../../plugin/upstream/outbound-policy';
+import { credentialHostAllowed, OFFICIAL_HOSTS } from '../../plugin/upstream/provider-hosts';
+import { outboundUrlProblem } from './check-outbound-url';
 import { CREDENTIAL_FIELDS, PROVIDERS_WITHOUT_SECRET } from './provider-credentials';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -18,7 +22,7 @@ export interface DestinationInput {
   options?: Record<string, unknown>;
   weight: number;
   timeoutMs?: number;
-  price?: { inputPerMTok: number; outputPerMTok: number };
+  price?: PriceOverride;
 }
 
 export interface EndpointInput {
@@ -38,9 +42,15 @@ export interface SecretRef {
   id: string;
   provider: string;
   fields: string[];
+  /** Hosts besides the provider's own its credentials may be sent to. */
+  allowedHosts?: string[];
 }
 
-export async function normalizeEndpoint(input: EndpointInput, resolveSecret: (ref: string) => Promise<SecretRef | null>): Promise<NormalizedEndpoint> {
+export async function normalizeEndpoint(
+  input: EndpointInput,
+  resolveSecret: (ref: string) => Promise<SecretRef | null>,
+  policy: OutboundPolicy = STRICT,
+): Promise<NormalizedEndpoint> {
   const details: ErrorDetail[] = [];
   const fail = (field: string, message: string) => details.push({ field, message });
 
@@ -55,6 +65,9 @@ export async function normalizeEndpoint(input: EndpointInput, resolveSecret: (re
   const destinations: EndpointDoc['destinations'] = [];
   for (const [i, d] of input.destinations.entries()) {
     let secretId: string | undefined;
+    const baseUrl = typeof d.options?.baseUrl === 'string' ? d.options.baseUrl : undefined;
+    const urlProblem = baseUrl === undefined ? undefined : await outboundUrlProblem(baseUrl, policy);
+    if (urlProblem) fail(`destinations[${i}].options.baseUrl`, urlProblem);
     if (d.secret === undefined) {
       if (!PROVIDERS_WITHOUT_SECRET.has(d.provider)) fail(`destinations[${i}].secret`, `is required for provider ${d.provider}`);
     } else {
@@ -62,8 +75,19 @@ export async function normalizeEndpoint(input: EndpointInput, resolveSecret: (re
       if (!secret) fail(`destinations[${i}].secret`, `secret '${d.secret}' does not exist`);
       else if (!secretFits(d.provider, secret)) {
         fail(`destinations[${i}].secret`, `secret '${d.secret}' is for provider ${secret.provider}, not ${d.provider}`);
-      } else secretId = secret.id;
+      } else {
+        secretId = secret.id;
+        const host = baseUrl !== undefined && !urlProblem ? new URL(baseUrl).hostname : undefined;
+        if (host !== undefined && !secretMayGoTo(d.provider, secret, host, policy)) {
+          fail(
+            `destinations[${i}].options.baseUrl`,
+            `secret '${d.secret}' may be sent only to ${d.provider}'s own hosts (${OFFICIAL_HOSTS[d.provider].join(', ') || 'none'}) and the hosts it lists in allowedHosts; add ${normalizeHost(host)} to the secret's allowedHosts to send it there`,
+          );
+        }
+      }
     }
+    for (const p of extraHeaderProblems(d.options?.headers as Record<string, unknown> | undefined))
+      fail(`destinations[${i}].options.headers.${p.name}`, p.message);
     destinations.push({
       id: d.id,
       provider: d.provider,
@@ -107,4 +131,9 @@ function secretFits(provider: ProviderId, secret: SecretRef): boolean {
   if (secret.provider === provider) return true;
   const rule = CREDENTIAL_FIELDS[provider];
   return rule.required.every((f) => secret.fields.includes(f)) && secret.fields.every((f) => rule.required.includes(f) || rule.optional.includes(f));
+}
+
+/** The data plane applies the same rule before it attaches a credential (plugin/upstream/call.ts). */
+export function secretMayGoTo(provider: ProviderId, secret: Pick<SecretRef, 'allowedHosts'>, host: string, policy: OutboundPolicy): boolean {
+  return credentialHostAllowed(provider, secret.allowedHosts, host) || (policy.loopback && isLoopbackHost(host));
 }

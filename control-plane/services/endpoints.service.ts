@@ -3,10 +3,12 @@ import { ApiError, conflict, invalidField, notFound } from '../errors';
 import type { Models } from '../models';
 import type { EndpointDoc } from '../models/endpoint.model';
 import type { Actor } from './actor';
+import { diffEndpoint } from './audit-diff';
 import type { AuditService } from './audit.service';
 import type { ConfigVersionService } from './config-version.service';
 import { normalizeEndpoint, type EndpointInput, type SecretRef } from './endpoint-rules';
 import { isDuplicateKeyError } from './mongo-errors';
+import { STRICT, type OutboundPolicy } from '../../plugin/upstream/outbound-policy';
 
 export function endpointToApi(d: EndpointDoc) {
   return {
@@ -36,6 +38,7 @@ export class EndpointsService {
     private readonly models: Models,
     private readonly versions: ConfigVersionService,
     private readonly audit: AuditService,
+    private readonly outbound: OutboundPolicy = STRICT,
   ) {}
 
   async list() {
@@ -48,7 +51,7 @@ export class EndpointsService {
   }
 
   async create(actor: Actor, input: EndpointInput & { name: string }) {
-    const normalized = await normalizeEndpoint(input, this.resolveSecret);
+    const normalized = await normalizeEndpoint(input, this.resolveSecret, this.outbound);
     const now = new Date();
     const doc: EndpointDoc = { _id: crypto.randomUUID(), name: input.name, ...normalized, version: 1, createdAt: now, updatedAt: now };
     try {
@@ -58,7 +61,7 @@ export class EndpointsService {
       throw err;
     }
     await this.versions.bump();
-    await this.audit.record(actor, 'endpoint.create', { type: 'endpoint', id: doc._id, name: doc.name }, 'version 1');
+    await this.audit.record(actor, 'endpoint.create', { type: 'endpoint', id: doc._id, name: doc.name }, 'version 1', diffEndpoint(undefined, doc));
     return endpointToApi(doc);
   }
 
@@ -75,7 +78,7 @@ export class EndpointsService {
     const current = await this.find(name);
     await this.models.endpoints.deleteOne({ _id: current._id });
     await this.versions.bump();
-    await this.audit.record(actor, 'endpoint.delete', { type: 'endpoint', id: current._id, name });
+    await this.audit.record(actor, 'endpoint.delete', { type: 'endpoint', id: current._id, name }, undefined, diffEndpoint(current, undefined));
   }
 
   private async update(actor: Actor, name: string, action: string, build: (current: EndpointDoc) => EndpointInput) {
@@ -84,7 +87,7 @@ export class EndpointsService {
     if (input.name !== undefined && input.name !== name) {
       throw invalidField('name', `cannot be changed (is '${name}'); create a new endpoint instead`);
     }
-    const normalized = await normalizeEndpoint(input, this.resolveSecret);
+    const normalized = await normalizeEndpoint(input, this.resolveSecret, this.outbound);
     // Optimistic concurrency: the update applies only to the version we read.
     const updated = await this.models.endpoints
       .findOneAndUpdate(
@@ -95,7 +98,7 @@ export class EndpointsService {
       .lean<EndpointDoc>();
     if (!updated) throw new ApiError(409, 'concurrent_modification', `endpoint '${name}' was changed by someone else; retry`);
     await this.versions.bump();
-    await this.audit.record(actor, action, { type: 'endpoint', id: updated._id, name }, `version ${updated.version}`);
+    await this.audit.record(actor, action, { type: 'endpoint', id: updated._id, name }, `version ${updated.version}`, diffEndpoint(current, updated));
     return endpointToApi(updated);
   }
 
@@ -106,8 +109,8 @@ export class EndpointsService {
   }
 
   private readonly resolveSecret = async (ref: string): Promise<SecretRef | null> => {
-    const s = await this.models.secrets.findOne({ $or: [{ _id: ref }, { name: ref }] }, { provider: 1, fields: 1 }).lean();
-    return s ? { id: s._id, provider: s.provider, fields: s.fields } : null;
+    const s = await this.models.secrets.findOne({ $or: [{ _id: ref }, { name: ref }] }, { provider: 1, fields: 1, allowedHosts: 1 }).lean();
+    return s ? { id: s._id, provider: s.provider, fields: s.fields, ...(s.allowedHosts?.length ? { allowedHosts: s.allowedHosts } : {}) } : null;
   };
 }
 

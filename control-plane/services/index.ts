@@ -1,3 +1,4 @@
+import { STRICT } from '../../plugin/upstream/outbound-policy';
 import type { ControlPlaneConfig } from '../config';
 import type { Logger } from '../logger';
 import { compileTraceCheck } from '../loaders/trace-schema';
@@ -7,6 +8,7 @@ import { BudgetAlertsService } from './budget-alerts.service';
 import { BudgetLedgerService } from './budget-ledger.service';
 import { BudgetsService } from './budgets.service';
 import { ConfigVersionService } from './config-version.service';
+import { ConversationStateService } from './conversation-state.service';
 import { EndpointsService } from './endpoints.service';
 import { EnvelopeCipher } from './envelope-encryption';
 import { MetricsService } from './metrics.service';
@@ -18,10 +20,11 @@ import { UsageService } from './usage.service';
 import { IngestFlusher } from './ingest-flusher';
 import { DEFAULT_RETENTION, RetentionService } from './retention.service';
 
-export function createServices(models: Models, config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'retention'>, log: Logger) {
+export function createServices(models: Models, config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'retention' | 'outbound'>, log: Logger) {
   const audit = new AuditService(models);
   const versions = new ConfigVersionService(models, config.versionPollMs);
-  const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit);
+  const outbound = config.outbound ?? STRICT;
+  const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit, outbound);
   const metrics = new MetricsService();
   const flusher = new IngestFlusher(models, log);
   const retention = { ...DEFAULT_RETENTION, ...config.retention };
@@ -30,8 +33,8 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
     audit,
     versions,
     secrets,
-    endpoints: new EndpointsService(models, versions, audit),
-    budgets: new BudgetsService(models, versions, audit),
+    endpoints: new EndpointsService(models, versions, audit, outbound),
+    budgets: new BudgetsService(models, versions, audit, undefined, outbound),
     metrics,
     flusher,
     traces,
@@ -39,7 +42,8 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
     usage: new UsageService(models, flusher, retention.usageMinuteDays, retention.usageDays),
     retention: new RetentionService(models, retention, log),
     snapshot: new SnapshotService(models, secrets, versions, log),
-    budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log), log, config.budgets ?? {}),
+    budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log, { outbound }), log, config.budgets ?? {}),
+    conversationState: new ConversationStateService(models, log),
   };
 }
 

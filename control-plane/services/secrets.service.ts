@@ -8,13 +8,28 @@ import type { AuditService } from './audit.service';
 import type { ConfigVersionService } from './config-version.service';
 import type { EnvelopeCipher } from './envelope-encryption';
 import { isDuplicateKeyError } from './mongo-errors';
+import { STRICT, type OutboundPolicy } from '../../plugin/upstream/outbound-policy';
+import { diffSecret } from './audit-diff';
+import { secretMayGoTo } from './endpoint-rules';
 import { checkCredentialFields, maskedHint } from './provider-credentials';
+
+/** Lower case, no trailing dot, each once, sorted. */
+function normalizeHosts(hosts: string[]): string[] {
+  return [...new Set(hosts.map((h) => h.trim().toLowerCase().replace(/\.$/, '')))].sort();
+}
 
 export interface SecretInput {
   name: string;
   provider: ProviderId;
   description?: string;
+  allowedHosts?: string[];
   value: Record<string, string>;
+}
+
+/** What PATCH may change: metadata only (the value has its own operation). */
+export interface SecretMetadataPatch {
+  description?: string;
+  allowedHosts?: string[];
 }
 
 /** Metadata only: the API never returns secret values. */
@@ -26,6 +41,7 @@ export function secretToApi(d: SecretDoc) {
     ...(d.description ? { description: d.description } : {}),
     fields: d.fields,
     hint: d.hint,
+    allowedHosts: d.allowedHosts ?? [],
     kekVersion: d.encrypted.kekVersion,
     createdBy: d.createdBy,
     createdAt: d.createdAt.toISOString(),
@@ -40,6 +56,7 @@ export class SecretsService {
     private readonly cipher: EnvelopeCipher,
     private readonly versions: ConfigVersionService,
     private readonly audit: AuditService,
+    private readonly outbound: OutboundPolicy = STRICT,
   ) {}
 
   async list() {
@@ -69,6 +86,7 @@ export class SecretsService {
       description: input.description,
       fields: Object.keys(input.value).sort(),
       hint: maskedHint(input.value),
+      ...(input.allowedHosts?.length ? { allowedHosts: normalizeHosts(input.allowedHosts) } : {}),
       encrypted: this.cipher.encrypt(id, input.value),
       createdBy: actor.sub,
       createdAt: now,
@@ -81,8 +99,55 @@ export class SecretsService {
       if (isDuplicateKeyError(err)) throw conflict('secret_name_taken', `name: a secret named '${input.name}' already exists`);
       throw err;
     }
-    await this.audit.record(actor, 'secret.create', { type: 'secret', id, name: input.name }, `provider ${input.provider}`);
+    await this.audit.record(actor, 'secret.create', { type: 'secret', id, name: input.name }, `provider ${input.provider}`, diffSecret(undefined, doc));
     return secretToApi(doc);
+  }
+
+  /**
+   * Changes description or allowedHosts. Narrowing allowedHosts is refused
+   * while an endpoint sends this secret to a host it would no longer allow.
+   */
+  async updateMetadata(actor: Actor, idOrName: string, patch: SecretMetadataPatch) {
+    const current = await this.find(idOrName);
+    const allowedHosts = patch.allowedHosts === undefined ? current.allowedHosts : normalizeHosts(patch.allowedHosts);
+    if (patch.allowedHosts !== undefined) await this.checkUsers(current, allowedHosts ?? []);
+    const set: Record<string, unknown> = { updatedAt: new Date() };
+    const unset: Record<string, ''> = {};
+    if (patch.description !== undefined) set.description = patch.description;
+    if (patch.allowedHosts !== undefined) {
+      if (allowedHosts?.length) set.allowedHosts = allowedHosts;
+      else unset.allowedHosts = '';
+    }
+    const updated = await this.models.secrets
+      .findOneAndUpdate({ _id: current._id }, Object.keys(unset).length ? { $set: set, $unset: unset } : { $set: set }, { new: true })
+      .lean<SecretDoc>();
+    if (!updated) throw notFound('secret', idOrName);
+    // Data planes enforce allowedHosts too: they need the new list.
+    if (patch.allowedHosts !== undefined) await this.versions.bump();
+    await this.audit.record(actor, 'secret.update', { type: 'secret', id: current._id, name: current.name }, undefined, diffSecret(current, updated));
+    return secretToApi(updated);
+  }
+
+  private async checkUsers(secret: SecretDoc, allowedHosts: string[]): Promise<void> {
+    const users = await this.models.endpoints.find({ 'destinations.secret': secret._id }, { name: 1, destinations: 1 }).lean();
+    const stranded: Array<{ endpoint: string; message: string }> = [];
+    for (const e of users) {
+      for (const d of e.destinations) {
+        const baseUrl = d.secret === secret._id ? (d.options as { baseUrl?: unknown })?.baseUrl : undefined;
+        if (typeof baseUrl !== 'string') continue;
+        const host = new URL(baseUrl).hostname;
+        if (!secretMayGoTo(d.provider as ProviderId, { allowedHosts }, host, this.outbound)) {
+          stranded.push({ endpoint: e.name, message: `destination '${d.id}' sends this secret to ${host}` });
+        }
+      }
+    }
+    if (stranded.length) {
+      throw conflict(
+        'secret_in_use',
+        `allowedHosts: endpoint(s) ${[...new Set(stranded.map((s) => `'${s.endpoint}'`))].join(', ')} send this secret to a host the new list leaves out; change them first`,
+        stranded,
+      );
+    }
   }
 
   /** Replaces the value with a fresh data key; data planes pick it up with the next snapshot. */
@@ -107,7 +172,7 @@ export class SecretsService {
       .lean<SecretDoc>();
     if (!updated) throw notFound('secret', idOrName);
     await this.versions.bump();
-    await this.audit.record(actor, 'secret.rotate_value', { type: 'secret', id: current._id, name: current.name });
+    await this.audit.record(actor, 'secret.rotate_value', { type: 'secret', id: current._id, name: current.name }, undefined, diffSecret(current, updated));
     return secretToApi(updated);
   }
 
@@ -124,13 +189,15 @@ export class SecretsService {
     }
     await this.models.secrets.deleteOne({ _id: current._id });
     await this.versions.bump();
-    await this.audit.record(actor, 'secret.delete', { type: 'secret', id: current._id, name: current.name });
+    await this.audit.record(actor, 'secret.delete', { type: 'secret', id: current._id, name: current.name }, undefined, diffSecret(current, undefined));
   }
 
-  /** Decrypted credentials by secret id, for the data-plane snapshot only. */
-  async decryptMany(ids: string[]): Promise<Map<string, Record<string, string>>> {
+  /** Decrypted credentials by secret id (with the hosts they may go to), for the data-plane snapshot only. */
+  async decryptMany(ids: string[]): Promise<Map<string, { credentials: Record<string, string>; allowedHosts?: string[] }>> {
     const docs = await this.models.secrets.find({ _id: { $in: ids } }).lean<SecretDoc[]>();
-    return new Map(docs.map((d) => [d._id, this.cipher.decrypt(d._id, d.encrypted)]));
+    return new Map(
+      docs.map((d) => [d._id, { credentials: this.cipher.decrypt(d._id, d.encrypted), ...(d.allowedHosts?.length ? { allowedHosts: d.allowedHosts } : {}) }]),
+    );
   }
 
   /**

@@ -37,21 +37,22 @@ export class SnapshotService {
     };
   }
 
-  private toContract(e: EndpointDoc, credentials: Map<string, Credentials>): Endpoint {
+  private toContract(e: EndpointDoc, credentials: Map<string, { credentials: Credentials; allowedHosts?: string[] }>): Endpoint {
     return {
       id: e._id,
       name: e.name,
       kind: e.kind,
       version: e.version,
       destinations: e.destinations.map((d) => {
-        const creds = d.secret ? credentials.get(d.secret) : {};
+        const secret = d.secret ? credentials.get(d.secret) : { credentials: {} };
         // Deletion is blocked while in use, but a racing write could still orphan a reference.
-        if (!creds) this.log.warn({ endpoint: e.name, destination: d.id }, 'secret of destination is missing; sending no credentials');
+        if (!secret) this.log.warn({ endpoint: e.name, destination: d.id }, 'secret of destination is missing; sending no credentials');
         return {
           id: d.id,
           provider: d.provider as Endpoint['destinations'][number]['provider'],
           model: d.model,
-          credentials: creds ?? {},
+          credentials: secret?.credentials ?? {},
+          ...(secret?.allowedHosts ? { credentialHosts: secret.allowedHosts } : {}),
           options: d.options,
           weight: d.weight,
           timeoutMs: d.timeoutMs,

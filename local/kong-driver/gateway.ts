@@ -105,8 +105,10 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
   });
 
   let inFlight = 0;
+  let listening: AddressInfo | undefined;
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const ctx = newContext(req, server.address() as AddressInfo, opts.clientBodyBufferSize ?? 8192);
+    // server.address() is null once close() began; kept-alive connections may still bring a request.
+    const ctx = newContext(req, listening ?? (server.address() as AddressInfo), opts.clientBodyBufferSize ?? 8192);
     let status = 0;
     inFlight++;
     res.once('close', () => inFlight--);
@@ -342,7 +344,8 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
     await proc.stop();
     throw err;
   }
-  const port = (server.address() as AddressInfo).port;
+  listening = server.address() as AddressInfo;
+  const port = listening.port;
   logger.log('notice', `kong-driver listening on ${port} with plugin ${registered.Name} ${registered.Version}`);
   return {
     url: `http://127.0.0.1:${port}`,

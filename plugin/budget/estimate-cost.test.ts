@@ -63,6 +63,41 @@ describe('reservation estimate', () => {
     assert.equal(chargedUsd(unknown, undefined, undefined), 0, 'a failed call costs nothing');
   });
 
+  it('reserves prompt tokens at the dearest prompt rate (cache writes), and charges them at the rates billed: the charge never exceeds the reservation', () => {
+    const price = { inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75 };
+    const claude = dest({ provider: 'anthropic', model: 'claude-sonnet-4-5', price });
+    const cost = estimateChatCost(endpoint([claude]), { ...request, max_tokens: 100 });
+    assert.equal(cost.usd, (cost.promptTokens * 3.75 + 100 * 15) / 1e6);
+    const p = cost.promptTokens;
+    for (const usage of [
+      { promptTokens: p, completionTokens: 100 },
+      { promptTokens: p, completionTokens: 100, cacheWriteTokens: p },
+      { promptTokens: p, completionTokens: 100, cachedTokens: p },
+    ]) {
+      assert.ok(chargedUsd(claude, usage, undefined) <= cost.usd + 1e-12, JSON.stringify(usage));
+    }
+    assert.ok(
+      chargedUsd(claude, { promptTokens: p, completionTokens: 100, cachedTokens: p }, undefined) <
+        chargedUsd(claude, { promptTokens: p, completionTokens: 100 }, undefined),
+    );
+    // The table's own Anthropic prices: cache writes at 1.25x and 1-hour writes at 2x input are reserved for.
+    const table = estimateChatCost(endpoint([dest({ provider: 'anthropic', model: 'claude-3-5-sonnet-20241022' })]), { ...request, max_tokens: 100 });
+    assert.ok(Math.abs(table.usd - (table.promptTokens * 6 + 100 * 15) / 1e6) < 1e-12);
+  });
+
+  it('counts restored thinking and inline files in the prompt', () => {
+    const withThinking = estimatePromptTokens({
+      model: 'm',
+      messages: [{ role: 'assistant', content: null, thinking_blocks: [{ type: 'thinking', thinking: 'word '.repeat(100), signature: 's' }] }],
+    });
+    assert.ok(withThinking > 100);
+    const pdf = estimatePromptTokens({
+      model: 'm',
+      messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: `data:application/pdf;base64,${'A'.repeat(400_000)}` } }] }],
+    });
+    assert.ok(pdf >= 75_000, `a 300 KB PDF is counted as ${pdf} tokens`);
+  });
+
   it('counts embeddings inputs (strings and token arrays), no output', () => {
     const cost = estimateEmbeddingsCost(endpoint([dest({ model: 'text-embedding-3-small' })]), { model: 'e', input: ['hello world', 'x'] });
     assert.equal(cost.maxOutputTokens, 0);

@@ -3,9 +3,13 @@
 // for other families an estimate, so it gets PROMPT_MARGIN on top) plus the
 // output limit, priced for the most expensive destination the request could
 // land on (fallbacks included: only one attempt can succeed and be billed).
+// Prompt tokens are reserved at the dearest prompt rate (a cache write costs
+// more than plain input at Anthropic and Bedrock), and charged afterwards at
+// the rate each was actually billed at (cache reads far below input), so the
+// charge never exceeds the reservation.
 import type { Destination, Endpoint, ProviderId } from '../contract';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/types';
-import { priceUsd } from '../pricing';
+import { priceUsd, worstCasePriceUsd, type PriceTokens } from '../pricing';
 import { countTokens, estimatePromptTokens } from '../tokens/count';
 import { defaultMaxOutputTokens } from './output-limits';
 
@@ -50,14 +54,11 @@ export function estimateEmbeddingsCost(endpoint: Endpoint, request: EmbeddingsRe
 }
 
 /** What a finished call is charged: the trace's price, or the fallback price for an unpriced model. */
-export function chargedUsd(
-  destination: Destination | undefined,
-  usage: { promptTokens: number; completionTokens: number } | undefined,
-  costUsd: number | undefined,
-): number {
+export function chargedUsd(destination: Destination | undefined, usage: PriceTokens | undefined, costUsd: number | undefined): number {
   if (!usage) return 0;
   if (costUsd !== undefined) return costUsd;
-  return priceOrFallback(destination ?? { provider: 'openai-compatible', model: '' }, usage.promptTokens, usage.completionTokens);
+  const d = destination ?? { provider: 'openai-compatible' as const, model: '' };
+  return priceUsd(d, usage) ?? priceUsd({ ...d, price: FALLBACK_PRICE }, usage)!;
 }
 
 function worstCase(destinations: Destination[], tokensOf: (d: Destination) => { prompt: number; output: number }): CostEstimate {
@@ -92,8 +93,9 @@ function promptFor(d: Destination, counted: number): number {
   return O200K_PROVIDERS.has(d.provider) ? counted : Math.ceil(counted * PROMPT_MARGIN);
 }
 
+/** The most `promptTokens` + `completionTokens` can cost on `d` (see worstCasePriceUsd), or at the fallback price. */
 function priceOrFallback(d: Pick<Destination, 'provider' | 'model' | 'price'>, promptTokens: number, completionTokens: number): number {
-  return priceUsd(d, { promptTokens, completionTokens }) ?? priceUsd({ ...d, price: FALLBACK_PRICE }, { promptTokens, completionTokens })!;
+  return worstCasePriceUsd(d, promptTokens, completionTokens) ?? worstCasePriceUsd({ ...d, price: FALLBACK_PRICE }, promptTokens, completionTokens)!;
 }
 
 function embeddingsTokens(input: EmbeddingsRequest['input']): number {

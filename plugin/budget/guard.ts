@@ -340,7 +340,9 @@ function exceeded(item: LedgerItem, rejected: LedgerRejection, estimate: CostEst
   const lower = fits >= 1 ? ` A max_tokens of at most ${fits} fits now.` : '';
   const message = rateLimit
     ? `Rate limit '${item.name}' reached: ${left} ${unit} left in this minute, this request needs ${needs}.${lower || ` Retry after ${rejected.windowEnd}.`}`
-    : `Budget '${item.name}' cannot take this request: ${left} ${unit} left in this window, and the request may cost up to ${needs} ${unit} (its prompt plus its output limit of ${estimate.maxOutputTokens} tokens).${lower || ` The window resets at ${rejected.windowEnd}.`}`;
+    : lower
+      ? `Budget '${item.name}' cannot take this request as sent: ${left} ${unit} left in this window, and the request may cost up to ${needs} ${unit} (its prompt plus its output limit of ${estimate.maxOutputTokens} tokens).${lower}`
+      : `Budget '${item.name}' is exhausted for this window: ${left} ${unit} left, and this request may cost up to ${needs} ${unit} (its prompt plus its output limit). The window resets at ${rejected.windowEnd}.`;
   return {
     status: 429,
     error: {

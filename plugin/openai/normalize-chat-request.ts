@@ -6,6 +6,8 @@
 //     LiteLLM sends it) is null;
 //   - an assistant's `refusal` parts are text (what the model said), and a
 //     message-level `refusal` with no content becomes its content;
+//   - the Responses API's `reasoning: {effort}`, which clients sometimes send
+//     on chat, is OpenAI chat's `reasoning_effort`;
 //   - the deprecated function calling (`functions`, `function_call`, an
 //     assistant's `function_call`, `function` messages) becomes tools and
 //     tool calls, with ids derived from the message's position so every
@@ -27,6 +29,11 @@ export function normalizeChatRequest(body: Raw): ChatRequest {
   }
   if (functionCall !== undefined && out.tool_choice === undefined) {
     out.tool_choice = (typeof functionCall === 'string' ? functionCall : { type: 'function', function: { name: functionCall.name } }) satisfies ToolChoice;
+  }
+  const reasoning = out.reasoning as { effort?: unknown } | undefined;
+  if (typeof reasoning === 'object' && typeof reasoning.effort === 'string') {
+    out.reasoning_effort ??= reasoning.effort;
+    delete out.reasoning;
   }
   out.messages = normalizeMessages(out.messages as Raw[]);
   return out as ChatRequest;

@@ -224,6 +224,8 @@ const chatSchema = {
     audio: { type: ['object', 'null'], required: ['format', 'voice'] },
     prediction: { type: ['object', 'null'], required: ['type', 'content'], properties: { type: { const: 'content' } } },
     reasoning_effort: reasoningEffort,
+    // The Responses API's spelling, normalized to reasoning_effort.
+    reasoning: { type: ['object', 'null'], properties: { effort: reasoningEffort } },
     // Anthropic's thinking switch, as LiteLLM and the Anthropic ingress send it (wins over reasoning_effort).
     thinking: nullable({
       type: 'object',

@@ -44,7 +44,7 @@ export async function callProvider(o: ProviderCallOptions): Promise<ProviderCall
   }
   if (o.traceparent) upstream.headers.traceparent = o.traceparent;
 
-  const called = await o.attempt.wait(callUpstream(upstream, o.destination.timeoutMs, o.signal));
+  const called = await o.attempt.wait(callUpstream(upstream, o.destination.timeoutMs, o.signal, o.destination));
   if (!called.ok) return called;
   const res = called.response;
   if (res.status < 300) return { ok: true, response: res };

@@ -2,7 +2,9 @@
 // with one entry per provider attempt (AttemptRecord, ended exactly once).
 import { randomBytes } from 'node:crypto';
 import type { Destination, EndpointKind, Trace, TraceAttempt, TraceUsage } from '../contract';
+import type { Usage } from '../openai/types';
 import { priceUsd } from '../pricing';
+import { traceUsage } from '../tokens/trace-usage';
 
 const PAYLOAD_CAP = 16 * 1024;
 
@@ -47,10 +49,10 @@ export class TraceRecorder {
     return this.attempts.length + inFlight;
   }
 
-  setUsage(destination: Destination, usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | undefined): void {
+  setUsage(destination: Destination, usage: Usage | undefined): void {
     if (!usage) return;
-    this.usage = { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, totalTokens: usage.total_tokens };
-    this.costUsd = priceUsd(destination, { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens });
+    this.usage = traceUsage(usage);
+    this.costUsd = priceUsd(destination, this.usage);
   }
 
   /** Keeps the payloads (capped) when the endpoint logs them; `redact` scrubs credentials a provider echoed. */

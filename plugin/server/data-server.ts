@@ -33,6 +33,9 @@ export type RuntimeCore = Omit<Runtime, 'server'>;
 
 export function startDataServer(rt: RuntimeCore, host: string, port: number): Promise<DataServer> {
   let inFlight = 0;
+  /** Handlers still running: a cut request's handler still has its trace to write. */
+  let handling = 0;
+  const handled = new Set<() => void>();
   let served = 0;
   let servedBefore = 0;
   let draining = false;
@@ -45,7 +48,10 @@ export function startDataServer(rt: RuntimeCore, host: string, port: number): Pr
       served++;
       if (--inFlight === 0) for (const wake of idle) wake();
     });
-    void serve(rt, req, res);
+    handling++;
+    void serve(rt, req, res).finally(() => {
+      if (--handling === 0) for (const wake of handled) wake();
+    });
   });
   server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout (60 s)
   server.headersTimeout = 66_000;
@@ -75,6 +81,18 @@ export function startDataServer(rt: RuntimeCore, host: string, port: number): Pr
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
+    // The handlers of cut requests finish (and write their traces) before the caller stops the shipper.
+    if (handling > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 5_000);
+        function done() {
+          clearTimeout(timer);
+          handled.delete(done);
+          resolve();
+        }
+        handled.add(done);
+      });
+    }
     return { served: served - servedBefore, cut };
   };
 
@@ -99,14 +117,45 @@ async function serve(rt: RuntimeCore, req: IncomingMessage, res: ServerResponse)
     sendJson(res, 403, errorBody('This port only serves requests forwarded by the llm-gateway Kong plugin.', 'permission_error', 'ticket_required'));
     return;
   }
+  const release = holdLastByteUntilTraced(res);
   try {
     await routeRequest(rt, req, res, claims);
   } catch (err) {
     // A bug must still end the request properly (and is logged without payloads).
     log.error('data server: unhandled error', { error: (err as Error).stack ?? String(err) });
+    release();
     if (!res.headersSent) sendJson(res, 500, errorBody('The gateway failed to handle this request.', 'server_error', 'internal_error'));
     else res.destroy();
+  } finally {
+    release();
   }
+}
+
+/**
+ * A request's trace is written (synchronously, to the spool) right after its
+ * answer is complete. Holding the answer's end until then means a client
+ * never has a complete answer whose trace a crash at that instant could lose:
+ * whatever a client saw finish is in the spool. The wait is microseconds; a
+ * handler that never returns is not waited for beyond two seconds.
+ */
+function holdLastByteUntilTraced(res: ServerResponse): () => void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  let held: unknown[] | undefined;
+  let released = false;
+  let timer: NodeJS.Timeout | undefined;
+  const release = () => {
+    if (released) return;
+    released = true;
+    if (timer) clearTimeout(timer);
+    res.end = end as ServerResponse['end'];
+    if (held) end(...held);
+  };
+  res.end = ((...args: unknown[]) => {
+    held = args;
+    timer = setTimeout(release, 2_000);
+    return res;
+  }) as ServerResponse['end'];
+  return release;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

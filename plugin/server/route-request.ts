@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { anthropicMessagesIngress } from '../ingress/anthropic';
 import type { Sink } from '../ingress/contract';
+import { withReasoningState } from '../conversations/reasoning-state';
 import { openAiChatIngress } from '../ingress/openai/chat';
 import { openAiEmbeddingsIngress } from '../ingress/openai/embeddings';
 import { responsesIngress } from '../ingress/responses/responses-ingress';
@@ -24,8 +25,8 @@ const call =
 
 // Kong may or may not strip the route prefix; match on the API's own suffix.
 const CALLS: Array<{ method: string; suffix: string; run: Run }> = [
-  { method: 'POST', suffix: '/chat/completions', run: call({ ingress: openAiChatIngress, kind: chatKind }) },
-  { method: 'POST', suffix: '/messages', run: call({ ingress: anthropicMessagesIngress, kind: chatKind }) },
+  { method: 'POST', suffix: '/chat/completions', run: call({ ingress: withReasoningState(openAiChatIngress), kind: chatKind }) },
+  { method: 'POST', suffix: '/messages', run: call({ ingress: withReasoningState(anthropicMessagesIngress), kind: chatKind }) },
   { method: 'POST', suffix: '/embeddings', run: call({ ingress: openAiEmbeddingsIngress, kind: embeddingsKind }) },
   { method: 'POST', suffix: '/responses', run: call({ ingress: responsesIngress, kind: responsesKind }) },
 ];

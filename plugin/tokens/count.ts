@@ -5,7 +5,7 @@
 // process, shortly after start-up (warmTokenizer).
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200k from 'js-tiktoken/ranks/o200k_base';
-import type { ChatRequest, Usage } from '../openai/types';
+import type { ChatRequest, ContentPart, Usage } from '../openai/types';
 import { toolCallInput } from '../openai/tool-call-input';
 
 // OpenAI's documented per-message framing and a 512px image tile.
@@ -33,14 +33,35 @@ export function estimatePromptTokens(request: ChatRequest): number {
   for (const message of request.messages) {
     tokens += TOKENS_PER_MESSAGE;
     if (typeof message.content === 'string') tokens += countTokens(message.content);
-    else for (const part of message.content ?? []) tokens += part.type === 'text' ? countTokens(part.text) : TOKENS_PER_IMAGE;
+    else for (const part of message.content ?? []) tokens += partTokens(part);
     for (const call of message.tool_calls ?? []) {
       const input = toolCallInput(call);
       tokens += countTokens(input.name) + countTokens(input.text);
     }
+    // Signed thinking goes back to the providers that take it (as input).
+    for (const block of message.thinking_blocks ?? []) tokens += block.type === 'thinking' ? countTokens(block.thinking) : Math.ceil(block.data.length / 4);
   }
   if (request.tools?.length) tokens += countTokens(JSON.stringify(request.tools));
   return tokens;
+}
+
+/**
+ * Images cost a 512px tile; files and audio are counted from their size,
+ * generously (a PDF's text runs to about one token per 4 bytes; audio is
+ * billed per second, well under one token per 1,000 bytes), so a
+ * reservation never prices them below what they cost.
+ */
+function partTokens(part: ContentPart): number {
+  switch (part.type) {
+    case 'text':
+      return countTokens(part.text);
+    case 'image_url':
+      return TOKENS_PER_IMAGE;
+    case 'file':
+      return Math.max(TOKENS_PER_IMAGE, Math.ceil(((part.file.file_data?.length ?? 0) * 3) / 4 / 4));
+    case 'input_audio':
+      return Math.max(TOKENS_PER_IMAGE, Math.ceil((part.input_audio.data.length * 3) / 4 / 1000));
+  }
 }
 
 export function estimateUsage(request: ChatRequest, completion: string): Usage {

@@ -1,13 +1,25 @@
 // One HTTP call to a provider, with a per-attempt deadline, classified into
-// success or a GatewayError that the fallback logic understands.
+// success or a GatewayError that the fallback logic understands. Before
+// anything goes out, the destination is checked as the control plane checked
+// it when it was saved (a snapshot from an older control plane, or a database
+// edited by hand, gets no further): its extra headers, and that its
+// credentials go only to hosts their secret allows. The address actually
+// dialled is checked against the outbound policy at connect time.
 import { Agent, errors, request, type Dispatcher } from 'undici';
+import type { Destination } from '../contract';
 import type { UpstreamRequest } from '../providers/contract';
 import { GatewayError } from '../gateway-error';
+import { extraHeaderProblems } from './check-extra-headers';
+import { checkedConnector, isLoopbackHost, outboundPolicyFrom, urlRefusal, type OutboundPolicy } from './outbound-policy';
+import { credentialHostAllowed } from './provider-hosts';
+
+// Loopback and private targets only where the operator allows them (the local stack and tests do).
+const policy: OutboundPolicy = outboundPolicyFrom(process.env.LLM_GATEWAY_OUTBOUND_ALLOW);
 
 // Kept-alive connections to providers, shared by every request of the
 // process. No cap per provider: a stream holds its connection for minutes,
 // and a cap would make new requests wait behind open streams.
-const agent = new Agent({ keepAliveTimeout: 30_000, pipelining: 1 });
+const agent = new Agent({ keepAliveTimeout: 30_000, pipelining: 1, connect: checkedConnector(policy) });
 
 export interface UpstreamResponse {
   status: number;
@@ -17,7 +29,9 @@ export interface UpstreamResponse {
 
 export type CallResult = { ok: true; response: UpstreamResponse } | { ok: false; failure: GatewayError };
 
-export async function callUpstream(req: UpstreamRequest, timeoutMs: number, signal: AbortSignal): Promise<CallResult> {
+export async function callUpstream(req: UpstreamRequest, timeoutMs: number, signal: AbortSignal, destination?: Destination): Promise<CallResult> {
+  const refusal = destination ? destinationRefusal(req, destination) : undefined;
+  if (refusal) return { ok: false, failure: refusal };
   try {
     const res = await request(req.url, {
       method: req.method,
@@ -35,11 +49,41 @@ export async function callUpstream(req: UpstreamRequest, timeoutMs: number, sign
   }
 }
 
+/** The destination as configured may not be called: a misconfiguration that another destination may not share. */
+function destinationRefusal(req: UpstreamRequest, destination: Destination): GatewayError | undefined {
+  const misconfigured = (why: string) =>
+    new GatewayError(`destination '${destination.id}' ${why}`, 502, 'upstream_error', 'destination_refused', null, undefined, null, 'configuration');
+  const headerProblem = extraHeaderProblems(destination.options.headers)[0];
+  if (headerProblem) return misconfigured(`has a header the gateway does not send: '${headerProblem.name}' ${headerProblem.message}`);
+  const urlProblem = urlRefusal(req.url, policy);
+  if (urlProblem) return misconfigured(`points at a URL the gateway does not call: ${urlProblem}`);
+  const host = new URL(req.url).hostname;
+  const carriesCredentials = Object.values(destination.credentials ?? {}).some((v) => typeof v === 'string' && v !== '');
+  if (carriesCredentials && !credentialHostAllowed(destination.provider, destination.credentialHosts, host) && !(policy.loopback && isLoopbackHost(host))) {
+    return misconfigured(
+      `would send its secret's credentials to ${host}, which is neither ${destination.provider}'s own host nor listed in the secret's allowedHosts`,
+    );
+  }
+  return undefined;
+}
+
 export function classifyError(err: unknown, timeoutMs: number): GatewayError {
   if (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError) {
     return timeoutFailure(timeoutMs);
   }
   const e = err as { code?: string; message?: string; name?: string };
+  if (e?.code === 'ERR_OUTBOUND_REFUSED') {
+    return new GatewayError(
+      `the provider's address is not allowed: ${e.message}`,
+      502,
+      'upstream_error',
+      'destination_refused',
+      null,
+      undefined,
+      null,
+      'configuration',
+    );
+  }
   const detail = `${e.code ?? e.name ?? 'error'}${e.message ? ` (${e.message})` : ''}`;
   return new GatewayError(`could not reach the provider: ${detail}`, 502, 'upstream_error', 'provider_unreachable', null, undefined, null, 'connection');
 }

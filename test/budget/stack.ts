@@ -2,14 +2,14 @@
 // to the ledger's database: the e2e stack with budget settings.
 import mongoose from 'mongoose';
 import type { RunningControlPlane } from '../../control-plane/server';
-import type { KongDriver } from '../../local/kong-driver/gateway';
+import type { KongStandin } from '../../local/kong-standin';
 import { startStack } from '../e2e/stack';
 
 export { waitFor } from '../e2e/stack';
 
 export interface BudgetStack {
   controlPlane: RunningControlPlane;
-  nodes: KongDriver[];
+  nodes: KongStandin[];
   db: mongoose.mongo.Db;
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   stopControlPlane(): Promise<void>;

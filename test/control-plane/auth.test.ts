@@ -10,6 +10,7 @@ const ROUTES: Array<{ method: 'get' | 'post' | 'put' | 'patch' | 'delete'; path:
   { method: 'post', path: '/api/v1/secrets', roles: ['admin'] },
   { method: 'get', path: '/api/v1/secrets/x', roles: ['admin', 'viewer'] },
   { method: 'put', path: '/api/v1/secrets/x/value', roles: ['admin'] },
+  { method: 'patch', path: '/api/v1/secrets/x', roles: ['admin'] },
   { method: 'delete', path: '/api/v1/secrets/x', roles: ['admin'] },
   { method: 'get', path: '/api/v1/endpoints', roles: ['admin', 'viewer'] },
   { method: 'post', path: '/api/v1/endpoints', roles: ['admin'] },
@@ -32,6 +33,7 @@ const ROUTES: Array<{ method: 'get' | 'post' | 'put' | 'patch' | 'delete'; path:
   { method: 'get', path: '/api/v1/dataplane/snapshot', roles: ['dataplane'] },
   { method: 'post', path: '/api/v1/dataplane/traces', roles: ['dataplane'] },
   { method: 'get', path: '/metrics', roles: ['admin', 'viewer'] },
+  { method: 'post', path: '/api/v1/playground/chat', roles: ['admin'] },
 ];
 
 describe('authentication and the role x route matrix', () => {
@@ -74,7 +76,19 @@ describe('authentication and the role x route matrix', () => {
     ],
     ['alg none', () => `Bearer ${unsignedToken({ role: 'admin', sub: 'x', aud: 'kong-llm-gateway' })}`, /algorithm 'none'/],
     ['wrong audience', () => `Bearer ${h.token('admin', { audience: 'someone-else' })}`, /audience/],
-    ['no subject', () => `Bearer ${jwt.sign({ role: 'admin' }, h.config.jwt.secret!, { audience: 'kong-llm-gateway' })}`, /sub/],
+    ['no subject', () => `Bearer ${jwt.sign({ role: 'admin' }, h.config.jwt.secret!, { audience: 'kong-llm-gateway', expiresIn: 60 })}`, /sub/],
+    // The reproduction: a token without `exp` used to be accepted, for ever.
+    ['no expiry', () => `Bearer ${jwt.sign({ role: 'admin' }, h.config.jwt.secret!, { audience: 'kong-llm-gateway', subject: 'x' })}`, /no "exp" claim/],
+    ['living longer than its role allows (8 days for an admin)', () => `Bearer ${h.token('admin', { expiresIn: '8d' })}`, /longer than the 604800 s allowed/],
+    ['not valid yet (nbf)', () => `Bearer ${h.token('admin', { notBefore: 3600 })}`, /not valid before/],
+    [
+      'issued in the future (iat)',
+      () => {
+        const now = Math.floor(Date.now() / 1000);
+        return `Bearer ${jwt.sign({ role: 'admin', iat: now + 3600, exp: now + 7200 }, h.config.jwt.secret!, { audience: 'kong-llm-gateway', subject: 'x' })}`;
+      },
+      /issued in the future/,
+    ],
     [
       'HS512 (not accepted)',
       () => `Bearer ${jwt.sign({ role: 'admin' }, h.config.jwt.secret!, { algorithm: 'HS512', audience: 'kong-llm-gateway', subject: 'x' })}`,
@@ -93,8 +107,13 @@ describe('authentication and the role x route matrix', () => {
     });
   }
 
+  it('accepts the long-lived data-plane token the README mints for Kong (365 days)', async () => {
+    const token = h.token('dataplane', { expiresIn: '365d' });
+    await h.http.get('/api/v1/dataplane/snapshot').set('Authorization', `Bearer ${token}`).expect(200);
+  });
+
   it('rejects an unknown role with 403', async () => {
-    const token = jwt.sign({ role: 'root' }, h.config.jwt.secret!, { audience: 'kong-llm-gateway', subject: 'x' });
+    const token = jwt.sign({ role: 'root' }, h.config.jwt.secret!, { audience: 'kong-llm-gateway', subject: 'x', expiresIn: 60 });
     const res = await call('get', '/api/v1/secrets', `Bearer ${token}`).expect(403);
     assert.match(res.body.error.message, /role 'root'/);
   });
@@ -133,9 +152,21 @@ describe('RS256 tokens', () => {
   after(async () => h?.close());
 
   it('accepts RS256 from the configured issuer and rejects HS256 signed with the public key', async () => {
-    const good = jwt.sign({ role: 'viewer' }, privateKey, { algorithm: 'RS256', audience: 'kong-llm-gateway', issuer: 'https://idp.example', subject: 'v' });
+    const good = jwt.sign({ role: 'viewer' }, privateKey, {
+      algorithm: 'RS256',
+      audience: 'kong-llm-gateway',
+      issuer: 'https://idp.example',
+      subject: 'v',
+      expiresIn: '1h',
+    });
     await h.http.get('/api/v1/endpoints').set('Authorization', `Bearer ${good}`).expect(200);
-    const wrongIssuer = jwt.sign({ role: 'viewer' }, privateKey, { algorithm: 'RS256', audience: 'kong-llm-gateway', issuer: 'https://evil', subject: 'v' });
+    const wrongIssuer = jwt.sign({ role: 'viewer' }, privateKey, {
+      algorithm: 'RS256',
+      audience: 'kong-llm-gateway',
+      issuer: 'https://evil',
+      subject: 'v',
+      expiresIn: '1h',
+    });
     const res = await h.http.get('/api/v1/endpoints').set('Authorization', `Bearer ${wrongIssuer}`).expect(401);
     assert.match(res.body.error.message, /issuer/);
     const confused = unsignedToken({ role: 'admin', sub: 'x', aud: 'kong-llm-gateway', iss: 'https://idp.example' }, 'HS256', pem);

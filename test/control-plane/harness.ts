@@ -20,6 +20,8 @@ export function testConfig(overrides: Partial<ControlPlaneConfig> = {}): Control
     kek: { current: { version: 1, key: crypto.randomBytes(32) }, previous: [] },
     versionPollMs: 100,
     logLevel: 'silent',
+    // Fakes and local models listen on loopback.
+    outbound: { loopback: true, private: false },
     logFormat: 'json',
     warnings: [],
     ...overrides,

@@ -70,6 +70,20 @@ describe('token CLI', () => {
     const bad = spawnSync(process.execPath, ['--import', 'tsx', 'control-plane/cli/token.ts', '--role', 'root'], { cwd: root, env, encoding: 'utf8' });
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /--role must be admin, viewer or dataplane/);
+    // A token the control plane would refuse is not minted at all.
+    const tooLong = spawnSync(process.execPath, ['--import', 'tsx', 'control-plane/cli/token.ts', '--role', 'admin', '--ttl', '30d'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
+    assert.notEqual(tooLong.status, 0);
+    assert.match(tooLong.stderr, /longer than the control plane accepts for role admin/);
+    const dataplane = spawnSync(process.execPath, ['--import', 'tsx', 'control-plane/cli/token.ts', '--role', 'dataplane', '--ttl', '365d'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
+    assert.equal(dataplane.status, 0, dataplane.stderr);
   });
 });
 
@@ -140,7 +154,7 @@ describe('process entry (main.ts)', () => {
     for (let i = 0; i < 100 && !out.includes('control plane listening'); i++) await new Promise((r) => setTimeout(r, 100));
     assert.match(out, /control plane listening/);
 
-    const token = jwt.sign({ role: 'dataplane' }, 'main-secret', { audience: 'kong-llm-gateway', subject: 'dp' });
+    const token = jwt.sign({ role: 'dataplane' }, 'main-secret', { audience: 'kong-llm-gateway', subject: 'dp', expiresIn: '1h' });
     const base = `http://127.0.0.1:${port}/api/v1/dataplane/snapshot`;
     const first = await fetch(base, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(first.status, 200);

@@ -1,7 +1,8 @@
 // The whole product for end-to-end tests, all real parts: FerretDB (from the
 // test runner), the control plane, the real kong-js-pluginserver loading the
-// compiled plugin behind the Kong driver, and fake providers speaking their
-// native wire formats.
+// compiled plugin behind a stand-in for Kong (real nginx with OpenResty's Lua
+// module when installed, else the JS driver; KONG_STANDIN=nginx|js), and
+// fake providers speaking their native wire formats.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { loadConfig, type ControlPlaneConfig } from '../../control-plane/config'
 import { signToken } from '../../control-plane/middleware/verify-token';
 import { startControlPlane, type RunningControlPlane } from '../../control-plane/server';
 import { testDbUri } from '../helpers/db';
-import { startKongDriver, type KongDriver } from '../../local/kong-driver/gateway';
+import { startKongStandin, type KongStandin } from '../../local/kong-standin';
 
 const ROOT = resolve(__dirname, '../..');
 export const PLUGINS_DIR = join(ROOT, 'dist/plugin/kong');
@@ -19,9 +20,9 @@ export const PLUGINS_DIR = join(ROOT, 'dist/plugin/kong');
 export interface Stack {
   controlPlane: RunningControlPlane;
   /** The first Kong node. */
-  driver: KongDriver;
+  driver: KongStandin;
   /** Every Kong node (each its own plugin server: a data plane), all on one control plane. */
-  drivers: KongDriver[];
+  drivers: KongStandin[];
   mongoUri: string;
   dbName: string;
   /** Base URL clients use: http://127.0.0.1:PORT/gateway/openai/v1 */
@@ -59,6 +60,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     JWT_SECRET: randomBytes(32).toString('base64url'),
     GATEWAY_KEK: randomBytes(32).toString('base64'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    // The fake providers listen on loopback (production refuses loopback targets by default).
+    GATEWAY_OUTBOUND_ALLOW: 'loopback',
     ...options.controlPlaneEnv,
   });
   let controlPlane = await startControlPlane({ mongoUri: uri, port: 0, host: '127.0.0.1', config });
@@ -67,7 +70,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataplaneToken = signToken(config.jwt, { sub: 'e2e-dataplane', role: 'dataplane' }, 3600);
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'llmgw-dp-'));
 
-  const drivers: KongDriver[] = [];
+  const drivers: KongStandin[] = [];
   for (let i = 0; i < (options.nodes ?? 1); i++) {
     const kongYml = parse(readFileSync(join(ROOT, 'kong.yml'), 'utf8')) as { services: Array<{ plugins: Array<{ config: Record<string, unknown> }> }> };
     Object.assign(kongYml.services[0].plugins[0].config, {
@@ -79,10 +82,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       config_wait_seconds: 5,
       ...options.plugin,
     });
-    const env = { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', ...options.pluginEnv };
-    drivers.push(await startKongDriver({ kongYml, pluginsDir: PLUGINS_DIR, env }));
+    // The fake providers listen on loopback: the plugin may dial it (production refuses it by default).
+    const env = { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback', ...options.pluginEnv };
+    // The plugin server keeps only these (nginx clears the rest, as Kong does).
+    const keepEnv = ['LLM_GATEWAY_LOG', 'LLM_GATEWAY_OUTBOUND_ALLOW', ...Object.keys(options.pluginEnv ?? {})];
+    drivers.push(await startKongStandin({ kongYml, pluginsDir: PLUGINS_DIR, env, keepEnv }));
   }
   const driver = drivers[0];
+  // The console's playground forwards to this stack's gateway (started after the control plane; the route reads the config per request).
+  if (!options.controlPlaneEnv?.PLAYGROUND_GATEWAY_URL) config.playground = { gatewayUrl: driver.url };
 
   const api = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${controlPlane.url}${path}`, {

@@ -7,8 +7,10 @@
 // https://platform.claude.com/docs/en/api/errors
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Behaviour, FakeProvider } from './scenario';
+import { cacheUsage, fakeThinking, thinkingOrCacheRefusal } from './anthropic-thinking-and-cache';
+import { followConversation, type Behaviour, type ConversationTurn, type FakeProvider } from './scenario';
 import {
+  contentText,
   countWords,
   handleTransportBehaviour,
   headerValue,
@@ -41,6 +43,29 @@ const ERROR_TYPES: Record<number, { type: string; message: string }> = {
   529: { type: 'overloaded_error', message: 'Overloaded' },
 };
 
+// https://platform.claude.com/docs/en/api/messages/create (request body)
+const MESSAGES_FIELDS = new Set([
+  'model',
+  'messages',
+  'max_tokens',
+  'system',
+  'metadata',
+  'stop_sequences',
+  'stream',
+  'temperature',
+  'top_k',
+  'top_p',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'service_tier',
+  'container',
+  'context_management',
+  'mcp_servers',
+  'output_config',
+  'inference_geo',
+]);
+
 const requestId = () => `req_011${randomUUID().replace(/-/g, '').slice(0, 21)}`;
 
 function errorBody(status: number, message?: string) {
@@ -58,12 +83,25 @@ interface MessagesBody {
   messages?: unknown[];
   system?: unknown;
   stream?: boolean;
+  tools?: Array<{ name?: string }>;
+}
+
+/** The last turn's results are the tool_result blocks of the final user message. */
+function readConversation(body: MessagesBody): ConversationTurn {
+  const last = (body.messages ?? []).at(-1) as { role?: string; content?: unknown } | undefined;
+  const blocks = last?.role === 'user' && Array.isArray(last.content) ? (last.content as Array<{ type?: string; content?: unknown }>) : [];
+  return {
+    toolResults: blocks.filter((b) => b.type === 'tool_result').map((b) => contentText(b.content ?? '')),
+    lastUserText: lastUserText(body.messages),
+    toolNames: (body.tools ?? []).map((t) => String(t.name ?? '')),
+  };
 }
 
 export function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<FakeProvider> {
   const apiKey = opts.apiKey ?? 'test-key';
   const defaultGap = opts.chunkGapMs ?? 5;
 
+  const cached = new Set<string>();
   return startFakeServer(async (req, res) => {
     if (req.method !== 'POST' || req.path !== '/v1/messages') {
       sendError(res, 404, `Not found: ${req.method} ${req.path}`);
@@ -86,11 +124,16 @@ export function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<Fak
       sendError(res, 400, 'There was an issue with the format of your request: invalid JSON');
       return;
     }
+    // The Messages API refuses top-level fields it does not know.
+    const extra = Object.keys(body).find((k) => !MESSAGES_FIELDS.has(k));
+    if (extra) return sendError(res, 400, `${extra}: Extra inputs are not permitted`);
     if (typeof body.max_tokens !== 'number') return sendError(res, 400, 'max_tokens: Field required');
     if (!Array.isArray(body.messages)) return sendError(res, 400, 'messages: Field required');
     if (typeof body.model !== 'string') return sendError(res, 400, 'model: Field required');
+    const refusal = thinkingOrCacheRefusal(body);
+    if (refusal) return sendError(res, 400, refusal);
 
-    const b = req.takeBehaviour();
+    const b = followConversation(req.takeBehaviour(), () => readConversation(body));
     if (handleTransportBehaviour(b, res)) return;
     if (b.kind === 'status') {
       const headers: Record<string, string> = {};
@@ -100,7 +143,7 @@ export function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<Fak
     }
     if (b.kind === 'ok' && b.delayMs) await sleep(b.delayMs);
 
-    const answer = answerFor(b, body);
+    const answer = answerFor(b, body, cached);
     if (body.stream) {
       await streamMessage(res, body.model, answer, b, b.kind === 'ok' && b.chunkGapMs !== undefined ? b.chunkGapMs : defaultGap);
       return;
@@ -125,9 +168,12 @@ interface Answer {
   toolCalls: Array<{ id: string; name: string; input: Record<string, unknown>; raw: string }>;
   inputTokens: number;
   outputTokens: number;
+  thinking?: { text: string; signature: string };
+  cacheRead: number;
+  cacheWrite: number;
 }
 
-function answerFor(b: Behaviour, body: MessagesBody): Answer {
+function answerFor(b: Behaviour, body: MessagesBody, cached: Set<string>): Answer {
   const toolCalls = (b.kind === 'ok' ? (b.toolCalls ?? []) : []).map((tc) => ({
     id: `toolu_01${randomUUID().replace(/-/g, '').slice(0, 22)}`,
     name: tc.name,
@@ -135,17 +181,25 @@ function answerFor(b: Behaviour, body: MessagesBody): Answer {
     raw: tc.arguments || '{}',
   }));
   const text = b.kind === 'ok' && b.text !== undefined ? b.text : toolCalls.length > 0 ? '' : `echo: ${lastUserText(body.messages)}`;
+  const thinking = fakeThinking(body, lastUserText(body.messages));
+  const cache = cacheUsage(body, cached);
+  const prompt = Math.max(1, countWords(JSON.stringify([body.system ?? '', body.messages])));
   return {
     id: `msg_01${randomUUID().replace(/-/g, '').slice(0, 22)}`,
     text,
     toolCalls,
-    inputTokens: Math.max(1, countWords(JSON.stringify([body.system ?? '', body.messages]))),
-    outputTokens: Math.max(1, countWords(text) + toolCalls.length * 5),
+    // Anthropic's input_tokens leaves out what was read from or written to the cache.
+    inputTokens: Math.max(1, prompt - cache.read - cache.write),
+    outputTokens: Math.max(1, countWords(text) + toolCalls.length * 5 + (thinking ? countWords(thinking.text) : 0)),
+    ...(thinking ? { thinking } : {}),
+    cacheRead: cache.read,
+    cacheWrite: cache.write,
   };
 }
 
 function messageBody(model: string, a: Answer) {
   const content: unknown[] = [];
+  if (a.thinking) content.push({ type: 'thinking', thinking: a.thinking.text, signature: a.thinking.signature });
   if (a.text !== '') content.push({ type: 'text', text: a.text });
   for (const tc of a.toolCalls) content.push({ type: 'tool_use', id: tc.id, name: tc.name, input: tc.input });
   return {
@@ -156,7 +210,7 @@ function messageBody(model: string, a: Answer) {
     content,
     stop_reason: a.toolCalls.length > 0 ? 'tool_use' : 'end_turn',
     stop_sequence: null,
-    usage: { input_tokens: a.inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: a.outputTokens },
+    usage: { input_tokens: a.inputTokens, cache_creation_input_tokens: a.cacheWrite, cache_read_input_tokens: a.cacheRead, output_tokens: a.outputTokens },
   };
 }
 
@@ -172,10 +226,18 @@ async function streamMessage(res: http.ServerResponse, model: string, a: Answer,
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: a.inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
+      usage: { input_tokens: a.inputTokens, cache_creation_input_tokens: a.cacheWrite, cache_read_input_tokens: a.cacheRead, output_tokens: 1 },
     },
   });
   let index = 0;
+  const thinkingFrames: string[] = [];
+  if (a.thinking && b.kind === 'ok') {
+    thinkingFrames.push(sse('content_block_start', { index, content_block: { type: 'thinking', thinking: '' } }));
+    for (const piece of splitText(a.thinking.text, 2))
+      thinkingFrames.push(sse('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } }));
+    thinkingFrames.push(sse('content_block_delta', { index, delta: { type: 'signature_delta', signature: a.thinking.signature } }));
+    thinkingFrames.push(sse('content_block_stop', { index: index++ }));
+  }
   const textFrames: string[] = [];
   const contentDeltas: string[] = [];
   if (a.text !== '' || b.kind !== 'ok') {
@@ -218,5 +280,5 @@ async function streamMessage(res: http.ServerResponse, model: string, a: Answer,
     res.end();
     return;
   }
-  if (await writeFrames(res, [start, ...textFrames, ...contentDeltas, ...textStop, ...toolFrames, ...tail], gapMs)) res.end();
+  if (await writeFrames(res, [start, ...thinkingFrames, ...textFrames, ...contentDeltas, ...textStop, ...toolFrames, ...tail], gapMs)) res.end();
 }

@@ -10,6 +10,8 @@ import { EventStreamCodec, type MessageHeaders } from '@smithy/eventstream-codec
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import {
+  contentText,
+  conversationTag,
   countWords,
   handleTransportBehaviour,
   headerValue,
@@ -21,7 +23,8 @@ import {
   startFakeServer,
   type FakeRequest,
 } from './http';
-import type { Behaviour, FakeProvider } from './scenario';
+import { bedrockCacheUsage, bedrockThinking, bedrockThinkingRefusal } from './bedrock-thinking-and-cache';
+import { followConversation, type Behaviour, type ConversationTurn, type FakeProvider } from './scenario';
 
 export interface BedrockFakeOptions {
   accessKeyId?: string;
@@ -132,7 +135,8 @@ async function checkAuth(
 }
 
 interface ConverseBody {
-  messages?: Array<{ role?: string; content?: Array<{ text?: string }> }>;
+  messages?: Array<{ role?: string; content?: Array<{ text?: string; toolResult?: { content?: unknown } }> }>;
+  toolConfig?: { tools?: Array<{ toolSpec?: { name?: string } }> };
   inputText?: string;
   texts?: string[];
   dimensions?: number;
@@ -149,11 +153,22 @@ function lastUserText(body: ConverseBody): string {
   return '';
 }
 
+/** The last turn's results are the toolResult blocks of the final user message. */
+function readConversation(body: ConverseBody): ConversationTurn {
+  const last = (body.messages ?? []).at(-1);
+  const blocks = last?.role === 'user' ? (last.content ?? []) : [];
+  return {
+    toolResults: blocks.filter((b) => b.toolResult).map((b) => contentText(b.toolResult!.content ?? '')),
+    lastUserText: lastUserText(body),
+    toolNames: (body.toolConfig?.tools ?? []).map((t) => String(t.toolSpec?.name ?? '')),
+  };
+}
+
 function vector(text: string, dims: number): number[] {
   return Array.from({ length: dims }, (_, i) => Number((((text.charCodeAt(i % Math.max(1, text.length)) || 0) % 89) / 89).toFixed(6)));
 }
 
-async function answerConverse(res: http.ServerResponse, body: ConverseBody, stream: boolean, b: Behaviour): Promise<void> {
+async function answerConverse(res: http.ServerResponse, body: ConverseBody, stream: boolean, b: Behaviour, cached: Set<string>): Promise<void> {
   if (b.kind === 'status') {
     const name = EXCEPTION_BY_STATUS[b.status] ?? 'InternalServerException';
     const headers: Record<string, string> = b.retryAfterSeconds !== undefined ? { 'retry-after': String(b.retryAfterSeconds) } : {};
@@ -165,13 +180,25 @@ async function answerConverse(res: http.ServerResponse, body: ConverseBody, stre
   const prompt = lastUserText(body);
   const text = ok.text ?? `echo: ${prompt}`;
   const calls = (ok.toolCalls ?? []).map((c, i) => ({
-    toolUseId: `tooluse_fake${i + 1}`,
+    toolUseId: `tooluse_${conversationTag(body.messages)}${i + 1}`,
     name: c.name,
     input: JSON.parse(c.arguments || '{}') as unknown,
     raw: c.arguments,
   }));
-  const usage = { inputTokens: countWords(prompt) + 1, outputTokens: countWords(text) + 1, totalTokens: countWords(prompt) + countWords(text) + 2 };
+  const thinking = bedrockThinking(body, prompt);
+  const cache = bedrockCacheUsage(body, cached);
+  const all = countWords(JSON.stringify(body.messages ?? [])) + 1;
+  const out = countWords(text) + 1 + (thinking ? countWords(thinking.text) : 0);
+  const usage = {
+    // inputTokens leaves out what was read from or written to the cache.
+    inputTokens: Math.max(1, all - cache.read - cache.write),
+    outputTokens: out,
+    totalTokens: all + out,
+    ...(cache.read || cache.write ? { cacheReadInputTokens: cache.read, cacheWriteInputTokens: cache.write } : {}),
+  };
   const stopReason = calls.length > 0 ? 'tool_use' : 'end_turn';
+  const reasoning = thinking ? [{ reasoningContent: { reasoningText: { text: thinking.text, signature: thinking.signature } } }] : [];
+  const first = thinking ? 1 : 0;
 
   if (!stream) {
     if (b.kind === 'truncate') {
@@ -182,7 +209,7 @@ async function answerConverse(res: http.ServerResponse, body: ConverseBody, stre
       output: {
         message: {
           role: 'assistant',
-          content: calls.length > 0 ? calls.map(({ toolUseId, name, input }) => ({ toolUse: { toolUseId, name, input } })) : [{ text }],
+          content: [...reasoning, ...(calls.length > 0 ? calls.map(({ toolUseId, name, input }) => ({ toolUse: { toolUseId, name, input } })) : [{ text }])],
         },
       },
       stopReason,
@@ -192,8 +219,14 @@ async function answerConverse(res: http.ServerResponse, body: ConverseBody, stre
   }
 
   const pieces = calls.length > 0 ? [] : splitText(text);
-  const contentFrames = pieces.map((piece) => encodeBedrockEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: piece }, p: 'abcdef' }));
+  const contentFrames = pieces.map((piece) => encodeBedrockEvent('contentBlockDelta', { contentBlockIndex: first, delta: { text: piece }, p: 'abcdef' }));
   const frames: Uint8Array[] = [encodeBedrockEvent('messageStart', { role: 'assistant', p: 'abc' })];
+  if (thinking && b.kind === 'ok') {
+    for (const piece of splitText(thinking.text, 2))
+      frames.push(encodeBedrockEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { text: piece } } }));
+    frames.push(encodeBedrockEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { signature: thinking.signature } } }));
+    frames.push(encodeBedrockEvent('contentBlockStop', { contentBlockIndex: 0 }));
+  }
   res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': 'fake-request-id' });
   const gap = ok.chunkGapMs ?? 10;
   if (b.kind === 'truncate' || b.kind === 'stream-error') {
@@ -206,8 +239,9 @@ async function answerConverse(res: http.ServerResponse, body: ConverseBody, stre
     res.end(Buffer.from(encodeBedrockException('modelStreamErrorException', b.message ?? 'The model stream failed.')));
     return;
   }
-  if (pieces.length > 0) frames.push(...contentFrames, encodeBedrockEvent('contentBlockStop', { contentBlockIndex: 0 }));
-  calls.forEach((call, i) => {
+  if (pieces.length > 0) frames.push(...contentFrames, encodeBedrockEvent('contentBlockStop', { contentBlockIndex: first }));
+  calls.forEach((call, k) => {
+    const i = k + first;
     frames.push(encodeBedrockEvent('contentBlockStart', { contentBlockIndex: i, start: { toolUse: { toolUseId: call.toolUseId, name: call.name } } }));
     // Stream the arguments in pieces, exactly as the model wrote them.
     for (const piece of call.raw.length > 0 ? splitText(call.raw, 4) : []) {
@@ -235,6 +269,7 @@ export function startBedrockFake(options: BedrockFakeOptions = {}): Promise<Fake
     secretAccessKey: options.secretAccessKey ?? BEDROCK_TEST_CREDENTIALS.secretAccessKey,
     apiKey: options.apiKey,
   };
+  const cached = new Set<string>();
   return startFakeServer(async (req, res) => {
     const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(req.path);
     if (req.method !== 'POST' || !match) return sendException(res, 404, 'UnknownOperationException', `No route for ${req.method} ${req.path}`);
@@ -246,7 +281,7 @@ export function startBedrockFake(options: BedrockFakeOptions = {}): Promise<Fake
     } catch {
       return sendException(res, 400, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
     }
-    const b = req.takeBehaviour();
+    const b = followConversation(req.takeBehaviour(), () => readConversation(body));
     if (handleTransportBehaviour(b, res)) return;
     const modelId = decodeURIComponent(match[1]!);
     if (match[2] === 'invoke') {
@@ -275,6 +310,8 @@ export function startBedrockFake(options: BedrockFakeOptions = {}): Promise<Fake
         'A conversation must start with a user message. Try again with a conversation that starts with a user message.',
       );
     }
-    await answerConverse(res, body, match[2] === 'converse-stream', b);
+    const refusal = bedrockThinkingRefusal(body);
+    if (refusal) return sendException(res, 400, 'ValidationException', refusal);
+    await answerConverse(res, body, match[2] === 'converse-stream', b, cached);
   });
 }

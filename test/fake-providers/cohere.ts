@@ -3,6 +3,7 @@
 // "invalid api token").
 import type http from 'node:http';
 import {
+  conversationTag,
   countWords,
   handleTransportBehaviour,
   headerValue,
@@ -14,7 +15,8 @@ import {
   startFakeServer,
   writeFrames,
 } from './http';
-import type { Behaviour, FakeProvider } from './scenario';
+import { followConversation, type Behaviour, type FakeProvider } from './scenario';
+import { readConversation } from './openai';
 
 export interface CohereFakeOptions {
   apiKey?: string;
@@ -62,7 +64,7 @@ async function answerChat(res: http.ServerResponse, body: CohereBody, b: Behavio
   const prompt = lastUserText(body);
   const text = ok.text ?? `echo: ${prompt}`;
   const calls = (ok.toolCalls ?? []).map((c, i) => ({
-    id: `${c.name}_fake${i}`,
+    id: `${c.name}_${conversationTag(body.messages)}${i}`,
     type: 'function' as const,
     function: { name: c.name, arguments: pretty(c.arguments) },
   }));
@@ -149,7 +151,7 @@ export function startCohereFake(options: CohereFakeOptions = {}): Promise<FakePr
     } catch {
       return sendJson(res, 400, { id: 'fake', message: 'invalid request: the body is not valid JSON' });
     }
-    const b = req.takeBehaviour();
+    const b = followConversation(req.takeBehaviour(), () => readConversation(body));
     if (handleTransportBehaviour(b, res)) return;
     if (req.path === '/v2/embed') {
       if (b.kind === 'status') return sendJson(res, b.status, { id: 'fake', message: b.message ?? 'fake error' });

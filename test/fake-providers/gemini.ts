@@ -4,6 +4,7 @@
 // wrong key 400 API_KEY_INVALID).
 import type http from 'node:http';
 import {
+  contentText,
   countWords,
   handleTransportBehaviour,
   headerValue,
@@ -15,7 +16,7 @@ import {
   startFakeServer,
   writeFrames,
 } from './http';
-import type { Behaviour, FakeProvider } from './scenario';
+import { followConversation, type Behaviour, type ConversationTurn, type FakeProvider } from './scenario';
 
 export interface GeminiFakeOptions {
   apiKey?: string;
@@ -36,10 +37,28 @@ function status(code: number, message: string, details: unknown[] = []): unknown
 }
 
 interface GeminiBody {
-  contents?: Array<{ role?: string; parts?: Array<{ text?: string }> }>;
+  contents?: Array<{ role?: string; parts?: Array<{ text?: string; functionResponse?: { name?: string; response?: unknown } }> }>;
+  tools?: Array<{ functionDeclarations?: Array<{ name?: string }> }>;
   requests?: Array<{ content?: { parts?: Array<{ text?: string }> }; outputDimensionality?: number }>;
   content?: { parts?: Array<{ text?: string }> };
   outputDimensionality?: number;
+  generationConfig?: { thinkingConfig?: { thinkingBudget?: number; thinkingLevel?: string; includeThoughts?: boolean } };
+}
+
+/**
+ * Thinking as Gemini documents it (https://ai.google.dev/gemini-api/docs/thinking):
+ * a thought summary part (`thought: true`) first when includeThoughts is set,
+ * its tokens in usageMetadata.thoughtsTokenCount; a level and a budget together are refused.
+ */
+function thinkingRefusal(body: GeminiBody): string | undefined {
+  const t = body.generationConfig?.thinkingConfig;
+  return t?.thinkingLevel !== undefined && t.thinkingBudget !== undefined
+    ? 'Invalid argument: thinking_level and thinking_budget cannot both be set.'
+    : undefined;
+}
+
+function thoughtPart(body: GeminiBody, prompt: string): { text: string; thought: true } | undefined {
+  return body.generationConfig?.thinkingConfig?.includeThoughts ? { text: `Thinking about: ${prompt}`, thought: true } : undefined;
 }
 
 function lastUserText(body: GeminiBody): string {
@@ -51,6 +70,54 @@ function lastUserText(body: GeminiBody): string {
     if (texts.length > 0) return texts.join(' ');
   }
   return '';
+}
+
+/** The last turn's results are the functionResponse parts of the final content. */
+function readConversation(body: GeminiBody): ConversationTurn {
+  const parts = (body.contents ?? []).at(-1)?.parts ?? [];
+  return {
+    toolResults: parts.filter((p) => p.functionResponse).map((p) => contentText(p.functionResponse!.response)),
+    lastUserText: lastUserText(body),
+    toolNames: (body.tools ?? []).flatMap((t) => (t.functionDeclarations ?? []).map((d) => String(d.name ?? ''))),
+  };
+}
+
+// GenerateContentRequest and Part fields (https://ai.google.dev/api/generate-content, https://ai.google.dev/api/caching#Part):
+// Gemini parses requests as protobuf JSON and refuses any name it does not know.
+const REQUEST_FIELDS = new Set(['model', 'contents', 'tools', 'toolConfig', 'safetySettings', 'systemInstruction', 'generationConfig', 'cachedContent']);
+const CONTENT_FIELDS = new Set(['role', 'parts']);
+const PART_FIELDS = new Set([
+  'text',
+  'inlineData',
+  'functionCall',
+  'functionResponse',
+  'fileData',
+  'executableCode',
+  'codeExecutionResult',
+  'thought',
+  'thoughtSignature',
+  'videoMetadata',
+  'partMetadata',
+  'mediaResolution',
+]);
+
+/** Gemini's answer to a field it does not know, or undefined when every name is known. */
+function unknownName(body: GeminiBody): string | undefined {
+  const bad = (o: object, known: Set<string>, at?: string) => {
+    const name = Object.keys(o).find((k) => !known.has(k));
+    return name === undefined ? undefined : `Invalid JSON payload received. Unknown name "${name}"${at ? ` at '${at}'` : ''}: Cannot find field.`;
+  };
+  const top = bad(body, REQUEST_FIELDS);
+  if (top) return top;
+  for (const [i, c] of (body.contents ?? []).entries()) {
+    const inContent = bad(c, CONTENT_FIELDS, `contents[${i}]`);
+    if (inContent) return inContent;
+    for (const [j, part] of (c.parts ?? []).entries()) {
+      const inPart = bad(part, PART_FIELDS, `contents[${i}].parts[${j}]`);
+      if (inPart) return inPart;
+    }
+  }
+  return undefined;
 }
 
 function usage(prompt: string, output: string): Record<string, number> {
@@ -86,6 +153,13 @@ async function answerChat(res: http.ServerResponse, body: GeminiBody, model: str
   const text = ok.text ?? `echo: ${prompt}`;
   const calls = functionCallParts(ok);
   const withTools = calls.length > 0;
+  const thought = thoughtPart(body, prompt);
+  const usageWithThoughts = () => {
+    const u = usage(prompt, text);
+    if (!thought) return u;
+    const thoughts = countWords(thought.text);
+    return { ...u, thoughtsTokenCount: thoughts, totalTokenCount: u.totalTokenCount + thoughts };
+  };
 
   if (!stream) {
     if (b.kind === 'truncate') {
@@ -93,8 +167,8 @@ async function answerChat(res: http.ServerResponse, body: GeminiBody, model: str
     }
     if (b.kind === 'stream-error') return sendJson(res, 500, status(500, b.message ?? 'An internal error has occurred.'));
     return sendJson(res, 200, {
-      candidates: [{ content: { role: 'model', parts: withTools ? calls : [{ text }] }, finishReason: 'STOP', index: 0 }],
-      usageMetadata: usage(prompt, text),
+      candidates: [{ content: { role: 'model', parts: [...(thought ? [thought] : []), ...(withTools ? calls : [{ text }])] }, finishReason: 'STOP', index: 0 }],
+      usageMetadata: usageWithThoughts(),
       modelVersion: model,
       responseId: 'fake-response-id',
     });
@@ -117,11 +191,12 @@ async function answerChat(res: http.ServerResponse, body: GeminiBody, model: str
     return;
   }
   const frames = [
+    ...(thought ? [frame({ candidates: [{ content: { role: 'model', parts: [thought] }, index: 0 }], modelVersion: model })] : []),
     ...contentFrames,
     ...calls.map((part) => frame({ candidates: [{ content: { role: 'model', parts: [part] }, index: 0 }], modelVersion: model })),
     frame({
       candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'STOP', index: 0 }],
-      usageMetadata: usage(prompt, text),
+      usageMetadata: usageWithThoughts(),
       modelVersion: model,
     }),
   ];
@@ -166,7 +241,7 @@ export function startGeminiFake(options: GeminiFakeOptions = {}): Promise<FakePr
     } catch {
       return sendJson(res, 400, status(400, 'Invalid JSON payload received.'));
     }
-    const b = req.takeBehaviour();
+    const b = followConversation(req.takeBehaviour(), () => readConversation(body));
     if (handleTransportBehaviour(b, res)) return;
     const method = match[4]!;
     const model = decodeURIComponent(match[3]!);
@@ -181,6 +256,8 @@ export function startGeminiFake(options: GeminiFakeOptions = {}): Promise<FakePr
       return sendJson(res, 200, { embeddings: (body.requests ?? []).map(one) });
     }
 
+    const unknown = unknownName(body) ?? thinkingRefusal(body);
+    if (unknown) return sendJson(res, 400, status(400, unknown));
     if (!Array.isArray(body.contents) || body.contents.length === 0) {
       return sendJson(res, 400, status(400, '* GenerateContentRequest.contents: contents is not specified'));
     }

@@ -2,6 +2,7 @@
 // loopback port, request recording, the scripted Behaviour queue and the
 // transport-level behaviours (hang, reset) that look the same for every
 // provider. Provider fakes only speak their wire format on top of this.
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Behaviour, FakeProvider, RecordedRequest } from './scenario';
@@ -13,7 +14,7 @@ export interface FakeRequest {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: string;
-  /** Takes the next scripted behaviour (`ok` when the queue is empty). Call once, after auth. */
+  /** Takes the next scripted behaviour (`ok`, or `conversation` for a fake that follows conversations, when the queue is empty). Call once, after auth. */
   takeBehaviour(): Behaviour;
 }
 
@@ -25,6 +26,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeProvide
   const queue: Behaviour[] = [];
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  let conversational = false;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -39,7 +41,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeProvide
         query: url.searchParams,
         headers: req.headers,
         body,
-        takeBehaviour: () => queue.shift() ?? { kind: 'ok' },
+        takeBehaviour: () => queue.shift() ?? (conversational ? { kind: 'conversation' } : { kind: 'ok' }),
       };
       Promise.resolve(handler(fake, res)).catch((err: unknown) => {
         if (!res.headersSent) {
@@ -67,6 +69,9 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeProvide
     },
     clear: () => {
       queue.length = 0;
+    },
+    followConversations: (on = true) => {
+      conversational = on;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -143,6 +148,35 @@ export function lastUserText(messages: unknown): string {
     }
   }
   return '';
+}
+
+/** A tool result's content as text, whatever shape the wire format gives it (string, text parts, JSON). */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((p) => partText(p)).join('');
+  return JSON.stringify(content ?? null);
+}
+
+function partText(part: unknown): string {
+  if (typeof part === 'string') return part;
+  const p = (part ?? {}) as { text?: unknown; json?: unknown; document?: { data?: unknown } };
+  if (typeof p.text === 'string') return p.text;
+  if (p.json !== undefined) return JSON.stringify(p.json);
+  if (p.document?.data !== undefined) return typeof p.document.data === 'string' ? p.document.data : JSON.stringify(p.document.data);
+  return JSON.stringify(part);
+}
+
+/**
+ * A short id part derived from the conversation: tool-call ids stay the same
+ * for the same messages (a stream and a whole answer agree) and differ from
+ * turn to turn, as real providers' ids never repeat within a conversation.
+ */
+export function conversationTag(messages: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify(messages ?? null))
+    .digest('base64url')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 10);
 }
 
 /** Splits text into a few pieces so a stream has several content chunks. */

@@ -14,7 +14,8 @@ import {
   startFakeServer,
   writeFrames,
 } from './http';
-import type { Behaviour, FakeProvider } from './scenario';
+import { followConversation, type Behaviour, type FakeProvider } from './scenario';
+import { readConversation } from './openai';
 
 export interface OllamaFakeOptions {
   apiKey?: string;
@@ -112,7 +113,7 @@ export function startOllamaFake(options: OllamaFakeOptions = {}): Promise<FakePr
     if (options.models && !options.models.includes(body.model)) {
       return sendJson(res, 404, { error: `model "${body.model}" not found, try pulling it first` });
     }
-    const b = req.takeBehaviour();
+    const b = followConversation(req.takeBehaviour(), () => readConversation(body));
     if (handleTransportBehaviour(b, res)) return;
     if (req.path === '/api/embed') {
       if (b.kind === 'status') return sendJson(res, b.status, { error: b.message ?? 'fake error' });

@@ -6,8 +6,9 @@
 // https://learn.microsoft.com/en-us/azure/ai-foundry/openai/reference
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Behaviour, FakeProvider } from './scenario';
+import { followConversation, type Behaviour, type ConversationTurn, type FakeProvider } from './scenario';
 import {
+  contentText,
   countWords,
   handleTransportBehaviour,
   headerValue,
@@ -86,7 +87,7 @@ export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeProvi
       return;
     }
 
-    const b = req.takeBehaviour();
+    const b = followConversation(req.takeBehaviour(), () => readConversation(body));
     if (handleTransportBehaviour(b, res)) return;
     if (b.kind === 'status') {
       const headers: Record<string, string> = {};
@@ -132,6 +133,15 @@ export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeProvi
     if (b.kind === 'stream-error') return sendNativeError(res, route.flavour, 500, b.message);
     sendJson(res, 200, completionBody(route.flavour, model, body, answer), { 'x-request-id': `req_${randomUUID().replace(/-/g, '')}` });
   });
+}
+
+/** OpenAI wire (also Cohere v2 and Ollama's shape): trailing `tool` messages are the last turn's results. */
+export function readConversation(body: { messages?: unknown; tools?: unknown }): ConversationTurn {
+  const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: string; content?: unknown }>) : [];
+  const toolResults: string[] = [];
+  for (let i = messages.length - 1; i >= 0 && messages[i]!.role === 'tool'; i--) toolResults.unshift(contentText(messages[i]!.content));
+  const tools = Array.isArray(body.tools) ? (body.tools as Array<{ function?: { name?: unknown } }>) : [];
+  return { toolResults, lastUserText: lastUserText(messages), toolNames: tools.map((t) => String(t.function?.name ?? '')) };
 }
 
 interface Route {
@@ -232,11 +242,14 @@ async function streamChat(
       `data: ${JSON.stringify({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] })}\n\n`,
     );
   }
-  head.push(delta({ role: 'assistant', content: '', refusal: null }));
+  // Like OpenAI: an answer that only calls tools opens with the role, content null and the first call in one delta.
+  const toolsOnly = a.text === '' && a.toolCalls.length > 0;
+  if (!toolsOnly) head.push(delta({ role: 'assistant', content: '', refusal: null }));
   const content = a.text === '' ? [] : splitText(a.text, 3).map((piece) => delta({ content: piece }));
   const tools: string[] = [];
   a.toolCalls.forEach((tc, index) => {
-    tools.push(delta({ tool_calls: [{ index, id: tc.id, type: 'function', function: { name: tc.name, arguments: '' } }] }));
+    const opening = { index, id: tc.id, type: 'function', function: { name: tc.name, arguments: '' } };
+    tools.push(delta(toolsOnly && index === 0 ? { role: 'assistant', content: null, tool_calls: [opening], refusal: null } : { tool_calls: [opening] }));
     for (const piece of splitText(tc.arguments, 3)) tools.push(delta({ tool_calls: [{ index, function: { arguments: piece } }] }));
   });
   const finish = a.toolCalls.length > 0 ? 'tool_calls' : 'stop';

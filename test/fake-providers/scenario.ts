@@ -16,7 +16,43 @@ export type Behaviour =
   /** Start a stream, send `afterChunks` content chunks, then cut the connection. */
   | { kind: 'truncate'; afterChunks: number }
   /** Start a stream, send `afterChunks` content chunks, then the provider's native in-stream error event. */
-  | { kind: 'stream-error'; afterChunks: number; message?: string };
+  | { kind: 'stream-error'; afterChunks: number; message?: string }
+  /** Answer by reading the conversation (see `scriptConversation`): what fakes that follow conversations do when the queue is empty. */
+  | { kind: 'conversation' };
+
+/** What a fake reads out of a native chat request to follow the conversation. */
+export interface ConversationTurn {
+  /** The tool results the conversation's last turn carries (as text), in the provider's native shape; empty when it ends with a user message. */
+  toolResults: string[];
+  lastUserText: string;
+  /** Names of the tools the request offers. */
+  toolNames: string[];
+}
+
+export const WEATHER_TOOL = 'get_weather';
+
+/**
+ * The deterministic agent script: a user turn asking for "the weather in
+ * <City>" (or "in <City> and <City>") while the get_weather tool is offered
+ * gets one call get_weather({"city":"<City>"}) per city, in parallel; a turn
+ * that carries tool results gets a final text quoting them (so a test proves
+ * the results reached the provider in its native shape); anything else gets
+ * the usual echo.
+ */
+export function scriptConversation(turn: ConversationTurn): Extract<Behaviour, { kind: 'ok' }> {
+  if (turn.toolResults.length > 0) return { kind: 'ok', text: `The weather tool says: ${turn.toolResults.join(' | ')}` };
+  const asked = /weather in ([A-Z][A-Za-z-]*)(?: and ([A-Z][A-Za-z-]*))?/.exec(turn.lastUserText);
+  if (asked && turn.toolNames.includes(WEATHER_TOOL)) {
+    const cities = asked.slice(1).filter((c): c is string => c !== undefined);
+    return { kind: 'ok', toolCalls: cities.map((city) => ({ name: WEATHER_TOOL, arguments: JSON.stringify({ city }) })) };
+  }
+  return { kind: 'ok' };
+}
+
+/** Resolves a `conversation` behaviour with the fake's native reader; other behaviours pass through. */
+export function followConversation(b: Behaviour, read: () => ConversationTurn): Behaviour {
+  return b.kind === 'conversation' ? scriptConversation(read()) : b;
+}
 
 export interface RecordedRequest {
   method: string;
@@ -31,6 +67,8 @@ export interface FakeProvider {
   enqueue(...behaviours: Behaviour[]): void;
   /** Drops the behaviours no request took (after a burst that was partly refused). */
   clear(): void;
+  /** With an empty queue, answer by the conversation (`scriptConversation`) instead of the plain echo. */
+  followConversations(on?: boolean): void;
   requests: RecordedRequest[];
   close(): Promise<void>;
 }

@@ -16,6 +16,35 @@ function completion(message: ChatCompletion['choices'][number]['message'], finis
 }
 
 describe('OpenAI completion -> Anthropic message', () => {
+  test("Claude's signed thinking first, as it was; cache reads and writes in Anthropic's usage", () => {
+    const msg = toAnthropicMessage({
+      ...completion(
+        {
+          role: 'assistant',
+          content: 'Hi',
+          reasoning_content: 'thought',
+          thinking_blocks: [
+            { type: 'thinking', thinking: 'thought', signature: 's' },
+            { type: 'redacted_thinking', data: 'r' },
+          ],
+        },
+        'stop',
+      ),
+      usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010, prompt_tokens_details: { cached_tokens: 900, cache_write_tokens: 50 } },
+    });
+    assert.deepEqual(msg.content, [
+      { type: 'thinking', thinking: 'thought', signature: 's' },
+      { type: 'redacted_thinking', data: 'r' },
+      { type: 'text', text: 'Hi' },
+    ]);
+    assert.deepEqual(msg.usage, { input_tokens: 50, output_tokens: 10, cache_creation_input_tokens: 50, cache_read_input_tokens: 900 });
+  });
+
+  test("another model's reasoning text is an unsigned thinking block", () => {
+    const msg = toAnthropicMessage(completion({ role: 'assistant', content: 'Hi', reasoning_content: 'thought' }, 'stop'));
+    assert.deepEqual(msg.content[0], { type: 'thinking', thinking: 'thought', signature: '' });
+  });
+
   for (const name of ['response-tool-use', 'response-text-length', 'response-provider-state']) {
     test(`fixture ${name}`, () => {
       const { openai, anthropic } = fixture(name);

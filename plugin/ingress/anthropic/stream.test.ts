@@ -29,6 +29,62 @@ function outline(events: Array<{ type: string; index?: number }>): string[] {
 }
 
 describe('OpenAI chunks -> Anthropic stream events', () => {
+  test("Claude's thinking comes back as Anthropic's thinking blocks (thinking_delta, signature_delta), cache usage in message_delta", () => {
+    const t = translator();
+    const events = [
+      ...t.push(chunk({ role: 'assistant', content: '' })),
+      ...t.push(chunk({ reasoning_content: 'Let me ', thinking_blocks: [{ type: 'thinking', thinking: 'Let me ' }] })),
+      ...t.push(chunk({ reasoning_content: 'think.', thinking_blocks: [{ type: 'thinking', thinking: 'think.' }] })),
+      ...t.push(chunk({ thinking_blocks: [{ type: 'thinking', thinking: '', signature: 'sig-1' }] })),
+      ...t.push(chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: 'opaque' }] })),
+      ...t.push(chunk({ content: 'Answer.' })),
+      ...t.push(chunk({}, 'stop')),
+      ...t.finish(
+        { prompt_tokens: 100, completion_tokens: 9, total_tokens: 109, prompt_tokens_details: { cached_tokens: 80, cache_write_tokens: 15 } },
+        { id: 'chatcmpl-s', model: 'm' },
+      ),
+    ] as Array<{ type: string; index?: number; [k: string]: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.deepEqual(outline(events), [
+      'message_start',
+      'content_block_start[0]',
+      'content_block_delta[0]',
+      'content_block_delta[0]',
+      'content_block_delta[0]',
+      'content_block_stop[0]',
+      'content_block_start[1]',
+      'content_block_stop[1]',
+      'content_block_start[2]',
+      'content_block_delta[2]',
+      'content_block_stop[2]',
+      'message_delta',
+      'message_stop',
+    ]);
+    assert.deepEqual(events[1].content_block, { type: 'thinking', thinking: '', signature: '' });
+    assert.deepEqual(
+      events.slice(2, 5).map((e) => e.delta),
+      [
+        { type: 'thinking_delta', thinking: 'Let me ' },
+        { type: 'thinking_delta', thinking: 'think.' },
+        { type: 'signature_delta', signature: 'sig-1' },
+      ],
+    );
+    assert.deepEqual(events[6].content_block, { type: 'redacted_thinking', data: 'opaque' });
+    assert.deepEqual(events[11].usage, { input_tokens: 5, output_tokens: 9, cache_creation_input_tokens: 15, cache_read_input_tokens: 80 });
+  });
+
+  test("another model's reasoning is an unsigned thinking block, closed when the text starts", () => {
+    const t = translator();
+    const events = [...t.push(chunk({ role: 'assistant', reasoning_content: 'hmm' })), ...t.push(chunk({ content: 'Hi' }))];
+    assert.deepEqual(outline(events), [
+      'message_start',
+      'content_block_start[0]',
+      'content_block_delta[0]',
+      'content_block_stop[0]',
+      'content_block_start[1]',
+      'content_block_delta[1]',
+    ]);
+  });
+
   test('text then two parallel tool calls with arguments in pieces: the exact event sequence', () => {
     const fx: StreamFixture = JSON.parse(readFileSync(join(dir, 'stream-text-parallel-tools.chunks.json'), 'utf8'));
     const t = translator();

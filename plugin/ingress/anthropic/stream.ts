@@ -21,7 +21,8 @@
 // The request side reads the block wherever it stands in the assistant turn.
 // https://platform.claude.com/docs/en/build-with-claude/streaming
 // Stateful per request, pure otherwise: ids come from the chunks or the injected generator.
-import type { ChatChunk, ToolCallDelta, Usage } from '../../openai/types';
+import type { ChatChunk, ChunkDelta, ToolCallDelta, Usage } from '../../openai/types';
+import { toAnthropicUsage } from './from-openai-response';
 import { mapFinishReason, messageId } from './map-stop-reason';
 import { mergeProviderState, providerStateBlock } from './provider-state';
 import type { AnthropicStopReason, AnthropicStreamEvent } from './types';
@@ -33,7 +34,7 @@ export interface StreamTranslatorOptions {
   newToolId: () => string;
 }
 
-type OpenBlock = { kind: 'text' | 'tool'; index: number };
+type OpenBlock = { kind: 'text' | 'tool' | 'thinking'; index: number };
 
 export class AnthropicStreamTranslator {
   private started = false;
@@ -59,6 +60,7 @@ export class AnthropicStreamTranslator {
     for (const choice of chunk.choices) {
       if (choice.index !== 0) continue;
       const { delta } = choice;
+      this.reasoning(delta, out);
       if (delta.content) this.text(delta.content, out);
       if (delta.refusal) this.text(delta.refusal, out);
       for (const call of delta.tool_calls ?? []) this.tool(call, out);
@@ -88,7 +90,7 @@ export class AnthropicStreamTranslator {
     out.push({
       type: 'message_delta',
       delta: { stop_reason: stopReason, stop_sequence: null },
-      usage: final ? { input_tokens: final.prompt_tokens, output_tokens: final.completion_tokens } : { output_tokens: 0 },
+      usage: final ? toAnthropicUsage(final) : { output_tokens: 0 },
     });
     out.push({ type: 'message_stop' });
     return out;
@@ -114,9 +116,42 @@ export class AnthropicStreamTranslator {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: { input_tokens: this.usage?.prompt_tokens ?? 0, output_tokens: 0 },
+        usage: { ...toAnthropicUsage(this.usage), output_tokens: 0 },
       },
     });
+  }
+
+  /**
+   * Reasoning becomes thinking blocks, as Anthropic streams them: text as
+   * thinking_delta, the signature as signature_delta closing the block;
+   * another model's reasoning stays an unsigned thinking block. A redacted
+   * block comes whole.
+   */
+  private reasoning(delta: ChunkDelta, out: AnthropicStreamEvent[]): void {
+    const pieces = delta.thinking_blocks ?? [];
+    const text = delta.reasoning_content ?? pieces.map((p) => (p.type === 'thinking' ? p.thinking : '')).join('');
+    if (text) {
+      if (this.open?.kind !== 'thinking') this.startThinking(out);
+      out.push({ type: 'content_block_delta', index: this.open!.index, delta: { type: 'thinking_delta', thinking: text } });
+    }
+    for (const piece of pieces) {
+      if (piece.type === 'redacted_thinking') {
+        this.closeOpen(out);
+        const index = this.nextIndex++;
+        out.push({ type: 'content_block_start', index, content_block: { type: 'redacted_thinking', data: piece.data } });
+        out.push({ type: 'content_block_stop', index });
+      } else if (piece.signature) {
+        if (this.open?.kind !== 'thinking') this.startThinking(out);
+        out.push({ type: 'content_block_delta', index: this.open!.index, delta: { type: 'signature_delta', signature: piece.signature } });
+        this.closeOpen(out);
+      }
+    }
+  }
+
+  private startThinking(out: AnthropicStreamEvent[]): void {
+    this.closeOpen(out);
+    this.open = { kind: 'thinking', index: this.nextIndex++ };
+    out.push({ type: 'content_block_start', index: this.open.index, content_block: { type: 'thinking', thinking: '', signature: '' } });
   }
 
   private text(text: string, out: AnthropicStreamEvent[]): void {

@@ -6,6 +6,7 @@ import { fixture, fixtureText, reassemble, runStream, testContext } from '../sha
 import { anthropicProvider } from './index';
 import { JSON_OBJECT_INSTRUCTION } from '../shared/json-object-instruction';
 import { defaultMaxTokens } from './request';
+import { AssistantMessageAssembler } from '../../openai/assemble-assistant-message';
 import type { AnthropicResponse } from './types';
 
 const dir = __dirname;
@@ -22,7 +23,7 @@ const target: Target = { provider: 'anthropic', model: 'claude-sonnet-4-5', cred
 const build = (req: Partial<ChatRequest>) =>
   JSON.parse(anthropicProvider.chat.buildRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...req }, target).body as string);
 
-for (const name of ['text', 'tool-use']) {
+for (const name of ['text', 'tool-use', 'thinking-tool-use', 'cache-markers']) {
   describe(`anthropic fixture ${name}`, () => {
     const f = fixture<CaseFixture>(dir, `${name}.json`);
     it('builds the native request', () => {
@@ -138,6 +139,25 @@ describe('anthropic stream', () => {
     assert.equal(streamed.content, whole.message.content);
     assert.equal(streamed.finish_reason, whole.finish_reason);
     assert.deepEqual(streamed.tool_calls, whole.message.tool_calls, 'reassembled arguments equal the non-streamed ones exactly');
+  });
+
+  it('streams thinking as reasoning_content and signed thinking_blocks pieces; cache reads in usage', () => {
+    // https://platform.claude.com/docs/en/build-with-claude/extended-thinking (streaming thinking: thinking_delta, then signature_delta)
+    const t = anthropicProvider.chat.createStreamTransformer(testContext(), { model: 'm', messages: [] });
+    const chunks = runStream(t, 'sse', fixtureText(dir, 'thinking.chunks.txt'));
+    const reasoning = chunks.map((c) => c.choices[0].delta.reasoning_content ?? '').join('');
+    assert.equal(reasoning, 'Let me solve this step by step:\n\n1. First break down 27 * 453\n2. 453 = 400 + 50 + 3');
+    const assembler = new AssistantMessageAssembler();
+    for (const c of chunks) assembler.push(c);
+    assert.deepEqual(assembler.message().thinking_blocks, [
+      { type: 'thinking', thinking: reasoning, signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' },
+      { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP' },
+    ]);
+    const r = reassemble(chunks);
+    assert.equal(r.content, "I'll check with the calculator.");
+    assert.deepEqual(r.tool_calls[0].function, { name: 'calculator', arguments: '{"expression":"27 * 453"}' });
+    assert.equal(r.tool_calls.length, 1, 'thinking blocks do not shift tool indexes');
+    assert.deepEqual(t.usage(), { prompt_tokens: 2060, completion_tokens: 202, total_tokens: 2262, prompt_tokens_details: { cached_tokens: 2048 } });
   });
 
   it('is independent of how the bytes are split', () => {

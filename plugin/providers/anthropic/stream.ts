@@ -10,11 +10,11 @@ import type { ResponseContext, StreamEvent, StreamTransformer } from '../contrac
 import { isRecord, malformedResponse, parseEventJson } from '../shared/errors';
 import { createJsonMinifier, type JsonMinifier } from '../shared/json-minify';
 import { anthropicStreamError } from './errors';
-import { promptTokens } from './response';
+import { toUsage } from './response';
 import { mapStopReason } from './stop-reason';
 import type { AnthropicStreamEvent, AnthropicToolUseBlock, AnthropicUsage } from './types';
 
-type BlockState = { kind: 'text' } | { kind: 'tool'; toolIndex: number; args: JsonMinifier } | { kind: 'other' };
+type BlockState = { kind: 'text' } | { kind: 'tool'; toolIndex: number; args: JsonMinifier } | { kind: 'thinking' } | { kind: 'other' };
 
 export function createAnthropicStreamTransformer(ctx: ResponseContext, _req: ChatRequest): StreamTransformer {
   const blocks = new Map<number, BlockState>();
@@ -65,6 +65,15 @@ export function createAnthropicStreamTransformer(ctx: ResponseContext, _req: Cha
           const text = typeof b.text === 'string' ? b.text : '';
           return withRole(text ? [chunk({ content: text })] : []);
         }
+        if (b.type === 'thinking') {
+          blocks.set(ev.index, { kind: 'thinking' });
+          return [];
+        }
+        if (b.type === 'redacted_thinking' && typeof b.data === 'string') {
+          // Encrypted reasoning comes whole; it goes to the client to send back next turn.
+          blocks.set(ev.index, { kind: 'other' });
+          return withRole([chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: b.data }] })]);
+        }
         if (b.type === 'tool_use') {
           const tool = b as AnthropicToolUseBlock;
           const state: BlockState = { kind: 'tool', toolIndex: toolCount++, args: createJsonMinifier() };
@@ -89,7 +98,15 @@ export function createAnthropicStreamTransformer(ctx: ResponseContext, _req: Cha
           const piece = state.args.push(d.partial_json);
           return piece ? withRole([chunk({ tool_calls: [{ index: state.toolIndex, function: { arguments: piece } }] })]) : [];
         }
-        return []; // thinking_delta, signature_delta, citations_delta
+        // Thinking streams as reasoning_content, and as LiteLLM's thinking_blocks pieces: text
+        // pieces, then the signature, which ends the block (see ChunkDelta.thinking_blocks).
+        if (d.type === 'thinking_delta' && typeof d.thinking === 'string' && d.thinking !== '') {
+          return withRole([chunk({ reasoning_content: d.thinking, thinking_blocks: [{ type: 'thinking', thinking: d.thinking }] })]);
+        }
+        if (d.type === 'signature_delta' && typeof d.signature === 'string') {
+          return withRole([chunk({ thinking_blocks: [{ type: 'thinking', thinking: '', signature: d.signature }] })]);
+        }
+        return []; // citations_delta
       }
       case 'content_block_stop': {
         const state = blocks.get(ev.index);
@@ -126,10 +143,7 @@ export function createAnthropicStreamTransformer(ctx: ResponseContext, _req: Cha
     },
     end: () => [],
     usage(): Usage | undefined {
-      if (!sawUsage) return undefined;
-      const prompt = promptTokens(usage);
-      const completion = usage.output_tokens ?? 0;
-      return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+      return sawUsage ? toUsage(usage) : undefined;
     },
     completed: () => done,
   };

@@ -66,6 +66,12 @@ export function createBedrockStreamTransformer(ctx: ResponseContext): StreamTran
         case 'contentBlockDelta': {
           const p = payloadOf(event, 'contentBlockDelta');
           if (typeof p.delta?.text === 'string' && p.delta.text.length > 0) return [chunk({ content: p.delta.text })];
+          // Claude's thinking, in the same pieces the Anthropic translation sends (see ChunkDelta.thinking_blocks).
+          const r = p.delta?.reasoningContent;
+          if (typeof r?.text === 'string' && r.text !== '')
+            return [chunk({ reasoning_content: r.text, thinking_blocks: [{ type: 'thinking', thinking: r.text }] })];
+          if (typeof r?.signature === 'string') return [chunk({ thinking_blocks: [{ type: 'thinking', thinking: '', signature: r.signature }] })];
+          if (typeof r?.redactedContent === 'string') return [chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: r.redactedContent }] })];
           const input = p.delta?.toolUse?.input;
           const block = toolBlocks.get(p.contentBlockIndex);
           if (typeof input === 'string' && block) {

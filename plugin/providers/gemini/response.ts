@@ -26,26 +26,43 @@ export function asGeminiResponse(body: unknown): GeminiGenerateContentResponse {
   return value as GeminiGenerateContentResponse;
 }
 
+/**
+ * promptTokenCount already includes what was served from the cache
+ * (cachedContentTokenCount). Thinking tokens are billed as output; OpenAI
+ * counts reasoning in completion_tokens too, and names it in the details.
+ * https://ai.google.dev/api/generate-content#UsageMetadata
+ */
 export function mapGeminiUsage(usage: GeminiUsageMetadata | undefined): Usage | undefined {
   if (!usage) return undefined;
   const prompt = usage.promptTokenCount ?? 0;
-  // Thinking tokens are billed as output; OpenAI counts reasoning in completion_tokens too.
-  const completion = (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.totalTokenCount ?? prompt + completion };
+  const thoughts = usage.thoughtsTokenCount ?? 0;
+  const completion = (usage.candidatesTokenCount ?? 0) + thoughts;
+  const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.totalTokenCount ?? prompt + completion };
+  if ((usage.cachedContentTokenCount ?? 0) > 0) out.prompt_tokens_details = { cached_tokens: usage.cachedContentTokenCount };
+  if (thoughts > 0) out.completion_tokens_details = { reasoning_tokens: thoughts };
+  return out;
 }
 
 interface ConvertedCandidate {
   content: string | null;
+  /** Thought summaries (asked for with includeThoughts). */
+  reasoning: string;
   toolCalls: ToolCall[];
   state: GeminiProviderState;
 }
 
 function convertCandidate(candidate: GeminiCandidate, ctx: ResponseContext): ConvertedCandidate {
   let text: string | null = null;
+  let reasoning = '';
   const toolCalls: ToolCall[] = [];
   const state: GeminiProviderState = {};
   for (const part of candidate.content?.parts ?? []) {
-    if (part.thought === true) continue;
+    if (part.thought === true) {
+      if (typeof part.text === 'string') reasoning += part.text;
+      // A thought part may carry the turn's signature too.
+      if (part.thoughtSignature !== undefined) state.textSignature = part.thoughtSignature;
+      continue;
+    }
     if (part.functionCall) {
       const id = ctx.newId();
       toolCalls.push({ id, type: 'function', function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) } });
@@ -60,7 +77,7 @@ function convertCandidate(candidate: GeminiCandidate, ctx: ResponseContext): Con
       state.textSignature = part.thoughtSignature;
     }
   }
-  return { content: text, toolCalls, state };
+  return { content: text, reasoning, toolCalls, state };
 }
 
 export function parseGeminiChatResponse(body: unknown, ctx: ResponseContext): ChatCompletion {
@@ -74,6 +91,7 @@ export function parseGeminiChatResponse(body: unknown, ctx: ResponseContext): Ch
       message: {
         role: 'assistant',
         content: converted.content,
+        ...(converted.reasoning !== '' ? { reasoning_content: converted.reasoning } : {}),
         ...(converted.toolCalls.length > 0 ? { tool_calls: converted.toolCalls } : {}),
         ...(providerState ? { provider_state: providerState } : {}),
       },

@@ -50,7 +50,13 @@ export function createGeminiStreamTransformer(ctx: ResponseContext): StreamTrans
     if (state.finished) return [];
     const out: ChatChunk[] = [];
     for (const part of candidate.content?.parts ?? []) {
-      if (part.thought === true) continue;
+      if (part.thought === true) {
+        const delta: ChunkDelta = typeof part.text === 'string' && part.text !== '' ? { reasoning_content: part.text } : {};
+        const signed = part.thoughtSignature !== undefined ? toProviderState({ textSignature: part.thoughtSignature }) : undefined;
+        if (signed) delta.provider_state = signed;
+        if (Object.keys(delta).length > 0) out.push(chunk(index, withRole(state, delta)));
+        continue;
+      }
       if (part.functionCall) {
         const id = ctx.newId();
         const delta: ChunkDelta = {

@@ -175,3 +175,32 @@ describe('openai-compatible normalization', () => {
     assert.deepEqual([html.status, html.code], [503, 'provider_overloaded']);
   });
 });
+
+describe('reasoning and cache details from OpenAI-style servers', () => {
+  const ctx = () => ({ id: 'c', created: 1, model: 'm', newId: () => 'call_x' });
+  it('reasoning_content (DeepSeek, vLLM) or reasoning (OpenRouter), usage details kept, DeepSeek cache hits named', () => {
+    const whole = openAICompatibleProvider.chat.parseResponse(
+      {
+        choices: [{ index: 0, message: { role: 'assistant', content: '42', reasoning_content: 'Let me think.' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150, prompt_cache_hit_tokens: 64, completion_tokens_details: { reasoning_tokens: 30 } },
+      },
+      ctx(),
+    );
+    assert.equal(whole.choices[0].message.reasoning_content, 'Let me think.');
+    assert.deepEqual(whole.usage, {
+      prompt_tokens: 100,
+      completion_tokens: 50,
+      total_tokens: 150,
+      prompt_tokens_details: { cached_tokens: 64 },
+      completion_tokens_details: { reasoning_tokens: 30 },
+    });
+    const t = openAICompatibleProvider.chat.createStreamTransformer(ctx(), { model: 'm', messages: [] });
+    const chunks = t.push({ framing: 'sse', data: JSON.stringify({ choices: [{ index: 0, delta: { reasoning: 'hmm' } }] }) });
+    assert.equal(chunks[0].choices[0].delta.reasoning_content, 'hmm');
+    t.push({
+      framing: 'sse',
+      data: JSON.stringify({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 8, audio_tokens: 0 } } }),
+    });
+    assert.deepEqual(t.usage(), { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 8 } });
+  });
+});

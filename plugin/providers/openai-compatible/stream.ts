@@ -7,7 +7,7 @@ import type { ResponseContext, StreamEvent, StreamTransformer } from '../contrac
 import { isRecord, malformedResponse, parseEventJson } from '../shared/errors';
 import { streamErrorToProviderError } from './errors';
 import { mapFinishReason } from './finish-reason';
-import { toUsage } from './response';
+import { reasoningOf, toUsage } from './response';
 import type { NativeChoice, NativeCompletion, NativeToolCall } from './types';
 
 interface ChoiceState {
@@ -57,6 +57,13 @@ export function createCompatibleStreamTransformer(ctx: ResponseContext, _req: Ch
     const i = index ?? 0;
     s.lastIndex = i;
     const out: ToolCallDelta = { index: i };
+    if (tc.custom || tc.type === 'custom') {
+      // OpenAI's custom tools stream their free-form input as `custom.input` pieces.
+      if (id) out.id = id;
+      if (tc.type === 'custom') out.type = 'custom';
+      out.custom = { ...(tc.custom?.name ? { name: tc.custom.name } : {}), ...(tc.custom?.input !== undefined ? { input: tc.custom.input } : {}) };
+      return out;
+    }
     const args = tc.function?.arguments;
     const fn: { name?: string; arguments?: string } = {};
     if (tc.function?.name) fn.name = tc.function.name;
@@ -83,6 +90,9 @@ export function createCompatibleStreamTransformer(ctx: ResponseContext, _req: Ch
     }
     if (typeof d.content === 'string') delta.content = d.content;
     if (typeof d.refusal === 'string') delta.refusal = d.refusal;
+    const reasoning = reasoningOf(d);
+    if (reasoning) delta.reasoning_content = reasoning;
+    if (Array.isArray(d.thinking_blocks) && d.thinking_blocks.length > 0) delta.thinking_blocks = d.thinking_blocks;
     if (Array.isArray(d.tool_calls) && d.tool_calls.length > 0) delta.tool_calls = d.tool_calls.map((tc) => toolDelta(s, tc));
     const finish = mapFinishReason(c.finish_reason, s.nextIndex > 0);
     if (Object.keys(delta).length === 0 && finish === null) return undefined;

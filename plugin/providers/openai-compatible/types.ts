@@ -3,26 +3,38 @@
 // arguments sometimes objects, indexes sometimes missing).
 // https://platform.openai.com/docs/api-reference/chat/object
 // https://platform.openai.com/docs/api-reference/chat-streaming/streaming
+import type { ThinkingBlock } from '../../openai/types';
 
 export interface NativeToolCall {
   index?: number;
   id?: string;
   type?: string;
   function?: { name?: string; arguments?: string | Record<string, unknown> };
+  /** OpenAI custom tools (free-form input). */
+  custom?: { name?: string; input?: string };
 }
 
 export interface NativeUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
   total_tokens?: number;
-  prompt_tokens_details?: Record<string, number>;
-  completion_tokens_details?: Record<string, number>;
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number; [k: string]: number | undefined } | null;
+  completion_tokens_details?: { reasoning_tokens?: number; [k: string]: number | undefined } | null;
+  /** DeepSeek's names for cache hits and misses. */
+  prompt_cache_hit_tokens?: number;
+}
+
+/** Reasoning fields servers add to a message or delta: DeepSeek and vLLM `reasoning_content`, newer vLLM and OpenRouter `reasoning`, LiteLLM `thinking_blocks`. */
+export interface NativeReasoning {
+  reasoning_content?: string | null;
+  reasoning?: string | null;
+  thinking_blocks?: ThinkingBlock[] | null;
 }
 
 export interface NativeChoice {
   index?: number;
-  message?: { role?: string; content?: string | null; tool_calls?: NativeToolCall[]; refusal?: string | null };
-  delta?: { role?: string; content?: string | null; tool_calls?: NativeToolCall[]; refusal?: string | null };
+  message?: { role?: string; content?: string | null; tool_calls?: NativeToolCall[]; refusal?: string | null } & NativeReasoning;
+  delta?: { role?: string; content?: string | null; tool_calls?: NativeToolCall[]; refusal?: string | null } & NativeReasoning;
   finish_reason?: string | null;
 }
 

@@ -297,7 +297,7 @@ export const PROVIDERS: ConformanceProvider[] = [
     embeddings: { model: 'embed-v4.0', options: (url) => ({ baseUrl: url }) },
     paths: { chat: /^\/v2\/chat$/, stream: /^\/v2\/chat$/, embeddings: /^\/v2\/embed$/ },
     toolCallIds: 'kept',
-    // The fake names its calls `<name>_fake<i>` on every request.
+    // The fake derives its call ids from the messages: the same for the same request.
     deterministicToolIds: true,
     toolTurn: openAIToolTurn,
     jsonSchema: {

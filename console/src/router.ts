@@ -1,0 +1,35 @@
+// Hash routes (#/traces/abc?endpoint=chat): the control plane serves one
+// index.html and needs no fallback route; nothing secret ever goes in them.
+import { useEffect, useState } from 'preact/hooks';
+
+export interface Route {
+  path: string[];
+  query: URLSearchParams;
+}
+
+export function parseHash(hash: string): Route {
+  const raw = hash.replace(/^#\/?/, '');
+  const [pathPart = '', queryPart = ''] = raw.split('?', 2);
+  return { path: pathPart.split('/').filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(queryPart) };
+}
+
+export function href(path: string[], query?: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') q.set(k, v);
+  const qs = q.toString();
+  return `#/${path.map(encodeURIComponent).join('/')}${qs ? `?${qs}` : ''}`;
+}
+
+export function navigate(path: string[], query?: Record<string, string | undefined>): void {
+  window.location.hash = href(path, query);
+}
+
+export function useHashRoute(): Route {
+  const [route, setRoute] = useState(() => parseHash(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(parseHash(window.location.hash));
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}
