@@ -40,6 +40,7 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
     'config-propagation',
     'trace-ingest',
     'memory',
+    'otel-exporter',
     'peer-mlflow',
     'traces-at-scale',
   ]) {
@@ -110,6 +111,15 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   const m = read('memory');
   assert.equal(m.streamsOpen, m.streamsRequested);
   assert.ok(m.pluginServerRssMiB.withStreamsOpen > 0);
+
+  const o = read('otel-exporter');
+  const measured = o.runs.filter((r: { latencyMs?: unknown }) => r.latencyMs);
+  assert.deepEqual([...new Set(measured.map((r: { mode: string }) => r.mode))], ['off', 'up', 'down-refused', 'down-hanging']);
+  for (const r of measured) assert.equal(r.non2xx + r.errors, 0, `${r.mode}: every request answered while the exporter is ${r.mode}`);
+  assert.ok(
+    measured.some((r: { mode: string; sinkExports: number }) => r.mode === 'up' && r.sinkExports > 0),
+    'spans reached the live sink',
+  );
 
   const peer = read('peer-mlflow');
   assert.ok(peer.status.available === true || typeof peer.status.reason === 'string', 'MLflow measured, or the reason why not');

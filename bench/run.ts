@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { fmt, machine, sleep, table, writeResult } from './lib';
 import { MLFLOW_WORKERS } from './mlflow';
+import { otelExporter } from './otel-exporter';
 import { addedLatency, FULL, memory, propagation, SMOKE, standinCost, streaming, throughput, traceIngest, type Profile } from './scenarios';
 import { setup, type Env, type Settings } from './setup';
 import { scaleProfile, tracesAtScale } from './traces-at-scale';
@@ -17,6 +18,7 @@ export const SCENARIOS = [
   'config-propagation',
   'trace-ingest',
   'memory',
+  'otel-exporter',
   'peer-mlflow',
   'traces-at-scale',
 ] as const;
@@ -112,6 +114,7 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
     await run('config-propagation', propagation);
     await run('trace-ingest', traceIngest);
     await run('memory', memory);
+    await run('otel-exporter', otelExporter);
     if (want('peer-mlflow')) {
       results['peer-mlflow'] = {
         scenario: 'peer-mlflow',

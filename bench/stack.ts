@@ -25,6 +25,7 @@ export interface BenchStack {
   openaiBaseUrl: string;
   anthropicBaseUrl: string;
   dataplaneToken: string;
+  adminToken: string;
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Traces stored for an endpoint, counted by the usage API once its count stops changing. */
   countTraces(endpoint: string): Promise<number>;
@@ -119,8 +120,9 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
   const driver = await startKongStandin({
     kongYml,
     pluginsDir: join(ROOT, 'dist/plugin/kong'),
-    env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback' },
-    keepEnv: ['LLM_GATEWAY_LOG', 'LLM_GATEWAY_BUDGET_SLICES', 'LLM_GATEWAY_BUDGET_TIMEOUT_MS', 'LLM_GATEWAY_OUTBOUND_ALLOW'],
+    // Exporter counts reach /metrics within a second (otel-exporter scenario).
+    env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback', LLM_GATEWAY_TELEMETRY_REPORT_MS: '1000' },
+    keepEnv: ['LLM_GATEWAY_LOG', 'LLM_GATEWAY_BUDGET_SLICES', 'LLM_GATEWAY_BUDGET_TIMEOUT_MS', 'LLM_GATEWAY_OUTBOUND_ALLOW', 'LLM_GATEWAY_TELEMETRY_REPORT_MS'],
   });
   return {
     controlPlaneUrl,
@@ -129,6 +131,7 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     openaiBaseUrl: `${driver.url}/gateway/openai/v1`,
     anthropicBaseUrl: `${driver.url}/gateway/anthropic`,
     dataplaneToken,
+    adminToken,
     async api<T>(method: string, path: string, body?: unknown) {
       const res = await fetch(`${controlPlaneUrl}${path}`, {
         method,

@@ -16,6 +16,8 @@ import { healthRoutes } from './routes/health.routes';
 import { metricsRoutes } from './routes/metrics.routes';
 import { playgroundRoutes } from './routes/playground.routes';
 import { secretsRoutes } from './routes/secrets.routes';
+import { storedResponsesRoutes } from './routes/stored-responses.routes';
+import { telemetryRoutes } from './routes/telemetry.routes';
 import { tracesRoutes } from './routes/traces.routes';
 import type { Services } from './services';
 
@@ -51,9 +53,11 @@ export function createApp(deps: AppDeps): Express {
   v1.use(budgetsRoutes(deps.services));
   v1.use(tracesRoutes(deps.services));
   v1.use(auditRoutes(deps.services));
+  v1.use(telemetryRoutes(deps.services));
   v1.use(dataplaneRoutes(deps.services));
   v1.use(budgetLedgerRoutes(deps.services));
   v1.use(conversationStateRoutes(deps.services));
+  v1.use(storedResponsesRoutes(deps.services));
   v1.use(playgroundRoutes(deps.config));
   app.use('/api/v1', v1);
 

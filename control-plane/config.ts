@@ -38,6 +38,8 @@ export interface ControlPlaneConfig {
    * cannot reach under the console's CSP). Unset: the playground is off.
    */
   playground?: { gatewayUrl: string };
+  /** How long conversation state (stored Responses answers, reasoning state) may be kept. */
+  conversationRetentionDays: number;
   /** Human lines in local mode, JSON in production and tests (LOG_FORMAT overrides). */
   logFormat: LogFormat;
   /** How long traces, payloads and usage rollups are kept (README, configuration); defaults when unset. */
@@ -199,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
       }).filter(([, v]) => v !== undefined),
     ),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
+    conversationRetentionDays: parseVersion(env.CONVERSATION_RETENTION_DAYS, 'CONVERSATION_RETENTION_DAYS', 30),
     logFormat: env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty' ? env.LOG_FORMAT : production || env.NODE_ENV === 'test' ? 'json' : 'pretty',
     warnings,
   };

@@ -105,6 +105,25 @@ export interface BudgetPolicy {
   version: number;
 }
 
+/** OTLP protocols the data plane can export with (OTLP/HTTP; gRPC is not offered). */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+/** Where data planes send OpenTelemetry spans of every request (one span per request, one per attempt). */
+export interface TelemetryExporter {
+  id: string;
+  name: string;
+  /** The OTLP/HTTP traces URL, e.g. http://mlflow:5000/v1/traces. */
+  url: string;
+  protocol: OtlpProtocol;
+  /** Sent with every export; secret ones are decrypted only here, never shown by the admin API. */
+  headers: Record<string, string>;
+  /** Share of requests exported (0..1) when the caller sent no sampling decision; a caller's traceparent flag wins. */
+  samplingRatio: number;
+  /** Message content as span events, for endpoints that log payloads. */
+  content: boolean;
+  version: number;
+}
+
 /** GET /api/v1/dataplane/snapshot */
 export interface ConfigSnapshot {
   /** Increases on every change of anything in the snapshot. */
@@ -112,6 +131,8 @@ export interface ConfigSnapshot {
   generatedAt: string;
   endpoints: Endpoint[];
   budgets: BudgetPolicy[];
+  /** Absent from control planes that predate exporters. */
+  exporters?: TelemetryExporter[];
 }
 
 export interface TraceAttempt {
@@ -119,6 +140,8 @@ export interface TraceAttempt {
   provider: ProviderId;
   model: string;
   status: number | null;
+  /** When the attempt started, in ms after the request's start (trace `time`). */
+  startOffsetMs?: number;
   latencyMs: number;
   error?: { type: string; message: string };
 }
@@ -163,6 +186,22 @@ export interface Trace {
   budget?: { reservedUsd: number; reservedTokens: number; chargedUsd: number; chargedTokens: number };
   request?: string;
   response?: string;
+}
+
+/** POST /api/v1/dataplane/telemetry: one data plane's OpenTelemetry export counters, cumulative since it started. */
+export interface TelemetryReport {
+  dataplaneId: string;
+  exporters: TelemetryExporterCounts[];
+}
+
+export interface TelemetryExporterCounts {
+  /** The exporter's id, or "env" for the one configured by OTEL_EXPORTER_OTLP_* variables. */
+  exporter: string;
+  name: string;
+  /** Spans the backend accepted. */
+  exported: number;
+  /** Spans lost: queue full (backend slow or down) or export failed. */
+  dropped: number;
 }
 
 // The budget ledger API between data planes and the control plane

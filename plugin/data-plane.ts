@@ -13,6 +13,7 @@ import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
 import { startDataServer, type DataServer } from './server/data-server';
 import { TicketVerifier } from './server/tickets';
+import { Telemetry } from './telemetry/telemetry';
 import { warmTokenizer } from './tokens/count';
 import { TraceShipper } from './traces/shipper';
 
@@ -22,6 +23,7 @@ export interface Runtime {
   readonly tickets: TicketVerifier;
   readonly health: DestinationHealth;
   readonly budget: BudgetGuard;
+  readonly telemetry: Telemetry;
   readonly server: DataServer;
   readonly maxBodyBytes: number;
   /** Tickets the access phase issued for this worker (shared with the main thread). */
@@ -49,6 +51,14 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     stateDir: config.state_dir,
   });
   await shipper.start();
+  const telemetry = new Telemetry({
+    controlPlaneUrl: config.control_plane_url,
+    token: config.dataplane_token,
+    timeoutMs: config.control_plane_timeout_ms,
+    reportMs: Number(process.env.LLM_GATEWAY_TELEMETRY_REPORT_MS) || undefined,
+  });
+  store.onChange((s) => telemetry.configure(s.snapshot.exporters));
+  telemetry.start();
   store.start();
   warmTokenizer();
   const settings = budgetSettingsFromEnv();
@@ -70,6 +80,7 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     tickets: new TicketVerifier(ticketKey),
     health: new DestinationHealth(),
     budget,
+    telemetry,
     maxBodyBytes: config.max_body_bytes,
     ticketsIssued,
     conversations: new ControlPlaneConversationStore(stateClient),
@@ -93,5 +104,6 @@ export async function stopRuntime(runtime: Runtime, graceMs: number): Promise<vo
   await runtime.budget.stop(1_500);
   await runtime.shipper.stop(3_000);
   await runtime.stateClient.close();
+  await runtime.telemetry.stop();
   log.info('runtime stopped', { ...drained, tracesPending: runtime.shipper.pending(), deadLettered: runtime.shipper.deadLettered });
 }

@@ -1,5 +1,6 @@
 // npm run rotate-kek
-// Re-wraps every secret's data key with the current GATEWAY_KEK. Run it after
+// Re-wraps every secret's data key (provider secrets, exporters' secret
+// headers) with the current GATEWAY_KEK. Run it after
 // deploying GATEWAY_KEK=<new>, GATEWAY_KEK_VERSION=<n+1>, GATEWAY_KEK_PREVIOUS=<n>:<old>
 // to every replica; it is safe while they serve traffic (per-document
 // conditional updates), and can be re-run. Afterwards drop GATEWAY_KEK_PREVIOUS.
@@ -17,8 +18,10 @@ async function main() {
   const log = createLogger('warn');
   const db = await connectDatabase(uri);
   try {
-    const result = await createServices(db.models, config, log).secrets.rewrapAll();
-    console.log(JSON.stringify({ kekVersion: config.kek.current.version, ...result }));
+    const services = createServices(db.models, config, log);
+    const result = await services.secrets.rewrapAll();
+    const exporters = await services.exporters.rewrapAll();
+    console.log(JSON.stringify({ kekVersion: config.kek.current.version, ...result, exporters }));
   } finally {
     await db.close();
   }

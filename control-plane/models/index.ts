@@ -9,6 +9,8 @@ import { configVersionModel } from './config-version.model';
 import { conversationStateModel } from './conversation-state.model';
 import { endpointModel } from './endpoint.model';
 import { secretModel } from './secret.model';
+import { telemetryCountModel } from './telemetry-count.model';
+import { telemetryExporterModel } from './telemetry-exporter.model';
 import { traceStore } from './trace-store.model';
 import { usageStore } from './usage-rollup.model';
 
@@ -24,6 +26,8 @@ export function createModels(conn: Connection) {
     alertDeliveries: alertDeliveryModel(conn),
     traceStore: traceStore(conn),
     usageStore: usageStore(conn),
+    telemetryExporters: telemetryExporterModel(conn),
+    telemetryCounts: telemetryCountModel(conn),
     auditEntries: auditEntryModel(conn),
     configVersion: configVersionModel(conn),
     conversationStates: conversationStateModel(conn),

@@ -19,6 +19,7 @@ import type { Logger } from '../logger';
 import type { Models } from '../models';
 
 export const MAX_STATE_BYTES = 4 * 1024 * 1024;
+/** Default of CONVERSATION_RETENTION_DAYS: how long any record may be kept (OpenAI keeps responses 30 days). */
 export const MAX_STATE_TTL_MS = 30 * 24 * 3600 * 1000;
 
 export interface ConversationStateRecord {
@@ -37,6 +38,7 @@ export class ConversationStateService {
     private readonly log: Logger,
     private readonly sweepMs = 60_000,
     private readonly now: () => Date = () => new Date(),
+    private readonly retentionMs = MAX_STATE_TTL_MS,
   ) {}
 
   async put(key: string, record: { value: unknown; endpoint: string; user: string; expiresAt: string }): Promise<{ expiresAt: string }> {
@@ -45,7 +47,7 @@ export class ConversationStateService {
     const now = this.now();
     const asked = Date.parse(record.expiresAt);
     if (!(asked > now.getTime())) throw invalidField('expiresAt', 'must be in the future');
-    const expiresAt = new Date(Math.min(asked, now.getTime() + MAX_STATE_TTL_MS));
+    const expiresAt = new Date(Math.min(asked, now.getTime() + this.retentionMs));
     await this.models.conversationStates.updateOne(
       { _id: key },
       { $set: { json, endpoint: record.endpoint, user: record.user, expiresAt, updatedAt: now } },

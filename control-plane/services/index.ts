@@ -14,18 +14,27 @@ import { EnvelopeCipher } from './envelope-encryption';
 import { MetricsService } from './metrics.service';
 import { SecretsService } from './secrets.service';
 import { SnapshotService } from './snapshot.service';
+import { StoredResponsesService } from './stored-responses.service';
+import { TelemetryCountsService } from './telemetry-counts.service';
+import { TelemetryExportersService } from './telemetry-exporters.service';
 import { TraceIngestService } from './trace-ingest.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
 import { IngestFlusher } from './ingest-flusher';
 import { DEFAULT_RETENTION, RetentionService } from './retention.service';
 
-export function createServices(models: Models, config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'retention' | 'outbound'>, log: Logger) {
+export function createServices(
+  models: Models,
+  config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'retention' | 'outbound'> & Partial<Pick<ControlPlaneConfig, 'conversationRetentionDays'>>,
+  log: Logger,
+) {
   const audit = new AuditService(models);
   const versions = new ConfigVersionService(models, config.versionPollMs);
   const outbound = config.outbound ?? STRICT;
-  const secrets = new SecretsService(models, new EnvelopeCipher(config.kek), versions, audit, outbound);
+  const cipher = new EnvelopeCipher(config.kek);
+  const secrets = new SecretsService(models, cipher, versions, audit, outbound);
   const metrics = new MetricsService();
+  const exporters = new TelemetryExportersService(models, cipher, versions, audit);
   const flusher = new IngestFlusher(models, log);
   const retention = { ...DEFAULT_RETENTION, ...config.retention };
   const traces = new TracesService(models, metrics, flusher);
@@ -41,9 +50,12 @@ export function createServices(models: Models, config: Pick<ControlPlaneConfig, 
     traceIngest: new TraceIngestService(traces, metrics, compileTraceCheck()),
     usage: new UsageService(models, flusher, retention.usageMinuteDays, retention.usageDays),
     retention: new RetentionService(models, retention, log),
-    snapshot: new SnapshotService(models, secrets, versions, log),
+    exporters,
+    telemetryCounts: new TelemetryCountsService(models, metrics.registry),
+    snapshot: new SnapshotService(models, secrets, exporters, versions, log),
     budgetLedger: new BudgetLedgerService(models, new BudgetAlertsService(models, log, { outbound }), log, config.budgets ?? {}),
-    conversationState: new ConversationStateService(models, log),
+    conversationState: new ConversationStateService(models, log, undefined, undefined, (config.conversationRetentionDays ?? 30) * 86_400_000),
+    storedResponses: new StoredResponsesService(models, audit),
   };
 }
 

@@ -6,11 +6,13 @@ import type { EndpointDoc } from '../models/endpoint.model';
 import { budgetToPolicy } from './budgets.service';
 import type { ConfigVersionService } from './config-version.service';
 import type { SecretsService } from './secrets.service';
+import type { TelemetryExportersService } from './telemetry-exporters.service';
 
 export class SnapshotService {
   constructor(
     private readonly models: Models,
     private readonly secrets: SecretsService,
+    private readonly exporters: TelemetryExportersService,
     readonly versions: ConfigVersionService,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
@@ -23,9 +25,10 @@ export class SnapshotService {
    */
   async build(): Promise<ConfigSnapshot> {
     const version = await this.versions.current();
-    const [endpoints, budgets] = await Promise.all([
+    const [endpoints, budgets, exporters] = await Promise.all([
       this.models.endpoints.find({ enabled: true }).sort({ name: 1 }).lean<EndpointDoc[]>(),
       this.models.budgetPolicies.find().sort({ name: 1 }).lean<BudgetPolicyDoc[]>(),
+      this.exporters.forSnapshot(),
     ]);
     const secretIds = [...new Set(endpoints.flatMap((e) => e.destinations.map((d) => d.secret).filter((s): s is string => !!s)))];
     const credentials = await this.secrets.decryptMany(secretIds);
@@ -34,6 +37,7 @@ export class SnapshotService {
       generatedAt: this.now().toISOString(),
       endpoints: endpoints.map((e) => this.toContract(e, credentials)),
       budgets: budgets.map(budgetToPolicy),
+      exporters,
     };
   }
 

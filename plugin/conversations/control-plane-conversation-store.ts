@@ -13,7 +13,7 @@
 // A definite miss is remembered briefly, so a conversation that never had
 // state does not cost a control-plane call on every turn.
 import { log } from '../log';
-import { MemoryConversationStore, type ConversationRecord, type ConversationStore } from './conversation-store';
+import { MemoryConversationStore, type ConversationRecord, type ConversationStore, type ReadOptions } from './conversation-store';
 import type { StateClient } from './state-client';
 
 /** Records larger than this stay on the node that wrote them (the control plane refuses over 4 MiB). */
@@ -24,35 +24,42 @@ const MAX_MISSES = 10_000;
 export class ControlPlaneConversationStore implements ConversationStore {
   private readonly memory: MemoryConversationStore;
   private readonly misses = new Map<string, number>();
+  /** When this node last wrote or read each record it holds. */
+  private readonly cachedAt = new Map<string, number>();
 
   constructor(
     private readonly client: Pick<StateClient, 'put' | 'get' | 'delete'>,
     private readonly writeWaitMs = 1_000,
     private readonly now: () => number = Date.now,
-    memoryRecords = 10_000,
+    private readonly memoryRecords = 10_000,
   ) {
     this.memory = new MemoryConversationStore(memoryRecords, now);
   }
 
-  async get<T>(key: string): Promise<ConversationRecord<T> | undefined> {
+  async get<T>(key: string, options: ReadOptions = {}): Promise<ConversationRecord<T> | undefined> {
     const local = await this.memory.get<T>(key);
-    if (local) return local;
+    const age = this.now() - (this.cachedAt.get(key) ?? 0);
+    if (local && (options.maxLocalAgeMs === undefined || age <= options.maxLocalAgeMs)) return local;
     const missedUntil = this.misses.get(key);
-    if (missedUntil !== undefined && missedUntil > this.now()) return undefined;
+    if (!local && missedUntil !== undefined && missedUntil > this.now()) return undefined;
     try {
       const shared = (await this.client.get(key)) as ConversationRecord<T> | undefined;
-      if (shared) await this.memory.put(key, shared);
-      else this.rememberMiss(key);
+      if (shared) await this.remember(key, shared);
+      else {
+        // Gone from the shared store (deleted, or expired): this node forgets it too.
+        await this.memory.delete(key);
+        this.rememberMiss(key);
+      }
       return shared;
     } catch (err) {
       log.warn('conversation store: control-plane read failed', { error: (err as Error).message });
-      return undefined;
+      return local;
     }
   }
 
   async put(key: string, record: ConversationRecord): Promise<void> {
     this.misses.delete(key);
-    await this.memory.put(key, record);
+    await this.remember(key, record);
     if (Buffer.byteLength(JSON.stringify(record.value)) > MAX_SHARED_BYTES) {
       log.warn('conversation store: record too large to share; kept on this node only', { key });
       return;
@@ -74,6 +81,13 @@ export class ControlPlaneConversationStore implements ConversationStore {
       log.warn('conversation store: control-plane delete failed', { error: (err as Error).message });
       return local;
     }
+  }
+
+  private async remember(key: string, record: ConversationRecord): Promise<void> {
+    await this.memory.put(key, record);
+    this.cachedAt.delete(key);
+    this.cachedAt.set(key, this.now());
+    if (this.cachedAt.size > 2 * this.memoryRecords) this.cachedAt.delete(this.cachedAt.keys().next().value as string);
   }
 
   private rememberMiss(key: string): void {

@@ -12,8 +12,18 @@ export interface ConversationRecord<T = unknown> {
   expiresAt: number;
 }
 
+export interface ReadOptions {
+  /**
+   * How long a copy this node holds may be served without asking the shared
+   * store again: records that an admin can delete (stored responses) are
+   * re-read once the copy is older, so a deletion elsewhere takes effect.
+   * Unset: the local copy is good until it expires (immutable records).
+   */
+  maxLocalAgeMs?: number;
+}
+
 export interface ConversationStore {
-  get<T>(key: string): Promise<ConversationRecord<T> | undefined>;
+  get<T>(key: string, options?: ReadOptions): Promise<ConversationRecord<T> | undefined>;
   /** Resolves once the record is durable (or as durable as the store can make it). */
   put(key: string, record: ConversationRecord): Promise<void>;
   delete(key: string): Promise<boolean>;

@@ -33,7 +33,8 @@ export interface ChatSink extends Sink {
   open(headers: Record<string, string>): void;
   chunk(chunk: ChatChunk): void;
   /** The stream ended well; `usage` is the provider's, or the gateway's estimate when it reported none. */
-  close(usage: Usage, last: { id: string; created: number; model: string }): void | Promise<void>;
+  /** `costUsd`: what the answer cost, known only now (a stream's headers went out before). */
+  close(usage: Usage, last: { id: string; created: number; model: string; costUsd?: number }): void | Promise<void>;
   /** The stream broke after it was committed. */
   streamError(error: ErrorBody): void;
 }

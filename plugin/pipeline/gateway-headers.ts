@@ -1,4 +1,5 @@
-// Response headers that tell the client who served it and what the gateway cost.
+// Response headers that tell the client who served it, what the gateway's
+// own work took and what the answer cost.
 import type { TraceRecorder } from './trace-recorder';
 
 /** `inFlight`: attempts not yet entered in the trace (the one answering now). */
@@ -10,5 +11,7 @@ export function gatewayHeaders(trace: TraceRecorder, endpoint: string, inFlight 
     'x-gateway-attempts': String(trace.attemptsSoFar(inFlight)),
     'x-gateway-overhead-ms': trace.overheadMs(performance.now()).toFixed(2),
     ...(served ? { 'x-gateway-provider': served.provider, 'x-gateway-model': served.model } : {}),
+    // Known once the answer is whole: not on a stream's headers (its cost travels in the final usage chunk).
+    ...(trace.costUsd !== undefined ? { 'x-gateway-cost-usd': trace.costUsd.toFixed(8) } : {}),
   };
 }

@@ -3,6 +3,7 @@ import type { BudgetGuard } from '../budget';
 import type { ConfigStore } from '../config/store';
 import type { ConversationStore } from '../conversations/conversation-store';
 import type { DestinationHealth } from '../routing/cooldown';
+import type { Telemetry } from '../telemetry/telemetry';
 import type { TraceShipper } from '../traces/shipper';
 
 export interface PipelineRuntime {
@@ -12,4 +13,6 @@ export interface PipelineRuntime {
   readonly budget: BudgetGuard;
   readonly maxBodyBytes: number;
   readonly conversations: ConversationStore;
+  /** OpenTelemetry export of finished requests (absent: none). */
+  readonly telemetry?: Telemetry;
 }

@@ -18,7 +18,7 @@ import type { AttemptOutcome, Call, CallKind } from './call-kind';
 import { gatewayHeaders } from './gateway-headers';
 import type { PipelineRuntime } from './pipeline-runtime';
 import { readJsonBody } from './read-json-body';
-import { TraceRecorder } from './trace-recorder';
+import { TraceRecorder, type RequestParams } from './trace-recorder';
 
 export interface RequestOrigin {
   req: IncomingMessage;
@@ -50,10 +50,11 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
     stream: raw.stream === true,
     startedAt: origin.startedAt,
     clientTraceparent: headerOf(req, 'traceparent'),
+    params: requestParams(raw),
   });
   const reject = (status: number, error: ErrorBody, headers: Record<string, string> = {}): void => {
     ingress.sendError(res, status, error, { ...headers, 'x-request-id': trace.start.id });
-    rt.shipper.enqueue(trace.finish(performance.now(), status, error.error.code ?? error.error.type));
+    leaveTrace(rt, trace, status, error.error.code ?? error.error.type);
   };
   if (!body.ok) return reject(body.status, errorBody(body.message, 'invalid_request_error', body.status === 413 ? 'request_too_large' : 'invalid_json'));
 
@@ -108,7 +109,14 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
     trace.budget = rt.budget.settle(admitted.admission, { usage: trace.usage, costUsd: trace.costUsd, served: trace.served });
   }
   const { status, errorCode } = answer(call, outcome);
-  rt.shipper.enqueue(trace.finish(performance.now(), status, errorCode));
+  leaveTrace(rt, trace, status, errorCode, endpoint.logPayloads);
+}
+
+/** The request's one trace: to the control plane, and as OpenTelemetry spans to the configured exporters. */
+function leaveTrace(rt: PipelineRuntime, trace: TraceRecorder, status: number, errorCode?: string, logPayloads = false): void {
+  const finished = trace.finish(performance.now(), status, errorCode);
+  rt.shipper.enqueue(finished);
+  rt.telemetry?.export(finished, trace, logPayloads);
 }
 
 /** Writes the failure when no attempt answered; the status and code the trace records. */
@@ -140,6 +148,16 @@ export function configUnavailable(): ErrorBody {
 
 function internalError(): GatewayError {
   return new GatewayError('The gateway failed to handle this request.', 500, 'server_error', 'internal_error', null);
+}
+
+/** The sampling parameters of any client API (OpenAI chat, Responses, Anthropic Messages), for telemetry. */
+function requestParams(body: Record<string, unknown>): RequestParams {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  return {
+    maxTokens: num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens),
+    temperature: num(body.temperature),
+    topP: num(body.top_p),
+  };
 }
 
 /** OpenAI's `user`, or Anthropic's `metadata.user_id`. */

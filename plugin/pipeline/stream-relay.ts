@@ -67,6 +67,7 @@ export class StreamRelay {
       sink.open(this.o.headers());
     }
     for (const chunk of chunks) {
+      for (const choice of chunk.choices) trace.noteFinishReason(choice.finish_reason);
       const delta = chunk.choices[0]?.delta;
       this.produced += (delta?.content ?? '') + (delta?.tool_calls?.map((c) => c.function?.arguments ?? '').join('') ?? '');
       sink.chunk(chunk);
@@ -101,7 +102,8 @@ export class StreamRelay {
       sink.open(this.o.headers()); // an empty answer is still a stream
       for (const chunk of this.held) sink.chunk(chunk);
     }
-    await sink.close(usage, { id: ctx.id, created: ctx.created, model: destination.model });
+    // The cost is known only now, after the headers went out: the sink may tell it at the end.
+    await sink.close(usage, { id: ctx.id, created: ctx.created, model: destination.model, costUsd: trace.costUsd });
     return { answered: true, status: 200 };
   }
 

@@ -18,6 +18,14 @@ export interface TraceStart {
   /** performance.now() when the plugin first saw the request (Kong's access phase). */
   startedAt: number;
   clientTraceparent?: string;
+  /** Sampling parameters the client asked for (exported as OpenTelemetry GenAI attributes). */
+  params?: RequestParams;
+}
+
+export interface RequestParams {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
 }
 
 export class TraceRecorder {
@@ -32,6 +40,8 @@ export class TraceRecorder {
   response?: string;
   /** What budgets and rate limits reserved for this request and what it was charged. */
   budget?: Trace['budget'];
+  /** Why the served answer ended, one per choice (OpenAI's finish_reason values). */
+  finishReasons?: string[];
   /** The traceparent sent to providers: the caller's trace id, this gateway's span. */
   readonly traceparent?: string;
 
@@ -60,6 +70,10 @@ export class TraceRecorder {
     if (!enabled) return;
     this.request = cap(JSON.stringify(request));
     this.response = cap(redact(typeof response === 'string' ? response : JSON.stringify(response)));
+  }
+
+  noteFinishReason(reason: string | null | undefined): void {
+    if (reason) (this.finishReasons ??= []).push(reason);
   }
 
   /** Time the gateway itself added so far: everything but the providers. */
@@ -133,6 +147,7 @@ export class AttemptRecord {
       provider: d.provider,
       model: d.model,
       status,
+      startOffsetMs: round(this.startedAt - this.trace.start.startedAt),
       latencyMs: round(performance.now() - this.startedAt),
       ...(error ? { error } : {}),
     });

@@ -8,6 +8,7 @@ import { connectTestDb, type TestDb } from '../helpers/db';
 import { chatEndpoint, startHarness, type Harness } from './harness';
 
 const API_KEY = 'sk-live-plaintext-must-not-leak-4242';
+const OTEL_TOKEN = 'Bearer otel-plaintext-must-not-leak-4343';
 const root = path.resolve(__dirname, '../..');
 
 describe('secrets at rest', () => {
@@ -28,6 +29,11 @@ describe('secrets at rest', () => {
         .expect(201)
     ).body.id;
     await h.as('admin').post('/api/v1/endpoints').send(chatEndpoint('e', 'k')).expect(201);
+    await h
+      .as('admin')
+      .post('/api/v1/telemetry/exporters')
+      .send({ name: 'otel', url: 'http://127.0.0.1:4318/v1/traces', secretHeaders: { authorization: OTEL_TOKEN } })
+      .expect(201);
   });
   after(async () => {
     await h?.close();
@@ -42,6 +48,7 @@ describe('secrets at rest', () => {
       const dump = JSON.stringify(await db.db.collection(name).find().toArray());
       assert.ok(!dump.includes(API_KEY), `plaintext found in ${name}`);
       assert.ok(!dump.includes(Buffer.from(API_KEY).toString('base64')), `base64 plaintext found in ${name}`);
+      assert.ok(!dump.includes('otel-plaintext-must-not-leak'), `an exporter's secret header in plaintext in ${name}`);
     }
   });
 
@@ -84,7 +91,7 @@ describe('secrets at rest', () => {
     };
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'control-plane/cli/rotate-kek.ts'], { cwd: root, env, encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
-    assert.deepEqual(JSON.parse(run.stdout), { kekVersion: 2, rewrapped: 2, skipped: 0 });
+    assert.deepEqual(JSON.parse(run.stdout), { kekVersion: 2, rewrapped: 2, skipped: 0, exporters: { rewrapped: 1, skipped: 0 } });
 
     const afterDoc = await db.db.collection('secrets').findOne({ _id: secretId as never });
     assert.equal(afterDoc!.encrypted.kekVersion, 2);
@@ -96,13 +103,14 @@ describe('secrets at rest', () => {
 
     // Re-running finds nothing left to do.
     const again = spawnSync(process.execPath, ['--import', 'tsx', 'control-plane/cli/rotate-kek.ts'], { cwd: root, env, encoding: 'utf8' });
-    assert.deepEqual(JSON.parse(again.stdout), { kekVersion: 2, rewrapped: 0, skipped: 0 });
+    assert.deepEqual(JSON.parse(again.stdout), { kekVersion: 2, rewrapped: 0, skipped: 0, exporters: { rewrapped: 0, skipped: 0 } });
 
     // A control plane on the new KEK serves the same value to data planes.
     const h2 = await startHarness({ db, config: { kek: { current: { version: 2, key: kek2 }, previous: [] } } });
     try {
       const snap = await h2.as('dataplane').get('/api/v1/dataplane/snapshot').expect(200);
       assert.equal(snap.body.endpoints[0].destinations[0].credentials.apiKey, API_KEY);
+      assert.equal(snap.body.exporters[0].headers.authorization, OTEL_TOKEN, "an exporter's secret header too");
     } finally {
       await h2.close();
     }

@@ -23,6 +23,7 @@ export function testConfig(overrides: Partial<ControlPlaneConfig> = {}): Control
     // Fakes and local models listen on loopback.
     outbound: { loopback: true, private: false },
     logFormat: 'json',
+    conversationRetentionDays: 30,
     warnings: [],
     ...overrides,
   };

@@ -24,7 +24,7 @@ const weather = {
 };
 
 before(async () => {
-  [stack, oai, ant] = await Promise.all([startStack(), startFakeOpenAI({ apiKey: 'oai-key' }), startFakeAnthropic({ apiKey: 'ant-key' })]);
+  [stack, oai, ant] = await Promise.all([startStack({ nodes: 2 }), startFakeOpenAI({ apiKey: 'oai-key' }), startFakeAnthropic({ apiKey: 'ant-key' })]);
   await createSecret(stack, 'oai', 'openai', { apiKey: 'oai-key' });
   await createSecret(stack, 'ant', 'anthropic', { apiKey: 'ant-key' });
   const one = (name: string, provider: string, secret: string, baseUrl: string, model: string) =>
@@ -108,6 +108,57 @@ for (const [model, fake] of [
     }
   });
 }
+
+describe('stored responses across Kong nodes, for operators', () => {
+  test('a conversation started on one Kong node continues on another through previous_response_id', async () => {
+    const second = new OpenAI({ baseURL: `${stack.drivers[1]!.url}/gateway/openai/v1`, apiKey: 'unused', maxRetries: 0 });
+    await waitFor('the second node', async () => ((await second.models.list()).data.length >= 2 ? true : undefined));
+    oai.enqueue({ kind: 'ok', toolCalls: [{ name: 'get_weather', arguments: '{"city":"Oslo"}' }] });
+    const first = await client.responses.create({ model: 'agent-openai', input: 'Weather in Oslo?', tools: [weather] });
+    const call = first.output.find((o) => o.type === 'function_call');
+    assert.ok(call && call.type === 'function_call');
+    oai.enqueue({ kind: 'ok', text: 'Snow in Oslo.' });
+    const next = await second.responses.create({
+      model: 'agent-openai',
+      previous_response_id: first.id,
+      tools: [weather],
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: 'snow' }],
+    });
+    assert.equal(next.output_text, 'Snow in Oslo.');
+    assert.match(oai.requests.at(-1)!.body, /Weather in Oslo\?/);
+    // Either node serves either response.
+    assert.equal((await second.responses.retrieve(first.id)).id, first.id);
+    assert.equal((await client.responses.retrieve(next.id)).id, next.id);
+  });
+
+  test('operators list and read stored responses, and an admin deletion is honoured by every node', async () => {
+    const r = await client.responses.create({ model: 'agent-claude', input: 'for the record' });
+    const page = await stack.api<{ items: Array<{ id: string; endpoint: string; response: { output_text: string } }> }>(
+      'GET',
+      '/api/v1/responses?endpoint=agent-claude&limit=100',
+    );
+    const listed = page.body.items.find((i) => i.id === r.id);
+    assert.ok(listed, 'listed');
+    assert.equal(listed.endpoint, 'agent-claude');
+    assert.equal(listed.response.output_text, r.output_text);
+    assert.equal((await stack.api('GET', `/api/v1/responses/${r.id}`)).status, 200);
+    assert.equal((await stack.api('DELETE', `/api/v1/responses/${r.id}`)).status, 204);
+    assert.equal((await stack.api('GET', `/api/v1/responses/${r.id}`)).status, 404);
+    // The node that stored it re-reads its own copy after a few seconds: the deletion holds there too.
+    await waitFor(
+      'the deletion on the storing node',
+      async () =>
+        (await client.responses.retrieve(r.id).then(
+          () => 200,
+          (e: { status?: number }) => e.status,
+        )) === 404
+          ? true
+          : undefined,
+      15_000,
+      500,
+    );
+  });
+});
 
 describe('stored responses and refusals', () => {
   test('GET returns a stored response, DELETE forgets it, and a continuation of it is then refused', async () => {

@@ -22,6 +22,8 @@ export function openAiSink(res: ServerResponse, request: Pick<ChatRequest, 'stre
       if (wantsUsage) {
         res.write(sseChunk({ id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model, choices: [], usage }));
       }
+      // The cost, known only now: an SSE comment, which every SSE client skips and a raw reader can see.
+      if (last.costUsd !== undefined) res.write(`: x-gateway-cost-usd ${last.costUsd.toFixed(8)}\n\n`);
       res.end(SSE_DONE);
     },
     streamError(error) {

@@ -9,8 +9,10 @@ import { toChatRequest } from './to-chat-request';
 import { ResponsesRequestError } from './to-chat-messages';
 import { validateResponsesRequest } from './validate-request';
 
-/** How long a stored response can be continued (OpenAI keeps them 30 days). */
+/** How long a stored response can be continued (OpenAI keeps them 30 days); the control plane may keep it less (CONVERSATION_RETENTION_DAYS). */
 export const RESPONSE_RETENTION_MS = 30 * 24 * 3_600_000;
+/** A node serves its own copy of a stored response this long; then it asks again, so an admin's deletion takes effect everywhere. */
+export const LOCAL_COPY_MS = 5_000;
 
 export const responsesIngress: Ingress<ResponsesCall, ChatSink> = {
   name: 'responses',
@@ -27,7 +29,7 @@ export const responsesIngress: Ingress<ResponsesCall, ChatSink> = {
   async prepare(call, context) {
     const previousId = call.responses.previous_response_id;
     if (!previousId) return { ok: true, value: call };
-    const record = await context.conversations.get<StoredResponse>(responseKey(previousId));
+    const record = await context.conversations.get<StoredResponse>(responseKey(previousId), { maxLocalAgeMs: LOCAL_COPY_MS });
     // Another user's response is as unknown as a missing one.
     const foreign = record && record.user !== context.user && record.user !== 'anonymous';
     if (!record || foreign) {

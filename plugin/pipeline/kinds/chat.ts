@@ -58,6 +58,7 @@ async function answerWhole(
   completion.usage ??= estimateUsage(call.request, answerText(completion));
   trace.served = destination;
   trace.setUsage(destination, completion.usage);
+  for (const choice of completion.choices) trace.noteFinishReason(choice.finish_reason);
   trace.capturePayloads(call.endpoint.logPayloads, call.request, completion, call.redact);
   await call.sink.completion(completion, gatewayHeaders(call.trace, call.endpoint.name, 1));
   return { answered: true, status: 200 };
