@@ -120,9 +120,14 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
   const driver = await startKongStandin({
     kongYml,
     pluginsDir: join(ROOT, 'dist/plugin/kong'),
-    // Exporter counts reach /metrics within a second (otel-exporter scenario).
-    env: { ...process.env, LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent', LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback', LLM_GATEWAY_TELEMETRY_REPORT_MS: '1000' },
-    keepEnv: ['LLM_GATEWAY_LOG', 'LLM_GATEWAY_BUDGET_SLICES', 'LLM_GATEWAY_BUDGET_TIMEOUT_MS', 'LLM_GATEWAY_OUTBOUND_ALLOW', 'LLM_GATEWAY_TELEMETRY_REPORT_MS'],
+    // Exporter counts reach /metrics within a second (otel-exporter scenario); fake providers listen on loopback.
+    env: {
+      ...process.env,
+      LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent',
+      LLM_GATEWAY_TELEMETRY_REPORT_MS: '1000',
+      LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback',
+    },
+    keepEnv: ['LLM_GATEWAY_LOG', 'LLM_GATEWAY_BUDGET_SLICES', 'LLM_GATEWAY_BUDGET_TIMEOUT_MS', 'LLM_GATEWAY_TELEMETRY_REPORT_MS', 'LLM_GATEWAY_OUTBOUND_ALLOW'],
   });
   return {
     controlPlaneUrl,

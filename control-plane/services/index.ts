@@ -25,7 +25,8 @@ import { DEFAULT_RETENTION, RetentionService } from './retention.service';
 
 export function createServices(
   models: Models,
-  config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'retention' | 'outbound'> & Partial<Pick<ControlPlaneConfig, 'conversationRetentionDays'>>,
+  config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'retention' | 'outbound'> &
+    Partial<Pick<ControlPlaneConfig, 'conversationRetentionDays'>>,
   log: Logger,
 ) {
   const audit = new AuditService(models);
