@@ -107,7 +107,6 @@ function outbound(raw: string | undefined): OutboundPolicy {
   }
 }
 
-
 /** PLAYGROUND_GATEWAY_URL: the gateway's base URL, `off` to disable; default the local gateway of `npm start`. */
 function parsePlaygroundGatewayUrl(raw: string | undefined, gatewayPort: string | undefined): string | undefined {
   if (raw === 'off') return undefined;
