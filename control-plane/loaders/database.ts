@@ -36,7 +36,7 @@ export async function connectDatabase(uri: string): Promise<Database> {
   });
   await conn.asPromise();
   const models = createModels(conn);
-  for (const model of Object.values(models)) await model.createIndexes();
+  for (const model of Object.values(models)) if ('createIndexes' in model) await model.createIndexes();
   const ping = () => withTimeout(conn.db!.command({ ping: 1 }), PING_TIMEOUT_MS).then(() => undefined);
   let answering = true;
   let closed = false;

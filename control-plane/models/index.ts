@@ -12,7 +12,8 @@ import { secretModel } from './secret.model';
 import { shadowComparisonModel } from './shadow-comparison.model';
 import { telemetryCountModel } from './telemetry-count.model';
 import { telemetryExporterModel } from './telemetry-exporter.model';
-import { traceModel } from './trace.model';
+import { traceStore } from './trace-store.model';
+import { usageStore } from './usage-rollup.model';
 
 /** Models bound to one connection (several control planes can share a process in tests). */
 export function createModels(conn: Connection) {
@@ -24,7 +25,8 @@ export function createModels(conn: Connection) {
     budgetLeases: budgetLeaseModel(conn),
     budgetHeartbeats: budgetHeartbeatModel(conn),
     alertDeliveries: alertDeliveryModel(conn),
-    traces: traceModel(conn),
+    traceStore: traceStore(conn),
+    usageStore: usageStore(conn),
     telemetryExporters: telemetryExporterModel(conn),
     telemetryCounts: telemetryCountModel(conn),
     auditEntries: auditEntryModel(conn),

@@ -21,10 +21,13 @@ import { TelemetryExportersService } from './telemetry-exporters.service';
 import { TraceIngestService } from './trace-ingest.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
+import { IngestFlusher } from './ingest-flusher';
+import { DEFAULT_RETENTION, RetentionService } from './retention.service';
 
 export function createServices(
   models: Models,
-  config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'outbound'> & Partial<Pick<ControlPlaneConfig, 'conversationRetentionDays'>>,
+  config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'retention' | 'outbound'> &
+    Partial<Pick<ControlPlaneConfig, 'conversationRetentionDays'>>,
   log: Logger,
 ) {
   const audit = new AuditService(models);
@@ -33,9 +36,11 @@ export function createServices(
   const cipher = new EnvelopeCipher(config.kek);
   const secrets = new SecretsService(models, cipher, versions, audit, outbound);
   const metrics = new MetricsService();
-  const traces = new TracesService(models, metrics);
   const shadowComparisons = new ShadowComparisonsService(models);
   const exporters = new TelemetryExportersService(models, cipher, versions, audit);
+  const flusher = new IngestFlusher(models, log);
+  const retention = { ...DEFAULT_RETENTION, ...config.retention };
+  const traces = new TracesService(models, metrics, flusher);
   return {
     audit,
     versions,
@@ -43,9 +48,11 @@ export function createServices(
     endpoints: new EndpointsService(models, versions, audit, outbound),
     budgets: new BudgetsService(models, versions, audit, undefined, outbound),
     metrics,
+    flusher,
     traces,
     traceIngest: new TraceIngestService(traces, metrics, compileTraceCheck(), shadowComparisons),
-    usage: new UsageService(models),
+    usage: new UsageService(models, flusher, retention.usageMinuteDays, retention.usageDays),
+    retention: new RetentionService(models, retention, log),
     shadowComparisons,
     exporters,
     telemetryCounts: new TelemetryCountsService(models, metrics.registry),
