@@ -90,5 +90,3 @@ test(
     await reloadUnderLoad({ data_port: await freePort() });
   },
 );
-  },
-);
