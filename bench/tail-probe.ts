@@ -6,12 +6,12 @@
 //   - the rest (Kong stand-in, access phase, hops) = added - own work.
 // Slow requests are listed with their phase within the trace-flush period,
 // which shows whether periodic work lines up with them.
-//   node dist/bench/tail-probe.js [requests=400] [trace_flush_ms=1000]
+//   node dist/bench/tail-probe.js [requests=400] [trace_flush_ms=1000] [idle ms before the first request=5000]
 // Prints JSON; not part of `npm run bench` (a diagnostic, run it before and
 // after a change on the same machine).
 import http from 'node:http';
 import os from 'node:os';
-import { percentiles, startFakeProcess } from './lib';
+import { percentiles, sleep, startFakeProcess } from './lib';
 import { CHAT_BODY } from './setup';
 import { createSecret, putEndpoint, startBenchStack } from './stack';
 import { startFerretDB } from '../control-plane/loaders/ferretdb';
@@ -42,6 +42,7 @@ function once(url: string, body: string, agent: http.Agent): Promise<{ ms: numbe
 async function main() {
   const n = Number(process.argv[2] ?? 400);
   const flushMs = Number(process.argv[3] ?? 1000);
+  const idleBeforeFirstMs = Number(process.argv[4] ?? 5000);
   const cleanups: Array<() => Promise<void>> = [];
   try {
     if (!process.env.MONGODB_URI) {
@@ -62,7 +63,8 @@ async function main() {
     });
     const gw = `${stack.openaiBaseUrl}/chat/completions`;
     const body = CHAT_BODY('bench');
-    // Nothing has reached the gateway yet: the first request starts the data worker (cold start).
+    // Kong runs a while before its first request; nothing has reached the gateway yet: the first request starts the data worker (cold start).
+    await sleep(idleBeforeFirstMs);
     const first = await once(gw, body, agentGateway);
     const second = await once(gw, body, agentGateway);
     if (first.status !== 200) throw new Error(`first request answered ${first.status}`);
@@ -99,7 +101,7 @@ async function main() {
           traceFlushMs: flushMs,
           standin: stack.driver.kind,
           loadAverage: os.loadavg().map((x) => +x.toFixed(2)),
-          coldStart: { firstRequestAddedMs: first.ms - d.p50, secondRequestAddedMs: second.ms - d.p50 },
+          coldStart: { idleBeforeFirstMs, firstRequestAddedMs: first.ms - d.p50, secondRequestAddedMs: second.ms - d.p50 },
           first8s: { requests: early.length, p50Ms: percentiles(early.map((x) => x.ms)).p50, worstMs: worstEarly.ms, worstAtMs: worstEarly.at },
           directMs: d,
           addedMs: { p50: g.p50 - d.p50, p90: g.p90 - d.p50, p99: g.p99 - d.p50 },
