@@ -145,7 +145,8 @@ function takeWorker(): Worker {
   return worker;
 }
 
-keepSpare(0);
+// A moment after start-up: the plugin server answers Kong's first calls (its plugin list, schemas) first.
+keepSpare(3_000);
 
 function startWorker(config: PluginConfig, id: string, onExit: () => void): Promise<Frontdoor> {
   const key = newTicketKey();
