@@ -202,7 +202,18 @@ describe('npm start', { timeout: 300_000 }, () => {
     const l = await launch(mkdtempSync(join(tmpdir(), 'llmgw-start-')));
     const parts = descendantsOf(l.child.pid!);
     assert.ok(parts.length >= 3, 'database, control plane, Kong stand-in and plugin server');
-    assert.ok(processesOf(l.dataDir).some((p) => /kong-js-pluginserver/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'))), 'the plugin server is found');
+    // nginx starts the plugin server with a cleared environment (as Kong does): it is found by its parent, not by GATEWAY_DATA_DIR.
+    const cmdline = (p: number) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    assert.ok(
+      parts.some((p) => /kong-js-pluginserver/.test(cmdline(p))),
+      'the plugin server is among them',
+    );
     l.child.kill('SIGKILL');
     await noneLeft(l.dataDir);
     assert.deepEqual(parts.filter(alive), [], 'every process it had started is gone');

@@ -36,6 +36,11 @@ export interface FerretOptions {
 // (set by util-linux `setpriv`, kept across exec) stops it with its parent.
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
 
+/** The command line that runs `bin` so that it gets SIGTERM when the process spawning it dies (as is, without setpriv). */
+export function stoppedWithParent(bin: string, args: string[]): [string, string[]] {
+  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'TERM', '--', bin, ...args]] : [bin, args];
+}
+
 export function ferretBinDir(): string {
   const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(cache, 'kong-llm-gateway', 'bin');
@@ -134,7 +139,7 @@ async function startOnce(bin: string, dataDir: string, port: number, detached: b
     '--telemetry=disable',
     '--log-level=warn',
   ];
-  const [cmd, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'TERM', '--', bin, ...args]] : [bin, args];
+  const [cmd, argv] = stoppedWithParent(bin, args);
   const child = spawn(cmd, argv, { stdio: ['ignore', log, log], detached });
   fs.closeSync(log);
   let exited = false;

@@ -1,6 +1,7 @@
 // Cross-field rules for endpoints that a JSON schema cannot express, each
 // failure naming the field. Pure: secret lookups are passed in.
 import type { FallbackTrigger, PriceOverride, ProviderId } from '../../plugin/contract';
+import { baseUrlProblem, normalizeDestinationOptions } from '../../plugin/providers/base-url';
 import { ApiError, type ErrorDetail } from '../errors';
 import type { EndpointDoc } from '../models/endpoint.model';
 import { extraHeaderProblems } from '../../plugin/upstream/check-extra-headers';
@@ -86,6 +87,9 @@ export async function normalizeEndpoint(
         }
       }
     }
+    // Policy first (it names credentials, schemes and addresses); then what the base-URL rule cannot use.
+    const baseUrlIssue = baseUrl === undefined || urlProblem ? undefined : baseUrlProblem(baseUrl);
+    if (baseUrlIssue) fail(`destinations[${i}].options.baseUrl`, baseUrlIssue);
     for (const p of extraHeaderProblems(d.options?.headers as Record<string, unknown> | undefined))
       fail(`destinations[${i}].options.headers.${p.name}`, p.message);
     destinations.push({
@@ -93,7 +97,7 @@ export async function normalizeEndpoint(
       provider: d.provider,
       model: d.model,
       ...(secretId ? { secret: secretId } : {}),
-      options: d.options ?? {},
+      options: normalizeDestinationOptions(d.provider, d.options ?? {}),
       weight: d.weight,
       timeoutMs: d.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       ...(d.price ? { price: d.price } : {}),

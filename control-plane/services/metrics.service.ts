@@ -12,8 +12,8 @@ export class MetricsService {
   readonly registry = new Registry();
   private readonly requests = this.counter(
     'llm_gateway_requests_total',
-    'Gateway requests by endpoint, serving provider ("none" if no provider served it) and final status.',
-    ['status'],
+    'Gateway requests by endpoint, serving provider ("none" if no provider served it), the API the client spoke (openai, anthropic, responses) and final status.',
+    ['api', 'status'],
   );
   private readonly attempts = this.counter(
     'llm_gateway_provider_attempts_total',
@@ -48,7 +48,7 @@ export class MetricsService {
   observe(traces: Trace[]): void {
     for (const t of traces) {
       const provider = t.provider ?? 'none';
-      this.requests.inc({ endpoint: t.endpoint, provider, status: String(t.status) });
+      this.requests.inc({ endpoint: t.endpoint, provider, api: t.ingress, status: String(t.status) });
       for (const a of t.attempts) {
         this.attempts.inc({ endpoint: t.endpoint, provider: a.provider, model: a.model, status: a.status === null ? 'error' : String(a.status) });
       }

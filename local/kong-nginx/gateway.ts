@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { stoppedWithParent } from '../../control-plane/loaders/ferretdb';
 import { loadDeclarative } from '../kong-driver/declarative';
 import { pluginServerBin } from '../kong-driver/plugin-server';
 import type { RequestStats } from '../kong-driver/request-context';
@@ -169,7 +170,11 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
     }),
   );
 
-  const child: ChildProcess = spawn(nginx.binary, ['-p', prefix, '-c', confPath, '-e', errorLogPath], {
+  // Detached (npm start's own stand-in, in a process group of its own): if the launcher dies outright nothing
+  // else would stop nginx; the parent-death signal does (SIGTERM: `kong stop`, which also stops the plugin server).
+  const nginxArgs = ['-p', prefix, '-c', confPath, '-e', errorLogPath];
+  const [nginxCmd, nginxArgv] = opts.detached ? stoppedWithParent(nginx.binary, nginxArgs) : [nginx.binary, nginxArgs];
+  const child: ChildProcess = spawn(nginxCmd, nginxArgv, {
     env: opts.env ?? process.env,
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: opts.detached ?? false,

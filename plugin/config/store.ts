@@ -7,6 +7,7 @@ import type { ConfigSnapshot, Endpoint } from '../contract';
 import { log } from '../log';
 import { createRedactor, type Redactor } from '../security/redact-secrets';
 import { readSealed, writeSealed } from './sealed-file';
+import { normalizeDestinationOptions } from '../providers/base-url';
 
 export interface ConfigSource {
   controlPlaneUrl: string;
@@ -124,9 +125,14 @@ export class ConfigStore {
 
 export function indexSnapshot(snapshot: ConfigSnapshot, dataplaneToken?: string): IndexedSnapshot {
   const credentials = snapshot.endpoints.flatMap((e) => e.destinations.flatMap((d) => Object.values(d.credentials)));
+  // Endpoints saved before the base-URL rule (or by a control plane without it) get it here.
+  const endpoints = snapshot.endpoints.map((e) => ({
+    ...e,
+    destinations: e.destinations.map((d) => ({ ...d, options: normalizeDestinationOptions(d.provider, d.options) })),
+  }));
   return {
-    snapshot,
-    endpoints: new Map(snapshot.endpoints.map((e) => [e.name, e])),
+    snapshot: { ...snapshot, endpoints },
+    endpoints: new Map(endpoints.map((e) => [e.name, e])),
     redact: createRedactor([...credentials, dataplaneToken]),
   };
 }

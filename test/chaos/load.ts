@@ -73,7 +73,18 @@ export async function oneRequest(gatewayUrl: string, model: string, stream: bool
     return /"choices"/.test(body) ? done('served', 200, { requestId }) : done('failed', 200, { requestId, detail: body.slice(0, 200) });
   }
   if (DOCUMENTED.has(res.status) && documentedError(body)) return done('documented', res.status, { requestId, detail: body.slice(0, 160) });
+  // Kong's own answer while its plugin server is not listening yet (a node starting): the node is not up, as
+  // when its port refuses. Counted as refused, which only the whole-stack restart allows.
+  if (res.status === 500 && kongStarting(body)) return done('refused', 500, { detail: "Kong's 500 while its plugin server starts" });
   return done('failed', res.status, { requestId, detail: body.slice(0, 300) });
+}
+
+function kongStarting(body: string): boolean {
+  try {
+    return (JSON.parse(body) as { message?: unknown }).message === 'An unexpected error occurred';
+  } catch {
+    return false;
+  }
 }
 
 /** The gateway's `{"error":{"message","type",...}}`, or Kong's own `{"message": ...}`. */

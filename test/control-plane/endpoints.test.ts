@@ -153,4 +153,22 @@ describe('endpoints API', () => {
     assert.equal(page2.body.nextCursor, null);
     await h.as('viewer').get('/api/v1/audit').expect(403);
   });
+
+  it('stores options.baseUrl in the shape the gateway appends its paths to, and refuses one that cannot be a base URL', async () => {
+    const endpoint = (baseUrl: string) => ({
+      name: 'ollama-pasted',
+      kind: 'chat',
+      destinations: [{ id: 'gpu', provider: 'ollama', model: 'llama3', weight: 100, options: { baseUrl } }],
+    });
+    // Ollama's OpenAI-compatible URL as its docs show it: the gateway speaks Ollama's native /api and appends it itself.
+    const saved = await h.as('admin').post('/api/v1/endpoints').send(endpoint('https://gpu.example.com/v1/')).expect(201);
+    assert.equal(saved.body.destinations[0].options.baseUrl, 'https://gpu.example.com');
+    const refused = await h.as('admin').put('/api/v1/endpoints/ollama-pasted').send(endpoint('https://user:pw@gpu.example.com')).expect(400);
+    assert.deepEqual(
+      refused.body.error.details.map((d: { field: string }) => d.field),
+      ['destinations[0].options.baseUrl'],
+    );
+    assert.match(refused.body.error.details[0].message, /credentials/);
+    await h.as('admin').delete('/api/v1/endpoints/ollama-pasted').expect(204);
+  });
 });

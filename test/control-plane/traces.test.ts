@@ -27,6 +27,7 @@ const TRACES: Trace[] = [
       time: new Date(Date.UTC(2031, 2, 1 + (i % 2), 10, 0, i)).toISOString(),
       latencyMs: (i + 1) * 10,
       status: i < 2 ? 502 : 200,
+      ingress: i >= 15 ? 'responses' : 'openai',
       user: i % 2 ? 'bob' : 'alice',
       usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15 },
       costUsd: 0.1,
@@ -146,8 +147,13 @@ describe('traces and usage', () => {
       const found = text.split('\n').find((l) => l.startsWith(`${line} `));
       return found === undefined ? undefined : Number(found.slice(line.length + 1));
     };
-    assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="openai",status="200"}'), 18);
-    assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="openai",status="502"}'), 2);
+    assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="openai",api="openai",status="200"}'), 13);
+    assert.equal(
+      await metric('llm_gateway_requests_total{endpoint="chat",provider="openai",api="responses",status="200"}'),
+      5,
+      'Responses API calls by their own label',
+    );
+    assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="openai",api="openai",status="502"}'), 2);
     assert.equal(await metric('llm_gateway_tokens_total{endpoint="embed",provider="mistral",direction="prompt"}'), 500);
     assert.equal(await metric('llm_gateway_tokens_total{endpoint="chat",provider="openai",direction="completion"}'), 100);
     assert.ok(Math.abs((await metric('llm_gateway_cost_usd_total{endpoint="chat",provider="openai"}'))! - 2) < 1e-9);
@@ -162,8 +168,8 @@ describe('traces and usage', () => {
       .send({ traces: [TRACES[0], fresh, TRACES[1]] })
       .expect(200);
     assert.equal(res.body.accepted, 1);
-    assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="openai",status="502"}'), 2);
-    assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="none",status="429"}'), 1);
+    assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="openai",api="openai",status="502"}'), 2);
+    assert.equal(await metric('llm_gateway_requests_total{endpoint="chat",provider="none",api="openai",status="429"}'), 1);
     assert.equal(await metric('llm_gateway_request_duration_seconds_count{endpoint="chat",provider="openai"}'), 20);
   });
 });

@@ -10,8 +10,9 @@ import { convertMessages, hasSignedThinking } from './convert-messages';
 import { limitCacheBreakpoints } from './limit-cache-breakpoints';
 import { prepareTools } from './prepare-tools';
 import type { AnthropicRequest, AnthropicTextBlock } from './types';
+import { BASE_URL_RULES } from '../base-url';
 
-export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+export const ANTHROPIC_BASE_URL = BASE_URL_RULES.anthropic.default!;
 export const ANTHROPIC_VERSION = '2023-06-01';
 
 /**

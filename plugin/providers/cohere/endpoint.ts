@@ -1,6 +1,7 @@
 import { GatewayError, type Target } from '../contract';
+import { BASE_URL_RULES } from '../base-url';
 
-export const COHERE_DEFAULT_BASE_URL = 'https://api.cohere.com';
+export const COHERE_DEFAULT_BASE_URL = BASE_URL_RULES.cohere.default!;
 
 const OWN_HEADERS = new Set(['content-type', 'authorization', 'accept']);
 

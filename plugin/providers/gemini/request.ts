@@ -9,8 +9,9 @@ import { convertJsonSchemaToGemini, convertToolParameters } from './convert-json
 import { convertToGeminiContents } from './convert-to-gemini-contents';
 import { geminiThinkingConfig } from './thinking-config';
 import type { GeminiGenerateContentRequest, GeminiGenerationConfig, GeminiTool, GeminiToolConfig } from './types';
+import { BASE_URL_RULES } from '../base-url';
 
-export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
+export const GEMINI_DEFAULT_BASE_URL = BASE_URL_RULES.gemini.default!;
 const DEFAULT_API_VERSION = 'v1beta';
 const OWN_HEADERS = new Set(['content-type', 'x-goog-api-key', 'authorization']);
 

@@ -4,8 +4,9 @@
 import { createOpenAICompatibleProvider } from '../openai-compatible';
 import type { Provider } from '../contract';
 import { mapToolCallIds } from './tool-call-ids';
+import { BASE_URL_RULES } from '../base-url';
 
-export const MISTRAL_BASE_URL = 'https://api.mistral.ai/v1';
+export const MISTRAL_BASE_URL = BASE_URL_RULES.mistral.default!;
 
 const compatible = createOpenAICompatibleProvider({
   id: 'mistral',

@@ -1,6 +1,7 @@
 import type { Target } from '../contract';
+import { BASE_URL_RULES } from '../base-url';
 
-export const OLLAMA_DEFAULT_BASE_URL = 'http://127.0.0.1:11434';
+export const OLLAMA_DEFAULT_BASE_URL = BASE_URL_RULES.ollama.default!;
 
 const OWN_HEADERS = new Set(['content-type', 'authorization']);
 

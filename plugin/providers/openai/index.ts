@@ -2,11 +2,12 @@
 // https://platform.openai.com/docs/api-reference/chat/create
 import type { CompatibleConfig } from '../openai-compatible';
 import { createOpenAICompatibleProvider } from '../openai-compatible';
+import { BASE_URL_RULES } from '../base-url';
 
 export const openAIConfig: CompatibleConfig = {
   id: 'openai',
   name: 'OpenAI',
-  baseUrl: 'https://api.openai.com/v1',
+  baseUrl: BASE_URL_RULES.openai.default,
   auth: { kind: 'bearer' },
   // Fields the gateway does not model (reasoning_effort, logprobs, metadata...) reach OpenAI unchanged.
   passUnknownFields: true,

@@ -59,6 +59,14 @@ export const COLUMNS: Column[] = [
     runner: { python: 'openai_python.py' },
   },
   {
+    id: 'openai-py-responses',
+    label: 'openai (Python) responses.create + previous_response_id',
+    modes: [whole('responses.create'), streamed('responses.stream')],
+    api: 'responses',
+    runner: { python: 'openai_responses.py' },
+    needs: 'responses',
+  },
+  {
     id: 'openai-node',
     label: 'openai (Node)',
     modes: [whole('create'), streamed('create({stream: true})')],
