@@ -134,12 +134,12 @@ function keepSpare(delayMs: number): void {
 
 let spareListeners: ((err?: Error) => void) | undefined;
 
-function takeWorker(): Worker {
-  const worker = spare ?? spawnWorker();
-  if (spare && spareListeners) {
-    spare.off('error', spareListeners);
+function takeWorker(fresh: boolean): Worker {
+  const worker = (!fresh && spare) || spawnWorker();
+  if (worker === spare) {
+    if (spareListeners) worker.off('error', spareListeners);
+    spare = undefined;
   }
-  spare = undefined;
   worker.ref();
   keepSpare(2_000);
   return worker;
@@ -148,14 +148,17 @@ function takeWorker(): Worker {
 // A moment after start-up: the plugin server answers Kong's first calls (its plugin list, schemas) first.
 keepSpare(3_000);
 
-function startWorker(config: PluginConfig, id: string, onExit: () => void): Promise<Frontdoor> {
+function startWorker(config: PluginConfig, id: string, onExit: () => void, fresh = false): Promise<Frontdoor> {
   const key = newTicketKey();
   const tickets = new TicketSigner(key);
   const input: WorkerInput = { config, id, ticketKey: key, ticketsIssued: tickets.issued };
-  const worker = takeWorker();
+  const fromSpare = !fresh && spare !== undefined;
+  const worker = takeWorker(fresh);
   worker.postMessage({ type: 'start', input } satisfies WorkerCommand);
   return new Promise((resolve, reject) => {
-    const early = (code: number) => reject(new Error(`data-plane worker exited (${code}) before it was ready`));
+    // A spare can be ending at the moment it is taken (the crash that took its sibling ended it too): start a fresh one.
+    const early = (code: number) =>
+      fromSpare ? resolve(startWorker(config, id, onExit, true)) : reject(new Error(`data-plane worker exited (${code}) before it was ready`));
     worker.once('exit', early);
     worker.once('error', reject);
     worker.once('message', (m: WorkerMessage) => {
