@@ -36,7 +36,7 @@ export async function connectDatabase(uri: string): Promise<Database> {
   });
   await conn.asPromise();
   const models = createModels(conn);
-  for (const model of Object.values(models)) await model.createIndexes();
+  for (const model of Object.values(models)) if ('createIndexes' in model) await model.createIndexes();
   const ping = () => withTimeout(conn.db!.command({ ping: 1 }), PING_TIMEOUT_MS).then(() => undefined);
   let answering = true;
   let closed = false;
@@ -54,7 +54,9 @@ export async function connectDatabase(uri: string): Promise<Database> {
           )
           .finally(() => (inFlight = undefined));
       }
-      const settled = await Promise.race([inFlight?.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), HUNG_AFTER_MS).unref())]);
+      let settled = await Promise.race([inFlight?.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), HUNG_AFTER_MS).unref())]);
+      // A busy event loop runs the timer before the I/O callback of a reply that already came: let pending I/O run first.
+      if (inFlight && !settled) settled = await Promise.race([inFlight.then(() => true), new Promise<false>((r) => setImmediate(() => r(false)))]);
       if (inFlight && !settled) answering = false;
       await new Promise((r) => setTimeout(r, PING_EVERY_MS).unref());
     }
