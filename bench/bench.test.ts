@@ -43,6 +43,7 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
     'shadow',
     'otel-exporter',
     'peer-mlflow',
+    'peers',
     'traces-at-scale',
   ]) {
     const r = read(name);
@@ -130,6 +131,17 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
     'spans reached the live sink',
   );
 
+  const peers = read('peers');
+  for (const target of ['direct', 'gateway (nginx)', 'gateway (js)'].filter((t) => peers.runs.some((r: { target: string }) => r.target === t))) {
+    const runs = peers.runs.filter((r: { target: string }) => r.target === target);
+    assert.deepEqual(runs.map((r: { concurrency: number }) => r.concurrency).sort(), [1, 10], `peers: ${target} at one client and under load`);
+    for (const r of runs) assert.ok(isP(r.latencyMs) && r.latencyMs.n > 0 && r.non2xx === 0, `peers: ${target} c=${r.concurrency} measured`);
+  }
+  assert.ok(
+    peers.runs.some((r: { target: string }) => r.target.startsWith('gateway (')),
+    'peers: ours measured',
+  );
+  for (const p of peers.peers) assert.ok(p.available === true || typeof p.reason === 'string', `peers: ${p.name} measured, or the reason why not`);
   const peer = read('peer-mlflow');
   assert.ok(peer.status.available === true || typeof peer.status.reason === 'string', 'MLflow measured, or the reason why not');
 });

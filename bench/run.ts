@@ -6,7 +6,8 @@ import os from 'node:os';
 import { fmt, machine, sleep, table, writeResult } from './lib';
 import { MLFLOW_WORKERS } from './mlflow';
 import { otelExporter } from './otel-exporter';
-import { addedLatency, FULL, memory, propagation, SMOKE, standinCost, streaming, throughput, traceIngest, type Profile } from './scenarios';
+import { peersTable, writePeersTables } from './peers-table';
+import { addedLatency, FULL, memory, peers, propagation, SMOKE, standinCost, streaming, throughput, traceIngest, type Profile } from './scenarios';
 import { setup, type Env, type Settings } from './setup';
 import { shadowLatency } from './shadow-scenario';
 import { scaleProfile, tracesAtScale } from './traces-at-scale';
@@ -22,6 +23,7 @@ export const SCENARIOS = [
   'shadow',
   'otel-exporter',
   'peer-mlflow',
+  'peers',
   'traces-at-scale',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -129,10 +131,13 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
       };
       writeResult('peer-mlflow', results['peer-mlflow']);
     }
+    await run('peers', peers);
   } finally {
     await env.close();
   }
   log(`\n${summary(results)}`);
+  // Only a full run rewrites the committed tables.
+  if (!smoke && results.peers && !results.peers.error) log(`\npeers table written to ${writePeersTables(results.peers as never).join(', ')}`);
   log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; results in bench/results/*.json${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`);
   return { results, failed };
 }
@@ -285,6 +290,7 @@ export function summary(results: Results): string {
     out.push(
       `Memory: ${m.streamsOpen} open streams: plugin server RSS ${fmt(m.pluginServerRssMiB.before)} -> ${fmt(m.pluginServerRssMiB.withStreamsOpen)} MiB (${fmt(m.kibPerOpenStream!)} KiB per stream)`,
     );
+  if (results.peers && !results.peers.error) out.push(`\n${peersTable(results.peers as never)}`);
   const sh = results.shadow as { runs?: Array<{ concurrency: number; latencyMs: { off: P; on: P }; addedMs: P }> } | undefined;
   if (sh?.runs) {
     out.push('\nShadow traffic at 100 % vs off, client latency (ms)');

@@ -127,7 +127,14 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
       LLM_GATEWAY_TELEMETRY_REPORT_MS: '1000',
       LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback',
     },
-    keepEnv: ['LLM_GATEWAY_LOG', 'LLM_GATEWAY_BUDGET_SLICES', 'LLM_GATEWAY_BUDGET_TIMEOUT_MS', 'LLM_GATEWAY_TELEMETRY_REPORT_MS', 'LLM_GATEWAY_OUTBOUND_ALLOW'],
+    keepEnv: [
+      'LLM_GATEWAY_LOG',
+      'LLM_GATEWAY_SPARE_WORKER',
+      'LLM_GATEWAY_BUDGET_SLICES',
+      'LLM_GATEWAY_BUDGET_TIMEOUT_MS',
+      'LLM_GATEWAY_TELEMETRY_REPORT_MS',
+      'LLM_GATEWAY_OUTBOUND_ALLOW',
+    ],
   });
   return {
     controlPlaneUrl,

@@ -60,9 +60,12 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     reportMs: Number(process.env.LLM_GATEWAY_TELEMETRY_REPORT_MS) || undefined,
   });
   store.onChange((s) => telemetry.configure(s.snapshot.exporters));
+  // Budgets and token limits estimate every request's tokens: build the tokenizer when a configuration first has them, not on their first request.
+  store.onChange((s) => {
+    if (s.snapshot.budgets.length > 0 || s.snapshot.endpoints.some((e) => e.rateLimits)) setImmediate(warmTokenizer);
+  });
   telemetry.start();
   store.start();
-  warmTokenizer();
   const settings = budgetSettingsFromEnv();
   const budget = new BudgetGuard({
     controlPlaneUrl: config.control_plane_url,
