@@ -26,6 +26,13 @@ export async function readTraceIndex(index: (day: string) => mongo.Collection<Bl
   const upper = q.after ? Math.min(q.to, q.after.time + 1) : q.to;
   const keep = (e: IndexEntry) => e[0] >= q.from && e[0] < q.to && (!q.after || before(e, q.after)) && entryMatches(e, q.filter);
   const out: IndexEntry[] = [];
+  // An entry written twice (a page write retried after a failure it did not see succeed) is listed once.
+  const seen = new Set<string>();
+  const emit = (e: IndexEntry) => {
+    if (seen.has(e[1])) return;
+    seen.add(e[1]);
+    out.push(e);
+  };
   const newestDay = dayKey(upper - 1);
   const oldestDay = dayKey(q.from);
   for (const day of days) {
@@ -41,7 +48,7 @@ export async function readTraceIndex(index: (day: string) => mongo.Collection<Bl
       const horizon = i < pages.length ? pages[i]!.max : -Infinity;
       loaded.sort(newestFirst);
       let k = 0;
-      while (k < loaded.length && loaded[k]![0] > horizon && out.length < q.want) out.push(loaded[k++]!);
+      while (k < loaded.length && loaded[k]![0] > horizon && out.length < q.want) emit(loaded[k++]!);
       loaded = loaded.slice(k);
       if (i >= pages.length) break;
       // One page first (the newest usually holds a whole answer), then two at a time.

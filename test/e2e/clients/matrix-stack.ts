@@ -80,6 +80,9 @@ export async function allTraces(stack: Stack, atLeast: number): Promise<Trace[]>
       out.push(...page.body.items);
       cursor = page.body.nextCursor;
     } while (cursor);
+    const ids = out.map((t) => t.id);
+    const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+    if (twice.length > 0) throw new Error(`the trace list returned ${twice.length} trace(s) twice across its pages, e.g. ${twice[0]}`);
     return out;
   };
   await waitFor('the traces of every provider call', async () => ((await fetchAll()).length >= atLeast ? true : undefined), 20_000, 250).catch(() => undefined);
