@@ -12,33 +12,13 @@
 // Applied when an endpoint is saved (the stored form is the normalized one)
 // and again when a data plane indexes its configuration (older endpoints).
 import type { DestinationOptions, ProviderId } from '../contract';
+import type { BaseUrlRule } from './descriptor';
+import { mapDescriptors } from './descriptors';
 
-export interface BaseUrlRule {
-  /** Where requests go when options.baseUrl is not set (none: the destination must set it, or it comes from credentials). */
-  default?: string;
-  shape: 'versioned' | 'root';
-  /** Path suffixes the gateway appends itself (root) or the version a bare host gets (versioned), most specific first. */
-  suffixes: readonly RegExp[];
-  /** Shown in the providers table (README) and in errors. */
-  example: string;
-}
+export type { BaseUrlRule } from './descriptor';
 
-export const BASE_URL_RULES: Record<ProviderId, BaseUrlRule> = {
-  openai: { default: 'https://api.openai.com/v1', shape: 'versioned', suffixes: [], example: 'https://api.openai.com/v1' },
-  mistral: { default: 'https://api.mistral.ai/v1', shape: 'versioned', suffixes: [], example: 'https://api.mistral.ai/v1' },
-  'openai-compatible': { shape: 'versioned', suffixes: [], example: 'https://api.groq.com/openai/v1' },
-  anthropic: { default: 'https://api.anthropic.com', shape: 'root', suffixes: [/\/v1$/], example: 'https://api.anthropic.com' },
-  gemini: {
-    default: 'https://generativelanguage.googleapis.com',
-    shape: 'root',
-    suffixes: [/\/v1(alpha|beta)?\/openai$/, /\/v1(alpha|beta)?$/],
-    example: 'https://generativelanguage.googleapis.com',
-  },
-  cohere: { default: 'https://api.cohere.com', shape: 'root', suffixes: [/\/compatibility\/v1$/, /\/v[12]$/], example: 'https://api.cohere.com' },
-  ollama: { default: 'http://127.0.0.1:11434', shape: 'root', suffixes: [/\/api$/, /\/v1$/], example: 'http://ollama.internal:11434' },
-  'azure-openai': { shape: 'root', suffixes: [/\/openai\/deployments\/[^/]+$/, /\/openai(\/v1)?$/], example: 'https://my-resource.openai.azure.com' },
-  bedrock: { shape: 'root', suffixes: [], example: 'https://bedrock-runtime.us-east-1.amazonaws.com' },
-};
+/** Each provider's rule, from its descriptor (`<id>/descriptor.ts`). */
+export const BASE_URL_RULES: Record<ProviderId, BaseUrlRule> = mapDescriptors((d) => d.baseUrl);
 
 /** What is wrong with a base URL for `provider`, whatever its shape (undefined: nothing). */
 export function baseUrlProblem(raw: string): string | undefined {

@@ -1,5 +1,6 @@
 // Anthropic Messages API provider.
 import type { Provider } from '../contract';
+import { anthropicDescriptor } from './descriptor';
 import { parseAnthropicError } from './errors';
 import { buildAnthropicRequest } from './request';
 import { parseAnthropicResponse } from './response';
@@ -8,7 +9,7 @@ import { createAnthropicStreamTransformer } from './stream';
 export const anthropicProvider: Provider = {
   id: 'anthropic',
   chat: {
-    framing: 'sse',
+    framing: anthropicDescriptor.capabilities.streamFraming,
     buildRequest: buildAnthropicRequest,
     parseResponse: parseAnthropicResponse,
     createStreamTransformer: createAnthropicStreamTransformer,

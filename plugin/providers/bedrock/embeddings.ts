@@ -7,11 +7,12 @@
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../openai/types';
 import type { ResponseContext, Target, UpstreamRequest } from '../contract';
 import { invalidRequest, isRecord, malformedResponse } from '../shared/errors';
+import { bedrockDescriptor } from './descriptor';
 import { bedrockHeaders, bedrockModelUrl } from './endpoint';
 import type { CohereBedrockEmbedRequest, TitanEmbedRequest } from './types';
 
-/** Cohere Embed on Bedrock takes at most 96 texts per call (model-parameters-embed). */
-const COHERE_MAX_TEXTS = 96;
+/** Inputs per call by model family (Cohere Embed on Bedrock: 96, model-parameters-embed; Titan: one). */
+const MAX_INPUTS: Readonly<Record<string, number>> = bedrockDescriptor.capabilities.embeddings.maxInputsByFamily;
 
 /** Matches plain ids, cross-region profiles (`us.cohere.embed-...`) and ARNs ending in the model id. */
 function modelFamily(model: string): 'titan' | 'cohere' | undefined {
@@ -32,7 +33,7 @@ function textInputs(input: EmbeddingsRequest['input']): string[] {
 
 export function bedrockEmbeddingsMaxInputs(target: Target): number | undefined {
   const family = modelFamily(target.model);
-  return family === 'titan' ? 1 : family === 'cohere' ? COHERE_MAX_TEXTS : undefined;
+  return family ? MAX_INPUTS[family] : undefined;
 }
 
 export function buildBedrockEmbeddingsRequest(req: EmbeddingsRequest, target: Target): UpstreamRequest {

@@ -1,5 +1,6 @@
 // Amazon Bedrock through the Converse API, SigV4-signed (or a Bedrock API key).
 import type { Provider } from '../contract';
+import { bedrockDescriptor } from './descriptor';
 import { bedrockEmbeddingsMaxInputs, buildBedrockEmbeddingsRequest, parseBedrockEmbeddingsResponse } from './embeddings';
 import { parseBedrockError } from './errors';
 import { buildBedrockChatRequest } from './request';
@@ -12,7 +13,7 @@ export const bedrockProvider: Provider = {
   chat: {
     buildRequest: buildBedrockChatRequest,
     parseResponse: parseBedrockChatResponse,
-    framing: 'aws-eventstream',
+    framing: bedrockDescriptor.capabilities.streamFraming,
     createStreamTransformer: (ctx) => createBedrockStreamTransformer(ctx),
   },
   embeddings: {

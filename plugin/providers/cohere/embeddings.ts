@@ -4,11 +4,12 @@
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../openai/types';
 import type { ResponseContext, Target, UpstreamRequest } from '../contract';
 import { invalidRequest, isRecord, malformedResponse } from '../shared/errors';
+import { cohereDescriptor } from './descriptor';
 import { cohereHeaders, cohereUrl } from './endpoint';
 import type { CohereEmbedRequest } from './types';
 
 /** The most texts one embed call takes (Cohere's embed reference: 96). */
-export const COHERE_MAX_TEXTS = 96;
+export const COHERE_MAX_TEXTS = cohereDescriptor.capabilities.embeddings.maxInputs;
 
 export function buildCohereEmbeddingsRequest(req: EmbeddingsRequest, target: Target): UpstreamRequest {
   const list = Array.isArray(req.input) ? req.input : [req.input];

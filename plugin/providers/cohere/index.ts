@@ -1,5 +1,6 @@
 // Cohere through its v2 API (/v2/chat, /v2/embed), bearer key.
 import type { Provider } from '../contract';
+import { cohereDescriptor } from './descriptor';
 import { COHERE_MAX_TEXTS, buildCohereEmbeddingsRequest, parseCohereEmbeddingsResponse } from './embeddings';
 import { parseCohereError } from './errors';
 import { buildCohereChatRequest } from './request';
@@ -11,7 +12,7 @@ export const cohereProvider: Provider = {
   chat: {
     buildRequest: buildCohereChatRequest,
     parseResponse: parseCohereChatResponse,
-    framing: 'sse',
+    framing: cohereDescriptor.capabilities.streamFraming,
     createStreamTransformer: (ctx) => createCohereStreamTransformer(ctx),
   },
   embeddings: {

@@ -1,5 +1,6 @@
 // The Google AI Gemini API provider (API key, generativelanguage.googleapis.com).
 import type { Provider } from '../contract';
+import { geminiDescriptor } from './descriptor';
 import { buildGeminiEmbeddingsRequest, parseGeminiEmbeddingsResponse } from './embeddings';
 import { parseGeminiError } from './errors';
 import { buildGeminiChatRequest } from './request';
@@ -11,7 +12,7 @@ export const geminiProvider: Provider = {
   chat: {
     buildRequest: buildGeminiChatRequest,
     parseResponse: parseGeminiChatResponse,
-    framing: 'sse',
+    framing: geminiDescriptor.capabilities.streamFraming,
     createStreamTransformer: (ctx) => createGeminiStreamTransformer(ctx),
   },
   embeddings: {

@@ -1,5 +1,6 @@
 // Ollama through its native API (/api/chat, /api/embed), NDJSON streaming.
 import type { Provider } from '../contract';
+import { ollamaDescriptor } from './descriptor';
 import { buildOllamaEmbeddingsRequest, parseOllamaEmbeddingsResponse } from './embeddings';
 import { parseOllamaError } from './errors';
 import { buildOllamaChatRequest } from './request';
@@ -11,7 +12,7 @@ export const ollamaProvider: Provider = {
   chat: {
     buildRequest: buildOllamaChatRequest,
     parseResponse: parseOllamaChatResponse,
-    framing: 'ndjson',
+    framing: ollamaDescriptor.capabilities.streamFraming,
     createStreamTransformer: (ctx) => createOllamaStreamTransformer(ctx),
   },
   embeddings: {

@@ -1,6 +1,7 @@
 // The OpenAI-compatible base: every provider that speaks OpenAI's chat
 // completions is this factory plus a CompatibleConfig (see config.ts).
 import type { Provider } from '../contract';
+import { DESCRIPTORS } from '../descriptors';
 import type { CompatibleConfig } from './config';
 import { parseCompatibleError } from './errors';
 import { buildChatRequest, buildEmbeddingsRequest } from './request';
@@ -14,7 +15,7 @@ export function createOpenAICompatibleProvider(config: CompatibleConfig): Provid
   const provider: Provider = {
     id: config.id,
     chat: {
-      framing: 'sse',
+      framing: DESCRIPTORS[config.id].capabilities.streamFraming,
       buildRequest: (req, target) => buildChatRequest(req, target, config),
       parseResponse: (body, ctx) => parseChatResponse(body, ctx, config.name),
       createStreamTransformer: (ctx, req) => createCompatibleStreamTransformer(ctx, req, config.name),
