@@ -14,7 +14,7 @@ import { normalizeEndpoint } from '../../control-plane/services/endpoint-rules';
 import type { ProviderId } from '../contract';
 import type { ChatRequest, ContentPart } from '../openai/types';
 import { credentialHostAllowed } from '../upstream/provider-hosts';
-import { normalizeBaseUrl } from './base-url';
+import { normalizeBaseUrl } from './shared/normalize-base-url';
 import { GatewayError, type Target } from './contract';
 import type { CredentialField } from './descriptor';
 import { DESCRIPTORS } from './descriptors';

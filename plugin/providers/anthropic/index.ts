@@ -1,10 +1,10 @@
 // Anthropic Messages API provider.
 import type { Provider } from '../contract';
 import { anthropicDescriptor } from './descriptor';
-import { parseAnthropicError } from './errors';
-import { buildAnthropicRequest } from './request';
-import { parseAnthropicResponse } from './response';
-import { createAnthropicStreamTransformer } from './stream';
+import { parseAnthropicError } from './parse-error';
+import { buildAnthropicRequest } from './build-request';
+import { parseAnthropicResponse } from './parse-response';
+import { createAnthropicStreamTransformer } from './transform-stream';
 
 export const anthropicProvider: Provider = {
   id: 'anthropic',
