@@ -2,13 +2,12 @@
 // https://platform.claude.com/docs/en/api/messages (response body)
 import type { AssistantMessage, ChatCompletion, ThinkingBlock, ToolCall, Usage } from '../../openai/types';
 import type { ResponseContext } from '../contract';
-import { isRecord, malformedResponse } from '../shared/errors';
 import { mapStopReason } from './map-finish-reason';
-import type { AnthropicResponse, AnthropicThinkingBlock, AnthropicToolUseBlock, AnthropicUsage } from './types';
+import { validateAnthropicResponse } from './validate-response';
+import type { AnthropicThinkingBlock, AnthropicToolUseBlock, AnthropicUsage } from './types';
 
 export function parseAnthropicResponse(body: unknown, ctx: ResponseContext): ChatCompletion {
-  if (!isRecord(body) || !Array.isArray(body.content)) throw malformedResponse('Anthropic', 'no content array');
-  const msg = body as unknown as AnthropicResponse;
+  const msg = validateAnthropicResponse(body);
   let text = '';
   let reasoning = '';
   const toolCalls: ToolCall[] = [];

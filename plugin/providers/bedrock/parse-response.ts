@@ -3,9 +3,9 @@
 import type { ChatCompletion, ThinkingBlock, ToolCall, Usage } from '../../openai/types';
 import type { ResponseContext } from '../contract';
 import { buildSingleChoiceCompletion } from '../shared/build-single-choice-completion';
-import { isRecord, malformedResponse } from '../shared/errors';
 import { mapBedrockStopReason } from './map-finish-reason';
-import type { BedrockConverseResponse, BedrockUsage } from './types';
+import type { BedrockUsage } from './types';
+import { validateBedrockResponse } from './validate-response';
 
 /**
  * inputTokens is the input neither read from nor written to the cache
@@ -24,15 +24,8 @@ export function mapBedrockUsage(usage: BedrockUsage | undefined): Usage | undefi
   return out;
 }
 
-function asConverseResponse(body: unknown): BedrockConverseResponse {
-  if (!isRecord(body)) throw malformedResponse('Bedrock', 'not a JSON object');
-  const message = isRecord(body.output) ? body.output.message : undefined;
-  if (!isRecord(message) || !Array.isArray(message.content)) throw malformedResponse('Bedrock', 'output.message.content is missing');
-  return body as BedrockConverseResponse;
-}
-
 export function parseBedrockChatResponse(body: unknown, ctx: ResponseContext): ChatCompletion {
-  const response = asConverseResponse(body);
+  const response = validateBedrockResponse(body);
   let content: string | null = null;
   let reasoning = '';
   const thinkingBlocks: ThinkingBlock[] = [];

@@ -3,10 +3,10 @@
 import type { ChatCompletion, ToolCall, Usage } from '../../openai/types';
 import type { ResponseContext } from '../contract';
 import { buildSingleChoiceCompletion } from '../shared/build-single-choice-completion';
-import { isRecord, malformedResponse } from '../shared/errors';
 import { createJsonMinifier } from '../shared/json-minify';
 import { cohereGenerationError } from './parse-error';
-import type { CohereChatResponse, CohereUsage } from './types';
+import type { CohereUsage } from './types';
+import { validateCohereResponse } from './validate-response';
 import { mapCohereFinishReason } from './map-finish-reason';
 
 /**
@@ -28,8 +28,7 @@ export function minifyArguments(args: string): string {
 }
 
 export function parseCohereChatResponse(body: unknown, ctx: ResponseContext): ChatCompletion {
-  if (!isRecord(body) || !isRecord(body.message)) throw malformedResponse('Cohere', 'message is missing');
-  const response = body as CohereChatResponse;
+  const response = validateCohereResponse(body);
   if (response.finish_reason === 'ERROR') throw cohereGenerationError(undefined);
   const texts = (response.message?.content ?? []).filter((c) => c.type === 'text' && typeof c.text === 'string').map((c) => c.text!);
   const thoughts = (response.message?.content ?? []).filter((c) => c.type === 'thinking' && typeof c.thinking === 'string').map((c) => c.thinking!);

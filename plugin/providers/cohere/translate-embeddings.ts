@@ -3,9 +3,10 @@
 // Reference: https://docs.cohere.com/reference/embed
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../openai/types';
 import type { ResponseContext, Target, UpstreamRequest } from '../contract';
-import { invalidRequest, isRecord, malformedResponse } from '../shared/errors';
+import { invalidRequest } from '../shared/errors';
 import { cohereDescriptor } from './descriptor';
 import { cohereHeaders, cohereUrl } from './build-endpoint';
+import { validateCohereEmbeddings } from './validate-response';
 import type { CohereEmbedRequest } from './types';
 
 /** The most texts one embed call takes (Cohere's embed reference: 96). */
@@ -26,16 +27,11 @@ export function buildCohereEmbeddingsRequest(req: EmbeddingsRequest, target: Tar
 }
 
 export function parseCohereEmbeddingsResponse(body: unknown, ctx: ResponseContext): EmbeddingsResponse {
-  if (!isRecord(body) || !isRecord(body.embeddings) || !Array.isArray(body.embeddings.float))
-    throw malformedResponse('Cohere', 'no float embeddings in the body');
-  const meta = isRecord(body.meta) && isRecord(body.meta.billed_units) ? body.meta.billed_units : {};
-  const tokens = typeof meta.input_tokens === 'number' ? meta.input_tokens : 0;
+  const response = validateCohereEmbeddings(body);
+  const tokens = response.meta?.billed_units?.input_tokens ?? 0;
   return {
     object: 'list',
-    data: body.embeddings.float.map((v, index) => {
-      if (!Array.isArray(v)) throw malformedResponse('Cohere', 'an embedding is not an array');
-      return { object: 'embedding', index, embedding: v as number[] };
-    }),
+    data: response.embeddings.float.map((embedding, index) => ({ object: 'embedding', index, embedding })),
     model: ctx.model,
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   };

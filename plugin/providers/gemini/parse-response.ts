@@ -5,6 +5,7 @@ import type { GatewayError, ResponseContext } from '../contract';
 import { malformedResponse } from '../shared/errors';
 import { geminiInBodyError } from './parse-error';
 import { mapGeminiFinishReason } from './map-finish-reason';
+import { validateGeminiResponse } from './validate-response';
 import { toProviderState } from './carry-thought-signatures';
 import type { GeminiCandidate, GeminiErrorBody, GeminiGenerateContentResponse, GeminiProviderState, GeminiUsageMetadata } from './types';
 
@@ -17,13 +18,7 @@ export function asGeminiResponse(body: unknown): GeminiGenerateContentResponse {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidGeminiResponse('not a JSON object');
   const value = body as Record<string, unknown>;
   if (typeof value.error === 'object' && value.error !== null) throw geminiInBodyError((value as unknown as GeminiErrorBody).error);
-  if (value.candidates !== undefined && !Array.isArray(value.candidates)) throw invalidGeminiResponse('candidates is not an array');
-  for (const candidate of (value.candidates as unknown[] | undefined) ?? []) {
-    if (typeof candidate !== 'object' || candidate === null) throw invalidGeminiResponse('candidate is not an object');
-    const parts = (candidate as GeminiCandidate).content?.parts;
-    if (parts !== undefined && !Array.isArray(parts)) throw invalidGeminiResponse('content.parts is not an array');
-  }
-  return value as GeminiGenerateContentResponse;
+  return validateGeminiResponse(value);
 }
 
 /**

@@ -5,14 +5,14 @@ import type { ResponseContext } from '../contract';
 import { buildSingleChoiceCompletion } from '../shared/build-single-choice-completion';
 import { isRecord, malformedResponse } from '../shared/errors';
 import { ollamaStreamError } from './parse-error';
+import { validateOllamaResponse } from './validate-response';
 import type { OllamaChatResponse, OllamaToolCall } from './types';
 import { mapOllamaDoneReason } from './map-finish-reason';
 
 export function asOllamaResponse(body: unknown): OllamaChatResponse {
   if (!isRecord(body)) throw malformedResponse('Ollama', 'not a JSON object');
   if (typeof body.error === 'string') throw ollamaStreamError(body.error);
-  if (body.message !== undefined && !isRecord(body.message)) throw malformedResponse('Ollama', 'message is not an object');
-  return body as OllamaChatResponse;
+  return validateOllamaResponse(body);
 }
 
 export function mapOllamaUsage(r: OllamaChatResponse): Usage | undefined {

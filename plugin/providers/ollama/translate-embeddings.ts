@@ -2,8 +2,9 @@
 // Reference: https://github.com/ollama/ollama/blob/main/docs/api.md#generate-embeddings
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../openai/types';
 import type { ResponseContext, Target, UpstreamRequest } from '../contract';
-import { invalidRequest, isRecord, malformedResponse } from '../shared/errors';
+import { invalidRequest } from '../shared/errors';
 import { ollamaHeaders, ollamaUrl } from './build-endpoint';
+import { validateOllamaEmbeddings } from './validate-response';
 import type { OllamaEmbedRequest } from './types';
 
 export function buildOllamaEmbeddingsRequest(req: EmbeddingsRequest, target: Target): UpstreamRequest {
@@ -19,15 +20,12 @@ export function buildOllamaEmbeddingsRequest(req: EmbeddingsRequest, target: Tar
 }
 
 export function parseOllamaEmbeddingsResponse(body: unknown, ctx: ResponseContext): EmbeddingsResponse {
-  if (!isRecord(body) || !Array.isArray(body.embeddings)) throw malformedResponse('Ollama', 'no embeddings in the body');
-  const tokens = typeof body.prompt_eval_count === 'number' ? body.prompt_eval_count : 0;
+  const response = validateOllamaEmbeddings(body);
+  const tokens = response.prompt_eval_count ?? 0;
   return {
     object: 'list',
-    data: body.embeddings.map((v, index) => {
-      if (!Array.isArray(v)) throw malformedResponse('Ollama', 'an embedding is not an array');
-      return { object: 'embedding', index, embedding: v as number[] };
-    }),
-    model: typeof body.model === 'string' ? body.model : ctx.model,
+    data: response.embeddings.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+    model: response.model ?? ctx.model,
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   };
 }
