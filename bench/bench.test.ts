@@ -19,14 +19,14 @@ const isP = (p: unknown) => {
   return ['n', 'p50', 'p90', 'p99', 'min', 'max'].every((k) => typeof x?.[k] === 'number');
 };
 
-test('bench --smoke runs every scenario and writes complete results', { timeout: 240_000 }, () => {
+test('bench --smoke runs every scenario and writes complete results', { timeout: 360_000 }, () => {
   const runJs = path.join(ROOT, 'dist/bench/run.js');
   assert.ok(fs.existsSync(runJs), 'dist/bench/run.js is missing: run `npm run build` first');
   const started = Date.now();
   const res = spawnSync(process.execPath, [runJs, '--smoke'], {
     cwd: ROOT,
     encoding: 'utf8',
-    timeout: 220_000,
+    timeout: 340_000,
     env: { ...process.env, BENCH_RESULTS_DIR: RESULTS },
   });
   assert.equal(res.status, 0, `bench --smoke failed (${res.status ?? res.signal}):\n${res.stdout}\n${res.stderr}`);
@@ -40,8 +40,11 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
     'config-propagation',
     'trace-ingest',
     'memory',
+    'shadow',
     'otel-exporter',
     'peer-mlflow',
+    'peers',
+    'traces-at-scale',
   ]) {
     const r = read(name);
     assert.equal(r.scenario, name);
@@ -49,8 +52,20 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
     assert.ok(fs.statSync(path.join(RESULTS, `${name}.json`)).mtimeMs >= started - 1000, `${name}.json was written by this run`);
     for (const k of ['cpuModel', 'cores', 'memoryGiB', 'node', 'loadAverage']) assert.ok(r.machine?.[k] !== undefined, `${name}: machine.${k}`);
     assert.equal(r.settings?.mode, 'smoke');
-    assert.equal(typeof r.mlflow?.available, 'boolean');
+    if (name !== 'traces-at-scale') assert.equal(typeof r.mlflow?.available, 'boolean');
   }
+
+  const scale = read('traces-at-scale');
+  assert.ok(scale.steps.length > 0);
+  for (const step of scale.steps) {
+    assert.equal(step.countedByUsage, step.stored, 'usage counts every stored trace');
+    assert.ok(step.ingestTracesPerSecond > 0);
+    for (const q of ['summary by endpoint (24 h)', 'series hourly by endpoint (24 h)', 'traces first page', 'traces user=u7', 'traces second page']) {
+      assert.ok(isP(step.queriesMs[q]), `${q}: percentiles`);
+    }
+  }
+  assert.ok(scale.sweep.report.dropped.length > 0, 'the sweep dropped the stored day');
+  assert.ok(scale.sweep.baselineTracesPerSecond > 0 && scale.sweep.duringSweepTracesPerSecond > 0);
 
   const a = read('added-latency');
   for (const target of ['direct', 'kong-driver-noop', 'gateway']) {
@@ -95,6 +110,14 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   // Below 0: traces of requests autocannon stopped waiting for at the end (they were handled, and traced, all the same).
   assert.ok(i.restart.lost <= 0, `no trace lost across the control-plane restart (lost ${i.restart.lost})`);
 
+  const sh = read('shadow');
+  assert.ok(sh.runs.length > 0);
+  for (const run of sh.runs) {
+    assert.ok(isP(run.latencyMs.off) && isP(run.latencyMs.on) && typeof run.addedMs.p99 === 'number');
+    assert.deepEqual(run.non2xx, { off: 0, on: 0 });
+  }
+  assert.ok(sh.tracesOfShadowedEndpoint > sh.runs.reduce((n: number, r: { requests: { on: number } }) => n + r.requests.on, 0), 'shadow traces stored');
+
   const m = read('memory');
   assert.equal(m.streamsOpen, m.streamsRequested);
   assert.ok(m.pluginServerRssMiB.withStreamsOpen > 0);
@@ -108,6 +131,17 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
     'spans reached the live sink',
   );
 
+  const peers = read('peers');
+  for (const target of ['direct', 'gateway (nginx)', 'gateway (js)'].filter((t) => peers.runs.some((r: { target: string }) => r.target === t))) {
+    const runs = peers.runs.filter((r: { target: string }) => r.target === target);
+    assert.deepEqual(runs.map((r: { concurrency: number }) => r.concurrency).sort(), [1, 10], `peers: ${target} at one client and under load`);
+    for (const r of runs) assert.ok(isP(r.latencyMs) && r.latencyMs.n > 0 && r.non2xx === 0, `peers: ${target} c=${r.concurrency} measured`);
+  }
+  assert.ok(
+    peers.runs.some((r: { target: string }) => r.target.startsWith('gateway (')),
+    'peers: ours measured',
+  );
+  for (const p of peers.peers) assert.ok(p.available === true || typeof p.reason === 'string', `peers: ${p.name} measured, or the reason why not`);
   const peer = read('peer-mlflow');
   assert.ok(peer.status.available === true || typeof peer.status.reason === 'string', 'MLflow measured, or the reason why not');
 });

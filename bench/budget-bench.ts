@@ -5,8 +5,11 @@
 // "slices" with local slices on, node "direct" with LLM_GATEWAY_BUDGET_SLICES=off
 // (every request reserves and settles at the control plane). Each node serves
 // an endpoint without budget and one with a USD budget large enough never to
-// run out. Added latency = client-observed latency with the budget minus
-// without it, on the same node, sequential and with 16 clients.
+// run out; and two endpoints for agent runs (every request names its run, a
+// new run every RUN_LENGTH requests of a client): "run" under a run-scoped
+// calls budget, "run-loop" also under the loop breaker. Added latency =
+// client-observed latency with the budget minus without it, on the same node,
+// sequential and with 16 clients.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +27,10 @@ import { machine, percentiles, round, writeResult, type Percentiles } from './li
 const ROOT = path.resolve(__dirname, '../..');
 const REQUESTS = Number(process.env.BUDGET_BENCH_REQUESTS ?? 2000);
 const WARMUP = 200;
+/** Requests per agent run (each client starts a new run after this many). */
+const RUN_LENGTH = 20;
+const MODELS = ['free', 'budgeted', 'run', 'run-loop'] as const;
+type Model = (typeof MODELS)[number];
 const BODY = (model: string) => JSON.stringify({ model, max_tokens: 16, messages: [{ role: 'user', content: 'How much does this cost?' }] });
 
 async function main() {
@@ -60,13 +67,17 @@ async function main() {
     if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
   };
   await api('POST', '/api/v1/secrets', { name: 'key', provider: 'openai', value: { apiKey: 'sk-bench' } });
-  for (const name of ['free', 'budgeted']) {
+  for (const name of MODELS) {
     await api('POST', '/api/v1/endpoints', {
       name,
       kind: 'chat',
       destinations: [{ id: 'oai', provider: 'openai', model: 'gpt-4o-mini', secret: 'key', weight: 100, options: { baseUrl: `${fake.url}/v1` } }],
+      ...(name.startsWith('run') ? { runs: { header: 'x-agent-run-id' } } : {}),
+      ...(name === 'run-loop' ? { loopBreaker: { maxRepeats: 50, maxCalls: 50, callWindowSeconds: 60 } } : {}),
     });
   }
+  // Binds the requests that name a run (the run endpoints'), not the others.
+  await api('POST', '/api/v1/budgets', { name: 'bench-run', unit: 'calls', limit: 1000, action: 'reject', scope: { type: 'run' } });
   await api('POST', '/api/v1/budgets', {
     name: 'bench',
     unit: 'usd',
@@ -96,12 +107,12 @@ async function main() {
   const results: Record<string, Record<string, Percentiles>> = {};
   for (const [nodeName, driver] of Object.entries(nodes)) {
     const pool = new Pool(driver.url, { connections: 32, pipelining: 1 });
-    const call = async (model: string): Promise<number> => {
+    const call = async (model: string, run = `warm-${randomBytes(6).toString('hex')}`): Promise<number> => {
       const t0 = performance.now();
       const res = await pool.request({
         method: 'POST',
         path: '/gateway/openai/v1/chat/completions',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(model.startsWith('run') ? { 'x-agent-run-id': run } : {}) },
         body: BODY(model),
       });
       await res.body.text();
@@ -110,8 +121,7 @@ async function main() {
     };
     for (let i = 0; ; i++) {
       try {
-        await call('free');
-        await call('budgeted');
+        for (const model of MODELS) await call(model);
         break;
       } catch (err) {
         if (i > 100) throw err;
@@ -120,19 +130,21 @@ async function main() {
     }
     results[nodeName] = {};
     for (const concurrency of [1, 16]) {
-      for (let i = 0; i < WARMUP; i++) await call(i % 2 ? 'free' : 'budgeted');
-      // Interleaved (each client alternates), so drift and noise hit both cases alike.
-      const samples: Record<string, number[]> = { free: [], budgeted: [] };
+      for (let i = 0; i < WARMUP; i++) await call(MODELS[i % MODELS.length]!);
+      // Interleaved (each client takes the cases in turn), so drift and noise hit every case alike.
+      const samples = Object.fromEntries(MODELS.map((m) => [m, [] as number[]])) as Record<Model, number[]>;
       let next = 0;
       await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < 2 * REQUESTS) {
-            const model = next++ % 2 ? 'free' : 'budgeted';
-            samples[model].push(await call(model));
+        Array.from({ length: concurrency }, async (_, client) => {
+          let own = 0;
+          const runs = `${nodeName}-c${concurrency}-${client}`;
+          while (next < MODELS.length * REQUESTS) {
+            const model = MODELS[next++ % MODELS.length]!;
+            samples[model].push(await call(model, `${runs}-${Math.floor(own++ / (RUN_LENGTH * MODELS.length))}`));
           }
         }),
       );
-      for (const model of ['free', 'budgeted']) {
+      for (const model of MODELS) {
         const p = percentiles(samples[model]);
         results[nodeName][`${model}-c${concurrency}`] = p;
         process.stderr.write(`${nodeName} ${model} c${concurrency}: p50 ${round(p.p50)} ms, p99 ${round(p.p99)} ms\n`);
@@ -141,13 +153,15 @@ async function main() {
     await pool.close();
   }
 
-  const added = (n: string, c: number) => ({
-    p50Ms: results[n][`budgeted-c${c}`].p50 - results[n][`free-c${c}`].p50,
-    p99Ms: results[n][`budgeted-c${c}`].p99 - results[n][`free-c${c}`].p99,
+  const added = (n: string, c: number, model: Model = 'budgeted') => ({
+    p50Ms: results[n][`${model}-c${c}`].p50 - results[n][`free-c${c}`].p50,
+    p99Ms: results[n][`${model}-c${c}`].p99 - results[n][`free-c${c}`].p99,
   });
   const file = writeResult('budget', {
     description:
-      'Client-observed latency per request through a Kong node (driver + real plugin server), zero-delay fake provider; "free" has no budget, "budgeted" one USD budget that never runs out. slices: local slices (no control-plane round trip per request); direct: LLM_GATEWAY_BUDGET_SLICES=off (reserve + settle at the control plane per request).',
+      'Client-observed latency per request through a Kong node (driver + real plugin server), zero-delay fake provider; "free" has no budget, "budgeted" one USD budget that never runs out; "run": every request names its agent run (a new run every ' +
+      `${RUN_LENGTH} requests of a client), under a run-scoped calls budget (run windows are never sliced: one ledger round trip per request on both nodes); "run-loop": the same plus the loop breaker (maxRepeats and maxCalls). ` +
+      'slices: local slices (no control-plane round trip per request); direct: LLM_GATEWAY_BUDGET_SLICES=off (reserve + settle at the control plane per request).',
     machine: machine(),
     database,
     requestsPerCase: REQUESTS,
@@ -155,6 +169,8 @@ async function main() {
     addedLatencyMs: {
       slices: { sequential: added('slices', 1), concurrency16: added('slices', 16) },
       direct: { sequential: added('direct', 1), concurrency16: added('direct', 16) },
+      runBudget: { sequential: added('slices', 1, 'run'), concurrency16: added('slices', 16, 'run') },
+      runBudgetAndLoopBreaker: { sequential: added('slices', 1, 'run-loop'), concurrency16: added('slices', 16, 'run-loop') },
     },
   });
   process.stderr.write(`wrote ${file}\n`);

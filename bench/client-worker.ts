@@ -66,9 +66,11 @@ export interface OpenStreamsJob {
 
 export interface InterleavedJob {
   type: 'interleaved';
-  targets: Array<{ name: string; url: string; body: string }>;
+  targets: Array<{ name: string; url: string; body: string; headers?: Record<string, string> }>;
   headers?: Record<string, string>;
   rounds: number;
+  /** Rounds run first and thrown away (connections, JIT, caches). */
+  warmupRounds?: number;
 }
 
 type Job = LoadJob | StreamsJob | OpenStreamsJob | InterleavedJob | { type: 'close-streams'; key: string } | { type: 'exit' };
@@ -78,26 +80,29 @@ async function runInterleaved(job: InterleavedJob): Promise<{ latenciesMs: Recor
   const agents = job.targets.map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
   const latenciesMs: Record<string, number[]> = Object.fromEntries(job.targets.map((t) => [t.name, []]));
   const non2xx: Record<string, number> = Object.fromEntries(job.targets.map((t) => [t.name, 0]));
+  let record = true;
   const once = (i: number) =>
     new Promise<void>((resolve) => {
       const t = job.targets[i];
-      const t0 = performance.now();
+      const t0 = process.hrtime.bigint();
       const req = http.request(
         t.url,
-        { method: 'POST', agent: agents[i], headers: { ...job.headers, 'content-length': String(Buffer.byteLength(t.body)) } },
+        { method: 'POST', agent: agents[i], headers: { ...job.headers, ...t.headers, 'content-length': String(Buffer.byteLength(t.body)) } },
         (res) => {
           res.resume();
           res.on('end', () => {
-            latenciesMs[t.name].push(performance.now() - t0);
+            if (!record) return resolve();
+            latenciesMs[t.name].push(Number(process.hrtime.bigint() - t0) / 1e6);
             if ((res.statusCode ?? 0) >= 300) non2xx[t.name]++;
             resolve();
           });
         },
       );
-      req.on('error', () => (non2xx[t.name]++, resolve()));
+      req.on('error', () => (record && non2xx[t.name]++, resolve()));
       req.end(t.body);
     });
-  for (let r = 0; r < job.rounds; r++) {
+  for (let r = -(job.warmupRounds ?? 0); r < job.rounds; r++) {
+    record = r >= 0;
     // A different order each round, so no target always follows another.
     const order = job.targets.map((_, i) => i).sort(() => Math.random() - 0.5);
     for (const i of order) await once(i);

@@ -32,7 +32,13 @@ export interface Mlflow {
 const VENV = path.join(ROOT, '.cache/venv-bench');
 export const MLFLOW_WORKERS = 2; // `mlflow gateway start`'s default
 
-export async function startMlflow(opts: { smoke: boolean; fakeUrl: string; log: (s: string) => void }): Promise<{ mlflow?: Mlflow; status: MlflowStatus }> {
+export async function startMlflow(opts: {
+  smoke: boolean;
+  fakeUrl: string;
+  log: (s: string) => void;
+  workers?: number;
+}): Promise<{ mlflow?: Mlflow; status: MlflowStatus }> {
+  const workers = opts.workers ?? MLFLOW_WORKERS;
   if (process.env.BENCH_SKIP_MLFLOW) return { status: { available: false, reason: 'skipped: BENCH_SKIP_MLFLOW is set' } };
   const bin = path.join(VENV, 'bin/mlflow');
   if (!fs.existsSync(bin)) {
@@ -78,7 +84,7 @@ export async function startMlflow(opts: { smoke: boolean; fakeUrl: string; log: 
     ].join('\n'),
   );
   const port = await freePort();
-  const args = ['gateway', 'start', '--config-path', configPath, '--host', '127.0.0.1', '--port', String(port), '--workers', String(MLFLOW_WORKERS)];
+  const args = ['gateway', 'start', '--config-path', configPath, '--host', '127.0.0.1', '--port', String(port), '--workers', String(workers)];
   const command = `mlflow ${args.join(' ')}`;
   const logFile = path.join(dir, 'mlflow.log');
   const out = fs.openSync(logFile, 'a');
@@ -135,6 +141,6 @@ export async function startMlflow(opts: { smoke: boolean; fakeUrl: string; log: 
       return { status: { available: false, version, command, reason: `started, but a chat request to '${model}' failed: ${detail}` } };
     }
   }
-  opts.log(`MLflow ${version} AI gateway on ${url}`);
-  return { mlflow: { url, pid: proc.pid!, close }, status: { available: true, version, command, workers: MLFLOW_WORKERS } };
+  opts.log(`MLflow ${version} AI gateway (${workers} worker${workers > 1 ? 's' : ''}) on ${url}`);
+  return { mlflow: { url, pid: proc.pid!, close }, status: { available: true, version, command, workers } };
 }

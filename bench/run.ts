@@ -6,8 +6,11 @@ import os from 'node:os';
 import { fmt, machine, sleep, table, writeResult } from './lib';
 import { MLFLOW_WORKERS } from './mlflow';
 import { otelExporter } from './otel-exporter';
-import { addedLatency, FULL, memory, propagation, SMOKE, standinCost, streaming, throughput, traceIngest, type Profile } from './scenarios';
+import { peersTable, writePeersTables } from './peers-table';
+import { addedLatency, FULL, memory, peers, propagation, SMOKE, standinCost, streaming, throughput, traceIngest, type Profile } from './scenarios';
 import { setup, type Env, type Settings } from './setup';
+import { shadowLatency } from './shadow-scenario';
+import { scaleProfile, tracesAtScale } from './traces-at-scale';
 
 export const SCENARIOS = [
   'added-latency',
@@ -17,8 +20,11 @@ export const SCENARIOS = [
   'config-propagation',
   'trace-ingest',
   'memory',
+  'shadow',
   'otel-exporter',
   'peer-mlflow',
+  'peers',
+  'traces-at-scale',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -42,9 +48,33 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
   log(
     `machine: ${machineAtStart.cpuModel}, ${machineAtStart.cores} cores, ${machineAtStart.memoryGiB} GiB, node ${machineAtStart.node}, load ${JSON.stringify(machineAtStart.loadAverage)}`,
   );
-  const env = await setup(settings, log);
   const results: Results = {};
   const failed: string[] = [];
+  // Its own database and control plane: before the shared stack starts, so neither loads the other.
+  if (want('traces-at-scale')) {
+    const t0 = Date.now();
+    const profile = scaleProfile(smoke);
+    log(`\n== traces-at-scale (${profile.sizes.join(' -> ')} traces; BENCH_TRACES=1000000 for the 1M step)`);
+    const head = {
+      scenario: 'traces-at-scale',
+      startedAt: new Date(t0).toISOString(),
+      machine: machine(),
+      settings: { mode: smoke ? 'smoke' : 'full', profile },
+    };
+    try {
+      results['traces-at-scale'] = { ...head, durationMs: Date.now() - t0, ...(await tracesAtScale(profile, log)) };
+    } catch (err) {
+      failed.push('traces-at-scale');
+      log(`  FAILED: ${(err as Error).stack ?? err}`);
+      results['traces-at-scale'] = { ...head, error: (err as Error).message };
+    }
+    writeResult('traces-at-scale', results['traces-at-scale']!);
+    if (only?.every((s) => s === 'traces-at-scale')) {
+      log(`\n${summary(results)}`);
+      return { results, failed };
+    }
+  }
+  const env = await setup(settings, log);
   const common = (extra: Record<string, unknown> = {}) => ({
     settings: {
       mode: smoke ? 'smoke' : 'full',
@@ -88,6 +118,7 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
     await run('config-propagation', propagation);
     await run('trace-ingest', traceIngest);
     await run('memory', memory);
+    await run('shadow', shadowLatency);
     await run('otel-exporter', otelExporter);
     if (want('peer-mlflow')) {
       results['peer-mlflow'] = {
@@ -100,10 +131,13 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
       };
       writeResult('peer-mlflow', results['peer-mlflow']);
     }
+    await run('peers', peers);
   } finally {
     await env.close();
   }
   log(`\n${summary(results)}`);
+  // Only a full run rewrites the committed tables.
+  if (!smoke && results.peers && !results.peers.error) log(`\npeers table written to ${writePeersTables(results.peers as never).join(', ')}`);
   log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; results in bench/results/*.json${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`);
   return { results, failed };
 }
@@ -256,6 +290,45 @@ export function summary(results: Results): string {
     out.push(
       `Memory: ${m.streamsOpen} open streams: plugin server RSS ${fmt(m.pluginServerRssMiB.before)} -> ${fmt(m.pluginServerRssMiB.withStreamsOpen)} MiB (${fmt(m.kibPerOpenStream!)} KiB per stream)`,
     );
+  if (results.peers && !results.peers.error) out.push(`\n${peersTable(results.peers as never)}`);
+  const sh = results.shadow as { runs?: Array<{ concurrency: number; latencyMs: { off: P; on: P }; addedMs: P }> } | undefined;
+  if (sh?.runs) {
+    out.push('\nShadow traffic at 100 % vs off, client latency (ms)');
+    out.push(
+      table(
+        ['conc', 'off p50', 'off p99', 'on p50', 'on p99', '+p50', '+p99'],
+        sh.runs.map((r) => [r.concurrency, r.latencyMs.off.p50, r.latencyMs.off.p99, r.latencyMs.on.p50, r.latencyMs.on.p99, r.addedMs.p50, r.addedMs.p99]),
+      ),
+    );
+  }
+  const scale = results['traces-at-scale'] as
+    | {
+        steps?: Array<{ stored: number; ingestTracesPerSecond: number; bytesPerTrace?: number; queriesMs: Record<string, P | { status: number }> }>;
+        sweep?: Record<string, number>;
+      }
+    | undefined;
+  if (scale?.steps) {
+    const names = Object.keys(scale.steps[0]!.queriesMs);
+    out.push('\nTraces at scale (ms, p50 / p99)');
+    out.push(
+      table(
+        ['stored', ...names, 'ingest/s', 'B/trace'],
+        scale.steps.map((s) => [
+          s.stored,
+          ...names.map((n) => {
+            const q = s.queriesMs[n] as P | { status: number } | undefined;
+            return q && 'p50' in q ? `${fmt(q.p50)} / ${fmt(q.p99)}` : String((q as { status?: number } | undefined)?.status ?? '-');
+          }),
+          s.ingestTracesPerSecond,
+          s.bytesPerTrace ?? '-',
+        ]),
+      ),
+    );
+    if (scale.sweep)
+      out.push(
+        `retention sweep of the stored day while ingesting: ${scale.sweep.baselineTracesPerSecond} -> ${scale.sweep.duringSweepTracesPerSecond} traces/s (${scale.sweep.changePercent} %), sweep ${scale.sweep.sweepMs} ms`,
+      );
+  }
   const peer = results['peer-mlflow'] as { status?: { available: boolean; version?: string; reason?: string } } | undefined;
   if (peer?.status) out.push(`MLflow: ${peer.status.available ? `measured, version ${peer.status.version}` : `not measured: ${peer.status.reason}`}`);
   return out.join('\n');

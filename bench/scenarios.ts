@@ -5,6 +5,7 @@ import type { RequestStats } from '../local/kong-driver/request-context';
 import type { LoadResult, StreamSample } from './client-worker';
 import { cpuMeter, percentiles, sleep, vmMiB, type Percentiles } from './lib';
 import { ANTHROPIC_BODY, CHAT_BODY, type Env } from './setup';
+import { startPeers } from './peers';
 import { measureTranslation } from './translation';
 
 export interface Profile {
@@ -22,6 +23,9 @@ export interface Profile {
   restartS: number;
   openStreams: number;
   translationIterations: number;
+  /** peers scenario: sequential rounds at c=1, and the concurrency of its load runs. */
+  peerRounds: number;
+  peerConcurrency: number;
 }
 
 export const FULL: Profile = {
@@ -39,6 +43,8 @@ export const FULL: Profile = {
   restartS: 24,
   openStreams: 1000,
   translationIterations: 20_000,
+  peerRounds: 400,
+  peerConcurrency: 50,
 };
 
 export const SMOKE: Profile = {
@@ -56,6 +62,8 @@ export const SMOKE: Profile = {
   restartS: 6,
   openStreams: 20,
   translationIterations: 500,
+  peerRounds: 20,
+  peerConcurrency: 10,
 };
 
 interface Target {
@@ -600,4 +608,72 @@ export async function memory(env: Env, p: Profile, log: (s: string) => void) {
     `  ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${rssBefore.toFixed(0)} -> ${rssOpen.toFixed(0)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB/stream); completed after release ${res.completedAfterRelease}`,
   );
   return res;
+}
+
+// 8. The other gateways, side by side on the same fake provider (bench/peers.ts).
+// c=1: one request at a time to each target in turn (direct, the no-op Kong
+// stand-in, ours, every peer), so that a busy shared machine loads all alike;
+// timed with process.hrtime. c=50: autocannon per target, warm-up discarded.
+export async function peers(env: Env, p: Profile, log: (s: string) => void) {
+  const production = process.env.BENCH_PEER_PRODUCTION === '1';
+  const { peers: running, statuses } = await startPeers({ smoke: env.settings.smoke, fakeUrl: env.fake.url, log, production });
+  try {
+    const t = targets(env);
+    const list: Array<Target & { headers?: Record<string, string> }> = [
+      t.direct,
+      ...(t.noopNginx ? [t.noopNginx] : [t.noop]),
+      { ...t.gateway, name: `gateway (${env.stack.driver.kind})` },
+      ...running.map((x) => ({ name: x.name, url: x.chatUrl, body: CHAT_BODY(x.model), headers: { ...JSON_HEADERS, ...x.headers } })),
+    ];
+    const seq = await env.client.run<{ latenciesMs: Record<string, number[]>; non2xx: Record<string, number> }>({
+      type: 'interleaved',
+      targets: list.map((x) => ({ name: x.name, url: x.url, body: x.body, headers: x.headers })),
+      headers: JSON_HEADERS,
+      rounds: p.peerRounds,
+      warmupRounds: Math.ceil(p.peerRounds / 20),
+    });
+    const c1 = Object.fromEntries(list.map((x) => [x.name, percentiles(seq.latenciesMs[x.name])]));
+    const runs: Array<Record<string, unknown>> = list.map((x) => ({
+      concurrency: 1,
+      target: x.name,
+      requests: seq.latenciesMs[x.name].length,
+      non2xx: seq.non2xx[x.name],
+      latencyMs: c1[x.name],
+      addedMs: added(c1[x.name], c1.direct),
+    }));
+    for (const r of runs) {
+      const a = r.addedMs as ReturnType<typeof added>;
+      log(`  c=1  ${String(r.target).padEnd(22)} added p50 ${a.p50.toFixed(2)} p99 ${a.p99.toFixed(2)} ms (${r.requests} req, non-2xx ${r.non2xx})`);
+    }
+    const c = p.peerConcurrency;
+    const byTarget: Record<string, Percentiles> = {};
+    for (const x of list) {
+      await load(env, x, c, p.warmupS);
+      const r = await load(env, x, c, p.measureS);
+      byTarget[x.name] = percentiles(r.latenciesMs);
+      runs.push({
+        concurrency: c,
+        target: x.name,
+        requests: r.requests,
+        rps: (1000 * r.requests) / r.elapsedMs,
+        non2xx: non2xx(r),
+        errors: r.errors,
+        latencyMs: byTarget[x.name],
+      });
+    }
+    for (const r of runs.filter((x) => x.concurrency === c)) {
+      r.addedMs = added(byTarget[r.target as string], byTarget.direct);
+      const a = r.addedMs as ReturnType<typeof added>;
+      log(
+        `  c=${c} ${String(r.target).padEnd(22)} ${(r.rps as number).toFixed(0)} req/s, added p50 ${a.p50.toFixed(2)} p99 ${a.p99.toFixed(2)} ms (non-2xx ${r.non2xx})`,
+      );
+    }
+    return {
+      method: `c=1: ${p.peerRounds} rounds, one keep-alive request per target per round in random order, process.hrtime; c=${c}: autocannon ${p.measureS} s after ${p.warmupS} s warm-up; added = target - direct`,
+      peers: statuses,
+      runs,
+    };
+  } finally {
+    for (const x of running) await x.close();
+  }
 }

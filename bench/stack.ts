@@ -27,7 +27,7 @@ export interface BenchStack {
   dataplaneToken: string;
   adminToken: string;
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
-  /** Traces stored for an endpoint, counted in the database. */
+  /** Traces stored for an endpoint, counted by the usage API once its count stops changing. */
   countTraces(endpoint: string): Promise<number>;
   /** SIGTERM, then SIGKILL after `graceMs`; says how it went. */
   stopControlPlane(graceMs?: number): Promise<{ graceful: boolean; ms: number }>;
@@ -87,7 +87,24 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
   const adminToken = signToken(config.jwt, { sub: 'bench-admin', role: 'admin' }, 24 * 3600);
   const dataplaneToken = signToken(config.jwt, { sub: 'bench-dataplane', role: 'dataplane' }, 24 * 3600);
   const mongo = await mongoose.mongo.MongoClient.connect(uri);
-  const traces = mongo.db(new URL(uri).pathname.slice(1)).collection('traces');
+  const viewerToken = signToken(config.jwt, { sub: 'bench-viewer', role: 'viewer' }, 24 * 3600);
+  const started = Date.now();
+  const countOnce = async (endpoint: string) => {
+    const q = new URLSearchParams({ from: new Date(started - 86_400_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString(), endpoint });
+    const res = await fetch(`${controlPlaneUrl}/api/v1/usage/summary?${q}`, { headers: { authorization: `Bearer ${viewerToken}` } });
+    if (res.status !== 200) throw new Error(`usage summary: ${res.status}`);
+    return ((await res.json()) as { groups: Array<{ requests: number }> }).groups.reduce((n, g) => n + g.requests, 0);
+  };
+  const countTraces = async (endpoint: string) => {
+    let last = -1;
+    for (let i = 0; i < 60; i++) {
+      const n = await countOnce(endpoint);
+      if (n === last) return n;
+      last = n;
+      await sleep(500);
+    }
+    return last;
+  };
 
   const kongYml = parse(readFileSync(join(ROOT, 'kong.yml'), 'utf8')) as { services: Array<{ plugins: Array<{ config: Record<string, unknown> }> }> };
   Object.assign(kongYml.services[0].plugins[0].config, {
@@ -110,7 +127,14 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
       LLM_GATEWAY_TELEMETRY_REPORT_MS: '1000',
       LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback',
     },
-    keepEnv: ['LLM_GATEWAY_LOG', 'LLM_GATEWAY_BUDGET_SLICES', 'LLM_GATEWAY_BUDGET_TIMEOUT_MS', 'LLM_GATEWAY_TELEMETRY_REPORT_MS', 'LLM_GATEWAY_OUTBOUND_ALLOW'],
+    keepEnv: [
+      'LLM_GATEWAY_LOG',
+      'LLM_GATEWAY_SPARE_WORKER',
+      'LLM_GATEWAY_BUDGET_SLICES',
+      'LLM_GATEWAY_BUDGET_TIMEOUT_MS',
+      'LLM_GATEWAY_TELEMETRY_REPORT_MS',
+      'LLM_GATEWAY_OUTBOUND_ALLOW',
+    ],
   });
   return {
     controlPlaneUrl,
@@ -129,7 +153,7 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
       const text = await res.text();
       return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
     },
-    countTraces: (endpoint) => traces.countDocuments({ endpoint }),
+    countTraces,
     stopControlPlane: stopCp,
     startControlPlaneAgain: startCp,
     async close() {

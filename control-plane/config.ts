@@ -5,6 +5,7 @@ import { outboundPolicyFrom, type OutboundPolicy } from '../plugin/upstream/outb
 import { parseTtl } from './cli/parse-ttl';
 import { loadOrCreateLocalKey, readLocalKey } from './local-keys';
 import type { LogFormat } from './logger';
+import type { RetentionConfig } from './services/retention.service';
 
 export interface KeyEncryptionKey {
   version: number;
@@ -41,6 +42,8 @@ export interface ControlPlaneConfig {
   conversationRetentionDays: number;
   /** Human lines in local mode, JSON in production and tests (LOG_FORMAT overrides). */
   logFormat: LogFormat;
+  /** How long traces, payloads and usage rollups are kept (README, configuration); defaults when unset. */
+  retention?: Partial<RetentionConfig>;
   /** Budget ledger tuning (docs/budgets.md); defaults when unset. */
   budgets?: { leaseTtlMs?: number; sweepMs?: number; slices?: boolean };
   /** Loud start-up warnings (generated keys); the caller logs them. */
@@ -53,6 +56,13 @@ function parseKey(base64: string, name: string): Buffer {
   const key = Buffer.from(base64.trim(), 'base64');
   if (key.length !== 32) throw new ConfigError(`${name} must be base64 of exactly 32 bytes (got ${key.length})`);
   return key;
+}
+
+function parseDays(raw: string | undefined, name: string): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a whole number of days (0: keep forever)`);
+  return n;
 }
 
 function parseVersion(raw: string | undefined, name: string, fallback: number): number {
@@ -96,7 +106,6 @@ function outbound(raw: string | undefined): OutboundPolicy {
     throw new ConfigError(`GATEWAY_OUTBOUND_ALLOW: ${(err as Error).message}`);
   }
 }
-
 
 /** PLAYGROUND_GATEWAY_URL: the gateway's base URL, `off` to disable; default the local gateway of `npm start`. */
 function parsePlaygroundGatewayUrl(raw: string | undefined, gatewayPort: string | undefined): string | undefined {
@@ -181,6 +190,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
       ...(env.BUDGET_SWEEP_MS ? { sweepMs: parseVersion(env.BUDGET_SWEEP_MS, 'BUDGET_SWEEP_MS', 1_000) } : {}),
       ...(env.BUDGET_SLICES ? { slices: env.BUDGET_SLICES !== 'off' } : {}),
     },
+    retention: Object.fromEntries(
+      Object.entries({
+        traceDays: parseDays(env.TRACE_RETENTION_DAYS, 'TRACE_RETENTION_DAYS'),
+        payloadDays: parseDays(env.TRACE_PAYLOAD_RETENTION_DAYS, 'TRACE_PAYLOAD_RETENTION_DAYS'),
+        usageMinuteDays: parseDays(env.USAGE_MINUTE_RETENTION_DAYS, 'USAGE_MINUTE_RETENTION_DAYS'),
+        usageDays: parseDays(env.USAGE_RETENTION_DAYS, 'USAGE_RETENTION_DAYS'),
+        sweepMs: env.RETENTION_SWEEP_MINUTES ? parseVersion(env.RETENTION_SWEEP_MINUTES, 'RETENTION_SWEEP_MINUTES', 60) * 60_000 : undefined,
+      }).filter(([, v]) => v !== undefined),
+    ),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
     conversationRetentionDays: parseVersion(env.CONVERSATION_RETENTION_DAYS, 'CONVERSATION_RETENTION_DAYS', 30),
     logFormat: env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty' ? env.LOG_FORMAT : production || env.NODE_ENV === 'test' ? 'json' : 'pretty',

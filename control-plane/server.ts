@@ -5,6 +5,7 @@ import { loadConfig, type ControlPlaneConfig } from './config';
 import { connectDatabase } from './loaders/database';
 import { createLogger, type Logger } from './logger';
 import { createServices, type Services } from './services';
+import { migrateLegacyTraces } from './services/migrate-legacy-traces';
 
 export interface StartOptions {
   mongoUri: string;
@@ -34,6 +35,9 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
   const services = createServices(db.models, config, log);
   services.versions.start();
   services.budgetLedger.start();
+  await services.flusher.start();
+  services.retention.start();
+  void migrateLegacyTraces(db.models, services.traces, log).catch((err: unknown) => log.error({ err }, 'moving old traces failed; retried at the next start'));
   services.conversationState.start();
   const app = createApp({
     config,
@@ -77,6 +81,8 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
         await stopped;
         clearInterval(sweeper);
         await services.budgetLedger.stop();
+        await services.retention.stop();
+        await services.flusher.stop();
         services.conversationState.stop();
         await db.close();
         log.info('control plane stopped');

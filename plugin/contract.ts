@@ -71,8 +71,37 @@ export interface Stickiness {
 export interface RateLimits {
   requestsPerMinute?: number;
   tokensPerMinute?: number;
-  /** One window for the whole endpoint (default), or one per user. */
-  per?: 'endpoint' | 'user';
+  /** One window for the whole endpoint (default), one per user, or one per agent run (requests without a run are not limited). */
+  per?: 'endpoint' | 'user' | 'run';
+}
+
+/** How a request's agent run is known (docs/budgets.md, "Runs"). */
+export interface RunSettings {
+  /** The request header that carries the run id (e.g. x-agent-run-id). */
+  header?: string;
+  /** Without that header, the W3C trace id of the request's traceparent is its run (default true). */
+  traceparent: boolean;
+}
+
+/** Refuses a run that repeats itself or calls too fast (429 loop_detected); both windows slide. */
+export interface LoopBreaker {
+  /** The same request (messages and tools) at most this many times per run within `repeatWindowSeconds`. */
+  maxRepeats?: number;
+  repeatWindowSeconds: number;
+  /** At most this many calls per run within `callWindowSeconds`. */
+  maxCalls?: number;
+  callWindowSeconds: number;
+}
+
+/** A share of the endpoint's answered requests also sent to a candidate destination, off the client's path. */
+export interface ShadowSettings {
+  destination: Destination;
+  /** 0..100: the share of requests shadowed. */
+  percent: number;
+  /** Shadow calls draw on the request's budgets and rate limits (default false: they are free of them). */
+  countBudgets: boolean;
+  /** Shadow calls in flight per data plane and endpoint; beyond it a sampled shadow is skipped (and traced). */
+  maxConcurrent: number;
 }
 
 export interface Endpoint {
@@ -86,9 +115,13 @@ export interface Endpoint {
   rateLimits?: RateLimits;
   /** Store request/response payloads in traces (size-capped). */
   logPayloads: boolean;
+  runs?: RunSettings;
+  loopBreaker?: LoopBreaker;
+  shadow?: ShadowSettings;
 }
 
-export type BudgetUnit = 'usd' | 'tokens';
+/** `calls`: the number of model calls (requests admitted), whatever they cost. */
+export type BudgetUnit = 'usd' | 'tokens' | 'calls';
 export type WindowUnit = 'minutes' | 'hours' | 'days' | 'weeks' | 'months';
 
 export type BudgetAction = 'reject' | 'alert';
@@ -100,7 +133,8 @@ export interface BudgetPolicy {
   limit: number;
   window: { unit: WindowUnit; size: number };
   action: BudgetAction;
-  scope: { type: 'global' } | { type: 'endpoint'; endpoint: string } | { type: 'user'; user?: string };
+  /** For run scopes, `window` is the run's lifetime, counted from its first request. */
+  scope: { type: 'global' } | { type: 'endpoint'; endpoint: string } | { type: 'user'; user?: string } | { type: 'run'; endpoint?: string };
   failOpen: boolean;
   version: number;
 }
@@ -184,8 +218,38 @@ export interface Trace {
   ttftMs?: number;
   traceparent?: string;
   budget?: { reservedUsd: number; reservedTokens: number; chargedUsd: number; chargedTokens: number };
+  /** On an answered request that was shadowed: the id of the shadow call's trace. */
+  shadowTraceId?: string;
+  /** On a shadow call's trace: the trace id of the request it shadowed (shadow traces are not client requests). */
+  shadowOf?: string;
+  /** On a shadow call's trace: both answers side by side. */
+  comparison?: ShadowComparison;
   request?: string;
   response?: string;
+}
+
+/** One answer of a shadowed pair. */
+export interface ShadowSide {
+  provider: ProviderId;
+  model: string;
+  latencyMs: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd?: number;
+  finishReason: string | null;
+}
+
+export interface ShadowComparison {
+  primary: ShadowSide;
+  shadow: ShadowSide;
+  /** Same text (whitespace-trimmed) and same tool calls. */
+  exactMatch: boolean;
+  /** Same tool calls: names and parsed arguments, in any order (true when neither called a tool). */
+  sameToolCalls: boolean;
+  /** Either side called a tool (the pairs where sameToolCalls says something). */
+  toolCalls: boolean;
+  /** 0..1, cosine of word counts: a cheap measure of how alike the texts are. */
+  textSimilarity: number;
 }
 
 /** POST /api/v1/dataplane/telemetry: one data plane's OpenTelemetry export counters, cumulative since it started. */
@@ -210,7 +274,7 @@ export interface TelemetryExporterCounts {
 // budgets, tokens for token budgets and tokens-per-minute limits, requests
 // for requests-per-minute limits.
 
-export type LedgerUnit = 'usd' | 'tokens' | 'requests';
+export type LedgerUnit = 'usd' | 'tokens' | 'requests' | 'calls';
 /** USD amounts are kept in the ledger as integer micro-dollars (float sums drift). */
 export const MICRO_USD = 1_000_000;
 
@@ -227,9 +291,21 @@ export function rateLimitName(endpointName: string, kind: RateLimitKind): string
   return `${endpointName} ${kind === 'rpm' ? 'requests' : 'tokens'} per minute`;
 }
 
+export type LoopRule = 'repeats' | 'calls';
+/** Ledger id of an endpoint's loop-breaker window (a sliding log per run, or per run and request). */
+export type LoopPolicyId = `loop:${string}:${LoopRule}`;
+
+export function loopPolicyId(endpointId: string, rule: LoopRule): LoopPolicyId {
+  return `loop:${endpointId}:${rule}`;
+}
+
+export function loopRuleName(endpointName: string, rule: LoopRule): string {
+  return `${endpointName} loop breaker (${rule === 'repeats' ? 'repeated requests' : 'calls per window'})`;
+}
+
 export interface LedgerReserveItem {
   policyId: string;
-  /** "" or the user id (per-user budgets and per-user rate limits). */
+  /** "", the user id (per-user budgets and rate limits), the run id (run scopes), or run id + "#" + request hash (loop repeats). */
   subject: string;
   amount: number;
   /** Ask for a local slice of the window (granted only while the window has plenty left). */
@@ -240,7 +316,8 @@ export interface LedgerGrant {
   policyId: string;
   subject: string;
   leaseId: string;
-  kind: 'slice' | 'reservation';
+  /** `count`: an entry in a sliding log (loop breaker), final at once: nothing to settle or give back. */
+  kind: 'slice' | 'reservation' | 'count';
   granted: number;
   windowStart: string;
   windowEnd: string;
@@ -254,7 +331,10 @@ export interface LedgerRejection {
   limit: number;
   /** limit - committed, not below 0 (ledger units). */
   available: number;
+  /** When the window closes (run windows: the run's end; sliding logs: when the oldest counted call leaves it). */
   windowEnd: string;
+  /** `expired`: the run's window closed (its lifetime is over); otherwise the window is full. */
+  reason?: 'exhausted' | 'expired';
 }
 
 export type LedgerReserveResult = { admitted: true; grants: LedgerGrant[]; unknown: string[] } | { admitted: false; rejected: LedgerRejection };

@@ -8,6 +8,7 @@ import { ConfigStore } from './config/store';
 import { ControlPlaneConversationStore } from './conversations/control-plane-conversation-store';
 import type { ConversationStore } from './conversations/conversation-store';
 import { StateClient } from './conversations/state-client';
+import { ShadowDispatcher } from './governance/shadow-dispatcher';
 import { log } from './log';
 import { DestinationHealth } from './routing/cooldown';
 import type { PluginConfig } from './schema';
@@ -30,6 +31,7 @@ export interface Runtime {
   readonly ticketsIssued: BigInt64Array;
   readonly conversations: ConversationStore;
   readonly stateClient: StateClient;
+  readonly shadow: ShadowDispatcher;
 }
 
 /** `id` names the state files: one runtime's settings, one config cache. */
@@ -58,9 +60,12 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     reportMs: Number(process.env.LLM_GATEWAY_TELEMETRY_REPORT_MS) || undefined,
   });
   store.onChange((s) => telemetry.configure(s.snapshot.exporters));
+  // Budgets and token limits estimate every request's tokens: build the tokenizer when a configuration first has them, not on their first request.
+  store.onChange((s) => {
+    if (s.snapshot.budgets.length > 0 || s.snapshot.endpoints.some((e) => e.rateLimits)) setImmediate(warmTokenizer);
+  });
   telemetry.start();
   store.start();
-  warmTokenizer();
   const settings = budgetSettingsFromEnv();
   const budget = new BudgetGuard({
     controlPlaneUrl: config.control_plane_url,
@@ -85,6 +90,7 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     ticketsIssued,
     conversations: new ControlPlaneConversationStore(stateClient),
     stateClient,
+    shadow: new ShadowDispatcher({ budget, shipper, telemetry }),
   };
   const server = await startDataServer(core, config.data_host, config.data_port);
   log.info('runtime started', { dataServer: `${config.data_host}:${server.port}`, controlPlane: config.control_plane_url });
@@ -101,6 +107,8 @@ export async function stopRuntime(runtime: Runtime, graceMs: number): Promise<vo
   // Requests Kong admitted before the stop may still be on their way: wait for every ticket issued.
   const drained = await runtime.server.drain(graceMs, () => runtime.tickets.redeemed >= Atomics.load(runtime.ticketsIssued, 0));
   runtime.config.stop();
+  // Shadows of the drained requests: before the budget guard (a counted shadow settles) and the shipper (its trace).
+  await runtime.shadow.stop();
   await runtime.budget.stop(1_500);
   await runtime.shipper.stop(3_000);
   await runtime.stateClient.close();

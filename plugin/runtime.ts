@@ -82,6 +82,8 @@ export function runtimeFor(config: PluginConfig): Promise<Frontdoor> {
 export function shutDown(reason: string): Promise<void> {
   shuttingDown ??= (async () => {
     log.info('plugin server stopping: draining requests and streams', { reason, workers: entries.size });
+    void spare?.terminate();
+    spare = undefined;
     await Promise.all([...entries.values()].map(stopEntry));
     entries.clear();
   })();
@@ -95,15 +97,68 @@ function stopEntry(entry: Entry): Promise<void> {
   );
 }
 
-function startWorker(config: PluginConfig, id: string, onExit: () => void): Promise<Frontdoor> {
+// Cold start: a worker loading its modules and warming its translation paths
+// takes most of a second (seconds on a busy machine). Kong names a plugin's
+// configuration only with its first request, so one spare worker does that
+// work in advance, from start-up on: the first request after start, and the
+// first after a worker crash, take the spare and wait only for the worker's
+// runtime (config, ports). LLM_GATEWAY_SPARE_WORKER=0 keeps none.
+const SPARE_ENABLED = process.env.LLM_GATEWAY_SPARE_WORKER !== '0';
+let spare: Worker | undefined;
+
+function spawnWorker(): Worker {
+  const worker = new Worker(join(__dirname, 'server/worker.js'));
+  liveWorkers.add(worker);
+  worker.once('exit', () => liveWorkers.delete(worker));
+  return worker;
+}
+
+function keepSpare(delayMs: number): void {
+  if (!SPARE_ENABLED || spare || shuttingDown) return;
+  // Later, so that making it does not compete with the request that took the last one.
+  setTimeout(() => {
+    if (spare || shuttingDown) return;
+    const worker = spawnWorker();
+    worker.unref(); // an unused spare keeps nothing running
+    const lost = (err?: Error) => {
+      if (spare !== worker) return;
+      spare = undefined;
+      if (err) log.warn('spare data-plane worker failed; it is replaced when taken', { error: err.message });
+    };
+    worker.once('exit', () => lost());
+    worker.once('error', lost);
+    spare = worker;
+    spareListeners = lost;
+  }, delayMs).unref();
+}
+
+let spareListeners: ((err?: Error) => void) | undefined;
+
+function takeWorker(fresh: boolean): Worker {
+  const worker = (!fresh && spare) || spawnWorker();
+  if (worker === spare) {
+    if (spareListeners) worker.off('error', spareListeners);
+    spare = undefined;
+  }
+  worker.ref();
+  keepSpare(2_000);
+  return worker;
+}
+
+// A moment after start-up: the plugin server answers Kong's first calls (its plugin list, schemas) first.
+keepSpare(3_000);
+
+function startWorker(config: PluginConfig, id: string, onExit: () => void, fresh = false): Promise<Frontdoor> {
   const key = newTicketKey();
   const tickets = new TicketSigner(key);
   const input: WorkerInput = { config, id, ticketKey: key, ticketsIssued: tickets.issued };
-  const worker = new Worker(join(__dirname, 'server/worker.js'), { workerData: input });
-  liveWorkers.add(worker);
-  worker.once('exit', () => liveWorkers.delete(worker));
+  const fromSpare = !fresh && spare !== undefined;
+  const worker = takeWorker(fresh);
+  worker.postMessage({ type: 'start', input } satisfies WorkerCommand);
   return new Promise((resolve, reject) => {
-    const early = (code: number) => reject(new Error(`data-plane worker exited (${code}) before it was ready`));
+    // A spare can be ending at the moment it is taken (the crash that took its sibling ended it too): start a fresh one.
+    const early = (code: number) =>
+      fromSpare ? resolve(startWorker(config, id, onExit, true)) : reject(new Error(`data-plane worker exited (${code}) before it was ready`));
     worker.once('exit', early);
     worker.once('error', reject);
     worker.once('message', (m: WorkerMessage) => {

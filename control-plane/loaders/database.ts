@@ -33,10 +33,15 @@ export async function connectDatabase(uri: string): Promise<Database> {
     connectTimeoutMS: 3_000,
     // No query here takes long; a socket silent this long belongs to a hung server.
     socketTimeoutMS: 20_000,
+    // Command events tell a busy database (other commands complete) from a hung one (nothing completes).
+    monitorCommands: true,
   });
   await conn.asPromise();
+  let lastAnswerAt = Date.now();
+  const answered = () => (lastAnswerAt = Date.now());
+  conn.getClient().on('commandSucceeded', answered).on('commandFailed', answered);
   const models = createModels(conn);
-  for (const model of Object.values(models)) await model.createIndexes();
+  for (const model of Object.values(models)) if ('createIndexes' in model) await model.createIndexes();
   const ping = () => withTimeout(conn.db!.command({ ping: 1 }), PING_TIMEOUT_MS).then(() => undefined);
   let answering = true;
   let closed = false;
@@ -54,8 +59,11 @@ export async function connectDatabase(uri: string): Promise<Database> {
           )
           .finally(() => (inFlight = undefined));
       }
-      const settled = await Promise.race([inFlight?.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), HUNG_AFTER_MS).unref())]);
-      if (inFlight && !settled) answering = false;
+      let settled = await Promise.race([inFlight?.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), HUNG_AFTER_MS).unref())]);
+      // A busy event loop runs the timer before the I/O callback of a reply that already came: let pending I/O run first.
+      if (inFlight && !settled) settled = await Promise.race([inFlight.then(() => true), new Promise<false>((r) => setImmediate(() => r(false)))]);
+      // The ping waits behind a busy pool under heavy load: only a database that answers nothing at all is hung.
+      if (inFlight && !settled && Date.now() - lastAnswerAt >= HUNG_AFTER_MS) answering = false;
       await new Promise((r) => setTimeout(r, PING_EVERY_MS).unref());
     }
   };

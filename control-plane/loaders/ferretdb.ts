@@ -11,6 +11,25 @@ import path from 'node:path';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 const MODULE = 'github.com/FerretDB/FerretDB';
+/** Bumped whenever the patches below change, so a cached binary without them is rebuilt. */
+const BINARY_NAME = 'ferretdb-v1.24.2-p1';
+
+/**
+ * One patch, applied to the module source before building. FerretDB 1.24's
+ * SQLite backend creates the _id index on `_ferretdb_sjson->"_id"` but looks
+ * documents up by `_ferretdb_sjson->'$._id'`: the same value, a different
+ * expression, so SQLite never uses the index and every find, update or
+ * delete by _id scans the whole collection (EXPLAIN QUERY PLAN: SCAN).
+ * Looking up by `->'_id'` matches the index expression (SEARCH ... USING
+ * INDEX). Nothing else changes: same data format, same results.
+ */
+const PATCHES: Array<{ file: string; from: string; to: string }> = [
+  {
+    file: 'internal/backends/sqlite/metadata/metadata.go',
+    from: `IDColumn = DefaultColumn + "->'$._id'"`,
+    to: `IDColumn = DefaultColumn + "->'_id'"`,
+  },
+];
 
 export interface RunningFerretDB {
   uri: string;
@@ -79,6 +98,12 @@ function buildFerretDB(target: string): void {
     // The module cache is read-only; the copy must be writable for version.txt.
     run('chmod', ['-R', 'u+w', work]);
     fs.writeFileSync(path.join(work, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    for (const p of PATCHES) {
+      const file = path.join(work, p.file);
+      const source = fs.readFileSync(file, 'utf8');
+      if (!source.includes(p.from)) throw new Error(`FerretDB patch does not apply: ${p.file} has no ${p.from}`);
+      fs.writeFileSync(file, source.replace(p.from, p.to));
+    }
     const tmp = `${target}.tmp-${process.pid}`;
     run('go', ['build', '-trimpath', '-o', tmp, './cmd/ferretdb'], work);
     // rename is atomic, so a concurrent reader never sees a half-written binary.
@@ -93,7 +118,7 @@ export async function ensureFerretDB(): Promise<string> {
   const override = process.env.FERRETDB_BIN;
   if (override) return override;
   const dir = ferretBinDir();
-  const bin = path.join(dir, 'ferretdb');
+  const bin = path.join(dir, BINARY_NAME);
   if (isWorkingBinary(bin)) return bin;
   fs.mkdirSync(dir, { recursive: true });
   buildFerretDB(bin);
@@ -131,7 +156,9 @@ async function startOnce(bin: string, dataDir: string, port: number, detached: b
   const log = fs.openSync(logPath, 'a');
   const args = [
     '--handler=sqlite',
-    `--sqlite-url=file:${path.join(dataDir, 'sqlite')}/`,
+    // WAL with synchronous=NORMAL: commits do not wait for fsync (a power
+    // loss can undo the last moments; a crash of any process cannot).
+    `--sqlite-url=file:${path.join(dataDir, 'sqlite')}/?_pragma=synchronous(normal)`,
     `--state-dir=${dataDir}`,
     `--listen-addr=127.0.0.1:${port}`,
     // The debug HTTP listener defaults to a fixed port; disable it so several instances can run.

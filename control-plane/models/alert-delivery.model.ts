@@ -13,7 +13,7 @@ export interface AlertDeliveryDoc {
   subject: string;
   windowStart: Date;
   windowEnd: Date;
-  unit: 'usd' | 'tokens';
+  unit: 'usd' | 'tokens' | 'calls';
   /** Policy units (USD or tokens) when the limit was crossed. */
   spend: number;
   limit: number;

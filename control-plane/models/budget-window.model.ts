@@ -23,6 +23,13 @@ import { Schema, type Connection } from 'mongoose';
  * No transactions and no TTL indexes (FerretDB 1.x supports neither). Old
  * windows are kept as history (and can be pruned by windowEnd).
  *
+ * Run windows (run-scoped budgets) and sliding logs (the loop breaker) are
+ * one document per subject, keyed with windowStart = the epoch
+ * (UNALIGNED_START): a run window opens with the run's first admission
+ * (`openedAt`) and closes at `windowEnd`, which every admission checks; a
+ * sliding log holds the times of its admissions instead of amounts
+ * (budget-sliding-log.ts).
+ *
  * `spentUsd`/`spentTokens` are informational totals in USD and tokens, kept
  * for every policy whatever its unit; `reservedUsd`/`reservedTokens` are
  * legacy fields (never written by the ledger, still reported if present).
@@ -43,7 +50,20 @@ export interface BudgetWindowDoc {
   reservedTokens: number;
   /** Set once when an "alert" policy's spend first reached its limit in this window. */
   alertedAt?: Date;
+  /** Absent for UTC-aligned windows. */
+  shape?: 'run' | 'sliding';
+  /** Run windows: the run's first admission. */
+  openedAt?: Date;
+  /** Sliding logs: a version counter (compare-and-set) and the admissions inside the window, oldest first. */
+  n?: number;
+  log?: SlidingSlot[];
   updatedAt: Date;
+}
+
+/** One admission in a sliding log: its time (epoch ms, the control plane's clock) and a unique id. */
+export interface SlidingSlot {
+  t: number;
+  id: string;
 }
 
 const budgetWindowSchema = new Schema<BudgetWindowDoc>(
@@ -62,10 +82,16 @@ const budgetWindowSchema = new Schema<BudgetWindowDoc>(
     reservedUsd: { type: Number, default: 0 },
     reservedTokens: { type: Number, default: 0 },
     alertedAt: Date,
+    shape: String,
+    openedAt: Date,
+    n: Number,
+    log: Schema.Types.Mixed,
     updatedAt: Date,
   },
   { collection: 'budget_windows', versionKey: false },
 );
 budgetWindowSchema.index({ policyId: 1, subject: 1, windowStart: 1 }, { unique: true });
+// The sweeper's search for stale loop-breaker logs (every second).
+budgetWindowSchema.index({ shape: 1, windowEnd: 1 });
 
 export const budgetWindowModel = (conn: Connection) => conn.model<BudgetWindowDoc>('BudgetWindow', budgetWindowSchema);

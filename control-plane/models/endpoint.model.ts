@@ -1,24 +1,30 @@
 import { Schema, type Connection } from 'mongoose';
 import type { PriceOverride } from '../../plugin/contract';
 
-/** Stored in the API's input shape; destination.secret holds the secret id. */
+export interface DestinationDoc {
+  id: string;
+  provider: string;
+  model: string;
+  secret?: string;
+  options: Record<string, unknown>;
+  weight: number;
+  timeoutMs: number;
+  price?: PriceOverride;
+}
+
+/** Stored in the API's input shape; destination.secret (and shadow.destination.secret) holds the secret id. */
 export interface EndpointDoc {
   _id: string;
   name: string;
   kind: 'chat' | 'embeddings';
-  destinations: Array<{
-    id: string;
-    provider: string;
-    model: string;
-    secret?: string;
-    options: Record<string, unknown>;
-    weight: number;
-    timeoutMs: number;
-    price?: PriceOverride;
-  }>;
+  destinations: DestinationDoc[];
   stickiness?: { by: 'user' | 'header'; header?: string };
   fallback: { chain: string[]; maxAttempts: number; triggers: string[] };
-  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number; per?: 'endpoint' | 'user' };
+  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number; per?: 'endpoint' | 'user' | 'run' };
+  runs?: { header?: string; traceparent: boolean };
+  loopBreaker?: { maxRepeats?: number; repeatWindowSeconds: number; maxCalls?: number; callWindowSeconds: number };
+  /** The shadow destination has weight 0: it never takes client traffic. */
+  shadow?: { destination: DestinationDoc; percent: number; countBudgets: boolean; maxConcurrent: number };
   enabled: boolean;
   logPayloads: boolean;
   version: number;
@@ -37,6 +43,9 @@ const endpointSchema = new Schema<EndpointDoc>(
     stickiness: Schema.Types.Mixed,
     fallback: Schema.Types.Mixed,
     rateLimits: Schema.Types.Mixed,
+    runs: Schema.Types.Mixed,
+    loopBreaker: Schema.Types.Mixed,
+    shadow: Schema.Types.Mixed,
     enabled: { type: Boolean, default: true },
     logPayloads: { type: Boolean, default: false },
     version: { type: Number, required: true },
@@ -47,5 +56,6 @@ const endpointSchema = new Schema<EndpointDoc>(
 );
 // Finds the endpoints that use a secret (delete protection).
 endpointSchema.index({ 'destinations.secret': 1 });
+endpointSchema.index({ 'shadow.destination.secret': 1 });
 
 export const endpointModel = (conn: Connection) => conn.model<EndpointDoc>('Endpoint', endpointSchema);

@@ -9,9 +9,11 @@ import { configVersionModel } from './config-version.model';
 import { conversationStateModel } from './conversation-state.model';
 import { endpointModel } from './endpoint.model';
 import { secretModel } from './secret.model';
+import { shadowComparisonModel } from './shadow-comparison.model';
 import { telemetryCountModel } from './telemetry-count.model';
 import { telemetryExporterModel } from './telemetry-exporter.model';
-import { traceModel } from './trace.model';
+import { traceStore } from './trace-store.model';
+import { usageStore } from './usage-rollup.model';
 
 /** Models bound to one connection (several control planes can share a process in tests). */
 export function createModels(conn: Connection) {
@@ -23,11 +25,13 @@ export function createModels(conn: Connection) {
     budgetLeases: budgetLeaseModel(conn),
     budgetHeartbeats: budgetHeartbeatModel(conn),
     alertDeliveries: alertDeliveryModel(conn),
-    traces: traceModel(conn),
+    traceStore: traceStore(conn),
+    usageStore: usageStore(conn),
     telemetryExporters: telemetryExporterModel(conn),
     telemetryCounts: telemetryCountModel(conn),
     auditEntries: auditEntryModel(conn),
     configVersion: configVersionModel(conn),
+    shadowComparisons: shadowComparisonModel(conn),
     conversationStates: conversationStateModel(conn),
   };
 }

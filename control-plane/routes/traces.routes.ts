@@ -4,7 +4,7 @@ import type { TraceQuery } from '../services/traces.service';
 import type { SeriesQuery, SummaryQuery } from '../services/usage.service';
 
 // Query parameters arrive validated and type-coerced by the OpenAPI validator.
-export function tracesRoutes({ traces, usage }: Services): Router {
+export function tracesRoutes({ traces, usage, shadowComparisons }: Services): Router {
   const r = Router();
   r.get('/traces', async (req, res) => {
     res.json(await traces.list({ limit: 50, ...(req.query as unknown as Partial<TraceQuery>) }));
@@ -17,6 +17,9 @@ export function tracesRoutes({ traces, usage }: Services): Router {
   });
   r.get('/usage/series', async (req, res) => {
     res.json(await usage.series(req.query as unknown as SeriesQuery));
+  });
+  r.get('/usage/shadow', async (req, res) => {
+    res.json(await shadowComparisons.report(req.query as { from?: string; to?: string; endpoint?: string }));
   });
   return r;
 }

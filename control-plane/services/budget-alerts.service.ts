@@ -12,7 +12,7 @@ import { checkedConnector, STRICT, urlRefusal, type OutboundPolicy } from '../..
 import type { Logger } from '../logger';
 import type { Models } from '../models';
 import type { AlertDeliveryDoc } from '../models/alert-delivery.model';
-import type { LedgerPolicy } from './budget-ledger.service';
+import type { LedgerPolicy } from './budget-ledger-policies';
 import { isDuplicateKeyError } from './mongo-errors';
 
 export interface AlertOptions {

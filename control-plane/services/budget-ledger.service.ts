@@ -30,20 +30,7 @@
 // limit free after the grant; near exhaustion every request reserves its own
 // amount, so idle slices elsewhere can cost at most the idle-return delay.
 import { randomUUID } from 'node:crypto';
-import {
-  MICRO_USD,
-  rateLimitName,
-  rateLimitPolicyId,
-  type BudgetAction,
-  type BudgetPolicy,
-  type LedgerCharge,
-  type LedgerGrant,
-  type LedgerLeaseUse,
-  type LedgerRejection,
-  type LedgerReserveItem,
-  type LedgerReserveResult,
-  type LedgerUnit,
-} from '../../plugin/contract';
+import type { LedgerCharge, LedgerGrant, LedgerLeaseUse, LedgerRejection, LedgerReserveItem, LedgerReserveResult } from '../../plugin/contract';
 
 import type { Logger } from '../logger';
 import type { Models } from '../models';
@@ -52,25 +39,16 @@ import type { BudgetPolicyDoc } from '../models/budget-policy.model';
 import type { BudgetWindowDoc } from '../models/budget-window.model';
 import type { EndpointDoc } from '../models/endpoint.model';
 import type { BudgetAlertsService } from './budget-alerts.service';
+import { ledgerPolicyOf, loopPolicies, rateLimitPolicies, runWindowEnd, UNALIGNED_START, type LedgerPolicy } from './budget-ledger-policies';
+import { admitSliding, undoSliding, type LogState, type WindowKey } from './budget-sliding-log';
 import { windowAt } from './budget-window';
 import { KeyedMutex } from './keyed-mutex';
 import { isDuplicateKeyError } from './mongo-errors';
 
+export { ledgerPolicyOf, ledgerScale, rateLimitPolicies, type LedgerPolicy } from './budget-ledger-policies';
+
 export const SLICE_FRACTION = 0.05;
 export const KEEP_FREE_FRACTION = 0.25;
-/** Ledger units per USD: amounts are integer micro-dollars. */
-
-/** A budget policy or an endpoint rate limit, as the ledger sees it. */
-export interface LedgerPolicy {
-  id: string;
-  name: string;
-  unit: LedgerUnit;
-  /** In ledger units (integer). */
-  limit: number;
-  window: BudgetPolicy['window'];
-  action: BudgetAction;
-  webhookUrl?: string;
-}
 
 export interface LedgerOptions {
   leaseTtlMs: number;
@@ -83,51 +61,9 @@ export interface LedgerOptions {
 
 export const DEFAULT_LEDGER_OPTIONS: LedgerOptions = { leaseTtlMs: 10_000, sweepMs: 1_000, slices: true, policyCacheMs: 500 };
 
-type WindowKey = { policyId: string; subject: string; windowStart: Date };
-type Held = 'reserved' | 'leased';
-
-export function ledgerScale(unit: LedgerUnit): number {
-  return unit === 'usd' ? MICRO_USD : 1;
-}
-
-export function rateLimitPolicies(e: Pick<EndpointDoc, '_id' | 'name' | 'rateLimits'>): LedgerPolicy[] {
-  const out: LedgerPolicy[] = [];
-  const minute = { unit: 'minutes' as const, size: 1 };
-  if (e.rateLimits?.requestsPerMinute) {
-    out.push({
-      id: rateLimitPolicyId(e._id, 'rpm'),
-      name: rateLimitName(e.name, 'rpm'),
-      unit: 'requests',
-      limit: e.rateLimits.requestsPerMinute,
-      window: minute,
-      action: 'reject',
-    });
-  }
-  if (e.rateLimits?.tokensPerMinute) {
-    out.push({
-      id: rateLimitPolicyId(e._id, 'tpm'),
-      name: rateLimitName(e.name, 'tpm'),
-      unit: 'tokens',
-      limit: e.rateLimits.tokensPerMinute,
-      window: minute,
-      action: 'reject',
-    });
-  }
-  return out;
-}
-
-export function ledgerPolicyOf(p: Pick<BudgetPolicyDoc, '_id' | 'name' | 'unit' | 'limit' | 'window' | 'action' | 'webhookUrl'>): LedgerPolicy {
-  return {
-    id: p._id,
-    name: p.name,
-    unit: p.unit,
-    // Rounded to 1/1000 unit first, so float noise (19.999999999999996 USD) does not cost a whole micro-dollar.
-    limit: Math.floor(Math.round(p.limit * ledgerScale(p.unit) * 1000) / 1000),
-    window: p.window,
-    action: p.action,
-    ...(p.webhookUrl ? { webhookUrl: p.webhookUrl } : {}),
-  };
-}
+type Held = 'reserved' | 'leased' | 'spent';
+/** One item's outcome inside a reserve call; `undo` takes an admission back if another item is refused. */
+type Taken = { grant: LedgerGrant; undo: () => Promise<unknown> } | { rejected: LedgerRejection };
 
 export class BudgetLedgerService {
   private cache: { at: number; policies: Map<string, LedgerPolicy> } | undefined;
@@ -139,6 +75,8 @@ export class BudgetLedgerService {
   private serialize = true;
   /** Windows known to exist with ledger counters (saves the open-window upsert on every refusal). */
   private readonly openWindows = new Set<string>();
+  /** Each sliding log as last read or written here (a stale copy costs one read, never a wrong decision). */
+  private readonly slidingLogs = new Map<string, LogState>();
   /**
    * When each data plane last called this replica (any ledger call proves it
    * alive). The sweeper spares its leases for a TTL after that, so a heartbeat
@@ -176,6 +114,7 @@ export class BudgetLedgerService {
   async tick(): Promise<void> {
     try {
       await this.sweepExpired();
+      await this.pruneSlidingLogs();
       await this.alerts.deliverDue();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'budget ledger: sweep failed; retrying next tick');
@@ -192,21 +131,28 @@ export class BudgetLedgerService {
     const known = items.filter((i) => policies.get(i.policyId)?.action === 'reject');
     const now = this.now();
     const outcomes = await Promise.allSettled(known.map((item) => this.take(dataplaneId, policies.get(item.policyId)!, item, now)));
-    const grants = outcomes.flatMap((o) => (o.status === 'fulfilled' && 'leaseId' in o.value ? [o.value] : []));
+    const taken = outcomes.flatMap((o) => (o.status === 'fulfilled' && 'grant' in o.value ? [o.value] : []));
     const failed = outcomes.find((o) => o.status === 'rejected');
-    const rejected = outcomes.flatMap((o) => (o.status === 'fulfilled' && !('leaseId' in o.value) ? [o.value] : []))[0];
+    const rejected = outcomes.flatMap((o) => (o.status === 'fulfilled' && 'rejected' in o.value ? [o.value.rejected] : []))[0];
     if (failed || rejected) {
-      await Promise.all(grants.map((g) => this.giveBack(g.leaseId)));
+      await Promise.all(taken.map((t) => t.undo()));
       if (failed) throw (failed as PromiseRejectedResult).reason;
       return { admitted: false, rejected: rejected! };
     }
-    return { admitted: true, grants, unknown: [...new Set(unknown)] };
+    return { admitted: true, grants: taken.map((t) => t.grant), unknown: [...new Set(unknown)] };
   }
 
-  private async take(dataplaneId: string, policy: LedgerPolicy, item: LedgerReserveItem, now: Date): Promise<LedgerGrant | LedgerRejection> {
-    const { start, end } = windowAt(now, policy.window);
+  private async take(dataplaneId: string, policy: LedgerPolicy, item: LedgerReserveItem, now: Date): Promise<Taken> {
+    if (policy.shape === 'sliding') return this.takeSliding(policy, item, now);
+    const { start, end } = policy.shape === 'run' ? { start: UNALIGNED_START, end: runWindowEnd(now, policy.window) } : windowAt(now, policy.window);
     const key: WindowKey = { policyId: policy.id, subject: item.subject, windowStart: start };
-    return this.locked(key, () => this.takeLocked(dataplaneId, policy, item, key, end, now));
+    const taken = await this.locked(key, () => this.takeLocked(dataplaneId, policy, item, key, end, now));
+    if (!('leaseId' in taken)) return { rejected: taken };
+    if (taken.kind === 'count') {
+      const undo = () => this.locked(key, () => this.models.budgetWindows.updateOne(key, { $inc: { committed: -taken.granted, spent: -taken.granted } }));
+      return { grant: taken, undo };
+    }
+    return { grant: taken, undo: () => this.giveBack(taken.leaseId) };
   }
 
   private async takeLocked(
@@ -217,49 +163,118 @@ export class BudgetLedgerService {
     end: Date,
     now: Date,
   ): Promise<LedgerGrant | LedgerRejection> {
-    if (item.slice && this.options.slices) {
+    // Run windows never grant slices: each run is its own small window, opened by its first request, so a slice
+    // would save no round trip for other runs and would hold a share of a tight run limit on one node.
+    if (item.slice && this.options.slices && policy.shape === 'aligned') {
       const slice = Math.max(Math.ceil(policy.limit * SLICE_FRACTION), item.amount);
       const keepFree = Math.ceil(policy.limit * KEEP_FREE_FRACTION);
-      if (await this.admit(key, end, policy.limit, policy.limit - keepFree - slice, slice, 'leased', now)) {
+      if (await this.admit(key, end, policy, policy.limit - keepFree - slice, slice, 'leased', now)) {
         return this.recordLease(dataplaneId, 'slice', key, end, slice, now);
       }
     }
-    if (await this.admit(key, end, policy.limit, policy.limit - item.amount, item.amount, 'reserved', now)) {
-      return this.recordLease(dataplaneId, 'reservation', key, end, item.amount, now);
-    }
-    const w = await this.models.budgetWindows.findOne(key, { committed: 1 }).lean();
+    // A call or a request counts 1 whatever happens to it: final at admission (spent at once, no lease, nothing to settle).
+    const final = policy.unit === 'calls' || policy.unit === 'requests';
+    const admitted = await this.admit(key, end, policy, policy.limit - item.amount, item.amount, final ? 'spent' : 'reserved', now);
+    if (admitted && final) return countGrant(key, admitted.windowEnd ?? end, item.amount, this.options.leaseTtlMs);
+    if (admitted) return this.recordLease(dataplaneId, 'reservation', key, admitted.windowEnd ?? end, item.amount, now);
+    const w = await this.models.budgetWindows.findOne(key, { committed: 1, windowEnd: 1 }).lean();
+    const expired = policy.shape === 'run' && !!w && w.windowEnd.getTime() <= now.getTime();
     return {
       policyId: policy.id,
       subject: item.subject,
       limit: policy.limit,
-      available: Math.max(0, policy.limit - (w?.committed ?? 0)),
-      windowEnd: end.toISOString(),
+      available: expired ? 0 : Math.max(0, policy.limit - (w?.committed ?? 0)),
+      windowEnd: (policy.shape === 'run' && w ? w.windowEnd : end).toISOString(),
+      reason: expired ? 'expired' : 'exhausted',
     };
   }
 
-  /** The one conditional update that admits: committed + amount <= limit (maxCommitted = limit - amount). */
-  private async admit(key: WindowKey, end: Date, limit: number, maxCommitted: number, amount: number, held: Held, now: Date): Promise<boolean> {
-    if (maxCommitted < 0) return false;
+  /** The loop breaker: one entry in the subject's sliding log, under the window's lock whatever the database. */
+  private async takeSliding(policy: LedgerPolicy, item: LedgerReserveItem, now: Date): Promise<Taken> {
+    const key: WindowKey = { policyId: policy.id, subject: item.subject, windowStart: UNALIGNED_START };
+    const slidingMs = policy.slidingMs ?? 60_000;
+    const k = lockKey(key);
+    const result = await this.locks.run(k, async () => {
+      const r = await admitSliding(this.models.budgetWindows, key, policy.limit, slidingMs, now, this.slidingLogs.get(k));
+      this.remember(k, r.state);
+      return r;
+    });
+    if (!result.admitted) {
+      return {
+        rejected: {
+          policyId: policy.id,
+          subject: item.subject,
+          limit: policy.limit,
+          available: 0,
+          windowEnd: result.retryAt.toISOString(),
+          reason: 'exhausted',
+        },
+      };
+    }
+    const grant = { ...countGrant(key, new Date(now.getTime() + slidingMs), 1, this.options.leaseTtlMs), leaseId: result.entryId };
+    const undo = () =>
+      this.locks.run(k, async () => this.remember(k, await undoSliding(this.models.budgetWindows, key, result.entryId, this.now(), this.slidingLogs.get(k))));
+    return { grant, undo };
+  }
+
+  private remember(k: string, state: LogState): void {
+    if (this.slidingLogs.size > 10_000) this.slidingLogs.clear();
+    this.slidingLogs.set(k, state);
+  }
+
+  /**
+   * The one conditional update that admits: committed + amount <= limit
+   * (maxCommitted = limit - amount), and for a run window, the run not over.
+   */
+  private async admit(
+    key: WindowKey,
+    end: Date,
+    policy: LedgerPolicy,
+    maxCommitted: number,
+    amount: number,
+    held: Held,
+    now: Date,
+  ): Promise<Pick<BudgetWindowDoc, 'windowEnd'> | null> {
+    if (maxCommitted < 0) return null;
+    const open = policy.shape === 'run' ? { windowEnd: { $gt: now } } : {};
     const attempt = () =>
       this.models.budgetWindows
-        .findOneAndUpdate({ ...key, committed: { $lte: maxCommitted } }, { $inc: { committed: amount, [held]: amount }, $set: { limit, updatedAt: now } })
-        .lean();
-    if (await attempt()) return true;
+        .findOneAndUpdate(
+          { ...key, ...open, committed: { $lte: maxCommitted } },
+          // (No projection: FerretDB 1.24 does not implement findAndModify's `fields`.)
+          { $inc: { committed: amount, [held]: amount }, $set: { limit: policy.limit, updatedAt: now } },
+        )
+        .lean<Pick<BudgetWindowDoc, 'windowEnd'>>();
+    const first = await attempt();
+    if (first) return first;
     // Null means "over the limit" or "no such window yet": open it (unless known open) and retry once.
     const k = lockKey(key);
-    if (this.openWindows.has(k)) return false;
-    const opened = await this.openWindow(key, end);
+    if (this.openWindows.has(k)) return null;
+    const opened = await this.openWindow(key, end, policy.shape === 'run' ? { shape: 'run', openedAt: now } : {});
     if (this.openWindows.size > 10_000) this.openWindows.clear();
     this.openWindows.add(k);
-    return opened ? !!(await attempt()) : false;
+    return opened ? attempt() : null;
   }
 
   /** True when the window document was created (or upgraded) just now, so an admission is worth retrying. */
-  private async openWindow(key: WindowKey, end: Date): Promise<boolean> {
+  private async openWindow(key: WindowKey, end: Date, run: Partial<Pick<BudgetWindowDoc, 'shape' | 'openedAt'>>): Promise<boolean> {
     try {
       const res = await this.models.budgetWindows.updateOne(
         key,
-        { $setOnInsert: { windowEnd: end, committed: 0, reserved: 0, leased: 0, spent: 0, spentUsd: 0, spentTokens: 0, reservedUsd: 0, reservedTokens: 0 } },
+        {
+          $setOnInsert: {
+            windowEnd: end,
+            ...run,
+            committed: 0,
+            reserved: 0,
+            leased: 0,
+            spent: 0,
+            spentUsd: 0,
+            spentTokens: 0,
+            reservedUsd: 0,
+            reservedTokens: 0,
+          },
+        },
         { upsert: true },
       );
       if (res.upsertedCount > 0) return true;
@@ -380,7 +395,8 @@ export class BudgetLedgerService {
   /** Unconditional spend (alert policies never block); fires the alert when the limit is reached. */
   private async charge(c: LedgerCharge): Promise<void> {
     const policy = (await this.policiesFor([c.policyId])).get(c.policyId);
-    if (!policy) return;
+    // Alert charges exist for aligned windows only (run scopes and loop rules reject).
+    if (!policy || policy.shape !== 'aligned') return;
     const now = this.now();
     // A stream admitted before a window boundary and ending after it belongs to the earlier window.
     // (`at` is a date-time the OpenAPI validator has checked; never later than now.)
@@ -445,6 +461,30 @@ export class BudgetLedgerService {
     return swept;
   }
 
+  /**
+   * Deletes loop-breaker logs that count nothing any more (every entry older
+   * than the window: windowEnd, the newest entry's time + the window, has
+   * passed). Such a log admits like an empty one, so deleting it changes no
+   * decision; it runs under the window's lock, so no admission is lost to it.
+   * (The loop breaker's repeat rule writes one log per distinct request.)
+   */
+  async pruneSlidingLogs(): Promise<number> {
+    const now = this.now();
+    const stale = await this.models.budgetWindows
+      .find({ shape: 'sliding', windowEnd: { $lt: now } }, { policyId: 1, subject: 1, windowStart: 1 })
+      .limit(500)
+      .lean<WindowKey[]>();
+    let pruned = 0;
+    for (const w of stale) {
+      const key = { policyId: w.policyId, subject: w.subject, windowStart: w.windowStart };
+      const k = lockKey(key);
+      const gone = await this.locks.run(k, () => this.models.budgetWindows.deleteOne({ ...key, windowEnd: { $lt: now } }));
+      this.slidingLogs.delete(k);
+      pruned += gone.deletedCount;
+    }
+    return pruned;
+  }
+
   private seen(dataplaneId: string): void {
     this.lastSeen.set(dataplaneId, this.now().getTime());
   }
@@ -481,11 +521,13 @@ export class BudgetLedgerService {
   private async loadPolicies(): Promise<Map<string, LedgerPolicy>> {
     const [budgets, endpoints] = await Promise.all([
       this.models.budgetPolicies.find().lean<BudgetPolicyDoc[]>(),
-      this.models.endpoints.find({ rateLimits: { $exists: true } }, { _id: 1, name: 1, rateLimits: 1 }).lean<EndpointDoc[]>(),
+      this.models.endpoints
+        .find({ $or: [{ rateLimits: { $exists: true } }, { loopBreaker: { $exists: true } }] }, { _id: 1, name: 1, rateLimits: 1, loopBreaker: 1 })
+        .lean<EndpointDoc[]>(),
     ]);
     const policies = new Map<string, LedgerPolicy>();
     for (const b of budgets) policies.set(b._id, ledgerPolicyOf(b));
-    for (const e of endpoints) for (const p of rateLimitPolicies(e)) policies.set(p.id, p);
+    for (const e of endpoints) for (const p of [...rateLimitPolicies(e), ...loopPolicies(e)]) policies.set(p.id, p);
     this.cache = { at: Date.now(), policies };
     return policies;
   }
@@ -493,6 +535,20 @@ export class BudgetLedgerService {
 
 function lockKey(key: WindowKey): string {
   return `${key.policyId}\u0000${key.subject}\u0000${key.windowStart.getTime()}`;
+}
+
+/** A grant that is final when given (calls, requests, loop-breaker entries): nothing to settle or give back. */
+function countGrant(key: WindowKey, end: Date, granted: number, ttlMs: number): LedgerGrant {
+  return {
+    policyId: key.policyId,
+    subject: key.subject,
+    leaseId: randomUUID(),
+    kind: 'count',
+    granted,
+    windowStart: key.windowStart.toISOString(),
+    windowEnd: end.toISOString(),
+    ttlMs,
+  };
 }
 
 function heldField(kind: BudgetLeaseDoc['kind']): Held {

@@ -3,18 +3,27 @@ import type { BudgetPolicy } from '../../plugin/contract';
 import { ApiError, conflict, invalidField, notFound } from '../errors';
 import type { Models } from '../models';
 import type { BudgetPolicyDoc } from '../models/budget-policy.model';
+import type { BudgetWindowDoc } from '../models/budget-window.model';
 import type { Actor } from './actor';
 import { diffBudget } from './audit-diff';
 import type { AuditService } from './audit.service';
 import { STRICT, type OutboundPolicy } from '../../plugin/upstream/outbound-policy';
 import { outboundUrlProblem } from './check-outbound-url';
-import { ledgerScale } from './budget-ledger.service';
+import { ledgerScale, runWindowEnd, UNALIGNED_START } from './budget-ledger-policies';
 import { windowAt } from './budget-window';
 import type { ConfigVersionService } from './config-version.service';
 import { withUnset } from './endpoints.service';
 import { isDuplicateKeyError } from './mongo-errors';
 
-export type BudgetInput = Omit<BudgetPolicy, 'id' | 'version' | 'failOpen'> & { failOpen?: boolean; webhookUrl?: string };
+/** `window` is optional for run scopes only (the run's lifetime, default RUN_LIFETIME). */
+export type BudgetInput = Omit<BudgetPolicy, 'id' | 'version' | 'failOpen' | 'window'> & {
+  window?: BudgetPolicy['window'];
+  failOpen?: boolean;
+  webhookUrl?: string;
+};
+
+/** How long a run's window stays open after its first request, unless the policy says. */
+export const RUN_LIFETIME: BudgetPolicy['window'] = { unit: 'hours', size: 24 };
 
 export function budgetToApi(d: BudgetPolicyDoc) {
   return {
@@ -97,34 +106,47 @@ export class BudgetsService {
    * The current window: what was spent (settled), what is reserved by
    * requests in flight, what data planes hold as local slices (`leased`), and
    * what can still be admitted (`available` = limit - committed). Zeros
-   * before the first request.
+   * before the first request. Run-scoped budgets: the window of `run`.
    */
-  async spend(id: string, user?: string) {
+  async spend(id: string, q: { user?: string; run?: string } = {}) {
     const policy = await this.find(id);
+    const { user, run } = q;
     const perUser = policy.scope.type === 'user' && !policy.scope.user;
+    const perRun = policy.scope.type === 'run';
     if (user !== undefined && !perUser) throw invalidField('user', 'only applies to per-user budgets (scope {type: "user"} without a user)');
-    const { start, end } = windowAt(this.now(), policy.window);
-    const w = await this.models.budgetWindows.findOne({ policyId: policy._id, subject: user ?? '', windowStart: start }).lean();
-    const usd = policy.unit === 'usd';
+    if (run !== undefined && !perRun) throw invalidField('run', 'only applies to run-scoped budgets (scope {type: "run"})');
+    if (run === undefined && perRun) throw invalidField('run', 'is required for a run-scoped budget: every run has its own window');
+    const subject = user ?? run ?? '';
+    let { start, end } = windowAt(this.now(), policy.window);
+    const w = await this.models.budgetWindows.findOne({ policyId: policy._id, subject, windowStart: perRun ? UNALIGNED_START : start }).lean<BudgetWindowDoc>();
+    if (perRun) {
+      // A run's window opens with its first request; before that, it would open now.
+      start = w?.openedAt ?? this.now();
+      end = w?.windowEnd ?? runWindowEnd(start, policy.window);
+    }
     const scale = ledgerScale(policy.unit);
-    const spent = usd ? (w?.spentUsd ?? 0) : (w?.spentTokens ?? 0);
+    const spent = policy.unit === 'usd' ? (w?.spentUsd ?? 0) : policy.unit === 'tokens' ? (w?.spentTokens ?? 0) : (w?.spent ?? 0);
     const reserved = (w?.reserved ?? 0) / scale;
     const leased = (w?.leased ?? 0) / scale;
-    const committed = w?.committed !== undefined ? w.committed / scale : spent + (usd ? (w?.reservedUsd ?? 0) : (w?.reservedTokens ?? 0));
+    const legacyReserved = policy.unit === 'usd' ? (w?.reservedUsd ?? 0) : policy.unit === 'tokens' ? (w?.reservedTokens ?? 0) : 0;
+    const committed = w?.committed !== undefined ? w.committed / scale : spent + legacyReserved;
+    const expired = perRun && !!w && w.windowEnd.getTime() <= this.now().getTime();
     return {
       budgetId: policy._id,
       unit: policy.unit,
       limit: policy.limit,
       ...(user !== undefined ? { user } : {}),
+      ...(run !== undefined ? { run, expired } : {}),
       windowStart: start.toISOString(),
       windowEnd: end.toISOString(),
       spentUsd: toMicros(w?.spentUsd ?? 0),
       spentTokens: w?.spentTokens ?? 0,
-      reservedUsd: toMicros((w?.reservedUsd ?? 0) + (usd ? reserved : 0)),
-      reservedTokens: (w?.reservedTokens ?? 0) + (usd ? 0 : reserved),
+      ...(policy.unit === 'calls' ? { spentCalls: w?.spent ?? 0, reservedCalls: w?.reserved ?? 0 } : {}),
+      reservedUsd: toMicros((w?.reservedUsd ?? 0) + (policy.unit === 'usd' ? reserved : 0)),
+      reservedTokens: (w?.reservedTokens ?? 0) + (policy.unit === 'tokens' ? reserved : 0),
       leased,
       committed,
-      available: toMicros(Math.max(0, policy.limit - committed)),
+      available: expired ? 0 : toMicros(Math.max(0, policy.limit - committed)),
       // The ledger's own spent (each request rounded up to a whole micro-dollar), so
       // with nothing in flight `remaining` is exactly the `x-budget-remaining` a refusal shows.
       remaining: toMicros(Math.max(0, policy.limit - (w?.spent !== undefined ? w.spent / scale : spent))),
@@ -156,15 +178,20 @@ export class BudgetsService {
     if (input.action === 'alert' && !input.webhookUrl) throw invalidField('webhookUrl', 'is required when action is "alert"');
     const urlProblem = input.webhookUrl === undefined ? undefined : await outboundUrlProblem(input.webhookUrl, this.outbound);
     if (urlProblem) throw invalidField('webhookUrl', urlProblem);
-    if (input.scope.type === 'endpoint') {
-      const exists = await this.models.endpoints.exists({ name: input.scope.endpoint });
-      if (!exists) throw invalidField('scope.endpoint', `endpoint '${input.scope.endpoint}' does not exist`);
+    const scope = input.scope;
+    if (scope.type === 'run' && input.action !== 'reject') {
+      throw invalidField('action', 'run-scoped budgets can only reject (a webhook per run would flood the receiver)');
+    }
+    if (scope.type !== 'run' && !input.window) throw invalidField('window', 'is required (only run-scoped budgets default it: to the run lifetime)');
+    if ((scope.type === 'endpoint' || scope.type === 'run') && scope.endpoint !== undefined) {
+      const exists = await this.models.endpoints.exists({ name: scope.endpoint });
+      if (!exists) throw invalidField('scope.endpoint', `endpoint '${scope.endpoint}' does not exist`);
     }
     return {
       name: input.name,
       unit: input.unit,
       limit: input.limit,
-      window: input.window,
+      window: input.window ?? RUN_LIFETIME,
       action: input.action,
       ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}),
       scope: input.scope,

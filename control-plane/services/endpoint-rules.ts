@@ -3,7 +3,7 @@
 import type { FallbackTrigger, PriceOverride, ProviderId } from '../../plugin/contract';
 import { baseUrlProblem, normalizeDestinationOptions } from '../../plugin/providers/shared/normalize-base-url';
 import { ApiError, type ErrorDetail } from '../errors';
-import type { EndpointDoc } from '../models/endpoint.model';
+import type { DestinationDoc, EndpointDoc } from '../models/endpoint.model';
 import { extraHeaderProblems } from '../../plugin/upstream/check-extra-headers';
 import { isLoopbackHost, normalizeHost, STRICT, type OutboundPolicy } from '../../plugin/upstream/outbound-policy';
 import { credentialHostAllowed, OFFICIAL_HOSTS } from '../../plugin/upstream/provider-hosts';
@@ -14,6 +14,11 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_ATTEMPTS = 3;
 /** 4xx is opt-in: a client error usually fails the same way everywhere. */
 export const DEFAULT_TRIGGERS: FallbackTrigger[] = ['429', '5xx', 'timeout', 'connection'];
+/** Loop breaker: repeats are remembered for a day (a run's default lifetime), calls counted per minute. */
+export const DEFAULT_REPEAT_WINDOW_SECONDS = 86_400;
+export const DEFAULT_CALL_WINDOW_SECONDS = 60;
+export const DEFAULT_SHADOW_CONCURRENCY = 4;
+export const DEFAULT_SHADOW_DESTINATION_ID = 'shadow';
 
 export interface DestinationInput {
   id: string;
@@ -32,7 +37,10 @@ export interface EndpointInput {
   destinations: DestinationInput[];
   stickiness?: { by: 'user' | 'header'; header?: string };
   fallback?: { chain?: string[]; maxAttempts?: number; triggers?: FallbackTrigger[] };
-  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number; per?: 'endpoint' | 'user' };
+  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number; per?: 'endpoint' | 'user' | 'run' };
+  runs?: { header?: string; traceparent?: boolean };
+  loopBreaker?: { maxRepeats?: number; repeatWindowSeconds?: number; maxCalls?: number; callWindowSeconds?: number };
+  shadow?: { destination: Omit<DestinationInput, 'id' | 'weight'> & { id?: string }; percent: number; countBudgets?: boolean; maxConcurrent?: number };
   enabled?: boolean;
   logPayloads?: boolean;
 }
@@ -63,46 +71,24 @@ export async function normalizeEndpoint(
   const weightSum = input.destinations.reduce((sum, d) => sum + d.weight, 0);
   if (weightSum !== 100) fail('destinations', `weights must sum to 100 (they sum to ${weightSum})`);
 
-  const destinations: EndpointDoc['destinations'] = [];
+  const destinations: DestinationDoc[] = [];
   for (const [i, d] of input.destinations.entries()) {
-    let secretId: string | undefined;
-    const baseUrl = typeof d.options?.baseUrl === 'string' ? d.options.baseUrl : undefined;
-    const urlProblem = baseUrl === undefined ? undefined : await outboundUrlProblem(baseUrl, policy);
-    if (urlProblem) fail(`destinations[${i}].options.baseUrl`, urlProblem);
-    if (d.secret === undefined) {
-      if (!PROVIDERS_WITHOUT_SECRET.has(d.provider)) fail(`destinations[${i}].secret`, `is required for provider ${d.provider}`);
-    } else {
-      const secret = await resolveSecret(d.secret);
-      if (!secret) fail(`destinations[${i}].secret`, `secret '${d.secret}' does not exist`);
-      else if (!secretFits(d.provider, secret)) {
-        fail(`destinations[${i}].secret`, `secret '${d.secret}' is for provider ${secret.provider}, not ${d.provider}`);
-      } else {
-        secretId = secret.id;
-        const host = baseUrl !== undefined && !urlProblem ? new URL(baseUrl).hostname : undefined;
-        if (host !== undefined && !secretMayGoTo(d.provider, secret, host, policy)) {
-          fail(
-            `destinations[${i}].options.baseUrl`,
-            `secret '${d.secret}' may be sent only to ${d.provider}'s own hosts (${OFFICIAL_HOSTS[d.provider].join(', ') || 'none'}) and the hosts it lists in allowedHosts; add ${normalizeHost(host)} to the secret's allowedHosts to send it there`,
-          );
-        }
-      }
-    }
-    // Policy first (it names credentials, schemes and addresses); then what the base-URL rule cannot use.
-    const baseUrlIssue = baseUrl === undefined || urlProblem ? undefined : baseUrlProblem(baseUrl);
-    if (baseUrlIssue) fail(`destinations[${i}].options.baseUrl`, baseUrlIssue);
-    for (const p of extraHeaderProblems(d.options?.headers as Record<string, unknown> | undefined))
-      fail(`destinations[${i}].options.headers.${p.name}`, p.message);
-    destinations.push({
-      id: d.id,
-      provider: d.provider,
-      model: d.model,
-      ...(secretId ? { secret: secretId } : {}),
-      options: normalizeDestinationOptions(d.provider, d.options ?? {}),
-      weight: d.weight,
-      timeoutMs: d.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      ...(d.price ? { price: d.price } : {}),
-    });
+    destinations.push(await normalizeDestination(d, `destinations[${i}]`, resolveSecret, fail, policy));
   }
+  let shadow: EndpointDoc['shadow'];
+  if (input.shadow) {
+    const d = { ...input.shadow.destination, id: input.shadow.destination.id ?? DEFAULT_SHADOW_DESTINATION_ID, weight: 0 };
+    if (input.kind !== 'chat') fail('shadow', 'only chat endpoints can shadow their traffic');
+    if (ids.has(d.id)) fail('shadow.destination.id', `'${d.id}' is the id of one of the endpoint's destinations; a shadow needs an id of its own`);
+    shadow = {
+      destination: await normalizeDestination(d, 'shadow.destination', resolveSecret, fail, policy),
+      percent: input.shadow.percent,
+      countBudgets: input.shadow.countBudgets ?? false,
+      maxConcurrent: input.shadow.maxConcurrent ?? DEFAULT_SHADOW_CONCURRENCY,
+    };
+  }
+  const lb = input.loopBreaker;
+  if (lb && lb.maxRepeats === undefined && lb.maxCalls === undefined) fail('loopBreaker', 'set maxRepeats, maxCalls or both');
 
   const chain = input.fallback?.chain ?? [];
   chain.forEach((id, i) => {
@@ -125,8 +111,65 @@ export async function normalizeEndpoint(
       triggers: [...new Set(input.fallback?.triggers ?? DEFAULT_TRIGGERS)],
     },
     ...(input.rateLimits ? { rateLimits: input.rateLimits } : {}),
+    ...(input.runs ? { runs: { ...(input.runs.header ? { header: input.runs.header.toLowerCase() } : {}), traceparent: input.runs.traceparent ?? true } } : {}),
+    ...(lb
+      ? {
+          loopBreaker: {
+            ...(lb.maxRepeats !== undefined ? { maxRepeats: lb.maxRepeats } : {}),
+            repeatWindowSeconds: lb.repeatWindowSeconds ?? DEFAULT_REPEAT_WINDOW_SECONDS,
+            ...(lb.maxCalls !== undefined ? { maxCalls: lb.maxCalls } : {}),
+            callWindowSeconds: lb.callWindowSeconds ?? DEFAULT_CALL_WINDOW_SECONDS,
+          },
+        }
+      : {}),
+    ...(shadow ? { shadow } : {}),
     enabled: input.enabled ?? true,
     logPayloads: input.logPayloads ?? false,
+  };
+}
+
+async function normalizeDestination(
+  d: DestinationInput,
+  field: string,
+  resolveSecret: (ref: string) => Promise<SecretRef | null>,
+  fail: (field: string, message: string) => void,
+  policy: OutboundPolicy,
+): Promise<DestinationDoc> {
+  let secretId: string | undefined;
+  const baseUrl = typeof d.options?.baseUrl === 'string' ? d.options.baseUrl : undefined;
+  const urlProblem = baseUrl === undefined ? undefined : await outboundUrlProblem(baseUrl, policy);
+  if (urlProblem) fail(`${field}.options.baseUrl`, urlProblem);
+  if (d.secret === undefined) {
+    if (!PROVIDERS_WITHOUT_SECRET.has(d.provider)) fail(`${field}.secret`, `is required for provider ${d.provider}`);
+  } else {
+    const secret = await resolveSecret(d.secret);
+    if (!secret) fail(`${field}.secret`, `secret '${d.secret}' does not exist`);
+    else if (!secretFits(d.provider, secret)) {
+      fail(`${field}.secret`, `secret '${d.secret}' is for provider ${secret.provider}, not ${d.provider}`);
+    } else {
+      secretId = secret.id;
+      const host = baseUrl !== undefined && !urlProblem ? new URL(baseUrl).hostname : undefined;
+      if (host !== undefined && !secretMayGoTo(d.provider, secret, host, policy)) {
+        fail(
+          `${field}.options.baseUrl`,
+          `secret '${d.secret}' may be sent only to ${d.provider}'s own hosts (${OFFICIAL_HOSTS[d.provider].join(', ') || 'none'}) and the hosts it lists in allowedHosts; add ${normalizeHost(host)} to the secret's allowedHosts to send it there`,
+        );
+      }
+    }
+  }
+  // Policy first (it names credentials, schemes and addresses); then what the base-URL rule cannot use.
+  const baseUrlIssue = baseUrl === undefined || urlProblem ? undefined : baseUrlProblem(baseUrl);
+  if (baseUrlIssue) fail(`${field}.options.baseUrl`, baseUrlIssue);
+  for (const p of extraHeaderProblems(d.options?.headers as Record<string, unknown> | undefined)) fail(`${field}.options.headers.${p.name}`, p.message);
+  return {
+    id: d.id,
+    provider: d.provider,
+    model: d.model,
+    ...(secretId ? { secret: secretId } : {}),
+    options: normalizeDestinationOptions(d.provider, d.options ?? {}),
+    weight: d.weight,
+    timeoutMs: d.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(d.price ? { price: d.price } : {}),
   };
 }
 

@@ -19,6 +19,9 @@ export function endpointToApi(d: EndpointDoc) {
     ...(d.stickiness ? { stickiness: d.stickiness } : {}),
     fallback: d.fallback,
     ...(d.rateLimits ? { rateLimits: d.rateLimits } : {}),
+    ...(d.runs ? { runs: d.runs } : {}),
+    ...(d.loopBreaker ? { loopBreaker: d.loopBreaker } : {}),
+    ...(d.shadow ? { shadow: d.shadow } : {}),
     enabled: d.enabled,
     logPayloads: d.logPayloads,
     version: d.version,
@@ -92,7 +95,7 @@ export class EndpointsService {
     const updated = await this.models.endpoints
       .findOneAndUpdate(
         { _id: current._id, version: current.version },
-        withUnset({ ...normalized, version: current.version + 1, updatedAt: new Date() }, ['stickiness', 'rateLimits']),
+        withUnset({ ...normalized, version: current.version + 1, updatedAt: new Date() }, ['stickiness', 'rateLimits', 'runs', 'loopBreaker', 'shadow']),
         { new: true },
       )
       .lean<EndpointDoc>();

@@ -13,6 +13,7 @@ import { EndpointsService } from './endpoints.service';
 import { EnvelopeCipher } from './envelope-encryption';
 import { MetricsService } from './metrics.service';
 import { SecretsService } from './secrets.service';
+import { ShadowComparisonsService } from './shadow-comparisons.service';
 import { SnapshotService } from './snapshot.service';
 import { StoredResponsesService } from './stored-responses.service';
 import { TelemetryCountsService } from './telemetry-counts.service';
@@ -20,10 +21,13 @@ import { TelemetryExportersService } from './telemetry-exporters.service';
 import { TraceIngestService } from './trace-ingest.service';
 import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
+import { IngestFlusher } from './ingest-flusher';
+import { DEFAULT_RETENTION, RetentionService } from './retention.service';
 
 export function createServices(
   models: Models,
-  config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'outbound'> & Partial<Pick<ControlPlaneConfig, 'conversationRetentionDays'>>,
+  config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'retention' | 'outbound'> &
+    Partial<Pick<ControlPlaneConfig, 'conversationRetentionDays'>>,
   log: Logger,
 ) {
   const audit = new AuditService(models);
@@ -32,8 +36,11 @@ export function createServices(
   const cipher = new EnvelopeCipher(config.kek);
   const secrets = new SecretsService(models, cipher, versions, audit, outbound);
   const metrics = new MetricsService();
-  const traces = new TracesService(models, metrics);
+  const shadowComparisons = new ShadowComparisonsService(models);
   const exporters = new TelemetryExportersService(models, cipher, versions, audit);
+  const flusher = new IngestFlusher(models, log);
+  const retention = { ...DEFAULT_RETENTION, ...config.retention };
+  const traces = new TracesService(models, metrics, flusher);
   return {
     audit,
     versions,
@@ -41,9 +48,12 @@ export function createServices(
     endpoints: new EndpointsService(models, versions, audit, outbound),
     budgets: new BudgetsService(models, versions, audit, undefined, outbound),
     metrics,
+    flusher,
     traces,
-    traceIngest: new TraceIngestService(traces, metrics, compileTraceCheck()),
-    usage: new UsageService(models),
+    traceIngest: new TraceIngestService(traces, metrics, compileTraceCheck(), shadowComparisons),
+    usage: new UsageService(models, flusher, retention.usageMinuteDays, retention.usageDays),
+    retention: new RetentionService(models, retention, log),
+    shadowComparisons,
     exporters,
     telemetryCounts: new TelemetryCountsService(models, metrics.registry),
     snapshot: new SnapshotService(models, secrets, exporters, versions, log),

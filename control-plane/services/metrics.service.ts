@@ -6,6 +6,8 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import type { Trace } from '../../plugin/contract';
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+/** The 429 codes of the ledger (docs/budgets.md, "Refusals"); a bounded label set. */
+const REFUSAL_CODES = new Set(['budget_exceeded', 'rate_limit_exceeded', 'run_budget_exceeded', 'run_call_limit_exceeded', 'run_expired', 'loop_detected']);
 const OVERHEAD_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
 
 export class MetricsService {
@@ -34,6 +36,19 @@ export class MetricsService {
     OVERHEAD_BUCKETS,
   );
 
+  private readonly refusals = new Counter({
+    name: 'llm_gateway_refusals_total',
+    help: 'Requests refused by a budget, rate limit, run limit or the loop breaker, by endpoint and error code (e.g. loop_detected, run_call_limit_exceeded).',
+    labelNames: ['endpoint', 'code'],
+    registers: [this.registry],
+  });
+  private readonly shadowCalls = this.counter(
+    'llm_gateway_shadow_calls_total',
+    'Shadow calls by endpoint, shadow provider and model, and outcome: agree (exact match), differ, failed, skipped (too many in flight).',
+    ['model', 'outcome'],
+  );
+  private readonly shadowCost = this.counter('llm_gateway_shadow_cost_usd_total', 'Cost in USD of shadow calls by endpoint and shadow provider.', []);
+
   private readonly rejected = new Counter({
     name: 'llm_gateway_traces_rejected_total',
     help: 'Traces refused at ingest because they do not fit the Trace schema (the data plane dead-letters them).',
@@ -47,7 +62,12 @@ export class MetricsService {
   /** Counts traces that were stored for the first time. */
   observe(traces: Trace[]): void {
     for (const t of traces) {
+      if (t.shadowOf) {
+        this.observeShadow(t);
+        continue;
+      }
       const provider = t.provider ?? 'none';
+      if (t.status === 429 && t.errorCode && REFUSAL_CODES.has(t.errorCode)) this.refusals.inc({ endpoint: t.endpoint, code: t.errorCode });
       this.requests.inc({ endpoint: t.endpoint, provider, api: t.ingress, status: String(t.status) });
       for (const a of t.attempts) {
         this.attempts.inc({ endpoint: t.endpoint, provider: a.provider, model: a.model, status: a.status === null ? 'error' : String(a.status) });
@@ -61,6 +81,14 @@ export class MetricsService {
       if (t.ttftMs !== undefined) this.ttft.observe({ endpoint: t.endpoint, provider }, t.ttftMs / 1000);
       this.overhead.observe({ endpoint: t.endpoint, provider }, t.overheadMs / 1000);
     }
+  }
+
+  /** Shadow calls are not client requests: they count only here. */
+  private observeShadow(t: Trace): void {
+    const outcome = t.comparison ? (t.comparison.exactMatch ? 'agree' : 'differ') : t.errorCode === 'shadow_busy' ? 'skipped' : 'failed';
+    const provider = t.provider ?? 'none';
+    this.shadowCalls.inc({ endpoint: t.endpoint, provider, model: t.model ?? 'none', outcome });
+    if (t.costUsd) this.shadowCost.inc({ endpoint: t.endpoint, provider }, t.costUsd);
   }
 
   /** Every metric is labelled by endpoint and provider, plus `extra`. */

@@ -178,7 +178,9 @@ export class SecretsService {
 
   async delete(actor: Actor, idOrName: string) {
     const current = await this.find(idOrName);
-    const users = await this.models.endpoints.find({ 'destinations.secret': current._id }, { name: 1 }).lean();
+    const users = await this.models.endpoints
+      .find({ $or: [{ 'destinations.secret': current._id }, { 'shadow.destination.secret': current._id }] }, { name: 1 })
+      .lean();
     if (users.length) {
       const names = users.map((u) => u.name).sort();
       throw conflict(

@@ -1,8 +1,8 @@
-import type { ConfigSnapshot, Credentials, Endpoint } from '../../plugin/contract';
+import type { ConfigSnapshot, Credentials, Destination, Endpoint } from '../../plugin/contract';
 import type { Logger } from '../logger';
 import type { Models } from '../models';
 import type { BudgetPolicyDoc } from '../models/budget-policy.model';
-import type { EndpointDoc } from '../models/endpoint.model';
+import type { DestinationDoc, EndpointDoc } from '../models/endpoint.model';
 import { budgetToPolicy } from './budgets.service';
 import type { ConfigVersionService } from './config-version.service';
 import type { SecretsService } from './secrets.service';
@@ -30,7 +30,15 @@ export class SnapshotService {
       this.models.budgetPolicies.find().sort({ name: 1 }).lean<BudgetPolicyDoc[]>(),
       this.exporters.forSnapshot(),
     ]);
-    const secretIds = [...new Set(endpoints.flatMap((e) => e.destinations.map((d) => d.secret).filter((s): s is string => !!s)))];
+    const secretIds = [
+      ...new Set(
+        endpoints.flatMap((e) =>
+          destinationsOf(e)
+            .map((d) => d.secret)
+            .filter((s): s is string => !!s),
+        ),
+      ),
+    ];
     const credentials = await this.secrets.decryptMany(secretIds);
     return {
       version,
@@ -42,31 +50,40 @@ export class SnapshotService {
   }
 
   private toContract(e: EndpointDoc, credentials: Map<string, { credentials: Credentials; allowedHosts?: string[] }>): Endpoint {
+    const destination = (d: DestinationDoc): Destination => {
+      const secret = d.secret ? credentials.get(d.secret) : { credentials: {} };
+      // Deletion is blocked while in use, but a racing write could still orphan a reference.
+      if (!secret) this.log.warn({ endpoint: e.name, destination: d.id }, 'secret of destination is missing; sending no credentials');
+      return {
+        id: d.id,
+        provider: d.provider as Destination['provider'],
+        model: d.model,
+        credentials: secret?.credentials ?? {},
+        ...(secret?.allowedHosts ? { credentialHosts: secret.allowedHosts } : {}),
+        options: d.options,
+        weight: d.weight,
+        timeoutMs: d.timeoutMs,
+        ...(d.price ? { price: d.price } : {}),
+      };
+    };
     return {
       id: e._id,
       name: e.name,
       kind: e.kind,
       version: e.version,
-      destinations: e.destinations.map((d) => {
-        const secret = d.secret ? credentials.get(d.secret) : { credentials: {} };
-        // Deletion is blocked while in use, but a racing write could still orphan a reference.
-        if (!secret) this.log.warn({ endpoint: e.name, destination: d.id }, 'secret of destination is missing; sending no credentials');
-        return {
-          id: d.id,
-          provider: d.provider as Endpoint['destinations'][number]['provider'],
-          model: d.model,
-          credentials: secret?.credentials ?? {},
-          ...(secret?.allowedHosts ? { credentialHosts: secret.allowedHosts } : {}),
-          options: d.options,
-          weight: d.weight,
-          timeoutMs: d.timeoutMs,
-          ...(d.price ? { price: d.price } : {}),
-        };
-      }),
+      destinations: e.destinations.map(destination),
       ...(e.stickiness ? { stickiness: e.stickiness } : {}),
       fallback: e.fallback as Endpoint['fallback'],
       ...(e.rateLimits ? { rateLimits: e.rateLimits } : {}),
       logPayloads: e.logPayloads,
+      ...(e.runs ? { runs: e.runs } : {}),
+      ...(e.loopBreaker ? { loopBreaker: e.loopBreaker } : {}),
+      ...(e.shadow ? { shadow: { ...e.shadow, destination: destination(e.shadow.destination) } } : {}),
     };
   }
+}
+
+/** Every destination whose credentials the data plane needs: the endpoint's and its shadow's. */
+export function destinationsOf(e: Pick<EndpointDoc, 'destinations' | 'shadow'>): DestinationDoc[] {
+  return e.shadow ? [...e.destinations, e.shadow.destination] : e.destinations;
 }

@@ -33,14 +33,20 @@ export class TelemetryCountsService {
 
   async record(report: TelemetryReport): Promise<void> {
     const now = new Date();
+    const upsert = (e: TelemetryReport['exporters'][number]) =>
+      this.models.telemetryCounts.updateOne(
+        { _id: `${report.dataplaneId}/${e.exporter}` },
+        // Reports can arrive out of order: counts only grow.
+        { $set: { dataplaneId: report.dataplaneId, exporter: e.exporter, name: e.name, updatedAt: now }, $max: { exported: e.exported, dropped: e.dropped } },
+        { upsert: true },
+      );
     await Promise.all(
       report.exporters.map((e) =>
-        this.models.telemetryCounts.updateOne(
-          { _id: `${report.dataplaneId}/${e.exporter}` },
-          // Reports can arrive out of order: counts only grow.
-          { $set: { dataplaneId: report.dataplaneId, exporter: e.exporter, name: e.name, updatedAt: now }, $max: { exported: e.exported, dropped: e.dropped } },
-          { upsert: true },
-        ),
+        // Two reports racing to create the same document: one insert wins, the other is a duplicate key; as an update it applies.
+        upsert(e).catch((err: { code?: number }) => {
+          if (err.code !== 11000) throw err;
+          return upsert(e);
+        }),
       ),
     );
   }

@@ -1,15 +1,16 @@
 // Usage summary and chart series: requests, errors, tokens, cost and latency
-// percentiles per group, read from usage rows (see usage/).
-import type { Models } from '../models';
-import type { TraceDoc } from '../models/trace.model';
-import { traceToApi } from './traces.service';
-import { attributeTraceUsage } from './usage/attribute-trace-usage';
-import { summarize, toSeries, type UsageRow } from './usage/build-usage-report';
-import { addContribution, encodeCell, newCell, type UsageCell } from './usage/usage-cell';
-import { alignWindow, floorTo, INTERVAL_MS, MAX_POINTS, pickFilters, type GroupBy, type Interval, type UsageWindow } from './usage/usage-query';
+// percentiles per group, read from the usage rollups only (a few dozen
+// documents for any window, however many traces it holds).
 import { badRequest } from '../errors';
+import type { Models } from '../models';
+import type { IngestFlusher } from './ingest-flusher';
+import { summarize, toSeries } from './usage/build-usage-report';
+import { familyFor, readUsageRows } from './usage/read-usage-rows';
+import { alignWindow, INTERVAL_MS, MAX_POINTS, pickFilters, type GroupBy, type Interval, type UsageWindow } from './usage/usage-query';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const MAX_SUMMARY_DAYS = 1_000;
 const DEFAULT_SERIES_SPAN: Record<Interval, number> = { minute: 3_600_000, hour: DAY_MS, day: 30 * DAY_MS };
 
 export interface SummaryQuery extends Record<string, unknown> {
@@ -29,53 +30,63 @@ export interface SeriesQuery extends Record<string, unknown> {
 export class UsageService {
   constructor(
     private readonly models: Models,
+    private readonly flusher: IngestFlusher,
+    /** Minute and 10-minute rollups are deleted after this many days (0: never); older edges are read by the hour. */
+    private readonly minuteRetentionDays = 0,
+    /** Hour and day rollups are deleted after this many days (0: never): nothing older is read. */
+    private readonly retentionDays = 0,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  private readonly rollups = (partition: string) => (partition ? this.models.usageStore.minutes(partition) : this.models.usageStore.rollups());
+
   async summary(q: SummaryQuery) {
-    const window = alignWindow(q, INTERVAL_MS.minute, DAY_MS, this.now());
+    const now = this.now();
+    const window = this.widenPastMinuteRetention(alignWindow(q, INTERVAL_MS.minute, DAY_MS, now), now);
     const groupBy = q.groupBy ?? 'endpoint';
     const filter = pickFilters(q);
-    const groups = summarize(await this.rows(window), groupBy, filter);
-    return { from: window.from.toISOString(), to: window.to.toISOString(), groupBy, ...filter, groups };
+    await this.flusher.settled();
+    const rows = await readUsageRows(this.rollups, familyFor(groupBy, filter), this.storedPart(window, now), DAY_MS, filter);
+    return { from: window.from.toISOString(), to: window.to.toISOString(), groupBy, ...filter, groups: summarize(rows, groupBy, filter) };
   }
 
   async series(q: SeriesQuery) {
     const interval = q.interval ?? 'hour';
-    const window = alignWindow(q, INTERVAL_MS[interval], DEFAULT_SERIES_SPAN[interval], this.now());
-    const points = (window.to.getTime() - window.from.getTime()) / INTERVAL_MS[interval];
+    const step = INTERVAL_MS[interval];
+    const now = this.now();
+    let window = alignWindow(q, step, DEFAULT_SERIES_SPAN[interval], now);
+    if (interval === 'minute' && this.beforeMinuteRetention(window.from, now)) {
+      throw badRequest('invalid_range', `from: minute points are kept for ${this.minuteRetentionDays} days; use interval=hour for older ranges`);
+    }
+    window = this.widenPastMinuteRetention(window, now);
+    const points = (window.to.getTime() - window.from.getTime()) / step;
     if (points > MAX_POINTS) {
       throw badRequest('invalid_range', `from..to: ${points} ${interval}s is more than ${MAX_POINTS} points; narrow the range or use a larger interval`);
     }
     const filter = pickFilters(q);
-    const { series, omittedSeries } = toSeries(await this.rows(window), window, interval, q.groupBy, filter, q.limit ?? 20);
-    return {
-      from: window.from.toISOString(),
-      to: window.to.toISOString(),
-      interval,
-      groupBy: q.groupBy ?? null,
-      ...filter,
-      series,
-      omittedSeries,
-    };
+    await this.flusher.settled();
+    const rows = await readUsageRows(this.rollups, familyFor(q.groupBy, filter), this.storedPart(window, now), step, filter);
+    const { series, omittedSeries } = toSeries(rows, window, interval, q.groupBy, filter, q.limit ?? 20);
+    return { from: window.from.toISOString(), to: window.to.toISOString(), interval, groupBy: q.groupBy ?? null, ...filter, series, omittedSeries };
   }
 
-  /** Per-minute usage rows of the window, recounted from the stored traces. */
-  private async rows(window: UsageWindow): Promise<UsageRow[]> {
-    const cells = new Map<string, { t: number; dims: UsageRow['dims']; cell: UsageCell }>();
-    const cursor = this.models.traces
-      .find({ time: { $gte: window.from, $lt: window.to } }, { request: 0, response: 0 })
-      .lean<TraceDoc[]>()
-      .cursor();
-    for await (const doc of cursor as AsyncIterable<TraceDoc>) {
-      const t = floorTo(doc.time.getTime(), INTERVAL_MS.minute);
-      for (const c of attributeTraceUsage(traceToApi(doc))) {
-        const key = `${t}\u0000${JSON.stringify(c.dims)}`;
-        let entry = cells.get(key);
-        if (!entry) cells.set(key, (entry = { t, dims: c.dims, cell: newCell() }));
-        addContribution(entry.cell, c);
-      }
-    }
-    return [...cells.values()].map(({ t, dims, cell }) => ({ t, dims, cell: encodeCell(cell) }));
+  /** The part of a window rollups can exist for (not before the retention); at most MAX_SUMMARY_DAYS of it. */
+  private storedPart(w: UsageWindow, now: Date): UsageWindow {
+    const earliest = this.retentionDays > 0 ? Math.floor(now.getTime() / DAY_MS) * DAY_MS - this.retentionDays * DAY_MS : -Infinity;
+    const from = Math.max(w.from.getTime(), earliest);
+    const to = w.to.getTime();
+    if (to - from > MAX_SUMMARY_DAYS * DAY_MS) throw badRequest('invalid_range', `from..to: more than ${MAX_SUMMARY_DAYS} days`);
+    return to > from ? { from: new Date(from), to: new Date(to) } : { from: new Date(from), to: new Date(from) };
+  }
+
+  private beforeMinuteRetention(t: Date, now: Date): boolean {
+    return this.minuteRetentionDays > 0 && t.getTime() < now.getTime() - (this.minuteRetentionDays - 1) * DAY_MS;
+  }
+
+  /** Edges older than the minute rollups are kept for are counted by whole hours (the answer says which window). */
+  private widenPastMinuteRetention(w: UsageWindow, now: Date): UsageWindow {
+    const from = this.beforeMinuteRetention(w.from, now) ? new Date(Math.floor(w.from.getTime() / HOUR_MS) * HOUR_MS) : w.from;
+    const to = this.beforeMinuteRetention(w.to, now) ? new Date(Math.ceil(w.to.getTime() / HOUR_MS) * HOUR_MS) : w.to;
+    return { from, to };
   }
 }

@@ -132,7 +132,7 @@ describe('matching policies', () => {
         policy('per-user', { type: 'user' }, { unit: 'tokens' }),
       ],
       endpoint([dest({})]),
-      'alice',
+      { user: 'alice' },
       cost,
     );
     assert.deepEqual(
@@ -148,7 +148,7 @@ describe('matching policies', () => {
 
   it('adds the endpoint rate limits, per endpoint or per user', () => {
     const e = endpoint([dest({})], { rateLimits: { requestsPerMinute: 5, tokensPerMinute: 100, per: 'user' } });
-    const items = matchLedgerItems([], e, 'alice', cost);
+    const items = matchLedgerItems([], e, { user: 'alice' }, cost);
     assert.deepEqual(
       items.map((i) => [i.policyId, i.subject, i.unit, i.amount]),
       [

@@ -8,14 +8,15 @@
 // one conditional atomic update, all-or-nothing; a refusal rolls back what
 // was taken locally too. See docs/budgets.md for the guarantee.
 import { randomUUID } from 'node:crypto';
-import type { BudgetPolicy, Destination, Endpoint, LedgerCharge, LedgerGrant, LedgerLeaseUse, LedgerRejection, TraceUsage } from '../contract';
+import type { BudgetPolicy, Destination, Endpoint, LedgerCharge, LedgerGrant, LedgerLeaseUse, TraceUsage } from '../contract';
 import { log } from '../log';
-import type { ErrorBody } from '../openai/types';
-import { chargedUsd, outputTokensThatFit, type CostEstimate } from './estimate-cost';
+import { chargedUsd, type CostEstimate } from './estimate-cost';
 import { LedgerClient } from './ledger-client';
-import { MICRO_USD } from '../contract';
-import { amountIn, displayAmount, matchLedgerItems, type LedgerItem } from './match-policies';
+import { amountIn, matchLedgerItems, type LedgerItem } from './match-policies';
+import { exceeded, unavailable, type Refusal } from './refusals';
 import { SliceBook, type Slice, type SliceTimings, DEFAULT_SLICE_TIMINGS } from './slice-book';
+
+export type { Refusal } from './refusals';
 
 export interface BudgetGuardOptions {
   controlPlaneUrl: string;
@@ -33,6 +34,10 @@ export interface BudgetRequest {
   endpoint: Endpoint;
   policies: BudgetPolicy[];
   user: string;
+  /** The request's agent run, if it has one (run scopes, per-run rate limits, the loop breaker). */
+  run?: string;
+  /** Hash of the request's messages and tools, for the loop breaker's repeat count (computed only if it counts repeats). */
+  fingerprint?: () => string;
   /** The most the request can cost; computed only when some policy or limit applies. */
   estimate: () => CostEstimate | undefined;
 }
@@ -48,12 +53,6 @@ export interface Admission {
 }
 
 type Held = { item: LedgerItem; slice: Slice } | { item: LedgerItem; grant: LedgerGrant };
-
-export interface Refusal {
-  status: 429 | 503;
-  error: ErrorBody;
-  headers: Record<string, string>;
-}
 
 export interface CallOutcome {
   usage?: TraceUsage;
@@ -92,10 +91,10 @@ export class BudgetGuard {
 
   /** Admits the request against every matching window, or says why not. */
   async admit(req: BudgetRequest): Promise<{ ok: true; admission: Admission } | { ok: false; refusal: Refusal }> {
-    if (req.policies.length === 0 && !req.endpoint.rateLimits) return { ok: true, admission: NO_ADMISSION };
+    if (req.policies.length === 0 && !req.endpoint.rateLimits && !(req.endpoint.loopBreaker && req.run)) return { ok: true, admission: NO_ADMISSION };
     const estimate = req.estimate();
     if (!estimate) return { ok: true, admission: NO_ADMISSION };
-    const items = matchLedgerItems(req.policies, req.endpoint, req.user, estimate);
+    const items = matchLedgerItems(req.policies, req.endpoint, { user: req.user, run: req.run, fingerprint: req.fingerprint }, estimate);
     if (items.length === 0) return { ok: true, admission: NO_ADMISSION };
     const admission: Admission = { estimate, items, held: [], at: Date.now(), settled: false };
 
@@ -113,7 +112,7 @@ export class BudgetGuard {
     }
     if (missing.length === 0) return { ok: true, admission };
 
-    const askSlice = missing.map((i) => this.options.slices && !this.acquiring.has(keyOf(i)));
+    const askSlice = missing.map((i) => this.options.slices && i.sliceable && !this.acquiring.has(keyOf(i)));
     const call = this.client.reserve(
       this.dataplaneId,
       missing.map((i, n) => ({ policyId: i.policyId, subject: i.subject, amount: i.amount, ...(askSlice[n] ? { slice: true } : {}) })),
@@ -128,6 +127,8 @@ export class BudgetGuard {
         return { ok: false, refusal: exceeded(item, result.rejected, estimate) };
       }
       for (const grant of result.grants) {
+        // A loop-breaker entry is final when granted: nothing to hold, settle or give back.
+        if (grant.kind === 'count') continue;
         const item = missing.find((i) => i.policyId === grant.policyId && i.subject === grant.subject)!;
         this.ttlMs = grant.ttlMs;
         if (grant.kind === 'slice') {
@@ -164,7 +165,8 @@ export class BudgetGuard {
     if (admission.settled) return trace;
     admission.settled = true;
     for (const held of admission.held) {
-      const units = held.item.unit === 'requests' ? 1 : amountIn(held.item.unit, { usd, tokens });
+      // Requests and calls count 1 whatever happened to the call (also when the provider failed).
+      const units = amountIn(held.item.unit, { usd, tokens });
       if ('slice' in held) {
         if (!this.book.settle(held.slice, held.item.amount, { units, usd, tokens })) {
           // The slice went back meanwhile (shutdown, expiry): the ledger charges this usage directly.
@@ -213,7 +215,7 @@ export class BudgetGuard {
   private takeLocally(admission: Admission, items: LedgerItem[]): LedgerItem[] {
     const missing: LedgerItem[] = [];
     for (const item of items) {
-      const slice = this.book.take(item.policyId, item.subject, item.amount);
+      const slice = item.sliceable ? this.book.take(item.policyId, item.subject, item.amount) : undefined;
       if (slice) admission.held.push({ item, slice });
       else missing.push(item);
     }
@@ -321,58 +323,5 @@ function leaseUse(slice: Slice, used: number, usd: number, tokens: number, relea
     usedUsd: usd,
     usedTokens: tokens,
     release,
-  };
-}
-
-/**
- * A request that does not fit. When a lower output limit would fit now, the
- * refusal says so (and how low), and there is no Retry-After: waiting is
- * not what the client needs. Otherwise Retry-After points at the window's end.
- */
-function exceeded(item: LedgerItem, rejected: LedgerRejection, estimate: CostEstimate): Refusal {
-  const resetMs = Date.parse(rejected.windowEnd);
-  const retryAfter = Math.max(1, Math.ceil((resetMs - Date.now()) / 1000));
-  const unit = item.unit === 'usd' ? 'USD' : item.unit;
-  const left = displayAmount(item.unit, rejected.available);
-  const needs = displayAmount(item.unit, item.amount);
-  const rateLimit = item.kind === 'rate_limit';
-  const fits = item.unit === 'requests' ? 0 : Math.min(estimate.maxOutputTokens - 1, outputTokensThatFit(estimate, item.unit, rejected.available, MICRO_USD));
-  const lower = fits >= 1 ? ` A max_tokens of at most ${fits} fits now.` : '';
-  const message = rateLimit
-    ? `Rate limit '${item.name}' reached: ${left} ${unit} left in this minute, this request needs ${needs}.${lower || ` Retry after ${rejected.windowEnd}.`}`
-    : lower
-      ? `Budget '${item.name}' cannot take this request as sent: ${left} ${unit} left in this window, and the request may cost up to ${needs} ${unit} (its prompt plus its output limit of ${estimate.maxOutputTokens} tokens).${lower}`
-      : `Budget '${item.name}' is exhausted for this window: ${left} ${unit} left, and this request may cost up to ${needs} ${unit} (its prompt plus its output limit). The window resets at ${rejected.windowEnd}.`;
-  return {
-    status: 429,
-    error: {
-      error: {
-        message,
-        type: rateLimit ? 'rate_limit_error' : 'insufficient_quota',
-        param: fits >= 1 ? 'max_tokens' : null,
-        code: rateLimit ? 'rate_limit_exceeded' : 'budget_exceeded',
-      },
-    },
-    headers: {
-      ...(fits >= 1 ? { 'x-budget-max-tokens': String(fits) } : { 'retry-after': String(retryAfter) }),
-      'x-budget-remaining': left,
-      'x-budget-reset': rejected.windowEnd,
-      'x-budget-policy': item.name,
-    },
-  };
-}
-
-function unavailable(item: LedgerItem): Refusal {
-  return {
-    status: 503,
-    error: {
-      error: {
-        message: `Budget '${item.name}' cannot be checked: the control plane (budget ledger) is unreachable, and the budget does not allow requests without it (failOpen is off). Retry shortly.`,
-        type: 'service_unavailable',
-        param: null,
-        code: 'budget_unavailable',
-      },
-    },
-    headers: { 'retry-after': '1' },
   };
 }

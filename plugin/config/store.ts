@@ -124,11 +124,15 @@ export class ConfigStore {
 }
 
 export function indexSnapshot(snapshot: ConfigSnapshot, dataplaneToken?: string): IndexedSnapshot {
-  const credentials = snapshot.endpoints.flatMap((e) => e.destinations.flatMap((d) => Object.values(d.credentials)));
-  // Endpoints saved before the base-URL rule (or by a control plane without it) get it here.
+  const credentials = snapshot.endpoints.flatMap((e) =>
+    [...e.destinations, ...(e.shadow ? [e.shadow.destination] : [])].flatMap((d) => Object.values(d.credentials)),
+  );
+  // Endpoints saved before the base-URL rule (or by a control plane without it) get it here, shadow destinations too.
+  const normalized = <D extends Endpoint['destinations'][number]>(d: D): D => ({ ...d, options: normalizeDestinationOptions(d.provider, d.options) });
   const endpoints = snapshot.endpoints.map((e) => ({
     ...e,
-    destinations: e.destinations.map((d) => ({ ...d, options: normalizeDestinationOptions(d.provider, d.options) })),
+    destinations: e.destinations.map(normalized),
+    ...(e.shadow ? { shadow: { ...e.shadow, destination: normalized(e.shadow.destination) } } : {}),
   }));
   return {
     snapshot: { ...snapshot, endpoints },

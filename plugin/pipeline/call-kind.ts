@@ -7,6 +7,7 @@ import type { Destination, Endpoint, EndpointKind } from '../contract';
 import type { CostEstimate } from '../budget/estimate-cost';
 import type { GatewayError } from '../gateway-error';
 import type { Sink } from '../ingress/contract';
+import type { ChatRequest } from '../openai/types';
 import type { Provider } from '../providers/contract';
 import type { Redactor } from '../security/redact-secrets';
 import type { AttemptRecord, TraceRecorder } from './trace-recorder';
@@ -33,6 +34,8 @@ export interface CallKind<Request, S extends Sink> {
   kind: EndpointKind;
   /** The most the request can cost, for budgets and rate limits. */
   estimate(endpoint: Endpoint, request: Request): CostEstimate;
+  /** The chat form of a chat-kind request (the loop breaker's fingerprint, shadow calls); absent for other kinds. */
+  chatRequest?(request: Request): ChatRequest;
   /** One attempt against one destination (its provider resolved); the loop ends `attempt` from the outcome. */
   attempt(call: Call<Request, S>, destination: Destination, provider: Provider, attempt: AttemptRecord): Promise<AttemptOutcome>;
 }

@@ -2,13 +2,19 @@
 //
 //   parse -> validate -> resolve endpoint -> admit -> attempts -> settle -> trace
 //
+// Governance hooks in at three points (plugin/governance): the request's run
+// once its endpoint is known, the loop breaker inside admission, and shadow
+// traffic sampled before the attempts and sent after the trace.
+//
 // The client API (ingress) says how to read the request and write answers;
 // the kind says how to price it and how one attempt runs. Every request
 // leaves exactly one trace, whatever happens to it.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Endpoint } from '../contract';
+import type { Endpoint, Trace } from '../contract';
 import { GatewayError } from '../gateway-error';
+import { fingerprintRequest } from '../governance/fingerprint-request';
+import { resolveRun } from '../governance/resolve-run';
 import type { Ingress, Sink } from '../ingress/contract';
 import { errorBody } from '../ingress/send-json';
 import { log } from '../log';
@@ -18,7 +24,7 @@ import type { AttemptOutcome, Call, CallKind } from './call-kind';
 import { gatewayHeaders } from './gateway-headers';
 import type { PipelineRuntime } from './pipeline-runtime';
 import { readJsonBody } from './read-json-body';
-import { TraceRecorder, type RequestParams } from './trace-recorder';
+import { requestParams, TraceRecorder } from './trace-recorder';
 
 export interface RequestOrigin {
   req: IncomingMessage;
@@ -74,6 +80,11 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
     );
   }
 
+  // the agent run it belongs to (run-scoped budgets and limits, the loop breaker)
+  const run = resolveRun(endpoint, (name) => headerOf(req, name));
+  if (!run.ok) return reject(400, errorBody(run.message, 'invalid_request_error', 'invalid_run_id', run.param));
+  trace.runId = run.run;
+
   // prepare: the ingress completes the request from stored state (a continued conversation)
   const context = { endpoint, user: trace.start.user, requestId: trace.start.id, conversations: rt.conversations };
   let request = parsed.value;
@@ -88,16 +99,20 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
     endpoint,
     policies: snapshot.snapshot.budgets,
     user: trace.start.user,
+    run: run.run,
+    fingerprint: () => fingerprintRequest(kind.chatRequest?.(request) ?? (request as object)),
     estimate: () => kind.estimate(endpoint, request),
   });
   if (!admitted.ok) return reject(admitted.refusal.status, admitted.refusal.error, admitted.refusal.headers);
+  const shadow = rt.shadow.sample(endpoint, kind.chatRequest?.(request));
 
   // attempts, then settle (whatever happened) and trace
   const abort = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();
   });
-  const call: Call<Request, S> = { endpoint, request, sink: ingress.sink(res, request, context), trace, signal: abort.signal, redact: snapshot.redact };
+  const sink = ingress.sink(res, request, context);
+  const call: Call<Request, S> = { endpoint, request, sink: shadow ? shadow.watch(sink) : sink, trace, signal: abort.signal, redact: snapshot.redact };
   let outcome: AttemptOutcome;
   try {
     outcome = await runAttempts({ call, kind, stickyKey: stickyKey(endpoint, req, trace.start.user), health: rt.health, random: Math.random });
@@ -109,14 +124,17 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
     trace.budget = rt.budget.settle(admitted.admission, { usage: trace.usage, costUsd: trace.costUsd, served: trace.served });
   }
   const { status, errorCode } = answer(call, outcome);
-  leaveTrace(rt, trace, status, errorCode, endpoint.logPayloads);
+  if (shadow?.answered(outcome)) trace.shadowTraceId = shadow.id;
+  const finished = leaveTrace(rt, trace, status, errorCode, endpoint.logPayloads);
+  if (trace.shadowTraceId) shadow!.launch(finished, snapshot.snapshot.budgets, snapshot.redact);
 }
 
 /** The request's one trace: to the control plane, and as OpenTelemetry spans to the configured exporters. */
-function leaveTrace(rt: PipelineRuntime, trace: TraceRecorder, status: number, errorCode?: string, logPayloads = false): void {
+function leaveTrace(rt: PipelineRuntime, trace: TraceRecorder, status: number, errorCode?: string, logPayloads = false): Trace {
   const finished = trace.finish(performance.now(), status, errorCode);
   rt.shipper.enqueue(finished);
   rt.telemetry?.export(finished, trace, logPayloads);
+  return finished;
 }
 
 /** Writes the failure when no attempt answered; the status and code the trace records. */
@@ -148,16 +166,6 @@ export function configUnavailable(): ErrorBody {
 
 function internalError(): GatewayError {
   return new GatewayError('The gateway failed to handle this request.', 500, 'server_error', 'internal_error', null);
-}
-
-/** The sampling parameters of any client API (OpenAI chat, Responses, Anthropic Messages), for telemetry. */
-function requestParams(body: Record<string, unknown>): RequestParams {
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  return {
-    maxTokens: num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens),
-    temperature: num(body.temperature),
-    topP: num(body.top_p),
-  };
 }
 
 /** OpenAI's `user`, or Anthropic's `metadata.user_id`. */

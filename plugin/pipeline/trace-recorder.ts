@@ -28,6 +28,16 @@ export interface RequestParams {
   topP?: number;
 }
 
+/** The sampling parameters of any client API (OpenAI chat, Responses, Anthropic Messages), for telemetry. */
+export function requestParams(body: Record<string, unknown>): RequestParams {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  return {
+    maxTokens: num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens),
+    temperature: num(body.temperature),
+    topP: num(body.top_p),
+  };
+}
+
 export class TraceRecorder {
   readonly attempts: TraceAttempt[] = [];
   /** Milliseconds spent waiting on providers (and on their Retry-After), excluded from overhead. */
@@ -40,6 +50,10 @@ export class TraceRecorder {
   response?: string;
   /** What budgets and rate limits reserved for this request and what it was charged. */
   budget?: Trace['budget'];
+  /** The agent run the request belongs to, once its endpoint is known. */
+  runId?: string;
+  /** Set when a shadow call of this request was launched (its trace's id). */
+  shadowTraceId?: string;
   /** Why the served answer ended, one per choice (OpenAI's finish_reason values). */
   finishReasons?: string[];
   /** The traceparent sent to providers: the caller's trace id, this gateway's span. */
@@ -91,6 +105,7 @@ export class TraceRecorder {
       user: s.user,
       ingress: s.ingress,
       stream: s.stream,
+      ...(this.runId ? { runId: this.runId } : {}),
       status,
       ...(errorCode ? { errorCode } : {}),
       ...(this.served ? { provider: this.served.provider, model: this.served.model } : {}),
@@ -102,6 +117,7 @@ export class TraceRecorder {
       ...(this.ttftMs !== undefined ? { ttftMs: round(this.ttftMs) } : {}),
       ...(s.clientTraceparent ? { traceparent: s.clientTraceparent } : {}),
       ...(this.budget ? { budget: this.budget } : {}),
+      ...(this.shadowTraceId ? { shadowTraceId: this.shadowTraceId } : {}),
       ...(this.request !== undefined ? { request: this.request } : {}),
       ...(this.response !== undefined ? { response: this.response } : {}),
     };

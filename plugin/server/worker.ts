@@ -2,10 +2,16 @@
 // thread sends `stop` with a grace period (Kong stopping the plugin server,
 // the parent gone, a configuration no longer used, tests): the worker drains
 // its requests and streams, flushes or spools its traces, answers `stopped`.
-import { parentPort, workerData } from 'node:worker_threads';
+//
+// A worker starts as a spare (../runtime.ts keeps one ready): it loads every
+// module (schema compilers included) and runs the translation paths once, so
+// the JIT has seen them, then waits for `start` with its configuration. The
+// first request after start-up, or after a worker crash, then pays none of it.
+import { parentPort } from 'node:worker_threads';
 import { startRuntime, stopRuntime } from '../data-plane';
 import { log } from '../log';
 import type { PluginConfig } from '../schema';
+import { warmTranslation } from './warm-translation';
 
 export interface WorkerInput {
   config: PluginConfig;
@@ -16,22 +22,33 @@ export interface WorkerInput {
 }
 
 export type WorkerMessage = { type: 'ready'; port: number } | { type: 'failed'; error: string } | { type: 'stopped' };
-export type WorkerCommand = { type: 'stop'; graceMs: number };
+export type WorkerCommand = { type: 'start'; input: WorkerInput } | { type: 'stop'; graceMs: number };
 
-const input = workerData as WorkerInput;
 const port = parentPort!;
 const send = (m: WorkerMessage) => port.postMessage(m);
 
-startRuntime(input.config, input.id, Buffer.from(input.ticketKey), input.ticketsIssued).then(
-  (runtime) => {
-    send({ type: 'ready', port: runtime.server.port });
-    let stopping: Promise<void> | undefined;
-    port.on('message', (m: WorkerCommand) => {
-      if (m.type !== 'stop') return;
-      stopping ??= stopRuntime(runtime, m.graceMs)
-        .catch((err: Error) => log.error('data plane: stop failed', { error: err.message }))
-        .finally(() => send({ type: 'stopped' }));
-    });
-  },
-  (err: Error) => send({ type: 'failed', error: err.message }),
-);
+try {
+  warmTranslation();
+} catch (err) {
+  // Only a head start: a failure here must not keep the worker from serving.
+  log.warn('data plane: warm-up failed', { error: (err as Error).message });
+}
+port.once('message', (m: WorkerCommand) => {
+  if (m.type === 'start') start(m.input);
+});
+
+function start(input: WorkerInput): void {
+  startRuntime(input.config, input.id, Buffer.from(input.ticketKey), input.ticketsIssued).then(
+    (runtime) => {
+      send({ type: 'ready', port: runtime.server.port });
+      let stopping: Promise<void> | undefined;
+      port.on('message', (m: WorkerCommand) => {
+        if (m.type !== 'stop') return;
+        stopping ??= stopRuntime(runtime, m.graceMs)
+          .catch((err: Error) => log.error('data plane: stop failed', { error: err.message }))
+          .finally(() => send({ type: 'stopped' }));
+      });
+    },
+    (err: Error) => send({ type: 'failed', error: err.message }),
+  );
+}

@@ -45,6 +45,9 @@ export const GATEWAY = {
   overheadMs: 'llm_gateway.overhead_ms',
   ttftMs: 'llm_gateway.ttft_ms',
   runId: 'llm_gateway.run_id',
+  /** On a shadow call's span: the client request it copied; on that request's span: the shadow's id. */
+  shadowOf: 'llm_gateway.shadow_of',
+  shadowTraceId: 'llm_gateway.shadow_request_id',
 } as const;
 
 /** gen_ai.operation.name of each kind of call. */

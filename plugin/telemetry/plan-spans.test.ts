@@ -115,3 +115,14 @@ test('a request no provider answered: no provider attributes, a 5xx is an error,
   assert.equal(refused.request.attributes['error.type'], 'budget_exceeded');
   assert.deepEqual(refused.attempts, []);
 });
+
+test('governance on the request span: the run, and a shadow pair linked both ways', () => {
+  const primary = planSpans(req(trace({ runId: 'run-7', shadowTraceId: 'shadow-1' })), false).request.attributes;
+  assert.deepEqual(
+    [primary['llm_gateway.run_id'], primary['llm_gateway.shadow_request_id'], primary['llm_gateway.shadow_of']],
+    ['run-7', 'shadow-1', undefined],
+  );
+  const shadow = planSpans(req(trace({ id: 'shadow-1', runId: 'run-7', shadowOf: '2f1c6a50-7d1e-4a7b-9c1e-2b3c4d5e6f70' })), false).request.attributes;
+  assert.equal(shadow['llm_gateway.shadow_of'], '2f1c6a50-7d1e-4a7b-9c1e-2b3c4d5e6f70');
+  assert.equal(shadow['llm_gateway.shadow_request_id'], undefined);
+});

@@ -72,6 +72,8 @@ export function planSpans(req: FinishedRequest, withContent: boolean): { request
       [GATEWAY.overheadMs]: t.overheadMs,
       [GATEWAY.ttftMs]: t.ttftMs,
       [GATEWAY.runId]: t.runId,
+      [GATEWAY.shadowOf]: t.shadowOf,
+      [GATEWAY.shadowTraceId]: t.shadowTraceId,
     }),
     ...(t.status >= 500 ? { error: t.errorCode ?? `status ${t.status}` } : {}),
     events: [],

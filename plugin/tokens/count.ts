@@ -1,10 +1,13 @@
 // Token counts for when a provider reports none (some streams, some
 // OpenAI-compatible servers): o200k_base, the tokenizer of current OpenAI
-// models, as an estimate for every model family. Loading its ranks takes
-// most of a second (blocking the plugin server), so it happens once per
-// process, shortly after start-up (warmTokenizer).
-import { Tiktoken } from 'js-tiktoken/lite';
-import o200k from 'js-tiktoken/ranks/o200k_base';
+// models, as an estimate for every model family. Building it from its ranks
+// takes 0.5-2 s of CPU on the thread that does it (measured on the bench
+// machine), blocking every request in flight there, so it is built only when
+// something needs it: the first count, or a configuration with budgets or
+// token rate limits (warmTokenizer), never on a timer in the way of requests
+// that need no tokenizer at all. Its ranks (megabytes of JavaScript) load
+// with it, not at start-up.
+import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 import type { ChatRequest, ContentPart, Usage } from '../openai/types';
 import { toolCallInput } from '../openai/tool-call-input';
 
@@ -15,13 +18,16 @@ const TOKENS_PER_IMAGE = 765;
 let encoder: Tiktoken | undefined;
 
 function tokenizer(): Tiktoken {
-  encoder ??= new Tiktoken(o200k);
+  if (!encoder) {
+    const ranks = require('js-tiktoken/ranks/o200k_base') as TiktokenBPE | { default: TiktokenBPE };
+    encoder = new Tiktoken('default' in ranks ? ranks.default : ranks);
+  }
   return encoder;
 }
 
-/** Loads the ranks a few seconds after start-up, not in the way of the first requests. */
+/** Builds the tokenizer now if it is not built yet. */
 export function warmTokenizer(): void {
-  setTimeout(() => tokenizer(), 5_000).unref();
+  tokenizer();
 }
 
 export function countTokens(text: string): number {

@@ -57,7 +57,14 @@ function shipper(stateDir: string, overrides: Partial<ShipperOptions> = {}): Tra
   });
 }
 
-const stored = (ids: string[]) => h.db.db.collection('traces').countDocuments({ _id: { $in: ids } } as never);
+/** Traces stored with these ids (the control plane keeps them in one collection per day: traces_YYYYMMDD). */
+async function stored(ids: string[]): Promise<number> {
+  let n = 0;
+  for (const c of await h.db.db.listCollections({}, { nameOnly: true }).toArray()) {
+    if (/^traces_\d{8}$/.test(c.name)) n += await h.db.db.collection(c.name).countDocuments({ _id: { $in: ids } } as never);
+  }
+  return n;
+}
 
 async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -85,7 +92,7 @@ describe('trace shipper', () => {
     assert.equal(letter.trace.id, bad.id);
     assert.match(letter.reason, /^id: /);
     await s.stop();
-    assert.equal(await h.db.db.collection('traces').countDocuments({ _id: { $in: [...good.map((t) => t.id), bad.id] } } as never), 400);
+    assert.equal(await stored([...good.map((t) => t.id), bad.id]), 400);
     const metrics = await h.as('viewer').get('/metrics').expect(200);
     assert.match(metrics.text, /llm_gateway_traces_rejected_total 1\b/);
     assert.deepEqual(

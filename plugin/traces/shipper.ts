@@ -135,11 +135,7 @@ export class TraceShipper {
   }
 
   private syncSpool(): void {
-    try {
-      this.spool.sync();
-    } catch (err) {
-      log.error('traces: cannot fsync the spool', { error: (err as Error).message });
-    }
+    this.spool.syncInBackground().catch((err: Error) => log.error('traces: cannot fsync the spool', { error: err.message }));
   }
 
   private async flushRound(): Promise<void> {

@@ -11,6 +11,7 @@ export interface BudgetStack {
   controlPlane: RunningControlPlane;
   nodes: KongStandin[];
   db: mongoose.mongo.Db;
+  adminToken: string;
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   stopControlPlane(): Promise<void>;
   startControlPlaneAgain(): Promise<void>;
@@ -33,6 +34,7 @@ export async function startBudgetStack(opts: { nodes?: number; env?: Record<stri
     },
     nodes: stack.drivers,
     db,
+    adminToken: stack.adminToken,
     api: stack.api,
     stopControlPlane: stack.stopControlPlane,
     startControlPlaneAgain: stack.startControlPlaneAgain,

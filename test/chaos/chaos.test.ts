@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startFakeOpenAI } from '../fake-providers/openai';
 import type { FakeProvider } from '../fake-providers/scenario';
+import { readStoredTraces } from '../helpers/read-stored-traces';
 import { hostileRequests, ingressErrorShape } from './hostile-requests';
 import { newTraceparent, oneRequest, steadyLoad, type Outcome } from './load';
 import { renderTable, writeReport, type ChaosRow } from './report';
@@ -68,15 +69,11 @@ after(async () => {
 async function checkTraces(outcomes: Outcome[]): Promise<{ due: number; lost: number; duplicates: number; missing: Outcome[] }> {
   const due = new Set(outcomes.filter((o) => o.requestId && (o.kind === 'served' || o.kind === 'documented')).map((o) => o.traceparent));
   const all = outcomes.map((o) => o.traceparent);
+  const wanted = new Set(all);
   const count = async () => {
-    const db = await stack.database();
     const found = new Map<string, number>();
-    for (let i = 0; i < all.length; i += 500) {
-      const docs = await db
-        .collection('traces')
-        .find({ traceparent: { $in: all.slice(i, i + 500) } }, { projection: { traceparent: 1 } })
-        .toArray();
-      for (const d of docs) found.set(d.traceparent as string, (found.get(d.traceparent as string) ?? 0) + 1);
+    for (const t of await readStoredTraces(await stack.database())) {
+      if (t.traceparent && wanted.has(t.traceparent)) found.set(t.traceparent, (found.get(t.traceparent) ?? 0) + 1);
     }
     return found;
   };

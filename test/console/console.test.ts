@@ -410,6 +410,30 @@ describe('admin console in Chromium', { timeout: 240_000 }, () => {
     await shot('budgets');
   });
 
+  it('shows shadow traffic beside the serving model on the usage page', async () => {
+    const shadow = { destination: { provider: 'openai', model: 'gpt-4o-mini', secret: 'openai-key', options: { baseUrl: `${openai.url}/v1` } }, percent: 100 };
+    assert.equal((await stack.api('PATCH', '/api/v1/endpoints/chat', { shadow })).status, 200);
+    const row = page.locator('table.shadow-comparison tr[data-endpoint="chat"]');
+    await waitFor(
+      'a shadow comparison row for chat',
+      async () => {
+        const res = await fetch(`${stack.openaiBaseUrl}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'chat', max_tokens: 16, messages: [{ role: 'user', content: 'shadow me' }] }),
+        });
+        assert.equal(res.status, 200);
+        await go('usage?range=1h');
+        return (await row.count()) ? true : undefined;
+      },
+      30_000,
+      1_000,
+    );
+    assert.match(await row.innerText(), /openai gpt-4o-mini/);
+    assert.ok(Number(await row.locator('[data-metric="compared"]').innerText()) >= 1);
+    await shot('usage-shadow');
+  });
+
   it('explains the 409 when deleting a secret in use, and lists changes in the audit log', async () => {
     await go('secrets');
     page.once('dialog', (d) => void d.accept());

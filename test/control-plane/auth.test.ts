@@ -31,6 +31,7 @@ const ROUTES: Array<{ method: 'get' | 'post' | 'put' | 'patch' | 'delete'; path:
   { method: 'get', path: '/api/v1/responses/resp_x', roles: ['admin', 'viewer'] },
   { method: 'delete', path: '/api/v1/responses/resp_x', roles: ['admin'] },
   { method: 'get', path: '/api/v1/usage/summary', roles: ['admin', 'viewer'] },
+  { method: 'get', path: '/api/v1/usage/shadow', roles: ['admin', 'viewer'] },
   { method: 'get', path: '/api/v1/usage/series', roles: ['admin', 'viewer'] },
   { method: 'get', path: '/api/v1/audit', roles: ['admin'] },
   { method: 'get', path: '/api/v1/telemetry/exporters', roles: ['admin', 'viewer'] },

@@ -116,4 +116,29 @@ describe('telemetry exporters API', () => {
     assert.match(text, /llm_gateway_otel_spans_exported_total\{exporter="mlflow"\} 15/);
     assert.match(text, /llm_gateway_otel_spans_dropped_total\{exporter="mlflow"\} 3/);
   });
+
+  it('reports racing to create one exporter document all apply (no duplicate-key 500)', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        h
+          .as('dataplane')
+          .post('/api/v1/dataplane/telemetry')
+          .send({ dataplaneId: 'dp-race', exporters: [{ exporter: 'e-race', name: 'race', exported: i, dropped: 0 }] }),
+      ),
+    );
+    assert.deepEqual([...new Set(results.map((r) => r.status))], [204]);
+    const text = (await h.as('viewer').get('/metrics').expect(200)).text;
+    assert.match(text, /llm_gateway_otel_spans_exported_total\{exporter="race"\} 11/, 'the largest count wins');
+  });
+
+  it('refuses a count beyond exact integers with a 400 naming the field (schemathesis found a 500 at 1.26e23)', async () => {
+    const res = await h
+      .as('dataplane')
+      .post('/api/v1/dataplane/telemetry')
+      .send({ dataplaneId: 'dp-huge', exporters: [{ exporter: 'e1', name: 'mlflow', exported: 1.26e23, dropped: 0 }] })
+      .expect(400);
+    assert.match(JSON.stringify(res.body.error), /exported/);
+    const text = (await h.as('viewer').get('/metrics').expect(200)).text;
+    assert.match(text, /llm_gateway_otel_spans_exported_total\{exporter="mlflow"\} 15/, 'the sums are unchanged');
+  });
 });

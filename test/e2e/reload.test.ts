@@ -78,13 +78,14 @@ test('reload with the data port per plugin server (data_port 0): nothing lost ac
   await reloadUnderLoad({ data_port: 0 });
 });
 
-// Fails today: the new plugin server's data server cannot bind the port the
-// old one still holds, so requests the new server admits during the drain
-// get 500 gateway_unavailable. The plugin runtime is moving to a data port
-// per plugin-server process (branch `reliability`); this then passes.
+// Why data_port defaults to 0 (kong.yml sets none): with a fixed port an
+// operator chose, the new plugin server's data server cannot bind the port
+// the old one still holds during the drain, so requests it admits meanwhile
+// get 500 gateway_unavailable. Kept as a todo that documents the limit of a
+// fixed port (README, Deploying into Kong), not a defect of the default.
 test(
-  'reload with a fixed data port, as kong.yml ships (8009)',
-  { skip: SKIP, todo: SKIP ? undefined : 'fixed data port collides across the reload' },
+  'reload with a fixed data_port (an operator override): the overlap collides',
+  { skip: SKIP, todo: SKIP ? undefined : 'a fixed data_port collides across the reload; the default (0) does not' },
   async () => {
     await reloadUnderLoad({ data_port: await freePort() });
   },

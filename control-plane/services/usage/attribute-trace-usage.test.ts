@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Trace, TraceAttempt } from '../../../plugin/contract';
 import { attributeTraceUsage } from './attribute-trace-usage';
-import { encodeSketch, mergeEncodedSketch, newSketch, quantile } from './latency-sketch';
+import { DDSketch } from '@datadog/sketches-js';
+import { LatencySketch, RELATIVE_ACCURACY } from './latency-sketch';
+
+const newLibrarySketch = () => new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
 
 const attempt = (provider: TraceAttempt['provider'], status: number | null, model = 'm'): TraceAttempt => ({
   destinationId: provider,
@@ -85,17 +88,24 @@ describe('attributeTraceUsage', () => {
 describe('latency sketches', () => {
   it('are within 1 % of the exact quantile and survive their stored form exactly', () => {
     const values = Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? 0 : Math.exp(Math.sin(i) * 4 + 5)));
-    const s = newSketch();
-    for (const v of values) s.accept(v);
+    const s = new LatencySketch();
+    for (const v of values) s.add(v);
     const sorted = [...values].sort((a, b) => a - b);
     for (const q of [0.5, 0.95, 0.99]) {
       const exact = sorted[Math.floor(q * (sorted.length - 1))]!;
-      const got = quantile(s, q)!;
+      const got = s.quantile(q)!;
       assert.ok(Math.abs(got - exact) <= exact * 0.01 + 0.01, `q${q}: ${got} vs ${exact}`);
     }
-    const copy = newSketch();
-    mergeEncodedSketch(copy, encodeSketch(s));
-    for (const q of [0, 0.1, 0.5, 0.9, 0.99, 1]) assert.equal(copy.getValueAtQuantile(q), s.getValueAtQuantile(q));
-    assert.equal(quantile(newSketch(), 0.5), null);
+    const copy = new LatencySketch();
+    copy.mergeEncoded(s.encode());
+    for (const q of [0, 0.1, 0.5, 0.9, 0.99, 1]) assert.equal(copy.quantile(q), s.quantile(q));
+    // The same values through the library's own sketch: the same answers.
+    const reference = s.toDDSketch();
+    for (const q of [0, 0.01, 0.1, 0.14, 0.15, 0.5, 0.95, 0.99, 1])
+      assert.equal(s.quantile(q), Math.round(reference.getValueAtQuantile(q) * 100) / 100, `q${q}`);
+    const library = newLibrarySketch();
+    for (const v of values) library.accept(v);
+    for (const q of [0.5, 0.95, 0.99]) assert.equal(s.quantile(q), Math.round(library.getValueAtQuantile(q) * 100) / 100, `q${q} as DDSketch.accept`);
+    assert.equal(new LatencySketch().quantile(0.5), null);
   });
 });

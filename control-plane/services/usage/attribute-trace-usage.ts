@@ -76,6 +76,8 @@ function attribute(t: Trace): { provider: string | null; model: string | null; e
 }
 
 export function attributeTraceUsage(t: Trace): UsageContribution[] {
+  // A shadow call is not a client request: it is reported apart (GET /usage/shadow, shadow metrics).
+  if (t.shadowOf) return [];
   const { provider, model, earlierFailures } = attribute(t);
   const common = { endpoint: t.endpoint, user: t.user, api: t.ingress, status: statusClass(t.status), run: t.runId ?? null };
   const u = t.usage;

@@ -21,20 +21,13 @@ function keyOf(row: UsageRow, groupBy: GroupBy | 'day' | 'total'): Key {
   return row.dims[groupBy];
 }
 
-/**
- * Failed-call rows carry the failed attempt's provider, model and status.
- * Outside the provider view they count only as failedAttempts of the groups
- * they share with their request, which is every grouping but status.
- */
-const counts = (row: UsageRow, groupBy: GroupBy | 'day' | 'total', providerView: boolean) => providerView || groupBy !== 'status' || (row.cell.n[0] ?? 0) > 0;
-
 const compareKeys = (a: Key, b: Key) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
 
 export function summarize(rows: Iterable<UsageRow>, groupBy: GroupBy | 'day', filter: UsageFilter): Array<{ key: Key } & UsageFigures> {
   const providerView = isProviderView(groupBy, filter);
   const groups = new Map<Key, UsageCell>();
   for (const row of rows) {
-    if (!matches(row.dims, filter) || !counts(row, groupBy, providerView)) continue;
+    if (!matches(row.dims, filter)) continue;
     const key = keyOf(row, groupBy);
     let cell = groups.get(key);
     if (!cell) groups.set(key, (cell = newCell()));
@@ -64,7 +57,7 @@ export function toSeries(
   const length = Math.round((window.to.getTime() - start) / step);
   const groups = new Map<Key, UsageCell[]>();
   for (const row of rows) {
-    if (!matches(row.dims, filter) || !counts(row, by, providerView)) continue;
+    if (!matches(row.dims, filter)) continue;
     const key = keyOf(row, by);
     let cells = groups.get(key);
     if (!cells) groups.set(key, (cells = []));

@@ -1,15 +1,14 @@
 // A usage cell: the counters and latency sketches of some set of requests.
 // Cells merge exactly (sums and sketch bins add), which is what lets a
 // minute roll up into an hour and any range or grouping be read from them.
-import type { DDSketch } from '@datadog/sketches-js';
 import { COUNTER_NAMES, ZERO_COUNTERS, type UsageContribution, type UsageCounters } from './attribute-trace-usage';
-import { encodeSketch, mergeEncodedSketch, newSketch, quantile, type EncodedSketch } from './latency-sketch';
+import { LatencySketch, type EncodedSketch } from './latency-sketch';
 
 export interface UsageCell {
   counters: UsageCounters;
-  latency: DDSketch;
-  ttft: DDSketch;
-  overhead: DDSketch;
+  latency: LatencySketch;
+  ttft: LatencySketch;
+  overhead: LatencySketch;
 }
 
 /** Stored form: counters in COUNTER_NAMES order, sketches sparse. */
@@ -21,28 +20,28 @@ export interface EncodedCell {
 }
 
 export function newCell(): UsageCell {
-  return { counters: { ...ZERO_COUNTERS }, latency: newSketch(), ttft: newSketch(), overhead: newSketch() };
+  return { counters: { ...ZERO_COUNTERS }, latency: new LatencySketch(), ttft: new LatencySketch(), overhead: new LatencySketch() };
 }
 
 export function addContribution(cell: UsageCell, c: UsageContribution): void {
   for (const name of COUNTER_NAMES) cell.counters[name] += c.counters[name];
-  if (c.latencyMs !== undefined) cell.latency.accept(c.latencyMs);
-  if (c.ttftMs !== undefined) cell.ttft.accept(c.ttftMs);
-  if (c.overheadMs !== undefined) cell.overhead.accept(c.overheadMs);
+  if (c.latencyMs !== undefined) cell.latency.add(c.latencyMs);
+  if (c.ttftMs !== undefined) cell.ttft.add(c.ttftMs);
+  if (c.overheadMs !== undefined) cell.overhead.add(c.overheadMs);
 }
 
 export function mergeCell(into: UsageCell, from: UsageCell): void {
   for (const name of COUNTER_NAMES) into.counters[name] += from.counters[name];
-  if (from.latency.count) into.latency.merge(from.latency);
-  if (from.ttft.count) into.ttft.merge(from.ttft);
-  if (from.overhead.count) into.overhead.merge(from.overhead);
+  into.latency.merge(from.latency);
+  into.ttft.merge(from.ttft);
+  into.overhead.merge(from.overhead);
 }
 
 export function encodeCell(cell: UsageCell): EncodedCell {
   const e: EncodedCell = { n: COUNTER_NAMES.map((name) => cell.counters[name]) };
-  const l = encodeSketch(cell.latency);
-  const t = encodeSketch(cell.ttft);
-  const o = encodeSketch(cell.overhead);
+  const l = cell.latency.encode();
+  const t = cell.ttft.encode();
+  const o = cell.overhead.encode();
   if (l) e.l = l;
   if (t) e.t = t;
   if (o) e.o = o;
@@ -52,9 +51,9 @@ export function encodeCell(cell: UsageCell): EncodedCell {
 /** Adds a stored cell into a live one. */
 export function mergeEncodedCell(into: UsageCell, e: EncodedCell): void {
   COUNTER_NAMES.forEach((name, i) => (into.counters[name] += e.n[i] ?? 0));
-  mergeEncodedSketch(into.latency, e.l);
-  mergeEncodedSketch(into.ttft, e.t);
-  mergeEncodedSketch(into.overhead, e.o);
+  into.latency.mergeEncoded(e.l);
+  into.ttft.mergeEncoded(e.t);
+  into.overhead.mergeEncoded(e.o);
 }
 
 export interface UsageFigures {
@@ -96,12 +95,12 @@ export function figures(cell: UsageCell, providerView: boolean): UsageFigures {
     cacheWriteTokens: c.cacheWriteTokens,
     reasoningTokens: c.reasoningTokens,
     costUsd: c.costNanoUsd / 1e9,
-    p50LatencyMs: quantile(cell.latency, 0.5),
-    p95LatencyMs: quantile(cell.latency, 0.95),
-    p99LatencyMs: quantile(cell.latency, 0.99),
-    p50TtftMs: quantile(cell.ttft, 0.5),
-    p95TtftMs: quantile(cell.ttft, 0.95),
-    p50OverheadMs: quantile(cell.overhead, 0.5),
-    p99OverheadMs: quantile(cell.overhead, 0.99),
+    p50LatencyMs: cell.latency.quantile(0.5),
+    p95LatencyMs: cell.latency.quantile(0.95),
+    p99LatencyMs: cell.latency.quantile(0.99),
+    p50TtftMs: cell.ttft.quantile(0.5),
+    p95TtftMs: cell.ttft.quantile(0.95),
+    p50OverheadMs: cell.overhead.quantile(0.5),
+    p99OverheadMs: cell.overhead.quantile(0.99),
   };
 }

@@ -21,6 +21,7 @@ type ChatCall = Call<ChatRequest, ChatSink>;
 export const chatKind: CallKind<ChatRequest, ChatSink> = {
   kind: 'chat',
   estimate: estimateChatCost,
+  chatRequest: (request) => request,
   async attempt(call, destination, provider, attempt) {
     const called = await callProvider({
       provider,

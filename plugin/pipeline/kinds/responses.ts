@@ -8,5 +8,6 @@ import { chatKind } from './chat';
 export const responsesKind: CallKind<ResponsesCall, ChatSink> = {
   kind: 'chat',
   estimate: (endpoint, call) => chatKind.estimate(endpoint, call.chat),
+  chatRequest: (call) => call.chat,
   attempt: (call, destination, provider, attempt) => chatKind.attempt({ ...call, request: call.request.chat }, destination, provider, attempt),
 };

@@ -8,8 +8,8 @@ import { href, navigate } from '../../router';
 import { useSession } from '../../session/session-context';
 
 type Unit = BudgetInput['unit'];
-type WindowUnit = BudgetInput['window']['unit'];
-type ScopeType = 'global' | 'endpoint' | 'user';
+type WindowUnit = NonNullable<BudgetInput['window']>['unit'];
+type ScopeType = 'global' | 'endpoint' | 'user' | 'run';
 
 interface Draft {
   name: string;
@@ -31,8 +31,8 @@ function draftOf(b?: Budget): Draft {
     name: b?.name ?? '',
     unit: b?.unit ?? 'usd',
     limit: b ? String(b.limit) : '',
-    windowSize: String(b?.window.size ?? 1),
-    windowUnit: b?.window.unit ?? 'days',
+    windowSize: String(b?.window.size ?? (b?.scope.type === 'run' ? 24 : 1)),
+    windowUnit: b?.window.unit ?? (b?.scope.type === 'run' ? 'hours' : 'days'),
     action: b?.action ?? 'reject',
     webhookUrl: b?.webhookUrl ?? '',
     scopeType: scope.type,
@@ -46,7 +46,7 @@ function inputOf(d: Draft): { input: BudgetInput; errors: Record<string, string>
   const errors: Record<string, string> = {};
   const limit = Number(d.limit);
   if (d.limit.trim() === '' || !Number.isFinite(limit) || limit < 0)
-    errors.limit = d.unit === 'usd' ? 'a number of USD, 0 or more' : 'a number of tokens, 0 or more';
+    errors.limit = d.unit === 'usd' ? 'a number of USD, 0 or more' : `a number of ${d.unit}, 0 or more`;
   const size = Number(d.windowSize);
   if (!Number.isInteger(size) || size < 1 || size > 1000) errors['window.size'] = 'a whole number from 1 to 1000';
   if (d.action === 'alert' && !d.webhookUrl.trim()) errors.webhookUrl = 'an alert budget needs a webhook URL to call';
@@ -56,7 +56,9 @@ function inputOf(d: Draft): { input: BudgetInput; errors: Record<string, string>
       ? { type: 'global' }
       : d.scopeType === 'endpoint'
         ? { type: 'endpoint', endpoint: d.endpoint }
-        : { type: 'user', ...(d.user.trim() ? { user: d.user.trim() } : {}) };
+        : d.scopeType === 'run'
+          ? { type: 'run', ...(d.endpoint ? { endpoint: d.endpoint } : {}) }
+          : { type: 'user', ...(d.user.trim() ? { user: d.user.trim() } : {}) };
   return {
     input: {
       name: d.name,
@@ -156,11 +158,12 @@ function BudgetForm({ budget, endpoints }: { budget?: Budget; endpoints: string[
               options={[
                 { value: 'usd', label: 'Spend in USD' },
                 { value: 'tokens', label: 'Tokens' },
+                { value: 'calls', label: 'Model calls' },
               ]}
               error={errors.unit}
             />
             <NumberField
-              label={d.unit === 'usd' ? 'Limit (USD)' : 'Limit (tokens)'}
+              label={d.unit === 'usd' ? 'Limit (USD)' : `Limit (${d.unit})`}
               name="limit"
               value={d.limit}
               onInput={(limit) => set({ limit })}
@@ -171,7 +174,7 @@ function BudgetForm({ budget, endpoints }: { budget?: Budget; endpoints: string[
             />
           </div>
           <fieldset class="group">
-            <legend>Window (UTC-aligned)</legend>
+            <legend>{d.scopeType === 'run' ? "Run lifetime (the run's window closes this long after its first request)" : 'Window (UTC-aligned)'}</legend>
             <div class="grid">
               <NumberField
                 label="Length"
@@ -204,9 +207,20 @@ function BudgetForm({ budget, endpoints }: { budget?: Budget; endpoints: string[
                   { value: 'global', label: 'All traffic' },
                   { value: 'endpoint', label: 'One endpoint' },
                   { value: 'user', label: 'Users' },
+                  { value: 'run', label: 'Each agent run' },
                 ]}
                 error={errors.scope}
               />
+              {d.scopeType === 'run' ? (
+                <SelectField
+                  label="Endpoint"
+                  name="scope.endpoint"
+                  value={d.endpoint}
+                  onChange={(endpoint) => set({ endpoint })}
+                  options={[{ value: '', label: 'Any endpoint' }, ...endpoints.map((e) => ({ value: e, label: e }))]}
+                  error={errors['scope.endpoint']}
+                />
+              ) : null}
               {d.scopeType === 'endpoint' ? (
                 <SelectField
                   label="Endpoint"

@@ -5,7 +5,7 @@ import { TextField } from '../../components/fields';
 import { ErrorNotice, Loading } from '../../components/notices';
 import { href } from '../../router';
 import { useSession } from '../../session/session-context';
-import { describeScope, describeWindow, formatAmount, needsUser } from './describe-budget';
+import { describeScope, describeWindow, formatAmount, needsRun, needsUser } from './describe-budget';
 import { SpendBar } from './spend-bar';
 
 const REFRESH_MS = 10_000;
@@ -84,12 +84,17 @@ function BudgetSpendView({ budget, now }: { budget: Budget; now: number }) {
   const { api } = useSession();
   const [user, setUser] = useState('');
   const [lookedUp, setLookedUp] = useState('');
-  const perUser = needsUser(budget);
+  const perRun = needsRun(budget);
+  const perUser = needsUser(budget) || perRun;
   const spend = useLoad<BudgetSpend | undefined>(
     () =>
       perUser && !lookedUp
         ? Promise.resolve(undefined)
-        : must(api.GET('/api/v1/budgets/{id}/spend', { params: { path: { id: budget.id }, query: lookedUp ? { user: lookedUp } : {} } })),
+        : must(
+            api.GET('/api/v1/budgets/{id}/spend', {
+              params: { path: { id: budget.id }, query: lookedUp ? (perRun ? { run: lookedUp } : { user: lookedUp }) : {} },
+            }),
+          ),
     [budget.id, budget.version, lookedUp, Math.floor(now / REFRESH_MS)],
   );
   return (
@@ -102,7 +107,7 @@ function BudgetSpendView({ budget, now }: { budget: Budget; now: number }) {
             setLookedUp(user.trim());
           }}
         >
-          <TextField label="Show the window of user" value={user} onInput={setUser} />
+          <TextField label={perRun ? 'Show the window of run' : 'Show the window of user'} value={user} onInput={setUser} />
           <button type="submit">Show</button>
         </form>
       ) : null}
@@ -110,7 +115,7 @@ function BudgetSpendView({ budget, now }: { budget: Budget; now: number }) {
       {spend.data ? (
         <SpendBar budget={budget} spend={spend.data} now={now} />
       ) : perUser && !lookedUp ? (
-        <p class="hint">Each user has their own window.</p>
+        <p class="hint">{perRun ? 'Each agent run has its own window.' : 'Each user has their own window.'}</p>
       ) : null}
     </>
   );

@@ -8,8 +8,8 @@ import { formatAmount } from './describe-budget';
  * is drawn lighter: admission counts it, so it is not available either.
  */
 export function SpendBar({ budget, spend, now }: { budget: Budget; spend: BudgetSpend; now: number }) {
-  const spent = budget.unit === 'usd' ? spend.spentUsd : spend.spentTokens;
-  const reserved = budget.unit === 'usd' ? spend.reservedUsd : spend.reservedTokens;
+  const spent = budget.unit === 'usd' ? spend.spentUsd : budget.unit === 'calls' ? (spend.spentCalls ?? 0) : spend.spentTokens;
+  const reserved = budget.unit === 'usd' ? spend.reservedUsd : budget.unit === 'calls' ? (spend.reservedCalls ?? 0) : spend.reservedTokens;
   const held = Math.max(0, spend.committed - spent);
   const limit = spend.limit;
   const pct = (v: number) => (limit > 0 ? Math.min(100, (v / limit) * 100) : v > 0 ? 100 : 0);
@@ -34,8 +34,9 @@ export function SpendBar({ budget, spend, now }: { budget: Budget; spend: Budget
       <p class="spend-text">
         {label} ({spentPct.toFixed(spentPct > 0 && spentPct < 1 ? 2 : 0)}%)
         {reserved > 0 ? ` · ${formatAmount(budget.unit, reserved)} reserved by requests in flight` : ''}
-        {spend.leased > 0 ? ` · ${formatAmount(budget.unit, spend.leased)} held by gateways for upcoming requests` : ''} · resets in{' '}
-        <time dateTime={spend.windowEnd}>{formatSpan(Date.parse(spend.windowEnd) - now)}</time>
+        {spend.leased > 0 ? ` · ${formatAmount(budget.unit, spend.leased)} held by gateways for upcoming requests` : ''}
+        {spend.run !== undefined ? (spend.expired ? ' · the run is over' : ' · the run closes in ') : ' · resets in '}
+        {spend.expired ? null : <time dateTime={spend.windowEnd}>{formatSpan(Date.parse(spend.windowEnd) - now)}</time>}
         {spend.alertedAt ? ' · alert sent' : ''}
       </p>
     </div>

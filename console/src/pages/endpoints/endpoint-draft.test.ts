@@ -138,3 +138,32 @@ describe('endpoint draft', () => {
     assert.deepEqual(d.chain, ['on-prem']);
   });
 });
+
+describe('agent-run settings the form does not edit', () => {
+  it('survive a save: runs, loop breaker and shadow go back as they came (the shadow destination without a weight)', () => {
+    const governed: Endpoint = {
+      ...stored,
+      rateLimits: { requestsPerMinute: 5, per: 'run' },
+      runs: { header: 'x-agent-run-id', traceparent: true },
+      loopBreaker: { maxRepeats: 3, repeatWindowSeconds: 86400, callWindowSeconds: 60 },
+      shadow: {
+        destination: { id: 'shadow', provider: 'openai', model: 'gpt-4o-mini', secret: 's2', options: {}, weight: 0, timeoutMs: 30000 },
+        percent: 10,
+        countBudgets: false,
+        maxConcurrent: 4,
+      },
+    };
+    const { input, errors } = endpointFromDraft(draftFromEndpoint(governed));
+    assert.deepEqual(errors, {});
+    assert.deepEqual(input.rateLimits, { requestsPerMinute: 5, per: 'run' });
+    assert.deepEqual(input.runs, governed.runs);
+    assert.deepEqual(input.loopBreaker, governed.loopBreaker);
+    assert.deepEqual(input.shadow, {
+      destination: { id: 'shadow', provider: 'openai', model: 'gpt-4o-mini', secret: 's2', options: {}, timeoutMs: 30000 },
+      percent: 10,
+      countBudgets: false,
+      maxConcurrent: 4,
+    });
+    assert.equal(endpointFromDraft(draftFromEndpoint(stored)).input.shadow, undefined);
+  });
+});

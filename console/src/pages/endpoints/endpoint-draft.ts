@@ -43,7 +43,9 @@ export interface EndpointDraft {
   triggers: FallbackTrigger[];
   requestsPerMinute: string;
   tokensPerMinute: string;
-  ratePer: 'endpoint' | 'user';
+  ratePer: 'endpoint' | 'user' | 'run';
+  /** Agent-run settings this form does not edit, kept as they are on save (a PUT would drop them). */
+  kept: Pick<EndpointInput, 'runs' | 'loopBreaker' | 'shadow'>;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;
@@ -82,6 +84,7 @@ export function emptyDraft(): EndpointDraft {
     requestsPerMinute: '',
     tokensPerMinute: '',
     ratePer: 'endpoint',
+    kept: {},
   };
 }
 
@@ -118,7 +121,20 @@ export function draftFromEndpoint(e: Endpoint): EndpointDraft {
     requestsPerMinute: e.rateLimits?.requestsPerMinute !== undefined ? String(e.rateLimits.requestsPerMinute) : '',
     tokensPerMinute: e.rateLimits?.tokensPerMinute !== undefined ? String(e.rateLimits.tokensPerMinute) : '',
     ratePer: e.rateLimits?.per ?? 'endpoint',
+    kept: keptSettings(e),
   };
+}
+
+function keptSettings(e: Endpoint): EndpointDraft['kept'] {
+  const kept: EndpointDraft['kept'] = {};
+  if (e.runs) kept.runs = e.runs;
+  if (e.loopBreaker) kept.loopBreaker = e.loopBreaker;
+  if (e.shadow) {
+    // The shadow destination as the API takes it back: no weight (it never takes client traffic).
+    const { weight: _weight, ...destination } = e.shadow.destination;
+    kept.shadow = { ...e.shadow, destination };
+  }
+  return kept;
 }
 
 export function weightSum(d: EndpointDraft): number {
@@ -244,6 +260,7 @@ export function endpointFromDraft(d: EndpointDraft): { input: EndpointInput; err
     ...(rpm !== undefined || tpm !== undefined
       ? { rateLimits: { ...(rpm !== undefined ? { requestsPerMinute: rpm } : {}), ...(tpm !== undefined ? { tokensPerMinute: tpm } : {}), per: d.ratePer } }
       : {}),
+    ...d.kept,
   };
   return { input, errors };
 }

@@ -271,6 +271,7 @@ function EndpointForm({ endpoint, secrets }: { endpoint?: Endpoint; secrets: Sec
                 options={[
                   { value: 'endpoint', label: 'To the whole endpoint' },
                   { value: 'user', label: 'To each user' },
+                  { value: 'run', label: 'To each agent run' },
                 ]}
               />
             </div>

@@ -7,6 +7,7 @@ import { formatCount, formatMs, formatUsd, fromLocalInput, toLocalInput } from '
 import { navigate } from '../../router';
 import { useSession } from '../../session/session-context';
 import { alignUsageSeries, intervalFor, totalsOf, type Interval, type Metric, type UsageSeries } from './align-usage-series';
+import { ShadowComparison } from './shadow-comparison';
 import { PALETTE, UsageChart, type ChartLine } from './usage-chart';
 
 /** 'total' is no grouping: the API's one series, "total". */
@@ -101,6 +102,7 @@ export function UsagePage({ query }: { query: URLSearchParams }) {
       </form>
       <ErrorNotice error={usage.error} />
       {usage.data ? <UsageCharts data={usage.data} groupBy={groupBy} /> : usage.error ? null : <Loading what="usage" />}
+      <ShadowComparison from={from} to={to} tick={tick} />
     </>
   );
 }

@@ -1,0 +1,367 @@
+// Scenario traces-at-scale: the control plane's reads as stored traces grow
+// (10k -> 100k, and 1M with BENCH_TRACES=1000000): usage summary and series,
+// first pages of traces with and without filters, ingest rate, database size;
+// then a retention sweep of the stored day while live traces are ingested.
+// Its own database (FerretDB in a fresh data dir, or a fresh database on
+// MONGODB_URI) and its own control-plane process (bench/control-plane-child.ts).
+//
+// The traces are a day of a gateway's traffic (yesterday), generated
+// deterministically and sent through POST /api/v1/dataplane/traces in time
+// order, 1,000 per batch, four batches in flight, as data planes send them.
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Trace, TraceAttempt } from '../plugin/contract';
+import { loadConfig } from '../control-plane/config';
+import { freePort, startFerretDB } from '../control-plane/loaders/ferretdb';
+import { signToken } from '../control-plane/middleware/verify-token';
+import { testDbUri } from '../test/helpers/db';
+import { cpuMs, percentiles, round, sleep } from './lib';
+
+const DAY = 86_400_000;
+const ENDPOINTS = ['chat', 'chat-large', 'agent', 'summarize', 'extract', 'embed', 'code', 'rare'];
+const DESTINATIONS: Array<[TraceAttempt['provider'], string]> = [
+  ['openai', 'gpt-4o-mini'],
+  ['openai', 'gpt-4o'],
+  ['anthropic', 'claude-sonnet-4'],
+  ['azure-openai', 'gpt-4o'],
+  ['mistral', 'mistral-large'],
+  ['bedrock', 'nova-pro'],
+];
+const USERS = 100;
+
+export interface ScaleProfile {
+  sizes: number[];
+  reps: number;
+  /** Seconds of live ingest before and during the sweep. */
+  sweepS: number;
+}
+
+/**
+ * BENCH_TRACES: the largest step (default 100,000; 1000000 adds the 1M step).
+ * BENCH_SCALE_SIZES (comma list), BENCH_SCALE_REPS, BENCH_SCALE_SWEEP_S
+ * override the steps, the samples per query and the live-ingest seconds
+ * (e.g. for measuring an earlier version, whose reads take seconds).
+ */
+export function scaleProfile(smoke: boolean): ScaleProfile {
+  const env = process.env;
+  const base: ScaleProfile = smoke
+    ? { sizes: [2_000], reps: 3, sweepS: 2 }
+    : { sizes: [10_000, 100_000, 1_000_000].filter((n) => n <= Number(env.BENCH_TRACES ?? 100_000)), reps: 20, sweepS: 20 };
+  return {
+    sizes: env.BENCH_SCALE_SIZES ? env.BENCH_SCALE_SIZES.split(',').map(Number) : base.sizes,
+    reps: env.BENCH_SCALE_REPS ? Number(env.BENCH_SCALE_REPS) : base.reps,
+    sweepS: env.BENCH_SCALE_SWEEP_S ? Number(env.BENCH_SCALE_SWEEP_S) : base.sweepS,
+  };
+}
+
+/** Deterministic traffic: trace i of n, spread over [start, start + span) in time order. */
+function makeTrace(i: number, n: number, start: number, span: number, idPrefix: string): Trace {
+  let seed = (i * 2654435761) >>> 0;
+  const r = () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 4294967296;
+  };
+  const endpoint = r() < 0.002 ? 'rare' : ENDPOINTS[Math.floor(r() * (ENDPOINTS.length - 1))]!;
+  const [provider, model] = DESTINATIONS[Math.floor(r() * DESTINATIONS.length)]!;
+  const stream = r() < 0.4;
+  const roll = r();
+  const rejected = roll < 0.03;
+  const failed = !rejected && roll < 0.05;
+  const fellBack = !rejected && !failed && roll < 0.15;
+  const [backup, backupModel] = DESTINATIONS[(DESTINATIONS.findIndex((d) => d[0] === provider && d[1] === model) + 1) % DESTINATIONS.length]!;
+  const attempts: TraceAttempt[] = rejected
+    ? []
+    : fellBack
+      ? [
+          { destinationId: 'a', provider, model, status: 503, latencyMs: 40 },
+          { destinationId: 'b', provider: backup, model: backupModel, status: 200, latencyMs: 400 + Math.floor(r() * 2000) },
+        ]
+      : [{ destinationId: 'a', provider, model, status: failed ? 502 : 200, latencyMs: 300 + Math.floor(r() * 3000) }];
+  const served = !rejected && !failed;
+  return {
+    id: `${idPrefix}-${i}`,
+    time: new Date(start + Math.floor((i / n) * span)).toISOString(),
+    endpoint,
+    kind: endpoint === 'embed' ? 'embeddings' : 'chat',
+    user: `u${Math.floor(USERS * r() * r())}`,
+    ingress: r() < 0.7 ? 'openai' : r() < 0.6 ? 'anthropic' : 'responses',
+    stream,
+    ...(r() < 0.3 ? { runId: `run-${Math.floor(i / 20)}` } : {}),
+    status: rejected ? 429 : failed ? 502 : 200,
+    ...(rejected ? { errorCode: 'budget_exceeded' } : {}),
+    ...(served ? { provider: fellBack ? backup : provider, model: fellBack ? backupModel : model } : {}),
+    attempts,
+    ...(served
+      ? {
+          usage: { promptTokens: 800, completionTokens: 200, totalTokens: 1000, cachedTokens: Math.floor(r() * 400), reasoningTokens: Math.floor(r() * 50) },
+          costUsd: 0.0004 + r() * 0.002,
+        }
+      : {}),
+    latencyMs: Math.round((300 + r() * 3500) * 100) / 100,
+    overheadMs: Math.round(r() * 400) / 100,
+    ...(stream && served ? { ttftMs: Math.round((150 + r() * 900) * 100) / 100 } : {}),
+  };
+}
+
+interface ControlPlane {
+  url: string;
+  proc: ChildProcess;
+  sweep(now: number): Promise<unknown>;
+}
+
+async function startChild(env: NodeJS.ProcessEnv): Promise<ControlPlane> {
+  const proc = fork(path.join(__dirname, 'control-plane-child.js'), [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`control plane exited (${code})`)));
+    proc.on('message', (m: { type: string; url?: string }) => m.type === 'ready' && resolve(m.url!));
+  });
+  return {
+    url,
+    proc,
+    sweep: (now) =>
+      new Promise((resolve, reject) => {
+        const on = (m: { type: string; report?: unknown; error?: string }) => {
+          if (m.type !== 'swept') return;
+          proc.off('message', on);
+          if (m.error) reject(new Error(m.error));
+          else resolve(m.report);
+        };
+        proc.on('message', on);
+        proc.send({ type: 'sweep', now });
+      }),
+  };
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    total += entry.isDirectory() ? dirBytes(full) : fs.statSync(full).size;
+  }
+  return total;
+}
+
+export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    let mongoUri: string;
+    let sqliteDir: string | undefined;
+    let dbPid: number | undefined;
+    if (process.env.MONGODB_URI) {
+      mongoUri = testDbUri('scale').uri;
+    } else {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scale-db-'));
+      const db = await startFerretDB({ dataDir });
+      cleanups.push(async () => {
+        await db.stop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      });
+      mongoUri = `${db.uri}scale`;
+      sqliteDir = path.join(dataDir, 'sqlite');
+      dbPid = db.pid;
+    }
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'production',
+      MONGODB_URI: mongoUri,
+      CONTROL_PLANE_HOST: '127.0.0.1',
+      CONTROL_PLANE_PORT: String(await freePort()),
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      GATEWAY_KEK: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'warn',
+      // The sweep runs "30 days later": the loaded day goes, today's live traces stay.
+      TRACE_RETENTION_DAYS: '30',
+      USAGE_MINUTE_RETENTION_DAYS: '30',
+    };
+    const jwt = loadConfig(env).jwt;
+    const viewer = signToken(jwt, { sub: 'bench', role: 'viewer' }, DAY / 1000);
+    const dataplane = signToken(jwt, { sub: 'bench', role: 'dataplane' }, DAY / 1000);
+    const cp = await startChild(env);
+    cleanups.push(async () => {
+      cp.proc.kill('SIGTERM');
+      await new Promise((r) => cp.proc.once('exit', r));
+    });
+
+    const post = async (traces: Trace[]) => {
+      const send = () =>
+        fetch(`${cp.url}/api/v1/dataplane/traces`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${dataplane}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ traces }),
+        });
+      // A kept-alive socket the server closed while idle fails the first write: resend (ingest is idempotent).
+      const res = await send().catch(async (err: Error) => {
+        if (cp.proc.exitCode !== null) throw err;
+        return send();
+      });
+      if (res.status !== 200) throw new Error(`ingest: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { accepted: number }).accepted;
+    };
+    const get = async (pathAndQuery: string) => {
+      const t0 = performance.now();
+      const res = await fetch(`${cp.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${viewer}` } });
+      const body = await res.text();
+      const ms = performance.now() - t0;
+      if (res.status !== 200) return { ms, status: res.status, body: undefined };
+      return { ms, status: 200, body: JSON.parse(body) as Record<string, unknown> };
+    };
+
+    const now = Date.now();
+    const dayStart = now - 2 * DAY + 7 * 60_000 + 13_000; // yesterday's traffic, not aligned to anything
+    const total = p.sizes[p.sizes.length - 1]!;
+    const prefix = `s${randomBytes(3).toString('hex')}`;
+    const from = new Date(dayStart).toISOString();
+    const to = new Date(dayStart + DAY).toISOString();
+    const lastHourFrom = new Date(dayStart + DAY - 3_600_000).toISOString();
+    const queries: Record<string, string> = {
+      'summary by endpoint (24 h)': `/api/v1/usage/summary?from=${from}&to=${to}`,
+      'summary by day': `/api/v1/usage/summary?from=${from}&to=${to}&groupBy=day`,
+      'summary by user': `/api/v1/usage/summary?from=${from}&to=${to}&groupBy=user`,
+      'summary user=u7 by model': `/api/v1/usage/summary?from=${from}&to=${to}&user=u7&groupBy=model`,
+      'series hourly by endpoint (24 h)': `/api/v1/usage/series?from=${from}&to=${to}&interval=hour&groupBy=endpoint`,
+      'series per minute by provider (1 h)': `/api/v1/usage/series?from=${lastHourFrom}&to=${to}&interval=minute&groupBy=provider`,
+      'traces first page': '/api/v1/traces?limit=50',
+      'traces user=u7': '/api/v1/traces?user=u7&limit=50',
+      'traces endpoint=rare': '/api/v1/traces?endpoint=rare&limit=50',
+      'traces status=502': '/api/v1/traces?status=502&limit=50',
+    };
+
+    // CPU time of the control plane and the database: on a shared machine, the
+    // load-independent cost (and so the rate two idle cores would sustain).
+    const cpu = () => ({ cp: cpuMs(cp.proc.pid!), db: dbPid ? cpuMs(dbPid) : 0 });
+    const steps: Array<Record<string, unknown>> = [];
+    let sent = 0;
+    for (const size of p.sizes) {
+      // The last tenth of this step's traces (at least 5,000) is timed: the ingest rate with `size` stored.
+      const timedFrom = Math.max(sent, size - Math.max(5_000, Math.floor(size / 10)));
+      let timedStart = 0;
+      let cpuStart = cpu();
+      let next = sent;
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (next < size) {
+            const lo = next;
+            next = Math.min(size, next + 1_000);
+            if (lo >= timedFrom && timedStart === 0) {
+              timedStart = performance.now();
+              cpuStart = cpu();
+            }
+            const batch = Array.from({ length: next - lo }, (_, k) => makeTrace(lo + k, total, dayStart, DAY, prefix));
+            await post(batch);
+          }
+        }),
+      );
+      const ingestRate = ((size - timedFrom) * 1000) / (performance.now() - timedStart);
+      const cpuEnd = cpu();
+      const timed = size - timedFrom;
+      const ingestCpu = {
+        controlPlaneMsPer1000: round(((cpuEnd.cp - cpuStart.cp) * 1000) / timed, 1),
+        databaseMsPer1000: round(((cpuEnd.db - cpuStart.db) * 1000) / timed, 1),
+      };
+      sent = size;
+      // Until usage counts every stored trace: how far the rollups lag ingest.
+      const settleStart = performance.now();
+      const counted = async () => {
+        const check = await get(`/api/v1/usage/summary?from=${from}&to=${to}&groupBy=day`);
+        return ((check.body?.groups as Array<{ requests: number }> | undefined) ?? []).reduce((n, g) => n + g.requests, 0);
+      };
+      while ((await counted()) < size && performance.now() - settleStart < 300_000) await sleep(500);
+      const settleMs = performance.now() - settleStart;
+      const results: Record<string, unknown> = {};
+      for (const [name, q] of Object.entries(queries)) {
+        const samples: number[] = [];
+        let status = 200;
+        for (let k = 0; k < p.reps; k++) {
+          const r = await get(q);
+          status = r.status;
+          if (r.status !== 200) break;
+          samples.push(r.ms);
+        }
+        results[name] = status === 200 ? percentiles(samples) : { status };
+      }
+      // A second page through the cursor of the first.
+      const first = await get('/api/v1/traces?limit=50');
+      const cursor = (first.body as { nextCursor?: string } | undefined)?.nextCursor;
+      if (cursor) {
+        const samples: number[] = [];
+        for (let k = 0; k < p.reps; k++) samples.push((await get(`/api/v1/traces?limit=50&cursor=${cursor}`)).ms);
+        results['traces second page'] = percentiles(samples);
+      }
+      const dbBytes = sqliteDir ? dirBytes(sqliteDir) : undefined;
+      const walBytes = sqliteDir
+        ? fs
+            .readdirSync(sqliteDir)
+            .filter((f) => f.endsWith('-wal'))
+            .reduce((n, f) => n + fs.statSync(path.join(sqliteDir!, f)).size, 0)
+        : undefined;
+      steps.push({
+        stored: size,
+        countedByUsage: await counted(),
+        ingestTracesPerSecond: round(ingestRate, 0),
+        ingestCpu: {
+          ...ingestCpu,
+          // What two otherwise idle cores would sustain at this CPU cost (the flusher included, it runs during
+          // ingest): both processes together on two cores, the control plane's one event loop on one.
+          twoIdleCoresTracesPerSecond: round(
+            Math.min(1_000_000 / ingestCpu.controlPlaneMsPer1000, 2_000_000 / (ingestCpu.controlPlaneMsPer1000 + ingestCpu.databaseMsPer1000)),
+            0,
+          ),
+        },
+        settleMs: round(settleMs, 0),
+        ...(dbBytes !== undefined ? { databaseBytes: dbBytes, walBytes, bytesPerTrace: round((dbBytes - walBytes!) / size, 0) } : {}),
+        loadAverage: os.loadavg().map((x) => round(x)),
+        queriesMs: results,
+      });
+      log(
+        `  ${size} stored: ingest ${ingestRate.toFixed(0)}/s; ${Object.entries(results)
+          .map(([k, v]) => `${k} ${(v as { p50?: number }).p50?.toFixed(1) ?? (v as { status: number }).status}`)
+          .join('; ')}`,
+      );
+    }
+
+    // Live traffic (now), before and while the sweep deletes the loaded day.
+    let live = 0;
+    const liveTrace = () => makeTrace(live++, 1, Date.now() - 1000, 0, `${prefix}-live`);
+    const ingestFor = async (ms: number) => {
+      const deadline = performance.now() + ms;
+      let stored = 0;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (performance.now() < deadline) stored += await post(Array.from({ length: 1_000 }, liveTrace));
+        }),
+      );
+      return (stored * 1000) / (performance.now() - t0);
+    };
+    const baseline = await ingestFor(p.sweepS * 1000);
+    let sweepMs = 0;
+    let report: unknown;
+    const sweeping = (async () => {
+      await sleep(500);
+      const t0 = performance.now();
+      report = await cp.sweep(Date.now() + 30 * DAY);
+      sweepMs = performance.now() - t0;
+    })();
+    const during = await ingestFor(p.sweepS * 1000);
+    await sweeping;
+    const sweep = {
+      baselineTracesPerSecond: round(baseline, 0),
+      duringSweepTracesPerSecond: round(during, 0),
+      changePercent: round(((during - baseline) / baseline) * 100, 1),
+      sweepMs: round(sweepMs, 0),
+      report,
+    };
+    log(`  sweep: ingest ${baseline.toFixed(0)}/s before, ${during.toFixed(0)}/s during (${sweep.changePercent} %); sweep ${sweepMs.toFixed(0)} ms`);
+    return {
+      database: process.env.MONGODB_URI ? 'MONGODB_URI' : `FerretDB 1.24.2 on SQLite (${process.env.FERRETDB_BIN ?? 'the embedded build'})`,
+      controlPlane: process.env.BENCH_CP_ROOT ?? 'this checkout',
+      steps,
+      sweep,
+    };
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  }
+}

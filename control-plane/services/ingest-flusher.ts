@@ -1,0 +1,272 @@
+// Keeps the usage rollups and the trace list index in step with the stored
+// traces, exactly once per trace, through crashes.
+//
+// Ingest writes a journal document (the batch's trace ids), then the traces
+// (each tagged with the journal id), then hands the newly stored ones to the
+// flusher. The flusher applies consecutive journals in groups: one write per
+// rollup document and index page per group, whatever the ingest rate, then
+// deletes the journals. Each write records the last journal it contains
+// (blob-docs.ts), so a group retried after a failure, or a journal recovered
+// after a crash, never counts twice. A journal left behind by a replica that
+// stopped heartbeating is recovered from the traces that carry its id.
+import { randomBytes } from 'node:crypto';
+import type { Trace } from '../../plugin/contract';
+import type { Logger } from '../logger';
+import type { Models } from '../models';
+import type { JournalDoc } from '../models/usage-rollup.model';
+import { BlobDocs, decodeBlob, type JournalRange } from './blob-docs';
+import { planTraceIndex, type IndexPlan } from './trace-index/plan-trace-index';
+import { writeTraceIndex } from './trace-index/write-trace-index';
+import { decodeStoredTrace } from './trace-codec';
+import { mergeRows, planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
+import { rollupPartition, type StoredRow } from './usage/rollup-layout';
+
+export interface FlusherOptions {
+  /** How often this replica says it is alive, and after how long without it its journals are recovered. */
+  heartbeatMs?: number;
+  orphanAfterMs?: number;
+  /** Most traces applied in one group (a group costs one write per document it touches, whatever its size). */
+  maxGroupTraces?: number;
+  /** Ingest waits while more traces than this are stored but not yet applied (bounds the memory they hold). */
+  maxPendingTraces?: number;
+}
+
+interface Pending {
+  n: number;
+  /** This journal's new traces; 'recover': unknown (the insert failed part-way), read them back. */
+  traces?: Trace[] | 'recover';
+  waiters: Array<() => void>;
+}
+
+interface Group {
+  range: JournalRange;
+  journalIds: string[];
+  /** Traces counted in pendingTraces. */
+  traces: number;
+  rollups: RollupDelta;
+  index: IndexPlan;
+}
+
+const PARALLEL_WRITES = 8;
+
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+export class IngestFlusher {
+  readonly replica = randomBytes(6).toString('hex');
+  private seq = 0;
+  private readonly pending: Pending[] = [];
+  private pendingTraces = 0;
+  private inflight?: Group;
+  private running = false;
+  private stopped = false;
+  private compareAndSet = true;
+  private readonly docs = new BlobDocs(() => this.compareAndSet);
+  private timer?: NodeJS.Timeout;
+  private recovering?: Promise<void>;
+  private readonly opts: Required<FlusherOptions>;
+
+  constructor(
+    private readonly models: Models,
+    private readonly log: Logger,
+    opts: FlusherOptions = {},
+  ) {
+    this.opts = { heartbeatMs: 10_000, orphanAfterMs: 60_000, maxGroupTraces: 20_000, maxPendingTraces: 50_000, ...opts };
+  }
+
+  journalId(n: number): string {
+    return `${this.replica}:${n}`;
+  }
+
+  async start(): Promise<void> {
+    try {
+      const info = await this.models.usageStore.rollups().db.admin().command({ buildInfo: 1 });
+      this.compareAndSet = !('ferretdbVersion' in info || 'ferretdb' in info);
+    } catch {
+      this.compareAndSet = false; // by _id alone is right on both, with one writer
+    }
+    await this.heartbeat();
+    const recover = () => {
+      this.recovering ??= this.recoverOrphans().finally(() => (this.recovering = undefined));
+    };
+    this.timer = setInterval(() => void this.heartbeat().then(recover), this.opts.heartbeatMs);
+    this.timer.unref();
+    recover();
+  }
+
+  /** Stops after the journals in hand are applied (or gives up on them: they stay for recovery). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.race([this.settled(), new Promise((r) => setTimeout(r, 5_000))]);
+    this.stopped = true;
+    await this.recovering;
+  }
+
+  /** Reserves the next journal number (ingest writes the journal document under it). */
+  begin(): number {
+    const n = ++this.seq;
+    this.pending.push({ n, waiters: [] });
+    return n;
+  }
+
+  /** The journal's traces are stored: these are the new ones ('recover' when unknown). */
+  ready(n: number, traces: Trace[] | 'recover'): void {
+    const p = this.pending.find((x) => x.n === n);
+    if (p) {
+      p.traces = traces;
+      if (traces !== 'recover') this.pendingTraces += traces.length;
+    }
+    void this.run();
+  }
+
+  /**
+   * Resolves once fewer than maxPendingTraces traces wait to be applied:
+   * ingest calls it first, so a flusher that falls behind slows ingest (the
+   * data planes hold their batches meanwhile) instead of filling memory.
+   */
+  async room(): Promise<void> {
+    while (this.pendingTraces >= this.opts.maxPendingTraces && !this.stopped) await this.settled(1_000);
+  }
+
+  /** Resolves when every journal begun so far is applied (or after `timeoutMs`). */
+  settled(timeoutMs = 2_000): Promise<void> {
+    const last = this.pending[this.pending.length - 1];
+    if (!last) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      last.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async run(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    try {
+      for (;;) {
+        const group = this.inflight ?? (await this.nextGroup());
+        if (!group) break;
+        this.inflight = group;
+        try {
+          await this.apply(group);
+        } catch (err) {
+          this.log.error({ err, journals: `${group.range.first}..${group.range.last}` }, 'ingest flusher: write failed; retrying');
+          await new Promise((r) => setTimeout(r, 1_000));
+          if (this.stopped) break;
+          continue;
+        }
+        this.inflight = undefined;
+        await this.models.usageStore
+          .journal()
+          .bulkWrite(
+            group.journalIds.map((_id) => ({ deleteOne: { filter: { _id } } })),
+            { ordered: false },
+          )
+          .catch((err: unknown) => this.log.warn({ err }, 'ingest flusher: journal cleanup failed (recovery will skip them)'));
+        const done = this.pending.splice(0, group.journalIds.length);
+        this.pendingTraces -= group.traces;
+        for (const p of done) for (const w of p.waiters) w();
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** The longest run of consecutive ready journals from the oldest one (up to maxGroupTraces), planned as one. */
+  private async nextGroup(): Promise<Group | undefined> {
+    const ready: Pending[] = [];
+    const traces: Trace[] = [];
+    let counted = 0;
+    for (const p of this.pending) {
+      if (p.traces === undefined || (ready.length > 0 && traces.length >= this.opts.maxGroupTraces)) break;
+      if (p.traces === 'recover') p.traces = await this.readBack(this.journalId(p.n));
+      else counted += p.traces.length;
+      ready.push(p);
+      traces.push(...p.traces);
+    }
+    if (ready.length === 0) return undefined;
+    return {
+      range: { replica: this.replica, first: ready[0]!.n, last: ready[ready.length - 1]!.n },
+      journalIds: ready.map((p) => this.journalId(p.n)),
+      traces: counted,
+      rollups: planUsageRollups(traces),
+      index: planTraceIndex(traces),
+    };
+  }
+
+  /** The traces a journal stored: those among its ids that carry its id. */
+  private async readBack(journalId: string, ids?: Array<[string, string]>): Promise<Trace[]> {
+    const list = ids ?? decodeBlob<Array<[string, string]>>(await this.models.usageStore.journal().findOne({ _id: journalId })) ?? [];
+    const found: Trace[] = [];
+    await inParallel(list, PARALLEL_WRITES, async ([id, day]) => {
+      const doc = await this.models.traceStore.traces(day).findOne({ _id: id });
+      if (doc && doc.j === journalId) found.push(decodeStoredTrace(doc));
+    });
+    return found;
+  }
+
+  private async apply(group: Group): Promise<void> {
+    const { range } = group;
+    const writes: Array<() => Promise<void>> = [];
+    for (const [id, rows] of group.rollups) {
+      const partition = rollupPartition(id);
+      const coll = partition ? this.models.usageStore.minutes(partition) : this.models.usageStore.rollups();
+      writes.push(() => this.docs.apply<StoredRow[]>(coll, id, range, (body) => mergeRows(body, rows)));
+    }
+    for (const [day, streams] of group.index) {
+      const coll = this.models.traceStore.index(day);
+      for (const [stream, entries] of streams) writes.push(() => writeTraceIndex(this.docs, coll, stream, entries, range));
+    }
+    await inParallel(writes, PARALLEL_WRITES, (w) => w());
+  }
+
+  private async heartbeat(): Promise<void> {
+    await this.models.usageStore
+      .replicas()
+      .replaceOne({ _id: this.replica }, { at: new Date() }, { upsert: true })
+      .catch((err: unknown) => this.log.warn({ err }, 'ingest flusher: heartbeat failed'));
+  }
+
+  /**
+   * Journals of replicas that stopped (crashed, or killed before they
+   * applied them): applied here, one journal at a time in their order,
+   * through this flusher's single writer.
+   */
+  private async recoverOrphans(): Promise<void> {
+    if (this.stopped || this.running) return;
+    this.running = true;
+    try {
+      const journals = (await this.models.usageStore.journal().find({}).toArray()).filter((j) => j.r !== this.replica);
+      const replicas = new Map((await this.models.usageStore.replicas().find({}).toArray()).map((r) => [r._id, r.at.getTime()]));
+      const cutoff = Date.now() - this.opts.orphanAfterMs;
+      const orphans = journals.filter((j: JournalDoc) => (replicas.get(j.r) ?? 0) < cutoff).sort((a, b) => (a.r === b.r ? a.n - b.n : a.r < b.r ? -1 : 1));
+      for (const j of orphans) {
+        const traces = await this.readBack(j._id, decodeBlob<Array<[string, string]>>(j) ?? []);
+        await this.apply({
+          range: { replica: j.r, first: j.n, last: j.n },
+          journalIds: [j._id],
+          traces: 0,
+          rollups: planUsageRollups(traces),
+          index: planTraceIndex(traces),
+        });
+        await this.models.usageStore.journal().deleteOne({ _id: j._id });
+        this.log.info({ journal: j._id, traces: traces.length }, 'ingest flusher: recovered an orphaned journal');
+      }
+      const stale = [...replicas.entries()].filter(([id, at]) => id !== this.replica && at < cutoff && !journals.some((j) => j.r === id));
+      for (const [id] of stale) await this.models.usageStore.replicas().deleteOne({ _id: id });
+    } catch (err) {
+      this.log.error({ err }, 'ingest flusher: recovery failed; will retry');
+    } finally {
+      this.running = false;
+      void this.run();
+    }
+  }
+}

@@ -1,0 +1,131 @@
+// Deletes what is older than its retention, in the background, never in one
+// long operation: a day of traces, their list index, payloads, or minute
+// usage is a collection drop (tens of ms on FerretDB's SQLite, no scan);
+// expired hour and day rollups (25 buckets a day) are deleted by id in
+// batches with a pause between.
+import type { Logger } from '../logger';
+import type { Models } from '../models';
+import { dayKey, dayStart, PARTITION_KINDS, type TracePartitionKind } from '../models/trace-store.model';
+import { bucketIds, FAMILY_NAMES, GRANULARITIES } from './usage/rollup-layout';
+
+export interface RetentionConfig {
+  /** Days of raw traces (0: forever). */
+  traceDays: number;
+  /** Days of request/response payloads (0: as long as the traces). */
+  payloadDays: number;
+  /** Days of minute and 10-minute usage rollups (0: forever). */
+  usageMinuteDays: number;
+  /** Days of hour and day usage rollups (0: forever). */
+  usageDays: number;
+  /** Time between sweeps. */
+  sweepMs: number;
+}
+
+export const DEFAULT_RETENTION: RetentionConfig = { traceDays: 30, payloadDays: 7, usageMinuteDays: 14, usageDays: 400, sweepMs: 3_600_000 };
+
+const DAY_MS = 86_400_000;
+const DELETE_BATCH = 500;
+
+export interface SweepReport {
+  dropped: string[];
+  rollupsDeleted: number;
+  ms: number;
+}
+
+export class RetentionService {
+  private timer?: NodeJS.Timeout;
+  private first?: NodeJS.Timeout;
+  private sweeping?: Promise<SweepReport>;
+
+  constructor(
+    private readonly models: Models,
+    private readonly config: RetentionConfig,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    const tick = () => void this.sweep().catch((err: unknown) => this.log.error({ err }, 'retention sweep failed; next one will retry'));
+    this.first = setTimeout(tick, 30_000);
+    this.first.unref();
+    this.timer = setInterval(tick, this.config.sweepMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.first);
+    clearInterval(this.timer);
+    await this.sweeping?.catch(() => undefined);
+  }
+
+  /** One sweep as of `now` (one at a time). */
+  sweep(now = new Date()): Promise<SweepReport> {
+    this.sweeping ??= this.sweepOnce(now.getTime()).finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private async sweepOnce(now: number): Promise<SweepReport> {
+    const started = Date.now();
+    const dataDays = [...(await this.models.traceStore.days('traces')), ...(await this.models.traceStore.days('usage_minutes'))].sort();
+    const rollupsDeleted = await this.deleteRollups(this.config.usageDays, now, dataDays[0]);
+    const dropped: string[] = [];
+    const cut = (days: number) => (days > 0 ? dayKey(now - days * DAY_MS) : undefined);
+    const cutoffs: Record<TracePartitionKind, string | undefined> = {
+      traces: cut(this.config.traceDays),
+      trace_index: cut(this.config.traceDays),
+      trace_payloads: cut(this.config.payloadDays || this.config.traceDays),
+      usage_minutes: cut(this.config.usageMinuteDays),
+    };
+    for (const kind of PARTITION_KINDS) {
+      const cutoff = cutoffs[kind];
+      if (!cutoff) continue;
+      for (const day of await this.models.traceStore.days(kind)) {
+        if (day >= cutoff) continue;
+        await this.models.traceStore.drop(kind, day);
+        dropped.push(`${kind}_${day}`);
+      }
+    }
+    const report = { dropped, rollupsDeleted, ms: Date.now() - started };
+    if (dropped.length || rollupsDeleted) this.log.info(report, 'retention sweep');
+    return report;
+  }
+
+  /**
+   * Deletes hour and day rollups of buckets before the cutoff, from where the
+   * last sweep stopped. The first sweep starts at the oldest day with traces
+   * or minute usage, or the cutoff, whichever is older (rollups exist only
+   * for the times of stored traces, and each such day has those collections
+   * until a sweep, which records where it got to, drops them).
+   */
+  private async deleteRollups(days: number, now: number, oldestDataDay: string | undefined): Promise<number> {
+    const granularities = ['h', 'd'];
+    if (days <= 0) return 0;
+    const cutoff = Math.floor((now - days * DAY_MS) / DAY_MS) * DAY_MS;
+    const rollups = this.models.usageStore.rollups();
+    const state = this.models.usageStore.retention();
+    const markId = `rollups-${granularities.join('')}`;
+    let from = (await state.findOne({ _id: markId }))?.upTo;
+    if (from === undefined) {
+      from = Math.min(cutoff, oldestDataDay ? dayStart(oldestDataDay) : cutoff);
+      await state.replaceOne({ _id: markId }, { upTo: from }, { upsert: true });
+    }
+    let deleted = 0;
+    while (from < cutoff) {
+      const to = Math.min(cutoff, from + DAY_MS);
+      const ids: string[] = [];
+      for (const g of GRANULARITIES.filter((x) => granularities.includes(x.name))) {
+        for (let t = Math.ceil(from / g.ms) * g.ms; t < to; t += g.ms) for (const f of FAMILY_NAMES) ids.push(...bucketIds(f, g.name, t));
+      }
+      for (let i = 0; i < ids.length; i += DELETE_BATCH) {
+        const res = await rollups.bulkWrite(
+          ids.slice(i, i + DELETE_BATCH).map((_id) => ({ deleteOne: { filter: { _id } } })),
+          { ordered: false },
+        );
+        deleted += res.deletedCount;
+        await new Promise((r) => setTimeout(r, 20)); // let ingest in between
+      }
+      from = to;
+      await state.replaceOne({ _id: markId }, { upTo: from }, { upsert: true });
+    }
+    return deleted;
+  }
+}

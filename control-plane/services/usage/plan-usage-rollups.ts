@@ -1,0 +1,77 @@
+// What a group of newly stored traces adds to the rollups: per document id,
+// the cells to merge into its rows. Built per minute, then folded into the
+// 10-minute, hour and day documents (a fold per row, not per trace).
+import type { Trace } from '../../../plugin/contract';
+import { attributeTraceUsage } from './attribute-trace-usage';
+import {
+  FAMILY_NAMES,
+  GRANULARITIES,
+  RUN_FAMILIES,
+  rollupId,
+  rowKey,
+  shardOf,
+  SHARDS,
+  valuesOf,
+  type Family,
+  type LiveRow,
+  type StoredRow,
+} from './rollup-layout';
+import { addContribution, encodeCell, mergeCell, mergeEncodedCell, newCell, type EncodedCell } from './usage-cell';
+
+export type RollupDelta = Map<string, Map<string, LiveRow>>;
+
+const MINUTE = GRANULARITIES[0].ms;
+
+function rowIn(delta: RollupDelta, docId: string, values: Array<string | null>): LiveRow {
+  let rows = delta.get(docId);
+  if (!rows) delta.set(docId, (rows = new Map()));
+  const key = rowKey(values);
+  let row = rows.get(key);
+  if (!row) rows.set(key, (row = { values, cell: newCell() }));
+  return row;
+}
+
+export function planUsageRollups(traces: Trace[]): RollupDelta {
+  const minutes: RollupDelta = new Map();
+  const ids = new Map<number, Partial<Record<Family, string>>>();
+  for (const t of traces) {
+    const minute = Math.floor(Date.parse(t.time) / MINUTE) * MINUTE;
+    let id = ids.get(minute);
+    if (!id) ids.set(minute, (id = {}));
+    for (const c of attributeTraceUsage(t)) {
+      for (const family of FAMILY_NAMES) {
+        if (RUN_FAMILIES.has(family) && c.dims.run === null) continue;
+        const spec = SHARDS[family];
+        const docId = spec ? rollupId(family, 'm', minute, shardOf(family, c.dims[spec.by]!)) : (id[family] ??= rollupId(family, 'm', minute));
+        addContribution(rowIn(minutes, docId, valuesOf(family, c.dims)).cell, c);
+      }
+    }
+  }
+  const delta: RollupDelta = new Map(minutes);
+  for (const [id, rows] of minutes) {
+    const [family, , iso, shard] = id.split('|') as [Family, string, string, string | undefined];
+    const minute = Date.parse(iso);
+    for (const g of GRANULARITIES.slice(1)) {
+      const coarse = rollupId(family, g.name, Math.floor(minute / g.ms) * g.ms, shard === undefined ? undefined : Number(shard));
+      for (const row of rows.values()) mergeCell(rowIn(delta, coarse, row.values).cell, row.cell);
+    }
+  }
+  return delta;
+}
+
+/** A stored document's rows with the delta's rows merged in (pure: it may run again on a write conflict). */
+export function mergeRows(stored: StoredRow[] | undefined, delta: Map<string, LiveRow>): StoredRow[] {
+  const out = new Map<string, StoredRow>();
+  for (const row of stored ?? []) out.set(rowKey(row.slice(0, -1) as Array<string | null>), row);
+  for (const [key, live] of delta) {
+    const existing = out.get(key);
+    let cell = live.cell;
+    if (existing) {
+      cell = newCell();
+      mergeEncodedCell(cell, existing[existing.length - 1] as EncodedCell);
+      mergeCell(cell, live.cell);
+    }
+    out.set(key, [...live.values, encodeCell(cell)]);
+  }
+  return [...out.values()];
+}

@@ -1,0 +1,65 @@
+// Reads the rollup documents that exactly cover a window, coarsest first:
+// whole days, then hours, 10-minute and minute buckets at the edges.
+import type { mongo } from 'mongoose';
+import type { BlobDoc } from '../../models/usage-rollup.model';
+import { decodeBlob } from '../blob-docs';
+import type { UsageRow } from './build-usage-report';
+import { bucketIds, dimsOf, FAMILIES, GRANULARITIES, rollupId, rollupPartition, shardOf, type Family, type Granularity, type StoredRow } from './rollup-layout';
+import type { EncodedCell } from './usage-cell';
+import type { GroupBy, UsageFilter, UsageWindow } from './usage-query';
+
+const MARGINAL: Record<GroupBy, Family> = { endpoint: 'E', provider: 'P', model: 'M', api: 'A', status: 'S', user: 'U', run: 'R' };
+
+/** The smallest family (and shard) with every dimension the query groups or filters by. */
+export function familyFor(groupBy: GroupBy | 'day' | undefined, filter: UsageFilter): { family: Family; shard?: number } {
+  const filtered = Object.values(filter).some((v) => v !== undefined);
+  if (!filtered) return { family: groupBy === undefined || groupBy === 'day' ? 'S' : MARGINAL[groupBy] };
+  if (groupBy === 'run' || filter.run !== undefined) return { family: 'r', shard: filter.run === undefined ? undefined : shardOf('r', filter.run) };
+  if (groupBy === 'user' || filter.user !== undefined) return { family: 'u', shard: filter.user === undefined ? undefined : shardOf('u', filter.user) };
+  return { family: 't' };
+}
+
+/** Buckets covering [from, to) exactly, none coarser than `coarsest` ms (both ends aligned to a minute). */
+export function coveringBuckets(window: UsageWindow, coarsest: number): Array<{ g: Granularity; start: number }> {
+  const out: Array<{ g: Granularity; start: number }> = [];
+  const to = window.to.getTime();
+  for (let t = window.from.getTime(); t < to;) {
+    const g = [...GRANULARITIES].reverse().find((x) => x.ms <= coarsest && t % x.ms === 0 && t + x.ms <= to) ?? GRANULARITIES[0];
+    out.push({ g, start: t });
+    t += g.ms;
+  }
+  return out;
+}
+
+const PARALLEL_READS = 16;
+
+/** The rows of a family (one shard of it, or all) over a window that pass the filter. */
+export async function readUsageRows(
+  collection: (partition: string) => mongo.Collection<BlobDoc>,
+  source: { family: Family; shard?: number },
+  window: UsageWindow,
+  coarsest: number,
+  filter: UsageFilter,
+): Promise<UsageRow[]> {
+  const { family, shard } = source;
+  // Filtered dimensions by their position in the family's rows: rows are skipped before they are built.
+  const checks = FAMILIES[family].flatMap((d, i) =>
+    d in filter && filter[d as keyof UsageFilter] !== undefined ? [[i, filter[d as keyof UsageFilter]!] as const] : [],
+  );
+  const docs = coveringBuckets(window, coarsest).flatMap((b) =>
+    (shard === undefined ? bucketIds(family, b.g.name, b.start) : [rollupId(family, b.g.name, b.start, shard)]).map((id) => ({ id, t: b.start })),
+  );
+  const rows: UsageRow[] = [];
+  for (let i = 0; i < docs.length; i += PARALLEL_READS) {
+    const found = await Promise.all(docs.slice(i, i + PARALLEL_READS).map(({ id }) => collection(rollupPartition(id)).findOne({ _id: id })));
+    found.forEach((doc, j) => {
+      const t = docs[i + j]!.t;
+      for (const row of decodeBlob<StoredRow[]>(doc) ?? []) {
+        const values = row.slice(0, -1) as Array<string | null>;
+        if (checks.some(([k, want]) => values[k] !== want)) continue;
+        rows.push({ t, dims: dimsOf(family, values), cell: row[row.length - 1] as EncodedCell });
+      }
+    });
+  }
+  return rows;
+}

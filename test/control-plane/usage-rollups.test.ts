@@ -1,0 +1,284 @@
+// The rollups against a recount from raw traces: random traffic ingested in
+// random batches, replayed and overlapping batches included, concurrently;
+// then journals left by a replica that died mid-way.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Trace, TraceAttempt } from '../../plugin/contract';
+import { attributeTraceUsage, type UsageDims } from '../../control-plane/services/usage/attribute-trace-usage';
+import { addContribution, figures, newCell, type UsageCell } from '../../control-plane/services/usage/usage-cell';
+import { encodeStoredTrace } from '../../control-plane/services/trace-codec';
+import { encodeBlob } from '../../control-plane/services/blob-docs';
+import { dayKey } from '../../control-plane/models/trace-store.model';
+import { connectTestDb } from '../helpers/db';
+import { startHarness, type Harness } from './harness';
+
+/** Deterministic PRNG (mulberry32), so a failure can be replayed. */
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SEED = Number(process.env.ROLLUP_SEED ?? 1931);
+const rand = prng(SEED);
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+const START = Date.UTC(2031, 6, 1, 22, 17, 0);
+const SPAN = 2.2 * 86_400_000;
+const BAND_START = 0.7 * 86_400_000;
+const PROVIDERS = [
+  ['openai', 'gpt-4o'],
+  ['openai', 'gpt-4o-mini'],
+  ['anthropic', 'claude'],
+  ['mistral', 'large'],
+] as const;
+
+function randomTrace(i: number): Trace {
+  const attempts: TraceAttempt[] = [];
+  const tries = 1 + Math.floor(rand() * rand() * 3);
+  let served: readonly [TraceAttempt['provider'], string] | undefined;
+  for (let k = 0; k < tries; k++) {
+    const [provider, model] = pick(PROVIDERS);
+    const ok = k === tries - 1 ? rand() < 0.85 : false;
+    attempts.push({ destinationId: provider, provider, model, status: ok ? 200 : pick([429, 500, 503, null]), latencyMs: Math.round(rand() * 900) });
+    if (ok) served = [provider, model] as const;
+  }
+  const rejected = rand() < 0.05;
+  const stream = rand() < 0.4;
+  const status = rejected ? 429 : served ? 200 : pick([502, 503, 504]);
+  return {
+    id: `r-${SEED}-${i}`,
+    // Most traffic in a 3-hour band (as a gateway sends it), the rest late or scattered over two days.
+    time: new Date(START + Math.floor(rand() < 0.85 ? BAND_START + rand() * 3 * 3_600_000 : rand() * SPAN)).toISOString(),
+    endpoint: pick(['chat', 'embed', 'agent', 'batch']),
+    kind: 'chat',
+    user: `user-${Math.floor(rand() * rand() * 30)}`,
+    ingress: pick(['openai', 'anthropic', 'responses'] as const),
+    stream,
+    ...(rand() < 0.3 ? { runId: `run-${Math.floor(rand() * 8)}` } : {}),
+    status,
+    ...(served && !rejected ? { provider: served[0], model: served[1] } : {}),
+    attempts: rejected ? [] : attempts,
+    ...(served && !rejected
+      ? {
+          usage: {
+            promptTokens: 100,
+            completionTokens: 20,
+            totalTokens: 120,
+            ...(rand() < 0.5 ? { cachedTokens: Math.floor(rand() * 100) } : {}),
+            ...(rand() < 0.2 ? { cacheWriteTokens: Math.floor(rand() * 50) } : {}),
+            ...(rand() < 0.3 ? { reasoningTokens: Math.floor(rand() * 20) } : {}),
+          },
+          costUsd: Math.round(rand() * 1e6) / 1e9,
+        }
+      : {}),
+    latencyMs: Math.round(rand() * 30_000) / 10,
+    overheadMs: rand() < 0.1 ? 0 : Math.round(rand() * 500) / 100,
+    ...(stream && served ? { ttftMs: Math.round(rand() * 20_000) / 10 } : {}),
+  };
+}
+
+type Key = string | null;
+type GroupBy = 'endpoint' | 'provider' | 'model' | 'user' | 'api' | 'status' | 'run' | 'day';
+
+/** The recount: every trace's contributions, grouped by hand. */
+function recount(traces: Trace[], from: number, to: number, groupBy: GroupBy, filter: Partial<Record<keyof UsageDims, string>>) {
+  const providerView = groupBy === 'provider' || groupBy === 'model' || filter.provider !== undefined || filter.model !== undefined;
+  const groups = new Map<Key, UsageCell>();
+  for (const t of traces) {
+    const time = Date.parse(t.time);
+    if (time < from || time >= to) continue;
+    for (const c of attributeTraceUsage(t)) {
+      if (Object.entries(filter).some(([k, v]) => c.dims[k as keyof UsageDims] !== v)) continue;
+      if (groupBy === 'run' && c.dims.run === null) continue;
+      const key = groupBy === 'day' ? t.time.slice(0, 10) : c.dims[groupBy];
+      let cell = groups.get(key);
+      if (!cell) groups.set(key, (cell = newCell()));
+      addContribution(cell, c);
+    }
+  }
+  return new Map([...groups].map(([k, cell]) => [k, figures(cell, providerView)]));
+}
+
+describe('usage rollups agree with a recount from the raw traces', () => {
+  let h: Harness;
+  const traces = Array.from({ length: 2500 }, (_, i) => randomTrace(i));
+  const post = (batch: Trace[]) => h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: batch }).expect(200);
+
+  before(async () => {
+    h = await startHarness();
+    // Random batches, four at a time; every few batches an old one is replayed whole,
+    // and some batches overlap the previous one.
+    const batches: Trace[][] = [];
+    for (let i = 0; i < traces.length;) {
+      const size = 1 + Math.floor(rand() * 300);
+      const overlap = batches.length && rand() < 0.3 ? batches[batches.length - 1]!.slice(-Math.floor(rand() * 20)) : [];
+      batches.push([...overlap, ...traces.slice(i, i + size)]);
+      i += size;
+    }
+    let accepted = 0;
+    for (let i = 0; i < batches.length; i += 4) {
+      const round = batches.slice(i, i + 4);
+      if (i > 0 && rand() < 0.5) round.push(pick(batches.slice(0, i)));
+      const results = await Promise.all(round.map(post));
+      accepted += results.reduce((n, r) => n + (r.body.accepted as number), 0);
+    }
+    assert.equal(accepted, traces.length, 'every trace accepted exactly once');
+    await h.cp.services.flusher.settled(120_000);
+  });
+  after(async () => h?.close());
+
+  const summary = async (q: string) => (await h.as('viewer').get(`/api/v1/usage/summary?${q}`).expect(200)).body;
+
+  function assertSame(got: Array<{ key: Key } & Record<string, unknown>>, want: Map<Key, object>, what: string) {
+    assert.deepEqual(got.map((g) => g.key).sort(), [...want.keys()].sort(), `${what}: groups`);
+    for (const g of got) {
+      const w = want.get(g.key)! as Record<string, unknown>;
+      for (const [field, value] of Object.entries(w)) {
+        if (field === 'costUsd') assert.ok(Math.abs((g[field] as number) - (value as number)) < 1e-9, `${what} ${g.key} ${field}`);
+        else assert.equal(g[field], value, `${what} ${g.key} ${field}: ${g[field]} vs ${value}`);
+      }
+    }
+  }
+
+  const windows: Array<[number, number]> = [
+    [START - 3_600_000, START + SPAN + 3_600_000],
+    [Date.UTC(2031, 6, 2, 3, 41), Date.UTC(2031, 6, 3, 11, 7)],
+    [Date.UTC(2031, 6, 2, 0, 0), Date.UTC(2031, 6, 3, 0, 0)],
+    [Date.UTC(2031, 6, 2, 13, 59), Date.UTC(2031, 6, 2, 14, 1)],
+  ];
+
+  for (const groupBy of ['endpoint', 'provider', 'model', 'user', 'api', 'status', 'run', 'day'] as GroupBy[]) {
+    it(`summary by ${groupBy} over unaligned and multi-day windows`, async () => {
+      for (const [from, to] of windows) {
+        const q = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&groupBy=${groupBy}`;
+        assertSame((await summary(q)).groups, recount(traces, from, to, groupBy, {}), q);
+      }
+    });
+  }
+
+  it('summaries with filters (user, provider, run, model, api) and their combinations', async () => {
+    const [from, to] = windows[1]!;
+    const w = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+    const cases: Array<[GroupBy, Partial<Record<keyof UsageDims, string>>]> = [
+      ['endpoint', { user: 'user-0' }],
+      ['model', { user: 'user-1', endpoint: 'chat' }],
+      ['endpoint', { provider: 'openai' }],
+      ['user', { provider: 'anthropic' }],
+      ['status', { provider: 'mistral' }],
+      ['user', { run: 'run-3' }],
+      ['api', { model: 'gpt-4o' }],
+      ['provider', { api: 'responses', endpoint: 'agent' }],
+    ];
+    for (const [groupBy, filter] of cases) {
+      const q = `${w}&groupBy=${groupBy}&${new URLSearchParams(filter as Record<string, string>).toString()}`;
+      assertSame((await summary(q)).groups, recount(traces, from, to, groupBy, filter), q);
+    }
+  });
+
+  it('series points equal the recount of their interval', async () => {
+    for (const [interval, step, from, n] of [
+      ['minute', 60_000, Date.UTC(2031, 6, 2, 9, 0), 90],
+      ['hour', 3_600_000, Date.UTC(2031, 6, 1, 20, 0), 60],
+      ['day', 86_400_000, Date.UTC(2031, 6, 1), 4],
+    ] as const) {
+      const to = from + n * step;
+      const res = (
+        await h
+          .as('viewer')
+          .get(`/api/v1/usage/series?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&interval=${interval}&groupBy=provider&limit=100`)
+          .expect(200)
+      ).body;
+      for (let i = 0; i < n; i++) {
+        const want = recount(traces, from + i * step, from + (i + 1) * step, 'provider', {});
+        const got = res.series.flatMap((s: { key: Key; points: Array<Record<string, unknown>> }) =>
+          (s.points[i]!.requests as number) > 0 ? [{ key: s.key, ...s.points[i]! }] : [],
+        );
+        assertSame(got, want, `${interval} point ${i}`);
+      }
+    }
+  });
+
+  it('lists every stored trace once, newest first', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { body: { items: Trace[]; nextCursor: string | null } } = await h
+        .as('viewer')
+        .get(`/api/v1/traces?limit=500&user=user-2${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
+      seen.push(...res.body.items.map((t) => t.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    const want = traces
+      .filter((t) => t.user === 'user-2')
+      .sort((a, b) => (a.time === b.time ? (a.id < b.id ? 1 : -1) : a.time < b.time ? 1 : -1))
+      .map((t) => t.id);
+    assert.deepEqual(seen, want);
+  });
+});
+
+describe('journals left by a replica that died', () => {
+  it('are applied by the next control plane exactly once, whether or not the dead one got part of the way', async () => {
+    const db = await connectTestDb('orphans');
+    const first = await startHarness({ db });
+    const t = (id: string, minute: number): Trace => ({
+      ...randomTrace(0),
+      id,
+      time: new Date(Date.UTC(2031, 7, 1, 10, minute)).toISOString(),
+      endpoint: 'orphans',
+      user: 'o',
+    });
+    // Applied by the first replica, then it "dies" before deleting its journal.
+    await first
+      .as('dataplane')
+      .post('/api/v1/dataplane/traces')
+      .send({ traces: [t('a1', 1), t('a2', 2)] })
+      .expect(200);
+    const journal = db.db.collection('ingest_journal');
+    const replica = first.cp.services.flusher.replica;
+    await first.close();
+    await journal.insertOne({
+      _id: `${replica}:1` as never,
+      r: replica,
+      n: 1,
+      at: new Date(),
+      b: encodeBlob([
+        ['a1', '20310801'],
+        ['a2', '20310801'],
+      ]),
+    });
+    // Stored by a replica that died before applying anything: traces tagged with its journal.
+    const dead = 'deadbeef0001';
+    const lost = [t('b1', 3), t('b2', 4), t('b3', 5)];
+    await journal.insertOne({ _id: `${dead}:7` as never, r: dead, n: 7, at: new Date(), b: encodeBlob(lost.map((x) => [x.id, dayKey(Date.parse(x.time))])) });
+    await db.db.collection('traces_20310801').insertMany(lost.map((x) => encodeStoredTrace(x, new Date(x.time), `${dead}:7`).doc) as never[]);
+    await db.db.collection('ingest_replicas').deleteMany({});
+
+    const second = await startHarness({ db });
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await journal.countDocuments()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await journal.countDocuments(), 0, 'both journals handled');
+      const s = (await second.as('viewer').get('/api/v1/usage/summary?from=2031-08-01T10:00:00Z&to=2031-08-01T11:00:00Z').expect(200)).body;
+      assert.deepEqual(
+        s.groups.map((g: { key: string; requests: number }) => [g.key, g.requests]),
+        [['orphans', 5]],
+      );
+      const list = (await second.as('viewer').get('/api/v1/traces?endpoint=orphans').expect(200)).body;
+      assert.deepEqual(
+        list.items.map((x: Trace) => x.id),
+        ['b3', 'b2', 'b1', 'a2', 'a1'],
+      );
+      const replay = await second.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: lost }).expect(200);
+      assert.equal(replay.body.duplicates, 3);
+      const again = (await second.as('viewer').get('/api/v1/usage/summary?from=2031-08-01T10:00:00Z&to=2031-08-01T11:00:00Z').expect(200)).body;
+      assert.equal(again.groups[0].requests, 5);
+    } finally {
+      await second.close();
+      await db.close();
+    }
+  });
+});
