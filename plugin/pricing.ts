@@ -11,17 +11,10 @@
 // 5-minute write rate: the usage the gateway carries does not tell them apart.
 import { calcPrice } from '@pydantic/genai-prices';
 import type { Destination, PriceOverride, ProviderId } from './contract';
+import { mapDescriptors } from './providers/descriptors';
 
-// genai-prices names providers its own way.
-const PRICE_PROVIDER: Partial<Record<ProviderId, string>> = {
-  openai: 'openai',
-  'azure-openai': 'azure',
-  anthropic: 'anthropic',
-  gemini: 'google',
-  bedrock: 'aws',
-  cohere: 'cohere',
-  mistral: 'mistral',
-};
+// genai-prices names providers its own way (each descriptor's priceTable).
+const PRICE_PROVIDER: Partial<Record<ProviderId, string>> = mapDescriptors((d) => d.priceTable);
 
 /** Token counts to price; cachedTokens and cacheWriteTokens are parts of promptTokens (the trace's TraceUsage fits). */
 export interface PriceTokens {

@@ -1,7 +1,7 @@
 // Cross-field rules for endpoints that a JSON schema cannot express, each
 // failure naming the field. Pure: secret lookups are passed in.
 import type { FallbackTrigger, PriceOverride, ProviderId } from '../../plugin/contract';
-import { baseUrlProblem, normalizeDestinationOptions } from '../../plugin/providers/base-url';
+import { baseUrlProblem, normalizeDestinationOptions } from '../../plugin/providers/shared/normalize-base-url';
 import { ApiError, type ErrorDetail } from '../errors';
 import type { DestinationDoc, EndpointDoc } from '../models/endpoint.model';
 import { extraHeaderProblems } from '../../plugin/upstream/check-extra-headers';

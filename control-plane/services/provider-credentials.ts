@@ -1,4 +1,5 @@
 import type { ProviderId } from '../../plugin/contract';
+import { DESCRIPTORS, mapDescriptors } from '../../plugin/providers/descriptors';
 import { ApiError, type ErrorDetail } from '../errors';
 
 interface FieldRule {
@@ -6,23 +7,14 @@ interface FieldRule {
   optional: string[];
 }
 
-// Which secret fields each provider takes (see Credentials in plugin/contract.ts).
-const apiKeyOnly: FieldRule = { required: ['apiKey'], optional: [] };
-export const CREDENTIAL_FIELDS: Record<ProviderId, FieldRule> = {
-  openai: apiKeyOnly,
-  'openai-compatible': apiKeyOnly,
-  anthropic: apiKeyOnly,
-  gemini: apiKeyOnly,
-  cohere: apiKeyOnly,
-  mistral: apiKeyOnly,
-  'azure-openai': { required: ['apiKey'], optional: ['resource'] },
-  bedrock: { required: ['accessKeyId', 'secretAccessKey', 'region'], optional: ['sessionToken'] },
-  // Ollama needs no key; one is accepted for instances behind an authenticating proxy.
-  ollama: { required: [], optional: ['apiKey'] },
-};
+// Which secret fields each provider takes (see Credentials in plugin/contract.ts), from its descriptor.
+export const CREDENTIAL_FIELDS: Record<ProviderId, FieldRule> = mapDescriptors((d) => ({
+  required: [...d.credentials.required],
+  optional: [...d.credentials.optional],
+}));
 
 /** Providers whose destinations may omit `secret`. */
-export const PROVIDERS_WITHOUT_SECRET: ReadonlySet<string> = new Set(['ollama', 'openai-compatible']);
+export const PROVIDERS_WITHOUT_SECRET: ReadonlySet<string> = new Set(Object.entries(DESCRIPTORS).flatMap(([id, d]) => (d.secretOptional ? [id] : [])));
 
 export function checkCredentialFields(provider: ProviderId, value: Record<string, string>): void {
   const rule = CREDENTIAL_FIELDS[provider];

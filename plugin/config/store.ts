@@ -7,7 +7,7 @@ import type { ConfigSnapshot, Endpoint } from '../contract';
 import { log } from '../log';
 import { createRedactor, type Redactor } from '../security/redact-secrets';
 import { readSealed, writeSealed } from './sealed-file';
-import { normalizeDestinationOptions } from '../providers/base-url';
+import { normalizeDestinationOptions } from '../providers/shared/normalize-base-url';
 
 export interface ConfigSource {
   controlPlaneUrl: string;

@@ -9,7 +9,7 @@ import { GatewayError } from '../gateway-error';
 import type { ChatSink } from '../ingress/contract';
 import type { ChatChunk, ChatRequest } from '../openai/types';
 import type { Provider, ResponseContext, StreamTransformer } from '../providers/contract';
-import { createStreamDecoder } from '../providers/framing';
+import { createStreamDecoder } from '../providers/shared/decode-stream-framing';
 import { estimateUsage } from '../tokens/count';
 import { classifyError } from '../upstream/call';
 import type { AttemptOutcome, Call } from './call-kind';

@@ -29,6 +29,6 @@ export function getProvider(id: ProviderId): Provider {
   return p;
 }
 
-export { createStreamDecoder } from './framing';
-export type { StreamDecoder } from './framing';
-export { SSE_DONE, sseChunk, sseError, errorBody } from './sse';
+export { createStreamDecoder } from './shared/decode-stream-framing';
+export type { StreamDecoder } from './shared/decode-stream-framing';
+export { SSE_DONE, sseChunk, sseError, errorBody } from './shared/serialize-sse';

@@ -4,20 +4,11 @@
 // saved and again in the data plane before a credential goes out. Plain data:
 // `*` stands for exactly one DNS label.
 import type { ProviderId } from '../contract';
+import { mapDescriptors } from '../providers/descriptors';
 import { normalizeHost } from './outbound-policy';
 
-export const OFFICIAL_HOSTS: Record<ProviderId, readonly string[]> = {
-  openai: ['api.openai.com'],
-  'azure-openai': ['*.openai.azure.com', '*.cognitiveservices.azure.com', '*.services.ai.azure.com'],
-  anthropic: ['api.anthropic.com'],
-  gemini: ['generativelanguage.googleapis.com'],
-  bedrock: ['bedrock-runtime.*.amazonaws.com', 'bedrock-runtime-fips.*.amazonaws.com', 'bedrock-runtime.*.amazonaws.com.cn'],
-  cohere: ['api.cohere.com', 'api.cohere.ai'],
-  mistral: ['api.mistral.ai'],
-  // Self-hosted by nature: a key is sent only to the hosts its secret lists.
-  'openai-compatible': [],
-  ollama: [],
-};
+/** Each provider's own hosts, from its descriptor (`plugin/providers/<id>/descriptor.ts`). */
+export const OFFICIAL_HOSTS: Record<ProviderId, readonly string[]> = mapDescriptors((d) => d.officialHosts);
 
 export function hostMatches(pattern: string, hostname: string): boolean {
   const host = normalizeHost(hostname).split('.');

@@ -1,5 +1,5 @@
 // The gateway's `provider_state` (Gemini thought signatures, see
-// plugin/providers/gemini/provider-state.ts) carried through an Anthropic
+// plugin/providers/gemini/carry-thought-signatures.ts) carried through an Anthropic
 // client without any state on the gateway: it rides in a `redacted_thinking`
 // block, Anthropic's own opaque block that clients must send back unchanged
 // in the next assistant turn.

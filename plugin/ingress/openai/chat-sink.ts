@@ -1,7 +1,7 @@
 // The OpenAI chat API as a sink: JSON for completions, SSE for streams.
 import type { ServerResponse } from 'node:http';
 import type { ChatRequest } from '../../openai/types';
-import { SSE_DONE, sseChunk, sseError } from '../../providers/sse';
+import { SSE_DONE, sseChunk, sseError } from '../../providers/shared/serialize-sse';
 import type { ChatSink } from '../contract';
 import { sendJson } from '../send-json';
 

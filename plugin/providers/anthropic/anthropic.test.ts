@@ -5,7 +5,7 @@ import { GatewayError, type Target } from '../contract';
 import { fixture, fixtureText, reassemble, runStream, testContext } from '../shared/testing';
 import { anthropicProvider } from './index';
 import { JSON_OBJECT_INSTRUCTION } from '../shared/json-object-instruction';
-import { defaultMaxTokens } from './request';
+import { defaultMaxTokens } from './build-request';
 import { AssistantMessageAssembler } from '../../openai/assemble-assistant-message';
 import type { AnthropicResponse } from './types';
 

@@ -1,14 +1,15 @@
 // Anthropic Messages API provider.
 import type { Provider } from '../contract';
-import { parseAnthropicError } from './errors';
-import { buildAnthropicRequest } from './request';
-import { parseAnthropicResponse } from './response';
-import { createAnthropicStreamTransformer } from './stream';
+import { anthropicDescriptor } from './descriptor';
+import { parseAnthropicError } from './parse-error';
+import { buildAnthropicRequest } from './build-request';
+import { parseAnthropicResponse } from './parse-response';
+import { createAnthropicStreamTransformer } from './transform-stream';
 
 export const anthropicProvider: Provider = {
   id: 'anthropic',
   chat: {
-    framing: 'sse',
+    framing: anthropicDescriptor.capabilities.streamFraming,
     buildRequest: buildAnthropicRequest,
     parseResponse: parseAnthropicResponse,
     createStreamTransformer: createAnthropicStreamTransformer,

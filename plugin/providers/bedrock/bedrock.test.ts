@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { ChatChunk, ChatRequest } from '../../openai/types';
 import { GatewayError, type ResponseContext, type Target } from '../contract';
-import { decodeAll } from '../framing';
+import { decodeAll } from '../shared/decode-stream-framing';
 import { bedrockProvider } from './index';
 import { JSON_OBJECT_INSTRUCTION } from '../shared/json-object-instruction';
 import { toolCallInput } from '../../openai/tool-call-input';

@@ -1,17 +1,18 @@
 // Cohere through its v2 API (/v2/chat, /v2/embed), bearer key.
 import type { Provider } from '../contract';
-import { COHERE_MAX_TEXTS, buildCohereEmbeddingsRequest, parseCohereEmbeddingsResponse } from './embeddings';
-import { parseCohereError } from './errors';
-import { buildCohereChatRequest } from './request';
-import { parseCohereChatResponse } from './response';
-import { createCohereStreamTransformer } from './stream';
+import { cohereDescriptor } from './descriptor';
+import { COHERE_MAX_TEXTS, buildCohereEmbeddingsRequest, parseCohereEmbeddingsResponse } from './translate-embeddings';
+import { parseCohereError } from './parse-error';
+import { buildCohereChatRequest } from './build-request';
+import { parseCohereChatResponse } from './parse-response';
+import { createCohereStreamTransformer } from './transform-stream';
 
 export const cohereProvider: Provider = {
   id: 'cohere',
   chat: {
     buildRequest: buildCohereChatRequest,
     parseResponse: parseCohereChatResponse,
-    framing: 'sse',
+    framing: cohereDescriptor.capabilities.streamFraming,
     createStreamTransformer: (ctx) => createCohereStreamTransformer(ctx),
   },
   embeddings: {

@@ -9,7 +9,7 @@ import { parseToolArguments } from '../shared/parse-tool-arguments';
 import { functionCalls } from '../shared/portable-tools';
 import { textOfContent } from '../shared/text-of-content';
 import { toolResultText } from '../shared/tool-result-text';
-import { readGeminiState } from './provider-state';
+import { readGeminiState } from './carry-thought-signatures';
 import type { GeminiContent, GeminiPart, GeminiRole } from './types';
 
 const MIME_BY_EXTENSION: Record<string, string> = {

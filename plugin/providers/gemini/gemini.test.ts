@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { ChatChunk, ChatRequest } from '../../openai/types';
 import { GatewayError, type ResponseContext, type Target } from '../contract';
-import { decodeAll } from '../framing';
+import { decodeAll } from '../shared/decode-stream-framing';
 import { convertJsonSchemaToGemini } from './convert-json-schema';
 import { geminiProvider } from './index';
 import { toolCallInput } from '../../openai/tool-call-input';

@@ -1,17 +1,18 @@
 // The Google AI Gemini API provider (API key, generativelanguage.googleapis.com).
 import type { Provider } from '../contract';
-import { buildGeminiEmbeddingsRequest, parseGeminiEmbeddingsResponse } from './embeddings';
-import { parseGeminiError } from './errors';
-import { buildGeminiChatRequest } from './request';
-import { parseGeminiChatResponse } from './response';
-import { createGeminiStreamTransformer } from './stream';
+import { geminiDescriptor } from './descriptor';
+import { buildGeminiEmbeddingsRequest, parseGeminiEmbeddingsResponse } from './translate-embeddings';
+import { parseGeminiError } from './parse-error';
+import { buildGeminiChatRequest } from './build-request';
+import { parseGeminiChatResponse } from './parse-response';
+import { createGeminiStreamTransformer } from './transform-stream';
 
 export const geminiProvider: Provider = {
   id: 'gemini',
   chat: {
     buildRequest: buildGeminiChatRequest,
     parseResponse: parseGeminiChatResponse,
-    framing: 'sse',
+    framing: geminiDescriptor.capabilities.streamFraming,
     createStreamTransformer: (ctx) => createGeminiStreamTransformer(ctx),
   },
   embeddings: {

@@ -3,8 +3,8 @@
 // Reference: https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post
 import { createOpenAICompatibleProvider } from '../openai-compatible';
 import type { Provider } from '../contract';
-import { mapToolCallIds } from './tool-call-ids';
-import { BASE_URL_RULES } from '../base-url';
+import { mapToolCallIds } from './map-tool-call-ids';
+import { BASE_URL_RULES } from '../shared/normalize-base-url';
 
 export const MISTRAL_BASE_URL = BASE_URL_RULES.mistral.default!;
 

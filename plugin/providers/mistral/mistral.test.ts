@@ -7,7 +7,7 @@ import type { ResponseContext, Target } from '../contract';
 import { sendUpstream, translateStreamedResponse } from '../shared/http-testing';
 import { fixtureToolArguments, streamedToolArguments } from '../shared/testing';
 import { mistralProvider as provider } from './index';
-import { toMistralToolCallId } from './tool-call-ids';
+import { toMistralToolCallId } from './map-tool-call-ids';
 import { toolCallInput } from '../../openai/tool-call-input';
 
 function ctx(): ResponseContext {

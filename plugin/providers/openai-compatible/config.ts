@@ -10,7 +10,7 @@
 import type { ProviderId } from '../../contract';
 import type { Role } from '../../openai/types';
 import type { Target } from '../contract';
-import type { ParamTable } from './params';
+import type { ParamTable } from './apply-param-table';
 
 export type AuthStyle =
   /** `Authorization: Bearer <apiKey>` (OpenAI, Mistral, Groq, Together, DeepSeek, vLLM --api-key) */

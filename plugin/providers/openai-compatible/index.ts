@@ -1,20 +1,21 @@
 // The OpenAI-compatible base: every provider that speaks OpenAI's chat
 // completions is this factory plus a CompatibleConfig (see config.ts).
 import type { Provider } from '../contract';
+import { DESCRIPTORS } from '../descriptors';
 import type { CompatibleConfig } from './config';
-import { parseCompatibleError } from './errors';
-import { buildChatRequest, buildEmbeddingsRequest } from './request';
-import { parseChatResponse, parseEmbeddingsResponse } from './response';
-import { createCompatibleStreamTransformer } from './stream';
+import { parseCompatibleError } from './parse-error';
+import { buildChatRequest, buildEmbeddingsRequest } from './build-request';
+import { parseChatResponse, parseEmbeddingsResponse } from './parse-response';
+import { createCompatibleStreamTransformer } from './transform-stream';
 
 export type { CompatibleConfig, AuthStyle } from './config';
-export type { ParamRule, ParamTable } from './params';
+export type { ParamRule, ParamTable } from './apply-param-table';
 
 export function createOpenAICompatibleProvider(config: CompatibleConfig): Provider {
   const provider: Provider = {
     id: config.id,
     chat: {
-      framing: 'sse',
+      framing: DESCRIPTORS[config.id].capabilities.streamFraming,
       buildRequest: (req, target) => buildChatRequest(req, target, config),
       parseResponse: (body, ctx) => parseChatResponse(body, ctx, config.name),
       createStreamTransformer: (ctx, req) => createCompatibleStreamTransformer(ctx, req, config.name),

@@ -4,7 +4,7 @@ import type { ChatRequest } from '../../openai/types';
 import type { Target } from '../contract';
 import { reassemble, runStream, testContext } from '../shared/testing';
 import { createOpenAICompatibleProvider, openAICompatibleProvider } from './index';
-import { applyParamTable } from './params';
+import { applyParamTable } from './apply-param-table';
 
 const sse = (...events: unknown[]) => events.map((e) => `data: ${typeof e === 'string' ? e : JSON.stringify(e)}\n\n`).join('');
 const chunk = (delta: unknown, finish: string | null = null) => ({
@@ -182,7 +182,13 @@ describe('reasoning and cache details from OpenAI-style servers', () => {
     const whole = openAICompatibleProvider.chat.parseResponse(
       {
         choices: [{ index: 0, message: { role: 'assistant', content: '42', reasoning_content: 'Let me think.' }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150, prompt_cache_hit_tokens: 64, completion_tokens_details: { reasoning_tokens: 30 } },
+        usage: {
+          prompt_tokens: 100,
+          completion_tokens: 50,
+          total_tokens: 150,
+          prompt_cache_hit_tokens: 64,
+          completion_tokens_details: { reasoning_tokens: 30 },
+        },
       },
       ctx(),
     );
@@ -199,7 +205,10 @@ describe('reasoning and cache details from OpenAI-style servers', () => {
     assert.equal(chunks[0].choices[0].delta.reasoning_content, 'hmm');
     t.push({
       framing: 'sse',
-      data: JSON.stringify({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 8, audio_tokens: 0 } } }),
+      data: JSON.stringify({
+        choices: [],
+        usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 8, audio_tokens: 0 } },
+      }),
     });
     assert.deepEqual(t.usage(), { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 8 } });
   });

@@ -2,7 +2,7 @@
 // https://platform.openai.com/docs/api-reference/chat/create
 import type { CompatibleConfig } from '../openai-compatible';
 import { createOpenAICompatibleProvider } from '../openai-compatible';
-import { BASE_URL_RULES } from '../base-url';
+import { BASE_URL_RULES } from '../shared/normalize-base-url';
 
 export const openAIConfig: CompatibleConfig = {
   id: 'openai',

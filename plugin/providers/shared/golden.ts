@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { ChatChunk, ChatRequest } from '../../openai/types';
 import { GatewayError, type Provider, type Target } from '../contract';
-import { decodeAll } from '../framing';
+import { decodeAll } from './decode-stream-framing';
 import { testContext } from './testing';
 
 export const updatingFixtures = process.env.UPDATE_FIXTURES === '1';

@@ -2,7 +2,7 @@
 // server over real HTTP (used by *.test.ts only).
 import type { ChatChunk, ChatRequest } from '../../openai/types';
 import type { ChatTranslation, Provider, ResponseContext, StreamTransformer, Target, UpstreamRequest } from '../contract';
-import { createStreamDecoder } from '../framing';
+import { createStreamDecoder } from './decode-stream-framing';
 import { testContext } from './testing';
 
 /** Sends a built (and, where the provider signs, signed) request as it is. */

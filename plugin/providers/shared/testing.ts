@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChatChunk, ChatRequest, FunctionToolCall } from '../../openai/types';
 import type { ChatTranslation, ResponseContext, StreamEvent, StreamFraming, StreamTransformer } from '../contract';
-import { createStreamDecoder, decodeAll } from '../framing';
+import { createStreamDecoder, decodeAll } from './decode-stream-framing';
 
 export function fixture<T = unknown>(dir: string, name: string): T {
   return JSON.parse(fs.readFileSync(path.join(dir, '__fixtures__', name), 'utf8')) as T;

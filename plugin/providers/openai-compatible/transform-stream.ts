@@ -1,0 +1,133 @@
+// OpenAI-compatible SSE chunks -> the gateway's ChatChunks. The wire format
+// is already OpenAI's; this transformer normalizes what servers get wrong:
+// missing or reused tool-call indexes, missing ids, `stop` after tool calls,
+// usage on every chunk, usage-only and filter-only chunks with no choices.
+import type { ChatChunk, ChatRequest, ChunkDelta, ToolCallDelta, Usage } from '../../openai/types';
+import type { ResponseContext, StreamEvent, StreamTransformer } from '../contract';
+import { isRecord, malformedResponse, parseEventJson } from '../shared/errors';
+import { streamErrorToProviderError } from './parse-error';
+import { mapFinishReason } from './map-finish-reason';
+import { reasoningOf, toUsage } from './parse-response';
+import type { NativeChoice, NativeCompletion, NativeToolCall } from './types';
+
+interface ChoiceState {
+  sentRole: boolean;
+  /** upstream tool-call index -> OpenAI index */
+  byUpstreamIndex: Map<number, number>;
+  byId: Map<string, number>;
+  nextIndex: number;
+  lastIndex: number;
+}
+
+export function createCompatibleStreamTransformer(ctx: ResponseContext, _req: ChatRequest, provider: string): StreamTransformer {
+  const choices = new Map<number, ChoiceState>();
+  let usage: Usage | undefined;
+  let done = false;
+
+  const stateOf = (i: number): ChoiceState => {
+    let s = choices.get(i);
+    if (!s) {
+      s = { sentRole: false, byUpstreamIndex: new Map(), byId: new Map(), nextIndex: 0, lastIndex: -1 };
+      choices.set(i, s);
+    }
+    return s;
+  };
+
+  const toolDelta = (s: ChoiceState, tc: NativeToolCall): ToolCallDelta => {
+    let index: number | undefined;
+    /** Set only when this delta starts a call (ids repeated on later deltas are not re-sent). */
+    let id: string | undefined;
+    if (tc.id && s.byId.has(tc.id)) index = s.byId.get(tc.id);
+    else if (tc.id) {
+      id = tc.id;
+      index = s.nextIndex++;
+      s.byId.set(id, index);
+      if (tc.index !== undefined) s.byUpstreamIndex.set(tc.index, index);
+    } else if (tc.index !== undefined && s.byUpstreamIndex.has(tc.index)) {
+      index = s.byUpstreamIndex.get(tc.index);
+    } else if (tc.index !== undefined || tc.function?.name) {
+      // A new call the server sent without an id: name it so clients can answer it.
+      id = ctx.newId();
+      index = s.nextIndex++;
+      s.byId.set(id, index);
+      if (tc.index !== undefined) s.byUpstreamIndex.set(tc.index, index);
+    } else {
+      index = s.lastIndex;
+    }
+    const i = index ?? 0;
+    s.lastIndex = i;
+    const out: ToolCallDelta = { index: i };
+    if (tc.custom || tc.type === 'custom') {
+      // OpenAI's custom tools stream their free-form input as `custom.input` pieces.
+      if (id) out.id = id;
+      if (tc.type === 'custom') out.type = 'custom';
+      out.custom = { ...(tc.custom?.name ? { name: tc.custom.name } : {}), ...(tc.custom?.input !== undefined ? { input: tc.custom.input } : {}) };
+      return out;
+    }
+    const args = tc.function?.arguments;
+    const fn: { name?: string; arguments?: string } = {};
+    if (tc.function?.name) fn.name = tc.function.name;
+    if (args !== undefined && args !== null) fn.arguments = typeof args === 'string' ? args : JSON.stringify(args);
+    if (id) {
+      // First delta of a call: id, type and name together, as OpenAI sends it.
+      out.id = id;
+      out.type = 'function';
+      out.function = { name: fn.name ?? '', arguments: fn.arguments ?? '' };
+    } else if (fn.name !== undefined || fn.arguments !== undefined) {
+      out.function = fn;
+    }
+    return out;
+  };
+
+  const toChoice = (c: NativeChoice, position: number): ChatChunk['choices'][number] | undefined => {
+    const index = c.index ?? position;
+    const s = stateOf(index);
+    const d = c.delta ?? {};
+    const delta: ChunkDelta = {};
+    if (!s.sentRole) {
+      delta.role = 'assistant';
+      s.sentRole = true;
+    }
+    if (typeof d.content === 'string') delta.content = d.content;
+    if (typeof d.refusal === 'string') delta.refusal = d.refusal;
+    const reasoning = reasoningOf(d);
+    if (reasoning) delta.reasoning_content = reasoning;
+    if (Array.isArray(d.thinking_blocks) && d.thinking_blocks.length > 0) delta.thinking_blocks = d.thinking_blocks;
+    if (Array.isArray(d.tool_calls) && d.tool_calls.length > 0) delta.tool_calls = d.tool_calls.map((tc) => toolDelta(s, tc));
+    const finish = mapFinishReason(c.finish_reason, s.nextIndex > 0);
+    if (Object.keys(delta).length === 0 && finish === null) return undefined;
+    return { index, delta, finish_reason: finish, logprobs: null };
+  };
+
+  return {
+    push(event: StreamEvent): ChatChunk[] {
+      if (event.framing !== 'sse') return [];
+      const data = event.data.trim();
+      if (data === '') return [];
+      if (data === '[DONE]') {
+        done = true;
+        return [];
+      }
+      const parsed = parseEventJson(provider, data);
+      if (!isRecord(parsed)) throw malformedResponse(provider, 'stream event is not an object');
+      const native = parsed as NativeCompletion;
+      if (native.error !== undefined || event.event === 'error') throw streamErrorToProviderError(provider, native.error ?? parsed);
+      const u = toUsage(native.usage);
+      if (u) usage = u;
+      const out = (native.choices ?? []).map(toChoice).filter((c): c is NonNullable<typeof c> => c !== undefined);
+      if (out.length === 0) return [];
+      const chunk: ChatChunk = {
+        id: ctx.id,
+        object: 'chat.completion.chunk',
+        created: ctx.created,
+        model: typeof native.model === 'string' && native.model ? native.model : ctx.model,
+        choices: out,
+      };
+      if (native.system_fingerprint !== undefined) chunk.system_fingerprint = native.system_fingerprint;
+      return [chunk];
+    },
+    end: () => [],
+    usage: () => usage,
+    completed: () => done,
+  };
+}

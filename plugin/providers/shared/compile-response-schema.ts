@@ -1,0 +1,26 @@
+// A provider's 2xx body checked against a JSON schema of the parts the
+// translation reads, before anything reads them: a body of the wrong shape is
+// the provider breaking its contract (malformedResponse: a 502 the pipeline
+// reports as 'invalid-response'), never a TypeError halfway through a
+// translation. Schemas are compiled once, when the provider's module loads.
+// They state only what the translation relies on and let everything else
+// through: providers add fields all the time.
+import Ajv, { type ErrorObject } from 'ajv';
+import { malformedResponse } from './errors';
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+
+/** A check that returns `body` typed as T, or throws malformedResponse naming the first field at fault. */
+export function compileResponseSchema<T>(provider: string, schema: Record<string, unknown>): (body: unknown) => T {
+  const validate = ajv.compile(schema);
+  return (body) => {
+    if (validate(body)) return body as T;
+    throw malformedResponse(provider, describe(validate.errors?.[0]));
+  };
+}
+
+function describe(error: ErrorObject | undefined): string {
+  if (!error) return 'unexpected shape';
+  const at = error.instancePath === '' ? 'the body' : error.instancePath.slice(1).replaceAll('/', '.');
+  return `${at} ${error.message ?? 'is invalid'}`;
+}
