@@ -185,6 +185,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       await new Promise((r) => cp.proc.once('exit', r));
     });
 
+    let busyAnswers = 0;
     const post = async (traces: Trace[]) => {
       const send = () =>
         fetch(`${cp.url}/api/v1/dataplane/traces`, {
@@ -193,10 +194,19 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
           body: JSON.stringify({ traces }),
         });
       // A kept-alive socket the server closed while idle fails the first write: resend (ingest is idempotent).
-      const res = await send().catch(async (err: Error) => {
-        if (cp.proc.exitCode !== null) throw err;
-        return send();
-      });
+      const attempt = () =>
+        send().catch(async (err: Error) => {
+          if (cp.proc.exitCode !== null) throw err;
+          return send();
+        });
+      let res = await attempt();
+      // A 503 is the control plane asking to come back (as the data plane's shipper does): counted, then sent again.
+      for (let tries = 0; res.status === 503 && tries < 20; tries++) {
+        busyAnswers++;
+        await res.text();
+        await new Promise((r) => setTimeout(r, 1_000 * Number(res.headers.get('retry-after') ?? 1)));
+        res = await attempt();
+      }
       if (res.status !== 200) throw new Error(`ingest: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { accepted: number }).accepted;
     };
@@ -301,6 +311,8 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
         stored: size,
         countedByUsage: await counted(),
         ingestTracesPerSecond: round(ingestRate, 0),
+        /** 503s the control plane answered while ingesting (each batch sent again), so far. */
+        ingestBusyAnswers: busyAnswers,
         ingestCpu: {
           ...ingestCpu,
           // What two otherwise idle cores would sustain at this CPU cost (the flusher included, it runs during
