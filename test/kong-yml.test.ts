@@ -56,6 +56,8 @@ test("deploy/kong.yml is kong.yml with the control plane at its compose service 
   const url = new URL(String(plugin.config.control_plane_url));
   assert.equal(url.hostname, 'control-plane');
   const strip = (d: typeof declarative) =>
-    JSON.stringify({ ...d, plugins: d.plugins.map((p) => ({ ...p, config: { ...p.config, control_plane_url: undefined } })) }, (k, v) => (k === 'created_at' || k === 'updated_at' ? undefined : v));
+    JSON.stringify({ ...d, plugins: d.plugins.map((p) => ({ ...p, config: { ...p.config, control_plane_url: undefined } })) }, (k, v) =>
+      k === 'created_at' || k === 'updated_at' ? undefined : v,
+    );
   assert.equal(strip(deployed), strip(declarative), 'everything else as in kong.yml');
 });

@@ -17,7 +17,10 @@ let db: Database;
 let clock = new Date('2024-05-15T12:00:30.000Z');
 const now = () => clock;
 
-function ledger(options: Partial<LedgerOptions> = {}, alerts = new BudgetAlertsService(db.models, log, { firstBackoffMs: 50, outbound: { loopback: true, private: false } }, now)) {
+function ledger(
+  options: Partial<LedgerOptions> = {},
+  alerts = new BudgetAlertsService(db.models, log, { firstBackoffMs: 50, outbound: { loopback: true, private: false } }, now),
+) {
   return new BudgetLedgerService(db.models, alerts, log, { policyCacheMs: 0, ...options }, now);
 }
 
