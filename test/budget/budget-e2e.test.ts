@@ -261,9 +261,29 @@ describe('budgets across two Kong nodes', () => {
         webhookUrl: url,
         scope: { type: 'endpoint', endpoint: 'watched' },
       });
-      await waitFor('watched on both nodes', async () =>
-        (await Promise.all([chat(0, 'watched'), chat(1, 'watched')])).every((r) => r.status === 200) ? true : undefined,
-      );
+      // Alert budgets never block, so a 200 does not say that a node knows the budget yet: wait until a request
+      // sent to each node is charged (read against a spend that has stopped moving, so no earlier charge counts).
+      const quietSpend = async () => {
+        for (let prev = (await spend(id)).spentUsd; ;) {
+          await new Promise((r) => setTimeout(r, 500));
+          const now = (await spend(id)).spentUsd;
+          if (now === prev) return now;
+          prev = now;
+        }
+      };
+      for (const node of [0, 1]) {
+        await waitFor(
+          `node ${node} charges the budget`,
+          async () => {
+            const before = await quietSpend();
+            assert.equal((await chat(node, 'watched')).status, 200);
+            return waitFor('its charge', async () => ((await spend(id)).spentUsd > before ? true : undefined), 2_000, 100).catch(() => undefined);
+          },
+          20_000,
+          0,
+        );
+      }
+      const base = (await spend(id)).spentUsd;
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => chat(i % 2, 'watched')));
       assert.ok(
         results.every((r) => r.status === 200),
@@ -278,9 +298,13 @@ describe('budgets across two Kong nodes', () => {
       assert.equal(deliveries[0].attempts, 2);
       assert.ok(deliveries[0].deliveredAt);
       // Settlement is asynchronous: every request's charge arrives, none is lost.
+      let last: unknown;
       const s = await waitFor('all 20 charged', async () => {
         const now = await spend(id);
-        return now.spentUsd >= 20 * PER_REQUEST_USD ? now : undefined;
+        last = now;
+        return now.spentUsd >= base + 20 * PER_REQUEST_USD - 1e-9 ? now : undefined;
+      }).catch((err: Error) => {
+        throw new Error(`${err.message}: ${JSON.stringify(last)} (per request ${PER_REQUEST_USD}, before the 20: ${base})`);
       });
       assert.ok(s.alertedAt);
     } finally {
