@@ -4,7 +4,7 @@
 // removed, so the client's concatenation equals the non-streamed response's
 // JSON.stringify(input).
 // Reference: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStreamOutput.html
-import type { ChatChunk, ChunkDelta, FinishReason, Usage } from '../../openai/types';
+import type { ChatChunk, FinishReason, Usage } from '../../openai/types';
 import type { ResponseContext, StreamEvent, StreamTransformer } from '../contract';
 import { isRecord, malformedResponse, tryParseJson } from '../shared/errors';
 import { createJsonMinifier, type JsonMinifier } from '../shared/json-minify';
@@ -12,6 +12,7 @@ import { bedrockStreamException } from './parse-error';
 import { mapBedrockStopReason } from './map-finish-reason';
 import { mapBedrockUsage } from './parse-response';
 import type { BedrockStreamPayloads } from './types';
+import { createStreamChunkBuilder } from '../shared/build-stream-chunk';
 
 interface ToolBlock {
   index: number;
@@ -21,22 +22,11 @@ interface ToolBlock {
 export function createBedrockStreamTransformer(ctx: ResponseContext): StreamTransformer {
   const toolBlocks = new Map<number, ToolBlock>();
   let toolCount = 0;
-  let started = false;
   let finishReason: FinishReason | undefined;
   let finished = false;
   let usage: Usage | undefined;
 
-  const chunk = (delta: ChunkDelta, finish: FinishReason | null = null): ChatChunk => {
-    const withRole: ChunkDelta = started ? delta : { role: 'assistant', ...delta };
-    started = true;
-    return {
-      id: ctx.id,
-      object: 'chat.completion.chunk',
-      created: ctx.created,
-      model: ctx.model,
-      choices: [{ index: 0, delta: withRole, finish_reason: finish, logprobs: null }],
-    };
-  };
+  const chunk = createStreamChunkBuilder(ctx);
 
   const payloadOf = <K extends keyof BedrockStreamPayloads>(event: { payload: string }, type: K): BedrockStreamPayloads[K] => {
     const parsed = tryParseJson(event.payload);
@@ -54,7 +44,7 @@ export function createBedrockStreamTransformer(ctx: ResponseContext): StreamTran
       }
       switch (event.headers[':event-type']) {
         case 'messageStart':
-          return started ? [] : [chunk({ content: '' })];
+          return chunk.started ? [] : [chunk({ content: '' })];
         case 'contentBlockStart': {
           const p = payloadOf(event, 'contentBlockStart');
           const toolUse = p.start?.toolUse;

@@ -3,7 +3,7 @@
 // part of the answer; tool-call-delta pieces are minified as they pass so
 // the reassembled arguments equal the non-streamed ones.
 // Reference: https://docs.cohere.com/docs/streaming and https://docs.cohere.com/docs/tool-use-streaming
-import type { ChatChunk, ChunkDelta, FinishReason, Usage } from '../../openai/types';
+import type { ChatChunk, Usage } from '../../openai/types';
 import type { ResponseContext, StreamEvent, StreamTransformer } from '../contract';
 import { isRecord, malformedResponse, tryParseJson } from '../shared/errors';
 import { createJsonMinifier, type JsonMinifier } from '../shared/json-minify';
@@ -11,6 +11,7 @@ import { cohereGenerationError } from './parse-error';
 import { mapCohereUsage } from './parse-response';
 import type { CohereStreamEvent } from './types';
 import { mapCohereFinishReason } from './map-finish-reason';
+import { createStreamChunkBuilder } from '../shared/build-stream-chunk';
 
 interface ToolState {
   index: number;
@@ -20,21 +21,10 @@ interface ToolState {
 export function createCohereStreamTransformer(ctx: ResponseContext): StreamTransformer {
   const tools = new Map<number, ToolState>();
   let toolCount = 0;
-  let started = false;
   let done = false;
   let usage: Usage | undefined;
 
-  const chunk = (delta: ChunkDelta, finish: FinishReason | null = null): ChatChunk => {
-    const withRole: ChunkDelta = started ? delta : { role: 'assistant', ...delta };
-    started = true;
-    return {
-      id: ctx.id,
-      object: 'chat.completion.chunk',
-      created: ctx.created,
-      model: ctx.model,
-      choices: [{ index: 0, delta: withRole, finish_reason: finish, logprobs: null }],
-    };
-  };
+  const chunk = createStreamChunkBuilder(ctx);
 
   return {
     push(event: StreamEvent): ChatChunk[] {

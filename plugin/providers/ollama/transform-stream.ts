@@ -1,30 +1,20 @@
 // Ollama /api/chat with stream: true — newline-delimited JSON objects, the
 // last one with done: true, done_reason and the token counts. Tool calls
 // arrive whole; each becomes one delta with an id and the next index.
-import type { ChatChunk, ChunkDelta, FinishReason, Usage } from '../../openai/types';
+import type { ChatChunk, Usage } from '../../openai/types';
 import type { ResponseContext, StreamEvent, StreamTransformer } from '../contract';
 import { malformedResponse, tryParseJson } from '../shared/errors';
 import { asOllamaResponse, mapOllamaUsage, toToolCall } from './parse-response';
 import { mapOllamaDoneReason } from './map-finish-reason';
+import { createStreamChunkBuilder } from '../shared/build-stream-chunk';
 
 export function createOllamaStreamTransformer(ctx: ResponseContext): StreamTransformer {
-  let started = false;
   let toolCount = 0;
   let done = false;
   let usage: Usage | undefined;
   let model = ctx.model;
 
-  const chunk = (delta: ChunkDelta, finish: FinishReason | null = null): ChatChunk => {
-    const withRole: ChunkDelta = started ? delta : { role: 'assistant', ...delta };
-    started = true;
-    return {
-      id: ctx.id,
-      object: 'chat.completion.chunk',
-      created: ctx.created,
-      model,
-      choices: [{ index: 0, delta: withRole, finish_reason: finish, logprobs: null }],
-    };
-  };
+  const chunk = createStreamChunkBuilder(ctx, () => model);
 
   return {
     push(event: StreamEvent): ChatChunk[] {
