@@ -31,6 +31,14 @@ const INVALID: Array<[ProviderId, unknown, RegExp]> = [
   ['ollama', { message: 'hi', done: true }, /message must be object/],
   ['ollama', { message: { content: '', tool_calls: [{ function: { arguments: {} } }] } }, /function must have required property 'name'/],
   ['ollama', { message: { content: 'x' }, eval_count: '3' }, /eval_count must be number,null/],
+  ['openai', { id: 'x', object: 'chat.completion' }, /must have required property 'choices'/],
+  ['openai', { choices: [null] }, /choices\.0 must be object/],
+  ['openai', { choices: [{ message: { content: 'hi', tool_calls: {} } }] }, /message\.tool_calls must be array,null/],
+  ['openai', { choices: [{ message: { tool_calls: [{ id: 7, function: { name: 'f', arguments: '{}' } }] } }] }, /tool_calls\.0\.id must be string,null/],
+  ['azure-openai', { choices: [{ message: { content: 'hi' } }], usage: { prompt_tokens: '3' } }, /usage\.prompt_tokens must be number,null/],
+  ['mistral', { choices: [{ index: 'first', message: { content: 'hi' } }] }, /choices\.0\.index must be integer,null/],
+  ['openai-compatible', { choices: 'hi' }, /choices must be array/],
+  ['openai-compatible', { choices: [{ message: { content: 'hi' }, finish_reason: 1 }] }, /finish_reason must be string,null/],
 ];
 
 describe('provider responses are checked by schema', () => {
@@ -55,6 +63,16 @@ describe('provider responses are checked by schema', () => {
     ['cohere', { embeddings: { float: [[0.1, 'x']] } }, /embeddings\.float\.0\.1 must be number/],
     ['ollama', { embeddings: [0.1, 0.2] }, /embeddings\.0 must be array/],
     ['ollama', { model: 'm' }, /must have required property 'embeddings'/],
+    ['bedrock', { inputTextTokenCount: 3 }, /must have required property 'embeddings'/],
+    ['bedrock', { embedding: [0.1, '0.2'], inputTextTokenCount: 3 }, /embedding\.1 must be number/],
+    ['bedrock', { embedding: [0.1], inputTextTokenCount: 'three' }, /inputTextTokenCount must be number,null/],
+    ['bedrock', { embeddings: [0.1, 0.2] }, /embeddings\.0 must be array/],
+    ['bedrock', { embeddings: { int8: [[1]] } }, /embeddings must have required property 'float'/],
+    ['bedrock', { embeddings: 'vectors' }, /embeddings must be array,object/],
+    ['openai', { object: 'list' }, /must have required property 'data'/],
+    ['openai', { data: [{ index: 0, embedding: [0.1, null] }] }, /data\.0\.embedding\.1 must be number/],
+    ['openai-compatible', { data: [{ embedding: 5 }] }, /data\.0\.embedding must be array,string/],
+    ['mistral', { data: [{ embedding: [0.1] }], usage: { prompt_tokens: [] } }, /usage\.prompt_tokens must be number,null/],
   ];
   for (const [id, body, field] of INVALID_EMBEDDINGS) {
     it(`${id} embeddings refuse ${JSON.stringify(body)}`, () => {
@@ -97,5 +115,24 @@ describe('provider responses are checked by schema', () => {
       ctx,
     );
     assert.equal(ollama.choices[0]!.message.content, 'ok');
+  });
+
+  it('the nulls OpenAI-compatible servers send and every Bedrock embeddings shape pass', () => {
+    const compatible = providers['openai-compatible']!.chat.parseResponse(
+      { choices: [{ index: null, message: { content: null, tool_calls: null, refusal: null }, finish_reason: null }], usage: null, system_fingerprint: null },
+      ctx,
+    );
+    assert.deepEqual(compatible.choices[0]!.message, { role: 'assistant', content: null });
+    const bedrock = providers.bedrock!.embeddings!;
+    const titan = bedrock.parseResponse({ embedding: [0.1, 0.2], inputTextTokenCount: 4 }, ctx);
+    assert.deepEqual([titan.data, titan.usage], [[{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], { prompt_tokens: 4, total_tokens: 4 }]);
+    assert.deepEqual(
+      bedrock.parseResponse({ embeddings: [[0.1], [0.2]] }, ctx).data.map((d) => d.embedding),
+      [[0.1], [0.2]],
+    );
+    assert.deepEqual(
+      bedrock.parseResponse({ id: 'e', embeddings: { float: [[0.3]] }, texts: ['a'] }, ctx).data.map((d) => d.embedding),
+      [[0.3]],
+    );
   });
 });

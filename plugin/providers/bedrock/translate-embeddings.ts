@@ -6,10 +6,11 @@
 // https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-embed.html
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../openai/types';
 import type { ResponseContext, Target, UpstreamRequest } from '../contract';
-import { invalidRequest, isRecord, malformedResponse } from '../shared/errors';
+import { invalidRequest } from '../shared/errors';
 import { bedrockDescriptor } from './descriptor';
 import { bedrockHeaders, bedrockModelUrl } from './build-endpoint';
 import type { CohereBedrockEmbedRequest, TitanEmbedRequest } from './types';
+import { validateBedrockEmbeddings } from './validate-response';
 
 /** Inputs per call by model family (Cohere Embed on Bedrock: 96, model-parameters-embed; Titan: one). */
 const MAX_INPUTS: Readonly<Record<string, number>> = bedrockDescriptor.capabilities.embeddings.maxInputsByFamily;
@@ -55,27 +56,14 @@ export function buildBedrockEmbeddingsRequest(req: EmbeddingsRequest, target: Ta
 }
 
 export function parseBedrockEmbeddingsResponse(body: unknown, ctx: ResponseContext): EmbeddingsResponse {
-  if (!isRecord(body)) throw malformedResponse('Bedrock', 'embeddings body is not a JSON object');
-  let vectors: unknown[];
-  let promptTokens = 0;
-  if (Array.isArray(body.embedding)) {
-    vectors = [body.embedding];
-    promptTokens = typeof body.inputTextTokenCount === 'number' ? body.inputTextTokenCount : 0;
-  } else if (Array.isArray(body.embeddings)) {
-    vectors = body.embeddings;
-  } else if (isRecord(body.embeddings) && Array.isArray(body.embeddings.float)) {
-    vectors = body.embeddings.float;
-  } else {
-    throw malformedResponse('Bedrock', 'no embeddings in the body');
-  }
+  const response = validateBedrockEmbeddings(body);
+  const vectors = response.embedding ? [response.embedding] : Array.isArray(response.embeddings) ? response.embeddings : (response.embeddings?.float ?? []);
+  // Cohere on Bedrock reports no token count.
+  const promptTokens = response.inputTextTokenCount ?? 0;
   return {
     object: 'list',
-    data: vectors.map((v, index) => {
-      if (!Array.isArray(v)) throw malformedResponse('Bedrock', 'an embedding is not an array');
-      return { object: 'embedding', index, embedding: v as number[] };
-    }),
+    data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
     model: ctx.model,
-    // Cohere on Bedrock reports no token count.
     usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
   };
 }

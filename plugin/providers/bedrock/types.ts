@@ -107,7 +107,7 @@ export interface TitanEmbedRequest {
 
 export interface TitanEmbedResponse {
   embedding: number[];
-  inputTextTokenCount?: number;
+  inputTextTokenCount?: number | null;
 }
 
 /** cohere.embed-* — https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-embed.html */
@@ -121,6 +121,9 @@ export interface CohereBedrockEmbedRequest {
 export interface CohereBedrockEmbedResponse {
   id?: string;
   /** A plain array, or `{float: [...]}` when embedding_types was given. */
-  embeddings: number[][] | { float?: number[][] };
+  embeddings: number[][] | { float: number[][] };
   texts?: string[];
 }
+
+/** Either answer, as validateBedrockEmbeddings lets it through. */
+export type BedrockEmbeddingsResponse = Partial<TitanEmbedResponse> & Partial<Pick<CohereBedrockEmbedResponse, 'embeddings'>>;

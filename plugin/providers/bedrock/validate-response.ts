@@ -1,8 +1,8 @@
 // The parts of a Converse response the translation reads, as a schema.
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax
 import { compileResponseSchema } from '../shared/compile-response-schema';
-import { arrayOf, count, obj, str } from '../shared/schema-parts';
-import type { BedrockConverseResponse } from './types';
+import { arrayOf, count, num, obj, str } from '../shared/schema-parts';
+import type { BedrockConverseResponse, BedrockEmbeddingsResponse } from './types';
 
 const block = obj({
   text: str,
@@ -21,3 +21,21 @@ export const validateBedrockResponse = compileResponseSchema<BedrockConverseResp
     ['output'],
   ),
 );
+
+/**
+ * InvokeModel embeddings: Titan's `{embedding, inputTextTokenCount}`, or
+ * Cohere Embed's `{embeddings}`, a list of vectors or, with embedding_types,
+ * `{float: [...]}`.
+ * https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-titan-embed-text.html
+ * https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-embed.html
+ */
+export const validateBedrockEmbeddings = compileResponseSchema<BedrockEmbeddingsResponse>('Bedrock', {
+  ...obj({
+    embedding: arrayOf(num),
+    inputTextTokenCount: count,
+    // Arrays are checked by `items`, objects by `properties`: one schema for both of Cohere's shapes.
+    embeddings: { ...obj({ float: arrayOf(arrayOf(num)) }, ['float']), type: ['array', 'object'], items: arrayOf(num) },
+  }),
+  if: { required: ['embedding'] },
+  else: { required: ['embeddings'] },
+});

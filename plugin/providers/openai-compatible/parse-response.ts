@@ -1,19 +1,18 @@
 // Native OpenAI-compatible response -> the gateway's ChatCompletion. Pure.
 import type { ChatCompletion, EmbeddingsResponse, ToolCall, Usage } from '../../openai/types';
 import type { ResponseContext } from '../contract';
-import { isRecord, malformedResponse } from '../shared/errors';
 import { mapFinishReason } from './map-finish-reason';
-import type { NativeCompletion, NativeEmbeddings, NativeReasoning, NativeToolCall, NativeUsage } from './types';
+import type { NativeReasoning, NativeToolCall, NativeUsage } from './types';
+import { validateCompatibleEmbeddings, validateCompatibleResponse } from './validate-response';
 
 export function parseChatResponse(body: unknown, ctx: ResponseContext, provider: string): ChatCompletion {
-  if (!isRecord(body) || !Array.isArray(body.choices)) throw malformedResponse(provider, 'no choices array');
-  const native = body as NativeCompletion;
+  const native = validateCompatibleResponse(provider, body);
   const out: ChatCompletion = {
     id: ctx.id,
     object: 'chat.completion',
     created: ctx.created,
     model: typeof native.model === 'string' && native.model ? native.model : ctx.model,
-    choices: (native.choices ?? []).map((c, i) => {
+    choices: native.choices.map((c, i) => {
       const m = c.message ?? {};
       const toolCalls = (m.tool_calls ?? []).map((tc) => toToolCall(tc, ctx));
       const message: ChatCompletion['choices'][number]['message'] = {
@@ -71,12 +70,11 @@ export function toUsage(u: NativeUsage | null | undefined): Usage | undefined {
 }
 
 export function parseEmbeddingsResponse(body: unknown, ctx: ResponseContext, provider: string): EmbeddingsResponse {
-  if (!isRecord(body) || !Array.isArray(body.data)) throw malformedResponse(provider, 'no data array');
-  const native = body as NativeEmbeddings;
+  const native = validateCompatibleEmbeddings(provider, body);
   const prompt = native.usage?.prompt_tokens ?? 0;
   return {
     object: 'list',
-    data: (native.data ?? []).map((d, i) => ({ object: 'embedding', index: d.index ?? i, embedding: d.embedding ?? [] })),
+    data: native.data.map((d, i) => ({ object: 'embedding', index: d.index ?? i, embedding: d.embedding ?? [] })),
     model: typeof native.model === 'string' && native.model ? native.model : ctx.model,
     usage: { prompt_tokens: prompt, total_tokens: native.usage?.total_tokens ?? prompt },
   };

@@ -12,8 +12,14 @@ const ajv = new Ajv({ allErrors: false, strict: false });
 
 /** A check that returns `body` typed as T, or throws malformedResponse naming the first field at fault. */
 export function compileResponseSchema<T>(provider: string, schema: Record<string, unknown>): (body: unknown) => T {
+  const check = compileSharedResponseSchema<T>(schema);
+  return (body) => check(provider, body);
+}
+
+/** compileResponseSchema for a schema several providers share (the OpenAI-compatible base): the provider's name comes with each body. */
+export function compileSharedResponseSchema<T>(schema: Record<string, unknown>): (provider: string, body: unknown) => T {
   const validate = ajv.compile(schema);
-  return (body) => {
+  return (provider, body) => {
     if (validate(body)) return body as T;
     throw malformedResponse(provider, describe(validate.errors?.[0]));
   };
