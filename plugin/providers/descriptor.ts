@@ -1,7 +1,8 @@
 // What the gateway knows about a provider apart from how to translate for
 // it, as data: which secret fields it takes, where requests go by default and
 // how options.baseUrl is read, which hosts its credentials may reach, its name
-// in the price table, and what the translation carries. One descriptor per
+// in the price table, how long its models' answers can be, and what the
+// translation carries. One descriptor per
 // provider folder (`<id>/descriptor.ts`), collected in descriptors.ts; the
 // control plane's validation, the outbound host policy, pricing and the
 // translation read them, and descriptors.test.ts fails when the registry,
@@ -44,6 +45,14 @@ export interface ProviderCapabilities {
   embeddings: false | { maxInputs?: number; maxInputsByFamily?: Readonly<Record<string, number>> };
 }
 
+/** A model family's published maximum output tokens. */
+export interface OutputLimit {
+  models: RegExp;
+  maxTokens: number;
+  /** A model of the family (descriptors.test.ts checks it resolves to this limit, not an earlier family's). */
+  example: string;
+}
+
 export interface ProviderDescriptor {
   /** Human name, as in error messages. */
   name: string;
@@ -55,5 +64,13 @@ export interface ProviderDescriptor {
   officialHosts: readonly string[];
   /** The provider's id in @pydantic/genai-prices (none: models are looked up across the table). */
   priceTable?: string;
+  /**
+   * The most one answer can hold, per model family this provider makes (its
+   * model pages, 2025), first match wins: what a budget reservation assumes
+   * for a request without max_tokens (budget/output-limits.ts). Providers that
+   * serve other makers' models (Azure, Bedrock, Ollama, any /v1 server) list
+   * none: a model is looked up in every maker's list, as prices are.
+   */
+  outputLimits?: readonly OutputLimit[];
   capabilities: ProviderCapabilities;
 }

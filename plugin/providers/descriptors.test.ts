@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { findProvider } from '@pydantic/genai-prices';
 import { parse } from 'yaml';
+import { estimateChatCost } from '../budget/estimate-cost';
+import { DEFAULT_MAX_OUTPUT_TOKENS, defaultMaxOutputTokens } from '../budget/output-limits';
 import { checkCredentialFields } from '../../control-plane/services/provider-credentials';
 import { normalizeEndpoint } from '../../control-plane/services/endpoint-rules';
-import type { ProviderId } from '../contract';
+import type { Endpoint, ProviderId } from '../contract';
 import type { ChatRequest, ContentPart } from '../openai/types';
 import { credentialHostAllowed } from '../upstream/provider-hosts';
 import { normalizeBaseUrl } from './shared/normalize-base-url';
@@ -176,5 +178,39 @@ describe('provider descriptors', () => {
       if (c.files) assert.ok(carried(f, 'JVBERi0xLjQK'), `${id} file`);
       else assert.ok(refused(f), `${id} file refused`);
     }
+  });
+
+  it('each output limit is what the budget estimate reserves for its family, wherever the model is served', () => {
+    const reserved = (provider: ProviderId, model: string) => {
+      const destination = { id: 'd', provider, model, credentials: {}, options: {}, weight: 100, timeoutMs: 1000 };
+      const endpoint = { id: 'e', name: 'e', kind: 'chat', version: 1, destinations: [destination] } as unknown as Endpoint;
+      return estimateChatCost(endpoint, { model: 'e', messages: [{ role: 'user', content: 'hi' }] }).maxOutputTokens;
+    };
+    const makers = ids.filter((id) => DESCRIPTORS[id].outputLimits);
+    assert.deepEqual(makers, ['openai', 'anthropic', 'gemini', 'cohere', 'mistral']);
+    for (const id of makers) {
+      for (const { models, maxTokens, example } of DESCRIPTORS[id].outputLimits ?? []) {
+        assert.ok(Number.isInteger(maxTokens) && maxTokens > 0, `${id} ${String(models)}`);
+        // An earlier family's pattern must not shadow this one.
+        assert.equal(defaultMaxOutputTokens(example), maxTokens, `${id}: ${example}`);
+        assert.equal(reserved(id, example), maxTokens, `${id}: ${example} reserved`);
+      }
+    }
+    const makersLimit = (maker: ProviderId, model: string) => DESCRIPTORS[maker].outputLimits?.find((l) => l.models.test(model))?.maxTokens;
+    const served: Array<[ProviderId, string, ProviderId]> = [
+      ['bedrock', 'anthropic.claude-3-5-sonnet-20240620-v1:0', 'anthropic'],
+      ['bedrock', 'us.anthropic.claude-sonnet-4-20250514-v1:0', 'anthropic'],
+      ['bedrock', 'cohere.command-r-plus-v1:0', 'cohere'],
+      ['bedrock', 'mistral.mistral-large-2402-v1:0', 'mistral'],
+      ['azure-openai', 'gpt-4o', 'openai'],
+      ['openai-compatible', 'openai/gpt-5', 'openai'],
+      ['ollama', 'mistral', 'mistral'],
+    ];
+    for (const [provider, model, maker] of served) {
+      const limit = makersLimit(maker, model);
+      assert.ok(limit, `${model} is one of ${maker}'s families`);
+      assert.equal(reserved(provider, model), limit, `${provider}: ${model}`);
+    }
+    assert.equal(reserved('ollama', 'llama3.1'), DEFAULT_MAX_OUTPUT_TOKENS);
   });
 });

@@ -8,6 +8,7 @@ export const cohereDescriptor = {
   baseUrl: { default: 'https://api.cohere.com', shape: 'root', suffixes: [/\/compatibility\/v1$/, /\/v[12]$/], example: 'https://api.cohere.com' },
   officialHosts: ['api.cohere.com', 'api.cohere.ai'],
   priceTable: 'cohere',
+  outputLimits: [{ models: /command/, maxTokens: 4_000, example: 'command-r-plus' }],
   // /v2/embed takes at most 96 texts.
   capabilities: {
     tools: true,

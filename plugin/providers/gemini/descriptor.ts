@@ -13,6 +13,10 @@ export const geminiDescriptor: ProviderDescriptor = {
   },
   officialHosts: ['generativelanguage.googleapis.com'],
   priceTable: 'google',
+  outputLimits: [
+    { models: /gemini-2\.5/, maxTokens: 65_536, example: 'gemini-2.5-flash' },
+    { models: /gemini/, maxTokens: 8_192, example: 'gemini-2.0-flash' },
+  ],
   // n becomes candidateCount; batchEmbedContents takes any number of inputs.
   capabilities: { tools: true, jsonSchema: true, streamFraming: 'sse', multipleChoices: true, logprobs: false, audioInput: true, files: true, embeddings: {} },
 };
