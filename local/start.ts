@@ -165,7 +165,8 @@ async function main(): Promise<void> {
     process.env.LLM_GATEWAY_DATAPLANE_TOKEN = signToken(config.jwt, { sub: 'local-dataplane', role: 'dataplane' }, 30 * 86400);
     env.LLM_GATEWAY_DATAPLANE_TOKEN = process.env.LLM_GATEWAY_DATAPLANE_TOKEN;
     const kongYml = parse(readFileSync(join(ROOT, 'kong.yml'), 'utf8')) as KongYml;
-    const pluginConfig = kongYml.services[0].plugins[0].config;
+    const pluginConfig = kongYml.services[0]?.plugins[0]?.config;
+    if (!pluginConfig) throw new Error('kong.yml: the first service has no plugin to configure');
     pluginConfig.control_plane_url = controlPlaneUrl;
     pluginConfig.state_dir = join(config.dataDir, 'dataplane');
     const graceMs = Number(pluginConfig.shutdown_grace_seconds ?? 30) * 1000;

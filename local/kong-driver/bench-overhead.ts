@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     total.push(s.totalMs);
     plugin.push(s.pluginServerMs);
   }
-  const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))].toFixed(3);
+  const pct = (xs: number[], p: number) => ([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN).toFixed(3);
   for (const [name, xs] of [
     ['driver', driver],
     ['plugin server', plugin],

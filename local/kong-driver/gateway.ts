@@ -14,7 +14,7 @@ import { DriverLogger } from './logger';
 import { LuaError, type PdkEnv } from './pdk';
 import { ExternalPlugin, PluginServerProcess, queryPluginInfo, type PluginInfo } from './plugin-server';
 import { readUpstreamBody, sendUpstream, UpstreamFailure } from './proxy';
-import { headerValues, type Phase, type RequestContext, type RequestStats } from './request-context';
+import { headerValues, pathOf, type Phase, type RequestContext, type RequestStats } from './request-context';
 import { Router } from './router';
 import { validateConfig } from './schema';
 
@@ -122,7 +122,7 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
   }
 
   async function lifecycle(ctx: RequestContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<number> {
-    const match = router.match(ctx.method, ctx.host, ctx.requestUri.split('?')[0]);
+    const match = router.match(ctx.method, ctx.host, pathOf(ctx.requestUri));
     const global = configs.find((c) => !c.entity.route && !c.entity.service);
     // Kong.rewrite runs only global plugins: the router has not run yet.
     if (global && plugin.info.Phases.includes('rewrite')) {
@@ -388,7 +388,8 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
 
 /** plugins_iterator.lua get_plugin_config: the plugin's config plus the keys Kong adds. */
 function buildPluginConfigs(config: DeclarativeConfig, info: PluginInfo, seqBefore = 0): PluginConfig[] {
-  const schema = info.Schema.fields[0].config.fields;
+  const schema = info.Schema.fields[0]?.config.fields;
+  if (!schema) throw new Error(`plugin '${info.Name}' has no config schema`);
   let seq = seqBefore;
   return config.plugins.flatMap((entity) => {
     if (entity.name !== info.Name) {
@@ -416,7 +417,8 @@ function pickConfig(configs: PluginConfig[], routeId: string, serviceId: string)
 
 function pairs(raw: string[]): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (let i = 0; i < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
+  // A flat name/value list; an odd trailing name gets an empty value.
+  for (let i = 0; i < raw.length; i += 2) out.push([raw[i] ?? '', raw[i + 1] ?? '']);
   return out;
 }
 

@@ -4,7 +4,8 @@
 export const KONG_VERSION = '3.9.1';
 export const SERVER_HEADER = `kong/${KONG_VERSION}`;
 
-export const ERROR_MESSAGES: Record<number, string> = {
+/** Kong's message per status; 500's is always there (the fallback for the rest). */
+export const ERROR_MESSAGES: { readonly [status: number]: string | undefined; readonly 500: string } = {
   404: 'Not found',
   500: 'An unexpected error occurred',
   502: 'An invalid response was received from the upstream server',
@@ -33,7 +34,7 @@ export function responseType(accept: string | undefined): string {
         ?.slice(2) ?? 1,
     );
     if (!(q > best)) continue;
-    const [main, sub] = media.trim().toLowerCase().split('/');
+    const [main, sub] = (media ?? '').trim().toLowerCase().split('/');
     const found =
       sub === '*'
         ? main === '*'

@@ -43,7 +43,7 @@ class Connection {
 
   private onData(chunk: Buffer): void {
     this.chunks.push(chunk);
-    const data = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     let message: unknown;
     try {
       message = new Decoder().decode(data);

@@ -44,8 +44,9 @@ export function queryPluginInfo(pluginsDir: string, env?: NodeJS.ProcessEnv): { 
     throw new Error(`failed decoding plugin info: ${(err as Error).message}\n${res.stdout}${res.stderr}`);
   }
   const list = ((dump as { Plugins?: PluginInfo[] }).Plugins ?? dump) as PluginInfo[];
-  if (!Array.isArray(list) || list.length === 0) throw new Error(`not a plugin info table:\n${res.stdout}${res.stderr}`);
-  return { all: list, registered: list[0] };
+  const registered = Array.isArray(list) ? list[0] : undefined;
+  if (!registered) throw new Error(`not a plugin info table:\n${res.stdout}${res.stderr}`);
+  return { all: list, registered };
 }
 
 export class PluginServerProcess {

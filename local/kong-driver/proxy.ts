@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { SERVER_HEADER } from './kong-errors';
-import { headerValues, type RequestContext } from './request-context';
+import { headerValues, pathOf, type RequestContext } from './request-context';
 
 export class UpstreamFailure extends Error {
   constructor(
@@ -55,7 +55,7 @@ export function upstreamHeaders(ctx: RequestContext, bodyLength: number | undefi
   out.push(['X-Forwarded-Proto', 'http']);
   out.push(['X-Forwarded-Host', ctx.host]);
   out.push(['X-Forwarded-Port', String(ctx.serverPort)]);
-  out.push(['X-Forwarded-Path', ctx.requestUri.split('?')[0]]);
+  out.push(['X-Forwarded-Path', pathOf(ctx.requestUri)]);
   if (ctx.matchPrefix && ctx.matchPrefix !== '/') out.push(['X-Forwarded-Prefix', ctx.matchPrefix]);
   out.push(['X-Real-IP', ctx.clientIp]);
   const via = headerValues(ctx.headers, 'via')[0];

@@ -111,5 +111,10 @@ export function headerValues(list: Array<[string, string]>, name: string): strin
 
 export function removeHeader(list: Array<[string, string]>, name: string): void {
   const lower = name.toLowerCase();
-  for (let i = list.length - 1; i >= 0; i--) if (list[i][0].toLowerCase() === lower) list.splice(i, 1);
+  for (let i = list.length - 1; i >= 0; i--) if (list[i]?.[0].toLowerCase() === lower) list.splice(i, 1);
+}
+
+/** The request URI without its query string. */
+export function pathOf(requestUri: string): string {
+  return requestUri.replace(/\?.*$/s, '');
 }

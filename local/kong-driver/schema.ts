@@ -27,7 +27,9 @@ function validateRecord(fields: FieldList, value: unknown, path: string, errors:
   const known = new Set<string>();
   const out: Record<string, unknown> = {};
   for (const entry of fields) {
-    const [name, field] = Object.entries(entry)[0];
+    // Each entry of a Kong field list is a one-key record {name: field}.
+    const [name, field] = Object.entries(entry)[0] ?? [];
+    if (name === undefined || field === undefined) continue;
     known.add(name);
     const v = validateField(field, input[name], `${path}.${name}`, errors);
     if (v !== undefined && v !== null) out[name] = v;
@@ -108,7 +110,8 @@ function typeError(path: string, what: string, errors: string[], value: unknown)
 const VAULT_REFERENCE = /^\{vault:\/\/([a-z0-9_-]+)\/([^}]+)\}$/i;
 
 function resolveReference(reference: string, path: string, errors: string[]): unknown {
-  const [, vault, name] = VAULT_REFERENCE.exec(reference)!;
+  // Both groups are required by the pattern, so a match has them.
+  const [, vault, name] = VAULT_REFERENCE.exec(reference) as RegExpExecArray & [string, string, string];
   if (vault !== 'env') {
     errors.push(`${path}: vault '${vault}' is not supported by the driver (only env)`);
     return undefined;

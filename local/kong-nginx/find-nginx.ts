@@ -19,7 +19,7 @@ export interface NginxInstall {
 export function findNginx(): NginxInstall | { missing: string } {
   let binary: string;
   try {
-    binary = execFileSync('sh', ['-c', 'command -v nginx || ls /usr/sbin/nginx'], { encoding: 'utf8' }).trim().split('\n')[0];
+    binary = execFileSync('sh', ['-c', 'command -v nginx || ls /usr/sbin/nginx'], { encoding: 'utf8' }).trim().split('\n')[0] ?? '';
   } catch {
     return { missing: 'nginx is not installed' };
   }

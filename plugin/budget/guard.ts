@@ -123,7 +123,7 @@ export class BudgetGuard {
       const result = await call;
       if (!result.admitted) {
         this.rollBack(admission);
-        const item = missing.find((i) => i.policyId === result.rejected.policyId && i.subject === result.rejected.subject) ?? missing[0];
+        const item = missing.find((i) => i.policyId === result.rejected.policyId && i.subject === result.rejected.subject) ?? missing[0]!;
         return { ok: false, refusal: exceeded(item, result.rejected, estimate) };
       }
       for (const grant of result.grants) {

@@ -91,7 +91,7 @@ export async function restoreReasoningState(store: ConversationStore, request: C
     .filter(({ m }) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0 && !m.thinking_blocks?.length && !m.provider_state)
     .slice(-MAX_LOOKUPS);
   if (wanting.length === 0) return request;
-  const found = await Promise.all(wanting.map(({ m }) => store.get<ReasoningState>(reasoningStateKey(scope, m.tool_calls![0].id))));
+  const found = await Promise.all(wanting.map(({ m }) => store.get<ReasoningState>(reasoningStateKey(scope, m.tool_calls![0]!.id))));
   const messages = [...request.messages];
   wanting.forEach(({ m, i }, k) => {
     const state = asReasoningState(found[k]?.value);

@@ -30,6 +30,6 @@ export function planAttempts({ endpoint, stickyKey, random, isCooling }: PlanInp
 
   const attempts: Destination[] = [];
   const max = Math.max(1, endpoint.fallback.maxAttempts);
-  for (let i = 0; i < max; i++) attempts.push(sequence[i % sequence.length]);
+  for (let i = 0; i < max; i++) attempts.push(sequence[i % sequence.length]!);
   return attempts;
 }

@@ -64,7 +64,7 @@ export function boundTrace(trace: Trace): Trace {
 /** At most 20 attempts: the first ones and the last (the one that decided the answer). */
 function boundAttempts(attempts: TraceAttempt[]): TraceAttempt[] {
   const max = TRACE_LIMITS.attempts;
-  const kept = attempts.length <= max ? attempts : [...attempts.slice(0, max - 1), attempts[attempts.length - 1]];
+  const kept = attempts.length <= max ? attempts : [...attempts.slice(0, max - 1), attempts[attempts.length - 1]!];
   return kept.map((a) => {
     const out: TraceAttempt = {
       ...a,

@@ -167,9 +167,12 @@ export class TraceShipper {
   private async deliver(batch: Trace[]): Promise<Refused[]> {
     const answer = await sendBatch(batch, this.options);
     if (answer.kind === 'stored') {
-      return [...answer.rejected].filter(([i]) => i >= 0 && i < batch.length).map(([i, reason]) => ({ trace: batch[i], reason }));
+      return [...answer.rejected].flatMap(([i, reason]) => {
+        const trace = batch[i];
+        return trace ? [{ trace, reason }] : [];
+      });
     }
-    if (batch.length === 1) return [{ trace: batch[0], reason: answer.reason }];
+    if (batch.length === 1) return [{ trace: batch[0]!, reason: answer.reason }];
     const half = Math.ceil(batch.length / 2);
     const first = await this.deliver(batch.slice(0, half));
     return [...first, ...(await this.deliver(batch.slice(half)))];

@@ -149,6 +149,7 @@ export function checkedLookup(policy: OutboundPolicy) {
       }
       if (options.all) return callback(null, addresses);
       const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '');
       callback(null, first.address, first.family);
     });
   };

@@ -81,7 +81,8 @@ function convertMessage(m: IngressMessage, i: number): ChatMessage[] {
 
 /** A user turn's parts (or the text alone when it is one unmarked text part). */
 function userContent(parts: ContentPart[]): ChatMessage['content'] {
-  return parts.length === 1 && parts[0].type === 'text' && !parts[0].cache_control ? parts[0].text : parts;
+  const [only] = parts;
+  return parts.length === 1 && only?.type === 'text' && !only.cache_control ? only.text : parts;
 }
 
 /**
@@ -160,7 +161,8 @@ function assistantTurn(blocks: IngressBlock[], at: string): ChatMessage | undefi
     }
   });
   if (texts.length === 0 && calls.length === 0) return undefined;
-  const content = texts.length === 0 ? null : texts.length === 1 && !texts[0].cache_control ? texts[0].text : texts;
+  const [only] = texts;
+  const content = only === undefined ? null : texts.length === 1 && !only.cache_control ? only.text : texts;
   const message: ChatMessage = calls.length > 0 ? { role: 'assistant', content, tool_calls: calls } : { role: 'assistant', content };
   if (thinking.some((t) => t.type === 'redacted_thinking' || t.signature)) message.thinking_blocks = thinking;
   if (state) message.provider_state = state;

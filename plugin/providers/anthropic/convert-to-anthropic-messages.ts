@@ -117,14 +117,15 @@ function toolResultsFirst(blocks: AnthropicRequestBlock[]): AnthropicRequestBloc
 
 /** A turn that is a single unmarked text block is sent as a plain string (the documented short form). */
 function collapse(blocks: AnthropicRequestBlock[]): string | AnthropicRequestBlock[] {
-  if (blocks.length === 1 && blocks[0].type === 'text' && !blocks[0].cache_control) return blocks[0].text;
+  const [only] = blocks;
+  if (blocks.length === 1 && only?.type === 'text' && !only.cache_control) return only.text;
   return blocks;
 }
 
 /** LiteLLM's message-level marker means "cache up to the end of this message": it goes on the message's last block. */
 function withMessageCache<T extends AnthropicRequestBlock>(blocks: T[], cache: CacheControl | undefined): T[] {
-  if (!cache || blocks.length === 0) return blocks;
-  const last = blocks[blocks.length - 1];
+  const last = blocks.at(-1);
+  if (!cache || !last) return blocks;
   if (last.type === 'thinking' || last.type === 'redacted_thinking') return blocks;
   return [...blocks.slice(0, -1), { ...last, cache_control: cache }];
 }

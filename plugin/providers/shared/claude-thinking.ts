@@ -63,7 +63,7 @@ function forcesTool(req: ChatRequest): boolean {
 /** The assistant message whose tool calls the conversation is answering right now, if it ends in a tool loop. */
 export function toolLoopTurn(messages: ChatMessage[]): ChatMessage | undefined {
   for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
+    const m = messages[i]!;
     if (m.role === 'tool') continue;
     return m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0 ? m : undefined;
   }

@@ -43,8 +43,7 @@ export function reassemble(chunks: ChatChunk[]): { content: string | null; tool_
     for (const ch of c.choices) {
       if (typeof ch.delta.content === 'string') content = (content ?? '') + ch.delta.content;
       for (const tc of ch.delta.tool_calls ?? []) {
-        if (!calls[tc.index]) calls[tc.index] = { id: '', type: 'function', function: { name: '', arguments: '' } };
-        const call = calls[tc.index];
+        const call = (calls[tc.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } });
         if (tc.id) call.id = tc.id;
         if (tc.function?.name) call.function.name += tc.function.name;
         if (tc.function?.arguments) call.function.arguments += tc.function.arguments;
