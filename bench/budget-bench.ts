@@ -89,7 +89,7 @@ async function main() {
 
   const node = async (i: number, env: Record<string, string>): Promise<KongDriver> => {
     const kongYml = parse(fs.readFileSync(path.join(ROOT, 'kong.yml'), 'utf8')) as { services: Array<{ plugins: Array<{ config: Record<string, unknown> }> }> };
-    Object.assign(kongYml.services[0].plugins[0].config, {
+    Object.assign(kongYml.services[0]!.plugins[0]!.config, {
       control_plane_url: cp.url,
       dataplane_token: dataplane,
       data_port: 0,
@@ -154,8 +154,8 @@ async function main() {
   }
 
   const added = (n: string, c: number, model: Model = 'budgeted') => ({
-    p50Ms: results[n][`${model}-c${c}`].p50 - results[n][`free-c${c}`].p50,
-    p99Ms: results[n][`${model}-c${c}`].p99 - results[n][`free-c${c}`].p99,
+    p50Ms: results[n]![`${model}-c${c}`]!.p50 - results[n]![`free-c${c}`]!.p50,
+    p99Ms: results[n]![`${model}-c${c}`]!.p99 - results[n]![`free-c${c}`]!.p99,
   });
   const file = writeResult('budget', {
     description:

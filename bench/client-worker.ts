@@ -86,20 +86,20 @@ async function runInterleaved(job: InterleavedJob): Promise<{ latenciesMs: Recor
       const t = job.targets[i];
       const t0 = process.hrtime.bigint();
       const req = http.request(
-        t.url,
-        { method: 'POST', agent: agents[i], headers: { ...job.headers, ...t.headers, 'content-length': String(Buffer.byteLength(t.body)) } },
+        t!.url,
+        { method: 'POST', agent: agents[i], headers: { ...job.headers, ...t!.headers, 'content-length': String(Buffer.byteLength(t!.body)) } },
         (res) => {
           res.resume();
           res.on('end', () => {
             if (!record) return resolve();
-            latenciesMs[t.name].push(Number(process.hrtime.bigint() - t0) / 1e6);
-            if ((res.statusCode ?? 0) >= 300) non2xx[t.name]++;
+            latenciesMs[t!.name]!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+            if ((res.statusCode ?? 0) >= 300) non2xx[t!.name]!++;
             resolve();
           });
         },
       );
-      req.on('error', () => (record && non2xx[t.name]++, resolve()));
-      req.end(t.body);
+      req.on('error', () => (record && non2xx[t!.name]!++, resolve()));
+      req.end(t!.body);
     });
   for (let r = -(job.warmupRounds ?? 0); r < job.rounds; r++) {
     record = r >= 0;

@@ -61,7 +61,7 @@ export async function startFake(opts: FakeOptions): Promise<{ servers: http.Serv
       const delay = model.includes('-nodelay') ? 0 : opts.delayMs;
       const hold = model.includes('-hold');
       const id = `bench-${process.pid}-${++counter}`;
-      const format = path.endsWith('/messages') ? 'anthropic' : path.endsWith('/chat/completions') ? 'openai' : undefined;
+      const format = path!.endsWith('/messages') ? 'anthropic' : path!.endsWith('/chat/completions') ? 'openai' : undefined;
       if (!format || req.method !== 'POST') return json(res, 404, { error: { message: `no route ${req.method} ${path}`, type: 'not_found' } });
       void (async () => {
         if (delay > 0) await sleep(delay);

@@ -27,8 +27,9 @@ export function percentiles(samples: number[]): Percentiles {
   const xs = samples.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   const n = xs.length;
   if (n === 0) return { n: 0, min: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
-  const at = (p: number) => xs[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))];
-  return { n, min: xs[0], p50: at(50), p90: at(90), p99: at(99), max: xs[n - 1], mean: xs.reduce((a, b) => a + b, 0) / n };
+  const at = (p: number) => xs[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]!;
+  // n > 0, so every rank is in range.
+  return { n, min: xs[0]!, p50: at(50), p90: at(90), p99: at(99), max: xs[n - 1]!, mean: xs.reduce((a, b) => a + b, 0) / n };
 }
 
 export const round = (x: number, digits = 2) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
@@ -42,7 +43,8 @@ export function roundAll<T>(v: T, digits = 3): T {
 
 export function machine() {
   const cpus = os.cpus();
-  const [l1, l5, l15] = os.loadavg();
+  // loadavg() is always the 1, 5 and 15 minute averages.
+  const [l1, l5, l15] = os.loadavg() as [number, number, number];
   return {
     cpuModel: cpus[0]?.model ?? 'unknown',
     cores: cpus.length,
@@ -115,6 +117,7 @@ export async function startFakeProcess(opts: { delayMs: number; chunks: number; 
   const { ports } = JSON.parse(line) as { ports: number[] };
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
   const url = urls[0];
+  if (!url) throw new Error('fake provider reported no ports');
   return {
     url,
     urls,
@@ -180,8 +183,8 @@ export function startClient(): Client {
 export function table(headers: string[], rows: Array<Array<string | number>>): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
-  const line = (r: Array<string | number>) => r.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ');
-  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+  const line = (r: Array<string | number>) => r.map((c, i) => String(c ?? '').padEnd(widths[i]!)).join('  ');
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
 export function fmt(x: number): string {

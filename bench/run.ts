@@ -146,8 +146,8 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
 async function waitForQuiet(): Promise<void> {
   const cores = os.cpus().length;
   const deadline = Date.now() + 90_000;
-  while (os.loadavg()[0] >= cores && Date.now() < deadline) {
-    log(`waiting for a quieter machine: 1-min load ${os.loadavg()[0].toFixed(2)} on ${cores} cores`);
+  while (os.loadavg()[0]! >= cores && Date.now() < deadline) {
+    log(`waiting for a quieter machine: 1-min load ${os.loadavg()[0]!.toFixed(2)} on ${cores} cores`);
     await sleep(15_000);
   }
 }
@@ -229,7 +229,7 @@ export function summary(results: Results): string {
     }
     if (w?.translation) {
       out.push(
-        `translation (in-process): ${['openai', 'anthropic'].map((p) => `${p} ${fmt(w.translation![p].nonStreamingUsPerRequest)} us/request, ${fmt(w.translation![p].streamingUsPerStream)} us/stream`).join('; ')}`,
+        `translation (in-process): ${['openai', 'anthropic'].map((p) => `${p} ${fmt(w.translation![p]!.nonStreamingUsPerRequest)} us/request, ${fmt(w.translation![p]!.streamingUsPerStream)} us/stream`).join('; ')}`,
       );
     }
   }

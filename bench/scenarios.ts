@@ -172,8 +172,8 @@ export async function addedLatency(env: Env, p: Profile, log: (s: string) => voi
       );
     }
     for (const run of runs.filter((x) => x.concurrency === c)) {
-      run.addedMs = added(byTarget[run.target as string], byTarget.direct);
-      run.ratioToDirect = { p50: byTarget[run.target as string].p50 / byTarget.direct.p50, p99: byTarget[run.target as string].p99 / byTarget.direct.p99 };
+      run.addedMs = added(byTarget[run.target as string]!, byTarget.direct!);
+      run.ratioToDirect = { p50: byTarget[run.target as string]!.p50 / byTarget.direct!.p50, p99: byTarget[run.target as string]!.p99 / byTarget.direct!.p99 };
     }
   }
   const addedOf = (name: string, c: number) => runs.find((r) => r.target === name && r.concurrency === c)?.addedMs as ReturnType<typeof added> | undefined;
@@ -202,17 +202,17 @@ export async function standinCost(env: Env, p: Profile, log: (s: string) => void
     headers: JSON_HEADERS,
     rounds,
   });
-  const lat = Object.fromEntries(list.map((x) => [x.name, percentiles(r.latenciesMs[x.name])]));
+  const lat = Object.fromEntries(list.map((x) => [x.name, percentiles(r.latenciesMs[x.name]!)]));
   const runs = list.map((x) => ({
     target: x.name,
-    requests: r.latenciesMs[x.name].length,
+    requests: r.latenciesMs[x.name]!.length,
     non2xx: r.non2xx[x.name],
     latencyMs: lat[x.name],
-    addedMs: added(lat[x.name], lat.direct),
+    addedMs: added(lat[x.name]!, lat.direct!),
   }));
   for (const run of runs) {
     log(
-      `  ${run.target.padEnd(16)} p50 ${run.latencyMs.p50.toFixed(2)} p99 ${run.latencyMs.p99.toFixed(2)} ms; added p50 ${run.addedMs.p50.toFixed(2)} p99 ${run.addedMs.p99.toFixed(2)} ms (${run.requests} req, non-2xx ${run.non2xx})`,
+      `  ${run.target.padEnd(16)} p50 ${run.latencyMs!.p50.toFixed(2)} p99 ${run.latencyMs!.p99.toFixed(2)} ms; added p50 ${run.addedMs.p50.toFixed(2)} p99 ${run.addedMs.p99.toFixed(2)} ms (${run.requests} req, non-2xx ${run.non2xx})`,
     );
   }
   return { concurrency: 1, rounds, runs };
@@ -318,7 +318,7 @@ export async function throughput(env: Env, p: Profile, log: (s: string) => void)
 
 function streamSummary(samples: StreamSample[], gapMs: number, chunks: number) {
   const gaps: number[] = [];
-  for (const s of samples) for (let i = 1; i < s.arrivalsMs.length; i++) gaps.push(s.arrivalsMs[i] - s.arrivalsMs[i - 1]);
+  for (const s of samples) for (let i = 1; i < s.arrivalsMs.length; i++) gaps.push(s.arrivalsMs[i]! - s.arrivalsMs[i - 1]!);
   const failed = samples.filter((s) => s.status !== 200 || s.error || s.arrivalsMs.length !== chunks);
   return {
     streams: samples.length,
@@ -632,14 +632,14 @@ export async function peers(env: Env, p: Profile, log: (s: string) => void) {
       rounds: p.peerRounds,
       warmupRounds: Math.ceil(p.peerRounds / 20),
     });
-    const c1 = Object.fromEntries(list.map((x) => [x.name, percentiles(seq.latenciesMs[x.name])]));
+    const c1 = Object.fromEntries(list.map((x) => [x.name, percentiles(seq.latenciesMs[x.name]!)]));
     const runs: Array<Record<string, unknown>> = list.map((x) => ({
       concurrency: 1,
       target: x.name,
-      requests: seq.latenciesMs[x.name].length,
+      requests: seq.latenciesMs[x.name]!.length,
       non2xx: seq.non2xx[x.name],
       latencyMs: c1[x.name],
-      addedMs: added(c1[x.name], c1.direct),
+      addedMs: added(c1[x.name]!, c1.direct!),
     }));
     for (const r of runs) {
       const a = r.addedMs as ReturnType<typeof added>;
@@ -662,7 +662,7 @@ export async function peers(env: Env, p: Profile, log: (s: string) => void) {
       });
     }
     for (const r of runs.filter((x) => x.concurrency === c)) {
-      r.addedMs = added(byTarget[r.target as string], byTarget.direct);
+      r.addedMs = added(byTarget[r.target as string]!, byTarget.direct!);
       const a = r.addedMs as ReturnType<typeof added>;
       log(
         `  c=${c} ${String(r.target).padEnd(22)} ${(r.rps as number).toFixed(0)} req/s, added p50 ${a.p50.toFixed(2)} p99 ${a.p99.toFixed(2)} ms (non-2xx ${r.non2xx})`,

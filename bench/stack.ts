@@ -107,7 +107,7 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
   };
 
   const kongYml = parse(readFileSync(join(ROOT, 'kong.yml'), 'utf8')) as { services: Array<{ plugins: Array<{ config: Record<string, unknown> }> }> };
-  Object.assign(kongYml.services[0].plugins[0].config, {
+  Object.assign(kongYml.services[0]!.plugins[0]!.config, {
     control_plane_url: controlPlaneUrl,
     dataplane_token: dataplaneToken,
     data_port: 0,

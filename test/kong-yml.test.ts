@@ -11,7 +11,7 @@ import { validateConfig } from '../local/kong-driver/schema';
 const ROOT = resolve(__dirname, '..');
 const declarative = loadDeclarative(join(ROOT, 'kong.yml'));
 const info = queryPluginInfo(join(ROOT, 'dist/plugin/kong')).registered;
-const schema = info.Schema.fields[0].config.fields;
+const schema = info.Schema.fields[0]!.config.fields;
 
 test('the plugin server reports the llm-gateway plugin with an access phase only', () => {
   assert.equal(info.Name, 'llm-gateway');
@@ -21,9 +21,9 @@ test('the plugin server reports the llm-gateway plugin with an access phase only
 
 test('routes stream (no response buffering), keep the path, and Kong never replays a ticket', () => {
   assert.equal(declarative.services.length, 1);
-  assert.equal(declarative.services[0].retries, 0);
+  assert.equal(declarative.services[0]!.retries, 0);
   // The data port is set per request (set_target); the service URL is a dead end for a request the plugin did not admit.
-  assert.match(declarative.services[0].host, /\.invalid$/);
+  assert.match(declarative.services[0]!.host, /\.invalid$/);
   const paths = declarative.routes.flatMap((r) => r.paths ?? []).sort();
   assert.deepEqual(paths, ['/gateway/anthropic/v1', '/gateway/openai/v1']);
   for (const route of declarative.routes) {

@@ -17,7 +17,7 @@ test('--dump-all-plugins is parsed and only the first plugin is registered (Kong
   );
   assert.equal(registered.Name, 'a-first');
   assert.deepEqual(registered.Phases, ['access']);
-  assert.equal(registered.Schema.fields[0].config.type, 'record');
+  assert.equal(registered.Schema.fields[0]!.config.type, 'record');
 
   const up = await startUpstream();
   try {

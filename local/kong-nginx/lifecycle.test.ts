@@ -165,9 +165,9 @@ test('a plugin server killed under load is started again (at most once a second)
       await Promise.all(loops);
 
       const log = g.errorLog();
-      const starts = [...log.matchAll(/^(\S+ \S+) .*\[pluginserver\] started, pid/gm)].map((m) => Date.parse(m[1].replace(/\//g, '-')));
+      const starts = [...log.matchAll(/^(\S+ \S+) .*\[pluginserver\] started, pid/gm)].map((m) => Date.parse(m[1]!.replace(/\//g, '-')));
       assert.equal(starts.length, 3);
-      assert.ok(starts[2] - starts[1] >= 1000, 'respawns are at least a second apart');
+      assert.ok(starts[2]! - starts[1]! >= 1000, 'respawns are at least a second apart');
       assert.equal(count(log, "external pluginserver 'js' terminated: signal 9"), 2);
       assert.ok(log.includes('no plugin instance'), 'the new server knows no instance: the worker starts it again');
       // Kong fails open while the server is down: those requests were proxied (200 from the service).
@@ -197,7 +197,7 @@ test('an instance the plugin server no longer knows ("no plugin instance") is st
       assert.equal(res.status, 200);
       await waitUntil('the warning', () => g.logHas('no plugin instance #0'));
       const s = await g.nextRequestStats().then(() => g.nextRequestStats());
-      assert.ok(s.pdkCalls['kong.request.get_header'] >= 1, 'the access phase ran on the new instance');
+      assert.ok(s.pdkCalls['kong.request.get_header']! >= 1, 'the access phase ran on the new instance');
       await waitUntil('the new instance in the log', () => g.logHas('instance #1 of reader started'));
     });
   } finally {

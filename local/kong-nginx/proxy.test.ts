@@ -74,20 +74,20 @@ test(
         assert.equal(await res.text(), 'from target');
         assert.equal(service.requests.length, 0);
         const [r] = target.requests;
-        assert.equal(r.method, 'PUT');
-        assert.equal(r.url, '/v9/new?k=v');
-        assert.equal(r.body.toString(), 'new body');
+        assert.equal(r!.method, 'PUT');
+        assert.equal(r!.url, '/v9/new?k=v');
+        assert.equal(r!.body.toString(), 'new body');
         // kong.service.set_target sets upstream_host to the bare host (pdk/service.lua).
-        assert.equal(r.headers.host, '127.0.0.1');
-        assert.equal(r.headers['x-plugin'], 'set');
-        assert.equal(r.headers['x-multi'], 'one, two');
-        assert.equal(r.headers['x-remove-me'], undefined);
-        assert.equal(r.headers['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
-        assert.equal(r.headers['x-forwarded-port'], String(g.port));
-        assert.equal(r.headers['x-forwarded-path'], '/api/old');
-        assert.equal(r.headers['x-forwarded-prefix'], '/api');
-        assert.equal(r.headers.via, '1.1 kong/3.9.1');
-        assert.equal(r.headers['x-kong-request-id'], res.headers.get('x-kong-request-id'));
+        assert.equal(r!.headers.host, '127.0.0.1');
+        assert.equal(r!.headers['x-plugin'], 'set');
+        assert.equal(r!.headers['x-multi'], 'one, two');
+        assert.equal(r!.headers['x-remove-me'], undefined);
+        assert.equal(r!.headers['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
+        assert.equal(r!.headers['x-forwarded-port'], String(g.port));
+        assert.equal(r!.headers['x-forwarded-path'], '/api/old');
+        assert.equal(r!.headers['x-forwarded-prefix'], '/api');
+        assert.equal(r!.headers.via, '1.1 kong/3.9.1');
+        assert.equal(r!.headers['x-kong-request-id'], res.headers.get('x-kong-request-id'));
         assert.equal(res.headers.get('via'), '1.1 upstream, 1.1 kong/3.9.1');
         assert.equal(res.headers.get('x-plugin-response'), 'yes');
       });
@@ -155,8 +155,8 @@ test('response_buffering false streams chunk by chunk with the upstream timing',
     await withNginx('noop', simpleYml('noop', up.url, { route: { response_buffering: false } }), async (g) => {
       const times = await arrivals(`${g.url}/api`);
       assert.ok(times.length >= 5, `expected separate chunks, got ${times.length}`);
-      for (let i = 1; i < 4; i++) assert.ok(times[i] - times[i - 1] >= gapMs - 40, `chunk ${i} came ${times[i] - times[i - 1]} ms after the previous`);
-      assert.ok(times[0] < gapMs, 'the first chunk is not held back');
+      for (let i = 1; i < 4; i++) assert.ok(times[i]! - times[i - 1]! >= gapMs - 40, `chunk ${i} came ${times[i]! - times[i - 1]!} ms after the previous`);
+      assert.ok(times[0]! < gapMs, 'the first chunk is not held back');
     });
   } finally {
     await up.close();

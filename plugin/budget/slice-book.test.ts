@@ -48,7 +48,7 @@ describe('slice book (injected clock)', () => {
     book.settle(slice, 10, { units: 3, usd: 0, tokens: 3 });
     const { releases } = book.due();
     assert.equal(releases.length, 1);
-    assert.equal(releases[0].usage.units, 10, 'the release carries the unreported usage');
+    assert.equal(releases[0]!.usage.units, 10, 'the release carries the unreported usage');
     assert.equal(book.size(), 0);
   });
 
@@ -61,14 +61,14 @@ describe('slice book (injected clock)', () => {
     now += 600;
     const first = book.due();
     assert.equal(first.reports.length, 1);
-    assert.equal(first.reports[0].usage.units, 4);
+    assert.equal(first.reports[0]!.usage.units, 4);
     book.settle(slice, 1, { units: 1, usd: 0, tokens: 1 });
     now += 999;
     const second = book.due();
     assert.equal(second.releases.length, 0, 'not idle yet');
-    assert.equal(second.reports[0].usage.units, 1);
+    assert.equal(second.reports[0]!.usage.units, 1);
     now += 1;
-    assert.equal(book.due().releases[0].usage.units, 0, 'everything was reported already');
+    assert.equal(book.due().releases[0]!.usage.units, 0, 'everything was reported already');
   });
 
   it('stops admitting when the lease may have lapsed (renewal missing), and after a drop', () => {

@@ -97,15 +97,15 @@ describe('reasoning state across turns and Kong nodes', () => {
     assert.equal(record.user, 'alice');
 
     const restored = await restoreReasoningState(nodeB, nextTurn(), scope);
-    assert.deepEqual(restored.messages[1].thinking_blocks, signed);
+    assert.deepEqual(restored.messages[1]!.thinking_blocks, signed);
   });
 
   it("another user's or endpoint's conversation never sees it", async () => {
     const cp = controlPlane();
     const store = new ControlPlaneConversationStore(cp.client);
     await captureReasoningState(store, recordingSink().sink, scope).completion(completion(), {});
-    assert.equal((await restoreReasoningState(store, nextTurn(), { ...scope, user: 'mallory' })).messages[1].thinking_blocks, undefined);
-    assert.equal((await restoreReasoningState(store, nextTurn(), { ...scope, endpoint: 'other' })).messages[1].thinking_blocks, undefined);
+    assert.equal((await restoreReasoningState(store, nextTurn(), { ...scope, user: 'mallory' })).messages[1]!.thinking_blocks, undefined);
+    assert.equal((await restoreReasoningState(store, nextTurn(), { ...scope, endpoint: 'other' })).messages[1]!.thinking_blocks, undefined);
   });
 
   it('earlier turns get their state back too; state the client kept is left alone; a miss is remembered', async () => {
@@ -115,7 +115,7 @@ describe('reasoning state across turns and Kong nodes', () => {
     const req = nextTurn();
     const later: ChatRequest = { ...req, messages: [...req.messages, { role: 'assistant', content: 'It is sunny.' }, { role: 'user', content: 'thanks' }] };
     const nodeB = new ControlPlaneConversationStore(cp.client);
-    assert.deepEqual((await restoreReasoningState(nodeB, later, scope)).messages[1].thinking_blocks, signed);
+    assert.deepEqual((await restoreReasoningState(nodeB, later, scope)).messages[1]!.thinking_blocks, signed);
     const kept: ChatRequest = { ...req, messages: req.messages.map((m, i) => (i === 1 ? { ...m, provider_state: { gemini: {} } } : m)) };
     const gets = cp.calls.get;
     assert.equal(await restoreReasoningState(nodeB, kept, scope), kept);
@@ -157,10 +157,10 @@ describe('reasoning state across turns and Kong nodes', () => {
     const cp = controlPlane();
     const store = new ControlPlaneConversationStore(cp.client);
     const plain = completion();
-    delete plain.choices[0].message.thinking_blocks;
+    delete plain.choices[0]!.message.thinking_blocks;
     await captureReasoningState(store, recordingSink().sink, scope).completion(plain, {});
     const textOnly = completion();
-    delete textOnly.choices[0].message.tool_calls;
+    delete textOnly.choices[0]!.message.tool_calls;
     await captureReasoningState(store, recordingSink().sink, scope).completion(textOnly, {});
     assert.equal(cp.calls.put, 0);
   });
@@ -171,7 +171,7 @@ describe('reasoning state across turns and Kong nodes', () => {
     const started = Date.now();
     await captureReasoningState(store, recordingSink().sink, scope).completion(completion(), {});
     assert.ok(Date.now() - started < 1_000);
-    assert.deepEqual((await restoreReasoningState(store, nextTurn(), scope)).messages[1].thinking_blocks, signed);
+    assert.deepEqual((await restoreReasoningState(store, nextTurn(), scope)).messages[1]!.thinking_blocks, signed);
   });
 
   it('a control plane that fails: the answer still goes out', async () => {
@@ -184,7 +184,7 @@ describe('reasoning state across turns and Kong nodes', () => {
     const { sink, seen } = recordingSink();
     await captureReasoningState(store, sink, scope).completion(completion(), {});
     assert.deepEqual(seen, ['completion']);
-    assert.equal((await restoreReasoningState(new ControlPlaneConversationStore(failing), nextTurn(), scope)).messages[1].thinking_blocks, undefined);
+    assert.equal((await restoreReasoningState(new ControlPlaneConversationStore(failing), nextTurn(), scope)).messages[1]!.thinking_blocks, undefined);
   });
 
   it('lookups happen only where a destination can use them', () => {

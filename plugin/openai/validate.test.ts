@@ -54,7 +54,7 @@ const target = (provider: ProviderId): Target => ({
 describe('the LiteLLM / ADK tool round trip (issue 9)', () => {
   it('is valid, and content absent becomes null', () => {
     const req = ok(structuredClone(ADK_SECOND_TURN));
-    assert.equal(req.messages[1].content, null);
+    assert.equal(req.messages[1]!.content, null);
   });
 
   for (const id of Object.keys(providers) as ProviderId[]) {
@@ -112,11 +112,11 @@ describe('content in every form OpenAI takes', () => {
         },
       ],
     });
-    assert.deepEqual(req.messages[3].content, [
+    assert.deepEqual(req.messages[3]!.content, [
       { type: 'text', text: 'I ' },
       { type: 'text', text: 'cannot' },
     ]);
-    assert.equal(req.messages[4].content, 'No.', 'a refusal with no content is what the model said');
+    assert.equal(req.messages[4]!.content, 'No.', 'a refusal with no content is what the model said');
     const anthropic = JSON.parse(providers.anthropic!.chat.buildRequest(req, target('anthropic')).body as string);
     assert.equal(anthropic.system, 'be brief\n\nsys');
     assert.deepEqual(anthropic.messages.at(-1).content[0].content, [
@@ -160,7 +160,7 @@ describe('legacy function calling becomes tools', () => {
     assert.deepEqual(req.tools, [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }]);
     assert.deepEqual(req.tool_choice, { type: 'function', function: { name: 'get_weather' } });
     assert.equal('functions' in req || 'function_call' in req, false);
-    assert.deepEqual(req.messages[1].tool_calls, [{ id: 'call_fn_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }]);
+    assert.deepEqual(req.messages[1]!.tool_calls, [{ id: 'call_fn_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }]);
     assert.deepEqual(req.messages[2], { role: 'tool', name: 'get_weather', tool_call_id: 'call_fn_1', content: 'sunny' });
   });
 

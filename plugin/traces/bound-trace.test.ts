@@ -110,8 +110,8 @@ describe('boundTrace', () => {
         if (prop.properties) walk(`${prefix}${name}.`, prop.properties as Record<string, Record<string, unknown>>);
       }
     };
-    walk('Trace.', schemas.Trace.properties);
-    walk('TraceAttempt.', schemas.TraceAttempt.properties);
+    walk('Trace.', schemas.Trace!.properties);
+    walk('TraceAttempt.', schemas.TraceAttempt!.properties);
     const covered = [
       ...Object.entries(TRACE_LIMITS.trace).map(([k, v]) => `Trace.${k}.maxLength=${v}`),
       `Trace.attempts.maxItems=${TRACE_LIMITS.attempts}`,

@@ -88,7 +88,7 @@ describe('trace shipper', () => {
     assert.equal(s.deadLettered, 1);
     const letters = readFileSync(join(dir, DEAD_LETTER_FILE), 'utf8').trim().split('\n');
     assert.equal(letters.length, 1);
-    const letter = JSON.parse(letters[0]) as { reason: string; trace: Trace };
+    const letter = JSON.parse(letters[0]!) as { reason: string; trace: Trace };
     assert.equal(letter.trace.id, bad.id);
     assert.match(letter.reason, /^id: /);
     await s.stop();
@@ -127,7 +127,7 @@ describe('trace shipper', () => {
     await until('all but one delivered', () => seen.length === 249);
     await until('dead-lettered', () => s.deadLettered === 1);
     assert.equal(new Set(seen).size, 249);
-    assert.ok(!seen.includes(traces[137].id));
+    assert.ok(!seen.includes(traces[137]!.id));
     await s.stop();
     oldControlPlane.close();
   });

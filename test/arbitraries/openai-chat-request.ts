@@ -115,8 +115,8 @@ function buildMessages(system: Json | undefined, first: Json, turns: Turn[], idP
     if (t.content === 'text') assistant.content = 'Let me check.';
     if (t.legacy) {
       // Deprecated function calling: one function_call and a `function` message with its name.
-      assistant.function_call = { name: t.calls[0].name, arguments: t.calls[0].args || '{}' };
-      out.push(assistant, { role: 'function', name: t.calls[0].name, content: typeof t.results[0] === 'string' ? t.results[0] : 'done' });
+      assistant.function_call = { name: t.calls[0]!.name, arguments: t.calls[0]!.args || '{}' };
+      out.push(assistant, { role: 'function', name: t.calls[0]!.name, content: typeof t.results[0] === 'string' ? t.results[0] : 'done' });
       continue;
     }
     const ids = t.calls.map(() => `${idPrefix}${++n}`);

@@ -37,7 +37,7 @@ const endpoint = (name: string, extra: Record<string, unknown> = {}) => ({
 });
 
 async function chat(node: number, model: string, user = 'alice'): Promise<{ status: number; headers: Headers; body: any }> {
-  const res = await fetch(`${stack.nodes[node].url}/gateway/openai/v1/chat/completions`, {
+  const res = await fetch(`${stack.nodes[node]!.url}/gateway/openai/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
     body: JSON.stringify({ model, user, max_tokens: 4, messages: [{ role: 'user', content: 'alpha beta gamma' }] }),
@@ -133,14 +133,14 @@ describe('budgets across two Kong nodes', () => {
     assert.ok(ok.length >= 25, `admitted only ${ok.length}: budget was left unused`);
     assert.ok(maxCommitted <= Math.round(limit * 1e6), `ledger committed ${maxCommitted} > limit ${limit * 1e6}`);
     const r = refused[0];
-    assert.equal(r.body.error.code, 'budget_exceeded');
+    assert.equal(r!.body.error.code, 'budget_exceeded');
     // Nothing left, or less than this request reserves (then a lower max_tokens is suggested): both are right under a burst.
-    assert.match(r.body.error.message, /Budget 'burst' (is exhausted|cannot take this request as sent)/);
+    assert.match(r!.body.error.message, /Budget 'burst' (is exhausted|cannot take this request as sent)/);
     // Retry-After only when nothing would fit; otherwise the refusal says which max_tokens fits now.
-    if (/is exhausted/.test(r.body.error.message)) assert.ok(Number(r.headers.get('retry-after')) >= 1);
-    else assert.ok(Number(r.headers.get('x-budget-max-tokens')) >= 1 && r.headers.get('retry-after') === null);
-    assert.ok(Number.isFinite(Number(r.headers.get('x-budget-remaining'))));
-    assert.ok(!Number.isNaN(Date.parse(r.headers.get('x-budget-reset') ?? '')));
+    if (/is exhausted/.test(r!.body.error.message)) assert.ok(Number(r!.headers.get('retry-after')) >= 1);
+    else assert.ok(Number(r!.headers.get('x-budget-max-tokens')) >= 1 && r!.headers.get('retry-after') === null);
+    assert.ok(Number.isFinite(Number(r!.headers.get('x-budget-remaining'))));
+    assert.ok(!Number.isNaN(Date.parse(r!.headers.get('x-budget-reset') ?? '')));
 
     // Once everything settled: spend is exactly what was served, within the limit.
     const after = await settled(id);
@@ -176,7 +176,7 @@ describe('budgets across two Kong nodes', () => {
     assert.equal((await stack.api('PATCH', `/api/v1/budgets/${id}`, { limit })).status, 200);
     await new Promise((r) => setTimeout(r, 1_200));
     const ask = (node: number) =>
-      fetch(`${stack.nodes[node].url}/gateway/openai/v1/chat/completions`, {
+      fetch(`${stack.nodes[node]!.url}/gateway/openai/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'refund', max_tokens: 10, messages: [{ role: 'user', content: 'alpha beta gamma' }] }),
@@ -215,8 +215,8 @@ describe('budgets across two Kong nodes', () => {
     assert.equal(statuses.filter((s) => s === 200).length, 5, String(statuses));
     const limited = results.filter((r) => r.status === 429);
     assert.equal(limited.length, 3);
-    assert.equal(limited[0].body.error.code, 'rate_limit_exceeded');
-    const retryAfter = Number(limited[0].headers.get('retry-after'));
+    assert.equal(limited[0]!.body.error.code, 'rate_limit_exceeded');
+    const retryAfter = Number(limited[0]!.headers.get('retry-after'));
     assert.ok(retryAfter >= 1 && retryAfter <= 60, String(retryAfter));
   });
 
@@ -295,8 +295,8 @@ describe('budgets across two Kong nodes', () => {
       assert.equal(posts, 2);
       const deliveries = await stack.db.collection('alert_deliveries').find({ policyId: id }).toArray();
       assert.equal(deliveries.length, 1);
-      assert.equal(deliveries[0].attempts, 2);
-      assert.ok(deliveries[0].deliveredAt);
+      assert.equal(deliveries[0]!.attempts, 2);
+      assert.ok(deliveries[0]!.deliveredAt);
       // Settlement is asynchronous: every request's charge arrives, none is lost.
       let last: unknown;
       const s = await waitFor('all 20 charged', async () => {
@@ -343,7 +343,7 @@ describe('budgets across two Kong nodes', () => {
         [200, 200, 429, 429],
         'two fit the first window',
       );
-      assert.equal(first[2].headers.get('x-budget-reset'), boundary);
+      assert.equal(first[2]!.headers.get('x-budget-reset'), boundary);
       assert.equal((await spend(id)).windowEnd, boundary);
 
       await new Promise((r) => setTimeout(r, untilBoundary() + 300));
@@ -373,7 +373,7 @@ describe('budgets across two Kong nodes', () => {
     assert.equal((await chat(0, 'crashy')).status, 200);
     const held = await spend(id);
     assert.ok(held.leased > 0, `node 0 holds a slice (leased ${held.leased})`);
-    process.kill(stack.nodes[0].pluginServerPid()!, 'SIGKILL');
+    process.kill(stack.nodes[0]!.pluginServerPid()!, 'SIGKILL');
     const back = await settled(id); // lease TTL 2 s, sweep every 200 ms
     assert.ok(back.committed <= base.committed + PER_REQUEST_USD + 1e-6, `committed ${back.committed} after expiry`);
     assert.ok(back.available >= 100 * PER_REQUEST_USD - back.committed - 1e-6);

@@ -100,7 +100,7 @@ describe('budget ledger', () => {
       usedTokens: used,
       release: true,
     });
-    await l.settle('dp', [use(a.grants[0], 120), use(b.grants[0], 0)], []);
+    await l.settle('dp', [use(a.grants[0]!, 120), use(b.grants[0]!, 0)], []);
     const w = await window('settle');
     assert.deepEqual([w?.committed, w?.reserved, w?.spent, w?.spentTokens], [120, 0, 120, 120]);
     // Settling twice changes nothing (the lease is gone; the second is reported expired and charged... only if it was not ours).
@@ -114,7 +114,7 @@ describe('budget ledger', () => {
     for (let i = 0; i < 30; i++) {
       const r = await l.reserve('dp', [{ policyId: 'slices', subject: '', amount: 20, slice: true }]);
       if (!r.admitted) break;
-      kinds.push(r.grants[0].kind);
+      kinds.push(r.grants[0]!.kind);
     }
     // Slices of 50 (5% of 1000) while committed + 50 <= 750: 15 slices; then reservations of 20 up to 1000: 12 more.
     assert.deepEqual([kinds.filter((k) => k === 'slice').length, kinds.filter((k) => k === 'reservation').length], [15, 12]);
@@ -132,11 +132,11 @@ describe('budget ledger', () => {
     clock = new Date('2024-05-15T12:01:00.000Z');
     const next = await l.reserve('dp', [{ policyId: 'roll', subject: '', amount: 100 }]);
     assert.ok(next.admitted, 'the boundary instant opens a new window');
-    assert.equal(next.grants[0].windowStart, '2024-05-15T12:01:00.000Z');
+    assert.equal(next.grants[0]!.windowStart, '2024-05-15T12:01:00.000Z');
     const g = last.grants[0];
     await l.settle(
       'dp',
-      [{ leaseId: g.leaseId, policyId: 'roll', subject: '', windowStart: g.windowStart, used: 40, usedUsd: 0, usedTokens: 40, release: true }],
+      [{ leaseId: g!.leaseId, policyId: 'roll', subject: '', windowStart: g!.windowStart, used: 40, usedUsd: 0, usedTokens: 40, release: true }],
       [],
     );
     assert.equal((await window('roll', new Date('2024-05-15T12:00:00Z')))?.committed, 40);
@@ -147,30 +147,30 @@ describe('budget ledger', () => {
     await policy('dead');
     const l = ledger({ leaseTtlMs: 10_000 });
     const r = await l.reserve('dp-dead', [{ policyId: 'dead', subject: '', amount: 20, slice: true }]);
-    assert.ok(r.admitted && r.grants[0].kind === 'slice');
+    assert.ok(r.admitted && r.grants[0]!.kind === 'slice');
     const g = r.grants[0];
     await l.settle(
       'dp-dead',
-      [{ leaseId: g.leaseId, policyId: 'dead', subject: '', windowStart: g.windowStart, used: 10, usedUsd: 0, usedTokens: 10, release: false }],
+      [{ leaseId: g!.leaseId, policyId: 'dead', subject: '', windowStart: g!.windowStart, used: 10, usedUsd: 0, usedTokens: 10, release: false }],
       [],
     );
     clock = new Date(clock.getTime() + 5_000);
     assert.equal((await l.renew('dp-dead')).renewed, 1);
     clock = new Date(clock.getTime() + 9_000);
     await l.sweepExpired();
-    assert.equal(await db.models.budgetLeases.countDocuments({ _id: g.leaseId }), 1, 'renewed: not expired yet');
+    assert.equal(await db.models.budgetLeases.countDocuments({ _id: g!.leaseId }), 1, 'renewed: not expired yet');
     assert.equal((await window('dead'))?.committed, 50);
     clock = new Date(clock.getTime() + 1_001);
     assert.ok((await l.sweepExpired()) >= 1);
-    assert.equal(await db.models.budgetLeases.countDocuments({ _id: g.leaseId }), 0);
+    assert.equal(await db.models.budgetLeases.countDocuments({ _id: g!.leaseId }), 0);
     let w = await window('dead');
     assert.deepEqual([w?.committed, w?.leased, w?.spent], [10, 0, 10], 'the unused 40 came back, the reported 10 stays spent');
     const late = await l.settle(
       'dp-dead',
-      [{ leaseId: g.leaseId, policyId: 'dead', subject: '', windowStart: g.windowStart, used: 5, usedUsd: 0, usedTokens: 5, release: true }],
+      [{ leaseId: g!.leaseId, policyId: 'dead', subject: '', windowStart: g!.windowStart, used: 5, usedUsd: 0, usedTokens: 5, release: true }],
       [],
     );
-    assert.deepEqual(late.expired, [g.leaseId]);
+    assert.deepEqual(late.expired, [g!.leaseId]);
     w = await window('dead');
     assert.deepEqual([w?.committed, w?.spent], [15, 15]);
   });
@@ -184,7 +184,7 @@ describe('budget ledger', () => {
     assert.equal((await l.reserve('dp-busy', [{ policyId: 'busy', subject: '', amount: 1 }])).admitted, true, 'a reserve call, no heartbeat');
     clock = new Date(clock.getTime() + 5_000);
     assert.equal(await l.sweepExpired(), 0, 'the slice outlived its TTL, but its data plane called 5 s ago');
-    assert.equal(await db.models.budgetLeases.countDocuments({ _id: r.grants[0].leaseId }), 1);
+    assert.equal(await db.models.budgetLeases.countDocuments({ _id: r.grants[0]!.leaseId }), 1);
     clock = new Date(clock.getTime() + 5_001);
     assert.equal(await l.sweepExpired(), 2, 'silent for a TTL: both leases go back');
     assert.equal((await window('busy'))?.committed, 0);

@@ -36,7 +36,7 @@ it('SIGTERM returns the slices a node holds, well before their lease would expir
   });
   assert.equal(budget.status, 201);
   const chat = () =>
-    fetch(`${stack.nodes[0].url}/gateway/openai/v1/chat/completions`, {
+    fetch(`${stack.nodes[0]!.url}/gateway/openai/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'held', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
@@ -48,7 +48,7 @@ it('SIGTERM returns the slices a node holds, well before their lease would expir
   assert.ok((await spend()).leased > 0, 'the node holds a slice');
 
   const stoppedAt = Date.now();
-  process.kill(stack.nodes[0].pluginServerPid()!, 'SIGTERM');
+  process.kill(stack.nodes[0]!.pluginServerPid()!, 'SIGTERM');
   const after = await waitFor('slice returned', async () => {
     const s = await spend();
     return s.leased === 0 ? s : undefined;

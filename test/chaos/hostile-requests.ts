@@ -51,6 +51,7 @@ function mutated(valid: Record<string, unknown>): fc.Arbitrary<string> {
     let target = body as Record<string, unknown>;
     for (const p of path.slice(0, -1)) target = (target[p] ?? {}) as Record<string, unknown>;
     const last = path[path.length - 1];
+    if (last === undefined) return JSON.stringify(body);
     if (drop) delete target[last];
     else Object.defineProperty(target, last, { value, enumerable: true, writable: true, configurable: true });
     return JSON.stringify(body);

@@ -176,7 +176,7 @@ describe('admin console in Chromium', { timeout: 240_000 }, () => {
     for (const [name, provider, key] of [
       ['openai-key', 'openai', OPENAI_KEY],
       ['anthropic-key', 'anthropic', ANTHROPIC_KEY],
-    ]) {
+    ] as const) {
       await form.getByLabel('Name').fill(name);
       await form.getByLabel('Provider').selectOption(provider);
       await form.getByLabel('API key').fill(key);

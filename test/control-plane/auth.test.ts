@@ -148,7 +148,7 @@ describe('authentication and the role x route matrix', () => {
     const echoed = await h.http.get('/healthz').set('x-request-id', 'abc-123');
     assert.equal(echoed.headers['x-request-id'], 'abc-123');
     const generated = await h.http.get('/healthz').set('x-request-id', 'bad id\twith tab');
-    assert.match(generated.headers['x-request-id'], /^[0-9a-f-]{36}$/);
+    assert.match(generated.headers['x-request-id']!, /^[0-9a-f-]{36}$/);
   });
 });
 

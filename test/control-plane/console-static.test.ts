@@ -30,8 +30,8 @@ describe('/console', () => {
     assert.equal(index.headers['referrer-policy'], 'no-referrer');
     assert.equal(index.headers['cache-control'], 'no-cache');
     const asset = await http.get('/console/assets/index-abc.js').expect(200);
-    assert.match(asset.headers['content-type'], /javascript/);
-    assert.match(asset.headers['cache-control'], /immutable/);
+    assert.match(asset.headers['content-type']!, /javascript/);
+    assert.match(asset.headers['cache-control']!, /immutable/);
     assert.equal(asset.headers['content-security-policy'], CONSOLE_CSP);
   });
 

@@ -232,7 +232,7 @@ describe('trace ingest', () => {
       .expect(200);
     assert.equal(res.body.accepted, 2);
     assert.deepEqual(
-      res.body.rejected.map((r: { index: number; id: string; errors: Array<{ field: string }> }) => [r.index, r.id, r.errors[0].field]),
+      res.body.rejected.map((r: { index: number; id: string; errors: Array<{ field: string }> }) => [r.index, r.id, r.errors[0]!.field]),
       [
         [1, 'huge-user', 'user'],
         [2, 'y', 'status'],

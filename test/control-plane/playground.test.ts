@@ -66,7 +66,7 @@ describe('POST /api/v1/playground/chat', () => {
     };
     const res = await h.as('admin').post('/api/v1/playground/chat').send(chat).buffer(true);
     assert.equal(res.status, 200);
-    assert.match(res.headers['content-type'], /^text\/event-stream/);
+    assert.match(res.headers['content-type']!, /^text\/event-stream/);
     assert.equal(res.headers['x-gateway-trace-id'], 'trace-123');
     assert.equal(res.headers['x-gateway-provider'], 'openai');
     assert.equal(res.headers['x-gateway-attempts'], '2');

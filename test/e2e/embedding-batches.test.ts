@@ -22,7 +22,7 @@ before(async () => {
   for (const [name, model] of [
     ['titan', 'amazon.titan-embed-text-v2:0'],
     ['cohere-aws', 'cohere.embed-english-v3'],
-  ]) {
+  ] as const) {
     await putEndpoint(stack, {
       name,
       kind: 'embeddings',

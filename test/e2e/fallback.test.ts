@@ -73,7 +73,7 @@ for (const [label, behaviour] of [
     const model = await fresh();
     primary.enqueue(behaviour);
     const { data, response } = await ask(model);
-    assert.match(data.choices[0].message.content ?? '', /hi/);
+    assert.match(data.choices[0]!.message.content ?? '', /hi/);
     assert.equal(response.headers.get('x-gateway-provider'), 'openai');
     assert.equal(response.headers.get('x-gateway-attempts'), '2');
     assert.equal(primary.requests.length, 1);

@@ -104,7 +104,7 @@ test('a stream longer than the grace period is cut when it ends, and still leave
   const yml = parse(readFileSync(join(resolve(__dirname, '../..'), 'kong.yml'), 'utf8')) as {
     services: Array<{ plugins: Array<{ config: Record<string, unknown> }> }>;
   };
-  Object.assign(yml.services[0].plugins[0].config, {
+  Object.assign(yml.services[0]!.plugins[0]!.config, {
     control_plane_url: stack.controlPlane.url,
     dataplane_token: stack.dataplaneToken,
     state_dir: stack.stateDir,

@@ -22,7 +22,7 @@ let slow: FakeProvider;
 /** kong.yml as shipped (no data_port), pointed at this test's control plane. */
 function kongYml(overrides: Record<string, unknown> = {}) {
   const yml = parse(readFileSync(join(ROOT, 'kong.yml'), 'utf8')) as { services: Array<{ plugins: Array<{ config: Record<string, unknown> }> }> };
-  Object.assign(yml.services[0].plugins[0].config, {
+  Object.assign(yml.services[0]!.plugins[0]!.config, {
     control_plane_url: stack.controlPlane.url,
     dataplane_token: stack.dataplaneToken,
     state_dir: stack.stateDir,

@@ -63,8 +63,8 @@ for (const model of ['gpt', 'claude']) {
     const { data, response } = await client.chat.completions
       .create({ model, messages: [{ role: 'user', content: 'hello there' }], user: 'alice' })
       .withResponse();
-    assert.match(data.choices[0].message.content ?? '', /hello there/);
-    assert.equal(data.choices[0].finish_reason, 'stop');
+    assert.match(data.choices[0]!.message.content ?? '', /hello there/);
+    assert.equal(data.choices[0]!.finish_reason, 'stop');
     assert.ok(data.usage && data.usage.total_tokens > 0);
     assert.equal(response.headers.get('x-gateway-endpoint'), model);
     assert.equal(response.headers.get('x-gateway-provider'), model === 'gpt' ? 'openai' : 'anthropic');
@@ -111,9 +111,9 @@ for (const model of ['gpt', 'claude']) {
     const fake = model === 'gpt' ? openaiFake : anthropicFake;
     fake.enqueue({ kind: 'ok', toolCalls }, { kind: 'ok', toolCalls });
     const whole = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'weather and time?' }], tools });
-    assert.equal(whole.choices[0].finish_reason, 'tool_calls');
+    assert.equal(whole.choices[0]!.finish_reason, 'tool_calls');
     assert.deepEqual(
-      whole.choices[0].message.tool_calls?.map((c) => (c.type === 'function' ? [c.function.name, JSON.parse(c.function.arguments)] : [])),
+      whole.choices[0]!.message.tool_calls?.map((c) => (c.type === 'function' ? [c.function.name, JSON.parse(c.function.arguments)] : [])),
       toolCalls.map((t) => [t.name, JSON.parse(t.arguments)]),
     );
 
@@ -123,16 +123,16 @@ for (const model of ['gpt', 'claude']) {
     for await (const chunk of stream) {
       for (const d of chunk.choices[0]?.delta.tool_calls ?? []) {
         assembled[d.index] ??= { name: '', arguments: '' };
-        if (d.id) assembled[d.index].id = d.id;
-        assembled[d.index].name += d.function?.name ?? '';
-        assembled[d.index].arguments += d.function?.arguments ?? '';
+        if (d.id) assembled[d.index]!.id = d.id;
+        assembled[d.index]!.name += d.function?.name ?? '';
+        assembled[d.index]!.arguments += d.function?.arguments ?? '';
       }
       finish = chunk.choices[0]?.finish_reason ?? finish;
     }
     assert.equal(finish, 'tool_calls');
     assert.deepEqual(
       assembled.map((c) => [c.name, c.arguments]),
-      whole.choices[0].message.tool_calls!.map((c) => (c.type === 'function' ? [c.function.name, c.function.arguments] : [])),
+      whole.choices[0]!.message.tool_calls!.map((c) => (c.type === 'function' ? [c.function.name, c.function.arguments] : [])),
     );
     assert.ok(
       assembled.every((c) => c.id),
@@ -159,7 +159,7 @@ test('a tool result turn goes back to the provider in its native shape', async (
 test('embeddings', async () => {
   const res = await client.embeddings.create({ model: 'embed', input: ['one', 'two'], encoding_format: 'float' });
   assert.equal(res.data.length, 2);
-  assert.ok(res.data[0].embedding.length > 0);
+  assert.ok(res.data[0]!.embedding.length > 0);
 });
 
 test('errors come in OpenAI shape with the right status', async () => {

@@ -98,9 +98,9 @@ function toolCallsOf(sse: string): Array<{ id: string; function: { name: string;
     if (!line.startsWith('data: {')) continue;
     for (const d of JSON.parse(line.slice(6)).choices?.[0]?.delta?.tool_calls ?? []) {
       calls[d.index] ??= { id: '', function: { name: '', arguments: '' } };
-      if (d.id) calls[d.index].id = d.id;
-      if (d.function?.name) calls[d.index].function.name += d.function.name;
-      if (d.function?.arguments) calls[d.index].function.arguments += d.function.arguments;
+      if (d.id) calls[d.index]!.id = d.id;
+      if (d.function?.name) calls[d.index]!.function.name += d.function.name;
+      if (d.function?.arguments) calls[d.index]!.function.arguments += d.function.arguments;
     }
   }
   return calls;

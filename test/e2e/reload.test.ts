@@ -50,7 +50,7 @@ async function reloadUnderLoad(plugin: Record<string, unknown>): Promise<void> {
     const answers: string[] = [];
     for (let i = 0; i < 5; i++) {
       const r = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: `during ${i}` }] });
-      answers.push(r.choices[0].message.content ?? '');
+      answers.push(r.choices[0]!.message.content ?? '');
     }
     for (let r = await it.next(); !r.done; r = await it.next()) text += r.value.choices[0]?.delta?.content ?? '';
     assert.equal(text, 'one two three four', 'the stream that began before the reload is complete');
@@ -60,7 +60,7 @@ async function reloadUnderLoad(plugin: Record<string, unknown>): Promise<void> {
     );
 
     const after = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'after' }] });
-    assert.equal(after.choices[0].message.content, 'echo: after');
+    assert.equal(after.choices[0]!.message.content, 'echo: after');
     const traces = async () => (await stack.api<{ items: unknown[] }>('GET', '/api/v1/traces?endpoint=chat&limit=100')).body.items.length;
     const stored = await waitFor('a trace for every request', async () => ((await traces()) >= 7 ? traces() : undefined), 30_000, 200).catch(
       async (err: Error) => {

@@ -73,7 +73,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const drivers: KongStandin[] = [];
   for (let i = 0; i < (options.nodes ?? 1); i++) {
     const kongYml = parse(readFileSync(join(ROOT, 'kong.yml'), 'utf8')) as { services: Array<{ plugins: Array<{ config: Record<string, unknown> }> }> };
-    Object.assign(kongYml.services[0].plugins[0].config, {
+    Object.assign(kongYml.services[0]!.plugins[0]!.config, {
       control_plane_url: controlPlane.url,
       dataplane_token: dataplaneToken,
       data_port: 0,
@@ -89,6 +89,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     drivers.push(await startKongStandin({ kongYml, pluginsDir: PLUGINS_DIR, env, keepEnv }));
   }
   const driver = drivers[0];
+  if (!driver) throw new Error('startStack: no gateway started');
   // The console's playground forwards to this stack's gateway (started after the control plane; the route reads the config per request).
   if (!options.controlPlaneEnv?.PLAYGROUND_GATEWAY_URL) config.playground = { gatewayUrl: driver.url };
 

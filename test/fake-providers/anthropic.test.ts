@@ -24,13 +24,13 @@ after(() => fake.close());
 describe('fake Anthropic with the official SDK', () => {
   it('answers a message with an echo and records the native headers', async () => {
     const msg = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hello claude' }] });
-    assert.equal(msg.content[0].type, 'text');
-    assert.equal(msg.content[0].type === 'text' && msg.content[0].text, 'echo: hello claude');
+    assert.equal(msg.content[0]!.type, 'text');
+    assert.equal(msg.content[0]!.type === 'text' && msg.content[0]!.text, 'echo: hello claude');
     assert.equal(msg.stop_reason, 'end_turn');
     const rec = fake.requests[fake.requests.length - 1];
     // @anthropic-ai/sdk 1.x sends the key as a Bearer token and its own anthropic-version.
-    assert.ok(rec.headers['x-api-key'] === 'sk-ant-fake' || rec.headers.authorization === 'Bearer sk-ant-fake');
-    assert.ok(typeof rec.headers['anthropic-version'] === 'string');
+    assert.ok(rec!.headers['x-api-key'] === 'sk-ant-fake' || rec!.headers.authorization === 'Bearer sk-ant-fake');
+    assert.ok(typeof rec!.headers['anthropic-version'] === 'string');
   });
 
   it('streams text and tool use that the SDK accumulates into the final message', async () => {
@@ -129,11 +129,11 @@ describe('our Anthropic translation against the fake', () => {
     const streamed = await roundTrip(target(), { ...req, stream: true });
     const whole = plain.completion!.choices[0];
     const r = reassemble(streamed.chunks!);
-    assert.equal(r.content, whole.message.content);
+    assert.equal(r.content, whole!.message.content);
     assert.equal(r.finish_reason, 'tool_calls');
     assert.deepEqual(
       r.tool_calls.map((c) => c.function),
-      whole.message.tool_calls!.map((c) => (c as FunctionToolCall).function),
+      whole!.message.tool_calls!.map((c) => (c as FunctionToolCall).function),
     );
     assert.deepEqual(
       r.tool_calls.map((c) => c.function.arguments),
@@ -142,9 +142,9 @@ describe('our Anthropic translation against the fake', () => {
     assert.equal(streamed.completed, true);
     assert.ok(streamed.usage && streamed.usage.prompt_tokens > 0);
     const last = fake.requests[fake.requests.length - 1];
-    assert.equal(last.headers['x-api-key'], 'sk-ant-fake');
-    assert.equal(last.headers['anthropic-version'], '2023-06-01');
-    const sent = JSON.parse(last.body);
+    assert.equal(last!.headers['x-api-key'], 'sk-ant-fake');
+    assert.equal(last!.headers['anthropic-version'], '2023-06-01');
+    const sent = JSON.parse(last!.body);
     assert.equal(sent.system, 'Be brief.');
     assert.equal(sent.max_tokens, 8192);
   });

@@ -158,7 +158,7 @@ async function answerChat(res: http.ServerResponse, body: GeminiBody, model: str
     const u = usage(prompt, text);
     if (!thought) return u;
     const thoughts = countWords(thought.text);
-    return { ...u, thoughtsTokenCount: thoughts, totalTokenCount: u.totalTokenCount + thoughts };
+    return { ...u, thoughtsTokenCount: thoughts, totalTokenCount: u.totalTokenCount! + thoughts };
   };
 
   if (!stream) {

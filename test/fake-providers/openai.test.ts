@@ -25,12 +25,12 @@ after(() => fake.close());
 describe('fake OpenAI with the official SDK', () => {
   it('answers a chat completion with an echo of the last user message', async () => {
     const res = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'ping pong' }] });
-    assert.equal(res.choices[0].message.content, 'echo: ping pong');
-    assert.equal(res.choices[0].finish_reason, 'stop');
+    assert.equal(res.choices[0]!.message.content, 'echo: ping pong');
+    assert.equal(res.choices[0]!.finish_reason, 'stop');
     assert.ok(res.usage && res.usage.total_tokens > 0);
     const rec = fake.requests[fake.requests.length - 1];
-    assert.equal(rec.path, '/v1/chat/completions');
-    assert.equal(rec.headers.authorization, 'Bearer sk-fake');
+    assert.equal(rec!.path, '/v1/chat/completions');
+    assert.equal(rec!.headers.authorization, 'Bearer sk-fake');
   });
 
   it('streams with delays, tool calls and the usage chunk', async () => {
@@ -55,7 +55,7 @@ describe('fake OpenAI with the official SDK', () => {
     assert.ok(Date.now() - started >= 15 * 5, 'chunks are spaced in time');
     const final = chunks.filter((c) => c.choices.length === 0);
     assert.equal(final.length, 1);
-    assert.ok(final[0].usage && final[0].usage.prompt_tokens > 0);
+    assert.ok(final[0]!.usage && final[0]!.usage.prompt_tokens > 0);
     const args = ['', ''];
     for (const c of chunks) for (const tc of c.choices[0]?.delta.tool_calls ?? []) args[tc.index] += tc.function?.arguments ?? '';
     assert.deepEqual(args, ['{"city":"Paris"}', '{}']);
@@ -64,7 +64,7 @@ describe('fake OpenAI with the official SDK', () => {
   it('streams through the SDK stream helper (finalChatCompletion)', async () => {
     const runner = client.chat.completions.stream({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello there' }] });
     const final = await runner.finalChatCompletion();
-    assert.equal(final.choices[0].message.content, 'echo: hello there');
+    assert.equal(final.choices[0]!.message.content, 'echo: hello there');
   });
 
   it('rejects a wrong key with the native 401', async () => {
@@ -117,9 +117,9 @@ describe('fake OpenAI with the official SDK', () => {
   it('serves embeddings as floats and as base64 (the SDK default)', async () => {
     const viaSdk = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['a b', 'c'] });
     assert.equal(viaSdk.data.length, 2);
-    assert.equal(viaSdk.data[0].embedding.length, 8);
+    assert.equal(viaSdk.data[0]!.embedding.length, 8);
     const floats = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'a b', encoding_format: 'float' });
-    assert.ok(Math.abs(floats.data[0].embedding[0] - viaSdk.data[0].embedding[0]) < 1e-6);
+    assert.ok(Math.abs(floats.data[0]!.embedding[0]! - viaSdk.data[0]!.embedding[0]!) < 1e-6);
   });
 });
 
@@ -127,10 +127,10 @@ describe('fake Azure OpenAI with the official SDK', () => {
   it('serves deployments with api-version and the api-key header, streaming included', async () => {
     const azure = new AzureOpenAI({ apiKey: 'sk-fake', endpoint: fake.url, apiVersion: '2024-10-21', deployment: 'gpt-4o-prod', maxRetries: 0 });
     const res = await azure.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi azure' }] });
-    assert.equal(res.choices[0].message.content, 'echo: hi azure');
+    assert.equal(res.choices[0]!.message.content, 'echo: hi azure');
     const rec = fake.requests[fake.requests.length - 1];
-    assert.equal(rec.path, '/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-10-21');
-    assert.equal(rec.headers['api-key'], 'sk-fake');
+    assert.equal(rec!.path, '/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-10-21');
+    assert.equal(rec!.headers['api-key'], 'sk-fake');
 
     const stream = await azure.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'stream azure' }], stream: true });
     let text = '';
@@ -150,7 +150,7 @@ describe('our translations against the fake', () => {
   it('openai: plain and streamed, usage requested even when the client did not ask', async () => {
     const target: Target = { provider: 'openai', model: 'gpt-4o-mini', credentials: { apiKey: 'sk-fake' }, options: { baseUrl: `${fake.url}/v1` } };
     const plain = await roundTrip('openai', target, user);
-    assert.equal(plain.completion?.choices[0].message.content, 'echo: round trip');
+    assert.equal(plain.completion?.choices[0]!.message.content, 'echo: round trip');
     fake.enqueue({ kind: 'ok', toolCalls: [{ name: 'f', arguments: '{"a":[1,2]}' }] });
     const streamed = await roundTrip('openai', target, { ...user, stream: true });
     assert.equal(streamed.completed, true);

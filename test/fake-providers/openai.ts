@@ -156,7 +156,7 @@ function matchRoute(req: FakeRequest): Route | undefined {
   if (req.path === '/v1/chat/completions') return { flavour: 'openai', kind: 'chat' };
   if (req.path === '/v1/embeddings') return { flavour: 'openai', kind: 'embeddings' };
   const azure = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(req.path);
-  if (azure) return { flavour: 'azure', kind: azure[2] === 'embeddings' ? 'embeddings' : 'chat', model: decodeURIComponent(azure[1]) };
+  if (azure) return { flavour: 'azure', kind: azure[2] === 'embeddings' ? 'embeddings' : 'chat', model: decodeURIComponent(azure[1]!) };
   return undefined;
 }
 

@@ -38,7 +38,7 @@ interface Sent {
 }
 
 async function chat(node: number, model: string, headers: Record<string, string> = {}, text = 'alpha beta gamma'): Promise<Sent> {
-  const res = await fetch(`${stack.nodes[node].url}/gateway/openai/v1/chat/completions`, {
+  const res = await fetch(`${stack.nodes[node]!.url}/gateway/openai/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ model, max_tokens: 4, messages: [{ role: 'user', content: text }] }),

@@ -64,7 +64,7 @@ function scenario(chat: ChatRequest, res: ServerResponse): void {
       return;
     case 'break mid-stream':
       sink.open(headers);
-      sink.chunk(streamFixture.chunks[1]);
+      sink.chunk(streamFixture.chunks[1]!);
       sink.streamError(errorBody('OpenAI ended the stream before the answer was complete', 'upstream_error', 'stream_truncated'));
       return;
     default:

@@ -59,7 +59,7 @@ describe('OpenAI chunks -> Anthropic stream events', () => {
       'message_delta',
       'message_stop',
     ]);
-    assert.deepEqual(events[1].content_block, { type: 'thinking', thinking: '', signature: '' });
+    assert.deepEqual(events[1]!.content_block, { type: 'thinking', thinking: '', signature: '' });
     assert.deepEqual(
       events.slice(2, 5).map((e) => e.delta),
       [
@@ -68,8 +68,8 @@ describe('OpenAI chunks -> Anthropic stream events', () => {
         { type: 'signature_delta', signature: 'sig-1' },
       ],
     );
-    assert.deepEqual(events[6].content_block, { type: 'redacted_thinking', data: 'opaque' });
-    assert.deepEqual(events[11].usage, { input_tokens: 5, output_tokens: 9, cache_creation_input_tokens: 15, cache_read_input_tokens: 80 });
+    assert.deepEqual(events[6]!.content_block, { type: 'redacted_thinking', data: 'opaque' });
+    assert.deepEqual(events[11]!.usage, { input_tokens: 5, output_tokens: 9, cache_creation_input_tokens: 15, cache_read_input_tokens: 80 });
   });
 
   test("another model's reasoning is an unsigned thinking block, closed when the text starts", () => {
@@ -155,8 +155,8 @@ describe('OpenAI chunks -> Anthropic stream events', () => {
     const t = translator();
     const c = { ...chunk({ content: 'hi' }), usage: { prompt_tokens: 7, completion_tokens: 0, total_tokens: 7 } };
     const [start] = t.push(c);
-    assert.equal(start.type, 'message_start');
-    if (start.type === 'message_start') assert.deepEqual(start.message.usage, { input_tokens: 7, output_tokens: 0 });
+    assert.equal(start?.type, 'message_start');
+    if (start?.type === 'message_start') assert.deepEqual(start.message.usage, { input_tokens: 7, output_tokens: 0 });
   });
 
   test('text after a tool call opens a new block; a missing tool id is generated', () => {
@@ -179,7 +179,8 @@ describe('OpenAI chunks -> Anthropic stream events', () => {
     ]);
     assert.deepEqual(events[1], { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} } });
     // A tool was called but the provider said "stop": the client must still run the tool.
-    assert.equal(events[7].type === 'message_delta' && events[7].delta.stop_reason, 'tool_use');
+    const last = events[7];
+    assert.equal(last?.type === 'message_delta' && last.delta.stop_reason, 'tool_use');
   });
 
   test('a late argument piece for an earlier tool call keeps its own block index', () => {
@@ -217,7 +218,7 @@ describe('OpenAI chunks -> Anthropic stream events', () => {
     t.push(chunk({ content: 'partial' }));
     const events = t.fail({ type: 'overloaded_error', message: 'Overloaded' });
     assert.deepEqual(events, [{ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]);
-    assert.equal(serializeEvent(events[0]), 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
+    assert.equal(serializeEvent(events[0]!), 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
     assert.deepEqual(t.finish(undefined, { id: 'x', model: 'm' }), []);
     assert.deepEqual(t.push(chunk({ content: 'more' })), []);
   });

@@ -144,7 +144,7 @@ describe("the gateway's redacted_thinking block restores provider_state", () => 
   test('data just under the cap is accepted', () => {
     const block = marked({ gemini: { textSignature: 'x'.repeat(40 * 1024) } });
     assert.ok(block.data.length <= 64 * 1024);
-    assert.equal(parseAnthropicRequest(withBlocks(block)).messages[1].provider_state !== undefined, true);
+    assert.equal(parseAnthropicRequest(withBlocks(block)).messages[1]!.provider_state !== undefined, true);
   });
 
   test('redacted_thinking without a string data is a validation error', () =>

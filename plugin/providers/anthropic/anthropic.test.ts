@@ -93,7 +93,7 @@ describe('anthropic request details', () => {
 describe('anthropic response details', () => {
   const base = { id: 'msg', type: 'message', role: 'assistant', model: 'claude', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 2 } };
   const finish = (stop_reason: string) =>
-    anthropicProvider.chat.parseResponse({ ...base, content: [{ type: 'text', text: 'x' }], stop_reason }, testContext()).choices[0].finish_reason;
+    anthropicProvider.chat.parseResponse({ ...base, content: [{ type: 'text', text: 'x' }], stop_reason }, testContext()).choices[0]!.finish_reason;
   it('maps every documented stop reason', () => {
     assert.equal(finish('end_turn'), 'stop');
     assert.equal(finish('stop_sequence'), 'stop');
@@ -114,7 +114,7 @@ describe('anthropic stream', () => {
   it('translates the documented text stream', () => {
     const t = anthropicProvider.chat.createStreamTransformer(testContext(), { model: 'm', messages: [] });
     const chunks = runStream(t, 'sse', fixtureText(dir, 'text.chunks.txt'));
-    assert.deepEqual(chunks[0].choices[0].delta, { role: 'assistant', content: '' });
+    assert.deepEqual(chunks[0]!.choices[0]!.delta, { role: 'assistant', content: '' });
     const r = reassemble(chunks);
     assert.equal(r.content, 'Hello!');
     assert.equal(r.finish_reason, 'stop');
@@ -136,16 +136,16 @@ describe('anthropic stream', () => {
 
     const streamed = reassemble(chunks);
     const whole = anthropicProvider.chat.parseResponse(f.nonStreamed, testContext()).choices[0];
-    assert.equal(streamed.content, whole.message.content);
-    assert.equal(streamed.finish_reason, whole.finish_reason);
-    assert.deepEqual(streamed.tool_calls, whole.message.tool_calls, 'reassembled arguments equal the non-streamed ones exactly');
+    assert.equal(streamed.content, whole!.message.content);
+    assert.equal(streamed.finish_reason, whole!.finish_reason);
+    assert.deepEqual(streamed.tool_calls, whole!.message.tool_calls, 'reassembled arguments equal the non-streamed ones exactly');
   });
 
   it('streams thinking as reasoning_content and signed thinking_blocks pieces; cache reads in usage', () => {
     // https://platform.claude.com/docs/en/build-with-claude/extended-thinking (streaming thinking: thinking_delta, then signature_delta)
     const t = anthropicProvider.chat.createStreamTransformer(testContext(), { model: 'm', messages: [] });
     const chunks = runStream(t, 'sse', fixtureText(dir, 'thinking.chunks.txt'));
-    const reasoning = chunks.map((c) => c.choices[0].delta.reasoning_content ?? '').join('');
+    const reasoning = chunks.map((c) => c.choices[0]!.delta.reasoning_content ?? '').join('');
     assert.equal(reasoning, 'Let me solve this step by step:\n\n1. First break down 27 * 453\n2. 453 = 400 + 50 + 3');
     const assembler = new AssistantMessageAssembler();
     for (const c of chunks) assembler.push(c);
@@ -155,7 +155,7 @@ describe('anthropic stream', () => {
     ]);
     const r = reassemble(chunks);
     assert.equal(r.content, "I'll check with the calculator.");
-    assert.deepEqual(r.tool_calls[0].function, { name: 'calculator', arguments: '{"expression":"27 * 453"}' });
+    assert.deepEqual(r.tool_calls[0]!.function, { name: 'calculator', arguments: '{"expression":"27 * 453"}' });
     assert.equal(r.tool_calls.length, 1, 'thinking blocks do not shift tool indexes');
     assert.deepEqual(t.usage(), { prompt_tokens: 2060, completion_tokens: 202, total_tokens: 2262, prompt_tokens_details: { cached_tokens: 2048 } });
   });

@@ -51,7 +51,7 @@ describe('azure openai', () => {
     const t = azureOpenAIProvider.chat.createStreamTransformer(testContext(), { model: 'm', messages: [] });
     const chunks = runStream(t, 'sse', fixtureText(dir, 'filtered.chunks.txt'));
     assert.equal(chunks.length, 3);
-    assert.ok(chunks.every((c) => c.choices.length === 1 && !('content_filter_results' in c.choices[0])));
+    assert.ok(chunks.every((c) => c.choices.length === 1 && !('content_filter_results' in c.choices[0]!)));
     const r = reassemble(chunks);
     assert.deepEqual([r.content, r.finish_reason], ['Once upon', 'content_filter']);
     assert.deepEqual(t.usage(), { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });

@@ -101,7 +101,7 @@ describe('a new OpenAI-compatible provider in ~10 lines (Mistral-like)', () => {
       { id: 'a1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } },
       { id: 'b2', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Lyon"}' } },
     ]);
-    assert.deepEqual(chunks[1].choices[0].delta.tool_calls, [
+    assert.deepEqual(chunks[1]!.choices[0]!.delta.tool_calls, [
       { index: 0, id: 'a1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } },
     ]);
     assert.deepEqual(t.usage(), { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 });
@@ -141,8 +141,8 @@ describe('openai-compatible normalization', () => {
       },
       testContext(),
     );
-    assert.deepEqual(res.choices[0].message.tool_calls, [{ id: 'call_gen_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }]);
-    assert.equal(res.choices[0].finish_reason, 'tool_calls');
+    assert.deepEqual(res.choices[0]!.message.tool_calls, [{ id: 'call_gen_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }]);
+    assert.equal(res.choices[0]!.finish_reason, 'tool_calls');
     assert.deepEqual(res.usage, { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
   });
 
@@ -155,7 +155,7 @@ describe('openai-compatible normalization', () => {
     );
     const t = openAICompatibleProvider.chat.createStreamTransformer(testContext(), { model: 'm', messages: [] });
     const chunks = runStream(t, 'sse', raw);
-    assert.equal(chunks[0].choices[0].delta.role, 'assistant');
+    assert.equal(chunks[0]!.choices[0]!.delta.role, 'assistant');
     const r = reassemble(chunks);
     assert.deepEqual(r.tool_calls, [{ id: 'call_gen_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }]);
     assert.equal(r.finish_reason, 'tool_calls');
@@ -192,7 +192,7 @@ describe('reasoning and cache details from OpenAI-style servers', () => {
       },
       ctx(),
     );
-    assert.equal(whole.choices[0].message.reasoning_content, 'Let me think.');
+    assert.equal(whole.choices[0]!.message.reasoning_content, 'Let me think.');
     assert.deepEqual(whole.usage, {
       prompt_tokens: 100,
       completion_tokens: 50,
@@ -202,7 +202,7 @@ describe('reasoning and cache details from OpenAI-style servers', () => {
     });
     const t = openAICompatibleProvider.chat.createStreamTransformer(ctx(), { model: 'm', messages: [] });
     const chunks = t.push({ framing: 'sse', data: JSON.stringify({ choices: [{ index: 0, delta: { reasoning: 'hmm' } }] }) });
-    assert.equal(chunks[0].choices[0].delta.reasoning_content, 'hmm');
+    assert.equal(chunks[0]!.choices[0]!.delta.reasoning_content, 'hmm');
     t.push({
       framing: 'sse',
       data: JSON.stringify({

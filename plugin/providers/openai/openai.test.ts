@@ -38,8 +38,8 @@ describe('openai stream', () => {
     assert.equal(chunks.length, 4);
     assert.ok(chunks.every((c) => c.id === 'chatcmpl-test' && c.created === 1700000000 && c.model === 'gpt-4o-mini' && c.choices.length === 1));
     assert.ok(chunks.every((c) => c.usage === undefined));
-    assert.deepEqual(chunks[0].choices[0].delta, { role: 'assistant', content: '' });
-    assert.equal(chunks[0].system_fingerprint, 'fp_44709d6fcb');
+    assert.deepEqual(chunks[0]!.choices[0]!.delta, { role: 'assistant', content: '' });
+    assert.equal(chunks[0]!.system_fingerprint, 'fp_44709d6fcb');
     const r = reassemble(chunks);
     assert.equal(r.content, 'Hello wörld 👋', 'multi-byte characters split across reads survive');
     assert.equal(r.finish_reason, 'stop');
@@ -51,7 +51,7 @@ describe('openai stream', () => {
     const t = openAIProvider.chat.createStreamTransformer(testContext(), req);
     const streamed = reassemble(runStream(t, 'sse', fixtureText(dir, 'tools.chunks.txt')));
     const whole = openAIProvider.chat.parseResponse(fixture<CaseFixture>(dir, 'tools.json').response, testContext()).choices[0];
-    assert.deepEqual(streamed.tool_calls, whole.message.tool_calls);
+    assert.deepEqual(streamed.tool_calls, whole!.message.tool_calls);
     assert.equal(streamed.finish_reason, 'tool_calls');
     assert.deepEqual(t.usage(), { prompt_tokens: 82, completion_tokens: 17, total_tokens: 99 });
   });
@@ -67,7 +67,7 @@ describe('openai stream', () => {
 
   it('a cut-off stream is not completed', () => {
     const t = openAIProvider.chat.createStreamTransformer(testContext(), req);
-    runStream(t, 'sse', fixtureText(dir, 'text.chunks.txt').split('data: [DONE]')[0]);
+    runStream(t, 'sse', fixtureText(dir, 'text.chunks.txt').split('data: [DONE]')[0]!);
     assert.equal(t.completed(), false);
   });
 });

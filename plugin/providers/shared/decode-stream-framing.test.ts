@@ -75,7 +75,7 @@ describe('aws event stream decoding', () => {
   });
   it('rejects a corrupted frame', () => {
     const bad = Buffer.from(frame('x', '{}'));
-    bad[bad.length - 1] ^= 0xff;
+    bad[bad.length - 1]! ^= 0xff;
     assert.throws(() => decodeAll('aws-eventstream', bad));
   });
 });

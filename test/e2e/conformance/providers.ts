@@ -92,7 +92,7 @@ function openAIToolTurn(body: Json): NativeToolTurn {
   const messages = arr(body.messages, 'messages');
   const a = messages.findIndex((m) => m.role === 'assistant' && Array.isArray(m.tool_calls));
   assert.ok(a >= 0, 'an assistant message with tool_calls');
-  const calls = arr(messages[a].tool_calls, 'tool_calls').map((c) => {
+  const calls = arr(messages[a]!.tool_calls, 'tool_calls').map((c) => {
     const fn = obj(c.function, 'tool_calls[].function');
     return { id: String(c.id), name: String(fn.name), args: JSON.parse(String(fn.arguments)) as unknown };
   });
@@ -165,7 +165,7 @@ export const PROVIDERS: ConformanceProvider[] = [
       const messages = arr(body.messages, 'messages');
       const a = messages.findIndex((m) => m.role === 'assistant' && Array.isArray(m.content) && (m.content as Json[]).some((b) => b.type === 'tool_use'));
       assert.ok(a >= 0, 'an assistant message with tool_use blocks');
-      const calls = (messages[a].content as Json[])
+      const calls = (messages[a]!.content as Json[])
         .filter((b) => b.type === 'tool_use')
         .map((b) => ({ id: String(b.id), name: String(b.name), args: b.input }));
       // Anthropic requires every tool_result in the one user message right after the tool_use turn.
@@ -202,7 +202,7 @@ export const PROVIDERS: ConformanceProvider[] = [
       const contents = arr(body.contents, 'contents');
       const a = contents.findIndex((c) => c.role === 'model' && arr(c.parts, 'parts').some((p) => p.functionCall));
       assert.ok(a >= 0, 'a model turn with functionCall parts');
-      const calls = (contents[a].parts as Json[])
+      const calls = (contents[a]!.parts as Json[])
         .filter((p) => p.functionCall)
         .map((p) => {
           const fc = obj(p.functionCall, 'functionCall');
@@ -256,7 +256,7 @@ export const PROVIDERS: ConformanceProvider[] = [
       const messages = arr(body.messages, 'messages');
       const a = messages.findIndex((m) => m.role === 'assistant' && arr(m.content, 'content').some((b) => b.toolUse));
       assert.ok(a >= 0, 'an assistant message with toolUse blocks');
-      const calls = (messages[a].content as Json[])
+      const calls = (messages[a]!.content as Json[])
         .filter((b) => b.toolUse)
         .map((b) => {
           const tu = obj(b.toolUse, 'toolUse');
@@ -320,7 +320,7 @@ export const PROVIDERS: ConformanceProvider[] = [
       const messages = arr(body.messages, 'messages');
       const a = messages.findIndex((m) => m.role === 'assistant' && Array.isArray(m.tool_calls));
       assert.ok(a >= 0, 'an assistant message with tool_calls');
-      const calls = arr(messages[a].tool_calls, 'tool_calls').map((c) => {
+      const calls = arr(messages[a]!.tool_calls, 'tool_calls').map((c) => {
         const fn = obj(c.function, 'function');
         return { name: String(fn.name), args: fn.arguments };
       });
