@@ -84,8 +84,7 @@ function ratesFor(provider: ProviderId, model: string): Rates {
 
 /** The model's per-token rates when none of them is tiered. */
 function flatRates(price: Record<string, unknown>): Rates {
-  const rate = (k: string): number | undefined | 'tiered' =>
-    price[k] === undefined ? undefined : typeof price[k] === 'number' ? (price[k] as number) : 'tiered';
+  const rate = (k: string): number | undefined | 'tiered' => (price[k] === undefined ? undefined : typeof price[k] === 'number' ? price[k] : 'tiered');
   const input = rate('input_mtok');
   const output = rate('output_mtok');
   const read = rate('cache_read_mtok');

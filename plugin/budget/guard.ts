@@ -62,7 +62,7 @@ export interface CallOutcome {
 
 export type TraceBudget = { reservedUsd: number; reservedTokens: number; chargedUsd: number; chargedTokens: number };
 
-const NO_ADMISSION: Admission = Object.freeze({ estimate: undefined, items: [], held: [], at: 0, settled: true }) as Admission;
+const NO_ADMISSION: Admission = Object.freeze({ estimate: undefined, items: [], held: [], at: 0, settled: true });
 /** A lease is used locally only until this long before its TTL runs out. */
 const LEASE_MARGIN_MS = 1_500;
 

@@ -49,7 +49,7 @@ export async function callShadow(o: ShadowCall): Promise<ShadowResult> {
     stream: false,
     startedAt: performance.now(),
     clientTraceparent: o.primary.traceparent,
-    params: requestParams(request as unknown as Record<string, unknown>),
+    params: requestParams(request),
   });
   trace.runId = o.primary.runId;
   // A shadow trace names the shadow destination as its provider and model, also when the call failed.

@@ -40,7 +40,7 @@ export async function routeRequest(rt: PipelineRuntime, req: IncomingMessage, re
   req.resume();
   if (req.method === 'GET' && path.endsWith('/models')) return listModels(rt, res, undefined);
   const model = req.method === 'GET' ? MODEL.exec(path) : null;
-  if (model) return listModels(rt, res, model[1]!);
+  if (model) return listModels(rt, res, model[1]);
   const stored = req.method === 'GET' || req.method === 'DELETE' ? STORED_RESPONSE.exec(path) : null;
   if (stored) return serveStoredResponse(rt, res, req.method as 'GET' | 'DELETE', stored[1]!, claims.consumer);
   sendJson(res, 404, errorBody(`Unknown API path: ${req.method} ${path}`, 'invalid_request_error', 'unknown_url'));

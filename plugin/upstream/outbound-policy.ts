@@ -158,10 +158,10 @@ export function checkedLookup(policy: OutboundPolicy) {
 /** An undici connector that dials only what the policy allows: names through `checkedLookup`, literal addresses checked here. */
 export function checkedConnector(policy: OutboundPolicy): buildConnector.connector {
   const base = buildConnector({ lookup: checkedLookup(policy) } as buildConnector.BuildOptions);
-  return ((options, callback) => {
+  return (options, callback) => {
     const host = normalizeHost(options.hostname);
     const refusal = isIP(host) ? addressRefusal(host, policy) : undefined;
     if (refusal) return callback(new OutboundRefused(refusal), null);
     return base(options, callback);
-  }) as buildConnector.connector;
+  };
 }

@@ -14,7 +14,7 @@ export function limitCacheBreakpoints(body: AnthropicRequest, max = MAX_CACHE_BR
   const marked: Marked[] = [];
   const visit = (x: unknown): void => {
     if (typeof x !== 'object' || x === null) return;
-    if ((x as Marked).cache_control) marked.push(x as Marked);
+    if ((x as Marked).cache_control) marked.push(x);
     const inner = (x as { content?: unknown }).content;
     if (Array.isArray(inner)) inner.forEach(visit);
   };

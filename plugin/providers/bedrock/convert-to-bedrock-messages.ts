@@ -109,7 +109,7 @@ export function convertToBedrockMessages(messages: ChatMessage[], options: Conve
   const toolResultContent = (content: ChatMessage['content'], param: string): BedrockToolResultContent[] => {
     if (typeof content === 'string' || content === null || content === undefined) return [{ text: textOfContent(content) }];
     const blocks = content.flatMap((part, i) => convertPart(part, `${param}.content[${i}]`, documents) ?? []);
-    return blocks.length > 0 ? (blocks as BedrockToolResultContent[]) : [{ text: '' }];
+    return blocks.length > 0 ? blocks : [{ text: '' }];
   };
 
   messages.forEach((message, i) => {

@@ -41,5 +41,5 @@ export async function signBedrockRequest(req: UpstreamRequest, target: Target, n
     },
     { signingDate: now },
   );
-  return { ...req, headers: signed.headers as Record<string, string> };
+  return { ...req, headers: signed.headers };
 }

@@ -14,7 +14,7 @@ function readStatus(body: string): GeminiStatus | undefined {
   const parsed = tryParseJson(body);
   // Some Google front ends wrap the status in a one-element array.
   const first = Array.isArray(parsed) ? parsed[0] : parsed;
-  return isRecord(first) && isRecord(first.error) ? (first.error as GeminiStatus) : undefined;
+  return isRecord(first) && isRecord(first.error) ? first.error : undefined;
 }
 
 /** "37s" / "1.5s" (a protobuf Duration in JSON) to milliseconds. */
