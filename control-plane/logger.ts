@@ -30,7 +30,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 
 function prettyStream(): pino.DestinationStream {
   return pretty({
-    colorize: process.stdout.isTTY === true,
+    colorize: process.stdout.isTTY,
     translateTime: 'SYS:HH:MM:ss',
     ignore: 'pid,hostname,service,requestId,method,path,status,ms',
     singleLine: true,

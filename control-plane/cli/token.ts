@@ -5,7 +5,6 @@ import { ConfigError, DEFAULT_MAX_TTL, loadConfig } from '../config';
 import { findRunningLocalStack } from '../local-stack';
 import { parseTtl } from './parse-ttl';
 import { signToken } from '../middleware/verify-token';
-import type { Role } from '../services/actor';
 
 export { parseTtl } from './parse-ttl';
 
@@ -45,7 +44,7 @@ function main() {
       `--ttl ${args.ttl} is longer than the control plane accepts for role ${role} (${max} s; ${role === 'dataplane' ? 'JWT_MAX_TTL_DATAPLANE' : 'JWT_MAX_TTL'})`,
     );
   }
-  process.stdout.write(signToken(config.jwt, { sub: args.sub ?? 'cli', role: role as Role }, ttl) + '\n');
+  process.stdout.write(signToken(config.jwt, { sub: args.sub ?? 'cli', role }, ttl) + '\n');
 }
 
 if (require.main === module) {

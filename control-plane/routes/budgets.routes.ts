@@ -24,7 +24,7 @@ export function budgetsRoutes({ budgets }: Services): Router {
     res.status(204).end();
   });
   r.get('/budgets/:id/spend', async (req, res) => {
-    res.json(await budgets.spend(req.params.id, req.query as { user?: string; run?: string }));
+    res.json(await budgets.spend(req.params.id, req.query));
   });
   return r;
 }

@@ -24,7 +24,7 @@ export function playgroundRoutes(config: Pick<ControlPlaneConfig, 'playground'>)
     res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
     res.flushHeaders();
     try {
-      await pipeline(Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream), res);
+      await pipeline(Readable.fromWeb(upstream.body), res);
     } catch {
       // The browser went away or the gateway cut the stream; the gateway's trace records which.
       res.destroy();

@@ -10,10 +10,10 @@ export function storedResponsesRoutes({ storedResponses }: Services): Router {
     res.json(await storedResponses.list({ limit: 50, ...(req.query as unknown as Partial<StoredResponseQuery>) }));
   });
   r.get('/responses/:id', async (req, res) => {
-    res.json(await storedResponses.get(req.params.id as string));
+    res.json(await storedResponses.get(req.params.id));
   });
   r.delete('/responses/:id', async (req, res) => {
-    await storedResponses.delete(actorOf(req), req.params.id as string);
+    await storedResponses.delete(actorOf(req), req.params.id);
     res.status(204).end();
   });
   return r;

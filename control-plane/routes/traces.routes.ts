@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Services } from '../services';
 import type { TraceQuery } from '../services/traces.service';
-import type { SeriesQuery, SummaryQuery } from '../services/usage.service';
 
 // Query parameters arrive validated and type-coerced by the OpenAPI validator.
 export function tracesRoutes({ traces, usage, shadowComparisons }: Services): Router {
@@ -13,13 +12,13 @@ export function tracesRoutes({ traces, usage, shadowComparisons }: Services): Ro
     res.json(await traces.get(req.params.id));
   });
   r.get('/usage/summary', async (req, res) => {
-    res.json(await usage.summary(req.query as SummaryQuery));
+    res.json(await usage.summary(req.query));
   });
   r.get('/usage/series', async (req, res) => {
-    res.json(await usage.series(req.query as unknown as SeriesQuery));
+    res.json(await usage.series(req.query));
   });
   r.get('/usage/shadow', async (req, res) => {
-    res.json(await shadowComparisons.report(req.query as { from?: string; to?: string; endpoint?: string }));
+    res.json(await shadowComparisons.report(req.query));
   });
   return r;
 }

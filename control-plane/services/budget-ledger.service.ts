@@ -136,7 +136,7 @@ export class BudgetLedgerService {
     const rejected = outcomes.flatMap((o) => (o.status === 'fulfilled' && 'rejected' in o.value ? [o.value.rejected] : []))[0];
     if (failed || rejected) {
       await Promise.all(taken.map((t) => t.undo()));
-      if (failed) throw (failed as PromiseRejectedResult).reason;
+      if (failed) throw failed.reason;
       return { admitted: false, rejected: rejected! };
     }
     return { admitted: true, grants: taken.map((t) => t.grant), unknown: [...new Set(unknown)] };

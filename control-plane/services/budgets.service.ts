@@ -89,7 +89,7 @@ export class BudgetsService {
   async patch(actor: Actor, id: string, patch: Partial<BudgetInput>) {
     return this.update(actor, id, 'budget.patch', (current) => {
       const { id: _i, version: _v, createdAt: _c, updatedAt: _u, ...base } = budgetToApi(current);
-      return { ...base, ...patch } as BudgetInput;
+      return { ...base, ...patch };
     });
   }
 

@@ -32,8 +32,8 @@ export class ConfigVersionService {
     const inc = () => this.models.configVersion.findOneAndUpdate({ _id: COUNTER_ID }, { $inc: { version: 1 } }, { upsert: true, new: true }).lean();
     // Two first-ever upserts can race on the unique _id; the loser retries as a plain $inc.
     const doc = await inc().catch((err) => (isDuplicateKeyError(err) ? inc() : Promise.reject(err)));
-    this.observe(doc!.version);
-    return doc!.version;
+    this.observe(doc.version);
+    return doc.version;
   }
 
   /** Polls the counter only while someone is waiting, so idle replicas cost nothing. */

@@ -20,7 +20,7 @@ export async function migrateLegacyTraces(models: Models, traces: TracesService,
   };
   for await (const doc of legacy.find({})) {
     const { _id, time, ...rest } = doc as unknown as { _id: string; time: Date } & Omit<Trace, 'id' | 'time'>;
-    batch.push({ ...rest, id: _id, time: new Date(time).toISOString() } as Trace);
+    batch.push({ ...rest, id: _id, time: new Date(time).toISOString() });
     if (batch.length === 1000) await flush();
   }
   await flush();

@@ -121,7 +121,7 @@ export class TracesService {
     const docs = await Promise.all(page.map(([time, id]) => this.models.traceStore.traces(dayKey(time)).findOne({ _id: id })));
     const last = page[page.length - 1];
     return {
-      items: docs.filter((d) => d !== null).map((d) => decodeStoredTrace(d!)),
+      items: docs.filter((d) => d !== null).map((d) => decodeStoredTrace(d)),
       nextCursor: entries.length > q.limit && last ? encodeCursor({ time: new Date(last[0]), id: last[1] }) : null,
     };
   }

@@ -71,7 +71,7 @@ export function toSeries(
   const empty = figures(newCell(), providerView);
   const series = ranked.slice(0, limit).map(({ key, cells }) => ({
     key,
-    points: Array.from({ length }, (_, i) => ({ t: new Date(start + i * step).toISOString(), ...(cells[i] ? figures(cells[i]!, providerView) : empty) })),
+    points: Array.from({ length }, (_, i) => ({ t: new Date(start + i * step).toISOString(), ...(cells[i] ? figures(cells[i], providerView) : empty) })),
   }));
   return { series, omittedSeries: Math.max(0, ranked.length - limit) };
 }

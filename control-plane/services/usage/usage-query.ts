@@ -32,7 +32,7 @@ export function alignWindow(q: { from?: string; to?: string }, step: number, def
 
 export function pickFilters(q: Record<string, unknown>): UsageFilter {
   const f: UsageFilter = {};
-  for (const name of FILTERS) if (typeof q[name] === 'string') f[name] = q[name] as string;
+  for (const name of FILTERS) if (typeof q[name] === 'string') f[name] = q[name];
   return f;
 }
 
