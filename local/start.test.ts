@@ -48,8 +48,8 @@ async function launch(dataDir: string, ports?: { cp: number; gw: number }, waitR
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const l = { child, dataDir, cpUrl: `http://127.0.0.1:${cp}`, gatewayUrl: `http://127.0.0.1:${gw}`, output: () => out, exited };
   if (!waitReady) return l;

@@ -169,7 +169,7 @@ function toService(raw: Raw, now: number): ServiceEntity {
     enabled: (raw.enabled as boolean) ?? true,
     created_at: now,
     updated_at: now,
-  }) as ServiceEntity;
+  });
 }
 
 function toRoute(raw: Raw, now: number, service?: { id: string }): RouteEntity {
@@ -194,7 +194,7 @@ function toRoute(raw: Raw, now: number, service?: { id: string }): RouteEntity {
     service,
     created_at: now,
     updated_at: now,
-  }) as RouteEntity;
+  });
 }
 
 function toPlugin(raw: Raw, scope: Partial<PluginEntity>): PluginEntity {
@@ -207,7 +207,7 @@ function toPlugin(raw: Raw, scope: Partial<PluginEntity>): PluginEntity {
     enabled: (raw.enabled as boolean) ?? true,
     protocols: (raw.protocols as string[]) ?? ['grpc', 'grpcs', 'http', 'https'],
     ...scope,
-  }) as PluginEntity;
+  });
 }
 
 function idOf(kind: string, raw: Raw, fallbackKey?: string): string {

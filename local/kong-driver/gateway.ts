@@ -190,7 +190,7 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
     res.once('close', onClientGone);
     const hadBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
     let body: Buffer | undefined = ctx.body.replaced;
-    const streamBody = !body && !ctx.body.started && ctx.route!.request_buffering === false && hadBody;
+    const streamBody = !body && !ctx.body.started && !ctx.route!.request_buffering && hadBody;
     if (!body && !streamBody && hadBody) body = await ctx.body.read();
     const balancerDone = process.hrtime.bigint();
     const t0 = process.hrtime.bigint();
@@ -233,7 +233,7 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
     ctx.final = { status, headers: out };
     res.writeHead(status, out.flat());
     res.flushHeaders();
-    const holdBody = ctx.route!.response_buffering !== false;
+    const holdBody = ctx.route!.response_buffering;
     const held: Buffer[] = [];
     const onClose = () => !upstream.complete && upstream.destroy(); // client went away: drop the upstream too
     res.once('close', onClose);

@@ -86,7 +86,7 @@ export class PluginServerProcess {
     });
     this.child = child;
     this.logger.log('notice', `[pluginserver] started, pid ${child.pid}`);
-    for (const stream of [child.stdout!, child.stderr!]) {
+    for (const stream of [child.stdout, child.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => {
         if (line) this.logger.log('info', `[js:${child.pid}] ${line}`);
       });

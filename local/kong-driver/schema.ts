@@ -78,7 +78,7 @@ function validateField(field: Field, value: unknown, path: string, errors: strin
       if (typeof value !== 'object' || Array.isArray(value)) return typeError(path, 'a map', errors, value);
       const vals = field.values as Field | undefined;
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as object)) out[k] = vals ? validateField(vals, v, `${path}.${k}`, errors) : v;
+      for (const [k, v] of Object.entries(value)) out[k] = vals ? validateField(vals, v, `${path}.${k}`, errors) : v;
       return out;
     }
     case 'record':
