@@ -63,7 +63,7 @@ export function TextField(
         required={props.required}
         aria-invalid={props.error ? 'true' : undefined}
         aria-describedby={describedBy(id, props.error, props.hint)}
-        onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
       />
       <Described id={id} error={props.error} hint={props.hint} />
     </div>
@@ -85,7 +85,7 @@ export function TextArea(props: Common & { value: string; onInput: (value: strin
         required={props.required}
         aria-invalid={props.error ? 'true' : undefined}
         aria-describedby={describedBy(id, props.error, props.hint)}
-        onInput={(e) => props.onInput((e.currentTarget as HTMLTextAreaElement).value)}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
       />
       <Described id={id} error={props.error} hint={props.hint} />
     </div>
@@ -113,7 +113,7 @@ export function NumberField(
         required={props.required}
         aria-invalid={props.error ? 'true' : undefined}
         aria-describedby={describedBy(id, props.error, props.hint)}
-        onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
       />
       <Described id={id} error={props.error} hint={props.hint} />
     </div>
@@ -133,7 +133,7 @@ export function SelectField<T extends string>(props: Common & { value: T; onChan
         required={props.required}
         aria-invalid={props.error ? 'true' : undefined}
         aria-describedby={describedBy(id, props.error, props.hint)}
-        onChange={(e) => props.onChange((e.currentTarget as HTMLSelectElement).value as T)}
+        onChange={(e) => props.onChange(e.currentTarget.value as T)}
       >
         {props.options.map((o) => (
           <option key={o.value} value={o.value}>
@@ -157,7 +157,7 @@ export function CheckboxField(props: Common & { checked: boolean; onChange: (che
         checked={props.checked}
         disabled={props.disabled}
         aria-describedby={describedBy(id, props.error, props.hint)}
-        onChange={(e) => props.onChange((e.currentTarget as HTMLInputElement).checked)}
+        onChange={(e) => props.onChange(e.currentTarget.checked)}
       />
       <label for={id}>{props.label}</label>
       <Described id={id} error={props.error} hint={props.hint} />

@@ -158,7 +158,7 @@ function WeightControl({ index, id, weight, onWeight, error }: { index: number; 
           max={100}
           step={1}
           value={weight}
-          onInput={(e) => onWeight(Number((e.currentTarget as HTMLInputElement).value))}
+          onInput={(e) => onWeight(Number(e.currentTarget.value))}
         />
         <label class="visually-hidden" for={numberId}>
           Weight of {id || `destination ${index + 1}`} as a number
@@ -171,7 +171,7 @@ function WeightControl({ index, id, weight, onWeight, error }: { index: number; 
           step={1}
           value={weight}
           onInput={(e) => {
-            const v = (e.currentTarget as HTMLInputElement).value;
+            const v = e.currentTarget.value;
             if (v !== '') onWeight(Number(v));
           }}
         />

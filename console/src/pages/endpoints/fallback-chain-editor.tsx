@@ -51,7 +51,7 @@ export function FallbackChainEditor({
       <div class="inline">
         <div class="field">
           <label for={selectId}>Destination to add to the chain</label>
-          <select id={selectId} value={choice} onChange={(e) => setPick((e.currentTarget as HTMLSelectElement).value)} disabled={ids.length === 0}>
+          <select id={selectId} value={choice} onChange={(e) => setPick(e.currentTarget.value)} disabled={ids.length === 0}>
             {ids.map((id) => (
               <option key={id} value={id}>
                 {id}
