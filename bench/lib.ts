@@ -107,7 +107,7 @@ export interface Fake {
 export async function startFakeProcess(opts: { delayMs: number; chunks: number; gapMs: number; ports?: number }): Promise<Fake> {
   const proc = spawn(process.execPath, [path.join(__dirname, 'fake-provider.js'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
-    const rl = readline.createInterface({ input: proc.stdout! });
+    const rl = readline.createInterface({ input: proc.stdout });
     rl.once('line', (l) => {
       rl.close();
       resolve(l);

@@ -134,7 +134,7 @@ export async function startPeers(opts: PeerOpts & { production: boolean }): Prom
   const peers: Peer[] = [];
   const statuses: PeerStatus[] = [];
   for (const start of starters) {
-    const r = await start().catch((err: Error) => ({ peer: undefined, status: { name: 'unknown', available: false, reason: err.message } as PeerStatus }));
+    const r = await start().catch((err: Error) => ({ peer: undefined, status: { name: 'unknown', available: false, reason: err.message } }));
     if (r.peer) peers.push(r.peer);
     statuses.push(r.status);
     if (!r.status.available) opts.log(`  peer ${r.status.name} not measured: ${r.status.reason}`);

@@ -68,7 +68,7 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
       log(`  FAILED: ${(err as Error).stack ?? err}`);
       results['traces-at-scale'] = { ...head, error: (err as Error).message };
     }
-    writeResult('traces-at-scale', results['traces-at-scale']!);
+    writeResult('traces-at-scale', results['traces-at-scale']);
     if (only?.every((s) => s === 'traces-at-scale')) {
       log(`\n${summary(results)}`);
       return { results, failed };
@@ -103,7 +103,7 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
       log(`  FAILED: ${(err as Error).stack ?? err}`);
       results[name] = { scenario: name, startedAt: new Date(t0).toISOString(), machine: m, ...common(extra), error: (err as Error).message };
     }
-    writeResult(name, results[name]!);
+    writeResult(name, results[name]);
   };
   try {
     await run('added-latency', addedLatency, {
@@ -316,7 +316,7 @@ export function summary(results: Results): string {
         scale.steps.map((s) => [
           s.stored,
           ...names.map((n) => {
-            const q = s.queriesMs[n] as P | { status: number } | undefined;
+            const q = s.queriesMs[n];
             return q && 'p50' in q ? `${fmt(q.p50)} / ${fmt(q.p99)}` : String((q as { status?: number } | undefined)?.status ?? '-');
           }),
           s.ingestTracesPerSecond,

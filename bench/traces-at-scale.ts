@@ -305,7 +305,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
         ? fs
             .readdirSync(sqliteDir)
             .filter((f) => f.endsWith('-wal'))
-            .reduce((n, f) => n + fs.statSync(path.join(sqliteDir!, f)).size, 0)
+            .reduce((n, f) => n + fs.statSync(path.join(sqliteDir, f)).size, 0)
         : undefined;
       steps.push({
         stored: size,

@@ -17,7 +17,7 @@ const grant = (over: Partial<LedgerGrant> = {}): LedgerGrant => ({
 
 describe('slice book (injected clock)', () => {
   it('admits locally while the slice has room, never beyond it', () => {
-    let now = Date.parse('2024-05-15T13:47:10Z');
+    const now = Date.parse('2024-05-15T13:47:10Z');
     const book = new SliceBook(() => now);
     book.add(grant(), 30, now + 8_000);
     assert.ok(book.take('p', '', 30));

@@ -138,7 +138,7 @@ export function anthropicMessagesRequest(options: { full?: boolean } = {}): fc.A
       const body: Json = { model: 'chat', messages: buildMessages(first, steps), ...rest, max_tokens };
       // Anthropic's rule: the thinking budget is below max_tokens.
       if (thinking) body.thinking = thinking;
-      if (thinking?.type === 'enabled') body.max_tokens = Math.max(max_tokens, (thinking.budget_tokens as number) + 1024);
+      if (thinking?.type === 'enabled') body.max_tokens = Math.max(max_tokens, thinking.budget_tokens + 1024);
       return body;
     });
 }

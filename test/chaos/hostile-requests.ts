@@ -48,7 +48,7 @@ function mutated(valid: Record<string, unknown>): fc.Arbitrary<string> {
   return fc.tuple(fc.constantFrom(...keys), anyValue, fc.boolean()).map(([key, value, drop]) => {
     const body = structuredClone(valid) as Record<string, unknown>;
     const path = key.split('.');
-    let target = body as Record<string, unknown>;
+    let target = body;
     for (const p of path.slice(0, -1)) target = (target[p] ?? {}) as Record<string, unknown>;
     const last = path[path.length - 1];
     if (last === undefined) return JSON.stringify(body);

@@ -59,7 +59,7 @@ function makeTraces(now: number): Trace[] {
           latencyMs: latency,
           overheadMs: 1 + rnd() * 3,
           ...(m.endpoint !== 'embed-docs' && !failed ? { ttftMs: latency * 0.3 } : {}),
-        } as Trace);
+        });
       }
     }
   }

@@ -132,7 +132,7 @@ for (const model of ['gpt', 'claude']) {
     assert.equal(finish, 'tool_calls');
     assert.deepEqual(
       assembled.map((c) => [c.name, c.arguments]),
-      whole.choices[0]!.message.tool_calls!.map((c) => (c.type === 'function' ? [c.function.name, c.function.arguments] : [])),
+      whole.choices[0]!.message.tool_calls.map((c) => (c.type === 'function' ? [c.function.name, c.function.arguments] : [])),
     );
     assert.ok(
       assembled.every((c) => c.id),

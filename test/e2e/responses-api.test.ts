@@ -200,10 +200,10 @@ type Created = Awaited<ReturnType<OpenAI['responses']['create']>> & { output_tex
 
 /** responses.create, whole or streamed; the streamed one is the response of its completed event. */
 async function collect(c: OpenAI, body: Record<string, unknown>, streamed: boolean): Promise<Created & OpenAI.Responses.Response> {
-  if (!streamed) return (await c.responses.create(body as never)) as never;
+  if (!streamed) return await c.responses.create(body as never);
   const stream = await c.responses.create({ ...body, stream: true } as never);
   let completed: OpenAI.Responses.Response | undefined;
   for await (const e of stream as unknown as AsyncIterable<OpenAI.Responses.ResponseStreamEvent>) if (e.type === 'response.completed') completed = e.response;
   assert.ok(completed, 'a response.completed event');
-  return completed as never;
+  return completed;
 }

@@ -105,7 +105,7 @@ async function checkAuth(
     service: 'bedrock',
     region: region!,
     credentials: {
-      accessKeyId: keyId!,
+      accessKeyId: keyId,
       secretAccessKey: options.secretAccessKey,
       ...(headers['x-amz-security-token'] ? { sessionToken: headers['x-amz-security-token'] } : {}),
     },

@@ -61,7 +61,7 @@ describe('Responses input -> chat messages', () => {
       tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'get_weather', arguments: '{}' } }],
       ...signed,
     };
-    const replayed = toChatMessages(outputItemsOf(answer, ids()) as InputItem[]);
+    const replayed = toChatMessages(outputItemsOf(answer, ids()));
     assert.deepEqual(replayed, [{ ...answer }]);
   });
 
@@ -196,7 +196,7 @@ describe('Responses stream events', () => {
       ['reasoning', 'message', 'function_call', 'function_call', 'reasoning'],
     );
     // What a client replays from the stream restores the signed state for the provider.
-    const replay = toChatMessages(response.output as InputItem[]);
+    const replay = toChatMessages(response.output);
     assert.deepEqual(replay[0]?.provider_state, signed.provider_state);
     assert.equal(replay[0]?.tool_calls?.length, 2);
     assert.equal(replay[0]?.tool_calls?.[0]?.type === 'function' && replay[0].tool_calls[0].function.arguments, '{"city":"Paris"}');

@@ -32,7 +32,7 @@ const MAX_STEPS = 4;
 // ---- openai (Node) ----
 
 const OPENAI_TOOLS: OpenAI.ChatCompletionTool[] = [
-  { type: 'function', function: { name: 'get_weather', description: TOOL_DESCRIPTION, parameters: WEATHER_PARAMETERS as unknown as Record<string, unknown> } },
+  { type: 'function', function: { name: 'get_weather', description: TOOL_DESCRIPTION, parameters: WEATHER_PARAMETERS } },
 ];
 
 async function openAIStep(
@@ -42,7 +42,7 @@ async function openAIStep(
 ): Promise<OpenAI.ChatCompletionMessageParam & { role: 'assistant' }> {
   if (!cell.stream) {
     const completion = await client.chat.completions.create({ model: cell.model, messages, tools: OPENAI_TOOLS });
-    return completion.choices[0]!.message as OpenAI.ChatCompletionAssistantMessageParam & { role: 'assistant' };
+    return completion.choices[0]!.message;
   }
   const stream = await client.chat.completions.create({ model: cell.model, messages, tools: OPENAI_TOOLS, stream: true });
   let content = '';

@@ -147,7 +147,7 @@ for (const row of PROVIDERS) {
       const assistant = answer.choices[0]!.message;
       const followUp: OpenAI.ChatCompletionMessageParam[] = [
         ...messages,
-        assistant as OpenAI.ChatCompletionAssistantMessageParam,
+        assistant,
         { role: 'tool', tool_call_id: wholeCalls[0]!.id, content: TOOL_RESULTS[0]! },
         { role: 'tool', tool_call_id: wholeCalls[1]!.id, content: TOOL_RESULTS[1]! },
       ];

@@ -211,7 +211,7 @@ export async function collectStream(stream: AsyncIterable<OpenAI.ChatCompletionC
         assert.ok(typeof d.id === 'string' && d.id.length > 0, `${at}: a tool call's first delta has its id`);
         assert.equal(d.type, 'function', `${at}: a tool call's first delta has type function`);
         assert.ok(typeof d.function?.name === 'string' && d.function.name.length > 0, `${at}: a tool call's first delta has its name`);
-        calls.push({ index: d.index, id: d.id!, type: d.type!, name: d.function!.name!, arguments: d.function?.arguments ?? '' });
+        calls.push({ index: d.index, id: d.id, type: d.type, name: d.function.name, arguments: d.function?.arguments ?? '' });
       } else {
         assert.ok(d.id === undefined || d.id === null, `${at}: the id comes once per tool call`);
         assert.ok(d.function?.name === undefined || d.function.name === null || d.function.name === '', `${at}: the name comes once per tool call`);

@@ -98,7 +98,7 @@ test("a fallback shows in MLflow as the request span with one span per attempt, 
   const trace = await gatewayTrace(requestId);
   assert.equal(trace.attempts.length, 2);
   assert.ok(trace.usage && trace.costUsd !== undefined);
-  assert.equal(Number(response.headers.get('x-gateway-cost-usd')), Number(trace.costUsd!.toFixed(8)), "the cost header is the trace's cost");
+  assert.equal(Number(response.headers.get('x-gateway-cost-usd')), Number(trace.costUsd.toFixed(8)), "the cost header is the trace's cost");
 
   const got = await mlflowTrace(callerTrace, 3);
   const gatewaySpanId = backup.requests.at(-1)!.headers.traceparent!.toString().split('-')[2]!;
@@ -121,8 +121,8 @@ test("a fallback shows in MLflow as the request span with one span per attempt, 
   assert.equal(attr(request, 'gen_ai.request.max_tokens'), 50);
   assert.equal(attr(request, 'gen_ai.request.temperature'), 0.3);
   assert.deepEqual(attr(request, 'gen_ai.response.finish_reasons'), ['stop']);
-  assert.equal(attr(request, 'gen_ai.usage.input_tokens'), trace.usage!.promptTokens);
-  assert.equal(attr(request, 'gen_ai.usage.output_tokens'), trace.usage!.completionTokens);
+  assert.equal(attr(request, 'gen_ai.usage.input_tokens'), trace.usage.promptTokens);
+  assert.equal(attr(request, 'gen_ai.usage.output_tokens'), trace.usage.completionTokens);
   assert.equal(attr(request, 'llm_gateway.cost_usd'), trace.costUsd);
   assert.equal(attr(request, 'llm_gateway.request_id'), requestId);
   assert.equal(attr(request, 'llm_gateway.endpoint'), 'agent-chat');
@@ -132,8 +132,8 @@ test("a fallback shows in MLflow as the request span with one span per attempt, 
   assert.equal(attr(request, 'http.response.status_code'), 200);
   assert.equal(request.span_type, 'CHAT_MODEL', 'MLflow reads the GenAI operation name');
   // MLflow adds the tokens up once (the attempt span below carries them too).
-  assert.equal(got.token_usage?.input_tokens, trace.usage!.promptTokens);
-  assert.equal(got.token_usage?.output_tokens, trace.usage!.completionTokens);
+  assert.equal(got.token_usage?.input_tokens, trace.usage.promptTokens);
+  assert.equal(got.token_usage?.output_tokens, trace.usage.completionTokens);
 
   // Content (this endpoint logs payloads; the exporter has content on): input and output messages.
   // MLflow hands JSON-valued attributes back decoded.
@@ -152,7 +152,7 @@ test("a fallback shows in MLflow as the request span with one span per attempt, 
   assert.match(failed.status, /ERROR/);
   assert.equal(attr(served, 'llm_gateway.attempt'), 2);
   assert.equal(attr(served, 'llm_gateway.fallback_reason'), trace.attempts[0]!.error!.type);
-  assert.equal(attr(served, 'gen_ai.usage.output_tokens'), trace.usage!.completionTokens);
+  assert.equal(attr(served, 'gen_ai.usage.output_tokens'), trace.usage.completionTokens);
   assert.equal(attr(served, 'llm_gateway.cost_usd'), trace.costUsd);
   // Real times: the attempts run one after the other, inside the request.
   assert.ok(failed.start_time_ns >= request.start_time_ns && served.end_time_ns <= request.end_time_ns + 1_000_000);
