@@ -58,7 +58,7 @@ function destinationRefusal(req: UpstreamRequest, destination: Destination): Gat
   const urlProblem = urlRefusal(req.url, policy);
   if (urlProblem) return misconfigured(`points at a URL the gateway does not call: ${urlProblem}`);
   const host = new URL(req.url).hostname;
-  const carriesCredentials = Object.values(destination.credentials ?? {}).some((v) => typeof v === 'string' && v !== '');
+  const carriesCredentials = Object.values(destination.credentials).some((v) => typeof v === 'string' && v !== '');
   if (carriesCredentials && !credentialHostAllowed(destination.provider, destination.credentialHosts, host) && !(policy.loopback && isLoopbackHost(host))) {
     return misconfigured(
       `would send its secret's credentials to ${host}, which is neither ${destination.provider}'s own host nor listed in the secret's allowedHosts`,
@@ -71,7 +71,7 @@ export function classifyError(err: unknown, timeoutMs: number): GatewayError {
   if (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError) {
     return timeoutFailure(timeoutMs);
   }
-  const e = err as { code?: string; message?: string; name?: string };
+  const e = err as { code?: string; message?: string; name?: string } | null | undefined;
   if (e?.code === 'ERR_OUTBOUND_REFUSED') {
     return new GatewayError(
       `the provider's address is not allowed: ${e.message}`,
@@ -84,7 +84,7 @@ export function classifyError(err: unknown, timeoutMs: number): GatewayError {
       'configuration',
     );
   }
-  const detail = `${e.code ?? e.name ?? 'error'}${e.message ? ` (${e.message})` : ''}`;
+  const detail = `${e?.code ?? e?.name ?? 'error'}${e?.message ? ` (${e.message})` : ''}`;
   return new GatewayError(`could not reach the provider: ${detail}`, 502, 'upstream_error', 'provider_unreachable', null, undefined, null, 'connection');
 }
 
