@@ -74,7 +74,7 @@ function convertNode(node: unknown, root: JsonObject, depth: number): GeminiSche
     if (concrete.length < type.length) out.nullable = true;
     if (concrete.length === 1) type = concrete[0];
     else if (concrete.length > 1) {
-      out.anyOf = concrete.map((t) => ({ type: t }));
+      out.anyOf = concrete.map((t: unknown) => ({ type: t }));
       type = undefined;
     } else type = undefined;
   }
@@ -115,7 +115,8 @@ function convertNode(node: unknown, root: JsonObject, depth: number): GeminiSche
     }
   }
   if (node.const !== undefined && out.enum === undefined) {
-    out.enum = [String(node.const)];
+    // A const object or array is kept as its JSON text, not '[object Object]'.
+    out.enum = [typeof node.const === 'string' ? node.const : JSON.stringify(node.const)];
     if (out.type === undefined) out.type = 'string';
   }
   if (out.type === 'object' && isObject(out.properties) && Object.keys(out.properties).length === 0) {
