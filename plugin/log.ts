@@ -12,3 +12,8 @@ export const log = {
   warn: (message: string, fields?: Fields) => write('warn', message, fields),
   error: (message: string, fields?: Fields) => write('error', message, fields),
 };
+
+/** What a rejection says, whatever was thrown (an Error's message, anything else as text). */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -69,11 +69,11 @@ export function runtimeFor(config: PluginConfig): Promise<Frontdoor> {
   // A fixed port holds one worker: a changed configuration replaces it (after it drained).
   const previous = existing ? stopEntry(existing) : Promise.resolve();
   // A worker that fails to start, or dies later (a crash), is replaced on the next request.
-  let entry: Entry | undefined;
+  // `forget` runs only after this function returned (a promise callback), when `entry` is set.
   const forget = () => entries.get(key) === entry && entries.delete(key);
   const frontdoor = previous.then(() => startWorker(config, fingerprint.slice(0, 12), forget));
   frontdoor.catch(forget);
-  entry = { fingerprint, graceMs: graceOf(config), frontdoor, lastUsed: Date.now() };
+  const entry: Entry = { fingerprint, graceMs: graceOf(config), frontdoor, lastUsed: Date.now() };
   entries.set(key, entry);
   return frontdoor;
 }
@@ -239,7 +239,7 @@ const parentWatch = setInterval(() => {
 parentWatch.unref();
 
 function graceOf(config: PluginConfig): number {
-  return (config.shutdown_grace_seconds ?? 30) * 1000;
+  return config.shutdown_grace_seconds * 1000;
 }
 
 /** Settings that need a worker of their own (others, like the grace period, do not). */

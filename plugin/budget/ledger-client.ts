@@ -71,6 +71,6 @@ export class LedgerClient {
 }
 
 function isTimeout(err: unknown): boolean {
-  const e = err as { name?: string; code?: string };
+  const e = err as { name?: string; code?: string } | null | undefined;
   return e?.name === 'TimeoutError' || e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT';
 }

@@ -4,7 +4,7 @@
 // serving, and it is sealed to disk so a restarted plugin server has it too.
 import { request } from 'undici';
 import type { ConfigSnapshot, Endpoint } from '../contract';
-import { log } from '../log';
+import { errorMessage, log } from '../log';
 import { createRedactor, type Redactor } from '../security/redact-secrets';
 import { readSealed, writeSealed } from './sealed-file';
 import { normalizeDestinationOptions } from '../providers/shared/normalize-base-url';
@@ -81,6 +81,7 @@ export class ConfigStore {
         await this.pollOnce();
         this.failures = 0;
       } catch (err) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may have run while pollOnce was awaited
         if (this.stopped) return;
         this.failures++;
         const delay = Math.min(10_000, 250 * 2 ** Math.min(this.failures, 6));
@@ -117,15 +118,15 @@ export class ConfigStore {
     }
     const snapshot = (await res.body.json()) as ConfigSnapshot;
     this.install(snapshot);
-    await writeSealed(this.source.cacheFile, this.source.token, snapshot).catch((err: Error) =>
-      log.warn('config: could not persist the snapshot', { error: err.message }),
+    await writeSealed(this.source.cacheFile, this.source.token, snapshot).catch((err: unknown) =>
+      log.warn('config: could not persist the snapshot', { error: errorMessage(err) }),
     );
   }
 }
 
 export function indexSnapshot(snapshot: ConfigSnapshot, dataplaneToken?: string): IndexedSnapshot {
   const credentials = snapshot.endpoints.flatMap((e) =>
-    [...e.destinations, ...(e.shadow ? [e.shadow.destination] : [])].flatMap((d) => Object.values(d.credentials)),
+    [...e.destinations, ...(e.shadow ? [e.shadow.destination] : [])].flatMap((d) => Object.values(d.credentials as Record<string, string | undefined>)),
   );
   // Endpoints saved before the base-URL rule (or by a control plane without it) get it here, shadow destinations too.
   const normalized = <D extends Endpoint['destinations'][number]>(d: D): D => ({ ...d, options: normalizeDestinationOptions(d.provider, d.options) });

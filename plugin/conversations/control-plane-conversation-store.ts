@@ -12,7 +12,7 @@
 // control plane (bounded by the client's timeout; an error is a miss).
 // A definite miss is remembered briefly, so a conversation that never had
 // state does not cost a control-plane call on every turn.
-import { log } from '../log';
+import { errorMessage, log } from '../log';
 import { MemoryConversationStore, type ConversationRecord, type ConversationStore, type ReadOptions } from './conversation-store';
 import type { StateClient } from './state-client';
 
@@ -66,7 +66,7 @@ export class ControlPlaneConversationStore implements ConversationStore {
     }
     const written = this.client
       .put(key, record)
-      .catch((err: Error) => log.warn('conversation store: control-plane write failed; kept on this node only', { error: err.message }));
+      .catch((err: unknown) => log.warn('conversation store: control-plane write failed; kept on this node only', { error: errorMessage(err) }));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([written, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.writeWaitMs)))]);
     clearTimeout(timer);

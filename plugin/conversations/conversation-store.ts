@@ -38,26 +38,27 @@ export class MemoryConversationStore implements ConversationStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async get<T>(key: string): Promise<ConversationRecord<T> | undefined> {
+  get<T>(key: string): Promise<ConversationRecord<T> | undefined> {
     const record = this.records.get(key);
-    if (!record) return undefined;
+    if (!record) return Promise.resolve(undefined);
     if (record.expiresAt <= this.now()) {
       this.records.delete(key);
-      return undefined;
+      return Promise.resolve(undefined);
     }
     // Re-insert: Map order is the recency order.
     this.records.delete(key);
     this.records.set(key, record);
-    return record as ConversationRecord<T>;
+    return Promise.resolve(record as ConversationRecord<T>);
   }
 
-  async put(key: string, record: ConversationRecord): Promise<void> {
+  put(key: string, record: ConversationRecord): Promise<void> {
     this.records.delete(key);
     this.records.set(key, record);
     while (this.records.size > this.maxRecords) this.records.delete(this.records.keys().next().value as string);
+    return Promise.resolve();
   }
 
-  async delete(key: string): Promise<boolean> {
-    return this.records.delete(key);
+  delete(key: string): Promise<boolean> {
+    return Promise.resolve(this.records.delete(key));
   }
 }

@@ -110,10 +110,10 @@ function withState(m: ChatMessage, state: ReasoningState): ChatMessage {
 
 function asReasoningState(value: unknown): ReasoningState | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as ReasoningState;
+  const v = value as { thinking_blocks?: unknown; provider_state?: unknown };
   const out: ReasoningState = {};
   if (Array.isArray(v.thinking_blocks)) out.thinking_blocks = v.thinking_blocks;
-  if (typeof v.provider_state === 'object' && v.provider_state !== null) out.provider_state = v.provider_state;
+  if (typeof v.provider_state === 'object' && v.provider_state !== null) out.provider_state = v.provider_state as Record<string, unknown>;
   return out.thinking_blocks || out.provider_state ? out : undefined;
 }
 

@@ -12,16 +12,16 @@ const stringify = configure({ deterministic: true, bigint: false, circularValue:
 export function fingerprintRequest(request: { messages?: unknown; tools?: unknown; input?: unknown }): string {
   const asked =
     request.messages !== undefined ? { messages: withoutCallIds(request.messages), tools: request.tools ?? null } : { input: request.input ?? null };
-  return createHash('sha256')
-    .update(stringify(asked) ?? '')
-    .digest('base64url');
+  return createHash('sha256').update(stringify(asked)).digest('base64url');
 }
 
 function withoutCallIds(messages: unknown): unknown {
   if (!Array.isArray(messages)) return messages;
-  return messages.map((m) => {
+  return messages.map((m: unknown) => {
     if (typeof m !== 'object' || m === null) return m;
     const { tool_call_id: _id, tool_calls, ...rest } = m as Record<string, unknown>;
-    return Array.isArray(tool_calls) ? { ...rest, tool_calls: tool_calls.map((c) => (typeof c === 'object' && c !== null ? { ...c, id: null } : c)) } : rest;
+    return Array.isArray(tool_calls)
+      ? { ...rest, tool_calls: tool_calls.map((c: unknown) => (typeof c === 'object' && c !== null ? { ...c, id: null } : c)) }
+      : rest;
   });
 }

@@ -88,8 +88,8 @@ export class ShadowDispatcher {
         this.deps.shipper.enqueue(trace);
         this.deps.telemetry?.export(trace, recorder, call.endpoint.logPayloads);
       })
-      .catch((err: Error) => {
-        log.error('shadow: call failed unexpectedly', { endpoint: call.endpoint.name, error: err.stack ?? err.message });
+      .catch((err: unknown) => {
+        log.error('shadow: call failed unexpectedly', { endpoint: call.endpoint.name, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
         this.deps.shipper.enqueue({ ...skipped(call.traceId, call.primary, call.endpoint.shadow), status: 500, errorCode: 'internal_error' });
       })
       .finally(() => {

@@ -25,7 +25,7 @@ export function normalizeChatRequest(body: Raw): ChatRequest {
   delete out.functions;
   delete out.function_call;
   if (functions && functions.length > 0) {
-    out.tools = [...((out.tools as unknown[]) ?? []), ...functions.map((f): FunctionTool => ({ type: 'function', function: f }))];
+    out.tools = [...((out.tools as unknown[] | undefined) ?? []), ...functions.map((f): FunctionTool => ({ type: 'function', function: f }))];
   }
   if (functionCall !== undefined && out.tool_choice === undefined) {
     out.tool_choice = (typeof functionCall === 'string' ? functionCall : { type: 'function', function: { name: functionCall.name } }) satisfies ToolChoice;

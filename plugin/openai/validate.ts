@@ -277,6 +277,7 @@ export function validateEmbeddings(body: unknown): { ok: true; value: Embeddings
 }
 
 /** Checks a parsed body against a compiled schema, reporting the most specific field in OpenAI's `param` notation. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is the type the compiled schema proves; the caller names it
 export function validateBody<T>(validate: ValidateFunction, body: unknown): { ok: true; value: T } | { ok: false; error: ValidationFailure } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, error: { message: 'The request body must be a JSON object.', param: null } };
@@ -302,8 +303,8 @@ function deepest(errors: ErrorObject[]): ErrorObject | undefined {
 // `/messages/2/role` -> `messages[2].role`, the notation OpenAI uses in `param`.
 function paramOf(error: ErrorObject): string | null {
   const parts = error.instancePath.split('/').slice(1);
-  if (error.keyword === 'required') parts.push(String((error.params as { missingProperty: string }).missingProperty));
-  if (error.keyword === 'discriminator') parts.push(String((error.params as { tag: string }).tag));
+  if (error.keyword === 'required') parts.push((error.params as { missingProperty: string }).missingProperty);
+  if (error.keyword === 'discriminator') parts.push((error.params as { tag: string }).tag);
   if (parts.length === 0) return null;
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }

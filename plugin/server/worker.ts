@@ -9,7 +9,7 @@
 // first request after start-up, or after a worker crash, then pays none of it.
 import { parentPort } from 'node:worker_threads';
 import { startRuntime, stopRuntime } from '../data-plane';
-import { log } from '../log';
+import { errorMessage, log } from '../log';
 import type { PluginConfig } from '../schema';
 import { warmTranslation } from './warm-translation';
 
@@ -45,10 +45,10 @@ function start(input: WorkerInput): void {
       port.on('message', (m: WorkerCommand) => {
         if (m.type !== 'stop') return;
         stopping ??= stopRuntime(runtime, m.graceMs)
-          .catch((err: Error) => log.error('data plane: stop failed', { error: err.message }))
+          .catch((err: unknown) => log.error('data plane: stop failed', { error: errorMessage(err) }))
           .finally(() => send({ type: 'stopped' }));
       });
     },
-    (err: Error) => send({ type: 'failed', error: err.message }),
+    (err: unknown) => send({ type: 'failed', error: errorMessage(err) }),
   );
 }

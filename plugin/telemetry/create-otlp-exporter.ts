@@ -28,7 +28,7 @@ export function createOtlpExporter(target: OtlpTarget): SpanExporter {
   const delegate = createOtlpHttpExportDelegate<ReadableSpan[], unknown>(
     {
       url: target.url,
-      headers: async () => headers,
+      headers: () => Promise.resolve(headers),
       timeoutMillis: EXPORT_TIMEOUT_MS,
       concurrencyLimit: 4,
       compression: 'none',
@@ -44,6 +44,7 @@ export function createOtlpExporter(target: OtlpTarget): SpanExporter {
 
 /** The exporter the standard OTEL_EXPORTER_OTLP_* variables describe (endpoint, headers, timeout, compression, certificates). */
 export function createOtlpExporterFromEnv(protocol: OtlpProtocol): SpanExporter {
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the one public reader of OTEL_EXPORTER_OTLP_* into a node-http configuration before 2.0 (OTLPTraceExporter calls it too)
   const options = convertLegacyHttpOptions({}, 'TRACES', 'v1/traces', { 'Content-Type': contentType(protocol) });
   return new OTLPExporterBase(createOtlpHttpExportDelegate(options, serializerOf(protocol), COMPONENT_TYPE, TraceExporterMetricsHelper, undefined));
 }

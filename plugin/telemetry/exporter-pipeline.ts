@@ -155,6 +155,7 @@ class CountingExporter implements SpanExporter {
       if (answered) return;
       answered = true;
       this.pending -= spans.length;
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-comparison -- ExportResultCode lives in @opentelemetry/core, not a dependency of ours; 0 is SUCCESS
       if (result.code === 0) this.exported += spans.length;
       else this.failed += spans.length;
       done(result);

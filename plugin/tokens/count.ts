@@ -19,6 +19,7 @@ let encoder: Tiktoken | undefined;
 
 function tokenizer(): Tiktoken {
   if (!encoder) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use: the o200k table is megabytes that paths without token counting never need
     const ranks = require('js-tiktoken/ranks/o200k_base') as TiktokenBPE | { default: TiktokenBPE };
     encoder = new Tiktoken('default' in ranks ? ranks.default : ranks);
   }

@@ -106,7 +106,7 @@ describe('boundTrace', () => {
     const found: string[] = [];
     const walk = (prefix: string, props: Record<string, Record<string, unknown>>) => {
       for (const [name, prop] of Object.entries(props)) {
-        for (const key of ['maxLength', 'maxItems', 'maximum']) if (prop[key] !== undefined) found.push(`${prefix}${name}.${key}=${String(prop[key])}`);
+        for (const key of ['maxLength', 'maxItems', 'maximum']) if (prop[key] !== undefined) found.push(`${prefix}${name}.${key}=${JSON.stringify(prop[key])}`);
         if (prop.properties) walk(`${prefix}${name}.`, prop.properties as Record<string, Record<string, unknown>>);
       }
     };

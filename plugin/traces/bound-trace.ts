@@ -28,8 +28,8 @@ export function truncateText(text: string, max: number): string {
 export function boundTrace(trace: Trace): Trace {
   const out: Trace = { ...trace };
   const L = TRACE_LIMITS.trace;
-  out.endpoint = truncateText(String(trace.endpoint), L.endpoint);
-  out.user = truncateText(String(trace.user), L.user);
+  out.endpoint = truncateText(trace.endpoint, L.endpoint);
+  out.user = truncateText(trace.user, L.user);
   if (trace.runId !== undefined) out.runId = truncateText(trace.runId, L.runId);
   if (trace.errorCode !== undefined) out.errorCode = truncateText(trace.errorCode, L.errorCode);
   if (trace.model !== undefined) out.model = truncateText(trace.model, L.model);
@@ -57,7 +57,7 @@ export function boundTrace(trace: Trace): Trace {
       chargedTokens: finite(b.chargedTokens),
     };
   }
-  out.attempts = boundAttempts(trace.attempts ?? []);
+  out.attempts = boundAttempts(trace.attempts);
   return out;
 }
 
@@ -68,15 +68,15 @@ function boundAttempts(attempts: TraceAttempt[]): TraceAttempt[] {
   return kept.map((a) => {
     const out: TraceAttempt = {
       ...a,
-      destinationId: truncateText(String(a.destinationId), TRACE_LIMITS.attempt.destinationId),
-      model: truncateText(String(a.model), TRACE_LIMITS.attempt.model),
+      destinationId: truncateText(a.destinationId, TRACE_LIMITS.attempt.destinationId),
+      model: truncateText(a.model, TRACE_LIMITS.attempt.model),
       status: a.status === null ? null : (statusCode(a.status) ?? null),
       latencyMs: nonNegative(a.latencyMs),
     };
     if (a.error) {
       out.error = {
-        type: truncateText(String(a.error.type), TRACE_LIMITS.attemptError.type),
-        message: truncateText(String(a.error.message), TRACE_LIMITS.attemptError.message),
+        type: truncateText(a.error.type, TRACE_LIMITS.attemptError.type),
+        message: truncateText(a.error.message, TRACE_LIMITS.attemptError.message),
       };
     }
     return out;

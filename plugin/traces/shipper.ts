@@ -11,7 +11,7 @@
 // the dead-letter file, never blocking the traces behind it. The queue is
 // bounded: beyond `maxQueued` the oldest traces are dropped and counted.
 import type { Trace } from '../contract';
-import { log } from '../log';
+import { errorMessage, log } from '../log';
 import { boundTrace } from './bound-trace';
 import { DeadLetters } from './dead-letter';
 import { sendBatch } from './send-batch';
@@ -60,6 +60,7 @@ export class TraceShipper {
     return this.spool.file;
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a spool that cannot open rejects the promise rather than throwing
   async start(): Promise<void> {
     this.spool.open();
     this.take(this.spool.adoptOrphans());
@@ -135,7 +136,7 @@ export class TraceShipper {
   }
 
   private syncSpool(): void {
-    this.spool.syncInBackground().catch((err: Error) => log.error('traces: cannot fsync the spool', { error: err.message }));
+    this.spool.syncInBackground().catch((err: unknown) => log.error('traces: cannot fsync the spool', { error: errorMessage(err) }));
   }
 
   private async flushRound(): Promise<void> {

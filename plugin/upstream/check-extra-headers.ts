@@ -29,6 +29,7 @@ const FRAMING = new Set(['host', 'content-length', 'transfer-encoding', 'connect
 
 const OBJECT_SPECIAL = new Set(['__proto__', 'constructor', 'prototype']);
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses in a header value
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
 export interface HeaderProblem {

@@ -18,5 +18,5 @@ export function hostMatches(pattern: string, hostname: string): boolean {
 
 /** Whether a credential of `provider`'s secret may be sent to `hostname`. */
 export function credentialHostAllowed(provider: ProviderId, extra: readonly string[] | undefined, hostname: string): boolean {
-  return [...(OFFICIAL_HOSTS[provider] ?? []), ...(extra ?? [])].some((p) => hostMatches(p, hostname));
+  return [...OFFICIAL_HOSTS[provider], ...(extra ?? [])].some((p) => hostMatches(p, hostname));
 }

@@ -18,7 +18,7 @@ const STOP_REASONS: Record<FinishReason, AnthropicStopReason> = {
  */
 export function mapFinishReason(reason: FinishReason | null | undefined, calledTools: boolean): AnthropicStopReason {
   if (calledTools && (reason === 'stop' || reason === null || reason === undefined)) return 'tool_use';
-  return reason ? (STOP_REASONS[reason] ?? 'end_turn') : 'end_turn';
+  return reason ? STOP_REASONS[reason] : 'end_turn';
 }
 
 /** Anthropic message ids look like `msg_...`; the gateway's completion id keeps its uniqueness. */

@@ -23,6 +23,7 @@ const signedStream: typeof streamFixture = JSON.parse(readFileSync(join(dir, 'st
 const headers = { 'x-request-id': 'req_gateway_1', 'x-gateway-endpoint': 'agent' };
 
 /** What the gateway pipeline would do, driven by the last user text of the request. */
+// The sink's promises are left to run: the client under test waits for the response to end.
 function scenario(chat: ChatRequest, res: ServerResponse): void {
   const sink = anthropicSink(res, chat);
   const said = chat.messages.at(-1)?.content;
@@ -30,23 +31,23 @@ function scenario(chat: ChatRequest, res: ServerResponse): void {
     case 'stream tools':
       sink.open(headers);
       for (const c of streamFixture.chunks) sink.chunk(c);
-      sink.close(streamFixture.usage, streamFixture.last);
+      void sink.close(streamFixture.usage, streamFixture.last);
       return;
     case 'whole tools':
-      sink.completion(toolAnswer, headers);
+      void sink.completion(toolAnswer, headers);
       return;
     case 'whole signed':
-      sink.completion(signedAnswer, headers);
+      void sink.completion(signedAnswer, headers);
       return;
     case 'stream signed':
       sink.open(headers);
       for (const c of signedStream.chunks) sink.chunk(c);
-      sink.close(signedStream.usage, signedStream.last);
+      void sink.close(signedStream.usage, signedStream.last);
       return;
     case 'echo state': {
       // What a provider would get: the provider_state restored on the assistant turn before.
       const state = [...chat.messages].reverse().find((m) => m.role === 'assistant')?.provider_state ?? null;
-      sink.completion(
+      void sink.completion(
         { ...signedAnswer, choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(state) }, finish_reason: 'stop' }] },
         headers,
       );

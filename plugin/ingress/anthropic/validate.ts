@@ -261,8 +261,8 @@ function blockTypesAt(param: string | null): string {
 // `/messages/2/content/0` -> `messages[2].content[0]`
 function paramOf(error: ErrorObject): string | null {
   const parts = error.instancePath.split('/').slice(1);
-  if (error.keyword === 'required') parts.push(String((error.params as { missingProperty: string }).missingProperty));
-  if (error.keyword === 'discriminator') parts.push(String((error.params as { tag: string }).tag));
+  if (error.keyword === 'required') parts.push((error.params as { missingProperty: string }).missingProperty);
+  if (error.keyword === 'discriminator') parts.push((error.params as { tag: string }).tag);
   if (parts.length === 0) return null;
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }

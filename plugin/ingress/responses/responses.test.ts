@@ -157,7 +157,7 @@ describe('Responses stream events', () => {
       events.map((_, i) => i),
     );
     assert.deepEqual(
-      events.map((e) => `${e.type}${e.output_index !== undefined ? `@${String(e.output_index)}` : ''}`),
+      events.map((e) => `${e.type}${e.output_index !== undefined ? `@${JSON.stringify(e.output_index)}` : ''}`),
       [
         'response.created',
         'response.in_progress',

@@ -46,7 +46,7 @@ const PARAMS: ParamTable = {
 };
 
 export function buildAnthropicBody(req: ChatRequest, target: Target): AnthropicRequest {
-  if (req.n !== undefined && req.n !== null && req.n > 1) throw invalidRequest('Anthropic models return one choice; n must be 1', 'n');
+  if (req.n !== undefined && req.n > 1) throw invalidRequest('Anthropic models return one choice; n must be 1', 'n');
   const thinking = planClaudeThinking(req, target.model, defaultMaxTokens(target.model), hasSignedThinking);
   const { system, messages } = convertMessages(req.messages, { thinking: thinking !== undefined });
   if (messages.length === 0) throw invalidRequest('At least one user or assistant message with content is required', 'messages');
@@ -55,7 +55,7 @@ export function buildAnthropicBody(req: ChatRequest, target: Target): AnthropicR
     {
       max_completion_tokens: req.max_completion_tokens,
       max_tokens: req.max_tokens,
-      stop: req.stop === undefined || req.stop === null ? undefined : Array.isArray(req.stop) ? req.stop : [req.stop],
+      stop: req.stop === undefined ? undefined : Array.isArray(req.stop) ? req.stop : [req.stop],
       temperature: req.temperature,
     },
     PARAMS,
@@ -76,8 +76,8 @@ export function buildAnthropicBody(req: ChatRequest, target: Target): AnthropicR
     // Thinking takes no temperature and a top_p of at least 0.95 (see claude-thinking.ts).
     if (typeof req.top_p === 'number' && req.top_p >= 0.95) body.top_p = req.top_p;
   } else {
-    if (plain.temperature !== undefined && plain.temperature !== null) body.temperature = plain.temperature;
-    if (req.top_p !== undefined && req.top_p !== null) body.top_p = req.top_p;
+    if (plain.temperature !== undefined) body.temperature = plain.temperature;
+    if (req.top_p !== undefined) body.top_p = req.top_p;
   }
   if (typeof req.user === 'string') body.metadata = { user_id: req.user };
   if (req.response_format?.type === 'json_schema') {

@@ -131,7 +131,7 @@ function withMessageCache<T extends AnthropicRequestBlock>(blocks: T[], cache: C
 }
 
 function systemBlocks(content: ChatMessage['content'], at: string): AnthropicTextBlock[] {
-  if (content === null || content === undefined) return [];
+  if (content === null) return [];
   if (typeof content === 'string') return blank(content) ? [] : [{ type: 'text', text: content }];
   return content.flatMap((p, j): AnthropicTextBlock[] => {
     if (p.type !== 'text') throw invalidRequest(`${at}.content[${j}]: only text parts are allowed in system messages`, `${at}.content[${j}].type`);
@@ -140,7 +140,7 @@ function systemBlocks(content: ChatMessage['content'], at: string): AnthropicTex
 }
 
 function contentBlocks(content: ChatMessage['content'], at: string): AnthropicRequestBlock[] {
-  if (content === null || content === undefined) return [];
+  if (content === null) return [];
   // Anthropic rejects text blocks that are empty or only whitespace.
   if (typeof content === 'string') return blank(content) ? [] : [{ type: 'text', text: content }];
   return content.flatMap((p, j) => partToBlock(p, `${at}.content[${j}]`) ?? []);

@@ -15,10 +15,12 @@ export function parseAnthropicResponse(body: unknown, ctx: ResponseContext): Cha
   for (const block of msg.content) {
     if (block.type === 'text' && typeof block.text === 'string') text += block.text;
     else if (block.type === 'tool_use') {
-      const b = block as AnthropicToolUseBlock;
+      // The schema (validate-response.ts) lets input be absent.
+      const b = block as Omit<AnthropicToolUseBlock, 'input'> & { input?: unknown };
       toolCalls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) } });
     } else if (block.type === 'thinking') {
-      const b = block as AnthropicThinkingBlock;
+      // The schema lets thinking be absent too.
+      const b = block as Omit<AnthropicThinkingBlock, 'thinking'> & { thinking?: string };
       reasoning += b.thinking ?? '';
       thinking.push({ type: 'thinking', thinking: b.thinking ?? '', signature: b.signature });
     } else if (block.type === 'redacted_thinking' && typeof block.data === 'string') {
@@ -39,6 +41,7 @@ export function parseAnthropicResponse(body: unknown, ctx: ResponseContext): Cha
     created: ctx.created,
     model: typeof msg.model === 'string' && msg.model ? msg.model : ctx.model,
     choices: [{ index: 0, message, finish_reason: mapStopReason(msg.stop_reason ?? 'end_turn'), logprobs: null }],
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the schema lets usage be absent
     usage: toUsage(msg.usage ?? {}),
   };
 }

@@ -5,6 +5,7 @@
 // block index counts every content block (text, thinking, tool_use), so a
 // tool call after a text block is Anthropic index 1 but OpenAI index 0.
 // Passing the block index through is the bug Portkey shipped (#1275).
+/* eslint-disable @typescript-eslint/no-unnecessary-condition -- stream events are cast, not schema-checked (unlike whole answers): a field the event types promise may be missing */
 import type { ChatChunk, ChatRequest, ChunkDelta, FinishReason, Usage } from '../../openai/types';
 import type { ResponseContext, StreamEvent, StreamTransformer } from '../contract';
 import { isRecord, malformedResponse, parseEventJson } from '../shared/errors';

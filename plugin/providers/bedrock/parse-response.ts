@@ -34,9 +34,11 @@ export function parseBedrockChatResponse(body: unknown, ctx: ResponseContext): C
     if (typeof block.text === 'string') content = (content ?? '') + block.text;
     const r = block.reasoningContent;
     if (r?.reasoningText) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the schema (validate-response.ts) lets text be absent
       reasoning += r.reasoningText.text ?? '';
       thinkingBlocks.push({
         type: 'thinking',
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- as above
         thinking: r.reasoningText.text ?? '',
         ...(r.reasoningText.signature ? { signature: r.reasoningText.signature } : {}),
       });

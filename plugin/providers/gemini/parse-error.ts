@@ -13,7 +13,7 @@ type GeminiStatus = GeminiErrorBody['error'];
 function readStatus(body: string): GeminiStatus | undefined {
   const parsed = tryParseJson(body);
   // Some Google front ends wrap the status in a one-element array.
-  const first = Array.isArray(parsed) ? parsed[0] : parsed;
+  const first: unknown = Array.isArray(parsed) ? parsed[0] : parsed;
   return isRecord(first) && isRecord(first.error) ? first.error : undefined;
 }
 

@@ -34,7 +34,7 @@ export function buildGeminiEmbeddingsRequest(req: EmbeddingsRequest, target: Tar
 
 function vectors(body: unknown): number[][] {
   if (typeof body !== 'object' || body === null) throw invalidGeminiResponse('not a JSON object');
-  const value = body as { embedding?: { values?: unknown }; embeddings?: Array<{ values?: unknown }> };
+  const value = body as { embedding?: { values?: unknown }; embeddings?: Array<{ values?: unknown } | null> };
   const list = value.embeddings ?? (value.embedding ? [value.embedding] : undefined);
   if (!Array.isArray(list)) throw invalidGeminiResponse('no embeddings');
   return list.map((e) => {

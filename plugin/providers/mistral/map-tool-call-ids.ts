@@ -13,7 +13,7 @@ export function toMistralToolCallId(id: string): string {
   if (MISTRAL_ID.test(id)) return id;
   const digest = createHash('sha256').update(id).digest();
   let out = '';
-  for (let i = 0; i < 9; i++) out += ALPHABET[digest[i]! % ALPHABET.length];
+  for (let i = 0; i < 9; i++) out += ALPHABET.charAt(digest[i]! % ALPHABET.length);
   return out;
 }
 

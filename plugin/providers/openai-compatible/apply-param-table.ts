@@ -30,6 +30,7 @@ export function applyParamTable(body: Record<string, unknown>, table: ParamTable
     if (out[field] === undefined && rule.default !== undefined) out[field] = rule.default;
     if (out[field] === undefined) continue;
     if (rule.drop) {
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- removing the fields the table names is this function's job
       delete out[field];
       continue;
     }
@@ -42,6 +43,7 @@ export function applyParamTable(body: Record<string, unknown>, table: ParamTable
       value = n;
     }
     if (rule.rename) {
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- as above
       delete out[field];
       if (out[rule.rename] === undefined) out[rule.rename] = value;
     } else {

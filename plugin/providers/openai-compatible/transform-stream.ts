@@ -2,6 +2,7 @@
 // is already OpenAI's; this transformer normalizes what servers get wrong:
 // missing or reused tool-call indexes, missing ids, `stop` after tool calls,
 // usage on every chunk, usage-only and filter-only chunks with no choices.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition -- stream chunks are cast, not schema-checked (unlike whole answers): servers send null where the types say a value */
 import type { ChatChunk, ChatRequest, ChunkDelta, ToolCallDelta, Usage } from '../../openai/types';
 import type { ResponseContext, StreamEvent, StreamTransformer } from '../contract';
 import { isRecord, malformedResponse, parseEventJson } from '../shared/errors';

@@ -11,12 +11,14 @@ import { malformedResponse } from './errors';
 const ajv = new Ajv({ allErrors: false, strict: false });
 
 /** A check that returns `body` typed as T, or throws malformedResponse naming the first field at fault. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is the type the schema proves; the caller names it
 export function compileResponseSchema<T>(provider: string, schema: Record<string, unknown>): (body: unknown) => T {
   const check = compileSharedResponseSchema<T>(schema);
   return (body) => check(provider, body);
 }
 
 /** compileResponseSchema for a schema several providers share (the OpenAI-compatible base): the provider's name comes with each body. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- as above
 export function compileSharedResponseSchema<T>(schema: Record<string, unknown>): (provider: string, body: unknown) => T {
   const validate = ajv.compile(schema);
   return (provider, body) => {
