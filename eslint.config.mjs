@@ -15,9 +15,14 @@ export default tseslint.config(
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // `_name` marks a parameter an interface requires, or a field taken out of a rest spread ({ secret: _s, ...rest }).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+    },
   },
   {
     files: PRODUCT,
+    ignores: SUPPORT,
     extends: [tseslint.configs.strictTypeChecked],
     rules: {
       // With noUncheckedIndexedAccess, `xs[i]!` where i is provably in range is the honest way to say so.
@@ -50,6 +55,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
+      // Stubs implement async interfaces with synchronous bodies.
+      '@typescript-eslint/require-await': 'off',
       // node:test's describe/it/test return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',
