@@ -36,6 +36,8 @@ function prettyStream(): pino.DestinationStream {
     singleLine: true,
     // An access line reads like one: "GET /api/v1/endpoints 201 12 ms".
     messageFormat: (log, messageKey) =>
-      log.method ? `${String(log.method)} ${String(log.path)} ${String(log.status)} ${Math.round(Number(log.ms))} ms` : String(log[messageKey] ?? ''),
+      log.method
+        ? `${log.method as string} ${log.path as string} ${log.status as number} ${Math.round(Number(log.ms))} ms`
+        : ((log[messageKey] as string | undefined) ?? ''),
   });
 }

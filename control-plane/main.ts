@@ -12,12 +12,12 @@ async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel, undefined, config.logFormat);
   let mongoUri = config.mongoUri;
-  let stopDatabase = async () => undefined as void;
+  let stopDatabase: () => Promise<void> = () => Promise.resolve();
   if (!mongoUri) {
     const { startFerretDB } = await import('./loaders/ferretdb');
     const ferret = await startFerretDB({ dataDir: path.join(config.dataDir, 'ferretdb') }); // stops with us, even on SIGKILL
     mongoUri = `${ferret.uri}kong-llm-gateway`;
-    stopDatabase = ferret.stop;
+    stopDatabase = () => ferret.stop();
     fs.writeFileSync(localUriFile(config.dataDir), mongoUri + '\n');
     log.warn({ mongoUri }, 'MONGODB_URI is not set: using an embedded FerretDB (SQLite) in the data dir');
   }
@@ -51,7 +51,7 @@ async function main() {
   watch.unref();
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   console.error(err instanceof ConfigError ? `configuration error: ${err.message}` : err);
   process.exit(1);
 });

@@ -43,8 +43,8 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
     config,
     services,
     log,
-    ping: db.ping,
-    databaseUp: db.isUp,
+    ping: () => db.ping(),
+    databaseUp: () => db.isUp(),
     validateResponses: opts.validateResponses ?? process.env.NODE_ENV === 'test',
   });
 

@@ -27,7 +27,7 @@ async function main() {
   }
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   console.error(err instanceof ConfigError ? `configuration error: ${err.message}` : err);
   process.exit(1);
 });

@@ -84,7 +84,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     promise.then(
       (v) => (clearTimeout(timer), resolve(v)),
-      (e) => (clearTimeout(timer), reject(e)),
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the driver's own rejection, passed on unchanged
+      (e: unknown) => (clearTimeout(timer), reject(e)),
     );
   });
 }

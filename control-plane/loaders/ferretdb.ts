@@ -79,7 +79,7 @@ function run(cmd: string, args: string[], cwd?: string): string {
     maxBuffer: 64 * 1024 * 1024,
   });
   if (res.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${res.error?.message ?? ''}${res.stderr ?? ''}`);
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${res.error?.message ?? ''}${res.stderr}`);
   }
   return res.stdout;
 }
@@ -114,6 +114,7 @@ function buildFerretDB(target: string): void {
 }
 
 /** Returns the path of a working FerretDB binary, building it on first use. */
+// eslint-disable-next-line @typescript-eslint/require-await -- async so that a failed build rejects rather than throws
 export async function ensureFerretDB(): Promise<string> {
   const override = process.env.FERRETDB_BIN;
   if (override) return override;
@@ -179,6 +180,7 @@ async function startOnce(bin: string, dataDir: string, port: number, detached: b
 
   const deadline = Date.now() + 20_000;
   while (!(await canConnect(port))) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the exit handler while this loop awaits
     if (exited || Date.now() > deadline) {
       child.kill('SIGKILL');
       const tail = fs.readFileSync(logPath, 'utf8').split('\n').slice(-15).join('\n');
@@ -241,7 +243,7 @@ async function cli(argv: string[]): Promise<void> {
 }
 
 if (require.main === module) {
-  cli(process.argv.slice(2)).catch((err) => {
+  cli(process.argv.slice(2)).catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   });

@@ -24,7 +24,7 @@ export function findSpecPath(start = __dirname): string {
 
 export function loadSpec(): { text: string; doc: Record<string, unknown> } {
   const text = fs.readFileSync(findSpecPath(), 'utf8');
-  return { text, doc: YAML.parse(text) };
+  return { text, doc: YAML.parse(text) as Record<string, unknown> };
 }
 
 export function mountApiDocs(app: Express, spec: { text: string; doc: Record<string, unknown> }): void {

@@ -57,8 +57,8 @@ const UNREACHABLE = new Set([
 
 function toApiError(err: unknown, req: Request): ApiError | undefined {
   if (err instanceof ApiError) return err;
-  if (UNREACHABLE.has((err as Error)?.name) || /buffering timed out/.test((err as Error)?.message ?? '')) return databaseUnavailable();
-  const e = err as { type?: string; status?: number; statusCode?: number; errors?: unknown };
+  const e = err as { name?: string; message?: string; type?: string; status?: number; statusCode?: number; errors?: unknown } | null | undefined;
+  if (UNREACHABLE.has(e?.name ?? '') || /buffering timed out/.test(e?.message ?? '')) return databaseUnavailable();
   // body-parser failures carry a `type`.
   if (e?.type === 'entity.parse.failed') return new ApiError(400, 'invalid_json', 'body: is not valid JSON');
   if (e?.type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'body: is larger than the 10 MB limit');
@@ -77,7 +77,7 @@ export function errorHandler(log: Logger) {
     if (!apiError || (apiError.status >= 500 && apiError.code !== 'database_unavailable')) {
       log.error({ requestId, path: req.path, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'request failed');
     }
-    const out = apiError ?? new ApiError(500, 'internal_error', 'internal error; see the control-plane log for request ' + requestId);
+    const out = apiError ?? new ApiError(500, 'internal_error', `internal error; see the control-plane log for request ${String(requestId)}`);
     if (res.headersSent) return;
     res.status(out.status).json({ error: { code: out.code, message: out.message, ...(out.details ? { details: out.details } : {}) } });
   };

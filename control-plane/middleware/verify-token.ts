@@ -37,7 +37,7 @@ export function verifyBearer(header: string | undefined, cfg: ControlPlaneConfig
   }
   checkLifetime(claims, cfg);
   if (typeof claims.sub !== 'string' || claims.sub === '') throw unauthorized('Authorization: the JWT has no "sub" claim');
-  const role = claims.role;
+  const role: unknown = claims.role;
   if (typeof role !== 'string' || !ROLES.has(role)) {
     throw forbidden(`Authorization: role '${String(role)}' is not one of admin, viewer, dataplane`);
   }

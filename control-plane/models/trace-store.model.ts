@@ -68,8 +68,9 @@ export function traceStore(conn: Connection) {
       await db()
         .collection(`${kind}_${day}`)
         .drop()
-        .catch((err: { codeName?: string; code?: number }) => {
-          if (err.codeName !== 'NamespaceNotFound' && err.code !== 26) throw err;
+        .catch((err: unknown) => {
+          const e = err as { codeName?: string; code?: number } | null;
+          if (e?.codeName !== 'NamespaceNotFound' && e?.code !== 26) throw err;
         });
     },
     /** The collection of traces written before day partitions (read once by the migration, then dropped). */

@@ -93,7 +93,8 @@ function originOnly(url: string): string {
 
 function shown(value: unknown): unknown {
   if (value === undefined) return undefined;
-  const json = JSON.stringify(value);
+  // undefined for a function or a symbol, which JSON.stringify's type leaves out.
+  const json = JSON.stringify(value) as string | undefined;
   return json !== undefined && json.length > MAX_VALUE_CHARS ? `${json.slice(0, MAX_VALUE_CHARS)}…` : value;
 }
 

@@ -25,6 +25,7 @@ export interface JournalRange {
   last: number;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is what the caller stored in the blob
 export const decodeBlob = <T>(doc: { b: mongo.Binary } | null | undefined): T | undefined => (doc ? (decode(doc.b.buffer) as T) : undefined);
 const encoder = new Encoder({ ignoreUndefined: true });
 export const encodeBlob = (body: unknown) => new mongo.Binary(encoder.encode(body));

@@ -72,7 +72,9 @@ export class BudgetAlertsService {
       throw err;
     }
     await this.models.budgetWindows.updateOne(key, { $set: { alertedAt: now } });
-    void this.attempt(doc._id).catch((err: Error) => this.log.warn({ err: err.message, alert: doc._id }, 'budget alert: delivery attempt failed'));
+    void this.attempt(doc._id).catch((err: unknown) =>
+      this.log.warn({ err: err instanceof Error ? err.message : String(err), alert: doc._id }, 'budget alert: delivery attempt failed'),
+    );
   }
 
   /** Sends every notification that is due (called by the ledger's tick). */

@@ -85,6 +85,7 @@ export function ledgerPolicyOf(p: Pick<BudgetPolicyDoc, '_id' | 'name' | 'unit' 
     // Rounded to 1/1000 unit first, so float noise (19.999999999999996 USD) does not cost a whole micro-dollar.
     limit: Math.floor(Math.round(p.limit * ledgerScale(p.unit) * 1000) / 1000),
     window: p.window,
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a lean policy saved before scopes existed has none (no schema defaults on lean reads)
     shape: p.scope?.type === 'run' ? 'run' : 'aligned',
     action: p.action,
     ...(p.webhookUrl ? { webhookUrl: p.webhookUrl } : {}),

@@ -175,8 +175,8 @@ export class BudgetLedgerService {
     // A call or a request counts 1 whatever happens to it: final at admission (spent at once, no lease, nothing to settle).
     const final = policy.unit === 'calls' || policy.unit === 'requests';
     const admitted = await this.admit(key, end, policy, policy.limit - item.amount, item.amount, final ? 'spent' : 'reserved', now);
-    if (admitted && final) return countGrant(key, admitted.windowEnd ?? end, item.amount, this.options.leaseTtlMs);
-    if (admitted) return this.recordLease(dataplaneId, 'reservation', key, admitted.windowEnd ?? end, item.amount, now);
+    if (admitted && final) return countGrant(key, admitted.windowEnd, item.amount, this.options.leaseTtlMs);
+    if (admitted) return this.recordLease(dataplaneId, 'reservation', key, admitted.windowEnd, item.amount, now);
     const w = await this.models.budgetWindows.findOne(key, { committed: 1, windowEnd: 1 }).lean();
     const expired = policy.shape === 'run' && !!w && w.windowEnd.getTime() <= now.getTime();
     return {
@@ -415,8 +415,11 @@ export class BudgetLedgerService {
         )
         .lean<BudgetWindowDoc>();
     await this.locked(key, async () => {
-      const doc = await update().catch((err) => (isDuplicateKeyError(err) ? update() : Promise.reject(err)));
-      if (policy.action === 'alert' && policy.webhookUrl && doc && (doc.spent ?? 0) >= policy.limit && !doc.alertedAt) {
+      const doc = await update().catch((err: unknown) => {
+        if (isDuplicateKeyError(err)) return update();
+        throw err;
+      });
+      if (policy.action === 'alert' && policy.webhookUrl && (doc.spent ?? 0) >= policy.limit && !doc.alertedAt) {
         await this.alerts.claim(policy, key, end, doc.spent ?? 0);
       }
     });
@@ -429,7 +432,10 @@ export class BudgetLedgerService {
     this.seen(dataplaneId);
     const expiresAt = new Date(this.now().getTime() + this.options.leaseTtlMs);
     const renew = () => this.models.budgetHeartbeats.updateOne({ _id: dataplaneId }, { $set: { expiresAt } }, { upsert: true });
-    await renew().catch((err) => (isDuplicateKeyError(err) ? renew() : Promise.reject(err)));
+    await renew().catch((err: unknown) => {
+      if (isDuplicateKeyError(err)) return renew();
+      throw err;
+    });
     return { renewed: await this.models.budgetLeases.countDocuments({ dataplaneId }), ttlMs: this.options.leaseTtlMs };
   }
 

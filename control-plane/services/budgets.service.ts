@@ -164,7 +164,7 @@ export class BudgetsService {
         { new: true },
       )
       .lean<BudgetPolicyDoc>()
-      .catch((err) => {
+      .catch((err: unknown) => {
         if (isDuplicateKeyError(err)) throw conflict('budget_name_taken', `name: another budget is named '${fields.name}'`);
         throw err;
       });

@@ -31,7 +31,10 @@ export class ConfigVersionService {
   async bump(): Promise<number> {
     const inc = () => this.models.configVersion.findOneAndUpdate({ _id: COUNTER_ID }, { $inc: { version: 1 } }, { upsert: true, new: true }).lean();
     // Two first-ever upserts can race on the unique _id; the loser retries as a plain $inc.
-    const doc = await inc().catch((err) => (isDuplicateKeyError(err) ? inc() : Promise.reject(err)));
+    const doc = await inc().catch((err: unknown) => {
+      if (isDuplicateKeyError(err)) return inc();
+      throw err;
+    });
     this.observe(doc.version);
     return doc.version;
   }

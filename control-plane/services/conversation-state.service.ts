@@ -64,19 +64,21 @@ export class ConversationStateService {
 
   async delete(key: string): Promise<boolean> {
     const res = await this.models.conversationStates.deleteOne({ _id: key });
-    return (res.deletedCount ?? 0) > 0;
+    return res.deletedCount > 0;
   }
 
   /** Deletes expired records (FerretDB has no TTL index); the timer's job, tests call it directly. */
   async sweepExpired(): Promise<number> {
     const res = await this.models.conversationStates.deleteMany({ expiresAt: { $lte: this.now() } });
-    return res.deletedCount ?? 0;
+    return res.deletedCount;
   }
 
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      this.sweepExpired().catch((err: Error) => this.log.warn({ err: err.message }, 'conversation state: sweep failed; retrying next tick'));
+      this.sweepExpired().catch((err: unknown) =>
+        this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'conversation state: sweep failed; retrying next tick'),
+      );
     }, this.sweepMs);
     this.timer.unref();
   }

@@ -59,7 +59,7 @@ export class EnvelopeCipher {
   decrypt(secretId: string, value: EncryptedValue): Record<string, string> {
     try {
       const dataKey = open(this.kekFor(value.kekVersion), value.wrappedKey, keyAad(secretId, value.kekVersion));
-      return JSON.parse(open(dataKey, value.ciphertext, valueAad(secretId)).toString('utf8'));
+      return JSON.parse(open(dataKey, value.ciphertext, valueAad(secretId)).toString('utf8')) as Record<string, string>;
     } catch (err) {
       if (err instanceof DecryptionError) throw err;
       throw new DecryptionError(`secret ${secretId} failed to decrypt (tampered data or wrong key)`);

@@ -160,6 +160,7 @@ export class IngestFlusher {
         } catch (err) {
           this.log.error({ err, journals: `${group.range.first}..${group.range.last}` }, 'ingest flusher: write failed; retrying');
           await new Promise((r) => setTimeout(r, 1_000));
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may have run during the await above
           if (this.stopped) break;
           continue;
         }

@@ -133,7 +133,7 @@ export class SecretsService {
     const stranded: Array<{ endpoint: string; message: string }> = [];
     for (const e of users) {
       for (const d of e.destinations) {
-        const baseUrl = d.secret === secret._id ? (d.options as { baseUrl?: unknown })?.baseUrl : undefined;
+        const baseUrl = d.secret === secret._id ? (d.options as { baseUrl?: unknown } | undefined)?.baseUrl : undefined;
         if (typeof baseUrl !== 'string') continue;
         const host = new URL(baseUrl).hostname;
         if (!secretMayGoTo(d.provider as ProviderId, { allowedHosts }, host, this.outbound)) {

@@ -43,8 +43,8 @@ export class TelemetryCountsService {
     await Promise.all(
       report.exporters.map((e) =>
         // Two reports racing to create the same document: one insert wins, the other is a duplicate key; as an update it applies.
-        upsert(e).catch((err: { code?: number }) => {
-          if (err.code !== 11000) throw err;
+        upsert(e).catch((err: unknown) => {
+          if ((err as { code?: number } | null)?.code !== 11000) throw err;
           return upsert(e);
         }),
       ),

@@ -35,8 +35,11 @@ export function exporterToApi(d: TelemetryExporterDoc) {
     name: d.name,
     url: d.url,
     protocol: d.protocol,
+    // Lean documents get no schema defaults: one saved without headers has none.
+    /* eslint-disable @typescript-eslint/no-unnecessary-condition */
     headers: d.headers ?? {},
     secretHeaders: [...(d.secretHeaderNames ?? [])].sort(),
+    /* eslint-enable @typescript-eslint/no-unnecessary-condition */
     samplingRatio: d.samplingRatio,
     content: d.content,
     enabled: d.enabled,
@@ -101,9 +104,11 @@ export class TelemetryExportersService {
     const current = await this.find(name);
     const secret = current.encrypted ? this.cipher.decrypt(cipherId(current._id), current.encrypted) : {};
     for (const [header, value] of Object.entries(patch.secretHeaders ?? {})) {
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the record is keyed by header name; null removes that header
       if (value === null) delete secret[header.toLowerCase()];
       else secret[header.toLowerCase()] = value;
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- as in exporterToApi: a lean document may lack headers
     const headers = checkHeaders(patch.headers ?? current.headers ?? {}, secret);
     const set = {
       url: patch.url !== undefined ? checkUrl(patch.url) : current.url,
@@ -150,6 +155,7 @@ export class TelemetryExportersService {
       name: d.name,
       url: d.url,
       protocol: d.protocol,
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- as in exporterToApi
       headers: { ...(d.headers ?? {}), ...(d.encrypted ? this.cipher.decrypt(cipherId(d._id), d.encrypted) : {}) },
       samplingRatio: d.samplingRatio,
       content: d.content,

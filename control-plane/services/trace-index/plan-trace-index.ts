@@ -60,7 +60,7 @@ export function planTraceIndex(traces: Trace[]): IndexPlan {
     const entry: IndexEntry = [time, t.id, t.endpoint, t.user, t.provider ?? null, t.status];
     const day = dayKey(time);
     let streams = plan.get(day);
-    if (!streams) plan.set(day, (streams = new Map()));
+    if (!streams) plan.set(day, (streams = new Map<string, IndexEntry[]>()));
     for (const stream of ['*', `e:${enc(t.endpoint)}`, `u:${enc(t.user)}`, `s:${t.status}`, ...(t.provider ? [`p:${enc(t.provider)}`] : [])]) {
       const list = streams.get(stream);
       if (list) list.push(entry);

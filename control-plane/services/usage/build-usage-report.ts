@@ -64,7 +64,8 @@ export function toSeries(
     const i = (floorTo(row.t, step) - start) / step;
     mergeEncodedCell((cells[i] ??= newCell()), row.cell);
   }
-  const total = (cells: UsageCell[]) => cells.reduce((n, c) => n + (c ? figures(c, providerView).requests : 0), 0);
+  // Sparse: a cell exists only for the steps with traffic.
+  const total = (cells: Array<UsageCell | undefined>) => cells.reduce((n, c) => n + (c ? figures(c, providerView).requests : 0), 0);
   const ranked = [...groups.entries()]
     .map(([key, cells]) => ({ key, cells, requests: total(cells) }))
     .sort((a, b) => b.requests - a.requests || compareKeys(a.key, b.key));

@@ -24,7 +24,7 @@ const MINUTE = GRANULARITIES[0].ms;
 
 function rowIn(delta: RollupDelta, docId: string, values: Array<string | null>): LiveRow {
   let rows = delta.get(docId);
-  if (!rows) delta.set(docId, (rows = new Map()));
+  if (!rows) delta.set(docId, (rows = new Map<string, LiveRow>()));
   const key = rowKey(values);
   let row = rows.get(key);
   if (!row) rows.set(key, (row = { values, cell: newCell() }));

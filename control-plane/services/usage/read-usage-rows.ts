@@ -12,7 +12,7 @@ const MARGINAL: Record<GroupBy, Family> = { endpoint: 'E', provider: 'P', model:
 
 /** The smallest family (and shard) with every dimension the query groups or filters by. */
 export function familyFor(groupBy: GroupBy | 'day' | undefined, filter: UsageFilter): { family: Family; shard?: number } {
-  const filtered = Object.values(filter).some((v) => v !== undefined);
+  const filtered = Object.values<string | undefined>(filter).some((v) => v !== undefined);
   if (!filtered) return { family: groupBy === undefined || groupBy === 'day' ? 'S' : MARGINAL[groupBy] };
   if (groupBy === 'run' || filter.run !== undefined) return { family: 'r', shard: filter.run === undefined ? undefined : shardOf('r', filter.run) };
   if (groupBy === 'user' || filter.user !== undefined) return { family: 'u', shard: filter.user === undefined ? undefined : shardOf('u', filter.user) };
