@@ -68,7 +68,7 @@ function databaseStarter(dataDir: string): () => Promise<RunningPart & { uri: st
   return async () => {
     const db = await startFerretDB({ dataDir, port, detached: true });
     port = db.port;
-    return { uri: db.uri, pid: db.pid, exited: db.exited, stop: db.stop };
+    return { uri: db.uri, pid: db.pid, exited: db.exited, stop: () => db.stop() };
   };
 }
 
@@ -91,7 +91,7 @@ function controlPlaneStarter(env: NodeJS.ProcessEnv): () => Promise<RunningPart>
         reject(new Error(`the control plane exited (code ${code}) before it was ready`));
       });
       // The child says it listens (a /readyz poll could be answered by another process on the port).
-      child.on('message', (m: { type?: string }) => {
+      child.on('message', (m: { type?: string } | null) => {
         if (m?.type !== 'ready') return;
         clearTimeout(timer);
         child.channel?.unref();
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
   const stopAll = () =>
     (stopping ??= (async () => {
       for (const part of [...parts].reverse()) {
-        await part.stop().catch((err: Error) => log(`stopping ${part.name}: ${err.message}`));
+        await part.stop().catch((err: unknown) => log(`stopping ${part.name}: ${err instanceof Error ? err.message : String(err)}`));
       }
     })());
   const started = (name: string, part: { stop(): Promise<void> }) => {

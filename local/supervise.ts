@@ -33,10 +33,15 @@ export async function supervise(name: string, start: () => Promise<RunningPart>,
       let delay = Date.now() - startedAt > 60_000 ? 500 : 1_000;
       for (;;) {
         await sleep(delay);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets it while this sleeps
         if (stopping) return;
         try {
           const next = await start();
-          if (stopping) return void (await next.stop());
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets it while start() runs
+          if (stopping) {
+            await next.stop();
+            return;
+          }
           current = next;
           restarts++;
           log(`${name} started again (pid ${next.pid})`);

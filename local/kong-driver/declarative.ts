@@ -77,10 +77,11 @@ export function loadDeclarative(source: string | Raw): DeclarativeConfig {
     const text = !source.includes('\n') && fs.existsSync(source) ? fs.readFileSync(source, 'utf8') : source;
     doc = YAML.parse(text);
   }
-  const root = doc as Raw;
+  const root = doc as Raw | null | undefined;
   if (!root || typeof root !== 'object') throw new Error('kong.yml: expected a mapping');
-  if (!String(root._format_version ?? '').startsWith('3')) {
-    throw new Error(`kong.yml: unsupported _format_version ${String(root._format_version)} (expected "3.0")`);
+  const version = root._format_version as string | number | undefined;
+  if (!String(version ?? '').startsWith('3')) {
+    throw new Error(`kong.yml: unsupported _format_version ${String(version)} (expected "3.0")`);
   }
   const now = Math.floor(Date.now() / 1000);
   const out: DeclarativeConfig = { services: [], routes: [], consumers: [], plugins: [] };
@@ -141,7 +142,7 @@ export function loadDeclarative(source: string | Raw): DeclarativeConfig {
 }
 
 function toService(raw: Raw, now: number): ServiceEntity {
-  let protocol = (raw.protocol as string) ?? 'http';
+  let protocol = (raw.protocol as string | undefined) ?? 'http';
   let host = raw.host as string | undefined;
   let port = raw.port as number | undefined;
   let path = raw.path as string | undefined;
@@ -162,11 +163,11 @@ function toService(raw: Raw, now: number): ServiceEntity {
     host,
     port: port ?? (protocol === 'https' ? 443 : 80),
     path,
-    retries: (raw.retries as number) ?? 5,
-    connect_timeout: (raw.connect_timeout as number) ?? 60000,
-    write_timeout: (raw.write_timeout as number) ?? 60000,
-    read_timeout: (raw.read_timeout as number) ?? 60000,
-    enabled: (raw.enabled as boolean) ?? true,
+    retries: (raw.retries as number | undefined) ?? 5,
+    connect_timeout: (raw.connect_timeout as number | undefined) ?? 60000,
+    write_timeout: (raw.write_timeout as number | undefined) ?? 60000,
+    read_timeout: (raw.read_timeout as number | undefined) ?? 60000,
+    enabled: (raw.enabled as boolean | undefined) ?? true,
     created_at: now,
     updated_at: now,
   });
@@ -183,14 +184,14 @@ function toRoute(raw: Raw, now: number, service?: { id: string }): RouteEntity {
     paths,
     hosts: raw.hosts as string[] | undefined,
     methods: (raw.methods as string[] | undefined)?.map((m) => m.toUpperCase()),
-    protocols: (raw.protocols as string[]) ?? ['http', 'https'],
-    strip_path: (raw.strip_path as boolean) ?? true,
-    preserve_host: (raw.preserve_host as boolean) ?? false,
-    regex_priority: (raw.regex_priority as number) ?? 0,
-    path_handling: (raw.path_handling as string) ?? 'v0',
-    https_redirect_status_code: (raw.https_redirect_status_code as number) ?? 426,
-    request_buffering: (raw.request_buffering as boolean) ?? true,
-    response_buffering: (raw.response_buffering as boolean) ?? true,
+    protocols: (raw.protocols as string[] | undefined) ?? ['http', 'https'],
+    strip_path: (raw.strip_path as boolean | undefined) ?? true,
+    preserve_host: (raw.preserve_host as boolean | undefined) ?? false,
+    regex_priority: (raw.regex_priority as number | undefined) ?? 0,
+    path_handling: (raw.path_handling as string | undefined) ?? 'v0',
+    https_redirect_status_code: (raw.https_redirect_status_code as number | undefined) ?? 426,
+    request_buffering: (raw.request_buffering as boolean | undefined) ?? true,
+    response_buffering: (raw.response_buffering as boolean | undefined) ?? true,
     service,
     created_at: now,
     updated_at: now,
@@ -203,16 +204,16 @@ function toPlugin(raw: Raw, scope: Partial<PluginEntity>): PluginEntity {
     id: idOf('plugins', raw, `${raw.name}:${JSON.stringify(scope)}`),
     name: raw.name,
     instance_name: raw.instance_name as string | undefined,
-    config: (raw.config as Record<string, unknown>) ?? {},
-    enabled: (raw.enabled as boolean) ?? true,
-    protocols: (raw.protocols as string[]) ?? ['grpc', 'grpcs', 'http', 'https'],
+    config: (raw.config as Record<string, unknown> | undefined) ?? {},
+    enabled: (raw.enabled as boolean | undefined) ?? true,
+    protocols: (raw.protocols as string[] | undefined) ?? ['grpc', 'grpcs', 'http', 'https'],
     ...scope,
   });
 }
 
 function idOf(kind: string, raw: Raw, fallbackKey?: string): string {
   if (typeof raw.id === 'string') return raw.id;
-  const key = `${kind}:${(raw.name as string) ?? (raw.username as string) ?? fallbackKey ?? JSON.stringify(raw)}`;
+  const key = `${kind}:${(raw.name as string | undefined) ?? (raw.username as string | undefined) ?? fallbackKey ?? JSON.stringify(raw)}`;
   const h = crypto.createHash('sha1').update(key).digest('hex');
   // uuid-shaped (v5 layout) so plugins that validate ids are not surprised.
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
@@ -224,6 +225,7 @@ function asList(v: unknown): Raw[] {
 
 /** Lua tables cannot hold nil: drop undefined so entities look like Kong's. */
 function clean<T extends object>(o: T): T {
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- drops whichever keys are undefined, as Kong's entities have no such keys
   for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
   return o;
 }

@@ -97,8 +97,8 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
   });
 
   const server = http.createServer({ noDelay: true, keepAlive: true }, (req, res) => {
-    handle(req, res).catch((err: Error) => {
-      logger.log('err', `driver failure: ${err.stack ?? err.message}`);
+    handle(req, res).catch((err: unknown) => {
+      logger.log('err', `driver failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
@@ -115,7 +115,8 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
     try {
       status = await lifecycle(ctx, req, res);
     } finally {
-      const done = () => finish(ctx, status);
+      // finish() catches its own failures (the log phase's): nothing to wait for here.
+      const done = () => void finish(ctx, status);
       if (res.writableFinished || res.destroyed) done();
       else res.once('close', done);
     }
@@ -312,7 +313,7 @@ export async function startKongDriver(opts: KongDriverOptions): Promise<KongDriv
     const applied = ctx.route && ctx.service ? pickConfig(configs, ctx.route.id, ctx.service.id) : configs.find((c) => !c.entity.route && !c.entity.service);
     if (applied && plugin.info.Phases.includes('log')) {
       await new Promise((r) => setImmediate(r));
-      await runPhase(ctx, 'log', applied).catch((err: Error) => logger.log('err', `log phase: ${err.message}`));
+      await runPhase(ctx, 'log', applied).catch((err: unknown) => logger.log('err', `log phase: ${err instanceof Error ? err.message : String(err)}`));
     }
     const ms = (ns: bigint) => Number(ns) / 1e6;
     const stats: RequestStats = {

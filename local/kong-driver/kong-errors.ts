@@ -72,5 +72,5 @@ export function errorBody(mime: string, message: string, requestId: string): str
 
 /** lua-cjson escapes "/" by default; keep Kong's exact bytes for table bodies. */
 export function cjsonEncode(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v)).replace(/\//g, '\\/');
+  return JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v)).replace(/\//g, '\\/');
 }

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`kong-driver: ${err.message}\n`);
+main().catch((err: unknown) => {
+  process.stderr.write(`kong-driver: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

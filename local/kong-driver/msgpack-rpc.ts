@@ -60,7 +60,7 @@ class Connection {
     if (type !== 1 || msgId !== pending.msgId) {
       return pending.reject(new RpcError(`unexpected RPC response ${JSON.stringify([type, msgId])}`));
     }
-    if (error !== null && error !== undefined) pending.reject(new RpcError(String(error)));
+    if (error !== null && error !== undefined) pending.reject(new RpcError(typeof error === 'string' ? error : JSON.stringify(error)));
     else pending.resolve(result);
   }
 
@@ -94,8 +94,8 @@ export class RpcPool {
     let conn = this.idle.pop();
     while (conn && conn.closed) conn = this.idle.pop();
     if (!conn) {
-      conn = await Connection.open(this.socketPath).catch((err: Error) => {
-        throw new RpcError(`trying to connect: ${err.message}`);
+      conn = await Connection.open(this.socketPath).catch((err: unknown) => {
+        throw new RpcError(`trying to connect: ${err instanceof Error ? err.message : String(err)}`);
       });
       this.all.add(conn);
       conn.socket.on('close', () => this.all.delete(conn!));

@@ -185,7 +185,13 @@ async function rawBody(ctx: RequestContext, max: unknown): Promise<Buffer | unde
 function logLine(level: LogLevel): PdkFn {
   return (_ctx, args, env) => {
     const text = args
-      .map((a) => (a === null || a === undefined ? 'nil' : typeof a === 'object' && !(a instanceof Uint8Array) ? `table: ${JSON.stringify(a)}` : String(a)))
+      .map((a) =>
+        a === null || a === undefined
+          ? 'nil'
+          : typeof a === 'object' && !(a instanceof Uint8Array)
+            ? `table: ${JSON.stringify(a)}`
+            : String(a as string | number | boolean | Uint8Array),
+      )
       .join('');
     env.logger.log(level, `[kong] [${env.pluginName}] ${text}`);
   };
@@ -240,7 +246,7 @@ const METHODS: Record<string, PdkFn> = {
   },
   'kong.request.get_body': async (ctx, [mimetype, , max]) => {
     phase(ctx, 'kong.request.get_body', BEFORE_CONTENT);
-    const type = String(mimetype ?? firstHeader(ctx.headers, 'content-type') ?? '').toLowerCase();
+    const type = ((mimetype as string | undefined) ?? firstHeader(ctx.headers, 'content-type') ?? '').toLowerCase();
     const body = await rawBody(ctx, max);
     if (body === undefined) return undefined;
     if (type.startsWith('application/x-www-form-urlencoded')) return queryTable(body.toString());
@@ -274,8 +280,8 @@ const METHODS: Record<string, PdkFn> = {
     if (!consumer && !credential) throw new LuaError('either credential or consumer must be provided');
     if (consumer && typeof consumer !== 'object') throw new LuaError('consumer must be a table or nil');
     if (credential && typeof credential !== 'object') throw new LuaError('credential must be a table or nil');
-    ctx.consumer = (consumer as Record<string, unknown>) || undefined;
-    ctx.credential = (credential as Record<string, unknown>) || undefined;
+    ctx.consumer = consumer ? (consumer as Record<string, unknown>) : undefined;
+    ctx.credential = credential ? (credential as Record<string, unknown>) : undefined;
   },
 
   // --- kong.service -----------------------------------------------------------
@@ -501,6 +507,7 @@ export function findPdkMethod(name: string): PdkFn | undefined {
 }
 
 /** Runs one PDK method for the plugin; throws LuaError where Kong's Lua would error(). */
+// eslint-disable-next-line @typescript-eslint/require-await -- async so that a method that throws rejects the call, as the RPC loop expects
 export async function callPdk(ctx: RequestContext, name: string, args: unknown[], env: PdkEnv): Promise<unknown> {
   const fn = findPdkMethod(name);
   if (!fn) {

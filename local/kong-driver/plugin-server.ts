@@ -41,7 +41,7 @@ export function queryPluginInfo(pluginsDir: string, env?: NodeJS.ProcessEnv): { 
   try {
     dump = JSON.parse(res.stdout);
   } catch (err) {
-    throw new Error(`failed decoding plugin info: ${(err as Error).message}\n${res.stdout}${res.stderr}`);
+    throw new Error(`failed decoding plugin info: ${(err as Error).message}\n${res.stdout}${res.stderr}`, { cause: err });
   }
   const list = ((dump as { Plugins?: PluginInfo[] }).Plugins ?? dump) as PluginInfo[];
   const registered = Array.isArray(list) ? list[0] : undefined;

@@ -3,6 +3,7 @@
 // StartInstance gets, the cleared environment, respawns, lost instances and
 // `nginx -s reload` with two plugin servers at once.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -14,7 +15,7 @@ import { count, NO_NGINX, rpcTo, simpleYml, startUpstream, waitUntil, withNginx,
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return !/\) Z /.test(require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
@@ -173,7 +174,7 @@ test('a plugin server killed under load is started again (at most once a second)
       // Kong fails open while the server is down: those requests were proxied (200 from the service).
       assert.ok(
         statuses.every((s) => s === 418 || s === 200),
-        `statuses: ${[...new Set(statuses)]}`,
+        `statuses: ${[...new Set(statuses)].join(',')}`,
       );
       assert.equal(statuses.at(-1), 418);
     });
@@ -259,7 +260,7 @@ test('nginx -s reload: new workers and a new plugin server serve new requests wh
         for (let i = 0; i < 5; i++) during.push(await pidOf());
         assert.ok(
           during.every((p) => p === oldPid || p === newPid),
-          `answered by ${during}`,
+          `answered by ${during.join(',')}`,
         );
         assert.ok(alive(oldPid) && alive(newPid), 'two plugin servers at once while the old workers drain');
 
@@ -270,11 +271,11 @@ test('nginx -s reload: new workers and a new plugin server serve new requests wh
         assert.ok(alive(newPid));
         const seen: number[] = [];
         await waitUntil('requests answered by the new plugin server', async () => seen[seen.push(await pidOf()) - 1] === newPid).catch((e: Error) => {
-          throw new Error(`${e.message}: saw ${[...new Set(seen)]}, old ${oldPid}, new ${newPid}`);
+          throw new Error(`${e.message}: saw ${[...new Set(seen)].join(',')}, old ${oldPid}, new ${newPid}`);
         });
         assert.ok(
           seen.every((p) => p === newPid),
-          `after the old server stopped: ${seen}`,
+          `after the old server stopped: ${seen.join(',')}`,
         );
         assert.ok(g.logHas(`successfully stopped pluginserver 'js', pid ${oldPid}`));
       },
