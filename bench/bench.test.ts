@@ -12,7 +12,7 @@ import { nginxAvailable } from '../local/kong-nginx/find-nginx';
 const ROOT = path.resolve(__dirname, '..');
 // A temp results dir: a smoke run must never overwrite a full run's bench/results.
 const RESULTS = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
-const read = (name: string) => JSON.parse(fs.readFileSync(path.join(RESULTS, `${name}.json`), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const read = (name: string) => JSON.parse(fs.readFileSync(path.join(RESULTS, `${name}.json`), 'utf8')) as Record<string, any>;
 
 const isP = (p: unknown) => {
   const x = p as Record<string, number>;
@@ -75,7 +75,7 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
     assert.equal(typeof run.addedMs.p99, 'number');
     assert.equal(run.non2xx, 0, `${target}: no errors`);
   }
-  assert.ok(Object.values(a.gatewayDriverStats).every((s: any) => s.pdkCallsPerRequest > 0)); // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.ok(Object.values(a.gatewayDriverStats).every((s: any) => s.pdkCallsPerRequest > 0));
 
   const k = read('kong-driver');
   for (const target of ['direct', 'kong-driver-noop', ...(nginxAvailable() ? ['kong-nginx-noop'] : [])]) {

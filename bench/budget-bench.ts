@@ -41,7 +41,7 @@ async function main() {
   if (!mongoUri) {
     const db = await startFerretDB({ dataDir: path.join(tmp, 'db') });
     mongoUri = db.uri;
-    stopDb = db.stop;
+    stopDb = () => db.stop();
     database = 'FerretDB 1.24 (SQLite), embedded';
   }
   const url = new URL(mongoUri);

@@ -82,7 +82,7 @@ export async function startMlflowServerGateway(opts: PeerOpts, workers = 1): Pro
   if (failed) return fail(failed);
   opts.log(`MLflow ${version} server with its AI gateway (${workers} worker${workers > 1 ? 's' : ''}, traces on) on ${url}`);
   return {
-    peer: { name, command, version, workers, chatUrl, model: 'bench', headers: {}, pid: p.proc.pid!, close: p.close },
+    peer: { name, command, version, workers, chatUrl, model: 'bench', headers: {}, pid: p.proc.pid!, close: () => p.close() },
     status: { name, available: true, version, command, workers },
   };
 }

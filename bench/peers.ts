@@ -63,7 +63,7 @@ async function startLitellm(opts: PeerOpts, workers: number): Promise<{ peer?: P
   }
   opts.log(`LiteLLM ${version} proxy (${workers} worker${workers > 1 ? 's' : ''}) on ${url}`);
   return {
-    peer: { name, command, version, workers, chatUrl: `${url}/v1/chat/completions`, model: 'bench', headers: {}, pid: p.proc.pid!, close: p.close },
+    peer: { name, command, version, workers, chatUrl: `${url}/v1/chat/completions`, model: 'bench', headers: {}, pid: p.proc.pid!, close: () => p.close() },
     status: { name, available: true, version, command, workers },
   };
 }
@@ -90,7 +90,7 @@ async function startPortkey(opts: PeerOpts): Promise<{ peer?: Peer; status: Peer
   }
   opts.log(`Portkey gateway ${version} on ${url}`);
   return {
-    peer: { name, command, version, workers: 1, chatUrl: `${url}/v1/chat/completions`, model: 'bench', headers, pid: p.proc.pid!, close: p.close },
+    peer: { name, command, version, workers: 1, chatUrl: `${url}/v1/chat/completions`, model: 'bench', headers, pid: p.proc.pid!, close: () => p.close() },
     status: { name, available: true, version, command, workers: 1 },
   };
 }
@@ -109,7 +109,7 @@ async function startMlflowGateway(opts: PeerOpts, workers: number): Promise<{ pe
       model: 'bench',
       headers: {},
       pid: mlflow.pid,
-      close: mlflow.close,
+      close: () => mlflow.close(),
     },
     status: { name, ...status },
   };

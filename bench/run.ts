@@ -65,7 +65,7 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
       results['traces-at-scale'] = { ...head, durationMs: Date.now() - t0, ...(await tracesAtScale(profile, log)) };
     } catch (err) {
       failed.push('traces-at-scale');
-      log(`  FAILED: ${(err as Error).stack ?? err}`);
+      log(`  FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       results['traces-at-scale'] = { ...head, error: (err as Error).message };
     }
     writeResult('traces-at-scale', results['traces-at-scale']);
@@ -100,7 +100,7 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
       results[name] = { scenario: name, startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, machine: m, ...common(extra), ...data };
     } catch (err) {
       failed.push(name);
-      log(`  FAILED: ${(err as Error).stack ?? err}`);
+      log(`  FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       results[name] = { scenario: name, startedAt: new Date(t0).toISOString(), machine: m, ...common(extra), error: (err as Error).message };
     }
     writeResult(name, results[name]);

@@ -643,7 +643,9 @@ export async function peers(env: Env, p: Profile, log: (s: string) => void) {
     }));
     for (const r of runs) {
       const a = r.addedMs as ReturnType<typeof added>;
-      log(`  c=1  ${String(r.target).padEnd(22)} added p50 ${a.p50.toFixed(2)} p99 ${a.p99.toFixed(2)} ms (${r.requests} req, non-2xx ${r.non2xx})`);
+      log(
+        `  c=1  ${String(r.target).padEnd(22)} added p50 ${a.p50.toFixed(2)} p99 ${a.p99.toFixed(2)} ms (${String(r.requests)} req, non-2xx ${String(r.non2xx)})`,
+      );
     }
     const c = p.peerConcurrency;
     const byTarget: Record<string, Percentiles> = {};
@@ -665,7 +667,7 @@ export async function peers(env: Env, p: Profile, log: (s: string) => void) {
       r.addedMs = added(byTarget[r.target as string]!, byTarget.direct!);
       const a = r.addedMs as ReturnType<typeof added>;
       log(
-        `  c=${c} ${String(r.target).padEnd(22)} ${(r.rps as number).toFixed(0)} req/s, added p50 ${a.p50.toFixed(2)} p99 ${a.p99.toFixed(2)} ms (non-2xx ${r.non2xx})`,
+        `  c=${c} ${String(r.target).padEnd(22)} ${(r.rps as number).toFixed(0)} req/s, added p50 ${a.p50.toFixed(2)} p99 ${a.p99.toFixed(2)} ms (non-2xx ${String(r.non2xx)})`,
       );
     }
     return {

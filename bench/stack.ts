@@ -91,7 +91,7 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
   const started = Date.now();
   const countOnce = async (endpoint: string) => {
     const q = new URLSearchParams({ from: new Date(started - 86_400_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString(), endpoint });
-    const res = await fetch(`${controlPlaneUrl}/api/v1/usage/summary?${q}`, { headers: { authorization: `Bearer ${viewerToken}` } });
+    const res = await fetch(`${controlPlaneUrl}/api/v1/usage/summary?${q.toString()}`, { headers: { authorization: `Bearer ${viewerToken}` } });
     if (res.status !== 200) throw new Error(`usage summary: ${res.status}`);
     return ((await res.json()) as { groups: Array<{ requests: number }> }).groups.reduce((n, g) => n + g.requests, 0);
   };

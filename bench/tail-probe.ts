@@ -76,7 +76,10 @@ async function main() {
       early.push({ at, ms: (await once(gw, body, agentGateway)).ms });
     }
     const worstEarly = early.reduce((a, b) => (b.ms > a.ms ? b : a));
-    for (let i = 0; i < 20; i++) (await once(gw, body, agentGateway), await once(`${fake.url}/v1/chat/completions`, body, agentDirect));
+    for (let i = 0; i < 20; i++) {
+      await once(gw, body, agentGateway);
+      await once(`${fake.url}/v1/chat/completions`, body, agentDirect);
+    }
     const direct: number[] = [];
     const gateway: Array<{ at: number; ms: number; own: number }> = [];
     const t0 = performance.now();

@@ -10,7 +10,7 @@
 // OpenAI: https://platform.openai.com/docs/api-reference/chat/create
 import type { ProviderId } from '../../plugin/contract';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 /** Problems with `body` for `provider` (empty when it has the documented shape). */
 export function requestShapeProblems(provider: ProviderId, body: Json): string[] {

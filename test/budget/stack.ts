@@ -35,9 +35,12 @@ export async function startBudgetStack(opts: { nodes?: number; env?: Record<stri
     nodes: stack.drivers,
     db,
     adminToken: stack.adminToken,
+    // The stack's members are arrow functions: nothing to bind.
+    /* eslint-disable @typescript-eslint/unbound-method */
     api: stack.api,
     stopControlPlane: stack.stopControlPlane,
     startControlPlaneAgain: stack.startControlPlaneAgain,
+    /* eslint-enable @typescript-eslint/unbound-method */
     async close() {
       await stack.close();
       await db.dropDatabase().catch(() => undefined);

@@ -46,7 +46,7 @@ const anyValue = fc.oneof(
 function mutated(valid: Record<string, unknown>): fc.Arbitrary<string> {
   const keys = [...Object.keys(valid), 'messages.0.content', 'messages.0.role', 'stream', 'tools', 'user', 'metadata', '__proto__', 'constructor', 'n'];
   return fc.tuple(fc.constantFrom(...keys), anyValue, fc.boolean()).map(([key, value, drop]) => {
-    const body = structuredClone(valid) as Record<string, unknown>;
+    const body = structuredClone(valid);
     const path = key.split('.');
     let target = body;
     for (const p of path.slice(0, -1)) target = (target[p] ?? {}) as Record<string, unknown>;

@@ -19,7 +19,8 @@ export interface ChaosRow {
   tracesDue: number;
   tracesLost: number;
   duplicates: number;
-  ledger: 'consistent' | string;
+  /** 'consistent', or what is wrong. */
+  ledger: string;
 }
 
 export function renderTable(rows: ChaosRow[]): string {

@@ -138,7 +138,7 @@ describe('usage rollups agree with a recount from the raw traces', () => {
       const w = want.get(g.key)! as Record<string, unknown>;
       for (const [field, value] of Object.entries(w)) {
         if (field === 'costUsd') assert.ok(Math.abs((g[field] as number) - (value as number)) < 1e-9, `${what} ${g.key} ${field}`);
-        else assert.equal(g[field], value, `${what} ${g.key} ${field}: ${g[field]} vs ${value}`);
+        else assert.equal(g[field], value, `${what} ${String(g.key)} ${field}: ${String(g[field])} vs ${String(value)}`);
       }
     }
   }

@@ -10,6 +10,7 @@ import type * as RuntimeModule from '../../plugin/runtime';
 import type { PluginConfig } from '../../plugin/schema';
 import { TICKET_HEADER } from '../../plugin/server/tickets';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the built runtime, whose worker threads load dist files (not the tsx sources)
 const { runtimeFor } = require(resolve(__dirname, '../../dist/plugin/runtime.js')) as typeof RuntimeModule;
 
 const config: PluginConfig = {

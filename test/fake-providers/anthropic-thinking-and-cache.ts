@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { countWords } from './http';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 export function signThinking(text: string): string {
   return `fake-sig-${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { signThinking } from './anthropic-thinking-and-cache';
 import { countWords } from './http';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 export function bedrockThinkingRefusal(body: Json): string | undefined {
   const thinking = body.additionalModelRequestFields?.thinking;

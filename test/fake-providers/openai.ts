@@ -141,7 +141,7 @@ export function readConversation(body: { messages?: unknown; tools?: unknown }):
   const toolResults: string[] = [];
   for (let i = messages.length - 1; i >= 0 && messages[i]!.role === 'tool'; i--) toolResults.unshift(contentText(messages[i]!.content));
   const tools = Array.isArray(body.tools) ? (body.tools as Array<{ function?: { name?: unknown } }>) : [];
-  return { toolResults, lastUserText: lastUserText(messages), toolNames: tools.map((t) => String(t.function?.name ?? '')) };
+  return { toolResults, lastUserText: lastUserText(messages), toolNames: tools.map((t) => String((t.function?.name as string | undefined) ?? '')) };
 }
 
 interface Route {

@@ -101,7 +101,7 @@ describe('run-scoped limits across two Kong nodes', () => {
     const burst = await Promise.all(Array.from({ length: 200 }, (_, i) => chat(i % 2, 'agent', run(a))));
     const statuses = burst.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 200).length, 50, `admitted: ${statuses.filter((s) => s === 200).length}`);
-    assert.equal(statuses.filter((s) => s === 429).length, 150, `other statuses: ${[...new Set(statuses)]}`);
+    assert.equal(statuses.filter((s) => s === 429).length, 150, `other statuses: ${[...new Set(statuses)].join(',')}`);
 
     const refused = burst.find((r) => r.status === 429)!;
     assert.equal(refused.body.error.code, 'run_call_limit_exceeded');

@@ -38,7 +38,7 @@ type ErrorBody = { error?: { code?: string; message?: string; details?: Array<Re
 
 export function failureOf(status: number, body: unknown): ApiFailure {
   const error = (body as ErrorBody | undefined)?.error;
-  const details = (error?.details ?? []).map((d) => ({ ...d, field: typeof d.field === 'string' ? d.field : undefined, message: String(d.message ?? '') }));
+  const details = (error?.details ?? []).map((d) => ({ ...d, field: typeof d.field === 'string' ? d.field : undefined, message: messageText(d.message) }));
   return new ApiFailure(status, error?.code ?? `http_${status}`, error?.message ?? `the control plane answered ${status}`, details);
 }
 
@@ -72,4 +72,10 @@ export async function must<T>(call: Promise<{ data?: T; error?: unknown; respons
   const { data, error, response } = await call;
   if (!response.ok) throw failureOf(response.status, error);
   return data as T;
+}
+
+/** A detail's message as text (the control plane sends strings; anything else is shown as JSON). */
+function messageText(message: unknown): string {
+  if (message === undefined || message === null) return '';
+  return typeof message === 'string' ? message : JSON.stringify(message);
 }

@@ -53,6 +53,7 @@ export function TextField(
         id={id}
         name={props.name}
         // Preact's types narrow attributes by input type; these all take a string value.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it tsc cannot match the union to preact's per-type input props
         type={(props.type ?? 'text') as 'text'}
         value={props.value}
         placeholder={props.placeholder}

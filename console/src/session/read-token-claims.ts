@@ -13,18 +13,19 @@ export interface TokenClaims {
 export function readTokenClaims(token: string): TokenClaims | { problem: string } {
   const parts = token.split('.');
   if (parts.length !== 3) return { problem: 'This is not a JWT: a token has three dot-separated parts. Paste the whole output of `npm run token`.' };
-  let payload: Record<string, unknown>;
+  let payload: unknown;
   try {
     const base64 = parts[1]!.replace(/-/g, '+').replace(/_/g, '/');
     const json = new TextDecoder().decode(Uint8Array.from(atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, '=')), (c) => c.charCodeAt(0)));
-    payload = JSON.parse(json) as Record<string, unknown>;
+    payload = JSON.parse(json);
   } catch {
     return { problem: 'This is not a JWT: its payload is not base64url-encoded JSON.' };
   }
   if (typeof payload !== 'object' || payload === null) return { problem: 'This is not a JWT: its payload is not a JSON object.' };
+  const claims = payload as Record<string, unknown>;
   return {
-    sub: typeof payload.sub === 'string' ? payload.sub : '',
-    role: typeof payload.role === 'string' ? payload.role : '',
-    ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
+    sub: typeof claims.sub === 'string' ? claims.sub : '',
+    role: typeof claims.role === 'string' ? claims.role : '',
+    ...(typeof claims.exp === 'number' ? { expiresAt: claims.exp * 1000 } : {}),
   };
 }

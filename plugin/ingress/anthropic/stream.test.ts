@@ -43,7 +43,7 @@ describe('OpenAI chunks -> Anthropic stream events', () => {
         { prompt_tokens: 100, completion_tokens: 9, total_tokens: 109, prompt_tokens_details: { cached_tokens: 80, cache_write_tokens: 15 } },
         { id: 'chatcmpl-s', model: 'm' },
       ),
-    ] as Array<{ type: string; index?: number; [k: string]: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    ] as Array<{ type: string; index?: number; [k: string]: any }>;
     assert.deepEqual(outline(events), [
       'message_start',
       'content_block_start[0]',

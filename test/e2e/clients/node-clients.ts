@@ -138,7 +138,7 @@ async function vercelTurn(model: LanguageModel, cell: Cell, messages: ModelMessa
   let failure: unknown;
   const result = streamText({ ...options, onError: ({ error }) => void (failure = error) });
   const text = await result.text;
-  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+  if (failure) throw failure instanceof Error ? failure : new Error(typeof failure === 'string' ? failure : JSON.stringify(failure));
   messages.push(...(await result.response).messages);
   return text;
 }

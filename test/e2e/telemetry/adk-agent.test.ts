@@ -151,7 +151,7 @@ test("one MLflow trace from the agent's turn down to each provider attempt", { s
     trace.spans
       .filter((s) => s.parent_id === request.span_id)
       .sort((a, b) => a.start_time_ns - b.start_time_ns)
-      .map((s) => `${s.name} #${s.attributes['llm_gateway.attempt']}`);
+      .map((s) => `${s.name} #${String(s.attributes['llm_gateway.attempt'])}`);
   assert.deepEqual(attemptsOf(requests[0]!), ['chat claude-sonnet-4-5 #1', 'chat gpt-4o-mini #2'], tree);
   assert.deepEqual(attemptsOf(requests[1]!), ['chat claude-sonnet-4-5 #1'], tree);
   assert.deepEqual(requests[0]!.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);

@@ -5,6 +5,7 @@ import { ErrorNotice, Loading } from '../../components/notices';
 import { formatTime } from '../../format';
 import { href, navigate } from '../../router';
 import { useSession } from '../../session/session-context';
+import { asError } from '../../api/as-error';
 
 type TargetType = 'secret' | 'endpoint' | 'budget';
 
@@ -31,7 +32,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
     setError(undefined);
     fetchPage().then(
       (p) => live && setPage({ items: p.items, next: p.nextCursor }),
-      (e: Error) => live && setError(e),
+      (e: unknown) => live && setError(asError(e)),
     );
     return () => {
       live = false;
@@ -118,7 +119,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
               onClick={() =>
                 void fetchPage(page.next!).then(
                   (p) => setPage({ items: [...page.items, ...p.items], next: p.nextCursor }),
-                  (e: Error) => setError(e),
+                  (e: unknown) => setError(asError(e)),
                 )
               }
             >

@@ -7,6 +7,7 @@ import { formatCount, formatMs, formatTime, formatUsd, fromLocalInput, toLocalIn
 import { PROVIDER_IDS, PROVIDERS } from '../../providers';
 import { href, navigate } from '../../router';
 import { useSession } from '../../session/session-context';
+import { asError } from '../../api/as-error';
 
 const FILTERS = ['endpoint', 'user', 'provider', 'status', 'from', 'to'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
@@ -44,7 +45,7 @@ export function TracesPage({ query }: { query: URLSearchParams }) {
     setError(undefined);
     fetchPage().then(
       (p) => live && setPages({ items: p.items, next: p.nextCursor }),
-      (e: Error) => live && setError(e),
+      (e: unknown) => live && setError(asError(e)),
     );
     return () => {
       live = false;
