@@ -39,6 +39,6 @@ export const Schema = [
   { shutdown_grace_seconds: { type: 'integer', required: true, default: 30, between: [0, 3600] } },
   // Data-plane worker threads per configuration, each with its own data server (with a fixed data_port,
   // worker i listens on data_port + i). 0 (default): LLM_GATEWAY_DATA_WORKERS if set, else one per core
-  // less one (Kong's nginx workers and the plugin server's main thread need the rest), at least one.
+  // less one (Kong's nginx workers and the plugin server's main thread need the rest), from 1 to 8.
   { data_workers: { type: 'integer', required: true, default: 0, between: [0, 64] } },
 ];

@@ -80,14 +80,17 @@ export function frontdoorFor(config: PluginConfig): Promise<Frontdoor> {
  * Data workers per configuration: `data_workers` in the plugin's config,
  * else LLM_GATEWAY_DATA_WORKERS (Kong starts plugin servers with a cleared
  * environment, so the config field is the knob that always arrives), else
- * one per core beyond the one left to Kong's nginx workers and this thread
- * (which answers the PDK calls of every request), at least one.
+ * one per core less one (left to Kong's nginx workers and this thread, which
+ * answers the PDK calls of every request), at least one and at most 8: this
+ * one thread spends about a fifth of what a worker spends per request
+ * (bench/RESULTS.md §12), so it saturates before more than ~5 workers are
+ * busy, and an idle worker still holds its heap and polls.
  */
 export function workerCount(config: Pick<PluginConfig, 'data_workers'>): number {
   if (config.data_workers > 0) return config.data_workers;
   const fromEnv = Number(process.env.LLM_GATEWAY_DATA_WORKERS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return Math.min(fromEnv, 64);
-  return Math.max(1, Math.min(availableParallelism() - 1, 16));
+  return Math.max(1, Math.min(availableParallelism() - 1, 8));
 }
 
 /** Drains every worker, then resolves (the caller exits). Idempotent. */
