@@ -18,7 +18,8 @@ const STOP_REASONS: Record<FinishReason, AnthropicStopReason> = {
  */
 export function mapFinishReason(reason: FinishReason | null | undefined, calledTools: boolean): AnthropicStopReason {
   if (calledTools && (reason === 'stop' || reason === null || reason === undefined)) return 'tool_use';
-  return reason ? STOP_REASONS[reason] : 'end_turn';
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a reason outside OpenAI's four (a server's own) still ends the turn
+  return reason ? (STOP_REASONS[reason] ?? 'end_turn') : 'end_turn';
 }
 
 /** Anthropic message ids look like `msg_...`; the gateway's completion id keeps its uniqueness. */
