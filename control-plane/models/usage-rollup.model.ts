@@ -1,5 +1,5 @@
 // Derived data kept by the ingest flusher (services/ingest-flusher.ts):
-//   usage_rollups    one document per family, hour or day bucket:
+//   usage_rollups    one document per family, hour, 6-hour or day bucket:
 //                    {_id: "t|h|2031-05-01T10:00Z", v, s, b: msgpack rows}
 //   usage_minutes_YYYYMMDD  the same for minute and 10-minute buckets, per
 //                    day (their retention is a collection drop)
@@ -8,6 +8,8 @@
 //   ingest_replicas  {_id: replica id, at}: heartbeats, so a replica knows
 //                    whose journals are orphaned (their writer is gone)
 //   retention_state  {_id, upTo}: how far the sweeper has deleted rollups
+//   usage_layout     {_id: "q", since}: 6-hour buckets from `since` on hold
+//                    everything (before, an older version wrote hours only)
 // Every read and write is by _id (see trace-store.model.ts).
 import type { Connection, mongo } from 'mongoose';
 
@@ -41,6 +43,7 @@ export function usageStore(conn: Connection) {
     journal: () => db().collection<JournalDoc>('ingest_journal'),
     replicas: () => db().collection<ReplicaDoc>('ingest_replicas'),
     retention: () => db().collection<{ _id: string; upTo: number }>('retention_state'),
+    layout: () => db().collection<{ _id: string; since: number }>('usage_layout'),
   };
 }
 

@@ -20,6 +20,7 @@ import { writeTraceIndex } from './trace-index/write-trace-index';
 import { decodeStoredTrace } from './trace-codec';
 import { mergeRows, planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
 import { rollupPartition, type StoredRow } from './usage/rollup-layout';
+import { markSixHourRollups } from './usage/six-hour-rollups';
 
 export interface FlusherOptions {
   /** How often this replica says it is alive, and after how long without it its journals are recovered. */
@@ -71,6 +72,7 @@ export class IngestFlusher {
   private timer?: NodeJS.Timeout;
   private recovering?: Promise<void>;
   private readonly opts: Required<FlusherOptions>;
+  private sixHourMarked = false;
 
   constructor(
     private readonly models: Models,
@@ -229,6 +231,12 @@ export class IngestFlusher {
   }
 
   private async heartbeat(): Promise<void> {
+    if (!this.sixHourMarked) {
+      await markSixHourRollups(this.models.usageStore, Date.now()).then(
+        () => (this.sixHourMarked = true),
+        (err: unknown) => this.log.warn({ err }, 'ingest flusher: could not record the six-hour rollups; will retry'),
+      );
+    }
     await this.models.usageStore
       .replicas()
       .replaceOne({ _id: this.replica }, { at: new Date() }, { upsert: true })

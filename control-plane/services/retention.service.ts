@@ -1,7 +1,7 @@
 // Deletes what is older than its retention, in the background, never in one
 // long operation: a day of traces, their list index, payloads, or minute
 // usage is a collection drop (tens of ms on FerretDB's SQLite, no scan);
-// expired hour and day rollups (25 buckets a day) are deleted by id in
+// expired hour, 6-hour and day rollups (29 buckets a day) are deleted by id in
 // batches with a pause between.
 import type { Logger } from '../logger';
 import type { Models } from '../models';
@@ -97,7 +97,7 @@ export class RetentionService {
    * until a sweep, which records where it got to, drops them).
    */
   private async deleteRollups(days: number, now: number, oldestDataDay: string | undefined): Promise<number> {
-    const granularities = ['h', 'd'];
+    const granularities = ['h', 'q', 'd'];
     if (days <= 0) return 0;
     const cutoff = Math.floor((now - days * DAY_MS) / DAY_MS) * DAY_MS;
     const rollups = this.models.usageStore.rollups();
