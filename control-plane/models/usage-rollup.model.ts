@@ -35,11 +35,12 @@ export interface ReplicaDoc {
   at: Date;
 }
 
-export function usageStore(conn: Connection) {
+/** `partition`: where a day's minute rollups live (trace-store.model.ts); default a collection of the main database. */
+export function usageStore(conn: Connection, partition?: (kind: 'usage_minutes', day: string) => mongo.Collection<BlobDoc>) {
   const db = () => conn.db!;
   return {
     rollups: () => db().collection<BlobDoc>('usage_rollups'),
-    minutes: (day: string) => db().collection<BlobDoc>(`usage_minutes_${day}`),
+    minutes: (day: string) => (partition ? partition('usage_minutes', day) : db().collection<BlobDoc>(`usage_minutes_${day}`)),
     journal: () => db().collection<JournalDoc>('ingest_journal'),
     replicas: () => db().collection<ReplicaDoc>('ingest_replicas'),
     retention: () => db().collection<{ _id: string; upTo: number }>('retention_state'),

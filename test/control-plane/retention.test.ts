@@ -6,7 +6,7 @@ import type { Trace } from '../../plugin/contract';
 import { ConfigError, loadConfig } from '../../control-plane/config';
 import { DEFAULT_RETENTION } from '../../control-plane/services/retention.service';
 import { dayKey } from '../../control-plane/models/trace-store.model';
-import { connectTestDb } from '../helpers/db';
+import { connectTestDb, partitionNames } from '../helpers/db';
 import { startHarness } from './harness';
 
 const DAY = 86_400_000;
@@ -64,7 +64,7 @@ describe('retention', () => {
         })
         .expect(200);
       await h.cp.services.flusher.settled(30_000);
-      const names = async () => (await h.db.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+      const names = () => partitionNames(h.db);
       assert.ok((await names()).includes(`traces_${dayKey(old)}`));
       assert.equal((await h.as('viewer').get('/api/v1/traces/recent').expect(200)).body.request, '{"q":1}');
 

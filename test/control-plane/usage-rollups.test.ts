@@ -11,7 +11,7 @@ import { encodeBlob } from '../../control-plane/services/blob-docs';
 import { dayKey } from '../../control-plane/models/trace-store.model';
 import { usageStore } from '../../control-plane/models/usage-rollup.model';
 import { markSixHourRollups } from '../../control-plane/services/usage/six-hour-rollups';
-import { connectTestDb } from '../helpers/db';
+import { connectTestDb, partition } from '../helpers/db';
 import { startHarness, type Harness } from './harness';
 
 /** Deterministic PRNG (mulberry32), so a failure can be replayed. */
@@ -319,7 +319,7 @@ describe('journals left by a replica that died', () => {
     const dead = 'deadbeef0001';
     const lost = [t('b1', 3), t('b2', 4), t('b3', 5)];
     await journal.insertOne({ _id: `${dead}:7` as never, r: dead, n: 7, at: new Date(), b: encodeBlob(lost.map((x) => [x.id, dayKey(Date.parse(x.time))])) });
-    await db.db.collection('traces_20310801').insertMany(lost.map((x) => encodeStoredTrace(x, new Date(x.time), `${dead}:7`).doc) as never[]);
+    await (await partition(db, 'traces_20310801')).insertMany(lost.map((x) => encodeStoredTrace(x, new Date(x.time), `${dead}:7`).doc) as never[]);
     await db.db.collection('ingest_replicas').deleteMany({});
 
     const second = await startHarness({ db });
