@@ -63,6 +63,14 @@ export function traceStore(conn: Connection) {
   /** Set by init(): day partitions in databases of their own (FerretDB), and the ones an older version left in the main database. */
   let ownDatabases = false;
   const inMain = new Set<string>();
+  /**
+   * Partitions in databases of their own: listed once by init(), then kept
+   * by this process (FerretDB runs one control plane; its listDatabases
+   * computes every database's size, too slow for each trace listing). A
+   * partition only read (usage of a day without traffic) may be listed
+   * without existing: reading or dropping it finds nothing.
+   */
+  const own = new Set<string>();
   const ownDb = (name: string) => conn.getClient().db(`${db().databaseName}_${name}`);
   const ownName = (dbName: string) => {
     const prefix = `${db().databaseName}_`;
@@ -70,7 +78,9 @@ export function traceStore(conn: Connection) {
   };
   const partition = <T extends object>(kind: TracePartitionKind, day: string): mongo.Collection<T> => {
     const name = `${kind}_${day}`;
-    return ownDatabases && !inMain.has(name) ? ownDb(name).collection<T>(name) : db().collection<T>(name);
+    if (!ownDatabases || inMain.has(name)) return db().collection<T>(name);
+    own.add(name);
+    return ownDb(name).collection<T>(name);
   };
   return {
     /** Learns where day partitions live; before it, they are collections of the main database. */
@@ -79,6 +89,12 @@ export function traceStore(conn: Connection) {
       // FerretDB's database names are at most 63 characters: `_trace_payloads_YYYYMMDD` takes 24.
       ownDatabases = ('ferretdbVersion' in info || 'ferretdb' in info) && db().databaseName.length <= 39;
       for (const c of await db().listCollections({}, { nameOnly: true }).toArray()) if (PARTITION.test(c.name)) inMain.add(c.name);
+      if (!ownDatabases) return;
+      const { databases } = await db().admin().listDatabases({ nameOnly: true });
+      for (const d of databases) {
+        const name = ownName(d.name);
+        if (name && PARTITION.test(name)) own.add(name);
+      }
     },
     partition,
     traces: (day: string) => partition<StoredTrace>('traces', day),
@@ -86,11 +102,7 @@ export function traceStore(conn: Connection) {
     index: (day: string) => partition<BlobDoc>('trace_index', day),
     /** Days that have a collection of this kind, newest first. */
     async days(kind: TracePartitionKind): Promise<string[]> {
-      const names = (await db().listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-      if (ownDatabases) {
-        const { databases } = await db().admin().listDatabases({ nameOnly: true });
-        for (const d of databases) names.push(ownName(d.name) ?? '');
-      }
+      const names = [...(await db().listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name), ...own];
       const days = names
         .map((name) => PARTITION.exec(name))
         .filter((m): m is RegExpExecArray => m !== null && m[1] === kind)
@@ -102,6 +114,7 @@ export function traceStore(conn: Connection) {
       await db().collection(name).drop().catch(notFound);
       inMain.delete(name);
       if (ownDatabases) await ownDb(name).dropDatabase();
+      own.delete(name);
     },
     /** The collection of traces written before day partitions (read once by the migration, then dropped). */
     legacy: () => db().collection('traces'),
