@@ -27,7 +27,7 @@ export function createModels(conn: Connection) {
     budgetHeartbeats: budgetHeartbeatModel(conn),
     alertDeliveries: alertDeliveryModel(conn),
     traceStore: traces,
-    usageStore: usageStore(conn, (kind, day) => traces.partition(kind, day)),
+    usageStore: usageStore(conn, (kind, day, write) => traces.partition(kind, day, write)),
     telemetryExporters: telemetryExporterModel(conn),
     telemetryCounts: telemetryCountModel(conn),
     auditEntries: auditEntryModel(conn),

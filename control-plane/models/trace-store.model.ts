@@ -66,9 +66,7 @@ export function traceStore(conn: Connection) {
   /**
    * Partitions in databases of their own: listed once by init(), then kept
    * by this process (FerretDB runs one control plane; its listDatabases
-   * computes every database's size, too slow for each trace listing). A
-   * partition only read (usage of a day without traffic) may be listed
-   * without existing: reading or dropping it finds nothing.
+   * computes every database's size, too slow for each trace listing).
    */
   const own = new Set<string>();
   const ownDb = (name: string) => conn.getClient().db(`${db().databaseName}_${name}`);
@@ -76,10 +74,11 @@ export function traceStore(conn: Connection) {
     const prefix = `${db().databaseName}_`;
     return dbName.startsWith(prefix) ? dbName.slice(prefix.length) : undefined;
   };
-  const partition = <T extends object>(kind: TracePartitionKind, day: string): mongo.Collection<T> => {
+  /** `write`: the caller is about to write to it (which creates it). */
+  const partition = <T extends object>(kind: TracePartitionKind, day: string, write = false): mongo.Collection<T> => {
     const name = `${kind}_${day}`;
     if (!ownDatabases || inMain.has(name)) return db().collection<T>(name);
-    own.add(name);
+    if (write) own.add(name);
     return ownDb(name).collection<T>(name);
   };
   return {
@@ -97,9 +96,9 @@ export function traceStore(conn: Connection) {
       }
     },
     partition,
-    traces: (day: string) => partition<StoredTrace>('traces', day),
-    payloads: (day: string) => partition<StoredPayload>('trace_payloads', day),
-    index: (day: string) => partition<BlobDoc>('trace_index', day),
+    traces: (day: string, write = false) => partition<StoredTrace>('traces', day, write),
+    payloads: (day: string, write = false) => partition<StoredPayload>('trace_payloads', day, write),
+    index: (day: string, write = false) => partition<BlobDoc>('trace_index', day, write),
     /** Days that have a collection of this kind, newest first. */
     async days(kind: TracePartitionKind): Promise<string[]> {
       const names = [...(await db().listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name), ...own];

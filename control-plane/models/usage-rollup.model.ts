@@ -36,11 +36,12 @@ export interface ReplicaDoc {
 }
 
 /** `partition`: where a day's minute rollups live (trace-store.model.ts); default a collection of the main database. */
-export function usageStore(conn: Connection, partition?: (kind: 'usage_minutes', day: string) => mongo.Collection<BlobDoc>) {
+export function usageStore(conn: Connection, partition?: (kind: 'usage_minutes', day: string, write: boolean) => mongo.Collection<BlobDoc>) {
   const db = () => conn.db!;
   return {
     rollups: () => db().collection<BlobDoc>('usage_rollups'),
-    minutes: (day: string) => (partition ? partition('usage_minutes', day) : db().collection<BlobDoc>(`usage_minutes_${day}`)),
+    /** `write`: the caller is about to write to it. */
+    minutes: (day: string, write = false) => (partition ? partition('usage_minutes', day, write) : db().collection<BlobDoc>(`usage_minutes_${day}`)),
     journal: () => db().collection<JournalDoc>('ingest_journal'),
     replicas: () => db().collection<ReplicaDoc>('ingest_replicas'),
     retention: () => db().collection<{ _id: string; upTo: number }>('retention_state'),

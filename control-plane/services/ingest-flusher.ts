@@ -220,11 +220,11 @@ export class IngestFlusher {
     const writes: Array<() => Promise<void>> = [];
     for (const [id, rows] of group.rollups) {
       const partition = rollupPartition(id);
-      const coll = partition ? this.models.usageStore.minutes(partition) : this.models.usageStore.rollups();
+      const coll = partition ? this.models.usageStore.minutes(partition, true) : this.models.usageStore.rollups();
       writes.push(() => this.docs.apply<StoredRow[]>(coll, id, range, (body) => mergeRows(body, rows)));
     }
     for (const [day, streams] of group.index) {
-      const coll = this.models.traceStore.index(day);
+      const coll = this.models.traceStore.index(day, true);
       for (const [stream, entries] of streams) writes.push(() => writeTraceIndex(this.docs, coll, stream, entries, range));
     }
     await inParallel(writes, PARALLEL_WRITES, (w) => w());
