@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../../control-plane/config';
 import { DEFAULT_RETENTION } from '../../control-plane/services/retention.service';
 import { dayKey } from '../../control-plane/models/trace-store.model';
 import { encodeStoredTrace } from '../../control-plane/services/trace-codec';
-import { connectTestDb, partitionNames } from '../helpers/db';
+import { connectTestDb, collectionNames } from '../helpers/db';
 import { startHarness } from './harness';
 
 const DAY = 86_400_000;
@@ -65,7 +65,7 @@ describe('retention', () => {
         })
         .expect(200);
       await h.cp.services.flusher.settled(30_000);
-      const names = () => partitionNames(h.db);
+      const names = () => collectionNames(h.db);
       assert.ok((await names()).includes(`traces_${dayKey(old)}`));
       assert.equal((await h.as('viewer').get('/api/v1/traces/recent').expect(200)).body.request, '{"q":1}');
 
@@ -129,7 +129,7 @@ describe('retention', () => {
         assert.equal(await db.db.collection(`traces_${dayKey(day)}`).countDocuments(), 2, 'a day stays where it started');
         const report = await h.cp.services.retention.sweep(new Date(day + 40 * DAY));
         assert.ok(report.dropped.includes(`traces_${dayKey(day)}`));
-        assert.ok(!(await partitionNames(db)).includes(`traces_${dayKey(day)}`), 'dropped from the main database');
+        assert.ok(!(await collectionNames(db)).includes(`traces_${dayKey(day)}`), 'dropped from the main database');
         await h.as('viewer').get('/api/v1/traces/older-version').expect(404);
       } finally {
         await h.close();
