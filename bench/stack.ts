@@ -130,6 +130,7 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     keepEnv: [
       'LLM_GATEWAY_LOG',
       'LLM_GATEWAY_SPARE_WORKER',
+      'LLM_GATEWAY_DATA_WORKERS',
       'LLM_GATEWAY_BUDGET_SLICES',
       'LLM_GATEWAY_BUDGET_TIMEOUT_MS',
       'LLM_GATEWAY_TELEMETRY_REPORT_MS',

@@ -63,6 +63,8 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
   const host = address.includes(':') ? `[${address}]` : address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
   log.info({ url }, 'control plane listening');
+  // A Kong node's first request waits for its data plane's first snapshot: build one now (queries, secret decryption, JIT), off that path.
+  void services.snapshot.build().catch(() => undefined);
 
   let closing: Promise<void> | undefined;
   return {

@@ -323,6 +323,12 @@ export interface LedgerGrant {
   windowEnd: string;
   /** The lease lapses this long after the request was answered unless renewed. */
   ttlMs: number;
+  /**
+   * What the window can still admit right after this grant: limit - committed,
+   * this grant counted in full (ledger units, not below 0). Absent from control
+   * planes older than this field; loop-breaker entries never carry it.
+   */
+  remaining?: number;
 }
 
 export interface LedgerRejection {

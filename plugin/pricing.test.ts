@@ -79,3 +79,10 @@ test('the worst case prices every prompt token at the dearest prompt rate, so no
     4,
   );
 });
+
+test('a cost is a decimal to the picodollar, without binary float noise', () => {
+  // 9 tokens at $0.15 per million is 0.0000013499999999999998 in plain float arithmetic.
+  const price = { inputPerMTok: 0.15, outputPerMTok: 0.6 };
+  assert.equal(priceUsd({ provider: 'openai', model: 'gpt-4o-mini', price }, { promptTokens: 9, completionTokens: 0 }), 0.00000135);
+  assert.equal(String(priceUsd({ provider: 'openai', model: 'gpt-4o-mini', price }, { promptTokens: 9, completionTokens: 7 })), '0.00000555');
+});

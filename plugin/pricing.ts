@@ -36,17 +36,27 @@ const rates = new Map<string, { value: Rates; until: number }>();
 export function priceUsd(destination: PricedDestination, tokens: PriceTokens): number | undefined {
   const r = destination.price ?? ratesFor(destination.provider, destination.model);
   if (r === 'unknown') return undefined;
-  if (r === 'tiered') return tablePrice(destination.provider, destination.model, tokens)?.total_price;
+  if (r === 'tiered') return roundUsd(tablePrice(destination.provider, destination.model, tokens)?.total_price);
   const cached = Math.min(tokens.cachedTokens ?? 0, tokens.promptTokens);
   const written = Math.min(tokens.cacheWriteTokens ?? 0, tokens.promptTokens - cached);
   const fresh = tokens.promptTokens - cached - written;
-  return (
+  return roundUsd(
     (fresh * r.inputPerMTok +
       cached * (r.cacheReadPerMTok ?? r.inputPerMTok) +
       written * (r.cacheWritePerMTok ?? r.inputPerMTok) +
       tokens.completionTokens * r.outputPerMTok) /
-    1e6
+      1e6,
   );
+}
+
+/**
+ * To the picodollar: per-token rates are decimal fractions that binary
+ * floats cannot hold, so 0.00000135 came out as 0.0000013499999999999998 in
+ * traces, headers and exports. A picodollar is far below any price's
+ * precision and keeps every cost below $9,000 exact in a double.
+ */
+export function roundUsd<T extends number | undefined>(usd: T): T {
+  return (usd === undefined ? usd : Math.round(usd * 1e12) / 1e12) as T;
 }
 
 /**

@@ -14,6 +14,7 @@ export interface PluginConfig {
   trace_spool_max: number;
   identify_consumer: boolean;
   shutdown_grace_seconds: number;
+  data_workers: number;
 }
 
 export const Schema = [
@@ -36,4 +37,8 @@ export const Schema = [
   { identify_consumer: { type: 'boolean', required: true, default: true } },
   // On SIGTERM: how long requests and streams in flight may take to finish before they are cut.
   { shutdown_grace_seconds: { type: 'integer', required: true, default: 30, between: [0, 3600] } },
+  // Data-plane worker threads per configuration, each with its own data server (with a fixed data_port,
+  // worker i listens on data_port + i). 0 (default): LLM_GATEWAY_DATA_WORKERS if set, else one per core
+  // less one (Kong's nginx workers and the plugin server's main thread need the rest), from 1 to 8.
+  { data_workers: { type: 'integer', required: true, default: 0, between: [0, 64] } },
 ];

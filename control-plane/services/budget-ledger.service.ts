@@ -168,15 +168,14 @@ export class BudgetLedgerService {
     if (item.slice && this.options.slices && policy.shape === 'aligned') {
       const slice = Math.max(Math.ceil(policy.limit * SLICE_FRACTION), item.amount);
       const keepFree = Math.ceil(policy.limit * KEEP_FREE_FRACTION);
-      if (await this.admit(key, end, policy, policy.limit - keepFree - slice, slice, 'leased', now)) {
-        return this.recordLease(dataplaneId, 'slice', key, end, slice, now);
-      }
+      const sliced = await this.admit(key, end, policy, policy.limit - keepFree - slice, slice, 'leased', now);
+      if (sliced) return this.recordLease(dataplaneId, 'slice', key, end, slice, now, remainingAfter(policy, sliced));
     }
     // A call or a request counts 1 whatever happens to it: final at admission (spent at once, no lease, nothing to settle).
     const final = policy.unit === 'calls' || policy.unit === 'requests';
     const admitted = await this.admit(key, end, policy, policy.limit - item.amount, item.amount, final ? 'spent' : 'reserved', now);
-    if (admitted && final) return countGrant(key, admitted.windowEnd ?? end, item.amount, this.options.leaseTtlMs);
-    if (admitted) return this.recordLease(dataplaneId, 'reservation', key, admitted.windowEnd ?? end, item.amount, now);
+    if (admitted && final) return countGrant(key, admitted.windowEnd ?? end, item.amount, this.options.leaseTtlMs, remainingAfter(policy, admitted));
+    if (admitted) return this.recordLease(dataplaneId, 'reservation', key, admitted.windowEnd ?? end, item.amount, now, remainingAfter(policy, admitted));
     const w = await this.models.budgetWindows.findOne(key, { committed: 1, windowEnd: 1 }).lean();
     const expired = policy.shape === 'run' && !!w && w.windowEnd.getTime() <= now.getTime();
     return {
@@ -225,6 +224,8 @@ export class BudgetLedgerService {
   /**
    * The one conditional update that admits: committed + amount <= limit
    * (maxCommitted = limit - amount), and for a run window, the run not over.
+   * Returns the window as this update left it (its `committed` says what the
+   * window can still admit, for the answer's x-budget-remaining).
    */
   private async admit(
     key: WindowKey,
@@ -234,7 +235,7 @@ export class BudgetLedgerService {
     amount: number,
     held: Held,
     now: Date,
-  ): Promise<Pick<BudgetWindowDoc, 'windowEnd'> | null> {
+  ): Promise<AdmittedWindow | null> {
     if (maxCommitted < 0) return null;
     const open = policy.shape === 'run' ? { windowEnd: { $gt: now } } : {};
     const attempt = () =>
@@ -243,8 +244,9 @@ export class BudgetLedgerService {
           { ...key, ...open, committed: { $lte: maxCommitted } },
           // (No projection: FerretDB 1.24 does not implement findAndModify's `fields`.)
           { $inc: { committed: amount, [held]: amount }, $set: { limit: policy.limit, updatedAt: now } },
+          { new: true },
         )
-        .lean<Pick<BudgetWindowDoc, 'windowEnd'>>();
+        .lean<AdmittedWindow>();
     const first = await attempt();
     if (first) return first;
     // Null means "over the limit" or "no such window yet": open it (unless known open) and retry once.
@@ -290,7 +292,15 @@ export class BudgetLedgerService {
     return upgraded.modifiedCount > 0;
   }
 
-  private async recordLease(dataplaneId: string, kind: BudgetLeaseDoc['kind'], key: WindowKey, end: Date, granted: number, now: Date): Promise<LedgerGrant> {
+  private async recordLease(
+    dataplaneId: string,
+    kind: BudgetLeaseDoc['kind'],
+    key: WindowKey,
+    end: Date,
+    granted: number,
+    now: Date,
+    remaining: number | undefined,
+  ): Promise<LedgerGrant> {
     const lease: BudgetLeaseDoc = {
       _id: randomUUID(),
       kind,
@@ -318,6 +328,7 @@ export class BudgetLedgerService {
       windowStart: key.windowStart.toISOString(),
       windowEnd: end.toISOString(),
       ttlMs: this.options.leaseTtlMs,
+      ...(remaining !== undefined ? { remaining } : {}),
     };
   }
 
@@ -533,12 +544,19 @@ export class BudgetLedgerService {
   }
 }
 
+type AdmittedWindow = Pick<BudgetWindowDoc, 'windowEnd' | 'committed'>;
+
+/** What the window can still admit after an admission (the grant's `remaining`). */
+function remainingAfter(policy: LedgerPolicy, window: AdmittedWindow): number | undefined {
+  return window.committed === undefined ? undefined : Math.max(0, policy.limit - window.committed);
+}
+
 function lockKey(key: WindowKey): string {
   return `${key.policyId}\u0000${key.subject}\u0000${key.windowStart.getTime()}`;
 }
 
 /** A grant that is final when given (calls, requests, loop-breaker entries): nothing to settle or give back. */
-function countGrant(key: WindowKey, end: Date, granted: number, ttlMs: number): LedgerGrant {
+function countGrant(key: WindowKey, end: Date, granted: number, ttlMs: number, remaining?: number): LedgerGrant {
   return {
     policyId: key.policyId,
     subject: key.subject,
@@ -548,6 +566,7 @@ function countGrant(key: WindowKey, end: Date, granted: number, ttlMs: number): 
     windowStart: key.windowStart.toISOString(),
     windowEnd: end.toISOString(),
     ttlMs,
+    ...(remaining !== undefined ? { remaining } : {}),
   };
 }
 

@@ -7,7 +7,7 @@
 // more than plain input at Anthropic and Bedrock), and charged afterwards at
 // the rate each was actually billed at (cache reads far below input), so the
 // charge never exceeds the reservation.
-import type { Destination, Endpoint, ProviderId } from '../contract';
+import type { Destination, Endpoint, ProviderId, TraceUsage } from '../contract';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/types';
 import { priceUsd, worstCasePriceUsd, type PriceTokens } from '../pricing';
 import { countTokens, estimatePromptTokens } from '../tokens/count';
@@ -59,6 +59,15 @@ export function chargedUsd(destination: Destination | undefined, usage: PriceTok
   if (costUsd !== undefined) return costUsd;
   const d = destination ?? { provider: 'openai-compatible' as const, model: '' };
   return priceUsd(d, usage) ?? priceUsd({ ...d, price: FALLBACK_PRICE }, usage)!;
+}
+
+/** What a finished call is charged, in USD and in tokens (nothing for a call without usage: it failed). */
+export function chargedAmounts(
+  destination: Destination | undefined,
+  usage: TraceUsage | undefined,
+  costUsd: number | undefined,
+): { usd: number; tokens: number } {
+  return { usd: chargedUsd(destination, usage, costUsd), tokens: usage?.totalTokens ?? 0 };
 }
 
 function worstCase(destinations: Destination[], tokensOf: (d: Destination) => { prompt: number; output: number }): CostEstimate {

@@ -10,11 +10,12 @@
 import { randomUUID } from 'node:crypto';
 import type { BudgetPolicy, Destination, Endpoint, LedgerCharge, LedgerGrant, LedgerLeaseUse, TraceUsage } from '../contract';
 import { log } from '../log';
-import { chargedUsd, type CostEstimate } from './estimate-cost';
+import { chargedAmounts, type CostEstimate } from './estimate-cost';
 import { LedgerClient } from './ledger-client';
 import { amountIn, matchLedgerItems, type LedgerItem } from './match-policies';
 import { exceeded, unavailable, type Refusal } from './refusals';
-import { SliceBook, type Slice, type SliceTimings, DEFAULT_SLICE_TIMINGS } from './slice-book';
+import { remainingHeaders, type WindowStanding } from './remaining-headers';
+import { SliceBook, sliceRemaining, type Slice, type SliceTimings, DEFAULT_SLICE_TIMINGS } from './slice-book';
 
 export type { Refusal } from './refusals';
 
@@ -47,6 +48,8 @@ export interface Admission {
   readonly estimate: CostEstimate | undefined;
   readonly items: LedgerItem[];
   readonly held: Held[];
+  /** Where each window that could have refused it stood right after admission (the answer's x-budget-* headers). */
+  readonly standings: WindowStanding[];
   /** Epoch ms of admission (alert charges belong to its window). */
   readonly at: number;
   settled: boolean;
@@ -62,7 +65,7 @@ export interface CallOutcome {
 
 export type TraceBudget = { reservedUsd: number; reservedTokens: number; chargedUsd: number; chargedTokens: number };
 
-const NO_ADMISSION: Admission = Object.freeze({ estimate: undefined, items: [], held: [], at: 0, settled: true }) as Admission;
+const NO_ADMISSION: Admission = Object.freeze({ estimate: undefined, items: [], held: [], standings: [], at: 0, settled: true }) as Admission;
 /** A lease is used locally only until this long before its TTL runs out. */
 const LEASE_MARGIN_MS = 1_500;
 
@@ -96,7 +99,7 @@ export class BudgetGuard {
     if (!estimate) return { ok: true, admission: NO_ADMISSION };
     const items = matchLedgerItems(req.policies, req.endpoint, { user: req.user, run: req.run, fingerprint: req.fingerprint }, estimate);
     if (items.length === 0) return { ok: true, admission: NO_ADMISSION };
-    const admission: Admission = { estimate, items, held: [], at: Date.now(), settled: false };
+    const admission: Admission = { estimate, items, held: [], standings: [], at: Date.now(), settled: false };
 
     let missing = this.takeLocally(
       admission,
@@ -127,13 +130,20 @@ export class BudgetGuard {
         return { ok: false, refusal: exceeded(item, result.rejected, estimate) };
       }
       for (const grant of result.grants) {
-        // A loop-breaker entry is final when granted: nothing to hold, settle or give back.
-        if (grant.kind === 'count') continue;
         const item = missing.find((i) => i.policyId === grant.policyId && i.subject === grant.subject)!;
+        // Counted calls, requests and loop-breaker entries are final when granted: nothing to hold, settle or give back.
+        if (grant.kind === 'count') {
+          stand(admission, item, grant.remaining, grant.windowEnd);
+          continue;
+        }
         this.ttlMs = grant.ttlMs;
         if (grant.kind === 'slice') {
-          admission.held.push({ item, slice: this.book.add(grant, item.amount, sentAt + grant.ttlMs - LEASE_MARGIN_MS) });
+          const slice = this.book.add(grant, item.amount, sentAt + grant.ttlMs - LEASE_MARGIN_MS);
+          admission.held.push({ item, slice });
+          // The unused rest of the new slice can still be admitted (by this node): the same figure later requests from it report.
+          stand(admission, item, sliceRemaining(slice), grant.windowEnd);
         } else {
+          stand(admission, item, grant.remaining, grant.windowEnd);
           admission.held.push({ item, grant });
           this.directHeld++;
         }
@@ -147,6 +157,8 @@ export class BudgetGuard {
         this.rollBack(admission);
         return { ok: false, refusal: unavailable(closed) };
       }
+      // Admitted without asking: where these windows stand is not known.
+      for (const item of missing) stand(admission, item, undefined, '');
       return { ok: true, admission };
     } finally {
       missing.forEach((i, n) => askSlice[n] && this.acquiring.get(keyOf(i)) === call && this.acquiring.delete(keyOf(i)));
@@ -159,8 +171,7 @@ export class BudgetGuard {
    */
   settle(admission: Admission, outcome: CallOutcome): TraceBudget | undefined {
     if (!admission.estimate) return undefined;
-    const usd = chargedUsd(outcome.served, outcome.usage, outcome.costUsd);
-    const tokens = outcome.usage?.totalTokens ?? 0;
+    const { usd, tokens } = chargedAmounts(outcome.served, outcome.usage, outcome.costUsd);
     const trace: TraceBudget = { reservedUsd: admission.estimate.usd, reservedTokens: admission.estimate.tokens, chargedUsd: usd, chargedTokens: tokens };
     if (admission.settled) return trace;
     admission.settled = true;
@@ -196,6 +207,17 @@ export class BudgetGuard {
     return trace;
   }
 
+  /**
+   * `x-budget-remaining`, `x-budget-reset` and `x-budget-policy` for a
+   * successful answer (none when no budget or rate limit applies, or where
+   * one stands is not known). `outcome`: the call's usage once known (a whole
+   * answer), so the figure counts what it cost instead of its reservation.
+   */
+  remainingHeaders(admission: Admission, outcome?: CallOutcome): Record<string, string> {
+    const charged = outcome?.usage ? chargedAmounts(outcome.served, outcome.usage, outcome.costUsd) : undefined;
+    return remainingHeaders(admission.standings, charged);
+  }
+
   /** Returns every slice and sends what is pending (shutdown); bounded by `timeoutMs`. */
   async stop(timeoutMs = 2_000): Promise<void> {
     if (this.stopped) return;
@@ -216,8 +238,10 @@ export class BudgetGuard {
     const missing: LedgerItem[] = [];
     for (const item of items) {
       const slice = item.sliceable ? this.book.take(item.policyId, item.subject, item.amount) : undefined;
-      if (slice) admission.held.push({ item, slice });
-      else missing.push(item);
+      if (slice) {
+        admission.held.push({ item, slice });
+        stand(admission, item, sliceRemaining(slice), new Date(slice.windowEndMs).toISOString());
+      } else missing.push(item);
     }
     return missing;
   }
@@ -227,6 +251,7 @@ export class BudgetGuard {
       if ('slice' in held) this.book.settle(held.slice, held.item.amount, { units: 0, usd: 0, tokens: 0 });
     }
     admission.held.length = 0;
+    admission.standings.length = 0;
     admission.settled = true;
   }
 
@@ -307,6 +332,11 @@ export function coalesceCharges(charges: LedgerCharge[]): LedgerCharge[] {
     }
   }
   return [...merged.values()];
+}
+
+/** Loop-breaker rules are a safety net, not a budget: the answer's x-budget-* headers leave them out. */
+function stand(admission: Admission, item: LedgerItem, remaining: number | undefined, windowEnd: string): void {
+  if (item.kind !== 'loop') admission.standings.push({ item, remaining, windowEnd });
 }
 
 function keyOf(item: Pick<LedgerItem, 'policyId' | 'subject'>): string {

@@ -22,6 +22,12 @@ export interface Slice {
   readonly windowStart: string;
   readonly windowEndMs: number;
   readonly granted: number;
+  /**
+   * What the window could still admit when the ledger granted this slice,
+   * the slice itself not counted (the grant's `remaining` + `granted`);
+   * undefined from a control plane that does not say.
+   */
+  readonly remainingAtGrant: number | undefined;
   /** Admitted locally and not settled yet. */
   held: number;
   /** Settled locally (actual spend), reported or not. */
@@ -77,6 +83,7 @@ export class SliceBook {
       windowStart: grant.windowStart,
       windowEndMs: Date.parse(grant.windowEnd),
       granted: grant.granted,
+      remainingAtGrant: grant.remaining === undefined ? undefined : grant.remaining + grant.granted,
       held: taken,
       used: 0,
       unreported: { units: 0, usd: 0, tokens: 0 },
@@ -156,4 +163,15 @@ export class SliceBook {
     slice.unreported = { units: 0, usd: 0, tokens: 0 };
     return usage;
   }
+}
+
+/**
+ * What the slice's window can still admit as this node sees it: the ledger's
+ * figure when the slice was granted, minus what this node took from the
+ * slice since (requests in flight at their reservation, settled ones at
+ * their actual charge). Admissions by other nodes since the grant are not
+ * in it. Undefined when the ledger gave no figure.
+ */
+export function sliceRemaining(slice: Slice): number | undefined {
+  return slice.remainingAtGrant === undefined ? undefined : Math.max(0, slice.remainingAtGrant - slice.held - slice.used);
 }

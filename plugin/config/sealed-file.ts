@@ -15,7 +15,8 @@ export async function writeSealed(path: string, token: string, data: unknown): P
   const body = Buffer.concat([cipher.update(JSON.stringify(data), 'utf8'), cipher.final()]);
   const sealed = Buffer.concat([iv, cipher.getAuthTag(), body]);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
+  // Unique per writer: the data workers of one configuration share the file.
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(tmp, sealed, { mode: 0o600 });
   await rename(tmp, path); // atomic: a crash never leaves half a file
 }

@@ -1,12 +1,13 @@
 // The Kong entry point, as kong-js-pluginserver loads it. The access phase
 // is all the plugin does inside Kong: it admits the request with a one-time
-// ticket and points Kong's upstream at the data server (a worker thread of
-// this plugin server, ../data-plane.ts), which translates, routes and
-// streams (see server/data-server.ts for why).
+// ticket and points Kong's upstream at a data server (one of this plugin
+// server's data-plane worker threads, ../server/worker-runtime.ts, picked by
+// ../workers/), which translates, routes and streams (see
+// ../server/data-server.ts for why).
 // Three PDK calls per request (two with identify_consumer off); every one is a
 // socket round trip to Kong.
 import { log } from '../log';
-import { runtimeFor, ShuttingDown } from '../runtime';
+import { frontdoorFor, ShuttingDown } from '../workers/data-workers';
 import { Schema, type PluginConfig } from '../schema';
 import { TICKET_HEADER } from '../server/tickets';
 
@@ -26,7 +27,7 @@ export class Plugin {
   async access(kong: KongPdk): Promise<void> {
     const startedAt = performance.now();
     try {
-      const rt = await runtimeFor(this.config);
+      const rt = await frontdoorFor(this.config);
       const consumer = this.config.identify_consumer ? await kong.client.getConsumer() : undefined;
       const ticket = rt.tickets.issue({ consumer: consumer ? (consumer.username ?? consumer.custom_id ?? consumer.id) : undefined, startedAt });
       await kong.service.setTarget(this.config.data_host, rt.port);

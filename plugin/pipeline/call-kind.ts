@@ -21,6 +21,8 @@ export interface Call<Request, S extends Sink> {
   /** Aborts when the client goes away. */
   signal: AbortSignal;
   redact: Redactor;
+  /** Where the budgets it was admitted under stand, as of now (x-budget-*; absent: none apply, e.g. shadow calls). */
+  budgetHeaders?: () => Record<string, string>;
 }
 
 /**

@@ -1,6 +1,12 @@
 // Response headers that tell the client who served it, what the gateway's
-// own work took and what the answer cost.
+// own work took, what the answer cost and what its budgets have left.
+import type { Call } from './call-kind';
 import type { TraceRecorder } from './trace-recorder';
+
+/** A successful answer's headers (the attempt answering now counted): the gateway's, and the budgets' where any applies. */
+export function answerHeaders(call: Pick<Call<unknown, never>, 'trace' | 'endpoint' | 'budgetHeaders'>): Record<string, string> {
+  return { ...gatewayHeaders(call.trace, call.endpoint.name, 1), ...call.budgetHeaders?.() };
+}
 
 /** `inFlight`: attempts not yet entered in the trace (the one answering now). */
 export function gatewayHeaders(trace: TraceRecorder, endpoint: string, inFlight = 0): Record<string, string> {

@@ -112,7 +112,16 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
     if (!res.writableFinished) abort.abort();
   });
   const sink = ingress.sink(res, request, context);
-  const call: Call<Request, S> = { endpoint, request, sink: shadow ? shadow.watch(sink) : sink, trace, signal: abort.signal, redact: snapshot.redact };
+  const call: Call<Request, S> = {
+    endpoint,
+    request,
+    sink: shadow ? shadow.watch(sink) : sink,
+    trace,
+    signal: abort.signal,
+    redact: snapshot.redact,
+    // Read when the answer's headers go out: a whole answer's cost is known by then, a stream's is not.
+    budgetHeaders: () => rt.budget.remainingHeaders(admitted.admission, { usage: trace.usage, costUsd: trace.costUsd, served: trace.served }),
+  };
   let outcome: AttemptOutcome;
   try {
     outcome = await runAttempts({ call, kind, stickyKey: stickyKey(endpoint, req, trace.start.user), health: rt.health, random: Math.random });

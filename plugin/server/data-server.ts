@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { errorBody, sendJson } from '../ingress/send-json';
 import { log } from '../log';
-import type { Runtime } from '../data-plane';
+import type { Runtime } from './worker-runtime';
 import { routeRequest } from './route-request';
 import { TICKET_HEADER } from './tickets';
 

@@ -1,16 +1,18 @@
-// Entry of the data-plane worker thread (see ../data-plane.ts). The main
+// Entry of a data-plane worker thread (its runtime: worker-runtime.ts). The main
 // thread sends `stop` with a grace period (Kong stopping the plugin server,
 // the parent gone, a configuration no longer used, tests): the worker drains
 // its requests and streams, flushes or spools its traces, answers `stopped`.
 //
-// A worker starts as a spare (../runtime.ts keeps one ready): it loads every
-// module (schema compilers included) and runs the translation paths once, so
-// the JIT has seen them, then waits for `start` with its configuration. The
+// A worker starts as a spare (../workers/spare-worker.ts keeps one ready): it loads every
+// module (schema compilers included), runs the translation paths once and
+// makes a few HTTP requests to itself (warm-http.ts), so the JIT has seen
+// them, then waits for `start` with its configuration. The
 // first request after start-up, or after a worker crash, then pays none of it.
 import { parentPort } from 'node:worker_threads';
-import { startRuntime, stopRuntime } from '../data-plane';
+import { startRuntime, stopRuntime } from './worker-runtime';
 import { log } from '../log';
 import type { PluginConfig } from '../schema';
+import { warmHttp } from './warm-http';
 import { warmTranslation } from './warm-translation';
 
 export interface WorkerInput {
@@ -33,6 +35,7 @@ try {
   // Only a head start: a failure here must not keep the worker from serving.
   log.warn('data plane: warm-up failed', { error: (err as Error).message });
 }
+warmHttp().catch((err: Error) => log.warn('data plane: HTTP warm-up failed', { error: err.message }));
 port.once('message', (m: WorkerCommand) => {
   if (m.type === 'start') start(m.input);
 });

@@ -231,6 +231,14 @@ describe('budgets across two Kong nodes', () => {
       bob.map((r) => r.status),
       [200, 200, 429],
     );
+    // Each answer says what bob's minute has left: the first from node 0's new slice, the second from the ledger on node 1.
+    assert.deepEqual(
+      bob.slice(0, 2).map((r) => [r.headers.get('x-budget-remaining'), r.headers.get('x-budget-policy')]),
+      [
+        ['1', 'per-user requests per minute'],
+        ['0', 'per-user requests per minute'],
+      ],
+    );
     assert.equal(carol.status, 200);
   });
 

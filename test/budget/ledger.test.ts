@@ -69,6 +69,12 @@ describe('budget ledger', () => {
     assert.ok(rejected && !rejected.admitted);
     assert.equal(rejected.rejected.available, 0);
     assert.equal(rejected.rejected.windowEnd, '2024-05-15T12:01:00.000Z');
+    // Each grant says what the window can still admit after it (x-budget-remaining): every figure exactly once.
+    const left = results.flatMap((r) => (r.admitted ? [r.grants[0].remaining!] : [])).sort((a, b) => a - b);
+    assert.deepEqual(
+      left,
+      Array.from({ length: 50 }, (_, i) => i * 20),
+    );
   });
 
   it('is all-or-nothing across items: a full window rolls back the others', async () => {
@@ -111,10 +117,13 @@ describe('budget ledger', () => {
     await policy('slices');
     const l = ledger();
     const kinds: string[] = [];
+    let committed = 0;
     for (let i = 0; i < 30; i++) {
       const r = await l.reserve('dp', [{ policyId: 'slices', subject: '', amount: 20, slice: true }]);
       if (!r.admitted) break;
       kinds.push(r.grants[0].kind);
+      committed += r.grants[0].granted;
+      assert.equal(r.grants[0].remaining, 1000 - committed, 'a slice counts as admitted in the figure');
     }
     // Slices of 50 (5% of 1000) while committed + 50 <= 750: 15 slices; then reservations of 20 up to 1000: 12 more.
     assert.deepEqual([kinds.filter((k) => k === 'slice').length, kinds.filter((k) => k === 'reservation').length], [15, 12]);

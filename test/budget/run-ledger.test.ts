@@ -75,6 +75,12 @@ describe('run windows', () => {
     );
     assert.equal(burst.filter((r) => r.admitted).length, 50);
     for (const r of burst) if (r.admitted) assert.equal(r.grants[0]!.kind, 'count', 'run windows never grant slices; a call is final when admitted');
+    const left = burst.flatMap((r) => (r.admitted ? [r.grants[0]!.remaining!] : [])).sort((a, b) => a - b);
+    assert.deepEqual(
+      left,
+      Array.from({ length: 50 }, (_, i) => i),
+      'each call says how many the run has left after it: 49 down to 0, each once',
+    );
     const refused = burst.find((r) => !r.admitted);
     assert.ok(refused && !refused.admitted);
     assert.deepEqual([refused.rejected.available, refused.rejected.reason], [0, 'exhausted']);

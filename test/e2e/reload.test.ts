@@ -78,6 +78,10 @@ test('reload with the data port per plugin server (data_port 0): nothing lost ac
   await reloadUnderLoad({ data_port: 0 });
 });
 
+test('reload with two data workers per plugin server: nothing lost across four data servers', { skip: SKIP }, async () => {
+  await reloadUnderLoad({ data_port: 0, data_workers: 2 });
+});
+
 // Why data_port defaults to 0 (kong.yml sets none): with a fixed port an
 // operator chose, the new plugin server's data server cannot bind the port
 // the old one still holds during the drain, so requests it admits meanwhile

@@ -12,7 +12,7 @@ import { estimateUsage } from '../../tokens/count';
 import type { UpstreamResponse } from '../../upstream/call';
 import { callProvider, readBody, unreadableAnswer } from '../call-provider';
 import type { AttemptOutcome, Call, CallKind } from '../call-kind';
-import { gatewayHeaders } from '../gateway-headers';
+import { answerHeaders } from '../gateway-headers';
 import { StreamRelay } from '../stream-relay';
 import type { AttemptRecord } from '../trace-recorder';
 
@@ -34,8 +34,7 @@ export const chatKind: CallKind<ChatRequest, ChatSink> = {
     if (!called.ok) return { answered: false, failure: called.failure };
     const ctx = responseContext(call.trace.start.id, destination);
     if (!call.request.stream) return answerWhole(call, destination, provider, called.response, ctx, attempt);
-    const headers = () => gatewayHeaders(call.trace, call.endpoint.name, 1);
-    return new StreamRelay({ call, destination, provider, ctx, attempt, headers }).relay(called.response.body);
+    return new StreamRelay({ call, destination, provider, ctx, attempt, headers: () => answerHeaders(call) }).relay(called.response.body);
   },
 };
 
@@ -61,7 +60,7 @@ async function answerWhole(
   trace.setUsage(destination, completion.usage);
   for (const choice of completion.choices) trace.noteFinishReason(choice.finish_reason);
   trace.capturePayloads(call.endpoint.logPayloads, call.request, completion, call.redact);
-  await call.sink.completion(completion, gatewayHeaders(call.trace, call.endpoint.name, 1));
+  await call.sink.completion(completion, answerHeaders(call));
   return { answered: true, status: 200 };
 }
 

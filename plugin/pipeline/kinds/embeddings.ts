@@ -9,7 +9,7 @@ import type { EmbeddingsRequest, EmbeddingsResponse } from '../../openai/types';
 import type { EmbeddingsTranslation, Provider } from '../../providers/contract';
 import { callProvider, readBody, targetOf, unreadableAnswer } from '../call-provider';
 import type { Call, CallKind } from '../call-kind';
-import { gatewayHeaders } from '../gateway-headers';
+import { answerHeaders } from '../gateway-headers';
 import type { AttemptRecord } from '../trace-recorder';
 import { responseContext } from './chat';
 import { mergeEmbeddingsResponses, splitEmbeddingsRequest } from './embedding-batches';
@@ -55,7 +55,7 @@ export const embeddingsKind: CallKind<EmbeddingsRequest, EmbeddingsSink> = {
     trace.served = destination;
     trace.setUsage(destination, { prompt_tokens: answer.usage.prompt_tokens, completion_tokens: 0, total_tokens: answer.usage.total_tokens });
     trace.capturePayloads(call.endpoint.logPayloads, call.request, { model: answer.model, count: answer.data.length });
-    call.sink.embeddings(answer, gatewayHeaders(trace, call.endpoint.name, 1));
+    call.sink.embeddings(answer, answerHeaders(call));
     return { answered: true, status: 200 };
   },
 };

@@ -1,22 +1,25 @@
-// The data plane proper: configuration, trace spool, destination health,
-// budget guard and the data server. It runs in a worker thread of the plugin
-// server (server/worker.ts), so that translating, routing and streaming never
-// delay Kong's PDK round trips on the main thread, and it gets a core of its own.
+// What one data-plane worker thread runs (worker.ts is its entry): its
+// configuration store, trace spool, destination health, budget slices and
+// data server. Translating, routing and streaming happen here, so they never
+// delay Kong's PDK round trips on the main thread, and each worker gets a core
+// of its own. The main thread runs N of these per configuration
+// (../workers/worker-pool.ts); nothing here is shared between them: each has
+// its own spool file, its own budget slices and its own tickets.
 import { join } from 'node:path';
-import { BudgetGuard, budgetSettingsFromEnv } from './budget';
-import { ConfigStore } from './config/store';
-import { ControlPlaneConversationStore } from './conversations/control-plane-conversation-store';
-import type { ConversationStore } from './conversations/conversation-store';
-import { StateClient } from './conversations/state-client';
-import { ShadowDispatcher } from './governance/shadow-dispatcher';
-import { log } from './log';
-import { DestinationHealth } from './routing/cooldown';
-import type { PluginConfig } from './schema';
-import { startDataServer, type DataServer } from './server/data-server';
-import { TicketVerifier } from './server/tickets';
-import { Telemetry } from './telemetry/telemetry';
-import { warmTokenizer } from './tokens/count';
-import { TraceShipper } from './traces/shipper';
+import { BudgetGuard, budgetSettingsFromEnv } from '../budget';
+import { ConfigStore } from '../config/store';
+import { ControlPlaneConversationStore } from '../conversations/control-plane-conversation-store';
+import type { ConversationStore } from '../conversations/conversation-store';
+import { StateClient } from '../conversations/state-client';
+import { ShadowDispatcher } from '../governance/shadow-dispatcher';
+import { log } from '../log';
+import { DestinationHealth } from '../routing/cooldown';
+import type { PluginConfig } from '../schema';
+import { startDataServer, type DataServer } from './data-server';
+import { TicketVerifier } from './tickets';
+import { Telemetry } from '../telemetry/telemetry';
+import { warmTokenizer } from '../tokens/count';
+import { TraceShipper } from '../traces/shipper';
 
 export interface Runtime {
   readonly config: ConfigStore;

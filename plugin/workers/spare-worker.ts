@@ -1,0 +1,72 @@
+// Data-plane worker threads (../server/worker.ts) as the main thread makes
+// them, with one spare kept ready.
+//
+// Cold start: a worker loading its modules and warming its translation paths
+// takes most of a second (seconds on a busy machine). Kong names a plugin's
+// configuration only with its first request, so one spare worker does that
+// work in advance, from start-up on: the first request after start, and the
+// first after a worker crash, take the spare and wait only for the worker's
+// runtime (config, ports). LLM_GATEWAY_SPARE_WORKER=0 keeps none.
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { log } from '../log';
+
+const SPARE_ENABLED = process.env.LLM_GATEWAY_SPARE_WORKER !== '0';
+let spare: Worker | undefined;
+let spareLost: ((err?: Error) => void) | undefined;
+let closed = false;
+
+/** Every worker thread alive in this process (spare included). */
+export const liveWorkers = new Set<Worker>();
+
+function spawnWorker(): Worker {
+  const worker = new Worker(join(__dirname, '../server/worker.js'));
+  liveWorkers.add(worker);
+  worker.once('exit', () => liveWorkers.delete(worker));
+  return worker;
+}
+
+export function hasSpare(): boolean {
+  return spare !== undefined;
+}
+
+function keepSpare(delayMs: number): void {
+  if (!SPARE_ENABLED || spare || closed) return;
+  // Later, so that making it does not compete with the request that took the last one.
+  setTimeout(() => {
+    if (spare || closed) return;
+    const worker = spawnWorker();
+    worker.unref(); // an unused spare keeps nothing running
+    const lost = (err?: Error) => {
+      if (spare !== worker) return;
+      spare = undefined;
+      if (err) log.warn('spare data-plane worker failed; it is replaced when taken', { error: err.message });
+    };
+    worker.once('exit', () => lost());
+    worker.once('error', lost);
+    spare = worker;
+    spareLost = lost;
+  }, delayMs).unref();
+}
+
+/** The spare if there is one (unless `fresh`), else a new worker; a new spare follows. */
+export function takeWorker(fresh: boolean): Worker {
+  const worker = (!fresh && spare) || spawnWorker();
+  if (worker === spare) {
+    if (spareLost) worker.off('error', spareLost);
+    spare = undefined;
+  }
+  worker.ref();
+  keepSpare(2_000);
+  return worker;
+}
+
+/** Ends the spare and makes no other (the process is stopping). */
+export function closeSpare(): void {
+  closed = true;
+  void spare?.terminate();
+  spare = undefined;
+}
+
+// A moment after start-up: the plugin server answers Kong's first calls (its plugin list, schemas) first.
+keepSpare(3_000);
