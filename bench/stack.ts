@@ -40,7 +40,8 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    NODE_ENV: 'test',
+    // As deployed: test mode validates every response against openapi.yaml, which the first snapshot poll (cold start) paid for.
+    NODE_ENV: 'production',
     MONGODB_URI: uri,
     CONTROL_PLANE_HOST: '127.0.0.1',
     CONTROL_PLANE_PORT: String(port),

@@ -42,6 +42,7 @@ export async function connectDatabase(uri: string): Promise<Database> {
   conn.getClient().on('commandSucceeded', answered).on('commandFailed', answered);
   const models = createModels(conn);
   for (const model of Object.values(models)) if ('createIndexes' in model) await model.createIndexes();
+  await models.traceStore.init();
   const ping = () => withTimeout(conn.db!.command({ ping: 1 }), PING_TIMEOUT_MS).then(() => undefined);
   let answering = true;
   let closed = false;

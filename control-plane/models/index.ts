@@ -17,6 +17,7 @@ import { usageStore } from './usage-rollup.model';
 
 /** Models bound to one connection (several control planes can share a process in tests). */
 export function createModels(conn: Connection) {
+  const traces = traceStore(conn);
   return {
     secrets: secretModel(conn),
     endpoints: endpointModel(conn),
@@ -25,8 +26,8 @@ export function createModels(conn: Connection) {
     budgetLeases: budgetLeaseModel(conn),
     budgetHeartbeats: budgetHeartbeatModel(conn),
     alertDeliveries: alertDeliveryModel(conn),
-    traceStore: traceStore(conn),
-    usageStore: usageStore(conn),
+    traceStore: traces,
+    usageStore: usageStore(conn, (kind, day, write) => traces.partition(kind, day, write)),
     telemetryExporters: telemetryExporterModel(conn),
     telemetryCounts: telemetryCountModel(conn),
     auditEntries: auditEntryModel(conn),

@@ -1,5 +1,5 @@
 // Derived data kept by the ingest flusher (services/ingest-flusher.ts):
-//   usage_rollups    one document per family, hour or day bucket:
+//   usage_rollups    one document per family, hour, 6-hour or day bucket:
 //                    {_id: "t|h|2031-05-01T10:00Z", v, s, b: msgpack rows}
 //   usage_minutes_YYYYMMDD  the same for minute and 10-minute buckets, per
 //                    day (their retention is a collection drop)
@@ -8,6 +8,8 @@
 //   ingest_replicas  {_id: replica id, at}: heartbeats, so a replica knows
 //                    whose journals are orphaned (their writer is gone)
 //   retention_state  {_id, upTo}: how far the sweeper has deleted rollups
+//   usage_layout     {_id: "q", since}: 6-hour buckets from `since` on hold
+//                    everything (before, an older version wrote hours only)
 // Every read and write is by _id (see trace-store.model.ts).
 import type { Connection, mongo } from 'mongoose';
 
@@ -33,14 +35,17 @@ export interface ReplicaDoc {
   at: Date;
 }
 
-export function usageStore(conn: Connection) {
+/** `partition`: where a day's minute rollups live (trace-store.model.ts); default a collection of the main database. */
+export function usageStore(conn: Connection, partition?: (kind: 'usage_minutes', day: string, write: boolean) => mongo.Collection<BlobDoc>) {
   const db = () => conn.db!;
   return {
     rollups: () => db().collection<BlobDoc>('usage_rollups'),
-    minutes: (day: string) => db().collection<BlobDoc>(`usage_minutes_${day}`),
+    /** `write`: the caller is about to write to it. */
+    minutes: (day: string, write = false) => (partition ? partition('usage_minutes', day, write) : db().collection<BlobDoc>(`usage_minutes_${day}`)),
     journal: () => db().collection<JournalDoc>('ingest_journal'),
     replicas: () => db().collection<ReplicaDoc>('ingest_replicas'),
     retention: () => db().collection<{ _id: string; upTo: number }>('retention_state'),
+    layout: () => db().collection<{ _id: string; since: number }>('usage_layout'),
   };
 }
 

@@ -20,6 +20,7 @@ import { writeTraceIndex } from './trace-index/write-trace-index';
 import { decodeStoredTrace } from './trace-codec';
 import { mergeRows, planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
 import { rollupPartition, type StoredRow } from './usage/rollup-layout';
+import { markSixHourRollups } from './usage/six-hour-rollups';
 
 export interface FlusherOptions {
   /** How often this replica says it is alive, and after how long without it its journals are recovered. */
@@ -71,6 +72,7 @@ export class IngestFlusher {
   private timer?: NodeJS.Timeout;
   private recovering?: Promise<void>;
   private readonly opts: Required<FlusherOptions>;
+  private sixHourMarked = false;
 
   constructor(
     private readonly models: Models,
@@ -219,17 +221,23 @@ export class IngestFlusher {
     const writes: Array<() => Promise<void>> = [];
     for (const [id, rows] of group.rollups) {
       const partition = rollupPartition(id);
-      const coll = partition ? this.models.usageStore.minutes(partition) : this.models.usageStore.rollups();
+      const coll = partition ? this.models.usageStore.minutes(partition, true) : this.models.usageStore.rollups();
       writes.push(() => this.docs.apply<StoredRow[]>(coll, id, range, (body) => mergeRows(body, rows)));
     }
     for (const [day, streams] of group.index) {
-      const coll = this.models.traceStore.index(day);
+      const coll = this.models.traceStore.index(day, true);
       for (const [stream, entries] of streams) writes.push(() => writeTraceIndex(this.docs, coll, stream, entries, range));
     }
     await inParallel(writes, PARALLEL_WRITES, (w) => w());
   }
 
   private async heartbeat(): Promise<void> {
+    if (!this.sixHourMarked) {
+      await markSixHourRollups(this.models.usageStore, Date.now()).then(
+        () => (this.sixHourMarked = true),
+        (err: unknown) => this.log.warn({ err }, 'ingest flusher: could not record the six-hour rollups; will retry'),
+      );
+    }
     await this.models.usageStore
       .replicas()
       .replaceOne({ _id: this.replica }, { at: new Date() }, { upsert: true })

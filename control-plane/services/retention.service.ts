@@ -1,12 +1,12 @@
 // Deletes what is older than its retention, in the background, never in one
 // long operation: a day of traces, their list index, payloads, or minute
 // usage is a collection drop (tens of ms on FerretDB's SQLite, no scan);
-// expired hour and day rollups (25 buckets a day) are deleted by id in
-// batches with a pause between.
+// expired hour, 6-hour and day rollups (29 buckets a day) are deleted by id in
+// batches. Every step is paced to a tenth of the database's time.
 import type { Logger } from '../logger';
 import type { Models } from '../models';
 import { dayKey, dayStart, PARTITION_KINDS, type TracePartitionKind } from '../models/trace-store.model';
-import { bucketIds, FAMILY_NAMES, GRANULARITIES } from './usage/rollup-layout';
+import { bucketIds, FAMILY_NAMES, GRANULARITIES, rollupId } from './usage/rollup-layout';
 
 export interface RetentionConfig {
   /** Days of raw traces (0: forever). */
@@ -24,10 +24,29 @@ export interface RetentionConfig {
 export const DEFAULT_RETENTION: RetentionConfig = { traceDays: 30, payloadDays: 7, usageMinuteDays: 14, usageDays: 400, sweepMs: 3_600_000 };
 
 const DAY_MS = 86_400_000;
-const DELETE_BATCH = 500;
+const DELETE_BATCH = 100;
+/**
+ * Share of the database's time a sweep may take: after each drop or delete
+ * batch it pauses for (1 - DUTY) / DUTY times as long as that took, so
+ * ingest keeps ~90 % of the database however slow it is at the moment. (A
+ * fixed 20 ms pause after each 500 deletes let a sweep 30 days on, which
+ * deletes ~700 rollup ids a day, take 95 % of it: ingest -50 %.)
+ */
+const DUTY = 0.1;
+
+/** Runs `work`, then waits so that it took at most DUTY of the time. */
+async function paced<T>(work: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  const result = await work();
+  const took = Date.now() - t0;
+  await new Promise((r) => setTimeout(r, (took * (1 - DUTY)) / DUTY));
+  return result;
+}
 
 export interface SweepReport {
   dropped: string[];
+  /** How long each drop took (ms), by partition: what a sweep costs the database. */
+  dropMs: Record<string, number>;
   rollupsDeleted: number;
   ms: number;
 }
@@ -68,6 +87,7 @@ export class RetentionService {
     const dataDays = [...(await this.models.traceStore.days('traces')), ...(await this.models.traceStore.days('usage_minutes'))].sort();
     const rollupsDeleted = await this.deleteRollups(this.config.usageDays, now, dataDays[0]);
     const dropped: string[] = [];
+    const dropMs: Record<string, number> = {};
     const cut = (days: number) => (days > 0 ? dayKey(now - days * DAY_MS) : undefined);
     const cutoffs: Record<TracePartitionKind, string | undefined> = {
       traces: cut(this.config.traceDays),
@@ -80,11 +100,15 @@ export class RetentionService {
       if (!cutoff) continue;
       for (const day of await this.models.traceStore.days(kind)) {
         if (day >= cutoff) continue;
-        await this.models.traceStore.drop(kind, day);
+        const t0 = Date.now();
+        await paced(async () => {
+          await this.models.traceStore.drop(kind, day);
+          dropMs[`${kind}_${day}`] = Date.now() - t0;
+        });
         dropped.push(`${kind}_${day}`);
       }
     }
-    const report = { dropped, rollupsDeleted, ms: Date.now() - started };
+    const report = { dropped, dropMs, rollupsDeleted, ms: Date.now() - started };
     if (dropped.length || rollupsDeleted) this.log.info(report, 'retention sweep');
     return report;
   }
@@ -97,7 +121,7 @@ export class RetentionService {
    * until a sweep, which records where it got to, drops them).
    */
   private async deleteRollups(days: number, now: number, oldestDataDay: string | undefined): Promise<number> {
-    const granularities = ['h', 'd'];
+    const granularities = ['h', 'q', 'd'];
     if (days <= 0) return 0;
     const cutoff = Math.floor((now - days * DAY_MS) / DAY_MS) * DAY_MS;
     const rollups = this.models.usageStore.rollups();
@@ -111,17 +135,25 @@ export class RetentionService {
     let deleted = 0;
     while (from < cutoff) {
       const to = Math.min(cutoff, from + DAY_MS);
+      // Every trace adds to its day's S document: a day without one has no rollups (most days of
+      // a first sweep, or of one far ahead). It goes last, so a sweep cut short finds the day again.
+      const dayDoc = rollupId('S', 'd', from);
       const ids: string[] = [];
-      for (const g of GRANULARITIES.filter((x) => granularities.includes(x.name))) {
-        for (let t = Math.ceil(from / g.ms) * g.ms; t < to; t += g.ms) for (const f of FAMILY_NAMES) ids.push(...bucketIds(f, g.name, t));
+      if (await rollups.findOne({ _id: dayDoc }, { projection: { _id: 1 } })) {
+        for (const g of GRANULARITIES.filter((x) => granularities.includes(x.name))) {
+          for (let t = Math.ceil(from / g.ms) * g.ms; t < to; t += g.ms) for (const f of FAMILY_NAMES) ids.push(...bucketIds(f, g.name, t));
+        }
+        ids.splice(ids.indexOf(dayDoc), 1);
+        ids.push(dayDoc);
       }
       for (let i = 0; i < ids.length; i += DELETE_BATCH) {
-        const res = await rollups.bulkWrite(
-          ids.slice(i, i + DELETE_BATCH).map((_id) => ({ deleteOne: { filter: { _id } } })),
-          { ordered: false },
+        const res = await paced(() =>
+          rollups.bulkWrite(
+            ids.slice(i, i + DELETE_BATCH).map((_id) => ({ deleteOne: { filter: { _id } } })),
+            { ordered: false },
+          ),
         );
         deleted += res.deletedCount;
-        await new Promise((r) => setTimeout(r, 20)); // let ingest in between
       }
       from = to;
       await state.replaceOne({ _id: markId }, { upTo: from }, { upsert: true });

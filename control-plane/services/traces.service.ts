@@ -87,9 +87,9 @@ export class TracesService {
           const encoded = positions.map((i) => encodeStoredTrace(traces[i]!, times[i]!, journalId));
           // Payloads first: a trace is never stored without the payload it came with.
           const payloads = encoded.flatMap((e) => (e.payload ? [e.payload] : []));
-          await insertNew(this.models.traceStore.payloads(day), payloads);
+          await insertNew(this.models.traceStore.payloads(day, payloads.length > 0), payloads);
           const dups = await insertNew(
-            this.models.traceStore.traces(day),
+            this.models.traceStore.traces(day, true),
             encoded.map((e) => e.doc),
           );
           for (const k of dups) duplicate.add(positions[k]!);

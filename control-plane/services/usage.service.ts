@@ -6,6 +6,7 @@ import type { Models } from '../models';
 import type { IngestFlusher } from './ingest-flusher';
 import { summarize, toSeries } from './usage/build-usage-report';
 import { familyFor, readUsageRows } from './usage/read-usage-rows';
+import { sixHourRollupsSince } from './usage/six-hour-rollups';
 import { alignWindow, INTERVAL_MS, MAX_POINTS, pickFilters, type GroupBy, type Interval, type UsageWindow } from './usage/usage-query';
 
 const DAY_MS = 86_400_000;
@@ -38,6 +39,14 @@ export class UsageService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  private sixHoursSince = Infinity;
+
+  /** Since when six-hour rollups are complete (read until the flusher has recorded it). */
+  private async sixHours(): Promise<number> {
+    if (this.sixHoursSince === Infinity) this.sixHoursSince = await sixHourRollupsSince(this.models.usageStore);
+    return this.sixHoursSince;
+  }
+
   private readonly rollups = (partition: string) => (partition ? this.models.usageStore.minutes(partition) : this.models.usageStore.rollups());
 
   async summary(q: SummaryQuery) {
@@ -46,7 +55,7 @@ export class UsageService {
     const groupBy = q.groupBy ?? 'endpoint';
     const filter = pickFilters(q);
     await this.flusher.settled();
-    const rows = await readUsageRows(this.rollups, familyFor(groupBy, filter), this.storedPart(window, now), DAY_MS, filter);
+    const rows = await readUsageRows(this.rollups, familyFor(groupBy, filter), this.storedPart(window, now), DAY_MS, filter, await this.sixHours());
     return { from: window.from.toISOString(), to: window.to.toISOString(), groupBy, ...filter, groups: summarize(rows, groupBy, filter) };
   }
 
@@ -65,7 +74,7 @@ export class UsageService {
     }
     const filter = pickFilters(q);
     await this.flusher.settled();
-    const rows = await readUsageRows(this.rollups, familyFor(q.groupBy, filter), this.storedPart(window, now), step, filter);
+    const rows = await readUsageRows(this.rollups, familyFor(q.groupBy, filter), this.storedPart(window, now), step, filter, await this.sixHours());
     const { series, omittedSeries } = toSeries(rows, window, interval, q.groupBy, filter, q.limit ?? 20);
     return { from: window.from.toISOString(), to: window.to.toISOString(), interval, groupBy: q.groupBy ?? null, ...filter, series, omittedSeries };
   }

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startHarness, type Harness } from '../../test/control-plane/harness';
+import { collectionNames, partition } from '../../test/helpers/db';
 import type { Trace } from '../contract';
 import { DEAD_LETTER_FILE } from './dead-letter';
 import { TraceShipper, type ShipperOptions } from './shipper';
@@ -57,11 +58,11 @@ function shipper(stateDir: string, overrides: Partial<ShipperOptions> = {}): Tra
   });
 }
 
-/** Traces stored with these ids (the control plane keeps them in one collection per day: traces_YYYYMMDD). */
+/** Traces stored with these ids (the control plane keeps them in one partition per day: traces_YYYYMMDD). */
 async function stored(ids: string[]): Promise<number> {
   let n = 0;
-  for (const c of await h.db.db.listCollections({}, { nameOnly: true }).toArray()) {
-    if (/^traces_\d{8}$/.test(c.name)) n += await h.db.db.collection(c.name).countDocuments({ _id: { $in: ids } } as never);
+  for (const name of await collectionNames(h.db)) {
+    if (/^traces_\d{8}$/.test(name)) n += await (await partition(h.db, name)).countDocuments({ _id: { $in: ids } } as never);
   }
   return n;
 }

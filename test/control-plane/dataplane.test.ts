@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ConfigSnapshot, Trace } from '../../plugin/contract';
-import { connectTestDb, type TestDb } from '../helpers/db';
+import { connectTestDb, partition, type TestDb } from '../helpers/db';
 import { chatEndpoint, openaiSecret, startHarness, type Harness } from './harness';
 
 describe('data-plane snapshot', () => {
@@ -204,7 +204,7 @@ describe('trace ingest', () => {
       .send({ traces: [trace('t-0'), trace('t-new'), trace('t-new')] })
       .expect(200);
     assert.deepEqual(mixed.body, { accepted: 1, duplicates: 2, rejected: [] });
-    assert.equal(await h.db.db.collection('traces_20300101').countDocuments(), 51, 'stored in the collection of their day');
+    assert.equal(await (await partition(h.db, 'traces_20300101')).countDocuments(), 51, 'stored in the collection of their day');
     const stored = await h.as('viewer').get('/api/v1/traces/t-new').expect(200);
     assert.deepEqual(stored.body, trace('t-new'));
   });

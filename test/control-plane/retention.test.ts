@@ -6,7 +6,8 @@ import type { Trace } from '../../plugin/contract';
 import { ConfigError, loadConfig } from '../../control-plane/config';
 import { DEFAULT_RETENTION } from '../../control-plane/services/retention.service';
 import { dayKey } from '../../control-plane/models/trace-store.model';
-import { connectTestDb } from '../helpers/db';
+import { encodeStoredTrace } from '../../control-plane/services/trace-codec';
+import { connectTestDb, collectionNames } from '../helpers/db';
 import { startHarness } from './harness';
 
 const DAY = 86_400_000;
@@ -64,7 +65,7 @@ describe('retention', () => {
         })
         .expect(200);
       await h.cp.services.flusher.settled(30_000);
-      const names = async () => (await h.db.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+      const names = () => collectionNames(h.db);
       assert.ok((await names()).includes(`traces_${dayKey(old)}`));
       assert.equal((await h.as('viewer').get('/api/v1/traces/recent').expect(200)).body.request, '{"q":1}');
 
@@ -107,6 +108,34 @@ describe('retention', () => {
       assert.deepEqual(gone.groups, []);
     } finally {
       await h.close();
+    }
+  });
+
+  it('keeps using, then drops, a day an older version stored in the main database', async () => {
+    const db = await connectTestDb('mainday');
+    try {
+      const day = Date.UTC(2031, 7, 1, 10);
+      const old = trace('older-version', day);
+      await db.db.collection(`traces_${dayKey(day)}`).insertOne(encodeStoredTrace(old, new Date(old.time), 'gone:1').doc as never);
+      const h = await startHarness({ db });
+      try {
+        await h
+          .as('dataplane')
+          .post('/api/v1/dataplane/traces')
+          .send({ traces: [trace('newer-version', day + 60_000)] })
+          .expect(200);
+        assert.equal((await h.as('viewer').get('/api/v1/traces/older-version').expect(200)).body.id, 'older-version');
+        assert.equal((await h.as('viewer').get('/api/v1/traces/newer-version').expect(200)).body.id, 'newer-version');
+        assert.equal(await db.db.collection(`traces_${dayKey(day)}`).countDocuments(), 2, 'a day stays where it started');
+        const report = await h.cp.services.retention.sweep(new Date(day + 40 * DAY));
+        assert.ok(report.dropped.includes(`traces_${dayKey(day)}`));
+        assert.ok(!(await collectionNames(db)).includes(`traces_${dayKey(day)}`), 'dropped from the main database');
+        await h.as('viewer').get('/api/v1/traces/older-version').expect(404);
+      } finally {
+        await h.close();
+      }
+    } finally {
+      await db.close();
     }
   });
 

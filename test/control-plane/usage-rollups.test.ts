@@ -9,7 +9,9 @@ import { addContribution, figures, newCell, type UsageCell } from '../../control
 import { encodeStoredTrace } from '../../control-plane/services/trace-codec';
 import { encodeBlob } from '../../control-plane/services/blob-docs';
 import { dayKey } from '../../control-plane/models/trace-store.model';
-import { connectTestDb } from '../helpers/db';
+import { usageStore } from '../../control-plane/models/usage-rollup.model';
+import { markSixHourRollups } from '../../control-plane/services/usage/six-hour-rollups';
+import { connectTestDb, partition } from '../helpers/db';
 import { startHarness, type Harness } from './harness';
 
 /** Deterministic PRNG (mulberry32), so a failure can be replayed. */
@@ -102,9 +104,13 @@ function recount(traces: Trace[], from: number, to: number, groupBy: GroupBy, fi
   return new Map([...groups].map(([k, cell]) => [k, figures(cell, providerView)]));
 }
 
+/** The recount test's traffic (the generator's first 2,500 draws). */
+const allTraces = Array.from({ length: 2500 }, (_, i) => randomTrace(i));
+const traces2500 = () => allTraces;
+
 describe('usage rollups agree with a recount from the raw traces', () => {
   let h: Harness;
-  const traces = Array.from({ length: 2500 }, (_, i) => randomTrace(i));
+  const traces = allTraces;
   const post = (batch: Trace[]) => h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: batch }).expect(200);
 
   before(async () => {
@@ -148,6 +154,9 @@ describe('usage rollups agree with a recount from the raw traces', () => {
     [Date.UTC(2031, 6, 2, 3, 41), Date.UTC(2031, 6, 3, 11, 7)],
     [Date.UTC(2031, 6, 2, 0, 0), Date.UTC(2031, 6, 3, 0, 0)],
     [Date.UTC(2031, 6, 2, 13, 59), Date.UTC(2031, 6, 2, 14, 1)],
+    // Six-hour buckets with hours, 10-minute and minute buckets on both sides.
+    [Date.UTC(2031, 6, 2, 5, 49), Date.UTC(2031, 6, 2, 18, 11)],
+    [Date.UTC(2031, 6, 1, 23, 59), Date.UTC(2031, 6, 3, 6, 1)],
   ];
 
   for (const groupBy of ['endpoint', 'provider', 'model', 'user', 'api', 'status', 'run', 'day'] as GroupBy[]) {
@@ -220,6 +229,62 @@ describe('usage rollups agree with a recount from the raw traces', () => {
   });
 });
 
+describe('rollups written before six-hour buckets existed', () => {
+  it('are read by the hour until the six-hour buckets are complete', async () => {
+    const db = await connectTestDb('sixhours');
+    const first = await startHarness({ db });
+    const since = Date.UTC(2031, 6, 2, 12);
+    const stored = traces2500().filter((t) => t.time.startsWith('2031-07-02'));
+    const window = [Date.UTC(2031, 6, 2, 0, 3), Date.UTC(2031, 6, 3, 0, 0)] as const;
+    const q = `from=${new Date(window[0]).toISOString()}&to=${new Date(window[1]).toISOString()}&groupBy=user`;
+    try {
+      for (let i = 0; i < stored.length; i += 200)
+        await first
+          .as('dataplane')
+          .post('/api/v1/dataplane/traces')
+          .send({ traces: stored.slice(i, i + 200) })
+          .expect(200);
+      await first.cp.services.flusher.settled(60_000);
+    } finally {
+      await first.close();
+    }
+    // As an older version left them: no six-hour documents before `since`, and the mark an upgrade records.
+    const rollups = db.db.collection<{ _id: string }>('usage_rollups');
+    const older = (await rollups.find({}).toArray()).filter((d) => d._id.split('|')[1] === 'q' && Date.parse(d._id.split('|')[2]!) < since);
+    assert.ok(older.length > 0, 'six-hour documents to remove');
+    for (const d of older) await rollups.deleteOne({ _id: d._id });
+    await db.db.collection<{ _id: string; since: number }>('usage_layout').replaceOne({ _id: 'q' }, { since }, { upsert: true });
+    const second = await startHarness({ db });
+    try {
+      const got = (await second.as('viewer').get(`/api/v1/usage/summary?${q}`).expect(200)).body.groups as Array<{ key: string; requests: number }>;
+      const want = recount(stored, window[0], window[1], 'user', {});
+      assert.deepEqual(
+        got.map((g) => [g.key, g.requests]),
+        [...want].map(([k, f]) => [k, f.requests]).sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1)),
+      );
+    } finally {
+      await second.close();
+      await db.close();
+    }
+  });
+
+  it('are complete from the next six-hour boundary on a database that had rollups, and from the start on a new one', async () => {
+    const db = await connectTestDb('sixmark');
+    try {
+      const store = usageStore({ db: db.db } as never);
+      const now = Date.UTC(2031, 0, 1, 7, 30);
+      await store.rollups().insertOne({ _id: 'S|h|2031-01-01T06:00:00.000Z', v: 1, s: {}, b: encodeBlob([]) });
+      assert.equal(await markSixHourRollups(store, now), Date.UTC(2031, 0, 1, 12));
+      assert.equal(await markSixHourRollups(store, now + 86_400_000), Date.UTC(2031, 0, 1, 12), 'recorded once');
+      await store.layout().deleteMany({});
+      await store.rollups().deleteMany({});
+      assert.equal(await markSixHourRollups(store, now), 0);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe('journals left by a replica that died', () => {
   it('are applied by the next control plane exactly once, whether or not the dead one got part of the way', async () => {
     const db = await connectTestDb('orphans');
@@ -254,7 +319,7 @@ describe('journals left by a replica that died', () => {
     const dead = 'deadbeef0001';
     const lost = [t('b1', 3), t('b2', 4), t('b3', 5)];
     await journal.insertOne({ _id: `${dead}:7` as never, r: dead, n: 7, at: new Date(), b: encodeBlob(lost.map((x) => [x.id, dayKey(Date.parse(x.time))])) });
-    await db.db.collection('traces_20310801').insertMany(lost.map((x) => encodeStoredTrace(x, new Date(x.time), `${dead}:7`).doc) as never[]);
+    await (await partition(db, 'traces_20310801')).insertMany(lost.map((x) => encodeStoredTrace(x, new Date(x.time), `${dead}:7`).doc) as never[]);
     await db.db.collection('ingest_replicas').deleteMany({});
 
     const second = await startHarness({ db });

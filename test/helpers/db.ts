@@ -35,3 +35,21 @@ export async function connectTestDb(prefix?: string): Promise<TestDb> {
     },
   };
 }
+
+/**
+ * Every collection of a test database, day partitions (traces_YYYYMMDD...)
+ * included wherever they are: collections of it, or (on FerretDB) databases
+ * of their own named after it.
+ */
+export async function collectionNames(db: TestDb): Promise<string[]> {
+  const names = (await db.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  const { databases } = await db.db.admin().listDatabases({ nameOnly: true });
+  for (const d of databases) if (d.name.startsWith(`${db.name}_`)) names.push(d.name.slice(db.name.length + 1));
+  return names;
+}
+
+/** A day partition's collection, wherever it is (see collectionNames). */
+export async function partition(db: TestDb, name: string): Promise<mongoose.mongo.Collection> {
+  const own = db.db.client.db(`${db.name}_${name}`);
+  return (await own.listCollections({ name }).toArray()).length > 0 ? own.collection(name) : db.db.collection(name);
+}

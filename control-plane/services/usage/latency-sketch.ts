@@ -1,13 +1,14 @@
 // Mergeable latency distributions with DDSketch's guarantees (quantiles
 // within 1 % of the true value, merges exact). Values are binned by the
-// library's logarithmic mapping (@datadog/sketches-js); the bins are kept
-// sparse: the library's dense store allocates 128 bins per sketch and its
-// protobuf form writes every one as a double, while rollups hold thousands of
-// sketches with a handful of bins each. Quantiles follow the library's own
-// definition (BaseDDSketch.getValueAtQuantile and DenseStore.keyAtRank with
-// its mapping's bin values), on the sparse bins directly: building the
-// library's sketch for each of a series' hundreds of figures cost more than
-// reading the rollups (a test checks both agree).
+// library's logarithmic mapping (@datadog/sketches-js). Stored, the bins are
+// sparse: the library's protobuf form writes all of its 128+ bins as doubles,
+// while rollups hold thousands of sketches with a handful of bins each. In
+// memory they are a plain array from the lowest key on, which merges fast.
+// Quantiles follow the library's own definition
+// (BaseDDSketch.getValueAtQuantile and DenseStore.keyAtRank with its
+// mapping's bin values), on the bins directly: building the library's sketch
+// for each of a series' hundreds of figures cost more than reading the
+// rollups (a test checks both agree).
 import { DDSketch } from '@datadog/sketches-js';
 
 export const RELATIVE_ACCURACY = 0.01;
@@ -21,38 +22,66 @@ export interface EncodedSketch {
 }
 
 export class LatencySketch {
-  readonly bins = new Map<number, number>();
+  /** Bin counts from key `offset` on (a plain array: summaries merge thousands of stored sketches, and a Map per bin was most of their time). */
+  private counts: number[] = [];
+  private offset = 0;
   zero = 0;
   count = 0;
-  /** Bin keys in order, once the sketch is read (it is not added to after that). */
-  private sorted?: number[];
+
+  /** Grows the bins to hold keys lo..hi. */
+  private cover(lo: number, hi: number): void {
+    if (this.counts.length === 0) {
+      this.offset = lo;
+      this.counts = new Array<number>(hi - lo + 1).fill(0);
+      return;
+    }
+    if (lo < this.offset) {
+      this.counts = [...new Array<number>(this.offset - lo).fill(0), ...this.counts];
+      this.offset = lo;
+    }
+    const end = this.offset + this.counts.length - 1;
+    if (hi > end) for (let k = end; k < hi; k++) this.counts.push(0);
+  }
+
+  /** Non-empty bins in key order. */
+  *bins(): Generator<[key: number, count: number]> {
+    for (let i = 0; i < this.counts.length; i++) if (this.counts[i]! > 0) yield [this.offset + i, this.counts[i]!];
+  }
 
   add(value: number): void {
-    this.sorted = undefined;
     this.count++;
     if (!(value > MAPPING.minPossible)) {
       this.zero++;
       return;
     }
     const key = MAPPING.key(value);
-    this.bins.set(key, (this.bins.get(key) ?? 0) + 1);
+    this.cover(key, key);
+    this.counts[key - this.offset]!++;
   }
 
   merge(other: LatencySketch): void {
-    this.sorted = undefined;
-    for (const [k, c] of other.bins) this.bins.set(k, (this.bins.get(k) ?? 0) + c);
+    if (other.counts.length > 0) {
+      this.cover(other.offset, other.offset + other.counts.length - 1);
+      const shift = other.offset - this.offset;
+      for (let i = 0; i < other.counts.length; i++) this.counts[shift + i]! += other.counts[i]!;
+    }
     this.zero += other.zero;
     this.count += other.count;
   }
 
   mergeEncoded(e: EncodedSketch | undefined): void {
     if (!e) return;
-    this.sorted = undefined;
-    let key = 0;
-    for (let i = 0; i < e.k.length; i++) {
-      key = i === 0 ? e.k[0]! : key + e.k[i]!;
-      this.bins.set(key, (this.bins.get(key) ?? 0) + e.c[i]!);
-      this.count += e.c[i]!;
+    const n = e.k.length;
+    if (n > 0) {
+      let last = e.k[0]!;
+      for (let i = 1; i < n; i++) last += e.k[i]!;
+      this.cover(e.k[0]!, last);
+      let key = 0;
+      for (let i = 0; i < n; i++) {
+        key = i === 0 ? e.k[0]! : key + e.k[i]!;
+        this.counts[key - this.offset]! += e.c[i]!;
+        this.count += e.c[i]!;
+      }
     }
     this.zero += e.z ?? 0;
     this.count += e.z ?? 0;
@@ -60,8 +89,13 @@ export class LatencySketch {
 
   encode(): EncodedSketch | undefined {
     if (this.count === 0) return undefined;
-    const keys = [...this.bins.keys()].sort((a, b) => a - b);
-    const e: EncodedSketch = { k: keys.map((k, i) => (i === 0 ? k : k - keys[i - 1]!)), c: keys.map((k) => this.bins.get(k)!) };
+    const e: EncodedSketch = { k: [], c: [] };
+    let previous = 0;
+    for (const [key, count] of this.bins()) {
+      e.k.push(e.k.length === 0 ? key : key - previous);
+      e.c.push(count);
+      previous = key;
+    }
     if (this.zero) e.z = this.zero;
     return e;
   }
@@ -69,7 +103,7 @@ export class LatencySketch {
   /** The library's sketch of the same bins (for its quantile definition). */
   toDDSketch(): DDSketch {
     const s = new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
-    for (const [k, c] of this.bins) s.store.add(k, c);
+    for (const [k, c] of this.bins()) s.store.add(k, c);
     s.zeroCount = this.zero;
     s.count = this.count;
     return s;
@@ -80,13 +114,12 @@ export class LatencySketch {
     if (this.count === 0) return null;
     const rank = q * (this.count - 1);
     if (rank < this.zero) return 0;
-    const keys = (this.sorted ??= [...this.bins.keys()].sort((a, b) => a - b));
     let running = this.zero;
-    let key = keys[keys.length - 1]!;
-    for (const k of keys) {
-      running += this.bins.get(k)!;
-      if (running > rank) {
-        key = k;
+    let key = this.offset + this.counts.length - 1;
+    for (let i = 0; i < this.counts.length; i++) {
+      running += this.counts[i]!;
+      if (this.counts[i]! > 0 && running > rank) {
+        key = this.offset + i;
         break;
       }
     }

@@ -1,5 +1,5 @@
 // Reads the rollup documents that exactly cover a window, coarsest first:
-// whole days, then hours, 10-minute and minute buckets at the edges.
+// whole days, then 6 hours, hours, 10-minute and minute buckets at the edges.
 import type { mongo } from 'mongoose';
 import type { BlobDoc } from '../../models/usage-rollup.model';
 import { decodeBlob } from '../blob-docs';
@@ -19,12 +19,16 @@ export function familyFor(groupBy: GroupBy | 'day' | undefined, filter: UsageFil
   return { family: 't' };
 }
 
-/** Buckets covering [from, to) exactly, none coarser than `coarsest` ms (both ends aligned to a minute). */
-export function coveringBuckets(window: UsageWindow, coarsest: number): Array<{ g: Granularity; start: number }> {
+/**
+ * Buckets covering [from, to) exactly, none coarser than `coarsest` ms (both
+ * ends aligned to a minute), and six-hour ones only from `sixHoursSince` on.
+ */
+export function coveringBuckets(window: UsageWindow, coarsest: number, sixHoursSince = 0): Array<{ g: Granularity; start: number }> {
   const out: Array<{ g: Granularity; start: number }> = [];
   const to = window.to.getTime();
+  const usable = (g: Granularity, t: number) => g.ms <= coarsest && t % g.ms === 0 && t + g.ms <= to && (g.name !== 'q' || t >= sixHoursSince);
   for (let t = window.from.getTime(); t < to;) {
-    const g = [...GRANULARITIES].reverse().find((x) => x.ms <= coarsest && t % x.ms === 0 && t + x.ms <= to) ?? GRANULARITIES[0];
+    const g = [...GRANULARITIES].reverse().find((x) => usable(x, t)) ?? GRANULARITIES[0];
     out.push({ g, start: t });
     t += g.ms;
   }
@@ -40,13 +44,14 @@ export async function readUsageRows(
   window: UsageWindow,
   coarsest: number,
   filter: UsageFilter,
+  sixHoursSince = 0,
 ): Promise<UsageRow[]> {
   const { family, shard } = source;
   // Filtered dimensions by their position in the family's rows: rows are skipped before they are built.
   const checks = FAMILIES[family].flatMap((d, i) =>
     d in filter && filter[d as keyof UsageFilter] !== undefined ? [[i, filter[d as keyof UsageFilter]!] as const] : [],
   );
-  const docs = coveringBuckets(window, coarsest).flatMap((b) =>
+  const docs = coveringBuckets(window, coarsest, sixHoursSince).flatMap((b) =>
     (shard === undefined ? bucketIds(family, b.g.name, b.start) : [rollupId(family, b.g.name, b.start, shard)]).map((id) => ({ id, t: b.start })),
   );
   const rows: UsageRow[] = [];

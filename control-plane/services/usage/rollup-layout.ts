@@ -7,7 +7,9 @@
 // user and run) answers filtered ones; `u` adds the user and `r` the run (only
 // requests of agent runs), both split into shards by user or run, so that a
 // query for one user or run reads only that shard. Granularities: minute, 10
-// minutes, hour, day, so any minute-aligned range is at most ~50 documents.
+// minutes, hour, 6 hours, day, so any minute-aligned range is at most ~50
+// documents, and a day that is not aligned at most 13 of the dense ones
+// (hours and coarser, where every user and endpoint has a row).
 import type { UsageDims } from './attribute-trace-usage';
 import type { EncodedCell, UsageCell } from './usage-cell';
 
@@ -44,6 +46,7 @@ export const GRANULARITIES = [
   { name: 'm', ms: 60_000 },
   { name: 'x', ms: 600_000 },
   { name: 'h', ms: 3_600_000 },
+  { name: 'q', ms: 21_600_000 },
   { name: 'd', ms: 86_400_000 },
 ] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
