@@ -90,3 +90,28 @@ for (const [id, provider] of Object.entries(providers) as Array<[ProviderId, Non
     });
   });
 }
+
+// Defence in depth: the normalizer gives every message a `content`, but
+// messages also come back from stored conversations written by older
+// versions. A translation must not depend on it: an absent `content` (what
+// LiteLLM sends on an ADK agent's tool-calling turn) crashed four of them once.
+describe('every translation takes messages that never went through the normalizer', () => {
+  const raw = {
+    model: 'chat',
+    messages: [
+      { role: 'system' },
+      { role: 'user', content: 'weather in Paris?' },
+      { role: 'assistant', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }] },
+      { role: 'tool', tool_call_id: 'call_1' },
+      { role: 'assistant' },
+      { role: 'user', content: 'thanks' },
+    ],
+    tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+  } as unknown as ChatRequest;
+  for (const [id, provider] of Object.entries(providers) as Array<[ProviderId, NonNullable<(typeof providers)[ProviderId]>]>) {
+    it(`${id}: a request of the documented shape, never a TypeError`, () => {
+      const up = provider.chat.buildRequest(structuredClone(raw), target(id));
+      assert.deepEqual(requestShapeProblems(id, JSON.parse(up.body as string)), []);
+    });
+  }
+});

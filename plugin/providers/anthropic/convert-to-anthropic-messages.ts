@@ -63,7 +63,7 @@ export function convertMessages(messages: ChatMessage[], options: ConvertOptions
       }
       case 'tool': {
         if (!m.tool_call_id) throw invalidRequest(`${at}.tool_call_id is required for tool messages`, `${at}.tool_call_id`);
-        const content = typeof m.content === 'string' || m.content === null ? (m.content ?? '') : contentBlocks(m.content, at).filter(isResultContent);
+        const content = typeof m.content === 'string' || m.content == null ? (m.content ?? '') : contentBlocks(m.content, at).filter(isResultContent);
         append('user', [{ type: 'tool_result', tool_use_id: m.tool_call_id, content, ...(m.cache_control ? { cache_control: m.cache_control } : {}) }]);
         break;
       }
@@ -131,7 +131,7 @@ function withMessageCache<T extends AnthropicRequestBlock>(blocks: T[], cache: C
 }
 
 function systemBlocks(content: ChatMessage['content'], at: string): AnthropicTextBlock[] {
-  if (content === null) return [];
+  if (content == null) return [];
   if (typeof content === 'string') return blank(content) ? [] : [{ type: 'text', text: content }];
   return content.flatMap((p, j): AnthropicTextBlock[] => {
     if (p.type !== 'text') throw invalidRequest(`${at}.content[${j}]: only text parts are allowed in system messages`, `${at}.content[${j}].type`);
@@ -140,7 +140,7 @@ function systemBlocks(content: ChatMessage['content'], at: string): AnthropicTex
 }
 
 function contentBlocks(content: ChatMessage['content'], at: string): AnthropicRequestBlock[] {
-  if (content === null) return [];
+  if (content == null) return [];
   // Anthropic rejects text blocks that are empty or only whitespace.
   if (typeof content === 'string') return blank(content) ? [] : [{ type: 'text', text: content }];
   return content.flatMap((p, j) => partToBlock(p, `${at}.content[${j}]`) ?? []);

@@ -96,7 +96,7 @@ export function convertToBedrockMessages(messages: ChatMessage[], options: Conve
     options.cachePoints && cache && blocks.length > 0 ? [...blocks, point] : blocks;
 
   const convertContent = (content: ChatMessage['content'], param: string): BedrockContentBlock[] => {
-    if (content === null) return [];
+    if (content == null) return [];
     // Converse rejects blank text blocks.
     if (typeof content === 'string') return content.trim().length > 0 ? [{ text: content }] : [];
     return content.flatMap((part, i) => {
@@ -107,7 +107,7 @@ export function convertToBedrockMessages(messages: ChatMessage[], options: Conve
 
   /** Converse tool results take text, images and documents; blank text is still one (empty) text block. */
   const toolResultContent = (content: ChatMessage['content'], param: string): BedrockToolResultContent[] => {
-    if (typeof content === 'string' || content === null) return [{ text: textOfContent(content) }];
+    if (typeof content === 'string' || content == null) return [{ text: textOfContent(content) }];
     const blocks = content.flatMap((part, i) => convertPart(part, `${param}.content[${i}]`, documents) ?? []);
     return blocks.length > 0 ? blocks : [{ text: '' }];
   };
@@ -118,7 +118,7 @@ export function convertToBedrockMessages(messages: ChatMessage[], options: Conve
       case 'system':
       case 'developer': {
         const blocks: BedrockSystemBlock[] = [];
-        if (typeof message.content === 'string' || message.content === null) {
+        if (typeof message.content === 'string' || message.content == null) {
           if (message.content?.trim()) blocks.push({ text: message.content });
         } else {
           message.content.forEach((part, j) => {

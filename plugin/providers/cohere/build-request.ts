@@ -13,7 +13,7 @@ import { cohereHeaders, cohereUrl } from './build-endpoint';
 import type { CohereChatRequest, CohereContentPart, CohereMessage, CohereTool } from './types';
 
 function convertUserContent(content: ChatMessage['content'], at: string): string | CohereContentPart[] {
-  if (content === null) return '';
+  if (content == null) return '';
   if (typeof content === 'string') return content;
   return content.map((part, j): CohereContentPart => {
     if (part.type === 'text') return { type: 'text', text: part.text };

@@ -53,7 +53,7 @@ function convertPart(part: ContentPart, param: string): GeminiPart | undefined {
 }
 
 function convertContent(content: ChatMessage['content'], param: string): GeminiPart[] {
-  if (content === null) return [];
+  if (content == null) return [];
   if (typeof content === 'string') return content.length > 0 ? [{ text: content }] : [];
   return content.flatMap((part, i) => convertPart(part, `${param}.content[${i}]`) ?? []);
 }

@@ -13,7 +13,7 @@ import { ollamaHeaders, ollamaUrl } from './build-endpoint';
 import type { OllamaChatRequest, OllamaMessage, OllamaOptions } from './types';
 
 function textAndImages(content: ChatMessage['content'], param: string): { text: string; images: string[] } {
-  if (content === null) return { text: '', images: [] };
+  if (content == null) return { text: '', images: [] };
   if (typeof content === 'string') return { text: content, images: [] };
   const texts: string[] = [];
   const images: string[] = [];

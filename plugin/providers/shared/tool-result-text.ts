@@ -8,7 +8,7 @@ import { invalidRequest } from './errors';
  */
 export function toolResultText(message: ChatMessage, at: string, provider: string): string {
   const content = message.content;
-  if (content === null) return '';
+  if (content == null) return '';
   if (typeof content === 'string') return content;
   return content
     .map((part, j) => {
