@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Destination, Endpoint } from '../contract';
+import { destination, endpointOf } from '../../test/helpers/contract-fixtures';
 import { estimatePromptTokens } from '../tokens/count';
 import { FALLBACK_PRICE, PROMPT_MARGIN, chargedUsd, estimateChatCost, estimateEmbeddingsCost } from './estimate-cost';
 import { amountIn, matchLedgerItems } from './match-policies';
 import { DEFAULT_MAX_OUTPUT_TOKENS, defaultMaxOutputTokens } from './output-limits';
 
-const dest = (over: Partial<Destination>): Destination => ({
-  id: 'd',
-  provider: 'openai',
-  model: 'gpt-4o-mini',
-  credentials: {},
-  options: {},
-  weight: 100,
-  timeoutMs: 1000,
-  ...over,
-});
-const endpoint = (destinations: Destination[], over: Partial<Endpoint> = {}): Endpoint => ({
-  id: 'e1',
-  name: 'chat',
-  kind: 'chat',
-  version: 1,
-  destinations,
-  fallback: { chain: [], maxAttempts: 1, triggers: [] },
-  logPayloads: false,
-  ...over,
-});
+const dest = destination;
+const endpoint = endpointOf;
 const request = { model: 'chat', messages: [{ role: 'user' as const, content: 'Hello there, how are you?' }] };
 
 describe('reservation estimate', () => {

@@ -5,30 +5,13 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { BudgetPolicy, Endpoint, LedgerCharge } from '../contract';
+import type { BudgetPolicy, LedgerCharge } from '../contract';
 import { estimateChatCost } from './estimate-cost';
 import { BudgetGuard, coalesceCharges } from './guard';
+import { destination, endpointOf } from '../../test/helpers/contract-fixtures';
 
-const endpoint: Endpoint = {
-  id: 'e1',
-  name: 'chat',
-  kind: 'chat',
-  version: 1,
-  destinations: [
-    {
-      id: 'd',
-      provider: 'openai',
-      model: 'gpt-4o-mini',
-      credentials: {},
-      options: {},
-      weight: 100,
-      timeoutMs: 1000,
-      price: { inputPerMTok: 0, outputPerMTok: 1_000_000 },
-    },
-  ],
-  fallback: { chain: [], maxAttempts: 1, triggers: [] },
-  logPayloads: false,
-};
+/** Every output token costs $1: a reservation's size is its max_tokens in dollars. */
+const endpoint = endpointOf([destination({ price: { inputPerMTok: 0, outputPerMTok: 1_000_000 } })]);
 const alert: BudgetPolicy = {
   id: 'watch',
   name: 'watch',

@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { BudgetPolicy, Endpoint, LedgerGrant, LedgerReserveItem } from '../contract';
+import type { BudgetPolicy, LedgerGrant, LedgerReserveItem } from '../contract';
 import { estimateChatCost } from './estimate-cost';
 import { BudgetGuard } from './guard';
 import type { LedgerItem } from './match-policies';
 import { remainingHeaders, type WindowStanding } from './remaining-headers';
+import { destination, endpointOf } from '../../test/helpers/contract-fixtures';
 
 const item = (over: Partial<LedgerItem>): LedgerItem => ({
   policyId: 'p',
@@ -70,26 +71,8 @@ describe('x-budget-* headers of a successful answer', () => {
 
 // ---- the guard, admitting from a local slice -----------------------------
 
-const endpoint: Endpoint = {
-  id: 'e1',
-  name: 'chat',
-  kind: 'chat',
-  version: 1,
-  destinations: [
-    {
-      id: 'd',
-      provider: 'openai',
-      model: 'gpt-4o-mini',
-      credentials: {},
-      options: {},
-      weight: 100,
-      timeoutMs: 1000,
-      price: { inputPerMTok: 0, outputPerMTok: 1_000_000 },
-    },
-  ],
-  fallback: { chain: [], maxAttempts: 1, triggers: [] },
-  logPayloads: false,
-};
+/** Every output token costs $1: a reservation's size is its max_tokens in dollars. */
+const endpoint = endpointOf([destination({ price: { inputPerMTok: 0, outputPerMTok: 1_000_000 } })]);
 const tokenBudget: BudgetPolicy = {
   id: 'tok',
   name: 'daily tokens',
