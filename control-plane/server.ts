@@ -5,6 +5,7 @@ import { loadConfig, type ControlPlaneConfig } from './config';
 import { connectDatabase } from './loaders/database';
 import { createLogger, type Logger } from './logger';
 import { createServices, type Services } from './services';
+import { warmDataplanePath } from './loaders/warm-dataplane-path';
 import { migrateLegacyTraces } from './services/migrate-legacy-traces';
 
 export interface StartOptions {
@@ -63,8 +64,10 @@ export async function startControlPlane(opts: StartOptions): Promise<RunningCont
   const host = address.includes(':') ? `[${address}]` : address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
   log.info({ url }, 'control plane listening');
-  // A Kong node's first request waits for its data plane's first snapshot: build one now (queries, secret decryption, JIT), off that path.
-  void services.snapshot.build().catch(() => undefined);
+  // A Kong node's first request waits for its data plane's first snapshot: answer one now (validator, queries, secret decryption, JIT), off that path.
+  void warmDataplanePath(url, config.jwt, services.snapshot).catch((err: unknown) =>
+    log.debug({ error: (err as Error).message }, 'warming the data-plane path failed; the first data plane pays for it'),
+  );
 
   let closing: Promise<void> | undefined;
   return {

@@ -24,7 +24,7 @@ export function dataplaneRoutes({ snapshot, traceIngest }: Services): Router {
   r.get('/dataplane/snapshot', async (req, res) => {
     const waitSeconds = Number(req.query.wait ?? 0);
     const known = requestedVersions(req.get('if-none-match'));
-    const version = await snapshot.versions.current();
+    let version = await snapshot.versions.current();
     if (known.includes(String(version)) || known.includes('*')) {
       if (waitSeconds <= 0) return notModified(res, version);
       // Long poll: hold until the version moves past the one the data plane has.
@@ -33,8 +33,9 @@ export function dataplaneRoutes({ snapshot, traceIngest }: Services): Router {
       const changed = await snapshot.versions.waitForChange(version, waitSeconds * 1000, gone.signal);
       if (gone.signal.aborted) return;
       if (!changed) return notModified(res, version);
+      version = await snapshot.versions.current();
     }
-    const snap = await snapshot.build();
+    const snap = await snapshot.ofVersion(version);
     res.set('ETag', etag(snap.version)).set('Cache-Control', 'no-store').json(snap);
   });
 

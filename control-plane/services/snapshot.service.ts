@@ -9,6 +9,10 @@ import type { SecretsService } from './secrets.service';
 import type { TelemetryExportersService } from './telemetry-exporters.service';
 
 export class SnapshotService {
+  /** The latest version's snapshot (built or being built): data planes asking for it share one build. */
+  private latest: { version: number; snapshot: Promise<ConfigSnapshot> } | undefined;
+  private prebuilding = false;
+
   constructor(
     private readonly models: Models,
     private readonly secrets: SecretsService,
@@ -16,15 +20,55 @@ export class SnapshotService {
     readonly versions: ConfigVersionService,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    // A change here is built into a snapshot at once, so the data planes it wakes (and a Kong node's first request) find it ready.
+    versions.onNewVersion(() => this.prebuild());
+  }
+
+  /** The snapshot of the current version. */
+  async build(): Promise<ConfigSnapshot> {
+    return this.ofVersion(await this.versions.current());
+  }
 
   /**
-   * The version is read BEFORE the data: writers change data first and bump
-   * after, so a snapshot may be newer than its version (the next poll then
-   * refetches) but never older, and no change can be missed.
+   * The snapshot for `version`, which the caller has just read as current:
+   * built once per version and kept until the next. Each build reads the
+   * version BEFORE the data (writers change data first and bump after), so
+   * a snapshot may be newer than its version (the next poll then refetches)
+   * but never older, and no change can be missed: a kept one is served only
+   * while the version it was built after is still the current one.
    */
-  async build(): Promise<ConfigSnapshot> {
-    const version = await this.versions.current();
+  ofVersion(version: number): Promise<ConfigSnapshot> {
+    if (this.latest && this.latest.version === version) return this.latest.snapshot;
+    const snapshot = this.buildAfter(version);
+    if (!this.latest || this.latest.version < version) this.latest = { version, snapshot };
+    // A failed build (database down) is not kept.
+    snapshot.catch(() => {
+      if (this.latest?.snapshot === snapshot) this.latest = undefined;
+    });
+    return snapshot;
+  }
+
+  /** Builds the newest version's snapshot in the background (one build at a time; a version passed meanwhile is built next). */
+  private prebuild(): void {
+    if (this.prebuilding) return;
+    this.prebuilding = true;
+    void (async () => {
+      try {
+        for (;;) {
+          const version = await this.versions.current();
+          if (this.latest?.version === version) return;
+          await this.ofVersion(version);
+        }
+      } catch {
+        // The next poll builds it (and reports the failure to its caller).
+      } finally {
+        this.prebuilding = false;
+      }
+    })();
+  }
+
+  private async buildAfter(version: number): Promise<ConfigSnapshot> {
     const [endpoints, budgets, exporters] = await Promise.all([
       this.models.endpoints.find({ enabled: true }).sort({ name: 1 }).lean<EndpointDoc[]>(),
       this.models.budgetPolicies.find().sort({ name: 1 }).lean<BudgetPolicyDoc[]>(),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ConfigSnapshot, Trace } from '../../plugin/contract';
+import { warmDataplanePath } from '../../control-plane/loaders/warm-dataplane-path';
 import { connectTestDb, partition, type TestDb } from '../helpers/db';
 import { chatEndpoint, openaiSecret, startHarness, type Harness } from './harness';
 
@@ -78,6 +79,14 @@ describe('data-plane snapshot', () => {
     const wake = at - wroteAt;
     console.log(`  long-poll wake after write (same replica): ${wake} ms (held ${at - started} ms)`);
     assert.ok(wake < 1000, `woke ${wake} ms after the write`);
+  });
+
+  it('the control plane warms its snapshot path with a token it signs itself; a wrong key is refused', async () => {
+    await warmDataplanePath(h.cp.url, h.config.jwt, h.cp.services.snapshot);
+    await assert.rejects(
+      warmDataplanePath(h.cp.url, { ...h.config.jwt, secret: 'not-the-secret-not-the-secret-not-the-secret' }, h.cp.services.snapshot),
+      /answered 401/,
+    );
   });
 
   it('a secret rotation changes the snapshot version and credentials', async () => {
@@ -163,6 +172,23 @@ describe('long poll across replicas', () => {
     }
     console.log(`  long-poll wake after write (other replica, 250 ms poll): ${wakes.join(', ')} ms`);
     for (const w of wakes) assert.ok(w < 1000, `woke ${w} ms after the write`);
+  });
+
+  it('a snapshot kept by replica A is not served once replica B has changed the configuration', async () => {
+    const { body: kept } = await a.as('dataplane').get('/api/v1/dataplane/snapshot').expect(200);
+    await a.as('dataplane').get('/api/v1/dataplane/snapshot').expect(200); // served from what A keeps
+    await b
+      .as('admin')
+      .post('/api/v1/budgets')
+      .send({ name: 'from-b', unit: 'tokens', limit: 1000, window: { unit: 'days', size: 1 }, action: 'reject', scope: { type: 'global' } })
+      .expect(201);
+    // No wait, no If-None-Match: A has heard nothing of B's write, yet answers with it.
+    const { body: fresh } = await a.as('dataplane').get('/api/v1/dataplane/snapshot').expect(200);
+    assert.ok(fresh.version > kept.version);
+    assert.deepEqual(
+      (fresh as ConfigSnapshot).budgets.map((x) => x.name).filter((n) => n === 'from-b'),
+      ['from-b'],
+    );
   });
 });
 
