@@ -27,8 +27,8 @@ export class Plugin {
   async access(kong: KongPdk): Promise<void> {
     const startedAt = performance.now();
     try {
-      const rt = await frontdoorFor(this.config);
-      const consumer = this.config.identify_consumer ? await kong.client.getConsumer() : undefined;
+      // Both at once: the first request after start waits for its worker's start (a few ms) and a PDK round trip.
+      const [rt, consumer] = await settleBoth(frontdoorFor(this.config), this.config.identify_consumer ? kong.client.getConsumer() : undefined);
       const ticket = rt.tickets.issue({ consumer: consumer ? (consumer.username ?? consumer.custom_id ?? consumer.id) : undefined, startedAt });
       await kong.service.setTarget(this.config.data_host, rt.port);
       await kong.service.request.setHeader(TICKET_HEADER, ticket);
@@ -47,6 +47,17 @@ export class Plugin {
       await kong.response.exit(500, JSON.stringify(body), { 'content-type': 'application/json' });
     }
   }
+}
+
+/**
+ * Both values once both settled, or the first failure once both settled:
+ * nothing else goes to Kong while a PDK call of this request is unanswered.
+ */
+async function settleBoth<A, B>(a: Promise<A>, b: Promise<B> | undefined): Promise<[A, B | undefined]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
 }
 
 export { Schema };
