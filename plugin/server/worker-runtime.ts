@@ -39,7 +39,6 @@ export interface Runtime {
 
 /** `id` names the state files: one runtime's settings, one config cache. */
 export async function startRuntime(config: PluginConfig, id: string, ticketKey: Buffer, ticketsIssued: BigInt64Array): Promise<Runtime> {
-  // First: the first request waits for this configuration, and everything else here can be done meanwhile.
   const store = new ConfigStore({
     controlPlaneUrl: config.control_plane_url,
     token: config.dataplane_token,
@@ -47,7 +46,6 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     waitSeconds: config.config_wait_seconds,
     cacheFile: join(config.state_dir, `config-${id}.sealed`),
   });
-  store.start();
   const shipper = new TraceShipper({
     controlPlaneUrl: config.control_plane_url,
     token: config.dataplane_token,
@@ -70,6 +68,7 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     if (s.snapshot.budgets.length > 0 || s.snapshot.endpoints.some((e) => e.rateLimits)) setImmediate(warmTokenizer);
   });
   telemetry.start();
+  store.start();
   const settings = budgetSettingsFromEnv();
   const budget = new BudgetGuard({
     controlPlaneUrl: config.control_plane_url,
