@@ -11,8 +11,6 @@ const COUNTER_ID = 'global';
 export class ConfigVersionService {
   private readonly events = new EventEmitter();
   private known = 0;
-  /** Told of every newer version seen; not 'change' listeners, which start the counter's poll. */
-  private readonly observers = new Set<(version: number) => void>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
 
@@ -77,16 +75,10 @@ export class ConfigVersionService {
     });
   }
 
-  /** `listener` hears of each newer version this replica writes or sees (it does not make the counter polled). */
-  onNewVersion(listener: (version: number) => void): void {
-    this.observers.add(listener);
-  }
-
   private observe(version: number): void {
     if (version > this.known) {
       this.known = version;
       this.events.emit('change', version);
-      for (const listener of this.observers) listener(version);
     }
   }
 }

@@ -11,7 +11,6 @@ import type { TelemetryExportersService } from './telemetry-exporters.service';
 export class SnapshotService {
   /** The latest version's snapshot (built or being built): data planes asking for it share one build. */
   private latest: { version: number; snapshot: Promise<ConfigSnapshot> } | undefined;
-  private prebuilding = false;
 
   constructor(
     private readonly models: Models,
@@ -20,10 +19,7 @@ export class SnapshotService {
     readonly versions: ConfigVersionService,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
-  ) {
-    // A change here is built into a snapshot at once, so the data planes it wakes (and a Kong node's first request) find it ready.
-    versions.onNewVersion(() => this.prebuild());
-  }
+  ) {}
 
   /** The snapshot of the current version. */
   async build(): Promise<ConfigSnapshot> {
@@ -47,25 +43,6 @@ export class SnapshotService {
       if (this.latest?.snapshot === snapshot) this.latest = undefined;
     });
     return snapshot;
-  }
-
-  /** Builds the newest version's snapshot in the background (one build at a time; a version passed meanwhile is built next). */
-  private prebuild(): void {
-    if (this.prebuilding) return;
-    this.prebuilding = true;
-    void (async () => {
-      try {
-        for (;;) {
-          const version = await this.versions.current();
-          if (this.latest?.version === version) return;
-          await this.ofVersion(version);
-        }
-      } catch {
-        // The next poll builds it (and reports the failure to its caller).
-      } finally {
-        this.prebuilding = false;
-      }
-    })();
   }
 
   private async buildAfter(version: number): Promise<ConfigSnapshot> {
