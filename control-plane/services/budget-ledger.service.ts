@@ -75,6 +75,18 @@ export class BudgetLedgerService {
   private serialize = true;
   /** Windows known to exist with ledger counters (saves the open-window upsert on every refusal). */
   private readonly openWindows = new Set<string>();
+  /**
+   * Windows this process just found too full, remembered for FULL_MEMO_MS: a
+   * burst against a spent budget (hundreds of requests at once) is then
+   * refused from memory instead of with two or three database operations each
+   * under the window's lock, which on FerretDB queued past the data planes'
+   * ledger timeout and turned 429s into 503s. It can only refuse, never
+   * admit: a request that fits beside the remembered `committed` (or a raised
+   * limit) still goes to the database. Whatever gives budget back in this
+   * process forgets the window; another replica's give-back is seen within
+   * FULL_MEMO_MS.
+   */
+  private readonly knownFull = new Map<string, { committed: number; windowEnd: string; expired: boolean; until: number }>();
   /** Each sliding log as last read or written here (a stale copy costs one read, never a wrong decision). */
   private readonly slidingLogs = new Map<string, LogState>();
   /**
@@ -149,7 +161,11 @@ export class BudgetLedgerService {
     const taken = await this.locked(key, () => this.takeLocked(dataplaneId, policy, item, key, end, now));
     if (!('leaseId' in taken)) return { rejected: taken };
     if (taken.kind === 'count') {
-      const undo = () => this.locked(key, () => this.models.budgetWindows.updateOne(key, { $inc: { committed: -taken.granted, spent: -taken.granted } }));
+      const undo = () =>
+        this.locked(key, async () => {
+          await this.models.budgetWindows.updateOne(key, { $inc: { committed: -taken.granted, spent: -taken.granted } });
+          this.knownFull.delete(lockKey(key));
+        });
       return { grant: taken, undo };
     }
     return { grant: taken, undo: () => this.giveBack(taken.leaseId) };
@@ -163,6 +179,11 @@ export class BudgetLedgerService {
     end: Date,
     now: Date,
   ): Promise<LedgerGrant | LedgerRejection> {
+    const k = lockKey(key);
+    const full = this.knownFull.get(k);
+    if (full && full.until > performance.now() && (full.expired || item.amount > policy.limit - full.committed)) {
+      return rejection(policy, item, full);
+    }
     // Run windows never grant slices: each run is its own small window, opened by its first request, so a slice
     // would save no round trip for other runs and would hold a share of a tight run limit on one node.
     if (item.slice && this.options.slices && policy.shape === 'aligned') {
@@ -177,15 +198,14 @@ export class BudgetLedgerService {
     if (admitted && final) return countGrant(key, admitted.windowEnd, item.amount, this.options.leaseTtlMs, remainingAfter(policy, admitted));
     if (admitted) return this.recordLease(dataplaneId, 'reservation', key, admitted.windowEnd, item.amount, now, remainingAfter(policy, admitted));
     const w = await this.models.budgetWindows.findOne(key, { committed: 1, windowEnd: 1 }).lean();
-    const expired = policy.shape === 'run' && !!w && w.windowEnd.getTime() <= now.getTime();
-    return {
-      policyId: policy.id,
-      subject: item.subject,
-      limit: policy.limit,
-      available: expired ? 0 : Math.max(0, policy.limit - (w?.committed ?? 0)),
+    const seen = {
+      committed: w?.committed ?? 0,
       windowEnd: (policy.shape === 'run' && w ? w.windowEnd : end).toISOString(),
-      reason: expired ? 'expired' : 'exhausted',
+      expired: policy.shape === 'run' && !!w && w.windowEnd.getTime() <= now.getTime(),
     };
+    if (this.knownFull.size > 10_000) this.knownFull.clear();
+    this.knownFull.set(k, { ...seen, until: performance.now() + FULL_MEMO_MS });
+    return rejection(policy, item, seen);
   }
 
   /** The loop breaker: one entry in the subject's sliding log, under the window's lock whatever the database. */
@@ -366,6 +386,7 @@ export class BudgetLedgerService {
   private async returnUnused(lease: BudgetLeaseDoc, use?: Pick<LedgerLeaseUse, 'used' | 'usedUsd' | 'usedTokens'>): Promise<void> {
     const used = use?.used ?? 0;
     const unused = lease.granted - lease.used;
+    this.knownFull.delete(lockKey(lease));
     await this.models.budgetWindows.updateOne(
       { policyId: lease.policyId, subject: lease.subject, windowStart: lease.windowStart },
       {
@@ -555,6 +576,20 @@ type AdmittedWindow = Pick<BudgetWindowDoc, 'windowEnd' | 'committed'>;
 /** What the window can still admit after an admission (the grant's `remaining`). */
 function remainingAfter(policy: LedgerPolicy, window: AdmittedWindow): number | undefined {
   return window.committed === undefined ? undefined : Math.max(0, policy.limit - window.committed);
+}
+
+/** How long a window found full is refused from memory (see knownFull). */
+export const FULL_MEMO_MS = 250;
+
+function rejection(policy: LedgerPolicy, item: LedgerReserveItem, seen: { committed: number; windowEnd: string; expired: boolean }): LedgerRejection {
+  return {
+    policyId: policy.id,
+    subject: item.subject,
+    limit: policy.limit,
+    available: seen.expired ? 0 : Math.max(0, policy.limit - seen.committed),
+    windowEnd: seen.windowEnd,
+    reason: seen.expired ? 'expired' : 'exhausted',
+  };
 }
 
 function lockKey(key: WindowKey): string {

@@ -77,6 +77,40 @@ describe('budget ledger', () => {
     );
   });
 
+  it('refuses a burst against a full window from memory, and admits again as soon as budget comes back', async () => {
+    await policy('memo', { limit: 100 });
+    const l = ledger({ slices: false });
+    const first = await l.reserve('dp', [{ policyId: 'memo', subject: '', amount: 100 }]);
+    assert.ok(first.admitted);
+    const refused = await l.reserve('dp', [{ policyId: 'memo', subject: '', amount: 1 }]);
+    assert.ok(!refused.admitted);
+    // Count what the burst asks of the database: the window was just found full.
+    const windows = db.models.budgetWindows;
+    const original = windows.findOneAndUpdate.bind(windows);
+    let updates = 0;
+    windows.findOneAndUpdate = ((...args: Parameters<typeof original>) => {
+      updates++;
+      return original(...args);
+    }) as typeof windows.findOneAndUpdate;
+    try {
+      const burst = await Promise.all(Array.from({ length: 50 }, () => l.reserve('dp', [{ policyId: 'memo', subject: '', amount: 1 }])));
+      assert.ok(burst.every((r) => !r.admitted && r.rejected.available === 0 && r.rejected.windowEnd === '2024-05-15T12:01:00.000Z'));
+      assert.equal(updates, 0, 'the burst was refused without an admission attempt each');
+      // Settling gives 60 back: the next request is admitted at once, not after the memo lapses.
+      const [grant] = first.grants;
+      await l.settle(
+        'dp',
+        [{ leaseId: grant!.leaseId, policyId: 'memo', subject: '', windowStart: grant!.windowStart, used: 40, usedUsd: 0, usedTokens: 40, release: true }],
+        [],
+      );
+      const after = await l.reserve('dp', [{ policyId: 'memo', subject: '', amount: 60 }]);
+      assert.ok(after.admitted, JSON.stringify(after));
+      assert.equal(after.grants[0]!.remaining, 0);
+    } finally {
+      windows.findOneAndUpdate = original;
+    }
+  });
+
   it('is all-or-nothing across items: a full window rolls back the others', async () => {
     await policy('roomy');
     await policy('tight', { limit: 10 });
