@@ -33,6 +33,8 @@ export interface FlusherOptions {
   maxPendingTraces?: number;
   /** A six-hour or day rollup of users and runs is built from its hours once no flush has touched it for this long (coarse-rollups.ts). */
   buildQuietMs?: number;
+  /** At most this share of the time goes to those builds: after a build that took d ms, the next waits d * (1 / share - 1). */
+  buildShare?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -81,13 +83,16 @@ export class IngestFlusher {
   /** Built-from-hours documents not written yet (single writer only), with when a flush last skipped them. */
   private readonly unbuilt = new Map<string, number>();
   private buildFromHours = false;
+  /** Paced builds: none before this time; `buildTimer` runs the next one then. */
+  private nextBuildAt = 0;
+  private buildTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly models: Models,
     private readonly log: Logger,
     opts: FlusherOptions = {},
   ) {
-    this.opts = { heartbeatMs: 10_000, orphanAfterMs: 60_000, maxGroupTraces: 20_000, maxPendingTraces: 50_000, buildQuietMs: 60_000, ...opts };
+    this.opts = { heartbeatMs: 10_000, orphanAfterMs: 60_000, maxGroupTraces: 20_000, maxPendingTraces: 50_000, buildQuietMs: 60_000, buildShare: 0.2, ...opts };
   }
 
   journalId(n: number): string {
@@ -124,6 +129,7 @@ export class IngestFlusher {
   /** Stops after the journals in hand are applied (or gives up on them: they stay for recovery). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.buildTimer);
     await Promise.race([this.settled(), new Promise((r) => setTimeout(r, 5_000))]);
     this.stopped = true;
     await this.recovering;
@@ -259,36 +265,63 @@ export class IngestFlusher {
     await inParallel(writes, PARALLEL_WRITES, (w) => w());
   }
 
-  /** Builds every period finished by `now`, however recently touched, in the single writer (what the heartbeat does over time). */
+  /** Builds every period finished by `now`, however recently touched and without pauses, in the single writer (what the heartbeat does over time). */
   async buildDue(now = Date.now()): Promise<void> {
     while (this.running) await new Promise((r) => setTimeout(r, 20));
     this.running = true;
     try {
-      while (await this.buildOne(now, -Infinity));
+      while (await this.buildOne(now, -Infinity, false));
     } finally {
       this.running = false;
       void this.run();
     }
   }
 
+  /** Built-from-hours documents of periods over by `now` that are not built yet (reads use their parts meanwhile). */
+  pendingBuilds(now = Date.now()): number {
+    let n = 0;
+    for (const id of this.unbuilt.keys()) if (periodOf(id).end <= now) n++;
+    return n;
+  }
+
   /**
-   * Builds one quiet, finished period from its hours (true: one was due,
-   * built or not). Runs in the single writer, between groups, and never
-   * while another replica's journals wait: one partly applied would be in
-   * some hours, and so in the built document, but not in others.
+   * Builds one quiet, finished period (true: one was due, built or not);
+   * six-hour ones first, so a day is built from them. Runs in the single
+   * writer, between groups, and never while another replica's journals
+   * wait: one partly applied would be in some hours, and so in the built
+   * document, but not in others. Paced (buildShare) so that builds never
+   * take more than their share of the flusher's and the database's time
+   * from ingest and reads; a timer resumes them after the pause.
    */
-  private async buildOne(now = Date.now(), quietMs = this.opts.buildQuietMs): Promise<boolean> {
-    const due = [...this.unbuilt].find(([id, touched]) => periodOf(id).end <= now && touched <= now - quietMs);
-    if (!due || this.stopped) return false;
+  private async buildOne(now = Date.now(), quietMs = this.opts.buildQuietMs, paced = true): Promise<boolean> {
+    if (this.stopped) return false;
+    let due: string | undefined;
+    for (const [id, touched] of this.unbuilt) {
+      if (periodOf(id).end > now || touched > now - quietMs) continue;
+      due = id;
+      if (id.split('|')[1] === 'q') break;
+    }
+    if (!due) return false;
+    if (paced && Date.now() < this.nextBuildAt) {
+      this.buildTimer ??= setTimeout(() => {
+        this.buildTimer = undefined;
+        void this.run();
+      }, this.nextBuildAt - Date.now());
+      this.buildTimer.unref();
+      return false;
+    }
+    const t0 = Date.now();
     try {
       if (await this.models.usageStore.journal().findOne({ r: { $ne: this.replica } }, { projection: { _id: 1 } })) return false;
-      await buildFromHours(this.models.usageStore.rollups(), due[0]);
-      this.unbuilt.delete(due[0]);
+      await buildFromHours(this.models.usageStore.rollups(), due);
+      this.unbuilt.delete(due);
       return true;
     } catch (err) {
-      this.log.warn({ err, id: due[0] }, 'ingest flusher: could not build a rollup from its hours; will retry');
-      this.unbuilt.set(due[0], now);
+      this.log.warn({ err, id: due }, 'ingest flusher: could not build a rollup from its hours; will retry');
+      this.unbuilt.set(due, now);
       return false;
+    } finally {
+      this.nextBuildAt = Date.now() + (Date.now() - t0) * (1 / this.opts.buildShare - 1);
     }
   }
 

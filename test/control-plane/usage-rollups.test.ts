@@ -385,7 +385,7 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
       isBuiltFromHours(d._id),
     );
 
-  it('agree with a recount before, during and after the build, across a restart mid-build and late traffic; building again changes nothing', async () => {
+  it('agree with a recount before, during and after the builds (days from six-hour documents), across a restart mid-build and late traffic; building again changes nothing', async () => {
     const db = await connectTestDb('built');
     // 2031 traffic: periods not over yet, so no heartbeat builds them; the test builds them by hand and through buildDue.
     const first = rename(allTraces.slice(0, 1200), 'b1-');
@@ -420,8 +420,23 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
       await post(h, late);
       await check(h, [...first, ...late], windows, 'late traffic');
 
-      for (const id of ids) await buildFromHours(db.db.collection('usage_rollups'), id);
-      await h.cp.services.flusher.buildDue(Date.UTC(2032, 0, 1));
+      // Reads while the rest is built (days from six-hour documents, some built, some not; what the
+      // flusher knows to be unbuilt through it, the periods only the process before the restart touched by hand), then after.
+      const later = Date.UTC(2032, 0, 1);
+      let building = true;
+      const builds = (async () => {
+        for (const id of ids) await buildFromHours(db.db.collection('usage_rollups'), id);
+        await h.cp.services.flusher.buildDue(later);
+      })().finally(() => (building = false));
+      let readsWhileBuilding = 0;
+      while (building) {
+        await check(h, [...first, ...late], windows, 'while building');
+        readsWhileBuilding++;
+      }
+      await builds;
+      assert.ok(readsWhileBuilding > 1, `reads ran while builds were under way (${readsWhileBuilding} rounds)`);
+      assert.equal(h.cp.services.flusher.pendingBuilds(later), 0);
+      for (const id of ids) assert.notEqual(await buildFromHours(db.db.collection('usage_rollups'), id), 'built', id);
       const built = await builtDocs(db);
       await check(h, [...first, ...late], windows, 'all built');
 

@@ -1,12 +1,13 @@
 // Reads the rollup documents that exactly cover a window, coarsest first:
 // whole days, then 6 hours, hours, 10-minute and minute buckets at the edges
-// (the hours of a day or 6 hours of users or runs not built yet: coarse-rollups.ts).
+// (a day of users or runs not built yet: its six-hour documents; one of those
+// not built yet: its hours; coarse-rollups.ts).
 import type { mongo } from 'mongoose';
 import type { BlobDoc } from '../../models/usage-rollup.model';
 import { decodeBlob } from '../blob-docs';
 import type { UsageRow } from './build-usage-report';
 import { bucketIds, dimsOf, FAMILIES, GRANULARITIES, rollupId, rollupPartition, shardOf, type Family, type Granularity, type StoredRow } from './rollup-layout';
-import { hourIdsOf, isBuiltFromHours } from './coarse-rollups';
+import { isBuiltFromHours, partIdsOf } from './coarse-rollups';
 import type { EncodedCell } from './usage-cell';
 import type { GroupBy, UsageFilter, UsageWindow } from './usage-query';
 
@@ -58,14 +59,14 @@ export async function readUsageRows(
   );
   const rows: UsageRow[] = [];
   while (docs.length > 0) {
-    // A six-hour or day document of users or runs not built yet: its hours instead, read next (their rows keep the period's start).
+    // A six-hour or day document of users or runs not built yet: its parts instead, read next (their rows keep the period's start).
     const unbuilt: typeof docs = [];
     for (let i = 0; i < docs.length; i += PARALLEL_READS) {
       const batch = docs.slice(i, i + PARALLEL_READS);
       const found = await Promise.all(batch.map(({ id }) => collection(rollupPartition(id)).findOne({ _id: id })));
       found.forEach((doc, j) => {
         const { id, t } = batch[j]!;
-        if (!doc && isBuiltFromHours(id)) unbuilt.push(...hourIdsOf(id).map((hour) => ({ id: hour, t })));
+        if (!doc && isBuiltFromHours(id)) unbuilt.push(...partIdsOf(id).map((part) => ({ id: part, t })));
         for (const row of decodeBlob<StoredRow[]>(doc) ?? []) {
           const values = row.slice(0, -1) as Array<string | null>;
           if (checks.some(([k, want]) => values[k] !== want)) continue;
