@@ -92,7 +92,15 @@ export class IngestFlusher {
     private readonly log: Logger,
     opts: FlusherOptions = {},
   ) {
-    this.opts = { heartbeatMs: 10_000, orphanAfterMs: 60_000, maxGroupTraces: 20_000, maxPendingTraces: 50_000, buildQuietMs: 60_000, buildShare: 0.2, ...opts };
+    this.opts = {
+      heartbeatMs: 10_000,
+      orphanAfterMs: 60_000,
+      maxGroupTraces: 20_000,
+      maxPendingTraces: 50_000,
+      buildQuietMs: 60_000,
+      buildShare: 0.2,
+      ...opts,
+    };
   }
 
   journalId(n: number): string {
