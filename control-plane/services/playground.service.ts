@@ -21,6 +21,7 @@ const FORWARDED_HEADERS = [
   'retry-after',
   'x-budget-remaining',
   'x-budget-reset',
+  'x-budget-policy',
   'x-budget-max-tokens',
 ];
 

@@ -336,6 +336,10 @@ describe('admin console in Chromium', { timeout: 240_000 }, () => {
     assert.match(await fact('overhead'), /^\d+(\.\d+)? ms$/);
     await page.locator('[data-fact="cost"]', { hasText: /^\$\d/ }).waitFor({ timeout: 15_000 });
     assert.ok(Number((await fact('cost')).slice(1)) > 0, 'priced by the override');
+    // The endpoint's reject budget (created above) is reported on the answer; a stream counts at its reservation.
+    const budget = /^(\d+\.\d{6}) left in “chat-daily” until .+$/.exec(await fact('budget'));
+    assert.ok(budget, `the budget row: ${await fact('budget')}`);
+    assert.ok(Number(budget[1]) < 5, 'less than the whole $5 left once this request is reserved');
     traceId = await fact('trace');
     assert.match(traceId, /^[0-9a-f-]{36}$/);
     await shot('playground');

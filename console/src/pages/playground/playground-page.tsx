@@ -3,7 +3,7 @@ import { failureOf, must, type Trace } from '../../api/client';
 import { useLoad } from '../../api/use-load';
 import { NumberField, SelectField, TextArea } from '../../components/fields';
 import { ErrorNotice, Loading } from '../../components/notices';
-import { formatCount, formatMs, formatUsd } from '../../format';
+import { formatCount, formatMs, formatTime, formatUsd } from '../../format';
 import { href } from '../../router';
 import { useSession } from '../../session/session-context';
 import { readChatStream } from './read-chat-stream';
@@ -24,7 +24,10 @@ const SHOWN_HEADERS = [
   'x-gateway-overhead-ms',
   'x-gateway-trace-id',
   'retry-after',
+  'x-budget-remaining',
   'x-budget-reset',
+  'x-budget-policy',
+  'x-budget-max-tokens',
 ];
 
 /** Sends one chat message to an endpoint through the gateway (via the control plane) and shows the answer as it streams. */
@@ -177,6 +180,14 @@ function AnswerView({ answer }: { answer: Answer }) {
           <>
             <dt>Retry after</dt>
             <dd>{h['retry-after']} s</dd>
+          </>
+        ) : null}
+        {h['x-budget-policy'] ? (
+          <>
+            <dt>Budget</dt>
+            <dd data-fact="budget">
+              {h['x-budget-remaining']} left in “{h['x-budget-policy']}” until {formatTime(h['x-budget-reset'])}
+            </dd>
           </>
         ) : null}
         {h['x-budget-max-tokens'] ? (
