@@ -1,7 +1,8 @@
 // The control plane for the traces-at-scale scenario, as its own process
 // (the load generator does not share its event loop). Started with fork();
 // answers {type:'sweep', now} with the retention sweep's report (the
-// scenario sweeps "a month later" to delete a day's worth while ingesting).
+// scenario sweeps "a month later" to delete a day's worth while ingesting)
+// and {type:'pendingBuilds'} with how many rollups wait to be built.
 // BENCH_CP_ROOT: another checkout's root, to measure an earlier version.
 import path from 'node:path';
 
@@ -13,6 +14,12 @@ async function main() {
   const config = loadConfig();
   const cp = await startControlPlane({ mongoUri: process.env.MONGODB_URI!, config, log: createLogger(config.logLevel), validateResponses: false });
   process.on('message', (m: { type: string; now?: number }) => {
+    // Rollups still to be built from their parts (0 for a version that builds none).
+    if (m.type === 'pendingBuilds') {
+      const flusher = (cp.services as { flusher?: { pendingBuilds?: () => number } }).flusher;
+      process.send!({ type: 'pendingBuilds', n: flusher?.pendingBuilds?.() ?? 0 });
+      return;
+    }
     if (m.type !== 'sweep') return;
     const retention = (cp.services as { retention?: { sweep(now: Date): Promise<unknown> } }).retention;
     if (!retention) {

@@ -110,6 +110,7 @@ interface ControlPlane {
   url: string;
   proc: ChildProcess;
   sweep(now: number): Promise<unknown>;
+  pendingBuilds(): Promise<number>;
 }
 
 async function startChild(env: NodeJS.ProcessEnv): Promise<ControlPlane> {
@@ -131,6 +132,16 @@ async function startChild(env: NodeJS.ProcessEnv): Promise<ControlPlane> {
         };
         proc.on('message', on);
         proc.send({ type: 'sweep', now });
+      }),
+    pendingBuilds: () =>
+      new Promise((resolve) => {
+        const on = (m: { type: string; n?: number }) => {
+          if (m.type !== 'pendingBuilds') return;
+          proc.off('message', on);
+          resolve(m.n!);
+        };
+        proc.on('message', on);
+        proc.send({ type: 'pendingBuilds' });
       }),
   };
 }
@@ -280,18 +291,30 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       };
       while ((await counted()) < size && performance.now() - settleStart < 300_000) await sleep(500);
       const settleMs = performance.now() - settleStart;
-      const results: Record<string, unknown> = {};
-      for (const [name, q] of Object.entries(queries)) {
-        const samples: number[] = [];
-        let status = 200;
-        for (let k = 0; k < p.reps; k++) {
-          const r = await get(q);
-          status = r.status;
-          if (r.status !== 200) break;
-          samples.push(r.ms);
+      // Reads right after ingest, then again and again while rollups are built from their parts (a
+      // version that builds none reports none pending), then once they are built.
+      const readAll = async (reps: number, samples: Record<string, number[]> = {}) => {
+        for (const [name, q] of Object.entries(queries)) {
+          for (let k = 0; k < reps; k++) {
+            const r = await get(q);
+            if (r.status !== 200) throw new Error(`${name}: ${r.status}`);
+            (samples[name] ??= []).push(r.ms);
+          }
         }
-        results[name] = status === 200 ? percentiles(samples) : { status };
+        return samples;
+      };
+      const summarize = (samples: Record<string, number[]>) => Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, percentiles(v)]));
+      const rightAfter = summarize(await readAll(p.reps));
+      const buildsStart = performance.now();
+      const buildsPendingAtStart = await cp.pendingBuilds();
+      const during: Record<string, number[]> = {};
+      let duringRounds = 0;
+      while ((await cp.pendingBuilds()) > 0 && performance.now() - buildsStart < 900_000) {
+        await readAll(1, during);
+        duringRounds++;
       }
+      const buildsMs = performance.now() - buildsStart;
+      const results = summarize(await readAll(p.reps));
       // A second page through the cursor of the first.
       const first = await get('/api/v1/traces?limit=50');
       const cursor = (first.body as { nextCursor?: string } | undefined)?.nextCursor;
@@ -325,11 +348,15 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
         settleMs: round(settleMs, 0),
         ...(dbBytes !== undefined ? { databaseBytes: dbBytes, walBytes, bytesPerTrace: round((dbBytes - walBytes!) / size, 0) } : {}),
         loadAverage: os.loadavg().map((x) => round(x)),
+        /** Once no rollup waits to be built. */
         queriesMs: results,
+        queriesRightAfterIngestMs: rightAfter,
+        /** One sample per query per round while rollups were being built (their number pending when it began). */
+        queriesDuringBuildsMs: { buildsPendingAtStart, rounds: duringRounds, buildsMs: round(buildsMs, 0), ...summarize(during) },
       });
       log(
         `  ${size} stored: ingest ${ingestRate.toFixed(0)}/s; ${Object.entries(results)
-          .map(([k, v]) => `${k} ${(v as { p50?: number }).p50?.toFixed(1) ?? (v as { status: number }).status}`)
+          .map(([k, v]) => `${k} ${v.p50.toFixed(1)}`)
           .join('; ')}`,
       );
     }

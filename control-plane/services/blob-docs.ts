@@ -65,14 +65,22 @@ export class BlobDocs {
   /**
    * Applies `change` to the document's body (undefined when it does not exist
    * yet) unless the journal range is in it already. `change` must be pure:
-   * it runs again on a compare-and-set conflict.
+   * it runs again on a compare-and-set conflict. `onlyIfExists`: leaves a
+   * missing document missing, and says so (false).
    */
-  async apply<T>(coll: mongo.Collection<BlobDoc>, id: string, range: JournalRange, change: (body: T | undefined) => T): Promise<void> {
+  async apply<T>(
+    coll: mongo.Collection<BlobDoc>,
+    id: string,
+    range: JournalRange,
+    change: (body: T | undefined) => T,
+    opts: { onlyIfExists?: boolean } = {},
+  ): Promise<boolean> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const { doc, body, applied } = await this.read<T>(coll, id, range.replica);
-      if (applied >= range.last) return;
+      if (!doc && opts.onlyIfExists) return false;
+      if (applied >= range.last) return true;
       if (applied >= range.first) throw new Error(`${id}: journals ${range.replica}:${range.first}..${range.last} are partly applied (up to ${applied})`);
-      if (await this.write(coll, id, doc, change(body), range)) return;
+      if (await this.write(coll, id, doc, change(body), range)) return true;
     }
     throw new Error(`${id}: gave up after 50 write conflicts`);
   }

@@ -19,8 +19,9 @@ import { planTraceIndex, type IndexPlan } from './trace-index/plan-trace-index';
 import { writeTraceIndex } from './trace-index/write-trace-index';
 import { decodeStoredTrace } from './trace-codec';
 import { mergeRows, planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
-import { rollupPartition, type StoredRow } from './usage/rollup-layout';
+import { bucketIds, GRANULARITIES, rollupPartition, type StoredRow } from './usage/rollup-layout';
 import { markSixHourRollups } from './usage/six-hour-rollups';
+import { buildFromHours, isBuiltFromHours, periodOf } from './usage/coarse-rollups';
 
 export interface FlusherOptions {
   /** How often this replica says it is alive, and after how long without it its journals are recovered. */
@@ -30,7 +31,13 @@ export interface FlusherOptions {
   maxGroupTraces?: number;
   /** Ingest waits while more traces than this are stored but not yet applied (bounds the memory they hold). */
   maxPendingTraces?: number;
+  /** A six-hour or day rollup of users and runs is built from its hours once no flush has touched it for this long (coarse-rollups.ts). */
+  buildQuietMs?: number;
+  /** At most this share of the time goes to those builds: after a build that took d ms, the next waits d * (1 / share - 1). */
+  buildShare?: number;
 }
+
+const DAY_MS = 86_400_000;
 
 interface Pending {
   n: number;
@@ -73,13 +80,27 @@ export class IngestFlusher {
   private recovering?: Promise<void>;
   private readonly opts: Required<FlusherOptions>;
   private sixHourMarked = false;
+  /** Built-from-hours documents not written yet (single writer only), with when a flush last skipped them. */
+  private readonly unbuilt = new Map<string, number>();
+  private buildFromHours = false;
+  /** Paced builds: none before this time; `buildTimer` runs the next one then. */
+  private nextBuildAt = 0;
+  private buildTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly models: Models,
     private readonly log: Logger,
     opts: FlusherOptions = {},
   ) {
-    this.opts = { heartbeatMs: 10_000, orphanAfterMs: 60_000, maxGroupTraces: 20_000, maxPendingTraces: 50_000, ...opts };
+    this.opts = {
+      heartbeatMs: 10_000,
+      orphanAfterMs: 60_000,
+      maxGroupTraces: 20_000,
+      maxPendingTraces: 50_000,
+      buildQuietMs: 60_000,
+      buildShare: 0.2,
+      ...opts,
+    };
   }
 
   journalId(n: number): string {
@@ -93,18 +114,30 @@ export class IngestFlusher {
     } catch {
       this.compareAndSet = false; // by _id alone is right on both, with one writer
     }
+    this.buildFromHours = !this.compareAndSet;
+    // Periods a previous process may have left unbuilt (reads use their hours meanwhile).
+    if (this.buildFromHours) this.seedUnbuilt(Date.now());
     await this.heartbeat();
     const recover = () => {
       this.recovering ??= this.recoverOrphans().finally(() => (this.recovering = undefined));
     };
-    this.timer = setInterval(() => void this.heartbeat().then(recover), this.opts.heartbeatMs);
+    this.timer = setInterval(
+      () =>
+        void this.heartbeat().then(() => {
+          recover();
+          void this.run();
+        }),
+      this.opts.heartbeatMs,
+    );
     this.timer.unref();
     recover();
+    void this.run();
   }
 
   /** Stops after the journals in hand are applied (or gives up on them: they stay for recovery). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.buildTimer);
     await Promise.race([this.settled(), new Promise((r) => setTimeout(r, 5_000))]);
     this.stopped = true;
     await this.recovering;
@@ -155,7 +188,10 @@ export class IngestFlusher {
     try {
       for (;;) {
         const group = this.inflight ?? (await this.nextGroup());
-        if (!group) break;
+        if (!group) {
+          if (await this.buildOne()) continue;
+          break;
+        }
         this.inflight = group;
         try {
           await this.apply(group);
@@ -177,6 +213,8 @@ export class IngestFlusher {
         const done = this.pending.splice(0, group.journalIds.length);
         this.pendingTraces -= group.traces;
         for (const p of done) for (const w of p.waiters) w();
+        // Between groups no journal of this replica is partly applied: one build, so ingest never starves them.
+        await this.buildOne();
       }
     } finally {
       this.running = false;
@@ -222,13 +260,88 @@ export class IngestFlusher {
     for (const [id, rows] of group.rollups) {
       const partition = rollupPartition(id);
       const coll = partition ? this.models.usageStore.minutes(partition, true) : this.models.usageStore.rollups();
-      writes.push(() => this.docs.apply<StoredRow[]>(coll, id, range, (body) => mergeRows(body, rows)));
+      const onlyIfExists = this.buildFromHours && isBuiltFromHours(id);
+      writes.push(async () => {
+        const written = await this.docs.apply<StoredRow[]>(coll, id, range, (body) => mergeRows(body, rows), { onlyIfExists });
+        if (!written) this.unbuilt.set(id, Date.now());
+      });
     }
     for (const [day, streams] of group.index) {
       const coll = this.models.traceStore.index(day, true);
       for (const [stream, entries] of streams) writes.push(() => writeTraceIndex(this.docs, coll, stream, entries, range));
     }
     await inParallel(writes, PARALLEL_WRITES, (w) => w());
+  }
+
+  /** Builds every period finished by `now`, however recently touched and without pauses, in the single writer (what the heartbeat does over time). */
+  async buildDue(now = Date.now()): Promise<void> {
+    while (this.running) await new Promise((r) => setTimeout(r, 20));
+    this.running = true;
+    try {
+      while (await this.buildOne(now, -Infinity, false));
+    } finally {
+      this.running = false;
+      void this.run();
+    }
+  }
+
+  /** Built-from-hours documents of periods over by `now` that are not built yet (reads use their parts meanwhile). */
+  pendingBuilds(now = Date.now()): number {
+    let n = 0;
+    for (const id of this.unbuilt.keys()) if (periodOf(id).end <= now) n++;
+    return n;
+  }
+
+  /**
+   * Builds one quiet, finished period (true: one was due, built or not);
+   * six-hour ones first, so a day is built from them. Runs in the single
+   * writer, between groups, and never while another replica's journals
+   * wait: one partly applied would be in some hours, and so in the built
+   * document, but not in others. Paced (buildShare) so that builds never
+   * take more than their share of the flusher's and the database's time
+   * from ingest and reads; a timer resumes them after the pause.
+   */
+  private async buildOne(now = Date.now(), quietMs = this.opts.buildQuietMs, paced = true): Promise<boolean> {
+    if (this.stopped) return false;
+    let due: string | undefined;
+    for (const [id, touched] of this.unbuilt) {
+      if (periodOf(id).end > now || touched > now - quietMs) continue;
+      due = id;
+      if (id.split('|')[1] === 'q') break;
+    }
+    if (!due) return false;
+    if (paced && Date.now() < this.nextBuildAt) {
+      this.buildTimer ??= setTimeout(() => {
+        this.buildTimer = undefined;
+        void this.run();
+      }, this.nextBuildAt - Date.now());
+      this.buildTimer.unref();
+      return false;
+    }
+    const t0 = Date.now();
+    try {
+      if (await this.models.usageStore.journal().findOne({ r: { $ne: this.replica } }, { projection: { _id: 1 } })) return false;
+      await buildFromHours(this.models.usageStore.rollups(), due);
+      this.unbuilt.delete(due);
+      return true;
+    } catch (err) {
+      this.log.warn({ err, id: due }, 'ingest flusher: could not build a rollup from its hours; will retry');
+      this.unbuilt.set(due, now);
+      return false;
+    } finally {
+      this.nextBuildAt = Date.now() + (Date.now() - t0) * (1 / this.opts.buildShare - 1);
+    }
+  }
+
+  /** The built-from-hours documents of the last two days, any of which a previous process may have left unbuilt. */
+  private seedUnbuilt(now: number): void {
+    for (const family of ['u', 'r'] as const) {
+      for (const g of GRANULARITIES.filter((x) => x.name === 'q' || x.name === 'd')) {
+        for (let t = Math.floor((now - 2 * DAY_MS) / g.ms) * g.ms; t < now; t += g.ms) {
+          for (const id of bucketIds(family, g.name, t)) this.unbuilt.set(id, 0);
+        }
+      }
+    }
   }
 
   private async heartbeat(): Promise<void> {

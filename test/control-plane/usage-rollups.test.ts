@@ -11,6 +11,8 @@ import { encodeBlob } from '../../control-plane/services/blob-docs';
 import { dayKey } from '../../control-plane/models/trace-store.model';
 import { usageStore } from '../../control-plane/models/usage-rollup.model';
 import { markSixHourRollups } from '../../control-plane/services/usage/six-hour-rollups';
+import { buildFromHours, isBuiltFromHours } from '../../control-plane/services/usage/coarse-rollups';
+import { bucketIds } from '../../control-plane/services/usage/rollup-layout';
 import { connectTestDb, partition } from '../helpers/db';
 import { startHarness, type Harness } from './harness';
 
@@ -104,6 +106,17 @@ function recount(traces: Trace[], from: number, to: number, groupBy: GroupBy, fi
   return new Map([...groups].map(([k, cell]) => [k, figures(cell, providerView)]));
 }
 
+function assertSame(got: Array<{ key: Key } & Record<string, unknown>>, want: Map<Key, object>, what: string) {
+  assert.deepEqual(got.map((g) => g.key).sort(), [...want.keys()].sort(), `${what}: groups`);
+  for (const g of got) {
+    const w = want.get(g.key)! as Record<string, unknown>;
+    for (const [field, value] of Object.entries(w)) {
+      if (field === 'costUsd') assert.ok(Math.abs((g[field] as number) - (value as number)) < 1e-9, `${what} ${g.key} ${field}`);
+      else assert.equal(g[field], value, `${what} ${String(g.key)} ${field}: ${String(g[field])} vs ${String(value)}`);
+    }
+  }
+}
+
 /** The recount test's traffic (the generator's first 2,500 draws). */
 const allTraces = Array.from({ length: 2500 }, (_, i) => randomTrace(i));
 const traces2500 = () => allTraces;
@@ -137,17 +150,6 @@ describe('usage rollups agree with a recount from the raw traces', () => {
   after(async () => h?.close());
 
   const summary = async (q: string) => (await h.as('viewer').get(`/api/v1/usage/summary?${q}`).expect(200)).body;
-
-  function assertSame(got: Array<{ key: Key } & Record<string, unknown>>, want: Map<Key, object>, what: string) {
-    assert.deepEqual(got.map((g) => g.key).sort(), [...want.keys()].sort(), `${what}: groups`);
-    for (const g of got) {
-      const w = want.get(g.key)! as Record<string, unknown>;
-      for (const [field, value] of Object.entries(w)) {
-        if (field === 'costUsd') assert.ok(Math.abs((g[field] as number) - (value as number)) < 1e-9, `${what} ${g.key} ${field}`);
-        else assert.equal(g[field], value, `${what} ${String(g.key)} ${field}: ${String(g[field])} vs ${String(value)}`);
-      }
-    }
-  }
 
   const windows: Array<[number, number]> = [
     [START - 3_600_000, START + SPAN + 3_600_000],
@@ -343,6 +345,144 @@ describe('journals left by a replica that died', () => {
       assert.equal(again.groups[0].requests, 5);
     } finally {
       await second.close();
+      await db.close();
+    }
+  });
+});
+
+describe('six-hour and day rollups of users and runs, built from their hours', () => {
+  const HOUR = 3_600_000;
+  const rename = (ts: Trace[], tag: string, shift = (t: number) => t) =>
+    ts.map((t) => ({ ...t, id: `${tag}${t.id}`, time: new Date(shift(Date.parse(t.time))).toISOString() }));
+  const post = async (h: Harness, ts: Trace[]) => {
+    for (let i = 0; i < ts.length; i += 250)
+      await h
+        .as('dataplane')
+        .post('/api/v1/dataplane/traces')
+        .send({ traces: ts.slice(i, i + 250) })
+        .expect(200);
+    await h.cp.services.flusher.settled(60_000);
+  };
+  /** Queries served by the user (u) and run (r) families, over each window, against the recount. */
+  async function check(h: Harness, traces: Trace[], windows: Array<[number, number]>, what: string) {
+    const cases: Array<[GroupBy, Partial<Record<keyof UsageDims, string>>]> = [
+      ['user', { provider: 'openai' }],
+      ['endpoint', { user: 'user-1' }],
+      ['day', { user: 'user-0' }],
+      ['user', { run: 'run-3' }],
+      ['run', { endpoint: 'chat' }],
+    ];
+    for (const [from, to] of windows) {
+      for (const [groupBy, filter] of cases) {
+        const q = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&groupBy=${groupBy}&${new URLSearchParams(filter as Record<string, string>).toString()}`;
+        const got = (await h.as('viewer').get(`/api/v1/usage/summary?${q}`).expect(200)).body.groups;
+        assertSame(got, recount(traces, from, to, groupBy, filter), `${what}: ${q}`);
+      }
+    }
+  }
+  const builtDocs = async (db: { db: { collection: (n: string) => { find: (f: object) => { toArray: () => Promise<unknown[]> } } } }) =>
+    ((await db.db.collection('usage_rollups').find({}).toArray()) as Array<{ _id: string; v: number; b: { buffer: Uint8Array } }>).filter((d) =>
+      isBuiltFromHours(d._id),
+    );
+
+  it('agree with a recount before, during and after the builds (days from six-hour documents), across a restart mid-build and late traffic; building again changes nothing', async () => {
+    const db = await connectTestDb('built');
+    // 2031 traffic: periods not over yet, so no heartbeat builds them; the test builds them by hand and through buildDue.
+    const first = rename(allTraces.slice(0, 1200), 'b1-');
+    const late = rename(allTraces.slice(1200), 'b2-');
+    const windows: Array<[number, number]> = [
+      [START - HOUR, START + SPAN + HOUR],
+      [Date.UTC(2031, 6, 1, 23, 59), Date.UTC(2031, 6, 3, 6, 1)],
+      [Date.UTC(2031, 6, 2, 5, 49), Date.UTC(2031, 6, 2, 18, 11)],
+    ];
+    let h = await startHarness({ db });
+    try {
+      await post(h, first);
+      assert.deepEqual(await builtDocs(db), [], 'flushes leave them to the build');
+      await check(h, first, windows, 'from hours');
+
+      // Half of them built (as a build cut short would leave them), then a restart.
+      const ids = (['u', 'r'] as const).flatMap((family) =>
+        [
+          ...Array.from({ length: 14 }, (_, k) => ['q', Date.UTC(2031, 6, 1) + k * 6 * HOUR] as const),
+          ...Array.from({ length: 4 }, (_, k) => ['d', Date.UTC(2031, 6, 1) + k * 24 * HOUR] as const),
+        ].flatMap(([g, t]) => bucketIds(family, g, t)),
+      );
+      const results = [];
+      for (const id of ids.filter((_, i) => i % 2 === 0)) results.push(await buildFromHours(db.db.collection('usage_rollups'), id));
+      assert.ok(results.includes('built') && results.includes('empty'), `some built, some empty: ${results.join()}`);
+      await check(h, first, windows, 'half built');
+      await h.close();
+      h = await startHarness({ db });
+      await check(h, first, windows, 'half built, after a restart');
+
+      // Late traffic lands in built and unbuilt periods alike.
+      await post(h, late);
+      await check(h, [...first, ...late], windows, 'late traffic');
+
+      // Reads while the rest is built (days from six-hour documents, some built, some not; what the
+      // flusher knows to be unbuilt through it, the periods only the process before the restart touched by hand), then after.
+      const later = Date.UTC(2032, 0, 1);
+      let building = true;
+      const builds = (async () => {
+        for (const id of ids) await buildFromHours(db.db.collection('usage_rollups'), id);
+        await h.cp.services.flusher.buildDue(later);
+      })().finally(() => (building = false));
+      let readsWhileBuilding = 0;
+      while (building) {
+        await check(h, [...first, ...late], windows, 'while building');
+        readsWhileBuilding++;
+      }
+      await builds;
+      assert.ok(readsWhileBuilding > 1, `reads ran while builds were under way (${readsWhileBuilding} rounds)`);
+      assert.equal(h.cp.services.flusher.pendingBuilds(later), 0);
+      for (const id of ids) assert.notEqual(await buildFromHours(db.db.collection('usage_rollups'), id), 'built', id);
+      const built = await builtDocs(db);
+      await check(h, [...first, ...late], windows, 'all built');
+
+      // Idempotent: building again, and a replayed batch, change nothing.
+      for (const id of ids) assert.notEqual(await buildFromHours(db.db.collection('usage_rollups'), id), 'built', id);
+      await h.cp.services.flusher.buildDue(Date.UTC(2032, 0, 1));
+      const replay = await h
+        .as('dataplane')
+        .post('/api/v1/dataplane/traces')
+        .send({ traces: late.slice(0, 200) })
+        .expect(200);
+      assert.equal(replay.body.duplicates, 200);
+      await h.cp.services.flusher.settled(60_000);
+      assert.deepEqual(
+        (await builtDocs(db)).map((d) => [d._id, d.v, Buffer.from(d.b.buffer).toString('base64')]),
+        built.map((d) => [d._id, d.v, Buffer.from(d.b.buffer).toString('base64')]),
+      );
+      await check(h, [...first, ...late], windows, 'after building again and a replay');
+    } finally {
+      await h.close();
+      await db.close();
+    }
+  });
+
+  it('are built by a control plane that starts after the periods ended, and then read', async () => {
+    const db = await connectTestDb('builtstart');
+    // The recount traffic moved to end two hours ago: the periods of the last two days are over.
+    const end = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
+    const traces = rename(allTraces.slice(0, 800), 'b3-', (t) => end - 36 * HOUR + ((t - START) / SPAN) * 35 * HOUR);
+    const windows: Array<[number, number]> = [
+      [end - 40 * HOUR, end],
+      [end - 30 * HOUR + 7 * 60_000, end - 3 * HOUR - 60_000],
+    ];
+    let h = await startHarness({ db });
+    try {
+      await post(h, traces);
+      assert.deepEqual(await builtDocs(db), [], 'just touched: not built yet');
+      await check(h, traces, windows, 'from hours');
+      await h.close();
+      h = await startHarness({ db });
+      const deadline = Date.now() + 20_000;
+      while ((await builtDocs(db)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.ok((await builtDocs(db)).length > 0, 'built on start');
+      await check(h, traces, windows, 'built on start');
+    } finally {
+      await h.close();
       await db.close();
     }
   });

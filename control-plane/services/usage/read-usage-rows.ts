@@ -1,10 +1,13 @@
 // Reads the rollup documents that exactly cover a window, coarsest first:
-// whole days, then 6 hours, hours, 10-minute and minute buckets at the edges.
+// whole days, then 6 hours, hours, 10-minute and minute buckets at the edges
+// (a day of users or runs not built yet: its six-hour documents; one of those
+// not built yet: its hours; coarse-rollups.ts).
 import type { mongo } from 'mongoose';
 import type { BlobDoc } from '../../models/usage-rollup.model';
 import { decodeBlob } from '../blob-docs';
 import type { UsageRow } from './build-usage-report';
 import { bucketIds, dimsOf, FAMILIES, GRANULARITIES, rollupId, rollupPartition, shardOf, type Family, type Granularity, type StoredRow } from './rollup-layout';
+import { isBuiltFromHours, partIdsOf } from './coarse-rollups';
 import type { EncodedCell } from './usage-cell';
 import type { GroupBy, UsageFilter, UsageWindow } from './usage-query';
 
@@ -51,20 +54,27 @@ export async function readUsageRows(
   const checks = FAMILIES[family].flatMap((d, i) =>
     d in filter && filter[d as keyof UsageFilter] !== undefined ? [[i, filter[d as keyof UsageFilter]!] as const] : [],
   );
-  const docs = coveringBuckets(window, coarsest, sixHoursSince).flatMap((b) =>
+  let docs = coveringBuckets(window, coarsest, sixHoursSince).flatMap((b) =>
     (shard === undefined ? bucketIds(family, b.g.name, b.start) : [rollupId(family, b.g.name, b.start, shard)]).map((id) => ({ id, t: b.start })),
   );
   const rows: UsageRow[] = [];
-  for (let i = 0; i < docs.length; i += PARALLEL_READS) {
-    const found = await Promise.all(docs.slice(i, i + PARALLEL_READS).map(({ id }) => collection(rollupPartition(id)).findOne({ _id: id })));
-    found.forEach((doc, j) => {
-      const t = docs[i + j]!.t;
-      for (const row of decodeBlob<StoredRow[]>(doc) ?? []) {
-        const values = row.slice(0, -1) as Array<string | null>;
-        if (checks.some(([k, want]) => values[k] !== want)) continue;
-        rows.push({ t, dims: dimsOf(family, values), cell: row[row.length - 1] as EncodedCell });
-      }
-    });
+  while (docs.length > 0) {
+    // A six-hour or day document of users or runs not built yet: its parts instead, read next (their rows keep the period's start).
+    const unbuilt: typeof docs = [];
+    for (let i = 0; i < docs.length; i += PARALLEL_READS) {
+      const batch = docs.slice(i, i + PARALLEL_READS);
+      const found = await Promise.all(batch.map(({ id }) => collection(rollupPartition(id)).findOne({ _id: id })));
+      found.forEach((doc, j) => {
+        const { id, t } = batch[j]!;
+        if (!doc && isBuiltFromHours(id)) unbuilt.push(...partIdsOf(id).map((part) => ({ id: part, t })));
+        for (const row of decodeBlob<StoredRow[]>(doc) ?? []) {
+          const values = row.slice(0, -1) as Array<string | null>;
+          if (checks.some(([k, want]) => values[k] !== want)) continue;
+          rows.push({ t, dims: dimsOf(family, values), cell: row[row.length - 1] as EncodedCell });
+        }
+      });
+    }
+    docs = unbuilt;
   }
   return rows;
 }
