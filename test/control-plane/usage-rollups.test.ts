@@ -118,6 +118,17 @@ function assertSame(got: Array<{ key: Key } & Record<string, unknown>>, want: Ma
 }
 
 /** The recount test's traffic (the generator's first 2,500 draws). */
+/** Sends traces through the ingest API in batches and waits until the flusher has written them. */
+async function ingestAll(h: Harness, ts: Trace[], batch: number) {
+  for (let i = 0; i < ts.length; i += batch)
+    await h
+      .as('dataplane')
+      .post('/api/v1/dataplane/traces')
+      .send({ traces: ts.slice(i, i + batch) })
+      .expect(200);
+  await h.cp.services.flusher.settled(60_000);
+}
+
 const allTraces = Array.from({ length: 2500 }, (_, i) => randomTrace(i));
 const traces2500 = () => allTraces;
 
@@ -240,13 +251,7 @@ describe('rollups written before six-hour buckets existed', () => {
     const window = [Date.UTC(2031, 6, 2, 0, 3), Date.UTC(2031, 6, 3, 0, 0)] as const;
     const q = `from=${new Date(window[0]).toISOString()}&to=${new Date(window[1]).toISOString()}&groupBy=user`;
     try {
-      for (let i = 0; i < stored.length; i += 200)
-        await first
-          .as('dataplane')
-          .post('/api/v1/dataplane/traces')
-          .send({ traces: stored.slice(i, i + 200) })
-          .expect(200);
-      await first.cp.services.flusher.settled(60_000);
+      await ingestAll(first, stored, 200);
     } finally {
       await first.close();
     }
@@ -354,15 +359,7 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
   const HOUR = 3_600_000;
   const rename = (ts: Trace[], tag: string, shift = (t: number) => t) =>
     ts.map((t) => ({ ...t, id: `${tag}${t.id}`, time: new Date(shift(Date.parse(t.time))).toISOString() }));
-  const post = async (h: Harness, ts: Trace[]) => {
-    for (let i = 0; i < ts.length; i += 250)
-      await h
-        .as('dataplane')
-        .post('/api/v1/dataplane/traces')
-        .send({ traces: ts.slice(i, i + 250) })
-        .expect(200);
-    await h.cp.services.flusher.settled(60_000);
-  };
+  const post = (h: Harness, ts: Trace[]) => ingestAll(h, ts, 250);
   /** Queries served by the user (u) and run (r) families, over each window, against the recount. */
   async function check(h: Harness, traces: Trace[], windows: Array<[number, number]>, what: string) {
     const cases: Array<[GroupBy, Partial<Record<keyof UsageDims, string>>]> = [
