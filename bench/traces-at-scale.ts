@@ -37,6 +37,8 @@ export interface ScaleProfile {
   reps: number;
   /** Seconds of live ingest before and during the sweep. */
   sweepS: number;
+  /** Read rounds while rollups are still being built, at most (the smoke run does two, not the minutes a full build takes; Infinity, null in the JSON: until built). */
+  buildRounds: number;
 }
 
 /**
@@ -48,12 +50,13 @@ export interface ScaleProfile {
 export function scaleProfile(smoke: boolean): ScaleProfile {
   const env = process.env;
   const base: ScaleProfile = smoke
-    ? { sizes: [2_000], reps: 3, sweepS: 2 }
-    : { sizes: [10_000, 100_000, 1_000_000].filter((n) => n <= Number(env.BENCH_TRACES ?? 100_000)), reps: 20, sweepS: 20 };
+    ? { sizes: [2_000], reps: 3, sweepS: 2, buildRounds: 2 }
+    : { sizes: [10_000, 100_000, 1_000_000].filter((n) => n <= Number(env.BENCH_TRACES ?? 100_000)), reps: 20, sweepS: 20, buildRounds: Infinity };
   return {
     sizes: env.BENCH_SCALE_SIZES ? env.BENCH_SCALE_SIZES.split(',').map(Number) : base.sizes,
     reps: env.BENCH_SCALE_REPS ? Number(env.BENCH_SCALE_REPS) : base.reps,
     sweepS: env.BENCH_SCALE_SWEEP_S ? Number(env.BENCH_SCALE_SWEEP_S) : base.sweepS,
+    buildRounds: base.buildRounds,
   };
 }
 
@@ -309,11 +312,12 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       const buildsPendingAtStart = await cp.pendingBuilds();
       const during: Record<string, number[]> = {};
       let duringRounds = 0;
-      while ((await cp.pendingBuilds()) > 0 && performance.now() - buildsStart < 900_000) {
+      while (duringRounds < p.buildRounds && (await cp.pendingBuilds()) > 0 && performance.now() - buildsStart < 900_000) {
         await readAll(1, during);
         duringRounds++;
       }
       const buildsMs = performance.now() - buildsStart;
+      const buildsPendingAtEnd = await cp.pendingBuilds();
       const results = summarize(await readAll(p.reps));
       // A second page through the cursor of the first.
       const first = await get('/api/v1/traces?limit=50');
@@ -352,7 +356,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
         queriesMs: results,
         queriesRightAfterIngestMs: rightAfter,
         /** One sample per query per round while rollups were being built (their number pending when it began). */
-        queriesDuringBuildsMs: { buildsPendingAtStart, rounds: duringRounds, buildsMs: round(buildsMs, 0), ...summarize(during) },
+        queriesDuringBuildsMs: { buildsPendingAtStart, buildsPendingAtEnd, rounds: duringRounds, buildsMs: round(buildsMs, 0), ...summarize(during) },
       });
       log(
         `  ${size} stored: ingest ${ingestRate.toFixed(0)}/s; ${Object.entries(results)
