@@ -296,13 +296,20 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       const settleMs = performance.now() - settleStart;
       // Reads right after ingest, then again and again while rollups are built from their parts (a
       // version that builds none reports none pending), then once they are built.
-      const readAll = async (reps: number, samples: Record<string, number[]> = {}) => {
+      const readAll = async (
+        reps: number,
+        samples: Record<string, number[]> = {},
+        cpuPerRead: Record<string, { controlPlane: number; database: number }> = {},
+      ) => {
         for (const [name, q] of Object.entries(queries)) {
+          const c0 = cpu();
           for (let k = 0; k < reps; k++) {
             const r = await get(q);
             if (r.status !== 200) throw new Error(`${name}: ${r.status}`);
             (samples[name] ??= []).push(r.ms);
           }
+          const c1 = cpu();
+          cpuPerRead[name] = { controlPlane: round((c1.cp - c0.cp) / reps, 1), database: round((c1.db - c0.db) / reps, 1) };
         }
         return samples;
       };
@@ -318,7 +325,9 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       }
       const buildsMs = performance.now() - buildsStart;
       const buildsPendingAtEnd = await cp.pendingBuilds();
-      const results = summarize(await readAll(p.reps));
+      // CPU ms per read (mean over the samples) of the control plane and the database, once built: the load-independent cost.
+      const cpuPerReadMs: Record<string, { controlPlane: number; database: number }> = {};
+      const results = summarize(await readAll(p.reps, {}, cpuPerReadMs));
       // A second page through the cursor of the first.
       const first = await get('/api/v1/traces?limit=50');
       const cursor = (first.body as { nextCursor?: string } | undefined)?.nextCursor;
@@ -354,6 +363,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
         loadAverage: os.loadavg().map((x) => round(x)),
         /** Once no rollup waits to be built. */
         queriesMs: results,
+        cpuPerReadMs,
         queriesRightAfterIngestMs: rightAfter,
         /** One sample per query per round while rollups were being built (their number pending when it began). */
         queriesDuringBuildsMs: { buildsPendingAtStart, buildsPendingAtEnd, rounds: duringRounds, buildsMs: round(buildsMs, 0), ...summarize(during) },
