@@ -19,7 +19,7 @@ import { planTraceIndex, type IndexPlan } from './trace-index/plan-trace-index';
 import { writeTraceIndex } from './trace-index/write-trace-index';
 import { decodeStoredTrace } from './trace-codec';
 import { mergeRows, planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
-import { bucketIds, GRANULARITIES, rollupPartition, type StoredRow } from './usage/rollup-layout';
+import { bucketIds, GRANULARITIES, parseRollupId, rollupPartition, type StoredRow } from './usage/rollup-layout';
 import { markSixHourRollups } from './usage/six-hour-rollups';
 import { buildFromHours, isBuiltFromHours, periodOf } from './usage/coarse-rollups';
 
@@ -73,6 +73,8 @@ export class IngestFlusher {
   private pendingTraces = 0;
   private inflight?: Group;
   private running = false;
+  /** Called each time `running` goes back to false (buildDue waits for its turn). */
+  private idleWaiters: Array<() => void> = [];
   private stopped = false;
   private compareAndSet = true;
   private readonly docs = new BlobDocs(() => this.compareAndSet);
@@ -217,7 +219,7 @@ export class IngestFlusher {
         await this.buildOne();
       }
     } finally {
-      this.running = false;
+      this.idle();
     }
   }
 
@@ -273,14 +275,21 @@ export class IngestFlusher {
     await inParallel(writes, PARALLEL_WRITES, (w) => w());
   }
 
+  private idle(): void {
+    this.running = false;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
   /** Builds every period finished by `now`, however recently touched and without pauses, in the single writer (what the heartbeat does over time). */
   async buildDue(now = Date.now()): Promise<void> {
-    while (this.running) await new Promise((r) => setTimeout(r, 20));
+    while (this.running) await new Promise<void>((r) => this.idleWaiters.push(r));
     this.running = true;
     try {
       while (await this.buildOne(now, -Infinity, false));
     } finally {
-      this.running = false;
+      this.idle();
       void this.run();
     }
   }
@@ -307,7 +316,7 @@ export class IngestFlusher {
     for (const [id, touched] of this.unbuilt) {
       if (periodOf(id).end > now || touched > now - quietMs) continue;
       due = id;
-      if (id.split('|')[1] === 'q') break;
+      if (parseRollupId(id).g === 'q') break;
     }
     if (!due) return false;
     if (paced && Date.now() < this.nextBuildAt) {
@@ -387,7 +396,7 @@ export class IngestFlusher {
     } catch (err) {
       this.log.error({ err }, 'ingest flusher: recovery failed; will retry');
     } finally {
-      this.running = false;
+      this.idle();
       void this.run();
     }
   }

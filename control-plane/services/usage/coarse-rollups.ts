@@ -18,7 +18,7 @@ import type { mongo } from 'mongoose';
 import type { BlobDoc } from '../../models/usage-rollup.model';
 import { decodeBlob, encodeBlob } from '../blob-docs';
 import { mergeRows } from './plan-usage-rollups';
-import { GRANULARITIES, rollupId, rowKey, type Family, type LiveRow, type StoredRow } from './rollup-layout';
+import { GRANULARITIES, parseRollupId, rollupId, rowKey, type Family, type LiveRow, type StoredRow } from './rollup-layout';
 import { mergeEncodedCell, newCell, type EncodedCell } from './usage-cell';
 
 const BUILT_FAMILIES: ReadonlySet<string> = new Set<Family>(['u', 'r']);
@@ -27,14 +27,13 @@ const SIX_HOURS = GRANULARITIES[3];
 
 /** Whether the document is one built from its hours (a six-hour or day one of the user or run family). */
 export function isBuiltFromHours(id: string): boolean {
-  const [family, g] = id.split('|') as [string, string];
+  const { family, g } = parseRollupId(id);
   return BUILT_FAMILIES.has(family) && BUILT_GRANULARITIES.has(g);
 }
 
 /** The period a built document covers: [start, end). */
 export function periodOf(id: string): { start: number; end: number } {
-  const [, g, iso] = id.split('|') as [string, string, string];
-  const start = Date.parse(iso);
+  const { g, start } = parseRollupId(id);
   return { start, end: start + GRANULARITIES.find((x) => x.name === g)!.ms };
 }
 
@@ -44,11 +43,11 @@ export function periodOf(id: string): { start: number; end: number } {
  * missing, is the sum of its own hours).
  */
 export function partIdsOf(id: string): string[] {
-  const [family, g, , shard] = id.split('|') as [Family, string, string, string | undefined];
+  const { family, g, shard } = parseRollupId(id);
   const { start, end } = periodOf(id);
   const part = g === 'd' ? SIX_HOURS : GRANULARITIES[2];
   const ids: string[] = [];
-  for (let t = start; t < end; t += part.ms) ids.push(rollupId(family, part.name, t, shard === undefined ? undefined : Number(shard)));
+  for (let t = start; t < end; t += part.ms) ids.push(rollupId(family, part.name, t, shard));
   return ids;
 }
 

@@ -6,6 +6,7 @@ import { attributeTraceUsage } from './attribute-trace-usage';
 import {
   FAMILY_NAMES,
   GRANULARITIES,
+  parseRollupId,
   RUN_FAMILIES,
   rollupId,
   rowKey,
@@ -49,10 +50,9 @@ export function planUsageRollups(traces: Trace[]): RollupDelta {
   }
   const delta: RollupDelta = new Map(minutes);
   for (const [id, rows] of minutes) {
-    const [family, , iso, shard] = id.split('|') as [Family, string, string, string | undefined];
-    const minute = Date.parse(iso);
+    const { family, start: minute, shard } = parseRollupId(id);
     for (const g of GRANULARITIES.slice(1)) {
-      const coarse = rollupId(family, g.name, Math.floor(minute / g.ms) * g.ms, shard === undefined ? undefined : Number(shard));
+      const coarse = rollupId(family, g.name, Math.floor(minute / g.ms) * g.ms, shard);
       for (const row of rows.values()) mergeCell(rowIn(delta, coarse, row.values).cell, row.cell);
     }
   }

@@ -54,6 +54,19 @@ export type Granularity = (typeof GRANULARITIES)[number];
 export const rollupId = (family: Family, g: Granularity['name'], startMs: number, shard?: number) =>
   `${family}|${g}|${new Date(startMs).toISOString()}${shard === undefined ? '' : `|${shard}`}`;
 
+export interface RollupKey {
+  family: Family;
+  g: Granularity['name'];
+  start: number;
+  shard?: number;
+}
+
+/** The parts of a rollupId. */
+export function parseRollupId(id: string): RollupKey {
+  const [family, g, iso, shard] = id.split('|') as [Family, Granularity['name'], string, string | undefined];
+  return { family, g, start: Date.parse(iso), ...(shard === undefined ? {} : { shard: Number(shard) }) };
+}
+
 /** Every document id of a bucket (all shards). */
 export const bucketIds = (family: Family, g: Granularity['name'], startMs: number): string[] => {
   const spec = SHARDS[family];
@@ -62,8 +75,8 @@ export const bucketIds = (family: Family, g: Granularity['name'], startMs: numbe
 
 /** Minute and 10-minute documents live in their day's collection ("" for the shared one of hours and days). */
 export function rollupPartition(id: string): string {
-  const [, g, iso] = id.split('|') as [string, string, string];
-  return g === 'm' || g === 'x' ? iso.slice(0, 10).replace(/-/g, '') : '';
+  const { g, start } = parseRollupId(id);
+  return g === 'm' || g === 'x' ? new Date(start).toISOString().slice(0, 10).replace(/-/g, '') : '';
 }
 
 /** A row: the family's dimension values in FAMILIES order, then the cell. */
