@@ -99,6 +99,24 @@ describe('latency sketches', () => {
     const copy = new LatencySketch();
     copy.mergeEncoded(s.encode());
     for (const q of [0, 0.1, 0.5, 0.9, 0.99, 1]) assert.equal(copy.quantile(q), s.quantile(q));
+    // Rollups written before the byte form hold arrays of key deltas and counts: read alike, and mixed with the bytes.
+    const bins = [...s.bins()];
+    const legacy = { k: bins.map(([k], i) => (i === 0 ? k : k - bins[i - 1]![0])), c: bins.map(([, c]) => c), z: s.zero };
+    const mixed = new LatencySketch();
+    mixed.mergeEncoded(legacy);
+    mixed.mergeEncoded(s.encode());
+    assert.equal(mixed.count, 2 * s.count);
+    const doubled = new LatencySketch();
+    for (const v of [...values, ...values]) doubled.add(v);
+    assert.deepEqual([...mixed.bins()], [...doubled.bins()]);
+    assert.equal(mixed.zero, doubled.zero);
+    // Keys below zero (values under 1 ms), counts past one varint byte.
+    const small = new LatencySketch();
+    for (let i = 0; i < 100_000; i++) small.add(0.001 + (i % 50) * 0.01);
+    const back = new LatencySketch();
+    back.mergeEncoded(small.encode());
+    assert.deepEqual([...back.bins()], [...small.bins()]);
+    assert.ok([...small.bins()][0]![0] < 0, 'negative keys covered');
     // The same values through the library's own sketch: the same answers.
     const reference = s.toDDSketch();
     for (const q of [0, 0.01, 0.1, 0.14, 0.15, 0.5, 0.95, 0.99, 1])

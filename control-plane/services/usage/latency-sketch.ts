@@ -14,11 +14,49 @@ import { DDSketch } from '@datadog/sketches-js';
 export const RELATIVE_ACCURACY = 0.01;
 const MAPPING = new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }).mapping;
 
-/** Stored form: non-empty bin keys (first absolute, then deltas), their counts, and values too small for a bin. */
-export interface EncodedSketch {
+/** Stored form of rollups written before the byte form: non-empty bin keys (first absolute, then deltas), their counts, and values too small for a bin. */
+export interface ArraySketch {
   k: number[];
   c: number[];
   z?: number;
+}
+
+/**
+ * Stored form: unsigned LEB128 varints in bytes (msgpack keeps them as one
+ * binary, decoded as a view, not an array of numbers): values too small for
+ * a bin, the number of non-empty bins, the first and last keys (zigzag),
+ * then per bin the gap to the previous key minus one and the count. A day's
+ * sketch of a busy user has hundreds of bins: as arrays, msgpack decoding
+ * them was most of a summary by user.
+ */
+export type EncodedSketch = Uint8Array | ArraySketch;
+
+const zigzag = (n: number) => (n >= 0 ? 2 * n : -2 * n - 1);
+const unzigzag = (n: number) => (n % 2 === 0 ? n / 2 : -(n + 1) / 2);
+
+/** Appends n (a non-negative integer up to 2^53) as a varint. */
+function putVarint(out: number[], n: number): void {
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+}
+
+/** Reads varints from a byte array, in order. */
+class VarintReader {
+  pos = 0;
+  constructor(private readonly bytes: Uint8Array) {}
+  next(): number {
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.bytes[this.pos++]!;
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) return n;
+      scale *= 0x80;
+    }
+  }
 }
 
 export class LatencySketch {
@@ -71,6 +109,10 @@ export class LatencySketch {
 
   mergeEncoded(e: EncodedSketch | undefined): void {
     if (!e) return;
+    if (e instanceof Uint8Array) {
+      this.mergeBytes(e);
+      return;
+    }
     const n = e.k.length;
     if (n > 0) {
       let last = e.k[0]!;
@@ -87,17 +129,42 @@ export class LatencySketch {
     this.count += e.z ?? 0;
   }
 
-  encode(): EncodedSketch | undefined {
-    if (this.count === 0) return undefined;
-    const e: EncodedSketch = { k: [], c: [] };
-    let previous = 0;
-    for (const [key, count] of this.bins()) {
-      e.k.push(e.k.length === 0 ? key : key - previous);
-      e.c.push(count);
-      previous = key;
+  private mergeBytes(bytes: Uint8Array): void {
+    const r = new VarintReader(bytes);
+    const zero = r.next();
+    const n = r.next();
+    this.zero += zero;
+    this.count += zero;
+    if (n === 0) return;
+    const first = unzigzag(r.next());
+    this.cover(first, unzigzag(r.next()));
+    const counts = this.counts;
+    let i = first - this.offset - 1;
+    for (let b = 0; b < n; b++) {
+      i += r.next() + 1;
+      const c = r.next();
+      counts[i]! += c;
+      this.count += c;
     }
-    if (this.zero) e.z = this.zero;
-    return e;
+  }
+
+  encode(): Uint8Array | undefined {
+    if (this.count === 0) return undefined;
+    const bins = [...this.bins()];
+    const out: number[] = [];
+    putVarint(out, this.zero);
+    putVarint(out, bins.length);
+    if (bins.length > 0) {
+      putVarint(out, zigzag(bins[0]![0]));
+      putVarint(out, zigzag(bins[bins.length - 1]![0]));
+      let previous = bins[0]![0] - 1;
+      for (const [key, count] of bins) {
+        putVarint(out, key - previous - 1);
+        putVarint(out, count);
+        previous = key;
+      }
+    }
+    return Uint8Array.from(out);
   }
 
   /** The library's sketch of the same bins (for its quantile definition). */

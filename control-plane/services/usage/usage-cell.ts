@@ -11,7 +11,7 @@ export interface UsageCell {
   overhead: LatencySketch;
 }
 
-/** Stored form: counters in COUNTER_NAMES order, sketches sparse. */
+/** Stored form: counters in COUNTER_NAMES order, sketches sparse (latency-sketch.ts). */
 export interface EncodedCell {
   n: number[];
   l?: EncodedSketch;
