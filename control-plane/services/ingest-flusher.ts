@@ -18,8 +18,9 @@ import { BlobDocs, decodeBlob, type JournalRange } from './blob-docs';
 import { planTraceIndex, type IndexPlan } from './trace-index/plan-trace-index';
 import { writeTraceIndex } from './trace-index/write-trace-index';
 import { decodeStoredTrace } from './trace-codec';
-import { mergeRows, planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
-import { bucketIds, GRANULARITIES, parseRollupId, rollupPartition, type StoredRow } from './usage/rollup-layout';
+import { planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
+import { mergeBody, type RowsBody } from './usage/rollup-body';
+import { bucketIds, GRANULARITIES, parseRollupId, rollupPartition } from './usage/rollup-layout';
 import { markSixHourRollups } from './usage/six-hour-rollups';
 import { buildFromHours, isBuiltFromHours, periodOf } from './usage/coarse-rollups';
 
@@ -263,8 +264,9 @@ export class IngestFlusher {
       const partition = rollupPartition(id);
       const coll = partition ? this.models.usageStore.minutes(partition, true) : this.models.usageStore.rollups();
       const onlyIfExists = this.buildFromHours && isBuiltFromHours(id);
+      const { family } = parseRollupId(id);
       writes.push(async () => {
-        const written = await this.docs.apply<StoredRow[]>(coll, id, range, (body) => mergeRows(body, rows), { onlyIfExists });
+        const written = await this.docs.apply<RowsBody>(coll, id, range, (body) => mergeBody(family, body, rows), { onlyIfExists });
         if (!written) this.unbuilt.set(id, Date.now());
       });
     }

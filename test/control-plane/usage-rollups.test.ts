@@ -13,6 +13,8 @@ import { usageStore } from '../../control-plane/models/usage-rollup.model';
 import { markSixHourRollups } from '../../control-plane/services/usage/six-hour-rollups';
 import { buildFromHours, isBuiltFromHours } from '../../control-plane/services/usage/coarse-rollups';
 import { bucketIds } from '../../control-plane/services/usage/rollup-layout';
+import { rowsOf, type RowsBody } from '../../control-plane/services/usage/rollup-body';
+import { decode } from '@msgpack/msgpack';
 import { connectTestDb, partition } from '../helpers/db';
 import { startHarness, type Harness } from './harness';
 
@@ -368,6 +370,13 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
       ['day', { user: 'user-0' }],
       ['user', { run: 'run-3' }],
       ['run', { endpoint: 'chat' }],
+      // A user's own rows of a shard (rollup-body.ts), alone and with other filters; users and runs grouped.
+      ['model', { user: 'user-2' }],
+      ['provider', { user: 'user-0', endpoint: 'chat' }],
+      ['run', { user: 'user-1' }],
+      ['endpoint', { run: 'run-5' }],
+      ['user', {}],
+      ['user', { endpoint: 'embed' }],
     ];
     for (const [from, to] of windows) {
       for (const [groupBy, filter] of cases) {
@@ -452,6 +461,45 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
         built.map((d) => [d._id, d.v, Buffer.from(d.b.buffer).toString('base64')]),
       );
       await check(h, [...first, ...late], windows, 'after building again and a replay');
+    } finally {
+      await h.close();
+      await db.close();
+    }
+  });
+
+  it('documents of users and runs written as one array of rows (before rows were kept per user or run) are read, merged into and built from', async () => {
+    const db = await connectTestDb('arrayrows');
+    const first = rename(allTraces.slice(0, 1000), 'b4-');
+    const late = rename(allTraces.slice(1000, 1600), 'b5-');
+    const windows: Array<[number, number]> = [
+      [START - HOUR, START + SPAN + HOUR],
+      [Date.UTC(2031, 6, 2, 5, 49), Date.UTC(2031, 6, 2, 18, 11)],
+    ];
+    const h = await startHarness({ db });
+    try {
+      await post(h, first);
+      // As the earlier version wrote them: the rows of every user (or run) of the shard in one array.
+      const collections = [
+        db.db.collection('usage_rollups'),
+        ...(await Promise.all(['20310701', '20310702', '20310703'].map((d) => partition(db, `usage_minutes_${d}`)))),
+      ];
+      let rewritten = 0;
+      for (const coll of collections) {
+        for (const doc of (await coll.find({}).toArray()) as unknown as Array<{ _id: string; b: { buffer: Uint8Array } }>) {
+          if (!['u', 'r'].includes(doc._id[0]!)) continue;
+          const body = decode(doc.b.buffer) as RowsBody;
+          assert.ok(!Array.isArray(body), `${doc._id}: rows kept per ${doc._id[0] === 'u' ? 'user' : 'run'}`);
+          await coll.updateOne({ _id: doc._id as never }, { $set: { b: encodeBlob(rowsOf(body)) } });
+          rewritten++;
+        }
+      }
+      assert.ok(rewritten > 0, 'documents rewritten as arrays');
+      await check(h, first, windows, 'array rows');
+      // Late traffic merges into them (they take the grouped form), then the periods are built from both forms.
+      await post(h, late);
+      await check(h, [...first, ...late], windows, 'array rows merged into');
+      await h.cp.services.flusher.buildDue(Date.UTC(2032, 0, 1));
+      await check(h, [...first, ...late], windows, 'built from array rows');
     } finally {
       await h.close();
       await db.close();

@@ -17,8 +17,8 @@
 import type { mongo } from 'mongoose';
 import type { BlobDoc } from '../../models/usage-rollup.model';
 import { decodeBlob, encodeBlob } from '../blob-docs';
-import { mergeRows } from './plan-usage-rollups';
-import { GRANULARITIES, parseRollupId, rollupId, rowKey, type Family, type LiveRow, type StoredRow } from './rollup-layout';
+import { mergeBody, rowsOf, type RowsBody } from './rollup-body';
+import { GRANULARITIES, parseRollupId, rollupId, rowKey, type Family, type LiveRow } from './rollup-layout';
 import { mergeEncodedCell, newCell, type EncodedCell } from './usage-cell';
 
 const BUILT_FAMILIES: ReadonlySet<string> = new Set<Family>(['u', 'r']);
@@ -71,7 +71,7 @@ export async function buildFromHours(coll: mongo.Collection<BlobDoc>, id: string
         return;
       }
       for (const [replica, n] of Object.entries(doc.s)) s[replica] = Math.max(s[replica] ?? 0, n);
-      for (const row of decodeBlob<StoredRow[]>(doc) ?? []) {
+      for (const row of rowsOf(decodeBlob<RowsBody>(doc))) {
         const values = row.slice(0, -1) as Array<string | null>;
         const key = rowKey(values);
         let live = rows.get(key);
@@ -82,6 +82,6 @@ export async function buildFromHours(coll: mongo.Collection<BlobDoc>, id: string
     ids = missing;
   }
   if (rows.size === 0) return 'empty';
-  await coll.insertOne({ _id: id, v: 1, s, b: encodeBlob(mergeRows(undefined, rows)) });
+  await coll.insertOne({ _id: id, v: 1, s, b: encodeBlob(mergeBody(parseRollupId(id).family, undefined, rows)) });
   return 'built';
 }

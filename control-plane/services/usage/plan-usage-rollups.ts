@@ -15,9 +15,8 @@ import {
   valuesOf,
   type Family,
   type LiveRow,
-  type StoredRow,
 } from './rollup-layout';
-import { addContribution, encodeCell, mergeCell, mergeEncodedCell, newCell, type EncodedCell } from './usage-cell';
+import { addContribution, mergeCell, newCell } from './usage-cell';
 
 export type RollupDelta = Map<string, Map<string, LiveRow>>;
 
@@ -57,21 +56,4 @@ export function planUsageRollups(traces: Trace[]): RollupDelta {
     }
   }
   return delta;
-}
-
-/** A stored document's rows with the delta's rows merged in (pure: it may run again on a write conflict). */
-export function mergeRows(stored: StoredRow[] | undefined, delta: Map<string, LiveRow>): StoredRow[] {
-  const out = new Map<string, StoredRow>();
-  for (const row of stored ?? []) out.set(rowKey(row.slice(0, -1) as Array<string | null>), row);
-  for (const [key, live] of delta) {
-    const existing = out.get(key);
-    let cell = live.cell;
-    if (existing) {
-      cell = newCell();
-      mergeEncodedCell(cell, existing[existing.length - 1] as EncodedCell);
-      mergeCell(cell, live.cell);
-    }
-    out.set(key, [...live.values, encodeCell(cell)]);
-  }
-  return [...out.values()];
 }

@@ -6,8 +6,9 @@ import type { mongo } from 'mongoose';
 import type { BlobDoc } from '../../models/usage-rollup.model';
 import { decodeBlob } from '../blob-docs';
 import type { UsageRow } from './build-usage-report';
-import { bucketIds, dimsOf, FAMILIES, GRANULARITIES, rollupId, rollupPartition, shardOf, type Family, type Granularity, type StoredRow } from './rollup-layout';
+import { bucketIds, dimsOf, FAMILIES, GRANULARITIES, rollupId, rollupPartition, shardOf, SHARDS, type Family, type Granularity } from './rollup-layout';
 import { isBuiltFromHours, partIdsOf } from './coarse-rollups';
+import { rowsOf, type RowsBody } from './rollup-body';
 import type { EncodedCell } from './usage-cell';
 import type { GroupBy, UsageFilter, UsageWindow } from './usage-query';
 
@@ -51,6 +52,8 @@ export async function readUsageRows(
 ): Promise<UsageRow[]> {
   const { family, shard } = source;
   // Filtered dimensions by their position in the family's rows: rows are skipped before they are built.
+  // A sharded family's documents keep each user's (or run's) rows apart: a filter on it decodes only those.
+  const only = SHARDS[family] ? filter[FAMILIES[family][0] as keyof UsageFilter] : undefined;
   const checks = FAMILIES[family].flatMap((d, i) =>
     d in filter && filter[d as keyof UsageFilter] !== undefined ? [[i, filter[d as keyof UsageFilter]!] as const] : [],
   );
@@ -67,7 +70,7 @@ export async function readUsageRows(
       found.forEach((doc, j) => {
         const { id, t } = batch[j]!;
         if (!doc && isBuiltFromHours(id)) unbuilt.push(...partIdsOf(id).map((part) => ({ id: part, t })));
-        for (const row of decodeBlob<StoredRow[]>(doc) ?? []) {
+        for (const row of rowsOf(decodeBlob<RowsBody>(doc), only)) {
           const values = row.slice(0, -1) as Array<string | null>;
           if (checks.some(([k, want]) => values[k] !== want)) continue;
           rows.push({ t, dims: dimsOf(family, values), cell: row[row.length - 1] as EncodedCell });
