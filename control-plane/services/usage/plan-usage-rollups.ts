@@ -47,13 +47,19 @@ export function planUsageRollups(traces: Trace[]): RollupDelta {
       }
     }
   }
+  // Each granularity folded from the one below it (minutes into 10 minutes, those into hours...), not every
+  // granularity from the minutes: a row is merged once per level it is new in, not once per level.
   const delta: RollupDelta = new Map(minutes);
-  for (const [id, rows] of minutes) {
-    const { family, start: minute, shard } = parseRollupId(id);
-    for (const g of GRANULARITIES.slice(1)) {
-      const coarse = rollupId(family, g.name, Math.floor(minute / g.ms) * g.ms, shard);
-      for (const row of rows.values()) mergeCell(rowIn(delta, coarse, row.values).cell, row.cell);
+  let finer = minutes;
+  for (const g of GRANULARITIES.slice(1)) {
+    const coarser: RollupDelta = new Map();
+    for (const [id, rows] of finer) {
+      const { family, start, shard } = parseRollupId(id);
+      const coarse = rollupId(family, g.name, Math.floor(start / g.ms) * g.ms, shard);
+      for (const row of rows.values()) mergeCell(rowIn(coarser, coarse, row.values).cell, row.cell);
     }
+    for (const [id, rows] of coarser) delta.set(id, rows);
+    finer = coarser;
   }
   return delta;
 }
