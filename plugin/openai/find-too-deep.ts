@@ -13,35 +13,6 @@ export const MAX_JSON_DEPTH = 128;
  * value is within bounds. Iterative: safe on any depth.
  */
 export function findTooDeep(value: unknown, maxDepth = MAX_JSON_DEPTH, keep = 3): string | undefined {
-  // Every request passes: a walk that builds no paths first, the paths only for a body that fails it.
-  return deeperThan(value, maxDepth) ? pathTooDeep(value, maxDepth, keep) : undefined;
-}
-
-function deeperThan(value: unknown, maxDepth: number): boolean {
-  const values: unknown[] = [value];
-  const depths: number[] = [0];
-  while (values.length > 0) {
-    const v = values.pop();
-    const depth = depths.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth >= maxDepth) return true;
-    if (Array.isArray(v)) {
-      for (const inner of v as unknown[]) {
-        values.push(inner);
-        depths.push(depth + 1);
-      }
-    } else {
-      for (const k in v) {
-        if (!Object.hasOwn(v, k)) continue;
-        values.push((v as Record<string, unknown>)[k]);
-        depths.push(depth + 1);
-      }
-    }
-  }
-  return false;
-}
-
-function pathTooDeep(value: unknown, maxDepth: number, keep: number): string | undefined {
   const stack: Array<{ value: unknown; depth: number; path: string[] }> = [{ value, depth: 0, path: [] }];
   while (stack.length > 0) {
     const { value: v, depth, path } = stack.pop()!;
