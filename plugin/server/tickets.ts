@@ -4,7 +4,7 @@
 // the plugin. The access phase (the plugin server's main thread) signs a
 // ticket with a key only this process knows; the data server (a worker
 // thread) checks the signature and accepts each ticket once.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 export const TICKET_HEADER = 'x-llm-gateway-ticket';
 
@@ -16,7 +16,7 @@ export interface TicketClaims {
 }
 
 interface Payload {
-  /** 128-bit nonce: what makes a ticket single use. */
+  /** Random UUID (122 random bits, from Node's buffered CSPRNG: no entropy call per ticket): what makes a ticket single use. */
   n: string;
   /** Expiry, epoch ms. */
   e: number;
@@ -46,7 +46,7 @@ export class TicketSigner {
 
   issue(claims: TicketClaims): string {
     Atomics.add(this.issued, 0, 1n);
-    const payload: Payload = { n: randomBytes(16).toString('base64url'), e: this.now() + TICKET_TTL_MS, s: performance.timeOrigin + claims.startedAt };
+    const payload: Payload = { n: randomUUID(), e: this.now() + TICKET_TTL_MS, s: performance.timeOrigin + claims.startedAt };
     if (claims.consumer !== undefined) payload.c = claims.consumer;
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${body}.${mac(this.key, body).toString('base64url')}`;

@@ -49,20 +49,35 @@ export async function callUpstream(req: UpstreamRequest, timeoutMs: number, sign
   }
 }
 
+// A destination object lives as long as its configuration snapshot and is
+// never changed, and the policy is fixed at start: each (destination, URL)
+// pair is checked once, not on every request.
+const checked = new WeakMap<Destination, Map<string, string | undefined>>();
+
 /** The destination as configured may not be called: a misconfiguration that another destination may not share. */
 function destinationRefusal(req: UpstreamRequest, destination: Destination): GatewayError | undefined {
-  const misconfigured = (why: string) =>
-    new GatewayError(`destination '${destination.id}' ${why}`, 502, 'upstream_error', 'destination_refused', null, undefined, null, 'configuration');
+  let byUrl = checked.get(destination);
+  if (!byUrl) checked.set(destination, (byUrl = new Map<string, string | undefined>()));
+  let why = byUrl.get(req.url);
+  if (why === undefined && !byUrl.has(req.url)) {
+    why = whyRefused(req.url, destination);
+    // One URL per kind of call (per model for some providers): a handful per destination.
+    if (byUrl.size < 64) byUrl.set(req.url, why);
+  }
+  return why === undefined
+    ? undefined
+    : new GatewayError(`destination '${destination.id}' ${why}`, 502, 'upstream_error', 'destination_refused', null, undefined, null, 'configuration');
+}
+
+function whyRefused(url: string, destination: Destination): string | undefined {
   const headerProblem = extraHeaderProblems(destination.options.headers)[0];
-  if (headerProblem) return misconfigured(`has a header the gateway does not send: '${headerProblem.name}' ${headerProblem.message}`);
-  const urlProblem = urlRefusal(req.url, policy);
-  if (urlProblem) return misconfigured(`points at a URL the gateway does not call: ${urlProblem}`);
-  const host = new URL(req.url).hostname;
+  if (headerProblem) return `has a header the gateway does not send: '${headerProblem.name}' ${headerProblem.message}`;
+  const urlProblem = urlRefusal(url, policy);
+  if (urlProblem) return `points at a URL the gateway does not call: ${urlProblem}`;
+  const host = new URL(url).hostname;
   const carriesCredentials = Object.values(destination.credentials).some((v) => typeof v === 'string' && v !== '');
   if (carriesCredentials && !credentialHostAllowed(destination.provider, destination.credentialHosts, host) && !(policy.loopback && isLoopbackHost(host))) {
-    return misconfigured(
-      `would send its secret's credentials to ${host}, which is neither ${destination.provider}'s own host nor listed in the secret's allowedHosts`,
-    );
+    return `would send its secret's credentials to ${host}, which is neither ${destination.provider}'s own host nor listed in the secret's allowedHosts`;
   }
   return undefined;
 }

@@ -156,8 +156,21 @@ function graceOf(config: PluginConfig): number {
   return config.shutdown_grace_seconds * 1000;
 }
 
+// A plugin instance keeps its configuration object for life (Kong makes a new
+// instance for a changed one): hash each object once, not on every request.
+const fingerprints = new WeakMap<PluginConfig, string>();
+
 /** Settings that need a worker of their own (others, like the grace period, do not). */
 function fingerprintOf(config: PluginConfig): string {
+  let fingerprint = fingerprints.get(config);
+  if (fingerprint === undefined) {
+    fingerprint = hashRelevant(config);
+    fingerprints.set(config, fingerprint);
+  }
+  return fingerprint;
+}
+
+function hashRelevant(config: PluginConfig): string {
   const relevant = [
     config.control_plane_url,
     config.dataplane_token,
