@@ -36,6 +36,14 @@ export interface FlusherOptions {
   buildQuietMs?: number;
   /** At most this share of the time goes to those builds: after a build that took d ms, the next waits d * (1 / share - 1). */
   buildShare?: number;
+  /**
+   * At most one group per this period while nobody waits for it: a group
+   * costs one write per document it touches whatever its size, so the many
+   * small batches of many data planes (each flushes every second, the
+   * bench's every 100 ms) are applied together. A read, ingest's
+   * back-pressure and stop() wait for it, and do not wait the period.
+   */
+  groupEveryMs?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -89,6 +97,12 @@ export class IngestFlusher {
   /** Paced builds: none before this time; `buildTimer` runs the next one then. */
   private nextBuildAt = 0;
   private buildTimer?: NodeJS.Timeout;
+  /** When the last group was taken, the calls of settled() still waiting, and the timer that applies the next group. */
+  private lastGroupAt = 0;
+  private waiting = 0;
+  private groupTimer?: NodeJS.Timeout;
+  /** Groups applied since start (a group is one write per document it touches). */
+  groupsApplied = 0;
 
   constructor(
     private readonly models: Models,
@@ -102,6 +116,7 @@ export class IngestFlusher {
       maxPendingTraces: 50_000,
       buildQuietMs: 60_000,
       buildShare: 0.2,
+      groupEveryMs: 1_000,
       ...opts,
     };
   }
@@ -141,6 +156,7 @@ export class IngestFlusher {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     clearTimeout(this.buildTimer);
+    clearTimeout(this.groupTimer);
     await Promise.race([this.settled(), new Promise((r) => setTimeout(r, 5_000))]);
     this.stopped = true;
     await this.recovering;
@@ -176,13 +192,23 @@ export class IngestFlusher {
   settled(timeoutMs = 2_000): Promise<void> {
     const last = this.pending[this.pending.length - 1];
     if (!last) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    this.waiting++;
+    const waited = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       last.waiters.push(() => {
         clearTimeout(timer);
         resolve();
       });
-    });
+    }).finally(() => this.waiting--);
+    // Somebody waits: the group goes now, not when the period ends.
+    void this.run();
+    return waited;
+  }
+
+  /** How long the next group waits to be joined by more journals (0: apply it now). */
+  private groupDelay(): number {
+    if (this.inflight || this.waiting > 0 || this.pendingTraces >= this.opts.maxGroupTraces) return 0;
+    return Math.max(0, this.lastGroupAt + this.opts.groupEveryMs - Date.now());
   }
 
   private async run(): Promise<void> {
@@ -190,10 +216,22 @@ export class IngestFlusher {
     this.running = true;
     try {
       for (;;) {
+        const delay = this.pending[0]?.traces !== undefined ? this.groupDelay() : 0;
+        if (delay > 0) {
+          this.groupTimer ??= setTimeout(() => {
+            this.groupTimer = undefined;
+            void this.run();
+          }, delay).unref();
+          break;
+        }
         const group = this.inflight ?? (await this.nextGroup());
         if (!group) {
           if (await this.buildOne()) continue;
           break;
+        }
+        if (!this.inflight) {
+          this.lastGroupAt = Date.now();
+          this.groupsApplied++;
         }
         this.inflight = group;
         try {

@@ -294,6 +294,48 @@ describe('rollups written before six-hour buckets existed', () => {
   });
 });
 
+describe('small batches close together', () => {
+  it('are applied as one group after a second; a read in between has them applied for it', async () => {
+    const h = await startHarness();
+    try {
+      const t = (i: number): Trace => ({
+        ...randomTrace(0),
+        id: `small-${i}`,
+        time: new Date(Date.UTC(2031, 8, 1, 10, i % 60)).toISOString(),
+        endpoint: 'small',
+        user: 's',
+      });
+      const post = (from: number) =>
+        h
+          .as('dataplane')
+          .post('/api/v1/dataplane/traces')
+          .send({ traces: [t(from), t(from + 1)] })
+          .expect(200);
+      const summary = async () =>
+        (await h.as('viewer').get('/api/v1/usage/summary?from=2031-09-01T10:00:00Z&to=2031-09-01T11:00:00Z').expect(200)).body as {
+          groups: Array<{ requests: number }>;
+        };
+      // Eight batches 100 ms apart, as a data plane flushing every 100 ms sends them; nothing reads meanwhile.
+      await post(0);
+      await h.cp.services.flusher.settled(10_000);
+      const before = h.cp.services.flusher.groupsApplied;
+      for (let i = 2; i < 18; i += 2) {
+        await post(i);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 1_500));
+      const groups = h.cp.services.flusher.groupsApplied - before;
+      assert.ok(groups >= 1 && groups <= 3, `8 batches in ${groups} groups`);
+      assert.equal((await summary()).groups[0]!.requests, 18);
+      // A read right after a batch sees it (it waits for the batch's group, which then goes at once).
+      await post(18);
+      assert.equal((await summary()).groups[0]!.requests, 20);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('journals left by a replica that died', () => {
   it('are applied by the next control plane exactly once, whether or not the dead one got part of the way', async () => {
     const db = await connectTestDb('orphans');
