@@ -97,9 +97,8 @@ export class IngestFlusher {
   /** Paced builds: none before this time; `buildTimer` runs the next one then. */
   private nextBuildAt = 0;
   private buildTimer?: NodeJS.Timeout;
-  /** When the last group was taken, the calls of settled() still waiting, and the timer that applies the next group. */
+  /** When the last group was taken, and the timer that applies the next group. */
   private lastGroupAt = 0;
-  private waiting = 0;
   private groupTimer?: NodeJS.Timeout;
   /** Groups applied since start (a group is one write per document it touches). */
   groupsApplied = 0;
@@ -192,14 +191,13 @@ export class IngestFlusher {
   settled(timeoutMs = 2_000): Promise<void> {
     const last = this.pending[this.pending.length - 1];
     if (!last) return Promise.resolve();
-    this.waiting++;
     const waited = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       last.waiters.push(() => {
         clearTimeout(timer);
         resolve();
       });
-    }).finally(() => this.waiting--);
+    });
     // Somebody waits: the group goes now, not when the period ends.
     void this.run();
     return waited;
@@ -207,7 +205,8 @@ export class IngestFlusher {
 
   /** How long the next group waits to be joined by more journals (0: apply it now). */
   private groupDelay(): number {
-    if (this.inflight || this.waiting > 0 || this.pendingTraces >= this.opts.maxGroupTraces) return 0;
+    const awaited = this.pending.some((p) => p.waiters.length > 0);
+    if (this.inflight || awaited || this.pendingTraces >= this.opts.maxGroupTraces) return 0;
     return Math.max(0, this.lastGroupAt + this.opts.groupEveryMs - Date.now());
   }
 
