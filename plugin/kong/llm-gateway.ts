@@ -10,6 +10,9 @@ import { log } from '../log';
 import { frontdoorFor, ShuttingDown } from '../workers/data-workers';
 import { Schema, type PluginConfig } from '../schema';
 import { TICKET_HEADER } from '../server/tickets';
+import { raisePluginServerBacklog } from '../server/socket-backlog';
+
+raisePluginServerBacklog();
 
 /** The slice of Kong's PDK this plugin uses (kong-pdk maps camelCase to Kong's snake_case). */
 export interface KongPdk {
