@@ -47,22 +47,38 @@ describe('config store', () => {
     return store;
   };
 
-  it('ends on the control plane’s answer, never on the older sealed copy it served first', async () => {
+  it('asks the control plane at once and ends on its answer, never on the older sealed copy read meanwhile', async () => {
     const cp = await controlPlane(7);
     servers.push(cp.server);
     const store = storeFor(cp.url, await sealedCache(3));
     const seen: number[] = [];
-    store.onChange((s) => seen.push(s.snapshot.version));
     store.start();
+    store.onChange((s) => seen.push(s.snapshot.version));
     await store.ready(2_000);
-    await new Promise((r) => setTimeout(r, 300)); // the control plane has answered by now
+    await new Promise((r) => setTimeout(r, 300)); // the sealed copy has been read by now too
     assert.equal(store.snapshot()?.snapshot.version, 7);
-    assert.deepEqual(seen, [3, 7], 'the sealed copy until the control plane answered, then its answer');
+    assert.equal(seen.at(-1), 7, 'the last snapshot installed is the control plane’s');
+    assert.match(
+      cp.requests[0]!,
+      /^\/api\/v1\/dataplane\/snapshot {2}Bearer dp-token-for-the-store-test$/,
+      'the first request is a plain fetch, not a long poll',
+    );
   });
 
   it('serves the sealed copy while the control plane cannot be reached', async () => {
     const store = storeFor('http://127.0.0.1:9', await sealedCache(3));
     store.start();
     assert.equal((await store.ready(2_000))?.snapshot.version, 3);
+  });
+
+  it('tells a listener added after the first snapshot of that snapshot at once', async () => {
+    const cp = await controlPlane(5);
+    servers.push(cp.server);
+    const store = storeFor(cp.url, join(mkdtempSync(join(tmpdir(), 'store-test-')), 'none.sealed'));
+    store.start();
+    await store.ready(2_000);
+    const seen: number[] = [];
+    store.onChange((s) => seen.push(s.snapshot.version));
+    assert.deepEqual(seen, [5]);
   });
 });

@@ -37,8 +37,14 @@ export class ConfigStore {
     this.firstLoad = new Promise((resolve) => (this.resolveFirstLoad = resolve));
   }
 
+  /**
+   * Asks the control plane at once (a new worker's first request waits for
+   * this answer) and reads the sealed copy meanwhile: the copy serves only
+   * until the control plane's answer is in, and never replaces it.
+   */
   start(): void {
-    void this.loadCache().then(() => this.pollLoop());
+    void this.pollLoop();
+    void this.loadCache();
   }
 
   stop(): void {
@@ -57,8 +63,10 @@ export class ConfigStore {
     return this.current;
   }
 
+  /** `listener` hears of every snapshot installed from now on, and at once of the one already installed. */
   onChange(listener: (s: IndexedSnapshot) => void): void {
     this.listeners.add(listener);
+    if (this.current) listener(this.current);
   }
 
   private install(snapshot: ConfigSnapshot): void {

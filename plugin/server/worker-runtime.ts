@@ -46,6 +46,8 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     waitSeconds: config.config_wait_seconds,
     cacheFile: join(config.state_dir, `config-${id}.sealed`),
   });
+  // First: the first request waits for this configuration, and everything else here can be done meanwhile.
+  store.start();
   const shipper = new TraceShipper({
     controlPlaneUrl: config.control_plane_url,
     token: config.dataplane_token,
@@ -68,7 +70,6 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     if (s.snapshot.budgets.length > 0 || s.snapshot.endpoints.some((e) => e.rateLimits)) setImmediate(warmTokenizer);
   });
   telemetry.start();
-  store.start();
   const settings = budgetSettingsFromEnv();
   const budget = new BudgetGuard({
     controlPlaneUrl: config.control_plane_url,
