@@ -120,7 +120,10 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
 
   const m = read('memory');
   assert.equal(m.streamsOpen, m.streamsRequested);
+  assert.equal(m.heldAtProvider, m.streamsOpen, 'each open stream is held at the provider');
+  assert.ok(m.valid);
   assert.ok(m.pluginServerRssMiB.withStreamsOpen > 0);
+  assert.ok(m.pluginServerHeapMiB.withStreamsOpen > 0 && m.heapMiBByThread.withStreamsOpen.length >= 2, 'the JS heap of the main thread and the data worker');
 
   const o = read('otel-exporter');
   const measured = o.runs.filter((r: { latencyMs?: unknown }) => r.latencyMs);

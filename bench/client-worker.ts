@@ -179,7 +179,16 @@ function oneStream(agent: http.Agent, url: string, headers: Record<string, strin
             onFirst?.();
           }
         });
-        res.on('end', () => resolve({ status, ttftMs: arrivals[0] ?? NaN, arrivalsMs: arrivals, coalescedReads: coalesced, totalMs: performance.now() - t0 }));
+        res.on('end', () =>
+          resolve({
+            status,
+            ttftMs: arrivals[0] ?? NaN,
+            arrivalsMs: arrivals,
+            coalescedReads: coalesced,
+            totalMs: performance.now() - t0,
+            ...(status !== 200 ? { error: pending.slice(0, 160) } : {}),
+          }),
+        );
         res.on('error', (err) =>
           resolve({ status, ttftMs: arrivals[0] ?? NaN, arrivalsMs: arrivals, coalescedReads: coalesced, totalMs: performance.now() - t0, error: err.message }),
         );
@@ -210,7 +219,7 @@ async function runStreams(job: StreamsJob): Promise<StreamSample[]> {
 
 const openStreams = new Map<string, { done: Promise<StreamSample[]>; agent: http.Agent }>();
 
-async function openMany(job: OpenStreamsJob): Promise<{ opened: number; failed: number; ms: number }> {
+async function openMany(job: OpenStreamsJob): Promise<{ opened: number; failed: number; reasons: Record<string, number>; ms: number }> {
   const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
   const t0 = performance.now();
   let firsts = 0;
@@ -224,9 +233,20 @@ async function openMany(job: OpenStreamsJob): Promise<{ opened: number; failed: 
   const done = Promise.all(streams);
   openStreams.set(job.key, { done, agent });
   await Promise.race([allFirst, done.then(() => undefined)]);
+  const ms = performance.now() - t0;
   const samples = await Promise.race([done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10))]);
-  const failed = samples ? samples.filter((s) => s.status !== 200 || s.error).length : 0;
-  return { opened: firsts, failed, ms: performance.now() - t0 };
+  const bad = samples ? samples.filter((s) => s.status !== 200 || s.error) : [];
+  return { opened: firsts, failed: bad.length, reasons: countFailures(bad), ms };
+}
+
+/** Failed streams by status and what they said (request ids left out, so that alike ones count together). */
+function countFailures(bad: StreamSample[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of bad) {
+    const key = `${s.status} ${(s.error ?? '').replace(/"request_id":\s*"[^"]*"/, '').replace(/\s+/g, ' ')}`.trim().slice(0, 100);
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
 }
 
 async function handle(job: Job): Promise<unknown> {
@@ -245,7 +265,8 @@ async function handle(job: Job): Promise<unknown> {
       openStreams.delete(job.key);
       const samples = await open.done;
       open.agent.destroy();
-      return { completed: samples.filter((s) => s.status === 200 && !s.error).length, failed: samples.filter((s) => s.status !== 200 || s.error).length };
+      const bad = samples.filter((s) => s.status !== 200 || s.error);
+      return { completed: samples.length - bad.length, failed: bad.length, reasons: countFailures(bad) };
     }
     case 'exit':
       process.exit(0);

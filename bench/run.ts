@@ -285,10 +285,18 @@ export function summary(results: Results): string {
     out.push(
       `Control plane down ${fmt(i.restart.controlPlaneDownMs / 1000)} s under load: served ${i.restart.served} (non-2xx ${i.restart.non2xx}), traces stored ${i.restart.tracesStored}, lost ${i.restart.lost}`,
     );
-  const m = results.memory as { streamsOpen?: number; pluginServerRssMiB?: { before: number; withStreamsOpen: number }; kibPerOpenStream?: number } | undefined;
+  const m = results.memory as
+    | {
+        streamsOpen?: number;
+        valid?: boolean;
+        pluginServerRssMiB?: { before: number; withStreamsOpen: number };
+        kibPerOpenStream?: number;
+        heapKibPerOpenStream?: number;
+      }
+    | undefined;
   if (m?.pluginServerRssMiB)
     out.push(
-      `Memory: ${m.streamsOpen} open streams: plugin server RSS ${fmt(m.pluginServerRssMiB.before)} -> ${fmt(m.pluginServerRssMiB.withStreamsOpen)} MiB (${fmt(m.kibPerOpenStream!)} KiB per stream)`,
+      `Memory: ${m.streamsOpen} open streams: plugin server RSS ${fmt(m.pluginServerRssMiB.before)} -> ${fmt(m.pluginServerRssMiB.withStreamsOpen)} MiB after gc (${fmt(m.kibPerOpenStream!)} KiB RSS, ${fmt(m.heapKibPerOpenStream!)} KiB JS heap per stream)${m.valid ? '' : ' NOT VALID: not every stream open and held'}`,
     );
   if (results.peers && !results.peers.error) out.push(`\n${peersTable(results.peers as never)}`);
   const sh = results.shadow as { runs?: Array<{ concurrency: number; latencyMs: { off: P; on: P }; addedMs: P }> } | undefined;

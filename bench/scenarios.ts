@@ -560,18 +560,22 @@ export async function traceIngest(env: Env, p: Profile, log: (s: string) => void
   return { ingest, restart };
 }
 
-// 6. Plugin-server memory with many concurrent open streams.
+// 6. Plugin-server memory with many concurrent open streams. Each reading
+// follows a full collection in every thread of the plugin server
+// (bench/heap-probe.ts): without it the RSS difference measures when V8 last
+// collected (a run read -2 KiB per stream, another 122), not what the streams
+// hold. Valid only when every stream opened and the provider holds each one.
 export async function memory(env: Env, p: Profile, log: (s: string) => void) {
   const pid = env.stack.driver.pluginServerPid()!;
   await sleep(1000);
-  const rssBefore = vmMiB(pid);
+  const before = await env.stack.pluginServerMemory();
   const driverRssBefore = process.memoryUsage().rss / 2 ** 20;
   const gw = `${env.stack.openaiBaseUrl}/chat/completions`;
   const models = env.endpoints.hold;
   const per = Math.ceil(p.openStreams / models.length);
   const opened = await Promise.all(
     models.map((m, i) =>
-      env.client.run<{ opened: number; failed: number; ms: number }>({
+      env.client.run<{ opened: number; failed: number; reasons: Record<string, number>; ms: number }>({
         type: 'open-streams',
         url: gw,
         body: CHAT_BODY(m, true),
@@ -584,30 +588,48 @@ export async function memory(env: Env, p: Profile, log: (s: string) => void) {
   const openedTotal = opened.reduce((n, o) => n + o.opened, 0);
   const held = await env.fake.held();
   await sleep(500);
-  const rssOpen = vmMiB(pid);
+  const open = await env.stack.pluginServerMemory();
   const hwm = vmMiB(pid, 'VmHWM');
   const driverRssOpen = process.memoryUsage().rss / 2 ** 20;
   const released = await env.fake.release();
-  const closed = await Promise.all(models.map((m) => env.client.run<{ completed: number; failed: number }>({ type: 'close-streams', key: m })));
+  const closed = await Promise.all(
+    models.map((m) => env.client.run<{ completed: number; failed: number; reasons: Record<string, number> }>({ type: 'close-streams', key: m })),
+  );
   await sleep(1000);
-  const rssAfter = vmMiB(pid);
+  const after = await env.stack.pluginServerMemory();
+  const mib = (bytes: number) => bytes / 2 ** 20;
+  const perStream = (bytes: number) => bytes / 1024 / Math.max(1, openedTotal);
   const res = {
     streamsRequested: p.openStreams,
     streamsOpen: openedTotal,
     heldAtProvider: held,
+    valid: openedTotal === p.openStreams && held === openedTotal,
+    failedToOpen: mergeCounts(opened.map((o) => o.reasons)),
     providerOrigins: models.length,
     openMs: Math.max(...opened.map((o) => o.ms)),
-    pluginServerRssMiB: { before: rssBefore, withStreamsOpen: rssOpen, afterRelease: rssAfter, peakVmHWM: hwm },
-    kibPerOpenStream: ((rssOpen - rssBefore) * 1024) / Math.max(1, openedTotal),
+    pluginServerRssMiB: { before: mib(before.rss), withStreamsOpen: mib(open.rss), afterRelease: mib(after.rss), peakVmHWM: hwm },
+    pluginServerHeapMiB: { before: mib(before.heapUsed), withStreamsOpen: mib(open.heapUsed), afterRelease: mib(after.heapUsed) },
+    // Main thread first; a worker started or gone between the readings shows here.
+    heapMiBByThread: { before: before.threads.map((t) => mib(t.heapUsed)), withStreamsOpen: open.threads.map((t) => mib(t.heapUsed)) },
+    kibPerOpenStream: perStream(open.rss - before.rss),
+    heapKibPerOpenStream: perStream(open.heapUsed - before.heapUsed),
     kongDriverProcessRssMiB: { before: driverRssBefore, withStreamsOpen: driverRssOpen },
     released,
     completedAfterRelease: closed.reduce((n, c) => n + c.completed, 0),
     failedAfterRelease: closed.reduce((n, c) => n + c.failed, 0),
+    failures: mergeCounts(closed.map((c) => c.reasons)),
   };
   log(
-    `  ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${rssBefore.toFixed(0)} -> ${rssOpen.toFixed(0)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB/stream); completed after release ${res.completedAfterRelease}`,
+    `  ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${mib(before.rss).toFixed(0)} -> ${mib(open.rss).toFixed(0)} MiB, JS heap ${mib(before.heapUsed).toFixed(1)} -> ${mib(open.heapUsed).toFixed(1)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB RSS, ${res.heapKibPerOpenStream.toFixed(1)} KiB heap per stream); completed after release ${res.completedAfterRelease}`,
   );
+  if (!res.valid) log(`  NOT VALID: ${openedTotal} of ${p.openStreams} opened, ${held} held; failures ${JSON.stringify(res.failures)}`);
   return res;
+}
+
+function mergeCounts(all: Array<Record<string, number> | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const counts of all) for (const [k, n] of Object.entries(counts ?? {})) out[k] = (out[k] ?? 0) + n;
+  return out;
 }
 
 // 8. The other gateways, side by side on the same fake provider (bench/peers.ts).

@@ -32,6 +32,8 @@ export interface BenchStack {
   /** SIGTERM, then SIGKILL after `graceMs`; says how it went. */
   stopControlPlane(graceMs?: number): Promise<{ graceful: boolean; ms: number }>;
   startControlPlaneAgain(): Promise<void>;
+  /** The plugin server's RSS and JS heap (all threads), each read after a full collection (bench/heap-probe.ts). */
+  pluginServerMemory(): Promise<{ rss: number; heapUsed: number; threads: Array<{ thread: number; heapUsed: number }> }>;
   close(): Promise<void>;
 }
 
@@ -117,6 +119,7 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     config_wait_seconds: 5,
     ...plugin,
   });
+  const heapFile = join(mkdtempSync(join(tmpdir(), 'bench-heap-')), 'heap.json');
   // nginx when installed (KONG_STANDIN=js for the JS driver), as the tests and npm start.
   const driver = await startKongStandin({
     kongYml,
@@ -127,8 +130,13 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
       LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent',
       LLM_GATEWAY_TELEMETRY_REPORT_MS: '1000',
       LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback',
+      // Idle until the memory scenario asks (SIGUSR2); --expose-gc so that it reads what is live, not what awaits collection.
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc --require ${join(ROOT, 'dist/bench/heap-probe.js')}`.trim(),
+      BENCH_HEAP_FILE: heapFile,
     },
     keepEnv: [
+      'NODE_OPTIONS',
+      'BENCH_HEAP_FILE',
       'LLM_GATEWAY_LOG',
       'LLM_GATEWAY_SPARE_WORKER',
       'LLM_GATEWAY_DATA_WORKERS',
@@ -158,6 +166,29 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     countTraces,
     stopControlPlane: stopCp,
     startControlPlaneAgain: startCp,
+    async pluginServerMemory() {
+      const pid = driver.pluginServerPid();
+      if (!pid) throw new Error('no plugin server running');
+      const asked = Date.now();
+      process.kill(pid, 'SIGUSR2');
+      for (let i = 0; i < 100; i++) {
+        await sleep(100);
+        const m = (() => {
+          try {
+            return JSON.parse(readFileSync(heapFile, 'utf8')) as {
+              at: number;
+              rss: number;
+              heapUsed: number;
+              threads: Array<{ thread: number; heapUsed: number }>;
+            };
+          } catch {
+            return undefined;
+          }
+        })();
+        if (m && m.at >= asked) return { rss: m.rss, heapUsed: m.heapUsed, threads: m.threads };
+      }
+      throw new Error('the plugin server did not report its heap (bench/heap-probe.ts preloaded?)');
+    },
     async close() {
       await driver.close();
       await stopCp();
