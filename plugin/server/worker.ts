@@ -1,7 +1,7 @@
 // Entry of a data-plane worker thread (its runtime: worker-runtime.ts). The main
 // thread sends `stop` with a grace period (Kong stopping the plugin server,
 // the parent gone, a configuration no longer used, tests): the worker drains
-// its requests and streams, flushes or spools its traces, answers `stopped`.
+// its requests and streams, flushes or spools its traces, and ends its thread.
 //
 // A worker starts as a spare (../workers/spare-worker.ts keeps one ready): it loads every
 // module (schema compilers included), runs the translation paths once and
@@ -23,8 +23,8 @@ export interface WorkerInput {
   ticketsIssued: BigInt64Array;
 }
 
-export type WorkerMessage = { type: 'ready'; port: number } | { type: 'failed'; error: string } | { type: 'stopped' };
-export type WorkerCommand = { type: 'start'; input: WorkerInput } | { type: 'stop'; graceMs: number };
+export type WorkerMessage = { type: 'ready'; port: number } | { type: 'failed'; error: string };
+export type WorkerCommand = { type: 'start'; input: WorkerInput } | { type: 'stop'; graceMs: number } | { type: 'crash' };
 
 const port = parentPort!;
 const send = (m: WorkerMessage) => port.postMessage(m);
@@ -38,7 +38,25 @@ try {
 warmHttp().catch((err: unknown) => log.warn('data plane: HTTP warm-up failed', { error: errorMessage(err) }));
 port.once('message', (m: WorkerCommand) => {
   if (m.type === 'start') start(m.input);
+  else if (m.type === 'stop') endThread(); // a spare no longer needed
 });
+// Fault injection (chaos and worker tests only): an uncaught error ends the
+// thread as a crash would, with no drain and no flush.
+if (process.env.LLM_GATEWAY_FAULT_INJECTION === 'crash-workers-on-sigusr2') {
+  port.on('message', (m: WorkerCommand) => {
+    if (m.type === 'crash')
+      setImmediate(() => {
+        throw new Error('fault injection: data-plane worker crash');
+      });
+  });
+}
+
+// The thread ends itself, from a message callback: ended from outside
+// (worker.terminate()) while its HTTP parser runs, Node can abort the whole
+// process (FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal, seen in CI).
+function endThread(): void {
+  process.exit(0);
+}
 
 function start(input: WorkerInput): void {
   startRuntime(input.config, input.id, Buffer.from(input.ticketKey), input.ticketsIssued).then(
@@ -49,9 +67,12 @@ function start(input: WorkerInput): void {
         if (m.type !== 'stop') return;
         stopping ??= stopRuntime(runtime, m.graceMs)
           .catch((err: unknown) => log.error('data plane: stop failed', { error: errorMessage(err) }))
-          .finally(() => send({ type: 'stopped' }));
+          .finally(endThread);
       });
     },
-    (err: unknown) => send({ type: 'failed', error: errorMessage(err) }),
+    (err: unknown) => {
+      send({ type: 'failed', error: errorMessage(err) }); // delivered before the thread's exit
+      endThread();
+    },
   );
 }

@@ -21,6 +21,7 @@ import { availableParallelism } from 'node:os';
 import { log } from '../log';
 import type { PluginConfig } from '../schema';
 import { TICKET_TTL_MS } from '../server/tickets';
+import type { WorkerCommand } from '../server/worker';
 import { closeSpare, liveWorkers } from './spare-worker';
 import { WorkerPool, type Frontdoor } from './worker-pool';
 
@@ -137,7 +138,8 @@ process.on('SIGTERM', onSigterm);
 // drain, no flush); the next request starts a new one.
 if (process.env.LLM_GATEWAY_FAULT_INJECTION === 'crash-workers-on-sigusr2') {
   process.on('SIGUSR2', () => {
-    for (const worker of liveWorkers) void worker.terminate();
+    // Each crashes from inside (ended from outside mid-read, Node can abort the process).
+    for (const worker of liveWorkers) worker.postMessage({ type: 'crash' } satisfies WorkerCommand);
   });
 }
 

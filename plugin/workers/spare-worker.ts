@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { log } from '../log';
+import type { WorkerCommand } from '../server/worker';
 
 const SPARE_ENABLED = process.env.LLM_GATEWAY_SPARE_WORKER !== '0';
 let spare: Worker | undefined;
@@ -64,7 +65,8 @@ export function takeWorker(fresh: boolean): Worker {
 /** Ends the spare and makes no other (the process is stopping). */
 export function closeSpare(): void {
   closed = true;
-  void spare?.terminate();
+  // It ends itself when asked (ended from outside during its HTTP warm-up, the process could abort).
+  spare?.postMessage({ type: 'stop', graceMs: 0 } satisfies WorkerCommand);
   spare = undefined;
 }
 

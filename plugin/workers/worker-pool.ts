@@ -147,9 +147,9 @@ function startWorker(config: PluginConfig, id: string, onExit: () => void, fresh
     worker.once('error', reject);
     worker.once('message', (m: WorkerMessage) => {
       worker.off('exit', early);
-      if (m.type !== 'ready') {
-        void worker.terminate();
-        reject(new Error(m.type === 'failed' ? m.error : `unexpected ${m.type}`));
+      if (m.type === 'failed') {
+        // A worker that failed to start ends itself (see stopWorker).
+        reject(new Error(m.error));
         return;
       }
       let stopping: Promise<void> | undefined;
@@ -167,14 +167,18 @@ function startWorker(config: PluginConfig, id: string, onExit: () => void, fresh
   });
 }
 
-/** Asks the worker to drain and stop, waits for it (grace plus time to flush traces), then ends the thread. */
+/**
+ * Asks the worker to drain and stop; it ends its own thread once its traces
+ * are flushed (see ../server/worker.ts for why not from here). Ended from
+ * here only if it has not after the grace plus time to flush.
+ */
 function stopWorker(worker: Worker, graceMs: number): Promise<void> {
   return new Promise<void>((resolve) => {
-    setTimeout(resolve, graceMs + 10_000).unref();
-    worker.on('message', (m: WorkerMessage) => m.type === 'stopped' && resolve());
-    worker.once('exit', () => resolve());
+    const stuck = setTimeout(() => void worker.terminate().then(() => resolve()), graceMs + 10_000).unref();
+    worker.once('exit', () => {
+      clearTimeout(stuck);
+      resolve();
+    });
     worker.postMessage({ type: 'stop', graceMs } satisfies WorkerCommand);
-  }).then(async () => {
-    await worker.terminate();
   });
 }

@@ -20,6 +20,7 @@ import { createSecret, putEndpoint, startStack, waitFor, type Stack } from './st
 // The workers inherit this environment: quiet, and allowed to dial the loopback fake.
 process.env.LLM_GATEWAY_LOG ??= 'silent';
 process.env.LLM_GATEWAY_OUTBOUND_ALLOW = 'loopback';
+process.env.LLM_GATEWAY_FAULT_INJECTION = 'crash-workers-on-sigusr2'; // workers obey `crash`
 // The built data workers, whose threads load dist files (not the tsx sources).
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { poolFor } = require(resolve(__dirname, '../../dist/plugin/workers/data-workers.js')) as typeof DataWorkers;
@@ -101,7 +102,10 @@ test(
       body: JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: 'long' }] }),
     }).then(async (res) => ({ status: res.status, id: res.headers.get('x-request-id') ?? '', body: await res.text() }));
     await new Promise((r) => setTimeout(r, 200));
-    await [...liveWorkers].find((w) => w.threadId === crashed.threadId)!.terminate();
+    const crashedThread = [...liveWorkers].find((w) => w.threadId === crashed.threadId)!;
+    const crashExit = new Promise<number>((r) => crashedThread.once('exit', r));
+    crashedThread.postMessage({ type: 'crash' });
+    assert.equal(await crashExit, 1, 'the worker crashed (uncaught error)');
     const afterCrash = [];
     for (let i = 0; i < 6; i++) afterCrash.push(await chat(config, `after crash ${i}`));
     assert.deepEqual(new Set(afterCrash.map((r) => r.status)), new Set([200]), 'no request failed after the crash');
@@ -114,7 +118,11 @@ test(
     fake.enqueue({ kind: 'ok', text: 'a b c', chunkGapMs: 300 }, { kind: 'ok', text: 'd e f', chunkGapMs: 300 });
     const open = [chat(config, 'drain 1', true), chat(config, 'drain 2', true)];
     await new Promise((r) => setTimeout(r, 200));
+    const stoppedThreads = pool.ready().map((f) => [...liveWorkers].find((w) => w.threadId === f.threadId)!);
+    const exitCodes = stoppedThreads.map((w) => new Promise<number>((r) => w.once('exit', r)));
     await pool.stop(20_000);
+    // Each ended its own thread (code 0): terminated from outside (code 1), a thread busy in its HTTP parser can abort the process.
+    assert.deepEqual(await Promise.all(exitCodes), [0, 0]);
     const drained = await Promise.all(open);
     assert.equal(new Set(drained.map((d) => d.port)).size, 2, 'one stream on each worker');
     for (const d of drained) assert.ok(d.body.includes('data: [DONE]'), 'each stream finished before its worker stopped');
