@@ -46,6 +46,9 @@ export interface ScaleProfile {
  * BENCH_SCALE_SIZES (comma list), BENCH_SCALE_REPS, BENCH_SCALE_SWEEP_S
  * override the steps, the samples per query and the live-ingest seconds
  * (e.g. for measuring an earlier version, whose reads take seconds).
+ * BENCH_SCALE_KEEP_DIR: a FerretDB data dir kept after the run; a later run
+ * given the same dir reads what it holds (built at 1M takes many minutes)
+ * instead of ingesting it again, and skips the sweep (it would delete it).
  */
 export function scaleProfile(smoke: boolean): ScaleProfile {
   const env = process.env;
@@ -164,14 +167,19 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
     let mongoUri: string;
     let sqliteDir: string | undefined;
     let dbPid: number | undefined;
+    const keepDir = process.env.BENCH_SCALE_KEEP_DIR;
+    // What a kept data dir holds: the traffic's start, trace id prefix and count.
+    const keptPath = keepDir && path.join(keepDir, 'bench-scale.json');
+    const kept =
+      keptPath && fs.existsSync(keptPath) ? (JSON.parse(fs.readFileSync(keptPath, 'utf8')) as { dayStart: number; prefix: string; stored: number }) : undefined;
     if (process.env.MONGODB_URI) {
       mongoUri = testDbUri('scale').uri;
     } else {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scale-db-'));
+      const dataDir = keepDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scale-db-'));
       const db = await startFerretDB({ dataDir });
       cleanups.push(async () => {
         await db.stop();
-        fs.rmSync(dataDir, { recursive: true, force: true });
+        if (!keepDir) fs.rmSync(dataDir, { recursive: true, force: true });
       });
       mongoUri = `${db.uri}scale`;
       sqliteDir = path.join(dataDir, 'sqlite');
@@ -234,9 +242,9 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
     };
 
     const now = Date.now();
-    const dayStart = now - 2 * DAY + 7 * 60_000 + 13_000; // yesterday's traffic, not aligned to anything
-    const total = p.sizes[p.sizes.length - 1]!;
-    const prefix = `s${randomBytes(3).toString('hex')}`;
+    const dayStart = kept?.dayStart ?? now - 2 * DAY + 7 * 60_000 + 13_000; // yesterday's traffic, not aligned to anything
+    const total = kept?.stored ?? p.sizes[p.sizes.length - 1]!;
+    const prefix = kept?.prefix ?? `s${randomBytes(3).toString('hex')}`;
     const from = new Date(dayStart).toISOString();
     const to = new Date(dayStart + DAY).toISOString();
     const lastHourFrom = new Date(dayStart + DAY - 3_600_000).toISOString();
@@ -258,12 +266,12 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
     const cpu = () => ({ cp: cpuMs(cp.proc.pid!), db: dbPid ? cpuMs(dbPid) : 0 });
     const steps: Array<Record<string, unknown>> = [];
     let sent = 0;
-    for (const size of p.sizes) {
+    for (const size of kept ? [kept.stored] : p.sizes) {
       // The last tenth of this step's traces (at least 5,000) is timed: the ingest rate with `size` stored.
       const timedFrom = Math.max(sent, size - Math.max(5_000, Math.floor(size / 10)));
       let timedStart = 0;
       let cpuStart = cpu();
-      let next = sent;
+      let next = kept ? size : sent;
       await Promise.all(
         Array.from({ length: 4 }, async () => {
           while (next < size) {
@@ -278,7 +286,8 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
           }
         }),
       );
-      const ingestRate = ((size - timedFrom) * 1000) / (performance.now() - timedStart);
+      if (keptPath && !kept && size === total) fs.writeFileSync(keptPath, JSON.stringify({ dayStart, prefix, stored: size }));
+      const ingestRate = kept ? NaN : ((size - timedFrom) * 1000) / (performance.now() - timedStart);
       const cpuEnd = cpu();
       const timed = size - timedFrom;
       const ingestCpu = {
@@ -375,6 +384,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       );
     }
 
+    if (keepDir) return { database: 'FerretDB 1.24.2 on SQLite, kept data dir', controlPlane: process.env.BENCH_CP_ROOT ?? 'this checkout', steps };
     // Live traffic (now), before and while the sweep deletes the loaded day.
     let live = 0;
     const liveTrace = () => makeTrace(live++, 1, Date.now() - 1000, 0, `${prefix}-live`);

@@ -20,8 +20,8 @@ import { writeTraceIndex } from './trace-index/write-trace-index';
 import { decodeStoredTrace } from './trace-codec';
 import { planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
 import { mergeBody, type RowsBody } from './usage/rollup-body';
-import { bucketIds, GRANULARITIES, parseRollupId, rollupPartition } from './usage/rollup-layout';
-import { markSixHourRollups } from './usage/six-hour-rollups';
+import { bucketIds, GRANULARITIES, parseRollupId, rollupPartition, type RollupLayout } from './usage/rollup-layout';
+import { markRollupLayout } from './usage/layout-marks';
 import { buildFromHours, isBuiltFromHours, periodOf } from './usage/coarse-rollups';
 
 export interface FlusherOptions {
@@ -90,7 +90,8 @@ export class IngestFlusher {
   private timer?: NodeJS.Timeout;
   private recovering?: Promise<void>;
   private readonly opts: Required<FlusherOptions>;
-  private sixHourMarked = false;
+  /** Recorded at the first heartbeat (layout-marks.ts); nothing is planned before it is known. */
+  private layout?: RollupLayout;
   /** Built-from-hours documents not written yet (single writer only), with when a flush last skipped them. */
   private readonly unbuilt = new Map<string, number>();
   private buildFromHours = false;
@@ -132,8 +133,6 @@ export class IngestFlusher {
       this.compareAndSet = false; // by _id alone is right on both, with one writer
     }
     this.buildFromHours = !this.compareAndSet;
-    // Periods a previous process may have left unbuilt (reads use their hours meanwhile).
-    if (this.buildFromHours) this.seedUnbuilt(Date.now());
     await this.heartbeat();
     const recover = () => {
       this.recovering ??= this.recoverOrphans().finally(() => (this.recovering = undefined));
@@ -263,6 +262,8 @@ export class IngestFlusher {
 
   /** The longest run of consecutive ready journals from the oldest one (up to maxGroupTraces), planned as one. */
   private async nextGroup(): Promise<Group | undefined> {
+    const layout = this.layout;
+    if (!layout) return undefined; // the heartbeat records it, then runs again
     const ready: Pending[] = [];
     const traces: Trace[] = [];
     let counted = 0;
@@ -278,7 +279,7 @@ export class IngestFlusher {
       range: { replica: this.replica, first: ready[0]!.n, last: ready[ready.length - 1]!.n },
       journalIds: ready.map((p) => this.journalId(p.n)),
       traces: counted,
-      rollups: planUsageRollups(traces),
+      rollups: planUsageRollups(traces, layout),
       index: planTraceIndex(traces),
     };
   }
@@ -304,7 +305,8 @@ export class IngestFlusher {
       const { family } = parseRollupId(id);
       writes.push(async () => {
         const written = await this.docs.apply<RowsBody>(coll, id, range, (body) => mergeBody(family, body, rows), { onlyIfExists });
-        if (!written) this.unbuilt.set(id, Date.now());
+        // Every shard of the period is built (those without rows as empty documents, so that reads of all shards find them).
+        if (!written) for (const sibling of this.siblingsOf(id)) this.unbuilt.set(sibling, Date.now());
       });
     }
     for (const [day, streams] of group.index) {
@@ -381,22 +383,32 @@ export class IngestFlusher {
     }
   }
 
+  /** Every shard's document of the bucket of a built-from-hours document. */
+  private siblingsOf(id: string): string[] {
+    const { family, g, start } = parseRollupId(id);
+    return this.layout ? bucketIds(family, g, start, this.layout) : [id];
+  }
+
   /** The built-from-hours documents of the last two days, any of which a previous process may have left unbuilt. */
-  private seedUnbuilt(now: number): void {
+  private seedUnbuilt(now: number, layout: RollupLayout): void {
     for (const family of ['u', 'r'] as const) {
       for (const g of GRANULARITIES.filter((x) => x.name === 'q' || x.name === 'd')) {
         for (let t = Math.floor((now - 2 * DAY_MS) / g.ms) * g.ms; t < now; t += g.ms) {
-          for (const id of bucketIds(family, g.name, t)) this.unbuilt.set(id, 0);
+          for (const id of bucketIds(family, g.name, t, layout)) if (!this.unbuilt.has(id)) this.unbuilt.set(id, 0);
         }
       }
     }
   }
 
   private async heartbeat(): Promise<void> {
-    if (!this.sixHourMarked) {
-      await markSixHourRollups(this.models.usageStore, Date.now()).then(
-        () => (this.sixHourMarked = true),
-        (err: unknown) => this.log.warn({ err }, 'ingest flusher: could not record the six-hour rollups; will retry'),
+    if (!this.layout) {
+      await markRollupLayout(this.models.usageStore, Date.now()).then(
+        (layout) => {
+          this.layout = layout;
+          // Periods a previous process may have left unbuilt (reads use their hours meanwhile).
+          if (this.buildFromHours) this.seedUnbuilt(Date.now(), layout);
+        },
+        (err: unknown) => this.log.warn({ err }, 'ingest flusher: could not record the rollup layout; will retry'),
       );
     }
     await this.models.usageStore
@@ -411,7 +423,8 @@ export class IngestFlusher {
    * through this flusher's single writer.
    */
   private async recoverOrphans(): Promise<void> {
-    if (this.stopped || this.running) return;
+    const layout = this.layout;
+    if (this.stopped || this.running || !layout) return;
     this.running = true;
     try {
       const journals = (await this.models.usageStore.journal().find({}).toArray()).filter((j) => j.r !== this.replica);
@@ -424,7 +437,7 @@ export class IngestFlusher {
           range: { replica: j.r, first: j.n, last: j.n },
           journalIds: [j._id],
           traces: 0,
-          rollups: planUsageRollups(traces),
+          rollups: planUsageRollups(traces, layout),
           index: planTraceIndex(traces),
         });
         await this.models.usageStore.journal().deleteOne({ _id: j._id });

@@ -6,7 +6,10 @@
 import type { Logger } from '../logger';
 import type { Models } from '../models';
 import { dayKey, dayStart, PARTITION_KINDS, type TracePartitionKind } from '../models/trace-store.model';
-import { bucketIds, FAMILY_NAMES, GRANULARITIES, rollupId } from './usage/rollup-layout';
+import { bucketIds, CURRENT_LAYOUT, FAMILY_NAMES, GRANULARITIES, rollupId } from './usage/rollup-layout';
+
+/** Ids of both layouts are deleted (layout-marks.ts): the sweeper need not know from when each holds. */
+const LAYOUTS = [CURRENT_LAYOUT, { sixHoursSince: Infinity, userShardsSince: Infinity }];
 
 export interface RetentionConfig {
   /** Days of raw traces (0: forever). */
@@ -141,7 +144,8 @@ export class RetentionService {
       const ids: string[] = [];
       if (await rollups.findOne({ _id: dayDoc }, { projection: { _id: 1 } })) {
         for (const g of GRANULARITIES.filter((x) => granularities.includes(x.name))) {
-          for (let t = Math.ceil(from / g.ms) * g.ms; t < to; t += g.ms) for (const f of FAMILY_NAMES) ids.push(...bucketIds(f, g.name, t));
+          for (let t = Math.ceil(from / g.ms) * g.ms; t < to; t += g.ms)
+            for (const f of FAMILY_NAMES) ids.push(...new Set(LAYOUTS.flatMap((l) => bucketIds(f, g.name, t, l))));
         }
         ids.splice(ids.indexOf(dayDoc), 1);
         ids.push(dayDoc);

@@ -6,7 +6,8 @@ import type { Models } from '../models';
 import type { IngestFlusher } from './ingest-flusher';
 import { summarize, toSeries } from './usage/build-usage-report';
 import { familyFor, readUsageRows } from './usage/read-usage-rows';
-import { sixHourRollupsSince } from './usage/six-hour-rollups';
+import { readRollupLayout } from './usage/layout-marks';
+import type { RollupLayout } from './usage/rollup-layout';
 import { alignWindow, INTERVAL_MS, MAX_POINTS, pickFilters, type GroupBy, type Interval, type UsageWindow } from './usage/usage-query';
 
 const DAY_MS = 86_400_000;
@@ -39,12 +40,12 @@ export class UsageService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  private sixHoursSince = Infinity;
+  private layout?: RollupLayout;
 
-  /** Since when six-hour rollups are complete (read until the flusher has recorded it). */
-  private async sixHours(): Promise<number> {
-    if (this.sixHoursSince === Infinity) this.sixHoursSince = await sixHourRollupsSince(this.models.usageStore);
-    return this.sixHoursSince;
+  /** The rollups' layout (read until the flusher has recorded it: the older layout everywhere meanwhile, as nothing else is written yet). */
+  private async rollupLayout(): Promise<RollupLayout> {
+    this.layout ??= await readRollupLayout(this.models.usageStore);
+    return this.layout ?? { sixHoursSince: Infinity, userShardsSince: Infinity };
   }
 
   private readonly rollups = (partition: string) => (partition ? this.models.usageStore.minutes(partition) : this.models.usageStore.rollups());
@@ -55,7 +56,7 @@ export class UsageService {
     const groupBy = q.groupBy ?? 'endpoint';
     const filter = pickFilters(q);
     await this.flusher.settled();
-    const rows = await readUsageRows(this.rollups, familyFor(groupBy, filter), this.storedPart(window, now), DAY_MS, filter, await this.sixHours());
+    const rows = await readUsageRows(this.rollups, familyFor(groupBy, filter), this.storedPart(window, now), DAY_MS, filter, await this.rollupLayout());
     return { from: window.from.toISOString(), to: window.to.toISOString(), groupBy, ...filter, groups: summarize(rows, groupBy, filter) };
   }
 
@@ -74,7 +75,7 @@ export class UsageService {
     }
     const filter = pickFilters(q);
     await this.flusher.settled();
-    const rows = await readUsageRows(this.rollups, familyFor(q.groupBy, filter), this.storedPart(window, now), step, filter, await this.sixHours());
+    const rows = await readUsageRows(this.rollups, familyFor(q.groupBy, filter), this.storedPart(window, now), step, filter, await this.rollupLayout());
     const { series, omittedSeries } = toSeries(rows, window, interval, q.groupBy, filter, q.limit ?? 20);
     return { from: window.from.toISOString(), to: window.to.toISOString(), interval, groupBy: q.groupBy ?? null, ...filter, series, omittedSeries };
   }

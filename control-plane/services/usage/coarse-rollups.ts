@@ -52,7 +52,8 @@ export function partIdsOf(id: string): string[] {
 }
 
 /**
- * Creates the document from its parts unless it exists (idempotent): a day
+ * Creates the document from its parts unless it exists (idempotent; an empty
+ * one when they have no rows but the period had traffic, 'empty'): a day
  * from its four six-hour documents (the hours of any not built yet), a six-hour
  * one from its hours. The caller guarantees that no journal is partly applied
  * to those hours: the journals they record are then wholly in the new document.
@@ -81,7 +82,10 @@ export async function buildFromHours(coll: mongo.Collection<BlobDoc>, id: string
     });
     ids = missing;
   }
-  if (rows.size === 0) return 'empty';
-  await coll.insertOne({ _id: id, v: 1, s, b: encodeBlob(mergeBody(parseRollupId(id).family, undefined, rows)) });
-  return 'built';
+  const { family, g, start } = parseRollupId(id);
+  // An empty one is written when the period had traffic (its S document, every trace adds to, exists): reads of
+  // every shard would otherwise look for its parts each time. Not for periods without any (a restart seeds them).
+  if (rows.size === 0 && !(await coll.findOne({ _id: rollupId('S', g, start) }, { projection: { _id: 1 } }))) return 'empty';
+  await coll.insertOne({ _id: id, v: 1, s, b: encodeBlob(mergeBody(family, undefined, rows)) });
+  return rows.size === 0 ? 'empty' : 'built';
 }

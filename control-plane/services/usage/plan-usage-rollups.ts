@@ -8,13 +8,14 @@ import {
   GRANULARITIES,
   parseRollupId,
   RUN_FAMILIES,
+  docIdFor,
   rollupId,
   rowKey,
-  shardOf,
   SHARDS,
   valuesOf,
   type Family,
   type LiveRow,
+  type RollupLayout,
 } from './rollup-layout';
 import { addContribution, mergeCell, newCell } from './usage-cell';
 
@@ -31,7 +32,7 @@ function rowIn(delta: RollupDelta, docId: string, values: Array<string | null>):
   return row;
 }
 
-export function planUsageRollups(traces: Trace[]): RollupDelta {
+export function planUsageRollups(traces: Trace[], layout: RollupLayout): RollupDelta {
   const minutes: RollupDelta = new Map();
   const ids = new Map<number, Partial<Record<Family, string>>>();
   for (const t of traces) {
@@ -42,7 +43,7 @@ export function planUsageRollups(traces: Trace[]): RollupDelta {
       for (const family of FAMILY_NAMES) {
         if (RUN_FAMILIES.has(family) && c.dims.run === null) continue;
         const spec = SHARDS[family];
-        const docId = spec ? rollupId(family, 'm', minute, shardOf(family, c.dims[spec.by]!)) : (id[family] ??= rollupId(family, 'm', minute));
+        const docId = spec ? docIdFor(family, 'm', minute, c.dims[spec.by], layout) : (id[family] ??= rollupId(family, 'm', minute));
         addContribution(rowIn(minutes, docId, valuesOf(family, c.dims)).cell, c);
       }
     }
@@ -54,9 +55,15 @@ export function planUsageRollups(traces: Trace[]): RollupDelta {
   for (const g of GRANULARITIES.slice(1)) {
     const coarser: RollupDelta = new Map();
     for (const [id, rows] of finer) {
-      const { family, start, shard } = parseRollupId(id);
-      const coarse = rollupId(family, g.name, Math.floor(start / g.ms) * g.ms, shard);
-      for (const row of rows.values()) mergeCell(rowIn(coarser, coarse, row.values).cell, row.cell);
+      const { family, start } = parseRollupId(id);
+      const coarseStart = Math.floor(start / g.ms) * g.ms;
+      // A sharded family's coarser buckets may have more shards (rollup-layout.ts): each row goes to its user's (run's).
+      const sharded = SHARDS[family] !== undefined;
+      const coarse = sharded ? '' : rollupId(family, g.name, coarseStart);
+      for (const row of rows.values()) {
+        const target = sharded ? docIdFor(family, g.name, coarseStart, row.values[0]!, layout) : coarse;
+        mergeCell(rowIn(coarser, target, row.values).cell, row.cell);
+      }
     }
     for (const [id, rows] of coarser) delta.set(id, rows);
     finer = coarser;

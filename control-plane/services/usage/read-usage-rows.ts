@@ -6,7 +6,18 @@ import type { mongo } from 'mongoose';
 import type { BlobDoc } from '../../models/usage-rollup.model';
 import { decodeBlob } from '../blob-docs';
 import type { UsageRow } from './build-usage-report';
-import { bucketIds, dimsOf, FAMILIES, GRANULARITIES, rollupId, rollupPartition, shardOf, SHARDS, type Family, type Granularity } from './rollup-layout';
+import {
+  bucketIds,
+  dimsOf,
+  docIdFor,
+  FAMILIES,
+  GRANULARITIES,
+  rollupPartition,
+  SHARDS,
+  type Family,
+  type Granularity,
+  type RollupLayout,
+} from './rollup-layout';
 import { isBuiltFromHours, partIdsOf } from './coarse-rollups';
 import { rowsOf, type RowsBody } from './rollup-body';
 import type { EncodedCell } from './usage-cell';
@@ -14,12 +25,12 @@ import type { GroupBy, UsageFilter, UsageWindow } from './usage-query';
 
 const MARGINAL: Record<GroupBy, Family> = { endpoint: 'E', provider: 'P', model: 'M', api: 'A', status: 'S', user: 'U', run: 'R' };
 
-/** The smallest family (and shard) with every dimension the query groups or filters by. */
-export function familyFor(groupBy: GroupBy | 'day' | undefined, filter: UsageFilter): { family: Family; shard?: number } {
+/** The smallest family with every dimension the query groups or filters by (and the user or run whose shard is read, if one). */
+export function familyFor(groupBy: GroupBy | 'day' | undefined, filter: UsageFilter): { family: Family; only?: string } {
   const filtered = Object.values<string | undefined>(filter).some((v) => v !== undefined);
   if (!filtered) return { family: groupBy === undefined || groupBy === 'day' ? 'S' : MARGINAL[groupBy] };
-  if (groupBy === 'run' || filter.run !== undefined) return { family: 'r', shard: filter.run === undefined ? undefined : shardOf('r', filter.run) };
-  if (groupBy === 'user' || filter.user !== undefined) return { family: 'u', shard: filter.user === undefined ? undefined : shardOf('u', filter.user) };
+  if (groupBy === 'run' || filter.run !== undefined) return { family: 'r', only: filter.run };
+  if (groupBy === 'user' || filter.user !== undefined) return { family: 'u', only: filter.user };
   return { family: 't' };
 }
 
@@ -41,24 +52,27 @@ export function coveringBuckets(window: UsageWindow, coarsest: number, sixHoursS
 
 const PARALLEL_READS = 16;
 
-/** The rows of a family (one shard of it, or all) over a window that pass the filter. */
+/** The rows of a family (the shard of one user or run, or all) over a window that pass the filter. */
 export async function readUsageRows(
   collection: (partition: string) => mongo.Collection<BlobDoc>,
-  source: { family: Family; shard?: number },
+  source: { family: Family; only?: string },
   window: UsageWindow,
   coarsest: number,
   filter: UsageFilter,
-  sixHoursSince = 0,
+  layout: RollupLayout,
 ): Promise<UsageRow[]> {
-  const { family, shard } = source;
+  const { family } = source;
   // Filtered dimensions by their position in the family's rows: rows are skipped before they are built.
   // A sharded family's documents keep each user's (or run's) rows apart: a filter on it decodes only those.
   const only = SHARDS[family] ? filter[FAMILIES[family][0] as keyof UsageFilter] : undefined;
   const checks = FAMILIES[family].flatMap((d, i) =>
     d in filter && filter[d as keyof UsageFilter] !== undefined ? [[i, filter[d as keyof UsageFilter]!] as const] : [],
   );
-  let docs = coveringBuckets(window, coarsest, sixHoursSince).flatMap((b) =>
-    (shard === undefined ? bucketIds(family, b.g.name, b.start) : [rollupId(family, b.g.name, b.start, shard)]).map((id) => ({ id, t: b.start })),
+  let docs = coveringBuckets(window, coarsest, layout.sixHoursSince).flatMap((b) =>
+    (SHARDS[family] && source.only !== undefined
+      ? [docIdFor(family, b.g.name, b.start, source.only, layout)]
+      : bucketIds(family, b.g.name, b.start, layout)
+    ).map((id) => ({ id, t: b.start })),
   );
   const rows: UsageRow[] = [];
   while (docs.length > 0) {

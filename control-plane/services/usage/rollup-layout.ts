@@ -30,16 +30,49 @@ export const FAMILY_NAMES = Object.keys(FAMILIES) as Family[];
 
 /** Families that keep only requests of agent runs. */
 export const RUN_FAMILIES: ReadonlySet<Family> = new Set(['R', 'r']);
-/** Families split into shards, by the dimension that names them. */
-export const SHARDS: Partial<Record<Family, { by: 'user' | 'run'; count: number }>> = { u: { by: 'user', count: 8 }, r: { by: 'run', count: 8 } };
+/**
+ * Families split into shards, by the dimension that names them. Hours and
+ * coarser documents of users are dense (every user has rows in every
+ * hour): from the layout mark on (`userShardsSince`) they are split into
+ * `denseCount` shards, so that a query for one user reads a document of one
+ * or two users, not of a dozen (FerretDB reads, converts and sends a whole
+ * document whatever the projection). Minutes and 10 minutes keep `count`:
+ * a flush touches every shard of them.
+ */
+export const SHARDS: Partial<Record<Family, { by: 'user' | 'run'; count: number; denseCount?: number }>> = {
+  u: { by: 'user', count: 8, denseCount: 64 },
+  r: { by: 'run', count: 8 },
+};
 
-/** FNV-1a: a stable shard for a user or run id. */
-export function shardOf(family: Family, value: string): number | undefined {
+/** Since when documents of which layout the rollups hold (usage-layout-marks.ts). */
+export interface RollupLayout {
+  /** Six-hour buckets exist from here on (hours are read before it). */
+  sixHoursSince: number;
+  /** Hours and coarser buckets of users are split into SHARDS.u.denseCount shards from here on (a day boundary). */
+  userShardsSince: number;
+}
+
+/** Every bucket in the current layout (a database that had no rollups before these marks). */
+export const CURRENT_LAYOUT: RollupLayout = { sixHoursSince: 0, userShardsSince: 0 };
+
+/** How many shards a bucket of the family is split into (undefined: not sharded). */
+export function shardCount(family: Family, g: Granularity['name'], start: number, layout: RollupLayout): number | undefined {
   const spec = SHARDS[family];
   if (!spec) return undefined;
+  return spec.denseCount !== undefined && g !== 'm' && g !== 'x' && start >= layout.userShardsSince ? spec.denseCount : spec.count;
+}
+
+/** FNV-1a: a stable shard for a user or run id, of `count`. */
+export function shardOf(value: string, count: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % spec.count;
+  return (h >>> 0) % count;
+}
+
+/** The id of the bucket's document that holds `value`'s rows (the user or run of a sharded family; ignored otherwise). */
+export function docIdFor(family: Family, g: Granularity['name'], start: number, value: string | null, layout: RollupLayout): string {
+  const count = shardCount(family, g, start, layout);
+  return rollupId(family, g, start, count === undefined ? undefined : shardOf(value ?? '', count));
 }
 
 export const GRANULARITIES = [
@@ -68,9 +101,9 @@ export function parseRollupId(id: string): RollupKey {
 }
 
 /** Every document id of a bucket (all shards). */
-export const bucketIds = (family: Family, g: Granularity['name'], startMs: number): string[] => {
-  const spec = SHARDS[family];
-  return spec ? Array.from({ length: spec.count }, (_, k) => rollupId(family, g, startMs, k)) : [rollupId(family, g, startMs)];
+export const bucketIds = (family: Family, g: Granularity['name'], startMs: number, layout: RollupLayout): string[] => {
+  const count = shardCount(family, g, startMs, layout);
+  return count !== undefined ? Array.from({ length: count }, (_, k) => rollupId(family, g, startMs, k)) : [rollupId(family, g, startMs)];
 };
 
 /** Minute and 10-minute documents live in their day's collection ("" for the shared one of hours and days). */
