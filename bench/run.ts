@@ -292,11 +292,16 @@ export function summary(results: Results): string {
         pluginServerRssMiB?: { before: number; withStreamsOpen: number };
         kibPerOpenStream?: number;
         heapKibPerOpenStream?: number;
+        agentTurn?: { requestBytes: number; valid: boolean; kibPerOpenStream: number; heapKibPerOpenStream: number };
       }
     | undefined;
   if (m?.pluginServerRssMiB)
     out.push(
       `Memory: ${m.streamsOpen} open streams: plugin server RSS ${fmt(m.pluginServerRssMiB.before)} -> ${fmt(m.pluginServerRssMiB.withStreamsOpen)} MiB after gc (${fmt(m.kibPerOpenStream!)} KiB RSS, ${fmt(m.heapKibPerOpenStream!)} KiB JS heap per stream)${m.valid ? '' : ' NOT VALID: not every stream open and held'}`,
+    );
+  if (m?.agentTurn)
+    out.push(
+      `Memory, agent turns (${fmt(m.agentTurn.requestBytes / 1024)} KiB requests): ${fmt(m.agentTurn.kibPerOpenStream)} KiB RSS, ${fmt(m.agentTurn.heapKibPerOpenStream)} KiB JS heap per stream${m.agentTurn.valid ? '' : ' NOT VALID'}`,
     );
   if (results.peers && !results.peers.error) out.push(`\n${peersTable(results.peers as never)}`);
   const sh = results.shadow as { runs?: Array<{ concurrency: number; latencyMs: { off: P; on: P }; addedMs: P }> } | undefined;

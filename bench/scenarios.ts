@@ -4,7 +4,7 @@
 import type { RequestStats } from '../local/kong-driver/request-context';
 import type { LoadResult, StreamSample } from './client-worker';
 import { cpuMeter, percentiles, sleep, vmMiB, type Percentiles } from './lib';
-import { ANTHROPIC_BODY, CHAT_BODY, type Env } from './setup';
+import { AGENT_TURN_BODY, ANTHROPIC_BODY, CHAT_BODY, type Env } from './setup';
 import { startPeers } from './peers';
 import { measureTranslation } from './translation';
 
@@ -565,7 +565,16 @@ export async function traceIngest(env: Env, p: Profile, log: (s: string) => void
 // (bench/heap-probe.ts): without it the RSS difference measures when V8 last
 // collected (a run read -2 KiB per stream, another 122), not what the streams
 // hold. Valid only when every stream opened and the provider holds each one.
+// Twice: with a one-line request, and with an agent's turn (~22 KiB of
+// history and tools), since what the gateway keeps of a request while its
+// answer streams grows with the request.
 export async function memory(env: Env, p: Profile, log: (s: string) => void) {
+  const short = await holdStreams(env, p, log, 'one-line request', (m) => CHAT_BODY(m, true));
+  const agentTurn = await holdStreams(env, p, log, 'agent turn', (m) => AGENT_TURN_BODY(m, true));
+  return { ...short, agentTurn };
+}
+
+async function holdStreams(env: Env, p: Profile, log: (s: string) => void, label: string, bodyFor: (model: string) => string) {
   const pid = env.stack.driver.pluginServerPid()!;
   await sleep(1000);
   const before = await env.stack.pluginServerMemory();
@@ -578,7 +587,7 @@ export async function memory(env: Env, p: Profile, log: (s: string) => void) {
       env.client.run<{ opened: number; failed: number; reasons: Record<string, number>; ms: number }>({
         type: 'open-streams',
         url: gw,
-        body: CHAT_BODY(m, true),
+        body: bodyFor(m),
         headers: JSON_HEADERS,
         count: Math.min(per, p.openStreams - i * per),
         key: m,
@@ -600,6 +609,7 @@ export async function memory(env: Env, p: Profile, log: (s: string) => void) {
   const mib = (bytes: number) => bytes / 2 ** 20;
   const perStream = (bytes: number) => bytes / 1024 / Math.max(1, openedTotal);
   const res = {
+    requestBytes: Buffer.byteLength(bodyFor(models[0]!)),
     streamsRequested: p.openStreams,
     streamsOpen: openedTotal,
     heldAtProvider: held,
@@ -620,7 +630,7 @@ export async function memory(env: Env, p: Profile, log: (s: string) => void) {
     failures: mergeCounts(closed.map((c) => c.reasons)),
   };
   log(
-    `  ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${mib(before.rss).toFixed(0)} -> ${mib(open.rss).toFixed(0)} MiB, JS heap ${mib(before.heapUsed).toFixed(1)} -> ${mib(open.heapUsed).toFixed(1)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB RSS, ${res.heapKibPerOpenStream.toFixed(1)} KiB heap per stream); completed after release ${res.completedAfterRelease}`,
+    `  ${label}, ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${mib(before.rss).toFixed(0)} -> ${mib(open.rss).toFixed(0)} MiB, JS heap ${mib(before.heapUsed).toFixed(1)} -> ${mib(open.heapUsed).toFixed(1)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB RSS, ${res.heapKibPerOpenStream.toFixed(1)} KiB heap per stream); completed after release ${res.completedAfterRelease}`,
   );
   if (!res.valid) log(`  NOT VALID: ${openedTotal} of ${p.openStreams} opened, ${held} held; failures ${JSON.stringify(res.failures)}`);
   return res;

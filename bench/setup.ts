@@ -47,6 +47,46 @@ export interface Env {
 export const CHAT_BODY = (model: string, stream = false) =>
   JSON.stringify({ model, messages: [{ role: 'user', content: 'Say something short.' }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
 
+/**
+ * A turn in the middle of an agent's run, as agent frameworks send it: a
+ * system prompt, eight tools with JSON-schema parameters, and the history so
+ * far (user turns, assistant tool calls, tool results): ~22 KiB of JSON,
+ * where CHAT_BODY is 100 bytes. What a gateway keeps of the request while its
+ * answer streams grows with this, not with CHAT_BODY.
+ */
+export const AGENT_TURN_BODY = (model: string, stream = false) => {
+  const vocabulary = ['the', 'order', 'customer', 'refund', 'policy', 'must', 'never', 'shipping', 'account', 'verify', 'before', 'payment'];
+  const prose = (topic: string, words: number) => Array.from({ length: words }, (_, i) => (i % 9 === 0 ? topic : vocabulary[(i * 7) % vocabulary.length])).join(' ');
+  const tools = ['search_orders', 'get_customer', 'refund_payment', 'send_email', 'create_ticket', 'lookup_inventory', 'schedule_call', 'summarize_thread'].map(
+    (name, i) => ({
+      type: 'function',
+      function: {
+        name,
+        description: prose(`tool${i}`, 40),
+        parameters: {
+          type: 'object',
+          properties: {
+            id: { type: 'string', description: prose('identifier', 12) },
+            query: { type: 'string', description: prose('query', 16) },
+            limit: { type: 'integer', minimum: 1, maximum: 100 },
+            include: { type: 'array', items: { type: 'string', enum: ['history', 'notes', 'payments', 'shipping'] } },
+          },
+          required: ['id'],
+        },
+      },
+    }),
+  );
+  const messages: Array<Record<string, unknown>> = [{ role: 'system', content: prose('policy', 700) }];
+  for (let turn = 0; turn < 6; turn++) {
+    messages.push({ role: 'user', content: prose(`question${turn}`, 40) });
+    const id = `call_${turn}`;
+    messages.push({ role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: tools[turn]!.function.name, arguments: JSON.stringify({ id: `ord-${turn}`, query: prose('q', 10), include: ['history', 'notes'] }) } }] });
+    messages.push({ role: 'tool', tool_call_id: id, content: JSON.stringify({ id: `ord-${turn}`, items: Array.from({ length: 6 }, (_, k) => ({ sku: `sku-${turn}-${k}`, note: prose('item', 20) })) }) });
+  }
+  messages.push({ role: 'user', content: prose('followup', 30) });
+  return JSON.stringify({ model, messages, tools, tool_choice: 'auto', max_tokens: 512, ...(stream ? { stream: true } : {}) });
+};
+
 export const ANTHROPIC_BODY = (model: string, stream = false) =>
   JSON.stringify({ model, max_tokens: 64, messages: [{ role: 'user', content: 'Say something short.' }], ...(stream ? { stream: true } : {}) });
 
