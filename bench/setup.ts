@@ -56,7 +56,8 @@ export const CHAT_BODY = (model: string, stream = false) =>
  */
 export const AGENT_TURN_BODY = (model: string, stream = false) => {
   const vocabulary = ['the', 'order', 'customer', 'refund', 'policy', 'must', 'never', 'shipping', 'account', 'verify', 'before', 'payment'];
-  const prose = (topic: string, words: number) => Array.from({ length: words }, (_, i) => (i % 9 === 0 ? topic : vocabulary[(i * 7) % vocabulary.length])).join(' ');
+  const prose = (topic: string, words: number) =>
+    Array.from({ length: words }, (_, i) => (i % 9 === 0 ? topic : vocabulary[(i * 7) % vocabulary.length])).join(' ');
   const tools = ['search_orders', 'get_customer', 'refund_payment', 'send_email', 'create_ticket', 'lookup_inventory', 'schedule_call', 'summarize_thread'].map(
     (name, i) => ({
       type: 'function',
@@ -80,8 +81,25 @@ export const AGENT_TURN_BODY = (model: string, stream = false) => {
   for (let turn = 0; turn < 6; turn++) {
     messages.push({ role: 'user', content: prose(`question${turn}`, 40) });
     const id = `call_${turn}`;
-    messages.push({ role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: tools[turn]!.function.name, arguments: JSON.stringify({ id: `ord-${turn}`, query: prose('q', 10), include: ['history', 'notes'] }) } }] });
-    messages.push({ role: 'tool', tool_call_id: id, content: JSON.stringify({ id: `ord-${turn}`, items: Array.from({ length: 6 }, (_, k) => ({ sku: `sku-${turn}-${k}`, note: prose('item', 20) })) }) });
+    messages.push({
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        {
+          id,
+          type: 'function',
+          function: {
+            name: tools[turn]!.function.name,
+            arguments: JSON.stringify({ id: `ord-${turn}`, query: prose('q', 10), include: ['history', 'notes'] }),
+          },
+        },
+      ],
+    });
+    messages.push({
+      role: 'tool',
+      tool_call_id: id,
+      content: JSON.stringify({ id: `ord-${turn}`, items: Array.from({ length: 6 }, (_, k) => ({ sku: `sku-${turn}-${k}`, note: prose('item', 20) })) }),
+    });
   }
   messages.push({ role: 'user', content: prose('followup', 30) });
   return JSON.stringify({ model, messages, tools, tool_choice: 'auto', max_tokens: 512, ...(stream ? { stream: true } : {}) });

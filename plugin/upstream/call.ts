@@ -36,7 +36,7 @@ export async function callUpstream(req: UpstreamRequest, timeoutMs: number, sign
     const res = await request(req.url, {
       method: req.method,
       headers: req.headers,
-      body: req.method === 'GET' ? undefined : req.body,
+      ...(req.method === 'GET' ? {} : sentOnce(req)),
       signal,
       dispatcher: agent,
       headersTimeout: timeoutMs,
@@ -47,6 +47,28 @@ export async function callUpstream(req: UpstreamRequest, timeoutMs: number, sign
   } catch (err) {
     return { ok: false, failure: classifyError(err, timeoutMs) };
   }
+}
+
+/**
+ * The body as an iterable that lets go of its bytes once undici has written
+ * them, with their length declared (so no chunked encoding). Given a string or
+ * a Buffer, undici keeps a copy on its request object until the answer ends:
+ * for a stream, minutes of an agent's whole history per open stream.
+ */
+function sentOnce(req: UpstreamRequest): { body: Dispatcher.RequestOptions['body']; headers: Record<string, string> } {
+  let pending: Uint8Array | null = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
+  const headers: Record<string, string> = { 'content-length': String(pending.byteLength) };
+  for (const [name, value] of Object.entries(req.headers)) if (name.toLowerCase() !== 'content-length') headers[name] = value;
+  const iterator: Iterator<Uint8Array> = {
+    next() {
+      const chunk = pending;
+      pending = null;
+      return chunk && chunk.byteLength > 0 ? { done: false, value: chunk } : { done: true, value: undefined };
+    },
+  };
+  const body: Iterable<Uint8Array> = { [Symbol.iterator]: () => iterator };
+  // undici documents Iterable and AsyncIterable bodies (and writes them with the declared length); its types omit them.
+  return { body: body as unknown as Dispatcher.RequestOptions['body'], headers };
 }
 
 // A destination object lives as long as its configuration snapshot and is
