@@ -57,13 +57,15 @@ export async function callUpstream(req: UpstreamRequest, timeoutMs: number, sign
  */
 function sentOnce(req: UpstreamRequest): { body: Dispatcher.RequestOptions['body']; headers: Record<string, string> } {
   let pending: Uint8Array | null = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
+  // Nothing to hold on to (and undici will not take an empty iterable on a busy connection).
+  if (pending.byteLength === 0) return { body: null, headers: req.headers };
   const headers: Record<string, string> = { 'content-length': String(pending.byteLength) };
   for (const [name, value] of Object.entries(req.headers)) if (name.toLowerCase() !== 'content-length') headers[name] = value;
   const iterator: Iterator<Uint8Array> = {
     next() {
       const chunk = pending;
       pending = null;
-      return chunk && chunk.byteLength > 0 ? { done: false, value: chunk } : { done: true, value: undefined };
+      return chunk ? { done: false, value: chunk } : { done: true, value: undefined };
     },
   };
   const body: Iterable<Uint8Array> = { [Symbol.iterator]: () => iterator };

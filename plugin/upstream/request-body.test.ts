@@ -47,6 +47,16 @@ describe('the request body of a provider call', () => {
     assert.equal(got.headers['transfer-encoding'], undefined);
   });
 
+  it('an empty body goes out as content-length 0', async () => {
+    const { callUpstream } = await import('./call');
+    const called = await callUpstream({ url, method: 'POST', headers: {}, body: '' }, 5000, new AbortController().signal);
+    assert.ok(called.ok);
+    answerNow();
+    await called.response.body.text();
+    assert.equal(received.at(-1)!.headers['content-length'], '0');
+    assert.equal(received.at(-1)!.body, '');
+  });
+
   it('is let go once sent, while the answer is still open', async () => {
     const { callUpstream } = await import('./call');
     const size = 256 * 1024;
