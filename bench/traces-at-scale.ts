@@ -253,6 +253,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       'summary by day': `/api/v1/usage/summary?from=${from}&to=${to}&groupBy=day`,
       'summary by user': `/api/v1/usage/summary?from=${from}&to=${to}&groupBy=user`,
       'summary user=u7 by model': `/api/v1/usage/summary?from=${from}&to=${to}&user=u7&groupBy=model`,
+      'summary endpoint=chat by user': `/api/v1/usage/summary?from=${from}&to=${to}&endpoint=chat&groupBy=user`,
       'series hourly by endpoint (24 h)': `/api/v1/usage/series?from=${from}&to=${to}&interval=hour&groupBy=endpoint`,
       'series per minute by provider (1 h)': `/api/v1/usage/series?from=${lastHourFrom}&to=${to}&interval=minute&groupBy=provider`,
       'traces first page': '/api/v1/traces?limit=50',

@@ -8,7 +8,7 @@
 //   ingest_replicas  {_id: replica id, at}: heartbeats, so a replica knows
 //                    whose journals are orphaned (their writer is gone)
 //   retention_state  {_id, upTo}: how far the sweeper has deleted rollups
-//   usage_layout     {_id: "q" | "u", since}: from when a change of the
+//   usage_layout     {_id: "q" | "u" | "p", since}: from when a change of the
 //                    rollups' layout holds (services/usage/layout-marks.ts)
 // Every read and write is by _id (see trace-store.model.ts).
 import type { Connection, mongo } from 'mongoose';

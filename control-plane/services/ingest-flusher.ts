@@ -22,7 +22,7 @@ import { planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
 import { mergeBody, type RowsBody } from './usage/rollup-body';
 import { bucketIds, GRANULARITIES, parseRollupId, rollupPartition, type RollupLayout } from './usage/rollup-layout';
 import { markRollupLayout } from './usage/layout-marks';
-import { buildFromHours, isBuiltFromHours, periodOf } from './usage/coarse-rollups';
+import { BUILT_FAMILIES, buildFromHours, isBuiltFromHours, periodOf } from './usage/coarse-rollups';
 
 export interface FlusherOptions {
   /** How often this replica says it is alive, and after how long without it its journals are recovered. */
@@ -391,7 +391,7 @@ export class IngestFlusher {
 
   /** The built-from-hours documents of the last two days, any of which a previous process may have left unbuilt. */
   private seedUnbuilt(now: number, layout: RollupLayout): void {
-    for (const family of ['u', 'r'] as const) {
+    for (const family of BUILT_FAMILIES) {
       for (const g of GRANULARITIES.filter((x) => x.name === 'q' || x.name === 'd')) {
         for (let t = Math.floor((now - 2 * DAY_MS) / g.ms) * g.ms; t < now; t += g.ms) {
           for (const id of bucketIds(family, g.name, t, layout)) if (!this.unbuilt.has(id)) this.unbuilt.set(id, 0);

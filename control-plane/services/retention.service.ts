@@ -6,10 +6,10 @@
 import type { Logger } from '../logger';
 import type { Models } from '../models';
 import { dayKey, dayStart, PARTITION_KINDS, type TracePartitionKind } from '../models/trace-store.model';
-import { bucketIds, CURRENT_LAYOUT, FAMILY_NAMES, GRANULARITIES, rollupId } from './usage/rollup-layout';
+import { bucketIds, CURRENT_LAYOUT, FAMILY_NAMES, FIRST_LAYOUT, GRANULARITIES, rollupId } from './usage/rollup-layout';
 
 /** Ids of both layouts are deleted (layout-marks.ts): the sweeper need not know from when each holds. */
-const LAYOUTS = [CURRENT_LAYOUT, { sixHoursSince: Infinity, userShardsSince: Infinity }];
+const LAYOUTS = [CURRENT_LAYOUT, FIRST_LAYOUT];
 
 export interface RetentionConfig {
   /** Days of raw traces (0: forever). */

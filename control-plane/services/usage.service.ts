@@ -7,7 +7,7 @@ import type { IngestFlusher } from './ingest-flusher';
 import { summarize, toSeries } from './usage/build-usage-report';
 import { familyFor, readUsageRows } from './usage/read-usage-rows';
 import { readRollupLayout } from './usage/layout-marks';
-import type { RollupLayout } from './usage/rollup-layout';
+import { FIRST_LAYOUT, type RollupLayout } from './usage/rollup-layout';
 import { alignWindow, INTERVAL_MS, MAX_POINTS, pickFilters, type GroupBy, type Interval, type UsageWindow } from './usage/usage-query';
 
 const DAY_MS = 86_400_000;
@@ -45,7 +45,7 @@ export class UsageService {
   /** The rollups' layout (read until the flusher has recorded it: the older layout everywhere meanwhile, as nothing else is written yet). */
   private async rollupLayout(): Promise<RollupLayout> {
     this.layout ??= await readRollupLayout(this.models.usageStore);
-    return this.layout ?? { sixHoursSince: Infinity, userShardsSince: Infinity };
+    return this.layout ?? FIRST_LAYOUT;
   }
 
   private readonly rollups = (partition: string) => (partition ? this.models.usageStore.minutes(partition) : this.models.usageStore.rollups());
@@ -56,7 +56,9 @@ export class UsageService {
     const groupBy = q.groupBy ?? 'endpoint';
     const filter = pickFilters(q);
     await this.flusher.settled();
-    const rows = await readUsageRows(this.rollups, familyFor(groupBy, filter), this.storedPart(window, now), DAY_MS, filter, await this.rollupLayout());
+    const stored = this.storedPart(window, now);
+    const layout = await this.rollupLayout();
+    const rows = await readUsageRows(this.rollups, familyFor(groupBy, filter, stored, layout), stored, DAY_MS, filter, layout);
     return { from: window.from.toISOString(), to: window.to.toISOString(), groupBy, ...filter, groups: summarize(rows, groupBy, filter) };
   }
 
@@ -75,7 +77,9 @@ export class UsageService {
     }
     const filter = pickFilters(q);
     await this.flusher.settled();
-    const rows = await readUsageRows(this.rollups, familyFor(q.groupBy, filter), this.storedPart(window, now), step, filter, await this.rollupLayout());
+    const stored = this.storedPart(window, now);
+    const layout = await this.rollupLayout();
+    const rows = await readUsageRows(this.rollups, familyFor(q.groupBy, filter, stored, layout), stored, step, filter, layout);
     const { series, omittedSeries } = toSeries(rows, window, interval, q.groupBy, filter, q.limit ?? 20);
     return { from: window.from.toISOString(), to: window.to.toISOString(), interval, groupBy: q.groupBy ?? null, ...filter, series, omittedSeries };
   }

@@ -183,7 +183,7 @@ describe('usage rollups agree with a recount from the raw traces', () => {
     });
   }
 
-  it('summaries with filters (user, provider, run, model, api) and their combinations', async () => {
+  it('summaries with filters (user, provider, run, model, api, endpoint) and their combinations', async () => {
     const [from, to] = windows[1]!;
     const w = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
     const cases: Array<[GroupBy, Partial<Record<keyof UsageDims, string>>]> = [
@@ -195,6 +195,12 @@ describe('usage rollups agree with a recount from the raw traces', () => {
       ['user', { run: 'run-3' }],
       ['api', { model: 'gpt-4o' }],
       ['provider', { api: 'responses', endpoint: 'agent' }],
+      // Users grouped with one filtered dimension (the user pairs), and with two (every shard of u).
+      ['user', { endpoint: 'chat' }],
+      ['user', { model: 'gpt-4o' }],
+      ['user', { provider: 'openai', model: 'gpt-4o-mini' }],
+      ['user', { api: 'anthropic' }],
+      ['user', { endpoint: 'agent', provider: 'openai' }],
     ];
     for (const [groupBy, filter] of cases) {
       const q = `${w}&groupBy=${groupBy}&${new URLSearchParams(filter as Record<string, string>).toString()}`;
@@ -283,12 +289,12 @@ describe('rollups written before six-hour buckets existed', () => {
       const store = usageStore({ db: db.db } as never);
       const now = Date.UTC(2031, 0, 1, 7, 30);
       await store.rollups().insertOne({ _id: 'S|h|2031-01-01T06:00:00.000Z', v: 1, s: {}, b: encodeBlob([]) });
-      const marked = { sixHoursSince: Date.UTC(2031, 0, 1, 12), userShardsSince: Date.UTC(2031, 0, 2) };
+      const marked = { sixHoursSince: Date.UTC(2031, 0, 1, 12), userShardsSince: Date.UTC(2031, 0, 2), userPairsSince: Date.UTC(2031, 0, 2) };
       assert.deepEqual(await markRollupLayout(store, now), marked);
       assert.deepEqual(await markRollupLayout(store, now + 86_400_000), marked, 'recorded once');
       await store.layout().deleteMany({});
       await store.rollups().deleteMany({});
-      assert.deepEqual(await markRollupLayout(store, now), { sixHoursSince: 0, userShardsSince: 0 });
+      assert.deepEqual(await markRollupLayout(store, now), CURRENT_LAYOUT);
     } finally {
       await db.close();
     }
@@ -405,10 +411,10 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
   const rename = (ts: Trace[], tag: string, shift = (t: number) => t) =>
     ts.map((t) => ({ ...t, id: `${tag}${t.id}`, time: new Date(shift(Date.parse(t.time))).toISOString() }));
   const post = (h: Harness, ts: Trace[]) => ingestAll(h, ts, 250);
-  /** Queries served by the user (u) and run (r) families, over each window, against the recount. */
-  async function check(h: Harness, traces: Trace[], windows: Array<[number, number]>, what: string) {
+  /** Queries served by the user (u), run (r) and (`pairs`) user-pair families, over each window, against the recount. */
+  async function check(h: Harness, traces: Trace[], windows: Array<[number, number]>, what: string, pairs = false) {
     const cases: Array<[GroupBy, Partial<Record<keyof UsageDims, string>>]> = [
-      ['user', { provider: 'openai' }],
+      ['user', { provider: 'openai', api: 'openai' }],
       ['endpoint', { user: 'user-1' }],
       ['day', { user: 'user-0' }],
       ['user', { run: 'run-3' }],
@@ -419,7 +425,14 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
       ['run', { user: 'user-1' }],
       ['endpoint', { run: 'run-5' }],
       ['user', {}],
-      ['user', { endpoint: 'embed' }],
+      ['user', { endpoint: 'embed', model: 'claude' }],
+      // The user pairs (their six-hour and day documents are built too).
+      ...(pairs
+        ? ([
+            ['user', { endpoint: 'embed' }],
+            ['user', { model: 'claude' }],
+          ] satisfies Array<[GroupBy, Partial<Record<keyof UsageDims, string>>]>)
+        : []),
     ];
     for (const [from, to] of windows) {
       for (const [groupBy, filter] of cases) {
@@ -448,7 +461,7 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
     try {
       await post(h, first);
       assert.deepEqual(await builtDocs(db), [], 'flushes leave them to the build');
-      await check(h, first, windows, 'from hours');
+      await check(h, first, windows, 'from hours', true);
 
       // Half of them built (as a build cut short would leave them), then a restart.
       const ids = (['u', 'r'] as const).flatMap((family) =>
@@ -463,14 +476,14 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
       const results = [];
       for (const id of ids.filter((_, i) => i % 2 === 0)) results.push(await buildFromHours(db.db.collection('usage_rollups'), id));
       assert.ok(results.includes('built') && results.includes('empty'), `some built, some empty: ${results.join()}`);
-      await check(h, first, windows, 'half built');
+      await check(h, first, windows, 'half built', true);
       await h.close();
       h = await startHarness({ db });
-      await check(h, first, windows, 'half built, after a restart');
+      await check(h, first, windows, 'half built, after a restart', true);
 
       // Late traffic lands in built and unbuilt periods alike.
       await post(h, late);
-      await check(h, [...first, ...late], windows, 'late traffic');
+      await check(h, [...first, ...late], windows, 'late traffic', true);
 
       // Reads while the rest is built (days from six-hour documents, some built, some not; what the
       // flusher knows to be unbuilt through it, the periods only the process before the restart touched by hand), then after.
@@ -483,7 +496,7 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
       let readsWhileBuilding = 0;
       // Two rounds suffice (with 64 shards of users the builds outlast many rounds, each of which reads every shard).
       while (building && readsWhileBuilding < 2) {
-        await check(h, [...first, ...late], windows, 'while building');
+        await check(h, [...first, ...late], windows, 'while building', true);
         readsWhileBuilding++;
       }
       await builds;
@@ -491,7 +504,7 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
       assert.equal(h.cp.services.flusher.pendingBuilds(later), 0);
       for (const id of ids) assert.notEqual(await buildFromHours(db.db.collection('usage_rollups'), id), 'built', id);
       const built = await builtDocs(db);
-      await check(h, [...first, ...late], windows, 'all built');
+      await check(h, [...first, ...late], windows, 'all built', true);
 
       // Idempotent: building again, and a replayed batch, change nothing.
       for (const id of ids) assert.notEqual(await buildFromHours(db.db.collection('usage_rollups'), id), 'built', id);
@@ -507,7 +520,7 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
         (await builtDocs(db)).map((d) => [d._id, d.v, Buffer.from(d.b.buffer).toString('base64')]),
         built.map((d) => [d._id, d.v, Buffer.from(d.b.buffer).toString('base64')]),
       );
-      await check(h, [...first, ...late], windows, 'after building again and a replay');
+      await check(h, [...first, ...late], windows, 'after building again and a replay', true);
     } finally {
       await h.close();
       await db.close();
@@ -579,6 +592,45 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
       await post(h, late);
       await h.cp.services.flusher.buildDue(Date.UTC(2032, 0, 1));
       await check(h, [...first, ...late], windows, 'either layout, late traffic, built');
+    } finally {
+      await h.close();
+      await db.close();
+    }
+  });
+
+  it('grouped by user with a filter: read from the user pairs after their layout mark, from the users before it', async () => {
+    const db = await connectTestDb('userpairs');
+    const mark = Date.UTC(2031, 6, 3);
+    const traces = rename(allTraces.slice(0, 1000), 'p1-');
+    const windows: Array<[number, number]> = [
+      [Date.UTC(2031, 6, 1, 23, 59), Date.UTC(2031, 6, 3, 6, 1)],
+      [mark, Date.UTC(2031, 6, 4, 6)],
+    ];
+    const cases: Array<Partial<Record<keyof UsageDims, string>>> = [{ endpoint: 'chat' }, { provider: 'anthropic' }, { model: 'gpt-4o' }, { api: 'responses' }];
+    await db.db.collection<{ _id: string; since: number }>('usage_layout').insertMany([
+      { _id: 'q', since: 0 },
+      { _id: 'u', since: 0 },
+      { _id: 'p', since: mark },
+    ]);
+    const h = await startHarness({ db });
+    try {
+      await post(h, traces);
+      // An older version wrote no pairs: only what came after the mark holds them.
+      const rollups = db.db.collection<{ _id: string }>('usage_rollups');
+      const pairs = (await rollups.find({}).toArray()).map((d) => d._id).filter((id) => ['eu', 'pu', 'mu', 'au'].includes(id.split('|')[0]!));
+      const older = pairs.filter((id) => Date.parse(id.split('|')[2]!) < mark);
+      assert.ok(older.length > 0 && older.length < pairs.length, 'pair documents on both sides of the mark');
+      await rollups.deleteMany({ _id: { $in: older } });
+      const check = async (what: string, ws: Array<[number, number]>) => {
+        for (const [from, to] of ws) {
+          for (const filter of cases) {
+            const q = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&groupBy=user&${new URLSearchParams(filter as Record<string, string>).toString()}`;
+            const got = (await h.as('viewer').get(`/api/v1/usage/summary?${q}`).expect(200)).body.groups;
+            assertSame(got, recount(traces, from, to, 'user', filter), `${what}: ${q}`);
+          }
+        }
+      };
+      await check('either layout', windows);
     } finally {
       await h.close();
       await db.close();

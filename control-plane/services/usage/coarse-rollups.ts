@@ -1,5 +1,6 @@
-// Six-hour and day rollups of the user and run families, built from their
-// hours once the period has gone quiet instead of rewritten by every flush.
+// Six-hour and day rollups of the user and run families (and the user
+// pairs), built from their hours once the period has gone quiet instead of
+// rewritten by every flush.
 //
 // Those documents hold a row per user (or run) and combination of the other
 // dimensions: at a million requests a day, each flush rewrote 16 of them of
@@ -18,17 +19,19 @@ import type { mongo } from 'mongoose';
 import type { BlobDoc } from '../../models/usage-rollup.model';
 import { decodeBlob, encodeBlob } from '../blob-docs';
 import { mergeBody, rowsOf, type RowsBody } from './rollup-body';
-import { GRANULARITIES, parseRollupId, rollupId, rowKey, type Family, type LiveRow } from './rollup-layout';
+import { GRANULARITIES, parseRollupId, rollupId, rowKey, USER_PAIRS, type Family, type LiveRow } from './rollup-layout';
 import { mergeEncodedCell, newCell, type EncodedCell } from './usage-cell';
 
-const BUILT_FAMILIES: ReadonlySet<string> = new Set<Family>(['u', 'r']);
+/** The families whose six-hour and day documents are built (the user pairs' too: a hundred users' rows each). */
+export const BUILT_FAMILIES: ReadonlyArray<Family> = ['u', 'r', ...USER_PAIRS];
+const BUILT: ReadonlySet<string> = new Set(BUILT_FAMILIES);
 const BUILT_GRANULARITIES: ReadonlySet<string> = new Set(['q', 'd']);
 const SIX_HOURS = GRANULARITIES[3];
 
 /** Whether the document is one built from its hours (a six-hour or day one of the user or run family). */
 export function isBuiltFromHours(id: string): boolean {
   const { family, g } = parseRollupId(id);
-  return BUILT_FAMILIES.has(family) && BUILT_GRANULARITIES.has(g);
+  return BUILT.has(family) && BUILT_GRANULARITIES.has(g);
 }
 
 /** The period a built document covers: [start, end). */

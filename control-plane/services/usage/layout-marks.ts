@@ -9,13 +9,20 @@
 //   u: hours and coarser buckets of users in SHARDS.u.denseCount shards: from
 //      the next day boundary (a day's six-hour and hour parts are then in
 //      the same layout as the day).
+//   p: the user pairs (eu, pu, mu, au): from the next day boundary, since
+//      they are written from then on (a grouping by user with a filter
+//      reads `u` for any earlier part of a window).
 import type { UsageStore } from '../../models/usage-rollup.model';
 import { isDuplicateKeyError } from '../mongo-errors';
 import type { RollupLayout } from './rollup-layout';
 
 export const SIX_HOURS_MS = 21_600_000;
 const DAY_MS = 86_400_000;
-const MARKS = { q: { field: 'sixHoursSince', boundary: SIX_HOURS_MS }, u: { field: 'userShardsSince', boundary: DAY_MS } } as const;
+const MARKS = {
+  q: { field: 'sixHoursSince', boundary: SIX_HOURS_MS },
+  u: { field: 'userShardsSince', boundary: DAY_MS },
+  p: { field: 'userPairsSince', boundary: DAY_MS },
+} as const;
 type Mark = keyof typeof MARKS;
 
 async function mark(store: UsageStore, id: Mark, now: number, hadRollups: () => Promise<boolean>): Promise<number> {
@@ -48,6 +55,11 @@ export async function markRollupLayout(store: UsageStore, now: number): Promise<
 /** The recorded layout; undefined until the flusher has recorded it (read the older layout meanwhile: nothing newer is written before). */
 export async function readRollupLayout(store: UsageStore): Promise<RollupLayout | undefined> {
   const marks = new Map((await store.layout().find({}).toArray()).map((m) => [m._id, m.since]));
-  if (!marks.has('q') || !marks.has('u')) return undefined;
-  return { sixHoursSince: marks.get('q')!, userShardsSince: marks.get('u')! };
+  const layout = {} as Record<(typeof MARKS)[Mark]['field'], number>;
+  for (const id of Object.keys(MARKS) as Mark[]) {
+    const since = marks.get(id);
+    if (since === undefined) return undefined;
+    layout[MARKS[id].field] = since;
+  }
+  return layout;
 }

@@ -14,6 +14,7 @@ import {
   GRANULARITIES,
   rollupPartition,
   SHARDS,
+  USER_PAIRS,
   type Family,
   type Granularity,
   type RollupLayout,
@@ -25,11 +26,27 @@ import type { GroupBy, UsageFilter, UsageWindow } from './usage-query';
 
 const MARGINAL: Record<GroupBy, Family> = { endpoint: 'E', provider: 'P', model: 'M', api: 'A', status: 'S', user: 'U', run: 'R' };
 
-/** The smallest family with every dimension the query groups or filters by (and the user or run whose shard is read, if one). */
-export function familyFor(groupBy: GroupBy | 'day' | undefined, filter: UsageFilter): { family: Family; only?: string } {
-  const filtered = Object.values<string | undefined>(filter).some((v) => v !== undefined);
-  if (!filtered) return { family: groupBy === undefined || groupBy === 'day' ? 'S' : MARGINAL[groupBy] };
+/**
+ * The smallest family with every dimension the query groups or filters by
+ * (and the value whose shard is read, if one). A grouping by user filtered on
+ * other dimensions reads a user pair whose shard is a filtered value, when
+ * the window is one the pairs hold whole (layout.userPairsSince).
+ */
+export function familyFor(
+  groupBy: GroupBy | 'day' | undefined,
+  filter: UsageFilter,
+  window: UsageWindow,
+  layout: RollupLayout,
+): { family: Family; only?: string } {
+  const filtered = (Object.keys(filter) as Array<keyof UsageFilter>).filter((k) => filter[k] !== undefined);
+  if (filtered.length === 0) return { family: groupBy === undefined || groupBy === 'day' ? 'S' : MARGINAL[groupBy] };
   if (groupBy === 'run' || filter.run !== undefined) return { family: 'r', only: filter.run };
+  if (groupBy === 'user' && filter.user === undefined && window.from.getTime() >= layout.userPairsSince) {
+    const pair = USER_PAIRS.find(
+      (f) => filter[FAMILIES[f][0] as keyof UsageFilter] !== undefined && filtered.every((k) => (FAMILIES[f] as readonly string[]).includes(k)),
+    );
+    if (pair) return { family: pair, only: filter[FAMILIES[pair][0] as keyof UsageFilter] };
+  }
   if (groupBy === 'user' || filter.user !== undefined) return { family: 'u', only: filter.user };
   return { family: 't' };
 }

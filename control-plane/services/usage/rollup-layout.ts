@@ -6,7 +6,12 @@
 // without filters from a handful of rows; `t` (traffic: every dimension but
 // user and run) answers filtered ones; `u` adds the user and `r` the run (only
 // requests of agent runs), both split into shards by user or run, so that a
-// query for one user or run reads only that shard. Granularities: minute, 10
+// query for one user or run reads only that shard. The user pairs (eu, pu,
+// mu, au) answer a grouping by user with a filter on one other dimension
+// ("who uses endpoint chat"): rows of that dimension and the user only,
+// their hours and coarser split into shards by the filtered dimension, so
+// such a query reads one small document per bucket, not every user's shard
+// of `u` with every combination of the dimensions. Granularities: minute, 10
 // minutes, hour, 6 hours, day, so any minute-aligned range is at most ~50
 // documents, and a day that is not aligned at most 13 of the dense ones
 // (hours and coarser, where every user and endpoint has a row).
@@ -24,9 +29,16 @@ export const FAMILIES = {
   t: ['endpoint', 'provider', 'model', 'api', 'status'],
   u: ['user', 'endpoint', 'provider', 'model', 'api', 'status'],
   r: ['run', 'user', 'endpoint', 'provider', 'model', 'api', 'status'],
+  eu: ['endpoint', 'user'],
+  pu: ['provider', 'user'],
+  mu: ['model', 'provider', 'user'],
+  au: ['api', 'user'],
 } as const satisfies Record<string, ReadonlyArray<keyof UsageDims>>;
 export type Family = keyof typeof FAMILIES;
 export const FAMILY_NAMES = Object.keys(FAMILIES) as Family[];
+
+/** Families of a filtered dimension (the first, their shard) and the user: see familyFor. */
+export const USER_PAIRS = ['eu', 'pu', 'mu', 'au'] as const satisfies ReadonlyArray<Family>;
 
 /** Families that keep only requests of agent runs. */
 export const RUN_FAMILIES: ReadonlySet<Family> = new Set(['R', 'r']);
@@ -39,9 +51,11 @@ export const RUN_FAMILIES: ReadonlySet<Family> = new Set(['R', 'r']);
  * document whatever the projection). Minutes and 10 minutes keep `count`:
  * a flush touches every shard of them.
  */
-export const SHARDS: Partial<Record<Family, { by: 'user' | 'run'; count: number; denseCount?: number }>> = {
-  u: { by: 'user', count: 8, denseCount: 64 },
+export const SHARDS: Partial<Record<Family, { by: keyof UsageDims; count: number; denseCount?: number; denseSince?: keyof RollupLayout }>> = {
+  u: { by: 'user', count: 8, denseCount: 64, denseSince: 'userShardsSince' },
   r: { by: 'run', count: 8 },
+  // A minute of the pairs is a few rows per user: one document; hours and coarser hold every user.
+  ...Object.fromEntries(USER_PAIRS.map((f) => [f, { by: FAMILIES[f][0], count: 1, denseCount: 8 }])),
 };
 
 /** Since when documents of which layout the rollups hold (usage-layout-marks.ts). */
@@ -50,26 +64,31 @@ export interface RollupLayout {
   sixHoursSince: number;
   /** Hours and coarser buckets of users are split into SHARDS.u.denseCount shards from here on (a day boundary). */
   userShardsSince: number;
+  /** The user pairs (USER_PAIRS) hold every request from here on (a day boundary): grouping by user with a filter reads them. */
+  userPairsSince: number;
 }
 
 /** Every bucket in the current layout (a database that had no rollups before these marks). */
-export const CURRENT_LAYOUT: RollupLayout = { sixHoursSince: 0, userShardsSince: 0 };
+export const CURRENT_LAYOUT: RollupLayout = { sixHoursSince: 0, userShardsSince: 0, userPairsSince: 0 };
+/** The layout before every recorded change (what a database written by an older version holds). */
+export const FIRST_LAYOUT: RollupLayout = { sixHoursSince: Infinity, userShardsSince: Infinity, userPairsSince: Infinity };
 
 /** How many shards a bucket of the family is split into (undefined: not sharded). */
 export function shardCount(family: Family, g: Granularity['name'], start: number, layout: RollupLayout): number | undefined {
   const spec = SHARDS[family];
   if (!spec) return undefined;
-  return spec.denseCount !== undefined && g !== 'm' && g !== 'x' && start >= layout.userShardsSince ? spec.denseCount : spec.count;
+  const dense = spec.denseCount !== undefined && g !== 'm' && g !== 'x' && (spec.denseSince === undefined || start >= layout[spec.denseSince]);
+  return dense ? spec.denseCount : spec.count;
 }
 
-/** FNV-1a: a stable shard for a user or run id, of `count`. */
+/** FNV-1a: a stable shard for a user, run id or other value (the family's first), of `count`. */
 export function shardOf(value: string, count: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
   return (h >>> 0) % count;
 }
 
-/** The id of the bucket's document that holds `value`'s rows (the user or run of a sharded family; ignored otherwise). */
+/** The id of the bucket's document that holds `value`'s rows (the first value of a sharded family's rows; ignored otherwise). */
 export function docIdFor(family: Family, g: Granularity['name'], start: number, value: string | null, layout: RollupLayout): string {
   const count = shardCount(family, g, start, layout);
   return rollupId(family, g, start, count === undefined ? undefined : shardOf(value ?? '', count));

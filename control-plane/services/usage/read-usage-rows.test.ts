@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { familyFor } from './read-usage-rows';
+import { CURRENT_LAYOUT, docIdFor, FIRST_LAYOUT, shardCount } from './rollup-layout';
+
+const DAY = 86_400_000;
+const window = { from: new Date(Date.UTC(2031, 0, 2, 5, 49)), to: new Date(Date.UTC(2031, 0, 3, 5, 49)) };
+
+describe('the family a usage query reads', () => {
+  it('a grouping by user with one filtered dimension reads that dimension’s shard of a user pair', () => {
+    assert.deepEqual(familyFor('user', { endpoint: 'chat' }, window, CURRENT_LAYOUT), { family: 'eu', only: 'chat' });
+    assert.deepEqual(familyFor('user', { provider: 'openai' }, window, CURRENT_LAYOUT), { family: 'pu', only: 'openai' });
+    assert.deepEqual(familyFor('user', { model: 'gpt-4o' }, window, CURRENT_LAYOUT), { family: 'mu', only: 'gpt-4o' });
+    assert.deepEqual(familyFor('user', { provider: 'openai', model: 'gpt-4o' }, window, CURRENT_LAYOUT), { family: 'mu', only: 'gpt-4o' });
+    assert.deepEqual(familyFor('user', { api: 'responses' }, window, CURRENT_LAYOUT), { family: 'au', only: 'responses' });
+  });
+
+  it('filters of two pairs, a user or a run, and windows before the pairs’ mark read the users (or runs)', () => {
+    assert.deepEqual(familyFor('user', { endpoint: 'chat', provider: 'openai' }, window, CURRENT_LAYOUT), { family: 'u', only: undefined });
+    assert.deepEqual(familyFor('user', { endpoint: 'chat', user: 'u7' }, window, CURRENT_LAYOUT), { family: 'u', only: 'u7' });
+    assert.deepEqual(familyFor('user', { run: 'r1', endpoint: 'chat' }, window, CURRENT_LAYOUT), { family: 'r', only: 'r1' });
+    assert.deepEqual(familyFor('user', { endpoint: 'chat' }, window, FIRST_LAYOUT), { family: 'u', only: undefined });
+    const markInside = { ...CURRENT_LAYOUT, userPairsSince: Date.UTC(2031, 0, 3) };
+    assert.deepEqual(familyFor('user', { endpoint: 'chat' }, window, markInside), { family: 'u', only: undefined });
+    assert.deepEqual(familyFor('endpoint', { provider: 'openai' }, window, CURRENT_LAYOUT), { family: 't' });
+    assert.deepEqual(familyFor('user', {}, window, CURRENT_LAYOUT), { family: 'U' });
+  });
+
+  it('pairs keep a minute in one document and split hours and coarser by the filtered value', () => {
+    const hour = Date.UTC(2031, 0, 2, 5);
+    assert.equal(shardCount('eu', 'm', hour, CURRENT_LAYOUT), 1);
+    assert.equal(shardCount('eu', 'h', hour, CURRENT_LAYOUT), 8);
+    assert.equal(shardCount('eu', 'd', hour - 5 * 3_600_000, FIRST_LAYOUT), 8);
+    const chat = docIdFor('eu', 'h', hour, 'chat', CURRENT_LAYOUT);
+    assert.equal(docIdFor('eu', 'h', hour, 'chat', CURRENT_LAYOUT), chat, 'stable');
+    assert.match(chat, /^eu\|h\|2031-01-02T05:00:00\.000Z\|[0-7]$/);
+    assert.equal(shardCount('u', 'h', hour, { ...CURRENT_LAYOUT, userShardsSince: hour + DAY }), 8, 'users before their mark: eight');
+  });
+});
