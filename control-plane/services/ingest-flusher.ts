@@ -44,6 +44,14 @@ export interface FlusherOptions {
    * back-pressure and stop() wait for it, and do not wait the period.
    */
   groupEveryMs?: number;
+  /**
+   * While traces keep coming, at most this share of the time goes to
+   * applying groups: after a group that took d ms the next one waits
+   * d * (1 / share - 1) (at least groupEveryMs). Under bulk ingest the
+   * groups then grow (up to maxGroupTraces) until the rewrite of every
+   * document a group touches is paid by many traces instead of a second's.
+   */
+  applyShare?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -100,6 +108,8 @@ export class IngestFlusher {
   private buildTimer?: NodeJS.Timeout;
   /** When the last group was taken, and the timer that applies the next group. */
   private lastGroupAt = 0;
+  /** How long the last group took to apply (the pause before the next one grows with it, applyShare). */
+  private lastApplyMs = 0;
   private groupTimer?: NodeJS.Timeout;
   /** Groups applied since start (a group is one write per document it touches). */
   groupsApplied = 0;
@@ -117,6 +127,7 @@ export class IngestFlusher {
       buildQuietMs: 60_000,
       buildShare: 0.2,
       groupEveryMs: 1_000,
+      applyShare: 0.25,
       ...opts,
     };
   }
@@ -206,7 +217,8 @@ export class IngestFlusher {
   private groupDelay(): number {
     const awaited = this.pending.some((p) => p.waiters.length > 0);
     if (this.inflight || awaited || this.pendingTraces >= this.opts.maxGroupTraces) return 0;
-    return Math.max(0, this.lastGroupAt + this.opts.groupEveryMs - Date.now());
+    const period = Math.max(this.opts.groupEveryMs, this.lastApplyMs / this.opts.applyShare);
+    return Math.max(0, this.lastGroupAt + period - Date.now());
   }
 
   private async run(): Promise<void> {
@@ -222,6 +234,7 @@ export class IngestFlusher {
           }, delay).unref();
           break;
         }
+        const applyStart = Date.now(); // planning included
         const group = this.inflight ?? (await this.nextGroup());
         if (!group) {
           if (await this.buildOne()) continue;
@@ -234,6 +247,7 @@ export class IngestFlusher {
         this.inflight = group;
         try {
           await this.apply(group);
+          this.lastApplyMs = Date.now() - applyStart;
         } catch (err) {
           this.log.error({ err, journals: `${group.range.first}..${group.range.last}` }, 'ingest flusher: write failed; retrying');
           await new Promise((r) => setTimeout(r, 1_000));
