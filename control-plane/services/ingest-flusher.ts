@@ -22,7 +22,7 @@ import { planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
 import { mergeBody, type RowsBody } from './usage/rollup-body';
 import { bucketIds, GRANULARITIES, parseRollupId, rollupPartition, type RollupLayout } from './usage/rollup-layout';
 import { markRollupLayout } from './usage/layout-marks';
-import { buildFromHours, isBuiltFromHours, periodOf } from './usage/coarse-rollups';
+import { buildFromHours, isBuiltFromHours, isBuiltLevel, periodOf } from './usage/coarse-rollups';
 
 export interface FlusherOptions {
   /** How often this replica says it is alive, and after how long without it its journals are recovered. */
@@ -293,9 +293,14 @@ export class IngestFlusher {
       range: { replica: this.replica, first: ready[0]!.n, last: ready[ready.length - 1]!.n },
       journalIds: ready.map((p) => this.journalId(p.n)),
       traces: counted,
-      rollups: planUsageRollups(traces, layout),
+      rollups: this.planRollups(traces, layout),
       index: planTraceIndex(traces),
     };
+  }
+
+  /** Documents built from their hours are written only when they exist: their rows are folded only then. */
+  private planRollups(traces: Trace[], layout: RollupLayout): RollupDelta {
+    return planUsageRollups(traces, layout, this.buildFromHours ? isBuiltLevel : undefined);
   }
 
   /** The traces a journal stored: those among its ids that carry its id. */
@@ -318,7 +323,9 @@ export class IngestFlusher {
       const onlyIfExists = this.buildFromHours && isBuiltFromHours(id);
       const { family } = parseRollupId(id);
       writes.push(async () => {
-        const written = await this.docs.apply<RowsBody>(coll, id, range, (body) => mergeBody(family, body, rows), { onlyIfExists });
+        const written = await this.docs.apply<RowsBody>(coll, id, range, (body) => mergeBody(family, body, typeof rows === 'function' ? rows() : rows), {
+          onlyIfExists,
+        });
         // Every shard of the period is built (those without rows as empty documents, so that reads of all shards find them).
         if (!written) for (const sibling of this.siblingsOf(id)) this.unbuilt.set(sibling, Date.now());
       });
@@ -451,7 +458,7 @@ export class IngestFlusher {
           range: { replica: j.r, first: j.n, last: j.n },
           journalIds: [j._id],
           traces: 0,
-          rollups: planUsageRollups(traces, layout),
+          rollups: this.planRollups(traces, layout),
           index: planTraceIndex(traces),
         });
         await this.models.usageStore.journal().deleteOne({ _id: j._id });
