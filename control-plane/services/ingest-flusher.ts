@@ -13,8 +13,10 @@ import { randomBytes } from 'node:crypto';
 import type { Trace } from '../../plugin/contract';
 import type { Logger } from '../logger';
 import type { Models } from '../models';
-import type { JournalDoc } from '../models/usage-rollup.model';
-import { BlobDocs, decodeBlob, type JournalRange } from './blob-docs';
+import type { mongo } from 'mongoose';
+import type { BlobDoc, JournalDoc } from '../models/usage-rollup.model';
+import { BlobDocs, decodeBlob, encodeBlob, type JournalRange } from './blob-docs';
+import { insertNew } from './insert-new';
 import { planTraceIndex, type IndexPlan } from './trace-index/plan-trace-index';
 import { writeTraceIndex } from './trace-index/write-trace-index';
 import { decodeStoredTrace } from './trace-codec';
@@ -111,6 +113,12 @@ export class IngestFlusher {
   /** How long the last group took to apply (the pause before the next one grows with it, applyShare). */
   private lastApplyMs = 0;
   private groupTimer?: NodeJS.Timeout;
+  /**
+   * Rollup documents this flusher has written (so they exist, unless retention removed them since).
+   * Any other is first tried as new: all of a group's new documents go in one insert per collection,
+   * and only those that turn out to exist are read and rewritten.
+   */
+  private readonly written = new Set<string>();
   /** Groups applied since start (a group is one write per document it touches). */
   groupsApplied = 0;
 
@@ -317,24 +325,47 @@ export class IngestFlusher {
   private async apply(group: Group): Promise<void> {
     const { range } = group;
     const writes: Array<() => Promise<void>> = [];
-    for (const [id, rows] of group.rollups) {
+    // Documents not known to exist, per collection ("": the shared one of hours and days): inserted together first.
+    const maybeNew = new Map<string, Array<() => { doc: BlobDoc; rewrite: () => Promise<void> }>>();
+    for (const [id, delta] of group.rollups) {
       const partition = rollupPartition(id);
       const coll = partition ? this.models.usageStore.minutes(partition, true) : this.models.usageStore.rollups();
       const onlyIfExists = this.buildFromHours && isBuiltFromHours(id);
       const { family } = parseRollupId(id);
-      writes.push(async () => {
-        const written = await this.docs.apply<RowsBody>(coll, id, range, (body) => mergeBody(family, body, typeof rows === 'function' ? rows() : rows), {
-          onlyIfExists,
-        });
+      const rows = () => (typeof delta === 'function' ? delta() : delta);
+      const rewrite = async () => {
+        const written = await this.docs.apply<RowsBody>(coll, id, range, (body) => mergeBody(family, body, rows()), { onlyIfExists });
+        if (written) this.remember(id);
         // Every shard of the period is built (those without rows as empty documents, so that reads of all shards find them).
-        if (!written) for (const sibling of this.siblingsOf(id)) this.unbuilt.set(sibling, Date.now());
-      });
+        else for (const sibling of this.siblingsOf(id)) this.unbuilt.set(sibling, Date.now());
+      };
+      if (onlyIfExists || this.written.has(id)) writes.push(rewrite);
+      else {
+        let list = maybeNew.get(partition);
+        if (!list) maybeNew.set(partition, (list = []));
+        // As BlobDocs.write creates a document: version 1, this group's journals in it.
+        list.push(() => ({ doc: { _id: id, v: 1, s: { [range.replica]: range.last }, b: encodeBlob(mergeBody(family, undefined, rows())) }, rewrite }));
+      }
+    }
+    for (const [partition, list] of maybeNew) {
+      const coll: mongo.Collection<BlobDoc> = partition ? this.models.usageStore.minutes(partition, true) : this.models.usageStore.rollups();
+      const made = list.map((make) => make());
+      const existing = await insertNew(
+        coll,
+        made.map((m) => m.doc),
+      );
+      made.forEach((m, i) => (existing.has(i) ? writes.push(m.rewrite) : this.remember(m.doc._id)));
     }
     for (const [day, streams] of group.index) {
       const coll = this.models.traceStore.index(day, true);
       for (const [stream, entries] of streams) writes.push(() => writeTraceIndex(this.docs, coll, stream, entries, range));
     }
     await inParallel(writes, PARALLEL_WRITES, (w) => w());
+  }
+
+  private remember(id: string): void {
+    if (this.written.size >= 200_000) this.written.clear(); // bounded: a forgotten one is tried as new once more
+    this.written.add(id);
   }
 
   private idle(): void {
