@@ -163,9 +163,9 @@ function openCall<Request, S extends Sink>(res: ServerResponse, parts: Omit<Call
     if (!res.writableFinished) abort.abort();
   });
   let held: { request: Request } | undefined = { request: parts.request };
+  // Fields spelled out (no spread): a spread object literal with an accessor keeps its properties out of line, ~0.4 KiB per call.
   return {
-    ...parts,
-    signal: abort.signal,
+    endpoint: parts.endpoint,
     get request(): Request {
       if (!held) throw new Error('the request was released: nothing may read it once its stream committed');
       return held.request;
@@ -173,6 +173,11 @@ function openCall<Request, S extends Sink>(res: ServerResponse, parts: Omit<Call
     releaseRequest() {
       held = undefined;
     },
+    sink: parts.sink,
+    trace: parts.trace,
+    signal: abort.signal,
+    redact: parts.redact,
+    budgetHeaders: parts.budgetHeaders,
   };
 }
 

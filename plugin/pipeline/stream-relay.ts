@@ -42,12 +42,15 @@ export class StreamRelay {
   async relay(body: AsyncIterable<Buffer>): Promise<AttemptOutcome> {
     const decoder = createStreamDecoder(this.o.provider.chat.framing);
     const iterator = body[Symbol.asyncIterator]();
+    // Each piece is handled in a callback, not in this frame: a suspended async frame keeps its locals, and
+    // the last piece (its bytes, its decoded text) would stay held for as long as the provider is silent.
+    const handle = (next: IteratorResult<Buffer>): boolean => {
+      if (next.done) return false;
+      for (const event of decoder.push(next.value)) this.emit(this.transformer.push(event));
+      return true;
+    };
     try {
-      for (;;) {
-        const next = await this.o.attempt.wait(iterator.next());
-        if (next.done) break;
-        for (const event of decoder.push(next.value)) this.emit(this.transformer.push(event));
-      }
+      while (await this.o.attempt.wait(iterator.next()).then(handle));
       for (const event of decoder.end()) this.emit(this.transformer.push(event));
       this.emit(this.transformer.end());
     } catch (err) {
