@@ -151,34 +151,48 @@ async function attemptAndSettle<Request, S extends Sink>(rt: PipelineRuntime, a:
   if (trace.shadowTraceId) shadow!.launch(finished, snapshot.snapshot.budgets, snapshot.redact);
 }
 
-/**
- * The call, aborted when the client goes away. Its request sits in a slot
- * that a committed stream empties (releaseRequest); built here so that the
- * closures that live as long as the call (the close listener, the getter)
- * keep nothing else of the request's parsing alive.
- */
+/** The call, aborted when the client goes away. */
 function openCall<Request, S extends Sink>(res: ServerResponse, parts: Omit<Call<Request, S>, 'signal' | 'releaseRequest'>): Call<Request, S> {
   const abort = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();
   });
-  let held: { request: Request } | undefined = { request: parts.request };
-  // Fields spelled out (no spread): a spread object literal with an accessor keeps its properties out of line, ~0.4 KiB per call.
-  return {
-    endpoint: parts.endpoint,
-    get request(): Request {
-      if (!held) throw new Error('the request was released: nothing may read it once its stream committed');
-      return held.request;
-    },
-    releaseRequest() {
-      held = undefined;
-    },
-    sink: parts.sink,
-    trace: parts.trace,
-    signal: abort.signal,
-    redact: parts.redact,
-    budgetHeaders: parts.budgetHeaders,
-  };
+  return new OpenCall(parts, abort.signal);
+}
+
+/**
+ * A call whose request sits in a slot that a committed stream empties
+ * (releaseRequest). A class, not an object literal with an accessor: V8
+ * keeps such a literal's properties in a dictionary (~0.4 KiB per call).
+ */
+class OpenCall<Request, S extends Sink> implements Call<Request, S> {
+  readonly endpoint: Call<Request, S>['endpoint'];
+  readonly sink: S;
+  readonly trace: TraceRecorder;
+  readonly redact: Call<Request, S>['redact'];
+  readonly budgetHeaders: Call<Request, S>['budgetHeaders'];
+  private held: { request: Request } | undefined;
+
+  constructor(
+    parts: Omit<Call<Request, S>, 'signal' | 'releaseRequest'>,
+    readonly signal: AbortSignal,
+  ) {
+    this.endpoint = parts.endpoint;
+    this.sink = parts.sink;
+    this.trace = parts.trace;
+    this.redact = parts.redact;
+    this.budgetHeaders = parts.budgetHeaders;
+    this.held = { request: parts.request };
+  }
+
+  get request(): Request {
+    if (!this.held) throw new Error('the request was released: nothing may read it once its stream committed');
+    return this.held.request;
+  }
+
+  releaseRequest(): void {
+    this.held = undefined;
+  }
 }
 
 function budgetHeadersOf(rt: PipelineRuntime, admission: Admission, trace: TraceRecorder): () => Record<string, string> {
