@@ -15,7 +15,10 @@ import type { AttemptRecord, TraceRecorder } from './trace-recorder';
 /** One admitted request on its way through the attempts. */
 export interface Call<Request, S extends Sink> {
   endpoint: Endpoint;
-  request: Request;
+  /** Reading it after releaseRequest() throws. */
+  readonly request: Request;
+  /** Drops the request once no attempt can follow (a committed stream); absent: it is kept. */
+  releaseRequest?(): void;
   sink: S;
   trace: TraceRecorder;
   /** Aborts when the client goes away. */

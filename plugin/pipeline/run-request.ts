@@ -11,10 +11,13 @@
 // leaves exactly one trace, whatever happens to it.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Admission } from '../budget/guard';
+import type { IndexedSnapshot } from '../config/store';
 import type { Endpoint, Trace } from '../contract';
 import { GatewayError } from '../gateway-error';
 import { fingerprintRequest } from '../governance/fingerprint-request';
 import { resolveRun } from '../governance/resolve-run';
+import type { ShadowTicket } from '../governance/shadow-dispatcher';
 import type { Ingress, Sink } from '../ingress/contract';
 import { errorBody } from '../ingress/send-json';
 import { log } from '../log';
@@ -105,37 +108,95 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
   });
   if (!admitted.ok) return reject(admitted.refusal.status, admitted.refusal.error, admitted.refusal.headers);
   const shadow = rt.shadow.sample(endpoint, kind.chatRequest?.(request));
-
-  // attempts, then settle (whatever happened) and trace
-  const abort = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) abort.abort();
-  });
   const sink = ingress.sink(res, request, context);
-  const call: Call<Request, S> = {
+  const call = openCall(res, {
     endpoint,
     request,
     sink: shadow ? shadow.watch(sink) : sink,
     trace,
-    signal: abort.signal,
     redact: snapshot.redact,
     // Read when the answer's headers go out: a whole answer's cost is known by then, a stream's is not.
-    budgetHeaders: () => rt.budget.remainingHeaders(admitted.admission, { usage: trace.usage, costUsd: trace.costUsd, served: trace.served }),
-  };
+    budgetHeaders: budgetHeadersOf(rt, admitted.admission, trace),
+  });
+  // Not awaited here: this frame (and the parsed body it holds) goes now; the call holds the request only until released.
+  return attemptAndSettle(rt, { call, kind, stickyKey: stickyKey(endpoint, req, trace.start.user), admission: admitted.admission, shadow, snapshot });
+}
+
+interface Admitted<Request, S extends Sink> {
+  call: Call<Request, S>;
+  kind: CallKind<Request, S>;
+  stickyKey?: string;
+  admission: Admission;
+  shadow?: ShadowTicket;
+  snapshot: IndexedSnapshot;
+}
+
+// attempts, then settle (whatever happened) and trace
+async function attemptAndSettle<Request, S extends Sink>(rt: PipelineRuntime, a: Admitted<Request, S>): Promise<void> {
+  const { call, kind, shadow, snapshot } = a;
+  const { trace } = call;
   let outcome: AttemptOutcome;
   try {
-    outcome = await runAttempts({ call, kind, stickyKey: stickyKey(endpoint, req, trace.start.user), health: rt.health, random: Math.random });
+    outcome = await runAttempts({ call, kind, stickyKey: a.stickyKey, health: rt.health, random: Math.random });
   } catch (err) {
     // A bug must still end the request properly and leave its trace (logged without payloads).
     log.error('pipeline: unhandled error', { error: (err as Error).stack ?? String(err) });
     outcome = { answered: false, failure: internalError() };
   } finally {
-    trace.budget = rt.budget.settle(admitted.admission, { usage: trace.usage, costUsd: trace.costUsd, served: trace.served });
+    trace.budget = rt.budget.settle(a.admission, { usage: trace.usage, costUsd: trace.costUsd, served: trace.served });
   }
   const { status, errorCode } = answer(call, outcome);
   if (shadow?.answered(outcome)) trace.shadowTraceId = shadow.id;
-  const finished = leaveTrace(rt, trace, status, errorCode, endpoint.logPayloads);
+  const finished = leaveTrace(rt, trace, status, errorCode, call.endpoint.logPayloads);
   if (trace.shadowTraceId) shadow!.launch(finished, snapshot.snapshot.budgets, snapshot.redact);
+}
+
+/** The call, aborted when the client goes away. */
+function openCall<Request, S extends Sink>(res: ServerResponse, parts: Omit<Call<Request, S>, 'signal' | 'releaseRequest'>): Call<Request, S> {
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  return new OpenCall(parts, abort.signal);
+}
+
+/**
+ * A call whose request sits in a slot that a committed stream empties
+ * (releaseRequest). A class, not an object literal with an accessor: V8
+ * keeps such a literal's properties in a dictionary (~0.4 KiB per call).
+ */
+class OpenCall<Request, S extends Sink> implements Call<Request, S> {
+  readonly endpoint: Call<Request, S>['endpoint'];
+  readonly sink: S;
+  readonly trace: TraceRecorder;
+  readonly redact: Call<Request, S>['redact'];
+  readonly budgetHeaders: Call<Request, S>['budgetHeaders'];
+  private held: { request: Request } | undefined;
+
+  constructor(
+    parts: Omit<Call<Request, S>, 'signal' | 'releaseRequest'>,
+    readonly signal: AbortSignal,
+  ) {
+    this.endpoint = parts.endpoint;
+    this.sink = parts.sink;
+    this.trace = parts.trace;
+    this.redact = parts.redact;
+    this.budgetHeaders = parts.budgetHeaders;
+    this.held = { request: parts.request };
+  }
+
+  get request(): Request {
+    if (!this.held) throw new Error('the request was released: nothing may read it once its stream committed');
+    return this.held.request;
+  }
+
+  releaseRequest(): void {
+    this.held = undefined;
+  }
+}
+
+function budgetHeadersOf(rt: PipelineRuntime, admission: Admission, trace: TraceRecorder): () => Record<string, string> {
+  return () => rt.budget.remainingHeaders(admission, { usage: trace.usage, costUsd: trace.costUsd, served: trace.served });
 }
 
 /** The request's one trace: to the control plane, and as OpenTelemetry spans to the configured exporters. */

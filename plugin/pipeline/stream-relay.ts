@@ -10,9 +10,10 @@ import type { ChatSink } from '../ingress/contract';
 import type { ChatChunk, ChatRequest } from '../openai/types';
 import type { Provider, ResponseContext, StreamTransformer } from '../providers/contract';
 import { createStreamDecoder } from '../providers/shared/decode-stream-framing';
-import { estimateUsage } from '../tokens/count';
+import { estimateUsage, usageFor } from '../tokens/count';
 import { classifyError } from '../upstream/call';
 import type { AttemptOutcome, Call } from './call-kind';
+import { CommittedRequest } from './committed-request';
 import type { AttemptRecord } from './trace-recorder';
 
 export interface StreamRelayOptions {
@@ -31,6 +32,8 @@ export class StreamRelay {
   /** What the model produced, for payload capture and for estimating usage when the provider reports none. */
   private produced = '';
   private readonly transformer: StreamTransformer;
+  /** Set when the stream commits: what its end needs of the request, which is released then. */
+  private committed?: CommittedRequest;
 
   constructor(private readonly o: StreamRelayOptions) {
     this.transformer = o.provider.chat.createStreamTransformer(o.ctx, o.call.request);
@@ -39,12 +42,15 @@ export class StreamRelay {
   async relay(body: AsyncIterable<Buffer>): Promise<AttemptOutcome> {
     const decoder = createStreamDecoder(this.o.provider.chat.framing);
     const iterator = body[Symbol.asyncIterator]();
+    // Each piece is handled in a callback, not in this frame: a suspended async frame keeps its locals, and
+    // the last piece (its bytes, its decoded text) would stay held for as long as the provider is silent.
+    const handle = (next: IteratorResult<Buffer>): boolean => {
+      if (next.done) return false;
+      for (const event of decoder.push(next.value)) this.emit(this.transformer.push(event));
+      return true;
+    };
     try {
-      for (;;) {
-        const next = await this.o.attempt.wait(iterator.next());
-        if (next.done) break;
-        for (const event of decoder.push(next.value)) this.emit(this.transformer.push(event));
-      }
+      while (await this.o.attempt.wait(iterator.next()).then(handle));
       for (const event of decoder.end()) this.emit(this.transformer.push(event));
       this.emit(this.transformer.end());
     } catch (err) {
@@ -65,6 +71,9 @@ export class StreamRelay {
       trace.ttftMs = performance.now() - trace.start.startedAt;
       trace.served = this.o.destination;
       sink.open(this.o.headers());
+      // No other attempt can follow now: keep only what the end needs of the request.
+      this.committed = CommittedRequest.of(this.o.call.request, this.o.call.endpoint.logPayloads);
+      this.o.call.releaseRequest?.();
     }
     for (const chunk of chunks) {
       for (const choice of chunk.choices) trace.noteFinishReason(choice.finish_reason);
@@ -83,7 +92,7 @@ export class StreamRelay {
   /** The one place the attempt ends: usage, trace, and what the client gets. */
   private async finish(failure?: GatewayError): Promise<AttemptOutcome> {
     const { call, destination, ctx } = this.o;
-    const { trace, sink, signal, request } = call;
+    const { trace, sink, signal } = call;
     if (signal.aborted) {
       trace.setUsage(destination, this.usage());
       return { answered: true, status: 499, error: new GatewayError('the client went away mid-stream', 499, 'client_closed_request', null, 200) };
@@ -96,7 +105,9 @@ export class StreamRelay {
       sink.streamError(told.body(trace.attemptsSoFar(1)));
       return { answered: true, status: told.status, error: told };
     }
-    trace.capturePayloads(call.endpoint.logPayloads, request, this.produced, call.redact);
+    if (this.committed) {
+      if (this.committed.captured !== undefined) trace.captureSerialized(this.committed.captured, this.produced, call.redact);
+    } else trace.capturePayloads(call.endpoint.logPayloads, call.request, this.produced, call.redact);
     if (!this.opened) {
       trace.served = destination;
       sink.open(this.o.headers()); // an empty answer is still a stream
@@ -108,7 +119,9 @@ export class StreamRelay {
   }
 
   private usage() {
-    return this.transformer.usage() ?? estimateUsage(this.o.call.request, this.produced);
+    const reported = this.transformer.usage();
+    if (reported) return reported;
+    return this.committed ? usageFor(this.committed.promptTokens(), this.produced) : estimateUsage(this.o.call.request, this.produced);
   }
 }
 

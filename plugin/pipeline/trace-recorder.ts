@@ -82,8 +82,13 @@ export class TraceRecorder {
   /** Keeps the payloads (capped) when the endpoint logs them; `redact` scrubs credentials a provider echoed. */
   capturePayloads(enabled: boolean, request: unknown, response: unknown, redact: (text: string) => string = (t) => t): void {
     if (!enabled) return;
-    this.request = cap(JSON.stringify(request));
-    this.response = cap(redact(typeof response === 'string' ? response : JSON.stringify(response)));
+    this.captureSerialized(capPayload(JSON.stringify(request)), response, redact);
+  }
+
+  /** As capturePayloads (when enabled), with the request already serialized and capped (capPayload). */
+  captureSerialized(request: string, response: unknown, redact: (text: string) => string = (t) => t): void {
+    this.request = request;
+    this.response = capPayload(redact(typeof response === 'string' ? response : JSON.stringify(response)));
   }
 
   noteFinishReason(reason: string | null | undefined): void {
@@ -179,7 +184,8 @@ function childTraceparent(parent: string | undefined): string | undefined {
   return `00-${m[2]}-${randomBytes(8).toString('hex')}-${m[4]}`;
 }
 
-function cap(text: string): string {
+/** A payload as traces keep it: at most PAYLOAD_CAP characters. */
+export function capPayload(text: string): string {
   return text.length > PAYLOAD_CAP ? `${text.slice(0, PAYLOAD_CAP)}…[truncated ${text.length - PAYLOAD_CAP} chars]` : text;
 }
 

@@ -35,7 +35,24 @@ export function countTokens(text: string): number {
   return text ? tokenizer().encode(text).length : 0;
 }
 
+// A request's prompt is counted once: budget admission counts it before the
+// call, and a stream that reports no usage would count it again at its end
+// (milliseconds for an agent's turn); the count also lets a committed stream
+// drop its request (plugin/pipeline/committed-request.ts).
+const counted = new WeakMap<ChatRequest, number>();
+
+/** The prompt's count if it was already made (e.g. by budget admission), without counting. */
+export function countedPromptTokens(request: ChatRequest): number | undefined {
+  return counted.get(request);
+}
+
 export function estimatePromptTokens(request: ChatRequest): number {
+  let tokens = counted.get(request);
+  if (tokens === undefined) counted.set(request, (tokens = countPromptTokens(request)));
+  return tokens;
+}
+
+function countPromptTokens(request: ChatRequest): number {
   let tokens = 3;
   for (const message of request.messages) {
     tokens += TOKENS_PER_MESSAGE;
@@ -72,7 +89,11 @@ function partTokens(part: ContentPart): number {
 }
 
 export function estimateUsage(request: ChatRequest, completion: string): Usage {
-  const prompt = estimatePromptTokens(request);
+  return usageFor(estimatePromptTokens(request), completion);
+}
+
+/** Usage from a prompt already counted and the completion's text. */
+export function usageFor(prompt: number, completion: string): Usage {
   const out = countTokens(completion);
   return { prompt_tokens: prompt, completion_tokens: out, total_tokens: prompt + out };
 }

@@ -28,10 +28,13 @@ const BUILT: ReadonlySet<string> = new Set(BUILT_FAMILIES);
 const BUILT_GRANULARITIES: ReadonlySet<string> = new Set(['q', 'd']);
 const SIX_HOURS = GRANULARITIES[3];
 
-/** Whether the document is one built from its hours (a six-hour or day one of the user or run family). */
+/** Whether documents of the family and granularity are built from their hours (six-hour and day ones of users, runs and user pairs). */
+export const isBuiltLevel = (family: Family, g: string): boolean => BUILT.has(family) && BUILT_GRANULARITIES.has(g);
+
+/** Whether the document is one built from its hours (a six-hour or day one of a BUILT_FAMILIES family). */
 export function isBuiltFromHours(id: string): boolean {
   const { family, g } = parseRollupId(id);
-  return BUILT.has(family) && BUILT_GRANULARITIES.has(g);
+  return isBuiltLevel(family, g);
 }
 
 /** The period a built document covers: [start, end). */

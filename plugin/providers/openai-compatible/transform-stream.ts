@@ -13,9 +13,9 @@ import type { NativeChoice, NativeCompletion, NativeToolCall } from './types';
 
 interface ChoiceState {
   sentRole: boolean;
-  /** upstream tool-call index -> OpenAI index */
-  byUpstreamIndex: Map<number, number>;
-  byId: Map<string, number>;
+  /** upstream tool-call index -> OpenAI index; made with the first tool call (a stream holds its state while it runs). */
+  byUpstreamIndex?: Map<number, number>;
+  byId?: Map<string, number>;
   nextIndex: number;
   lastIndex: number;
 }
@@ -28,30 +28,32 @@ export function createCompatibleStreamTransformer(ctx: ResponseContext, _req: Ch
   const stateOf = (i: number): ChoiceState => {
     let s = choices.get(i);
     if (!s) {
-      s = { sentRole: false, byUpstreamIndex: new Map(), byId: new Map(), nextIndex: 0, lastIndex: -1 };
+      s = { sentRole: false, nextIndex: 0, lastIndex: -1 };
       choices.set(i, s);
     }
     return s;
   };
 
   const toolDelta = (s: ChoiceState, tc: NativeToolCall): ToolCallDelta => {
+    const byId = (s.byId ??= new Map<string, number>());
+    const byUpstreamIndex = (s.byUpstreamIndex ??= new Map<number, number>());
     let index: number | undefined;
     /** Set only when this delta starts a call (ids repeated on later deltas are not re-sent). */
     let id: string | undefined;
-    if (tc.id && s.byId.has(tc.id)) index = s.byId.get(tc.id);
+    if (tc.id && byId.has(tc.id)) index = byId.get(tc.id);
     else if (tc.id) {
       id = tc.id;
       index = s.nextIndex++;
-      s.byId.set(id, index);
-      if (tc.index !== undefined) s.byUpstreamIndex.set(tc.index, index);
-    } else if (tc.index !== undefined && s.byUpstreamIndex.has(tc.index)) {
-      index = s.byUpstreamIndex.get(tc.index);
+      byId.set(id, index);
+      if (tc.index !== undefined) byUpstreamIndex.set(tc.index, index);
+    } else if (tc.index !== undefined && byUpstreamIndex.has(tc.index)) {
+      index = byUpstreamIndex.get(tc.index);
     } else if (tc.index !== undefined || tc.function?.name) {
       // A new call the server sent without an id: name it so clients can answer it.
       id = ctx.newId();
       index = s.nextIndex++;
-      s.byId.set(id, index);
-      if (tc.index !== undefined) s.byUpstreamIndex.set(tc.index, index);
+      byId.set(id, index);
+      if (tc.index !== undefined) byUpstreamIndex.set(tc.index, index);
     } else {
       index = s.lastIndex;
     }
