@@ -12,7 +12,7 @@ import { dayKey } from '../../control-plane/models/trace-store.model';
 import { usageStore } from '../../control-plane/models/usage-rollup.model';
 import { markRollupLayout } from '../../control-plane/services/usage/layout-marks';
 import { buildFromHours, isBuiltFromHours } from '../../control-plane/services/usage/coarse-rollups';
-import { bucketIds, CURRENT_LAYOUT } from '../../control-plane/services/usage/rollup-layout';
+import { bucketIds, CURRENT_LAYOUT, USER_PAIRS } from '../../control-plane/services/usage/rollup-layout';
 import { rowsOf, type RowsBody } from '../../control-plane/services/usage/rollup-body';
 import { decode } from '@msgpack/msgpack';
 import { connectTestDb, partition } from '../helpers/db';
@@ -617,7 +617,7 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
       await post(h, traces);
       // An older version wrote no pairs: only what came after the mark holds them.
       const rollups = db.db.collection<{ _id: string }>('usage_rollups');
-      const pairs = (await rollups.find({}).toArray()).map((d) => d._id).filter((id) => ['eu', 'pu', 'mu', 'au'].includes(id.split('|')[0]!));
+      const pairs = (await rollups.find({}).toArray()).map((d) => d._id).filter((id) => (USER_PAIRS as readonly string[]).includes(id.split('|')[0]!));
       const older = pairs.filter((id) => Date.parse(id.split('|')[2]!) < mark);
       assert.ok(older.length > 0 && older.length < pairs.length, 'pair documents on both sides of the mark');
       await rollups.deleteMany({ _id: { $in: older } });

@@ -7,16 +7,16 @@ const DAY = 86_400_000;
 const window = { from: new Date(Date.UTC(2031, 0, 2, 5, 49)), to: new Date(Date.UTC(2031, 0, 3, 5, 49)) };
 
 describe('the family a usage query reads', () => {
-  it('a grouping by user with one filtered dimension reads that dimension’s shard of a user pair', () => {
+  it('a grouping by user filtered by endpoint, model or provider reads a user pair (the filtered value’s shard, or every shard for a provider)', () => {
     assert.deepEqual(familyFor('user', { endpoint: 'chat' }, window, CURRENT_LAYOUT), { family: 'eu', only: 'chat' });
-    assert.deepEqual(familyFor('user', { provider: 'openai' }, window, CURRENT_LAYOUT), { family: 'pu', only: 'openai' });
+    assert.deepEqual(familyFor('user', { provider: 'openai' }, window, CURRENT_LAYOUT), { family: 'mu', only: undefined }, 'every shard of models');
     assert.deepEqual(familyFor('user', { model: 'gpt-4o' }, window, CURRENT_LAYOUT), { family: 'mu', only: 'gpt-4o' });
     assert.deepEqual(familyFor('user', { provider: 'openai', model: 'gpt-4o' }, window, CURRENT_LAYOUT), { family: 'mu', only: 'gpt-4o' });
-    assert.deepEqual(familyFor('user', { api: 'responses' }, window, CURRENT_LAYOUT), { family: 'au', only: 'responses' });
   });
 
-  it('filters of two pairs, a user or a run, and windows before the pairs’ mark read the users (or runs)', () => {
+  it('filters of two pairs or of the API, a user or a run, and windows before the pairs’ mark read the users (or runs)', () => {
     assert.deepEqual(familyFor('user', { endpoint: 'chat', provider: 'openai' }, window, CURRENT_LAYOUT), { family: 'u', only: undefined });
+    assert.deepEqual(familyFor('user', { api: 'responses' }, window, CURRENT_LAYOUT), { family: 'u', only: undefined });
     assert.deepEqual(familyFor('user', { endpoint: 'chat', user: 'u7' }, window, CURRENT_LAYOUT), { family: 'u', only: 'u7' });
     assert.deepEqual(familyFor('user', { run: 'r1', endpoint: 'chat' }, window, CURRENT_LAYOUT), { family: 'r', only: 'r1' });
     assert.deepEqual(familyFor('user', { endpoint: 'chat' }, window, FIRST_LAYOUT), { family: 'u', only: undefined });

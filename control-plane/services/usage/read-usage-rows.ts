@@ -29,8 +29,9 @@ const MARGINAL: Record<GroupBy, Family> = { endpoint: 'E', provider: 'P', model:
 /**
  * The smallest family with every dimension the query groups or filters by
  * (and the value whose shard is read, if one). A grouping by user filtered on
- * other dimensions reads a user pair whose shard is a filtered value, when
- * the window is one the pairs hold whole (layout.userPairsSince).
+ * the dimensions of a user pair reads it (the shard of the filtered value, or
+ * every shard for a provider), when the window is one the pairs hold whole
+ * (layout.userPairsSince).
  */
 export function familyFor(
   groupBy: GroupBy | 'day' | undefined,
@@ -42,9 +43,9 @@ export function familyFor(
   if (filtered.length === 0) return { family: groupBy === undefined || groupBy === 'day' ? 'S' : MARGINAL[groupBy] };
   if (groupBy === 'run' || filter.run !== undefined) return { family: 'r', only: filter.run };
   if (groupBy === 'user' && filter.user === undefined && window.from.getTime() >= layout.userPairsSince) {
-    const pair = USER_PAIRS.find(
-      (f) => filter[FAMILIES[f][0] as keyof UsageFilter] !== undefined && filtered.every((k) => (FAMILIES[f] as readonly string[]).includes(k)),
-    );
+    // One that has every filtered dimension; of those, one whose shards are by a filtered value (one shard read).
+    const covering = USER_PAIRS.filter((f) => filtered.every((k) => (FAMILIES[f] as readonly string[]).includes(k)));
+    const pair = covering.find((f) => filter[FAMILIES[f][0] as keyof UsageFilter] !== undefined) ?? covering[0];
     if (pair) return { family: pair, only: filter[FAMILIES[pair][0] as keyof UsageFilter] };
   }
   if (groupBy === 'user' || filter.user !== undefined) return { family: 'u', only: filter.user };

@@ -6,12 +6,13 @@
 // without filters from a handful of rows; `t` (traffic: every dimension but
 // user and run) answers filtered ones; `u` adds the user and `r` the run (only
 // requests of agent runs), both split into shards by user or run, so that a
-// query for one user or run reads only that shard. The user pairs (eu, pu,
-// mu, au) answer a grouping by user with a filter on one other dimension
-// ("who uses endpoint chat"): rows of that dimension and the user only,
-// their hours and coarser split into shards by the filtered dimension, so
-// such a query reads one small document per bucket, not every user's shard
-// of `u` with every combination of the dimensions. Granularities: minute, 10
+// query for one user or run reads only that shard. The user pairs (eu, mu)
+// answer a grouping by user filtered by endpoint, or by model or provider
+// ("who uses endpoint chat"): rows of those dimensions and the user only,
+// their hours and coarser split into shards by the first, so such a query
+// reads one small document per bucket (a provider filter: every shard of
+// mu, a few models' rows each), not every user's shard of `u` with every
+// combination of the dimensions. Granularities: minute, 10
 // minutes, hour, 6 hours, day, so any minute-aligned range is at most ~50
 // documents, and a day that is not aligned at most 13 of the dense ones
 // (hours and coarser, where every user and endpoint has a row).
@@ -30,15 +31,13 @@ export const FAMILIES = {
   u: ['user', 'endpoint', 'provider', 'model', 'api', 'status'],
   r: ['run', 'user', 'endpoint', 'provider', 'model', 'api', 'status'],
   eu: ['endpoint', 'user'],
-  pu: ['provider', 'user'],
   mu: ['model', 'provider', 'user'],
-  au: ['api', 'user'],
 } as const satisfies Record<string, ReadonlyArray<keyof UsageDims>>;
 export type Family = keyof typeof FAMILIES;
 export const FAMILY_NAMES = Object.keys(FAMILIES) as Family[];
 
 /** Families of a filtered dimension (the first, their shard) and the user: see familyFor. */
-export const USER_PAIRS = ['eu', 'pu', 'mu', 'au'] as const satisfies ReadonlyArray<Family>;
+export const USER_PAIRS = ['eu', 'mu'] as const satisfies ReadonlyArray<Family>;
 
 /** Families that keep only requests of agent runs. */
 export const RUN_FAMILIES: ReadonlySet<Family> = new Set(['R', 'r']);
