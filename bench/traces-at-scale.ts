@@ -49,6 +49,11 @@ export interface ScaleProfile {
  * BENCH_SCALE_KEEP_DIR: a FerretDB data dir kept after the run; a later run
  * given the same dir reads what it holds (built at 1M takes many minutes)
  * instead of ingesting it again, and skips the sweep (it would delete it).
+ * BENCH_SCALE_PER_DAY: traces a day (default: the largest step's count), e.g.
+ * 1000000 with 100,000 traces sends the first 2.4 hours of a 1M day: a
+ * batch then touches as many rollup documents as at 1M.
+ * BENCH_SCALE_BUILD_ROUNDS: read rounds while rollups are built, at most
+ * (0: read right after ingest and at once again; for runs that measure ingest).
  */
 export function scaleProfile(smoke: boolean): ScaleProfile {
   const env = process.env;
@@ -59,7 +64,7 @@ export function scaleProfile(smoke: boolean): ScaleProfile {
     sizes: env.BENCH_SCALE_SIZES ? env.BENCH_SCALE_SIZES.split(',').map(Number) : base.sizes,
     reps: env.BENCH_SCALE_REPS ? Number(env.BENCH_SCALE_REPS) : base.reps,
     sweepS: env.BENCH_SCALE_SWEEP_S ? Number(env.BENCH_SCALE_SWEEP_S) : base.sweepS,
-    buildRounds: base.buildRounds,
+    buildRounds: env.BENCH_SCALE_BUILD_ROUNDS ? Number(env.BENCH_SCALE_BUILD_ROUNDS) : base.buildRounds,
   };
 }
 
@@ -245,6 +250,8 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
     const dayStart = kept?.dayStart ?? now - 2 * DAY + 7 * 60_000 + 13_000; // yesterday's traffic, not aligned to anything
     const total = kept?.stored ?? p.sizes[p.sizes.length - 1]!;
     const prefix = kept?.prefix ?? `s${randomBytes(3).toString('hex')}`;
+    // The traffic's density: a day's worth by default; BENCH_SCALE_PER_DAY traces a day spreads them over less (or more) time.
+    const span = process.env.BENCH_SCALE_PER_DAY ? Math.round((DAY * total) / Number(process.env.BENCH_SCALE_PER_DAY)) : DAY;
     const from = new Date(dayStart).toISOString();
     const to = new Date(dayStart + DAY).toISOString();
     const lastHourFrom = new Date(dayStart + DAY - 3_600_000).toISOString();
@@ -272,6 +279,9 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       let timedStart = 0;
       let cpuStart = cpu();
       let next = kept ? size : sent;
+      const stepFrom = next;
+      const stepStart = performance.now();
+      const stepCpu = cpu();
       await Promise.all(
         Array.from({ length: 4 }, async () => {
           while (next < size) {
@@ -281,7 +291,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
               timedStart = performance.now();
               cpuStart = cpu();
             }
-            const batch = Array.from({ length: next - lo }, (_, k) => makeTrace(lo + k, total, dayStart, DAY, prefix));
+            const batch = Array.from({ length: next - lo }, (_, k) => makeTrace(lo + k, total, dayStart, span, prefix));
             await post(batch);
           }
         }),
@@ -303,6 +313,14 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       };
       while ((await counted()) < size && performance.now() - settleStart < 300_000) await sleep(500);
       const settleMs = performance.now() - settleStart;
+      // The whole step until usage counts it (ingest, then the flusher catching up): the sustained rate and its CPU.
+      const settledCpu = cpu();
+      const stepTraces = size - stepFrom;
+      const sustained = {
+        tracesPerSecond: round((stepTraces * 1000) / (performance.now() - stepStart), 0),
+        controlPlaneMsPer1000: round(((settledCpu.cp - stepCpu.cp) * 1000) / stepTraces, 1),
+        databaseMsPer1000: round(((settledCpu.db - stepCpu.db) * 1000) / stepTraces, 1),
+      };
       // Reads right after ingest, then again and again while rollups are built from their parts (a
       // version that builds none reports none pending), then once they are built.
       const readAll = async (
@@ -368,6 +386,8 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
           ),
         },
         settleMs: round(settleMs, 0),
+        /** The whole step, from its first batch until usage counted its last trace. */
+        sustainedIngest: sustained,
         ...(dbBytes !== undefined ? { databaseBytes: dbBytes, walBytes, bytesPerTrace: round((dbBytes - walBytes!) / size, 0) } : {}),
         loadAverage: os.loadavg().map((x) => round(x)),
         /** Once no rollup waits to be built. */

@@ -13,8 +13,10 @@ import { randomBytes } from 'node:crypto';
 import type { Trace } from '../../plugin/contract';
 import type { Logger } from '../logger';
 import type { Models } from '../models';
-import type { JournalDoc } from '../models/usage-rollup.model';
-import { BlobDocs, decodeBlob, type JournalRange } from './blob-docs';
+import type { mongo } from 'mongoose';
+import type { BlobDoc, JournalDoc } from '../models/usage-rollup.model';
+import { BlobDocs, decodeBlob, encodeBlob, type JournalRange } from './blob-docs';
+import { insertNew } from './insert-new';
 import { planTraceIndex, type IndexPlan } from './trace-index/plan-trace-index';
 import { writeTraceIndex } from './trace-index/write-trace-index';
 import { decodeStoredTrace } from './trace-codec';
@@ -22,7 +24,7 @@ import { planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
 import { mergeBody, type RowsBody } from './usage/rollup-body';
 import { bucketIds, GRANULARITIES, parseRollupId, rollupPartition, type RollupLayout } from './usage/rollup-layout';
 import { markRollupLayout } from './usage/layout-marks';
-import { buildFromHours, isBuiltFromHours, periodOf } from './usage/coarse-rollups';
+import { buildFromHours, isBuiltFromHours, isBuiltLevel, periodOf } from './usage/coarse-rollups';
 
 export interface FlusherOptions {
   /** How often this replica says it is alive, and after how long without it its journals are recovered. */
@@ -44,6 +46,14 @@ export interface FlusherOptions {
    * back-pressure and stop() wait for it, and do not wait the period.
    */
   groupEveryMs?: number;
+  /**
+   * While traces keep coming, at most this share of the time goes to
+   * applying groups: after a group that took d ms the next one waits
+   * d * (1 / share - 1) (at least groupEveryMs). Under bulk ingest the
+   * groups then grow (up to maxGroupTraces) until the rewrite of every
+   * document a group touches is paid by many traces instead of a second's.
+   */
+  applyShare?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -100,7 +110,15 @@ export class IngestFlusher {
   private buildTimer?: NodeJS.Timeout;
   /** When the last group was taken, and the timer that applies the next group. */
   private lastGroupAt = 0;
+  /** How long the last group took to apply (the pause before the next one grows with it, applyShare). */
+  private lastApplyMs = 0;
   private groupTimer?: NodeJS.Timeout;
+  /**
+   * Rollup documents this flusher has written (so they exist, unless retention removed them since).
+   * Any other is first tried as new: all of a group's new documents go in one insert per collection,
+   * and only those that turn out to exist are read and rewritten.
+   */
+  private readonly written = new Set<string>();
   /** Groups applied since start (a group is one write per document it touches). */
   groupsApplied = 0;
 
@@ -117,6 +135,7 @@ export class IngestFlusher {
       buildQuietMs: 60_000,
       buildShare: 0.2,
       groupEveryMs: 1_000,
+      applyShare: 0.25,
       ...opts,
     };
   }
@@ -206,7 +225,8 @@ export class IngestFlusher {
   private groupDelay(): number {
     const awaited = this.pending.some((p) => p.waiters.length > 0);
     if (this.inflight || awaited || this.pendingTraces >= this.opts.maxGroupTraces) return 0;
-    return Math.max(0, this.lastGroupAt + this.opts.groupEveryMs - Date.now());
+    const period = Math.max(this.opts.groupEveryMs, this.lastApplyMs / this.opts.applyShare);
+    return Math.max(0, this.lastGroupAt + period - Date.now());
   }
 
   private async run(): Promise<void> {
@@ -222,6 +242,7 @@ export class IngestFlusher {
           }, delay).unref();
           break;
         }
+        const applyStart = Date.now(); // planning included
         const group = this.inflight ?? (await this.nextGroup());
         if (!group) {
           if (await this.buildOne()) continue;
@@ -234,6 +255,7 @@ export class IngestFlusher {
         this.inflight = group;
         try {
           await this.apply(group);
+          this.lastApplyMs = Date.now() - applyStart;
         } catch (err) {
           this.log.error({ err, journals: `${group.range.first}..${group.range.last}` }, 'ingest flusher: write failed; retrying');
           await new Promise((r) => setTimeout(r, 1_000));
@@ -279,9 +301,14 @@ export class IngestFlusher {
       range: { replica: this.replica, first: ready[0]!.n, last: ready[ready.length - 1]!.n },
       journalIds: ready.map((p) => this.journalId(p.n)),
       traces: counted,
-      rollups: planUsageRollups(traces, layout),
+      rollups: this.planRollups(traces, layout),
       index: planTraceIndex(traces),
     };
+  }
+
+  /** Documents built from their hours are written only when they exist: their rows are folded only then. */
+  private planRollups(traces: Trace[], layout: RollupLayout): RollupDelta {
+    return planUsageRollups(traces, layout, this.buildFromHours ? isBuiltLevel : undefined);
   }
 
   /** The traces a journal stored: those among its ids that carry its id. */
@@ -298,22 +325,47 @@ export class IngestFlusher {
   private async apply(group: Group): Promise<void> {
     const { range } = group;
     const writes: Array<() => Promise<void>> = [];
-    for (const [id, rows] of group.rollups) {
+    // Documents not known to exist, per collection ("": the shared one of hours and days): inserted together first.
+    const maybeNew = new Map<string, Array<() => { doc: BlobDoc; rewrite: () => Promise<void> }>>();
+    for (const [id, delta] of group.rollups) {
       const partition = rollupPartition(id);
       const coll = partition ? this.models.usageStore.minutes(partition, true) : this.models.usageStore.rollups();
       const onlyIfExists = this.buildFromHours && isBuiltFromHours(id);
       const { family } = parseRollupId(id);
-      writes.push(async () => {
-        const written = await this.docs.apply<RowsBody>(coll, id, range, (body) => mergeBody(family, body, rows), { onlyIfExists });
+      const rows = () => (typeof delta === 'function' ? delta() : delta);
+      const rewrite = async () => {
+        const written = await this.docs.apply<RowsBody>(coll, id, range, (body) => mergeBody(family, body, rows()), { onlyIfExists });
+        if (written) this.remember(id);
         // Every shard of the period is built (those without rows as empty documents, so that reads of all shards find them).
-        if (!written) for (const sibling of this.siblingsOf(id)) this.unbuilt.set(sibling, Date.now());
-      });
+        else for (const sibling of this.siblingsOf(id)) this.unbuilt.set(sibling, Date.now());
+      };
+      if (onlyIfExists || this.written.has(id)) writes.push(rewrite);
+      else {
+        let list = maybeNew.get(partition);
+        if (!list) maybeNew.set(partition, (list = []));
+        // As BlobDocs.write creates a document: version 1, this group's journals in it.
+        list.push(() => ({ doc: { _id: id, v: 1, s: { [range.replica]: range.last }, b: encodeBlob(mergeBody(family, undefined, rows())) }, rewrite }));
+      }
+    }
+    for (const [partition, list] of maybeNew) {
+      const coll: mongo.Collection<BlobDoc> = partition ? this.models.usageStore.minutes(partition, true) : this.models.usageStore.rollups();
+      const made = list.map((make) => make());
+      const existing = await insertNew(
+        coll,
+        made.map((m) => m.doc),
+      );
+      made.forEach((m, i) => (existing.has(i) ? writes.push(m.rewrite) : this.remember(m.doc._id)));
     }
     for (const [day, streams] of group.index) {
       const coll = this.models.traceStore.index(day, true);
       for (const [stream, entries] of streams) writes.push(() => writeTraceIndex(this.docs, coll, stream, entries, range));
     }
     await inParallel(writes, PARALLEL_WRITES, (w) => w());
+  }
+
+  private remember(id: string): void {
+    if (this.written.size >= 200_000) this.written.clear(); // bounded: a forgotten one is tried as new once more
+    this.written.add(id);
   }
 
   private idle(): void {
@@ -437,7 +489,7 @@ export class IngestFlusher {
           range: { replica: j.r, first: j.n, last: j.n },
           journalIds: [j._id],
           traces: 0,
-          rollups: planUsageRollups(traces, layout),
+          rollups: this.planRollups(traces, layout),
           index: planTraceIndex(traces),
         });
         await this.models.usageStore.journal().deleteOne({ _id: j._id });

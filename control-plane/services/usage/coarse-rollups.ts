@@ -25,10 +25,13 @@ const BUILT_FAMILIES: ReadonlySet<string> = new Set<Family>(['u', 'r']);
 const BUILT_GRANULARITIES: ReadonlySet<string> = new Set(['q', 'd']);
 const SIX_HOURS = GRANULARITIES[3];
 
+/** Whether documents of the family and granularity are built from their hours (six-hour and day ones of users and runs). */
+export const isBuiltLevel = (family: Family, g: string): boolean => BUILT_FAMILIES.has(family) && BUILT_GRANULARITIES.has(g);
+
 /** Whether the document is one built from its hours (a six-hour or day one of the user or run family). */
 export function isBuiltFromHours(id: string): boolean {
   const { family, g } = parseRollupId(id);
-  return BUILT_FAMILIES.has(family) && BUILT_GRANULARITIES.has(g);
+  return isBuiltLevel(family, g);
 }
 
 /** The period a built document covers: [start, end). */

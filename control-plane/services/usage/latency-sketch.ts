@@ -34,13 +34,23 @@ export type EncodedSketch = Uint8Array | ArraySketch;
 const zigzag = (n: number) => (n >= 0 ? 2 * n : -2 * n - 1);
 const unzigzag = (n: number) => (n % 2 === 0 ? n / 2 : -(n + 1) / 2);
 
-/** Appends n (a non-negative integer up to 2^53) as a varint. */
-function putVarint(out: number[], n: number): void {
+/** Writes n (a non-negative integer up to 2^53) as a varint at `pos`; returns the position after it. */
+function putVarint(out: Uint8Array, pos: number, n: number): number {
   while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
+    out[pos++] = (n % 0x80) | 0x80;
     n = Math.floor(n / 0x80);
   }
-  out.push(n);
+  out[pos++] = n;
+  return pos;
+}
+
+/** A varint of up to 2^53 takes at most 8 bytes. */
+const MAX_VARINT_BYTES = 8;
+let scratch = new Uint8Array(1024);
+/** A reused buffer for `varints` varints (encode copies out what it wrote). */
+function scratchFor(varints: number): Uint8Array {
+  if (scratch.length < varints * MAX_VARINT_BYTES) scratch = new Uint8Array(varints * MAX_VARINT_BYTES);
+  return scratch;
 }
 
 /** Reads varints from a byte array, in order. */
@@ -150,21 +160,34 @@ export class LatencySketch {
 
   encode(): Uint8Array | undefined {
     if (this.count === 0) return undefined;
-    const bins = [...this.bins()];
-    const out: number[] = [];
-    putVarint(out, this.zero);
-    putVarint(out, bins.length);
-    if (bins.length > 0) {
-      putVarint(out, zigzag(bins[0]![0]));
-      putVarint(out, zigzag(bins[bins.length - 1]![0]));
-      let previous = bins[0]![0] - 1;
-      for (const [key, count] of bins) {
-        putVarint(out, key - previous - 1);
-        putVarint(out, count);
-        previous = key;
+    // Straight from the bins into a scratch buffer (a flush encodes thousands of sketches: no generator, no arrays).
+    const counts = this.counts;
+    let n = 0;
+    let first = -1;
+    let last = -1;
+    for (let i = 0; i < counts.length; i++) {
+      if (counts[i]! > 0) {
+        n++;
+        if (first < 0) first = i;
+        last = i;
       }
     }
-    return Uint8Array.from(out);
+    const out = scratchFor(4 + 2 * n);
+    let pos = putVarint(out, 0, this.zero);
+    pos = putVarint(out, pos, n);
+    if (n > 0) {
+      pos = putVarint(out, pos, zigzag(this.offset + first));
+      pos = putVarint(out, pos, zigzag(this.offset + last));
+      let previous = first - 1;
+      for (let i = first; i <= last; i++) {
+        const c = counts[i]!;
+        if (c === 0) continue;
+        pos = putVarint(out, pos, i - previous - 1);
+        pos = putVarint(out, pos, c);
+        previous = i;
+      }
+    }
+    return out.slice(0, pos);
   }
 
   /** The library's sketch of the same bins (for its quantile definition). */
