@@ -153,6 +153,7 @@ async function waitForQuiet(): Promise<void> {
 }
 
 type P = { p50: number; p90: number; p99: number };
+type AgentTurnMemory = { requestBytes: number; valid: boolean; kibPerOpenStream: number; heapKibPerOpenStream: number };
 
 /** The printed summary (also the source of bench/RESULTS.md). */
 export function summary(results: Results): string {
@@ -292,17 +293,23 @@ export function summary(results: Results): string {
         pluginServerRssMiB?: { before: number; withStreamsOpen: number };
         kibPerOpenStream?: number;
         heapKibPerOpenStream?: number;
-        agentTurn?: { requestBytes: number; valid: boolean; kibPerOpenStream: number; heapKibPerOpenStream: number };
+        agentTurn?: AgentTurnMemory;
+        responsesAgentTurn?: AgentTurnMemory;
       }
     | undefined;
   if (m?.pluginServerRssMiB)
     out.push(
       `Memory: ${m.streamsOpen} open streams: plugin server RSS ${fmt(m.pluginServerRssMiB.before)} -> ${fmt(m.pluginServerRssMiB.withStreamsOpen)} MiB after gc (${fmt(m.kibPerOpenStream!)} KiB RSS, ${fmt(m.heapKibPerOpenStream!)} KiB JS heap per stream)${m.valid ? '' : ' NOT VALID: not every stream open and held'}`,
     );
-  if (m?.agentTurn)
-    out.push(
-      `Memory, agent turns (${fmt(m.agentTurn.requestBytes / 1024)} KiB requests): ${fmt(m.agentTurn.kibPerOpenStream)} KiB RSS, ${fmt(m.agentTurn.heapKibPerOpenStream)} KiB JS heap per stream${m.agentTurn.valid ? '' : ' NOT VALID'}`,
-    );
+  for (const [label, t] of [
+    ['agent turns', m?.agentTurn],
+    ['agent turns, Responses API', m?.responsesAgentTurn],
+  ] as const) {
+    if (t)
+      out.push(
+        `Memory, ${label} (${fmt(t.requestBytes / 1024)} KiB requests): ${fmt(t.kibPerOpenStream)} KiB RSS, ${fmt(t.heapKibPerOpenStream)} KiB JS heap per stream${t.valid ? '' : ' NOT VALID'}`,
+      );
+  }
   if (results.peers && !results.peers.error) out.push(`\n${peersTable(results.peers as never)}`);
   const sh = results.shadow as { runs?: Array<{ concurrency: number; latencyMs: { off: P; on: P }; addedMs: P }> } | undefined;
   if (sh?.runs) {

@@ -4,7 +4,7 @@
 import type { RequestStats } from '../local/kong-driver/request-context';
 import type { LoadResult, StreamSample } from './client-worker';
 import { cpuMeter, percentiles, sleep, vmMiB, type Percentiles } from './lib';
-import { AGENT_TURN_BODY, ANTHROPIC_BODY, CHAT_BODY, type Env } from './setup';
+import { AGENT_TURN_BODY, AGENT_TURN_RESPONSES_BODY, ANTHROPIC_BODY, CHAT_BODY, type Env } from './setup';
 import { startPeers } from './peers';
 import { measureTranslation } from './translation';
 
@@ -565,21 +565,30 @@ export async function traceIngest(env: Env, p: Profile, log: (s: string) => void
 // (bench/heap-probe.ts): without it the RSS difference measures when V8 last
 // collected (a run read -2 KiB per stream, another 122), not what the streams
 // hold. Valid only when every stream opened and the provider holds each one.
-// Twice: with a one-line request, and with an agent's turn (~22 KiB of
+// Three times: with a one-line request, and with an agent's turn (~22 KiB of
 // history and tools), since what the gateway keeps of a request while its
-// answer streams grows with the request.
+// answer streams grows with the request; and the same turn through the
+// Responses API (the OpenAI Agents SDK's default), which keeps more of it.
 export async function memory(env: Env, p: Profile, log: (s: string) => void) {
   const short = await holdStreams(env, p, log, 'one-line request', (m) => CHAT_BODY(m, true));
   const agentTurn = await holdStreams(env, p, log, 'agent turn', (m) => AGENT_TURN_BODY(m, true));
-  return { ...short, agentTurn };
+  const responsesAgentTurn = await holdStreams(env, p, log, 'agent turn (Responses API)', (m) => AGENT_TURN_RESPONSES_BODY(m, true), 'responses');
+  return { ...short, agentTurn, responsesAgentTurn };
 }
 
-async function holdStreams(env: Env, p: Profile, log: (s: string) => void, label: string, bodyFor: (model: string) => string) {
+async function holdStreams(
+  env: Env,
+  p: Profile,
+  log: (s: string) => void,
+  label: string,
+  bodyFor: (model: string) => string,
+  api: 'chat/completions' | 'responses' = 'chat/completions',
+) {
   const pid = env.stack.driver.pluginServerPid()!;
   await sleep(1000);
   const before = await env.stack.pluginServerMemory();
   const driverRssBefore = process.memoryUsage().rss / 2 ** 20;
-  const gw = `${env.stack.openaiBaseUrl}/chat/completions`;
+  const gw = `${env.stack.openaiBaseUrl}/${api}`;
   const models = env.endpoints.hold;
   const per = Math.ceil(p.openStreams / models.length);
   const opened = await Promise.all(

@@ -105,6 +105,41 @@ export const AGENT_TURN_BODY = (model: string, stream = false) => {
   return JSON.stringify({ model, messages, tools, tool_choice: 'auto', max_tokens: 512, ...(stream ? { stream: true } : {}) });
 };
 
+/**
+ * The same agent's turn through the Responses API, as the OpenAI Agents SDK
+ * sends it by default: instructions, the history as input items (messages,
+ * function calls and their outputs) and the tools, flattened to Responses
+ * function tools.
+ */
+export const AGENT_TURN_RESPONSES_BODY = (model: string, stream = false) => {
+  type ChatTurn = {
+    role: string;
+    content: string | null;
+    tool_call_id?: string;
+    tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+  };
+  const chat = JSON.parse(AGENT_TURN_BODY(model)) as {
+    messages: ChatTurn[];
+    tools: Array<{ function: { name: string; description: string; parameters: Record<string, unknown> } }>;
+  };
+  const [system, ...history] = chat.messages;
+  const input = history.flatMap((m): Array<Record<string, unknown>> => {
+    if (m.role === 'tool') return [{ type: 'function_call_output', call_id: m.tool_call_id, output: m.content }];
+    if (m.tool_calls) return m.tool_calls.map((c) => ({ type: 'function_call', call_id: c.id, name: c.function.name, arguments: c.function.arguments }));
+    return [{ type: 'message', role: m.role, content: m.content }];
+  });
+  const tools = chat.tools.map(({ function: f }) => ({ type: 'function', name: f.name, description: f.description, parameters: f.parameters, strict: false }));
+  return JSON.stringify({
+    model,
+    instructions: system!.content,
+    input,
+    tools,
+    tool_choice: 'auto',
+    max_output_tokens: 512,
+    ...(stream ? { stream: true } : {}),
+  });
+};
+
 export const ANTHROPIC_BODY = (model: string, stream = false) =>
   JSON.stringify({ model, max_tokens: 64, messages: [{ role: 'user', content: 'Say something short.' }], ...(stream ? { stream: true } : {}) });
 

@@ -29,7 +29,7 @@ export interface Sink {
 export interface ChatSink extends Sink {
   /** May finish asynchronously (an answer stored before it goes out); the pipeline waits for it. */
   completion(completion: ChatCompletion, headers: Record<string, string>): void | Promise<void>;
-  /** Commits the stream: status 200 and headers go out. */
+  /** Commits the stream: status 200 and headers go out. The pipeline lets go of the request now: keep only what the end needs. */
   open(headers: Record<string, string>): void;
   chunk(chunk: ChatChunk): void;
   /** The stream ended well; `usage` is the provider's, or the gateway's estimate when it reported none. */

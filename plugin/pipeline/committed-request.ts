@@ -8,19 +8,15 @@
 // when it is small, else its JSON compressed (read back only when the
 // provider reports no usage); and the captured text when the endpoint logs
 // payloads.
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { ChatRequest } from '../openai/types';
+import { PackedJson } from '../packed-json';
 import { countedPromptTokens, estimatePromptTokens } from '../tokens/count';
 import { capPayload } from './trace-recorder';
-
-/** Below this much JSON a request costs less kept as it is than compressing it costs (measured: ~0.2 ms for 22 KiB). */
-const PACK_FROM_CHARS = 2048;
 
 export class CommittedRequest {
   private constructor(
     private readonly counted?: number,
-    private readonly kept?: ChatRequest,
-    private readonly packed?: Buffer,
+    private readonly request?: PackedJson<ChatRequest>,
     /** The request as payload capture records it (capped); set only when the endpoint logs payloads. */
     readonly captured?: string,
   ) {}
@@ -29,15 +25,14 @@ export class CommittedRequest {
     const counted = countedPromptTokens(request);
     const json = capture || counted === undefined ? JSON.stringify(request) : '';
     const captured = capture ? capPayload(json) : undefined;
-    if (counted !== undefined) return new CommittedRequest(counted, undefined, undefined, captured);
-    if (json.length < PACK_FROM_CHARS) return new CommittedRequest(undefined, request, undefined, captured);
-    return new CommittedRequest(undefined, undefined, deflateRawSync(json, { level: 1 }), captured);
+    if (counted !== undefined) return new CommittedRequest(counted, undefined, captured);
+    const kept = new PackedJson(request);
+    kept.pack(json);
+    return new CommittedRequest(undefined, kept, captured);
   }
 
   /** The prompt's tokens, counted as estimateUsage counts them. */
   promptTokens(): number {
-    if (this.counted !== undefined) return this.counted;
-    if (this.kept) return estimatePromptTokens(this.kept);
-    return estimatePromptTokens(JSON.parse(inflateRawSync(this.packed!).toString('utf8')) as ChatRequest);
+    return this.counted ?? estimatePromptTokens(this.request!.read());
   }
 }

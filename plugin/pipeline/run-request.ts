@@ -151,8 +151,8 @@ async function attemptAndSettle<Request, S extends Sink>(rt: PipelineRuntime, a:
   if (trace.shadowTraceId) shadow!.launch(finished, snapshot.snapshot.budgets, snapshot.redact);
 }
 
-/** The call, aborted when the client goes away. */
-function openCall<Request, S extends Sink>(res: ServerResponse, parts: Omit<Call<Request, S>, 'signal' | 'releaseRequest'>): Call<Request, S> {
+/** The call, aborted when the client goes away (exported for tests of what an open stream holds). */
+export function openCall<Request, S extends Sink>(res: ServerResponse, parts: Omit<Call<Request, S>, 'signal' | 'releaseRequest'>): Call<Request, S> {
   const abort = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();

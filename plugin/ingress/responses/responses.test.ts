@@ -138,9 +138,10 @@ describe('Responses stream events', () => {
   });
 
   it('reasoning, text, two calls and late signed state: items in order, every event numbered, the final response whole', () => {
-    const t = new ResponsesStreamTranslator(baseResponse({ model: 'agent', input: 'x' }, 'resp_1', 1), ids());
+    const base = baseResponse({ model: 'agent', input: 'x' }, 'resp_1', 1);
+    const t = new ResponsesStreamTranslator(ids());
     const events = [
-      ...t.start(),
+      ...t.start(base),
       ...t.push(chunk({ role: 'assistant', reasoning_content: 'Think' })),
       ...t.push(chunk({ reasoning_content: 'ing.' })),
       ...t.push(chunk({ content: 'Let me ' })),
@@ -150,7 +151,7 @@ describe('Responses stream events', () => {
       ...t.push(chunk({ tool_calls: [{ index: 0, function: { arguments: 'ty":"Paris"}' } }] })),
       ...t.push(chunk({ provider_state: signed.provider_state }, 'tool_calls')),
     ];
-    const finished = t.finish({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, completion_tokens_details: { reasoning_tokens: 2 } });
+    const finished = t.finish(base, { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, completion_tokens_details: { reasoning_tokens: 2 } });
     events.push(...finished.events);
     assert.deepEqual(
       events.map((e) => e.sequence_number),
@@ -203,9 +204,10 @@ describe('Responses stream events', () => {
   });
 
   it('a length stop is an incomplete response', () => {
-    const t = new ResponsesStreamTranslator(baseResponse({ model: 'agent', input: 'x' }, 'resp_2', 1), ids());
+    const base = baseResponse({ model: 'agent', input: 'x' }, 'resp_2', 1);
+    const t = new ResponsesStreamTranslator(ids());
     t.push(chunk({ content: 'cut' }, 'length'));
-    const { response, events } = t.finish(undefined);
+    const { response, events } = t.finish(base, undefined);
     assert.equal(response.status, 'incomplete');
     assert.deepEqual(response.incomplete_details, { reason: 'max_output_tokens' });
     assert.equal(events.at(-1)?.type, 'response.incomplete');

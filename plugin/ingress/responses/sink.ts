@@ -1,10 +1,15 @@
 // The Responses API as a sink: the pipeline's completion (or chunks) go out
 // as a Response object (or its event stream). A stored response is written
 // before its last byte leaves, so a client continuing the conversation at
-// once finds it on whichever Kong node its next request lands.
+// once finds it on whichever Kong node its next request lands. What the
+// answer's end needs of the request (the Response's echo of it, and the
+// conversation so far when it is stored) is packed once the stream commits,
+// when the pipeline lets go of the request itself: an agent's turn is tens
+// of KiB of heap, held for as long as its stream runs.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { log } from '../../log';
+import { PackedJson } from '../../packed-json';
 import type { AssistantMessage, ChatMessage } from '../../openai/types';
 import type { ChatSink, IngressContext } from '../contract';
 import { sendJson } from '../send-json';
@@ -20,20 +25,29 @@ export interface ResponsesSinkOptions {
   retentionMs: number;
 }
 
+/** What the answer's end needs of the request. */
+interface Echo {
+  /** The Response as it starts, echoing the request (tools, instructions, metadata...). */
+  base: ResponseObject;
+  /** The conversation before this answer, without instructions; absent when the response is not stored. */
+  history?: ChatMessage[];
+}
+
 export function responsesSink(res: ServerResponse, call: ResponsesCall, context: IngressContext, options: ResponsesSinkOptions): ChatSink {
   const newId = options.newId ?? ((prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`);
   const now = options.now ?? Date.now;
-  const base = baseResponse(call.responses, responseIdOf(context.requestId), Math.floor(now() / 1000));
-  const stream = new ResponsesStreamTranslator(base, newId);
+  const echo = new PackedJson<Echo>({
+    base: baseResponse(call.responses, responseIdOf(context.requestId), Math.floor(now() / 1000)),
+    history: call.responses.store === false ? undefined : call.chat.messages.slice(call.responses.instructions ? 1 : 0),
+  });
+  const stream = new ResponsesStreamTranslator(newId);
   const write = (events: ResponsesEvent[]) => {
     for (const event of events) res.write(serializeResponsesEvent(event));
   };
 
-  const remember = async (response: ResponseObject, answer: AssistantMessage): Promise<void> => {
-    if (call.responses.store === false) return;
-    const instructions = call.responses.instructions ? 1 : 0;
-    const messages: ChatMessage[] = [...call.chat.messages.slice(instructions), toHistoryMessage(answer)];
-    const stored: StoredResponse = { response, messages };
+  const remember = async (history: ChatMessage[] | undefined, response: ResponseObject, answer: AssistantMessage): Promise<void> => {
+    if (!history) return;
+    const stored: StoredResponse = { response, messages: [...history, toHistoryMessage(answer)] };
     try {
       await context.conversations.put(responseKey(response.id), {
         value: stored,
@@ -49,29 +63,32 @@ export function responsesSink(res: ServerResponse, call: ResponsesCall, context:
 
   return {
     async completion(completion, headers) {
+      const { base, history } = echo.read();
       const choice = completion.choices[0];
       const message: AssistantMessage = choice?.message ?? { role: 'assistant', content: null };
       const status = choice?.finish_reason === 'length' ? 'incomplete' : 'completed';
       const response = finishResponse(base, outputItemsOf(message, newId, status), choice?.finish_reason ?? null, completion.usage);
-      await remember(response, message);
+      await remember(history, response, message);
       sendJson(res, 200, response, headers);
     },
     open(headers) {
       res.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
       res.flushHeaders();
-      write(stream.start());
+      write(stream.start(echo.read().base));
+      echo.pack();
     },
     chunk(chunk) {
       write(stream.push(chunk));
     },
     async close(usage) {
-      const finished = stream.finish(usage);
-      await remember(finished.response, finished.message);
+      const { base, history } = echo.read();
+      const finished = stream.finish(base, usage);
+      await remember(history, finished.response, finished.message);
       write(finished.events);
       res.end();
     },
     streamError(error) {
-      write(stream.fail(error.error.code ?? error.error.type, error.error.message));
+      write(stream.fail(echo.read().base, error.error.code ?? error.error.type, error.error.message));
       res.end();
     },
     error(status, error, headers) {

@@ -5,7 +5,9 @@
 // Every event carries a sequence number. Reasoning text is a reasoning item;
 // the provider's signed state, known only once the turn is over (Gemini
 // signs its tool calls, Anthropic its thinking at the block's end), rides
-// in a reasoning item of its own at the end of the turn.
+// in a reasoning item of its own at the end of the turn. The response's
+// echo of the request (`base`) is handed in where an event carries it, not
+// kept: the sink holds it packed while the stream runs.
 import { AssistantMessageAssembler } from '../../openai/assemble-assistant-message';
 import type { AssistantMessage, ChatChunk, Usage } from '../../openai/types';
 import { encodeCarriedState, hasCarriedState } from './carried-state';
@@ -33,13 +35,10 @@ export class ResponsesStreamTranslator {
   private readonly calls = new Map<number, OpenCall>();
   readonly assembler = new AssistantMessageAssembler();
 
-  constructor(
-    private readonly base: ResponseObject,
-    private readonly newId: (prefix: string) => string,
-  ) {}
+  constructor(private readonly newId: (prefix: string) => string) {}
 
-  start(): ResponsesEvent[] {
-    return [this.event('response.created', { response: this.base }), this.event('response.in_progress', { response: this.base })];
+  start(base: ResponseObject): ResponsesEvent[] {
+    return [this.event('response.created', { response: base }), this.event('response.in_progress', { response: base })];
   }
 
   push(chunk: ChatChunk): ResponsesEvent[] {
@@ -89,7 +88,7 @@ export class ResponsesStreamTranslator {
   }
 
   /** The closing events, and the finished response (to store). */
-  finish(usage: Usage | undefined): { events: ResponsesEvent[]; response: ResponseObject; message: AssistantMessage } {
+  finish(base: ResponseObject, usage: Usage | undefined): { events: ResponsesEvent[]; response: ResponseObject; message: AssistantMessage } {
     const events: ResponsesEvent[] = [];
     const message = this.assembler.message();
     if (this.reasoning) events.push(...this.closeReasoning());
@@ -107,14 +106,14 @@ export class ResponsesStreamTranslator {
       events.push(this.event('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress' } }));
       events.push(this.event('response.output_item.done', { output_index: index, item }));
     }
-    const response = finishResponse(this.base, this.output, this.assembler.finishReason, usage);
+    const response = finishResponse(base, this.output, this.assembler.finishReason, usage);
     events.push(this.event(response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response }));
     return { events, response, message };
   }
 
   /** The stream broke after it began: the response failed. */
-  fail(code: string, message: string): ResponsesEvent[] {
-    const response: ResponseObject = { ...this.base, status: 'failed', error: { code, message }, output: this.output.filter(Boolean) };
+  fail(base: ResponseObject, code: string, message: string): ResponsesEvent[] {
+    const response: ResponseObject = { ...base, status: 'failed', error: { code, message }, output: this.output.filter(Boolean) };
     return [this.event('response.failed', { response })];
   }
 
