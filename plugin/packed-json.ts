@@ -18,8 +18,14 @@ export class PackedJson<T> {
   /** Keeps only the JSON, deflated, when it is long; `json` when the caller has it already. */
   pack(json = JSON.stringify(this.kept)): void {
     if (this.packed || json.length < PACK_FROM_CHARS) return;
-    this.packed = deflateRawSync(json, { level: 1 });
+    // A copy of its own size: zlib's result is a view of a 16 KiB chunk, which it would keep alive.
+    this.packed = Buffer.from(deflateRawSync(json, { level: 1 }));
     this.kept = undefined;
+  }
+
+  /** Bytes of deflated JSON held; 0 while the value is kept as it is. */
+  get packedBytes(): number {
+    return this.packed?.length ?? 0;
   }
 
   /** The value (packed: a copy read back from its JSON). */
