@@ -15,6 +15,7 @@ export interface PluginConfig {
   identify_consumer: boolean;
   shutdown_grace_seconds: number;
   data_workers: number;
+  conversation_cache_mib: number;
 }
 
 export const Schema = [
@@ -41,4 +42,7 @@ export const Schema = [
   // worker i listens on data_port + i). 0 (default): LLM_GATEWAY_DATA_WORKERS if set, else one per core
   // less one (Kong's nginx workers and the plugin server's main thread need the rest), from 1 to 8.
   { data_workers: { type: 'integer', required: true, default: 0, between: [0, 64] } },
+  // Per data worker: the stored Responses answers and reasoning state it keeps in memory (the control plane
+  // holds every one; a continuation this worker holds costs no control-plane call). 0: none kept here.
+  { conversation_cache_mib: { type: 'integer', required: true, default: 64, between: [0, 65536] } },
 ];

@@ -13,7 +13,7 @@
 // A definite miss is remembered briefly, so a conversation that never had
 // state does not cost a control-plane call on every turn.
 import { errorMessage, log } from '../log';
-import { MemoryConversationStore, type ConversationRecord, type ConversationStore, type ReadOptions } from './conversation-store';
+import { DEFAULT_MEMORY_BYTES, MemoryConversationStore, type ConversationRecord, type ConversationStore, type ReadOptions } from './conversation-store';
 import type { StateClient } from './state-client';
 
 /** Records larger than this stay on the node that wrote them (the control plane refuses over 4 MiB). */
@@ -23,6 +23,8 @@ const MAX_MISSES = 10_000;
 
 export class ControlPlaneConversationStore implements ConversationStore {
   private readonly memory: MemoryConversationStore;
+  private readonly now: () => number;
+  private readonly memoryRecords: number;
   private readonly misses = new Map<string, number>();
   /** When this node last wrote or read each record it holds. */
   private readonly cachedAt = new Map<string, number>();
@@ -30,10 +32,11 @@ export class ControlPlaneConversationStore implements ConversationStore {
   constructor(
     private readonly client: Pick<StateClient, 'put' | 'get' | 'delete'>,
     private readonly writeWaitMs = 1_000,
-    private readonly now: () => number = Date.now,
-    private readonly memoryRecords = 10_000,
+    { now = Date.now, memoryRecords = 10_000, memoryBytes = DEFAULT_MEMORY_BYTES }: { now?: () => number; memoryRecords?: number; memoryBytes?: number } = {},
   ) {
-    this.memory = new MemoryConversationStore(memoryRecords, now);
+    this.now = now;
+    this.memoryRecords = memoryRecords;
+    this.memory = new MemoryConversationStore(memoryRecords, now, memoryBytes);
   }
 
   async get<T>(key: string, options: ReadOptions = {}): Promise<ConversationRecord<T> | undefined> {
@@ -59,8 +62,9 @@ export class ControlPlaneConversationStore implements ConversationStore {
 
   async put(key: string, record: ConversationRecord): Promise<void> {
     this.misses.delete(key);
-    await this.remember(key, record);
-    if (Buffer.byteLength(JSON.stringify(record.value)) > MAX_SHARED_BYTES) {
+    const json = JSON.stringify(record.value);
+    await this.remember(key, record, json);
+    if (Buffer.byteLength(json) > MAX_SHARED_BYTES) {
       log.warn('conversation store: record too large to share; kept on this node only', { key });
       return;
     }
@@ -83,8 +87,8 @@ export class ControlPlaneConversationStore implements ConversationStore {
     }
   }
 
-  private async remember(key: string, record: ConversationRecord): Promise<void> {
-    await this.memory.put(key, record);
+  private async remember(key: string, record: ConversationRecord, json?: string): Promise<void> {
+    await this.memory.put(key, record, json);
     this.cachedAt.delete(key);
     this.cachedAt.set(key, this.now());
     if (this.cachedAt.size > 2 * this.memoryRecords) this.cachedAt.delete(this.cachedAt.keys().next().value as string);

@@ -92,7 +92,7 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
     telemetry,
     maxBodyBytes: config.max_body_bytes,
     ticketsIssued,
-    conversations: new ControlPlaneConversationStore(stateClient),
+    conversations: new ControlPlaneConversationStore(stateClient, undefined, { memoryBytes: config.conversation_cache_mib * 1024 * 1024 }),
     stateClient,
     shadow: new ShadowDispatcher({ budget, shipper, telemetry }),
   };

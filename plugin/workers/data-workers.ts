@@ -185,6 +185,7 @@ function hashRelevant(config: PluginConfig): string {
     config.config_wait_seconds,
     config.control_plane_timeout_ms,
     config.data_workers,
+    config.conversation_cache_mib,
   ];
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex');
 }

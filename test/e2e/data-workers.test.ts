@@ -53,6 +53,7 @@ before(async () => {
     identify_consumer: false,
     shutdown_grace_seconds: 20,
     data_workers: 2,
+    conversation_cache_mib: 64,
   };
 });
 

@@ -27,6 +27,7 @@ const config: PluginConfig = {
   identify_consumer: false,
   shutdown_grace_seconds: 5,
   data_workers: 1,
+  conversation_cache_mib: 64,
 };
 
 async function serves(port: number, ticket: string): Promise<number> {
