@@ -60,12 +60,13 @@ async function startDatabase() {
   }
 }
 
-// Files that only drive an outside tool against a process of their own and
-// assert nothing about timing run in a second lane beside the others: the
-// schemathesis fuzz is ~2.5 minutes of mostly Python CPU, a tenth of the
-// run. The e2e suites (budget bursts, chaos, kill-and-restart) stay in one
+// Files that assert nothing about timing run in a second lane beside the
+// others, one after another: the schemathesis fuzz (~3 minutes of mostly
+// Python CPU against a process of its own), then the rollups-against-a-
+// recount suite (~4-5 minutes of reads and builds on a database of its
+// own). The e2e suites (budget bursts, chaos, kill-and-restart) stay in one
 // lane, one file at a time, as before. Their output is printed when both lanes end.
-const BESIDE = ['test/control-plane/fuzz.test.ts'];
+const BESIDE = ['test/control-plane/fuzz.test.ts', 'test/control-plane/usage-rollups.test.ts'];
 
 function runLane(lane, env, destination) {
   const reporter = destination ? ['--test-reporter=spec', `--test-reporter-destination=${destination}`] : ['--test-reporter=spec'];
