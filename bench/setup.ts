@@ -169,7 +169,7 @@ export async function setup(settings: Settings, log: (s: string) => void): Promi
     if (!process.env.MONGODB_URI) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-db-'));
       log('starting FerretDB (building it on first use)...');
-      db = await startFerretDB({ dataDir });
+      db = await startFerretDB({ dataDir, nice: Number(process.env.GATEWAY_NICE ?? 10) });
       process.env.MONGODB_URI = db.uri;
       cleanups.push(async () => {
         await db!.stop();

@@ -51,6 +51,8 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     JWT_SECRET: randomBytes(32).toString('base64url'),
     GATEWAY_KEK: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'silent',
+    // As npm start runs it (local/start.ts): background work at nice 10.
+    GATEWAY_NICE: process.env.GATEWAY_NICE ?? '10',
     // The fake provider listens on loopback.
     GATEWAY_OUTBOUND_ALLOW: 'loopback',
     LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback',

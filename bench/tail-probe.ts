@@ -47,7 +47,7 @@ async function main() {
   try {
     if (!process.env.MONGODB_URI) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tail-db-'));
-      const db = await startFerretDB({ dataDir });
+      const db = await startFerretDB({ dataDir, nice: Number(process.env.GATEWAY_NICE ?? 10) });
       process.env.MONGODB_URI = db.uri;
       cleanups.push(() => db.stop());
     }

@@ -42,6 +42,8 @@ export interface ControlPlaneConfig {
   conversationRetentionDays: number;
   /** Human lines in local mode, JSON in production and tests (LOG_FORMAT overrides). */
   logFormat: LogFormat;
+  /** The process's nice value (0-19): on a host shared with Kong, the data path gets the cores first. */
+  nice?: number;
   /** How long traces, payloads and usage rollups are kept (README, configuration); defaults when unset. */
   retention?: Partial<RetentionConfig>;
   /** Budget ledger tuning (docs/budgets.md); defaults when unset. */
@@ -69,6 +71,13 @@ function parseVersion(raw: string | undefined, name: string, fallback: number): 
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer`);
+  return n;
+}
+
+function parseNice(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new ConfigError('GATEWAY_NICE must be an integer from 0 to 19');
   return n;
 }
 
@@ -201,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     ),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info'),
     conversationRetentionDays: parseVersion(env.CONVERSATION_RETENTION_DAYS, 'CONVERSATION_RETENTION_DAYS', 30),
+    nice: parseNice(env.GATEWAY_NICE),
     logFormat: env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty' ? env.LOG_FORMAT : production || env.NODE_ENV === 'test' ? 'json' : 'pretty',
     warnings,
   };

@@ -7,10 +7,13 @@ import { forgetLocalStack, recordLocalStack } from './local-stack';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { startControlPlane } from './server';
+import { lowerPriority } from './process-priority';
 
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel, undefined, config.logFormat);
+  // Before the embedded database starts: it inherits the value.
+  if (config.nice) lowerPriority(process.pid, config.nice, { warn: (o, m) => log.warn(o, m) });
   let mongoUri = config.mongoUri;
   let stopDatabase: () => Promise<void> = () => Promise.resolve();
   if (!mongoUri) {

@@ -5,7 +5,7 @@
 // taken) or a launcher killed outright leaves no process behind.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ import { loadConfig } from '../control-plane/config';
 import { freePort } from '../control-plane/loaders/ferretdb';
 import { signToken } from '../control-plane/middleware/verify-token';
 import { startFakeOpenAI } from '../test/fake-providers/openai';
-import { alive, childrenOf, descendantsOf, processesOf } from '../test/helpers/processes';
+import { alive, childrenOf, cmdline, descendantsOf, processesOf, threadNiceValues } from '../test/helpers/processes';
 import type { FakeProvider } from '../test/fake-providers/scenario';
 
 const ROOT = resolve(__dirname, '..');
@@ -119,6 +119,11 @@ describe('npm start', { timeout: 300_000 }, () => {
       const [cpPid] = childrenOf(l.child.pid!, /control-plane\/main\.js/);
       const [dbPid] = childrenOf(l.child.pid!, /ferretdb/);
       assert.ok(cpPid && dbPid);
+      // Background work yields the cores to requests: every thread of both at nice 10, the gateway's at 0.
+      for (const pid of [cpPid, dbPid]) assert.deepEqual([...new Set(threadNiceValues(pid))], [10], `threads of ${cmdline(pid).slice(0, 60)}`);
+      const gateway = descendantsOf(l.child.pid!).filter((p) => /kong-js-pluginserver|nginx/.test(cmdline(p)));
+      assert.ok(gateway.length >= 2, 'nginx and the plugin server');
+      for (const pid of gateway) assert.deepEqual([...new Set(threadNiceValues(pid))], [0], `threads of ${cmdline(pid).slice(0, 60)}`);
       const statuses: number[] = [];
       for (let i = 0; i < 400; i += 10) {
         if (i === 100) process.kill(cpPid, 'SIGKILL');
@@ -141,6 +146,7 @@ describe('npm start', { timeout: 300_000 }, () => {
         await sleep(100);
       const [again] = childrenOf(l.child.pid!, /control-plane\/main\.js/);
       assert.ok(again && again !== cpPid, 'a new control plane runs');
+      assert.deepEqual([...new Set(threadNiceValues(again))], [10], 'the new one at nice 10 too');
       assert.equal(l.child.exitCode, null, 'the launcher lives on');
       assert.deepEqual(childrenOf(l.child.pid!, /ferretdb/), [dbPid], 'the same database, no orphan');
     } finally {
@@ -203,13 +209,6 @@ describe('npm start', { timeout: 300_000 }, () => {
     const parts = descendantsOf(l.child.pid!);
     assert.ok(parts.length >= 3, 'database, control plane, Kong stand-in and plugin server');
     // nginx starts the plugin server with a cleared environment (as Kong does): it is found by its parent, not by GATEWAY_DATA_DIR.
-    const cmdline = (p: number) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8');
-      } catch {
-        return '';
-      }
-    };
     assert.ok(
       parts.some((p) => /kong-js-pluginserver/.test(cmdline(p))),
       'the plugin server is among them',

@@ -1,6 +1,7 @@
 // `npm start`: the whole local stack on one machine, supervised.
 //   FerretDB        embedded database in GATEWAY_DATA_DIR/ferretdb, unless MONGODB_URI is set
 //   control plane   node dist/control-plane/main.js (port CONTROL_PLANE_PORT, 8080)
+//                   (both at nice 10, GATEWAY_NICE: requests get the cores first)
 //   Kong stand-in   real nginx with OpenResty's Lua module (local/kong-nginx) when
 //                   installed, else the JS Kong driver (KONG_STANDIN=nginx|js), on
 //                   port GATEWAY_PORT (8000), running the real kong-js-pluginserver
@@ -63,10 +64,13 @@ async function startGateway(opts: { kongYml: KongYml; port: number; env: NodeJS.
   return { url: gateway.url, kind, stop: () => gateway.close({ graceMs: opts.graceMs, pluginServerStopMs: opts.graceMs + 15_000 }) };
 }
 
-function databaseStarter(dataDir: string): () => Promise<RunningPart & { uri: string }> {
+/** The nice value of the control plane and its database on the local stack. */
+const BACKGROUND_NICE = 10;
+
+function databaseStarter(dataDir: string, nice: number): () => Promise<RunningPart & { uri: string }> {
   let port: number | undefined; // a restarted FerretDB keeps its port: the control plane's URI stays valid
   return async () => {
-    const db = await startFerretDB({ dataDir, port, detached: true });
+    const db = await startFerretDB({ dataDir, port, detached: true, nice });
     port = db.port;
     return { uri: db.uri, pid: db.pid, exited: db.exited, stop: () => db.stop() };
   };
@@ -141,10 +145,12 @@ async function main(): Promise<void> {
     // The local stack talks to fakes and local models on loopback; production refuses loopback targets by default.
     const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_OUTBOUND_ALLOW: process.env.GATEWAY_OUTBOUND_ALLOW ?? 'loopback' };
     env.LLM_GATEWAY_OUTBOUND_ALLOW ??= env.GATEWAY_OUTBOUND_ALLOW;
+    // One host: the control plane and its database yield the cores to requests (control-plane/process-priority.ts).
+    env.GATEWAY_NICE ??= String(BACKGROUND_NICE);
     if (!config.mongoUri) {
       const dir = join(config.dataDir, 'ferretdb');
       mkdirSync(dir, { recursive: true });
-      const start = databaseStarter(dir);
+      const start = databaseStarter(dir, Number(env.GATEWAY_NICE));
       let uri = '';
       const db = await supervise(
         'FerretDB',

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { lowerPriority } from '../process-priority';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 const MODULE = 'github.com/FerretDB/FerretDB';
@@ -48,6 +49,8 @@ export interface FerretOptions {
    * group reaches only the launcher, which stops its parts in order).
    */
   detached?: boolean;
+  /** Its nice value (0: unchanged; see ../process-priority.ts). */
+  nice?: number;
 }
 
 // FerretDB is a Go binary we do not control: if its parent dies without
@@ -152,7 +155,7 @@ function canConnect(port: number): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function startOnce(bin: string, dataDir: string, port: number, detached: boolean): Promise<RunningFerretDB> {
+async function startOnce(bin: string, dataDir: string, port: number, detached: boolean, nice: number): Promise<RunningFerretDB> {
   const logPath = path.join(dataDir, 'ferretdb.log');
   const log = fs.openSync(logPath, 'a');
   const args = [
@@ -188,6 +191,8 @@ async function startOnce(bin: string, dataDir: string, port: number, detached: b
     }
     await sleep(50);
   }
+  // Once up: the threads it has then take the value, and those they start later inherit it.
+  if (nice > 0 && child.pid) lowerPriority(child.pid, nice);
 
   return {
     uri: `mongodb://127.0.0.1:${port}/`,
@@ -211,12 +216,12 @@ export async function startFerretDB(opts: FerretOptions): Promise<RunningFerretD
   const bin = await ensureFerretDB();
   const dataDir = path.resolve(opts.dataDir);
   fs.mkdirSync(path.join(dataDir, 'sqlite'), { recursive: true });
-  if (opts.port) return startOnce(bin, dataDir, opts.port, opts.detached ?? false);
+  if (opts.port) return startOnce(bin, dataDir, opts.port, opts.detached ?? false, opts.nice ?? 0);
   // A free port can be taken between probing and binding; retry a few times.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(bin, dataDir, await freePort(), opts.detached ?? false);
+      return await startOnce(bin, dataDir, await freePort(), opts.detached ?? false, opts.nice ?? 0);
     } catch (err) {
       lastError = err;
     }

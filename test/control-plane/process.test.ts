@@ -10,7 +10,9 @@ import { describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { ConfigError, loadConfig } from '../../control-plane/config';
 import { createLogger } from '../../control-plane/logger';
+import { lowerPriority } from '../../control-plane/process-priority';
 import { testDbUri } from '../helpers/db';
+import { threadNiceValues } from '../helpers/processes';
 import { chatEndpoint, openaiSecret, startHarness } from './harness';
 
 const root = path.resolve(__dirname, '../..');
@@ -51,6 +53,47 @@ describe('configuration', () => {
     assert.equal(c.kek.current.version, 3);
     assert.equal(c.kek.previous[0]!.version, 2);
     assert.throws(() => loadConfig({ JWT_SECRET: 's', GATEWAY_KEK: KEK, GATEWAY_KEK_PREVIOUS: `1:${KEK}` }), /must not contain the current/);
+  });
+
+  it('GATEWAY_NICE: 0 to 19, unset is 0', () => {
+    const base = { JWT_SECRET: 's', GATEWAY_KEK: KEK };
+    assert.equal(loadConfig(base).nice, 0);
+    assert.equal(loadConfig({ ...base, GATEWAY_NICE: '10' }).nice, 10);
+    for (const bad of ['-5', '20', 'low', '2.5'])
+      assert.throws(() => loadConfig({ ...base, GATEWAY_NICE: bad }), /GATEWAY_NICE must be an integer from 0 to 19/);
+  });
+});
+
+describe('process priority', () => {
+  it('lowers every thread of a process, those it started before included, and those started after inherit it', async () => {
+    // A process with threads of its own before the call (V8's and a worker), and one more worker started after it.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { Worker } = require('node:worker_threads');
+         const park = () => new Worker('setInterval(() => {}, 1000)', { eval: true });
+         park();
+         process.stdin.once('data', () => { park(); setTimeout(() => process.stdout.write('more\\n'), 300); });
+         setTimeout(() => process.stdout.write('up\\n'), 300);`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    try {
+      const line = () => new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+      assert.equal(await line(), 'up');
+      const before = threadNiceValues(child.pid!);
+      assert.ok(before.length > 3 && before.every((n) => n === 0), `threads before: ${before.join()}`);
+      lowerPriority(child.pid!, 7);
+      assert.deepEqual([...new Set(threadNiceValues(child.pid!))], [7]);
+      child.stdin.write('go\n');
+      assert.equal(await line(), 'more');
+      const after = threadNiceValues(child.pid!);
+      assert.ok(after.length > before.length, 'a thread started after the call');
+      assert.deepEqual([...new Set(after)], [7]);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
 
