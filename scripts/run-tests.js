@@ -64,9 +64,13 @@ async function startDatabase() {
 // others, one after another: the schemathesis fuzz (~3 minutes of mostly
 // Python CPU against a process of its own), then the rollups-against-a-
 // recount suite (~4-5 minutes of reads and builds on a database of its
-// own). The e2e suites (budget bursts, chaos, kill-and-restart) stay in one
-// lane, one file at a time, as before. Their output is printed when both lanes end.
+// own). Their output is printed when both lanes end.
 const BESIDE = ['test/control-plane/fuzz.test.ts', 'test/control-plane/usage-rollups.test.ts'];
+// The suites that time restarts, bursts and faults (npm start, budgets across
+// nodes, chaos, the e2e and governance suites) run alone: after the rest of
+// the first lane and after the second lane has ended (chaos once counted
+// Kong's 500s during a plugin-server restart slowed by the rollups suite).
+const ALONE = ['local/start.test.ts', 'test/budget/', 'test/chaos/', 'test/e2e/', 'test/governance/'];
 
 function runLane(lane, env, destination) {
   const reporter = destination ? ['--test-reporter=spec', `--test-reporter-destination=${destination}`] : ['--test-reporter=spec'];
@@ -90,7 +94,8 @@ async function main() {
     ...(db.uri ? { MONGODB_URI: db.uri } : {}),
   };
   const beside = files.filter((f) => BESIDE.includes(f));
-  const rest = files.filter((f) => !BESIDE.includes(f));
+  const alone = files.filter((f) => ALONE.some((prefix) => f.startsWith(prefix)));
+  const rest = files.filter((f) => !BESIDE.includes(f) && !alone.includes(f));
   const lanes = [];
   if (beside.length > 0) {
     // Alone, the lane prints as it goes; beside the others, into a file.
@@ -98,7 +103,11 @@ async function main() {
     lanes.push({ files: beside, log, ...runLane(beside, env, log) });
   }
   if (rest.length > 0) lanes.push({ files: rest, ...runLane(rest, env) });
-  const forward = (signal) => lanes.forEach((l) => l.child.kill(signal));
+  let stopped = false;
+  const forward = (signal) => {
+    stopped = true;
+    lanes.forEach((l) => l.child.kill(signal));
+  };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   const codes = await Promise.all(lanes.map((l) => l.done));
@@ -107,6 +116,15 @@ async function main() {
     console.log(`\n== beside the others: ${lane.files.join(', ')}`);
     process.stdout.write(fs.readFileSync(lane.log, 'utf8'));
     fs.rmSync(path.dirname(lane.log), { recursive: true, force: true });
+  }
+  if (alone.length > 0 && !stopped) {
+    console.log(`\n== alone: ${alone.length} files`);
+    const last = runLane(alone, env);
+    process.removeAllListeners('SIGINT');
+    process.removeAllListeners('SIGTERM');
+    process.on('SIGINT', () => last.child.kill('SIGINT'));
+    process.on('SIGTERM', () => last.child.kill('SIGTERM'));
+    codes.push(await last.done);
   }
   await db.stop();
   process.exit(codes.find((c) => c !== 0) ?? 0);
