@@ -329,7 +329,7 @@ export class IngestFlusher {
     const maybeNew = new Map<string, Array<() => { doc: BlobDoc; rewrite: () => Promise<void> }>>();
     for (const [id, delta] of group.rollups) {
       const partition = rollupPartition(id);
-      const coll = partition ? this.models.usageStore.minutes(partition, true) : this.models.usageStore.rollups();
+      const coll = this.rollupCollection(partition);
       const onlyIfExists = this.buildFromHours && isBuiltFromHours(id);
       const { family } = parseRollupId(id);
       const rows = () => (typeof delta === 'function' ? delta() : delta);
@@ -348,7 +348,7 @@ export class IngestFlusher {
       }
     }
     for (const [partition, list] of maybeNew) {
-      const coll: mongo.Collection<BlobDoc> = partition ? this.models.usageStore.minutes(partition, true) : this.models.usageStore.rollups();
+      const coll = this.rollupCollection(partition);
       const made = list.map((make) => make());
       const existing = await insertNew(
         coll,
@@ -361,6 +361,11 @@ export class IngestFlusher {
       for (const [stream, entries] of streams) writes.push(() => writeTraceIndex(this.docs, coll, stream, entries, range));
     }
     await inParallel(writes, PARALLEL_WRITES, (w) => w());
+  }
+
+  /** A rollup partition's collection ("": the shared one of hours and coarser). */
+  private rollupCollection(partition: string): mongo.Collection<BlobDoc> {
+    return partition ? this.models.usageStore.minutes(partition, true) : this.models.usageStore.rollups();
   }
 
   private remember(id: string): void {

@@ -9,7 +9,7 @@
 //   u: hours and coarser buckets of users in SHARDS.u.denseCount shards: from
 //      the next day boundary (a day's six-hour and hour parts are then in
 //      the same layout as the day).
-//   p: the user pairs (eu, pu, mu, au): from the next day boundary, since
+//   p: the user pairs (USER_PAIRS: eu, mu): from the next day boundary, since
 //      they are written from then on (a grouping by user with a filter
 //      reads `u` for any earlier part of a window).
 import type { UsageStore } from '../../models/usage-rollup.model';
