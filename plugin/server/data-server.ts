@@ -14,6 +14,7 @@ import { log } from '../log';
 import type { Runtime } from './worker-runtime';
 import { routeRequest } from './route-request';
 import { TICKET_HEADER } from './tickets';
+import { holdAnswerEnd } from '../ingress/answer-end';
 
 export interface DataServer {
   readonly port: number;
@@ -117,7 +118,8 @@ async function serve(rt: RuntimeCore, req: IncomingMessage, res: ServerResponse)
     sendJson(res, 403, errorBody('This port only serves requests forwarded by the llm-gateway Kong plugin.', 'permission_error', 'ticket_required'));
     return;
   }
-  const release = holdLastByteUntilTraced(res);
+  // Whatever a client saw finish has its trace in the spool (../ingress/answer-end.ts).
+  const release = holdAnswerEnd(res);
   try {
     await routeRequest(rt, req, res, claims);
   } catch (err) {
@@ -129,33 +131,6 @@ async function serve(rt: RuntimeCore, req: IncomingMessage, res: ServerResponse)
   } finally {
     release();
   }
-}
-
-/**
- * A request's trace is written (synchronously, to the spool) right after its
- * answer is complete. Holding the answer's end until then means a client
- * never has a complete answer whose trace a crash at that instant could lose:
- * whatever a client saw finish is in the spool. The wait is microseconds; a
- * handler that never returns is not waited for beyond two seconds.
- */
-function holdLastByteUntilTraced(res: ServerResponse): () => void {
-  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  let held: unknown[] | undefined;
-  let released = false;
-  let timer: NodeJS.Timeout | undefined;
-  const release = () => {
-    if (released) return;
-    released = true;
-    if (timer) clearTimeout(timer);
-    res.end = end as ServerResponse['end'];
-    if (held) end(...held);
-  };
-  res.end = ((...args: unknown[]) => {
-    held = args;
-    timer = setTimeout(release, 2_000);
-    return res;
-  }) as ServerResponse['end'];
-  return release;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -9,6 +9,7 @@ import { AnthropicResponseError, anthropicErrorBody, anthropicErrorType, fromOpe
 import { toAnthropicMessage } from './from-openai-response';
 import { AnthropicStreamTranslator, serializeEvent } from './stream';
 import type { AnthropicStreamEvent } from './types';
+import { endAnswer } from '../answer-end';
 
 export interface AnthropicSinkOptions {
   /** Id for a streamed tool call that arrives without one; random by default. */
@@ -51,11 +52,11 @@ export function anthropicSink(res: ServerResponse, request: { model: string }, o
     },
     close(usage, last) {
       write(stream.finish(usage, last));
-      res.end();
+      endAnswer(res);
     },
     streamError(error) {
       write(stream.fail({ type: anthropicErrorType(null, error.error.type), message: error.error.message }));
-      res.end();
+      endAnswer(res);
     },
     error(status, error, headers) {
       sendAnthropicError(res, status, error, headers);

@@ -4,6 +4,7 @@ import type { ChatRequest } from '../../openai/types';
 import { SSE_DONE, sseChunk, sseError } from '../../providers/shared/serialize-sse';
 import type { ChatSink } from '../contract';
 import { sendJson } from '../send-json';
+import { endAnswer } from '../answer-end';
 
 export function openAiSink(res: ServerResponse, request: Pick<ChatRequest, 'stream_options'>): ChatSink {
   const wantsUsage = request.stream_options?.include_usage === true;
@@ -24,11 +25,11 @@ export function openAiSink(res: ServerResponse, request: Pick<ChatRequest, 'stre
       }
       // The cost, known only now: an SSE comment, which every SSE client skips and a raw reader can see.
       if (last.costUsd !== undefined) res.write(`: x-gateway-cost-usd ${last.costUsd.toFixed(8)}\n\n`);
-      res.end(SSE_DONE);
+      endAnswer(res, SSE_DONE);
     },
     streamError(error) {
       res.write(sseError(error));
-      res.end(SSE_DONE);
+      endAnswer(res, SSE_DONE);
     },
     error(status, error, headers) {
       sendJson(res, status, error, headers);

@@ -17,6 +17,7 @@ import { baseResponse, finishResponse, outputItemsOf } from './response-object';
 import { responseKey, toHistoryMessage, type ResponsesCall, type StoredResponse } from './stored-response';
 import { ResponsesStreamTranslator, serializeResponsesEvent } from './stream-events';
 import type { ResponseObject, ResponsesEvent } from './types';
+import { endAnswer } from '../answer-end';
 
 export interface ResponsesSinkOptions {
   /** Item ids (`msg_…`, `fc_…`, `rs_…`); random by default. */
@@ -85,11 +86,11 @@ export function responsesSink(res: ServerResponse, call: ResponsesCall, context:
       const finished = stream.finish(base, usage);
       await remember(history, finished.response, finished.message);
       write(finished.events);
-      res.end();
+      endAnswer(res);
     },
     streamError(error) {
       write(stream.fail(echo.read().base, error.error.code ?? error.error.type, error.error.message));
-      res.end();
+      endAnswer(res);
     },
     error(status, error, headers) {
       sendJson(res, status, error, headers);
