@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { log } from '../log';
 import type { WorkerCommand } from '../server/worker';
+import { prepareWorkerHeaps } from './worker-heap';
 
 const SPARE_ENABLED = process.env.LLM_GATEWAY_SPARE_WORKER !== '0';
 let spare: Worker | undefined;
@@ -21,6 +22,7 @@ let closed = false;
 export const liveWorkers = new Set<Worker>();
 
 function spawnWorker(): Worker {
+  prepareWorkerHeaps();
   const worker = new Worker(join(__dirname, '../server/worker.js'));
   liveWorkers.add(worker);
   worker.once('exit', () => liveWorkers.delete(worker));
