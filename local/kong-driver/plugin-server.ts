@@ -34,6 +34,19 @@ export function pluginServerBin(): string {
   return found;
 }
 
+/**
+ * The plugin server as the deploy command in the README starts it: Node with
+ * V8's memory reducer off, so that the main thread answering Kong's PDK calls
+ * is not collected in full every time it looks idle (the worker threads get
+ * the same from plugin/workers/worker-heap.ts; a flag set at run time does
+ * not reach a heap that already exists).
+ */
+export const PLUGIN_SERVER_NODE_OPTIONS = ['--no-memory-reducer'];
+
+export function pluginServerCommand(): string[] {
+  return [process.execPath, ...PLUGIN_SERVER_NODE_OPTIONS, pluginServerBin()];
+}
+
 /** Kong's `pluginserver_js_query_cmd`; returns every plugin reported and the one Kong registers. */
 export function queryPluginInfo(pluginsDir: string, env?: NodeJS.ProcessEnv): { all: PluginInfo[]; registered: PluginInfo } {
   const res = spawnSync(pluginServerBin(), ['--plugins-directory', pluginsDir, '--dump-all-plugins'], { encoding: 'utf8', env: env ?? process.env });
@@ -79,7 +92,8 @@ export class PluginServerProcess {
 
   private spawn(): void {
     this.lastSpawn = Date.now();
-    const child = spawn(pluginServerBin(), ['--plugins-directory', this.pluginsDir, '--kong-prefix', this.prefix], {
+    const [node, ...args] = pluginServerCommand();
+    const child = spawn(node!, [...args, '--plugins-directory', this.pluginsDir, '--kong-prefix', this.prefix], {
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: this.detached,

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stoppedWithParent } from '../../control-plane/loaders/ferretdb';
 import { loadDeclarative } from '../kong-driver/declarative';
-import { pluginServerBin } from '../kong-driver/plugin-server';
+import { pluginServerCommand } from '../kong-driver/plugin-server';
 import type { RequestStats } from '../kong-driver/request-context';
 import { findNginx } from './find-nginx';
 import { renderNginxConf } from './nginx-conf';
@@ -103,7 +103,7 @@ function keepEnvNames(opts: KongNginxOptions): string[] {
 function writeConfig(file: string, opts: KongNginxOptions, socket: string, pidFile: string, statsPort: number | undefined, nodeId: string): void {
   const config = loadDeclarative(opts.kongYml);
   const pluginsDir = path.resolve(opts.pluginsDir); // the plugin server require()s relative to itself
-  const bin = opts.pluginServerCommand ?? shellQuote(pluginServerBin());
+  const bin = opts.pluginServerCommand ?? pluginServerCommand().map(shellQuote).join(' ');
   const prefix = path.dirname(socket);
   const doc = {
     plugin_server: {

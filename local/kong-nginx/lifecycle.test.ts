@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
-import { pluginServerBin } from '../kong-driver/plugin-server';
+import { pluginServerBin, pluginServerCommand } from '../kong-driver/plugin-server';
 import { FIXTURES } from '../kong-driver/test-helpers';
 import { startKongNginx } from './gateway';
 import { count, NO_NGINX, rpcTo, simpleYml, startUpstream, waitUntil, withNginx, writePlugin, writeScript } from './test-helpers';
@@ -158,6 +158,9 @@ test('a plugin server killed under load is started again (at most once a second)
       process.kill(first, 'SIGKILL');
       await waitUntil('a new plugin server', () => g.pluginServerPid() !== first);
       const second = g.pluginServerPid()!;
+      // Started again as the deploy command starts it (Node's options before the script).
+      const argv = readFileSync(`/proc/${second}/cmdline`, 'utf8').split('\0');
+      assert.deepEqual(argv.slice(0, 3), pluginServerCommand());
       process.kill(second, 'SIGKILL'); // dies again at once: the next start waits for the 1 s spacing
       await waitUntil('a third plugin server', () => g.pluginServerPid() !== second);
       const before = statuses.length;
