@@ -12,6 +12,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { startFerretDB, type RunningFerretDB } from '../control-plane/loaders/ferretdb';
+import { sharedHostNice } from '../control-plane/process-priority';
 import { waitFor } from '../test/e2e/stack';
 import { startKongDriver, type KongDriver } from '../local/kong-driver/gateway';
 import { nginxAvailable } from '../local/kong-nginx/find-nginx';
@@ -169,7 +170,7 @@ export async function setup(settings: Settings, log: (s: string) => void): Promi
     if (!process.env.MONGODB_URI) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-db-'));
       log('starting FerretDB (building it on first use)...');
-      db = await startFerretDB({ dataDir, nice: Number(process.env.GATEWAY_NICE ?? 10) });
+      db = await startFerretDB({ dataDir, nice: sharedHostNice() });
       process.env.MONGODB_URI = db.uri;
       cleanups.push(async () => {
         await db!.stop();

@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../control-plane/config';
 import { signToken } from '../control-plane/middleware/verify-token';
 import { freePort } from '../control-plane/loaders/ferretdb';
+import { sharedHostNice } from '../control-plane/process-priority';
 import { testDbUri } from '../test/helpers/db';
 import { startKongStandin, type KongStandin } from '../local/kong-standin';
 import { ROOT, sleep } from './lib';
@@ -52,7 +53,7 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     GATEWAY_KEK: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'silent',
     // As npm start runs it (local/start.ts): background work at nice 10.
-    GATEWAY_NICE: process.env.GATEWAY_NICE ?? '10',
+    GATEWAY_NICE: String(sharedHostNice()),
     // The fake provider listens on loopback.
     GATEWAY_OUTBOUND_ALLOW: 'loopback',
     LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback',

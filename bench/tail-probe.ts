@@ -15,6 +15,7 @@ import { percentiles, sleep, startFakeProcess } from './lib';
 import { CHAT_BODY } from './setup';
 import { createSecret, putEndpoint, startBenchStack } from './stack';
 import { startFerretDB } from '../control-plane/loaders/ferretdb';
+import { sharedHostNice } from '../control-plane/process-priority';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -47,7 +48,7 @@ async function main() {
   try {
     if (!process.env.MONGODB_URI) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tail-db-'));
-      const db = await startFerretDB({ dataDir, nice: Number(process.env.GATEWAY_NICE ?? 10) });
+      const db = await startFerretDB({ dataDir, nice: sharedHostNice() });
       process.env.MONGODB_URI = db.uri;
       cleanups.push(() => db.stop());
     }

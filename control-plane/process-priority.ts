@@ -7,6 +7,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 
+/** Where the control plane and its database share a host with Kong (npm start, the bench): GATEWAY_NICE, else 10. */
+export function sharedHostNice(env: NodeJS.ProcessEnv = process.env): number {
+  return env.GATEWAY_NICE ? Number(env.GATEWAY_NICE) : 10;
+}
+
 /**
  * Sets the nice value of every thread of `pid`: on Linux a nice value
  * belongs to a thread, and only threads started later inherit it.

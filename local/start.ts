@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../control-plane/config';
 import { startFerretDB } from '../control-plane/loaders/ferretdb';
+import { sharedHostNice } from '../control-plane/process-priority';
 import { localUriFile } from '../control-plane/local-keys';
 import { signToken } from '../control-plane/middleware/verify-token';
 import { startKongStandin, standinKind, type StandinKind } from './kong-standin';
@@ -63,9 +64,6 @@ async function startGateway(opts: { kongYml: KongYml; port: number; env: NodeJS.
   });
   return { url: gateway.url, kind, stop: () => gateway.close({ graceMs: opts.graceMs, pluginServerStopMs: opts.graceMs + 15_000 }) };
 }
-
-/** The nice value of the control plane and its database on the local stack. */
-const BACKGROUND_NICE = 10;
 
 function databaseStarter(dataDir: string, nice: number): () => Promise<RunningPart & { uri: string }> {
   let port: number | undefined; // a restarted FerretDB keeps its port: the control plane's URI stays valid
@@ -146,11 +144,11 @@ async function main(): Promise<void> {
     const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_OUTBOUND_ALLOW: process.env.GATEWAY_OUTBOUND_ALLOW ?? 'loopback' };
     env.LLM_GATEWAY_OUTBOUND_ALLOW ??= env.GATEWAY_OUTBOUND_ALLOW;
     // One host: the control plane and its database yield the cores to requests (control-plane/process-priority.ts).
-    env.GATEWAY_NICE ??= String(BACKGROUND_NICE);
+    env.GATEWAY_NICE = String(sharedHostNice(env));
     if (!config.mongoUri) {
       const dir = join(config.dataDir, 'ferretdb');
       mkdirSync(dir, { recursive: true });
-      const start = databaseStarter(dir, Number(env.GATEWAY_NICE));
+      const start = databaseStarter(dir, sharedHostNice(env));
       let uri = '';
       const db = await supervise(
         'FerretDB',
