@@ -46,11 +46,16 @@ export class BlobDocs {
   }
 
   /** Writes a new body over what `read` returned, recording the journal range; false when someone else wrote it in between. */
-  async write(coll: mongo.Collection<BlobDoc>, id: string, prev: BlobDoc | null, body: unknown, range?: JournalRange): Promise<boolean> {
+  write(coll: mongo.Collection<BlobDoc>, id: string, prev: BlobDoc | null, body: unknown, range?: JournalRange): Promise<boolean> {
+    return this.writeBytes(coll, id, prev, encoder.encode(body), range);
+  }
+
+  /** `write` of a body already encoded (msgpack). */
+  async writeBytes(coll: mongo.Collection<BlobDoc>, id: string, prev: BlobDoc | null, bytes: Uint8Array, range?: JournalRange): Promise<boolean> {
     const s = range ? { ...prev?.s, [range.replica]: range.last } : (prev?.s ?? {});
     if (!prev) {
       try {
-        await coll.insertOne({ _id: id, v: 1, s, b: encodeBlob(body) });
+        await coll.insertOne({ _id: id, v: 1, s, b: new mongo.Binary(bytes) });
         return true;
       } catch (err) {
         if (isDuplicateKeyError(err)) return false;
@@ -58,29 +63,30 @@ export class BlobDocs {
       }
     }
     const filter = this.compareAndSet() ? { _id: id, v: prev.v } : { _id: id };
-    const res = await coll.replaceOne(filter, { v: prev.v + 1, s, b: encodeBlob(body) });
+    const res = await coll.replaceOne(filter, { v: prev.v + 1, s, b: new mongo.Binary(bytes) });
     return res.matchedCount === 1;
   }
 
   /**
-   * Applies `change` to the document's body (undefined when it does not exist
-   * yet) unless the journal range is in it already. `change` must be pure:
-   * it runs again on a compare-and-set conflict. `onlyIfExists`: leaves a
-   * missing document missing, and says so (false).
+   * Applies `change` to the document's encoded body (undefined when it does
+   * not exist yet) unless the journal range is in it already. `change` must
+   * be pure: it runs again on a compare-and-set conflict. `onlyIfExists`:
+   * leaves a missing document missing, and says so (false).
    */
-  async apply<T>(
+  async apply(
     coll: mongo.Collection<BlobDoc>,
     id: string,
     range: JournalRange,
-    change: (body: T | undefined) => T,
+    change: (stored: Uint8Array | undefined) => Promise<Uint8Array>,
     opts: { onlyIfExists?: boolean } = {},
   ): Promise<boolean> {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const { doc, body, applied } = await this.read<T>(coll, id, range.replica);
+      const doc = await coll.findOne({ _id: id });
       if (!doc && opts.onlyIfExists) return false;
+      const applied = doc?.s[range.replica] ?? 0;
       if (applied >= range.last) return true;
       if (applied >= range.first) throw new Error(`${id}: journals ${range.replica}:${range.first}..${range.last} are partly applied (up to ${applied})`);
-      if (await this.write(coll, id, doc, change(body), range)) return true;
+      if (await this.writeBytes(coll, id, doc, await change(doc?.b.buffer), range)) return true;
     }
     throw new Error(`${id}: gave up after 50 write conflicts`);
   }

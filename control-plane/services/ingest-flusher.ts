@@ -13,18 +13,17 @@ import { randomBytes } from 'node:crypto';
 import type { Trace } from '../../plugin/contract';
 import type { Logger } from '../logger';
 import type { Models } from '../models';
-import type { mongo } from 'mongoose';
+import { mongo } from 'mongoose';
 import type { BlobDoc, JournalDoc } from '../models/usage-rollup.model';
-import { BlobDocs, decodeBlob, encodeBlob, type JournalRange } from './blob-docs';
+import { BlobDocs, decodeBlob, type JournalRange } from './blob-docs';
 import { insertNew } from './insert-new';
 import { planTraceIndex, type IndexPlan } from './trace-index/plan-trace-index';
 import { writeTraceIndex } from './trace-index/write-trace-index';
 import { decodeStoredTrace } from './trace-codec';
-import { planUsageRollups, type RollupDelta } from './usage/plan-usage-rollups';
-import { mergeBody, type RowsBody } from './usage/rollup-body';
+import { RollupPlanner, type PlannedRollups } from './usage/rollup-planner';
 import { bucketIds, GRANULARITIES, parseRollupId, rollupPartition, type RollupLayout } from './usage/rollup-layout';
 import { markRollupLayout } from './usage/layout-marks';
-import { BUILT_FAMILIES, buildFromHours, isBuiltFromHours, isBuiltLevel, periodOf } from './usage/coarse-rollups';
+import { BUILT_FAMILIES, buildFromHours, isBuiltFromHours, periodOf } from './usage/coarse-rollups';
 
 export interface FlusherOptions {
   /** How often this replica says it is alive, and after how long without it its journals are recovered. */
@@ -70,7 +69,10 @@ interface Group {
   journalIds: string[];
   /** Traces counted in pendingTraces. */
   traces: number;
-  rollups: RollupDelta;
+  /** The group's traces (planned again if the rollup thread that held the plan is lost). */
+  source: Trace[];
+  /** Planned when the group is first applied (and again if the thread that held the plan is lost). */
+  rollups?: PlannedRollups;
   index: IndexPlan;
 }
 
@@ -121,6 +123,8 @@ export class IngestFlusher {
   private readonly written = new Set<string>();
   /** Groups applied since start (a group is one write per document it touches). */
   groupsApplied = 0;
+  /** Plans and merges rollups on a thread of its own (rollup-thread.ts). */
+  readonly planner: RollupPlanner;
 
   constructor(
     private readonly models: Models,
@@ -138,6 +142,7 @@ export class IngestFlusher {
       applyShare: 0.25,
       ...opts,
     };
+    this.planner = new RollupPlanner(log);
   }
 
   journalId(n: number): string {
@@ -177,6 +182,7 @@ export class IngestFlusher {
     await Promise.race([this.settled(), new Promise((r) => setTimeout(r, 5_000))]);
     this.stopped = true;
     await this.recovering;
+    await this.planner.close();
   }
 
   /** Reserves the next journal number (ingest writes the journal document under it). */
@@ -254,7 +260,8 @@ export class IngestFlusher {
         }
         this.inflight = group;
         try {
-          await this.apply(group);
+          if (!group.rollups?.held) group.rollups = await this.planRollups(group.source, this.layout!);
+          await this.apply(group, group.rollups);
           this.lastApplyMs = Date.now() - applyStart;
         } catch (err) {
           this.log.error({ err, journals: `${group.range.first}..${group.range.last}` }, 'ingest flusher: write failed; retrying');
@@ -264,6 +271,7 @@ export class IngestFlusher {
           continue;
         }
         this.inflight = undefined;
+        group.rollups.release();
         await this.models.usageStore
           .journal()
           .bulkWrite(
@@ -301,14 +309,14 @@ export class IngestFlusher {
       range: { replica: this.replica, first: ready[0]!.n, last: ready[ready.length - 1]!.n },
       journalIds: ready.map((p) => this.journalId(p.n)),
       traces: counted,
-      rollups: this.planRollups(traces, layout),
+      source: traces,
       index: planTraceIndex(traces),
     };
   }
 
   /** Documents built from their hours are written only when they exist: their rows are folded only then. */
-  private planRollups(traces: Trace[], layout: RollupLayout): RollupDelta {
-    return planUsageRollups(traces, layout, this.buildFromHours ? isBuiltLevel : undefined);
+  private planRollups(traces: Trace[], layout: RollupLayout): Promise<PlannedRollups> {
+    return this.planner.plan(traces, layout, this.buildFromHours);
   }
 
   /** The traces a journal stored: those among its ids that carry its id. */
@@ -322,39 +330,34 @@ export class IngestFlusher {
     return found;
   }
 
-  private async apply(group: Group): Promise<void> {
+  private async apply(group: Group, rollups: PlannedRollups): Promise<void> {
     const { range } = group;
     const writes: Array<() => Promise<void>> = [];
     // Documents not known to exist, per collection ("": the shared one of hours and days): inserted together first.
-    const maybeNew = new Map<string, Array<() => { doc: BlobDoc; rewrite: () => Promise<void> }>>();
-    for (const [id, delta] of group.rollups) {
-      const partition = rollupPartition(id);
-      const coll = this.rollupCollection(partition);
+    const maybeNew = new Map<string, string[]>();
+    const rewrite = (id: string, onlyIfExists: boolean) => async () => {
+      const coll = this.rollupCollection(rollupPartition(id));
+      const written = await this.docs.apply(coll, id, range, async (stored) => (await rollups.merge([[id, stored ?? null]]))[0]!, { onlyIfExists });
+      if (written) this.remember(id);
+      // Every shard of the period is built (those without rows as empty documents, so that reads of all shards find them).
+      else for (const sibling of this.siblingsOf(id)) this.unbuilt.set(sibling, Date.now());
+    };
+    for (const id of rollups.ids) {
       const onlyIfExists = this.buildFromHours && isBuiltFromHours(id);
-      const { family } = parseRollupId(id);
-      const rows = () => (typeof delta === 'function' ? delta() : delta);
-      const rewrite = async () => {
-        const written = await this.docs.apply<RowsBody>(coll, id, range, (body) => mergeBody(family, body, rows()), { onlyIfExists });
-        if (written) this.remember(id);
-        // Every shard of the period is built (those without rows as empty documents, so that reads of all shards find them).
-        else for (const sibling of this.siblingsOf(id)) this.unbuilt.set(sibling, Date.now());
-      };
-      if (onlyIfExists || this.written.has(id)) writes.push(rewrite);
+      if (onlyIfExists || this.written.has(id)) writes.push(rewrite(id, onlyIfExists));
       else {
+        const partition = rollupPartition(id);
         let list = maybeNew.get(partition);
         if (!list) maybeNew.set(partition, (list = []));
-        // As BlobDocs.write creates a document: version 1, this group's journals in it.
-        list.push(() => ({ doc: { _id: id, v: 1, s: { [range.replica]: range.last }, b: encodeBlob(mergeBody(family, undefined, rows())) }, rewrite }));
+        list.push(id);
       }
     }
-    for (const [partition, list] of maybeNew) {
-      const coll = this.rollupCollection(partition);
-      const made = list.map((make) => make());
-      const existing = await insertNew(
-        coll,
-        made.map((m) => m.doc),
-      );
-      made.forEach((m, i) => (existing.has(i) ? writes.push(m.rewrite) : this.remember(m.doc._id)));
+    for (const [partition, ids] of maybeNew) {
+      const bodies = await rollups.merge(ids.map((id) => [id, null]));
+      // As BlobDocs.write creates a document: version 1, this group's journals in it.
+      const docs = ids.map((id, i): BlobDoc => ({ _id: id, v: 1, s: { [range.replica]: range.last }, b: new mongo.Binary(bodies[i]) }));
+      const existing = await insertNew(this.rollupCollection(partition), docs);
+      ids.forEach((id, i) => (existing.has(i) ? writes.push(rewrite(id, false)) : this.remember(id)));
     }
     for (const [day, streams] of group.index) {
       const coll = this.models.traceStore.index(day, true);
@@ -490,13 +493,12 @@ export class IngestFlusher {
       const orphans = journals.filter((j: JournalDoc) => (replicas.get(j.r) ?? 0) < cutoff).sort((a, b) => (a.r === b.r ? a.n - b.n : a.r < b.r ? -1 : 1));
       for (const j of orphans) {
         const traces = await this.readBack(j._id, decodeBlob<Array<[string, string]>>(j) ?? []);
-        await this.apply({
-          range: { replica: j.r, first: j.n, last: j.n },
-          journalIds: [j._id],
-          traces: 0,
-          rollups: this.planRollups(traces, layout),
-          index: planTraceIndex(traces),
-        });
+        const rollups = await this.planRollups(traces, layout);
+        try {
+          await this.apply({ range: { replica: j.r, first: j.n, last: j.n }, journalIds: [j._id], traces: 0, source: traces, index: planTraceIndex(traces) }, rollups);
+        } finally {
+          rollups.release();
+        }
         await this.models.usageStore.journal().deleteOne({ _id: j._id });
         this.log.info({ journal: j._id, traces: traces.length }, 'ingest flusher: recovered an orphaned journal');
       }

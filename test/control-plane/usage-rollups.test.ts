@@ -409,6 +409,49 @@ describe('journals left by a replica that died', () => {
   });
 });
 
+describe('the rollup thread', () => {
+  it('lost in the middle of groups, again and again: the control plane keeps answering, the groups are planned again and counted once', async () => {
+    const db = await connectTestDb('rollup-thread');
+    const h = await startHarness({ db });
+    try {
+      const { flusher } = h.cp.services;
+      // The thread ends right after it planned each of the first three groups, before any merge.
+      const plan = flusher.planner.plan.bind(flusher.planner);
+      let kills = 0;
+      flusher.planner.plan = async (...args) => {
+        const planned = await plan(...args);
+        if (kills < 3) {
+          kills++;
+          await flusher.planner.kill();
+        }
+        return planned;
+      };
+      const traces = traces2500().slice(0, 600);
+      for (let i = 0; i < traces.length; i += 200) {
+        await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: traces.slice(i, i + 200) }).expect(200);
+      }
+      await flusher.settled(60_000);
+      assert.equal(kills, 3);
+      const from = START - 3_600_000;
+      const to = START + SPAN + 3_600_000;
+      const window = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+      for (const groupBy of ['endpoint', 'user', 'model'] as const) {
+        const got = (await h.as('viewer').get(`/api/v1/usage/summary?${window}&groupBy=${groupBy}`).expect(200)).body;
+        assertSame(got.groups, recount(traces, from, to, groupBy, {}), `after lost threads, by ${groupBy}`);
+      }
+      // Replayed: nothing is added.
+      const replay = await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: traces.slice(0, 200) }).expect(200);
+      assert.equal(replay.body.duplicates, 200);
+      await flusher.settled(30_000);
+      const again = (await h.as('viewer').get(`/api/v1/usage/summary?${window}&groupBy=endpoint`).expect(200)).body;
+      assertSame(again.groups, recount(traces, from, to, 'endpoint', {}), 'after a replay');
+    } finally {
+      await h.close();
+      await db.close();
+    }
+  });
+});
+
 describe('six-hour and day rollups of users and runs, built from their hours', () => {
   const HOUR = 3_600_000;
   const rename = (ts: Trace[], tag: string, shift = (t: number) => t) =>
