@@ -66,11 +66,31 @@ export function writeResult(scenario: string, data: Record<string, unknown>): st
 const CLK_TCK = 100; // USER_HZ on Linux
 
 /** utime + stime of a process in ms, from /proc/<pid>/stat. */
-export function cpuMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+export function cpuMs(pid: number, tid?: number): number {
+  const stat = fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state); utime is field 14, stime field 15.
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+/** CPU time (ms) of each thread of a process, by thread id. */
+export function threadCpuMs(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(tid), cpuMs(pid, Number(tid)));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** The most CPU (ms) one thread used between two `threadCpuMs` readings: a process is capped by its busiest thread. */
+export function busiestThreadMs(before: Map<number, number>, after: Map<number, number>): number {
+  let most = 0;
+  for (const [tid, ms] of after) most = Math.max(most, ms - (before.get(tid) ?? 0));
+  return most;
 }
 
 /** VmRSS (or another Vm* line) of a process, in MiB. */
