@@ -16,13 +16,16 @@ import { mergeBody, type RowsBody } from './rollup-body';
 import { parseRollupId, type RollupLayout } from './rollup-layout';
 
 export type RollupRequest =
-  | { op: 'plan'; call: number; group: number; traces: Trace[]; layout: RollupLayout; deferBuilt: boolean }
+  | { op: 'add'; group: number; traces: Trace[] }
+  | { op: 'plan'; call: number; group: number; layout: RollupLayout; deferBuilt: boolean }
   | { op: 'merge'; call: number; group: number; docs: Array<[id: string, stored: Uint8Array | null]> }
   | { op: 'release'; group: number };
 
 export type RollupReply = { call: number; ids: string[] } | { call: number; bodies: Uint8Array[] } | { call: number; error: string };
 
 const plans = new Map<number, RollupDelta>();
+/** Traces of groups not planned yet, as they came in parts. */
+const arriving = new Map<number, Trace[][]>();
 const encoder = new Encoder({ ignoreUndefined: true });
 
 function merge(group: number, docs: Array<[string, Uint8Array | null]>): Uint8Array[] {
@@ -38,8 +41,16 @@ function merge(group: number, docs: Array<[string, Uint8Array | null]>): Uint8Ar
 
 function handle(m: RollupRequest): RollupReply | undefined {
   switch (m.op) {
+    case 'add': {
+      const parts = arriving.get(m.group);
+      if (parts) parts.push(m.traces);
+      else arriving.set(m.group, [m.traces]);
+      return undefined;
+    }
     case 'plan': {
-      const delta = planUsageRollups(m.traces, m.layout, m.deferBuilt ? isBuiltLevel : undefined);
+      const traces = (arriving.get(m.group) ?? []).flat();
+      arriving.delete(m.group);
+      const delta = planUsageRollups(traces, m.layout, m.deferBuilt ? isBuiltLevel : undefined);
       plans.set(m.group, delta);
       return { call: m.call, ids: [...delta.keys()] };
     }
