@@ -64,7 +64,6 @@ export class RollupPlanner {
         return held();
       },
       merge: async (docs) => {
-        if (!held()) throw new Error('the rollup thread that held this plan is gone');
         // Stored bodies are views into the driver's reply: copied, so that only their own bytes cross.
         const copies = docs.map(([id, stored]): [string, Uint8Array | null] => [id, stored ? stored.slice() : null]);
         const r = await this.call(worker, (call) => ({ op: 'merge', call, group, docs: copies }), copies.flatMap(([, b]) => (b ? [b.buffer as ArrayBuffer] : [])));
@@ -112,6 +111,8 @@ export class RollupPlanner {
   }
 
   private call(worker: Worker, request: (call: number) => RollupRequest, transfer: ArrayBuffer[] = []): Promise<RollupReply> {
+    // A thread that exited fails the calls it had; one made after that would wait forever.
+    if (this.worker !== worker) return Promise.reject(new Error('the rollup thread that held this plan is gone'));
     const call = ++this.nextCall;
     return new Promise<RollupReply>((resolve, reject) => {
       this.calls.set(call, { resolve, reject });
