@@ -495,7 +495,10 @@ export class IngestFlusher {
         const traces = await this.readBack(j._id, decodeBlob<Array<[string, string]>>(j) ?? []);
         const rollups = await this.planRollups(traces, layout);
         try {
-          await this.apply({ range: { replica: j.r, first: j.n, last: j.n }, journalIds: [j._id], traces: 0, source: traces, index: planTraceIndex(traces) }, rollups);
+          await this.apply(
+            { range: { replica: j.r, first: j.n, last: j.n }, journalIds: [j._id], traces: 0, source: traces, index: planTraceIndex(traces) },
+            rollups,
+          );
         } finally {
           rollups.release();
         }

@@ -428,7 +428,11 @@ describe('the rollup thread', () => {
       };
       const traces = traces2500().slice(0, 600);
       for (let i = 0; i < traces.length; i += 200) {
-        await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: traces.slice(i, i + 200) }).expect(200);
+        await h
+          .as('dataplane')
+          .post('/api/v1/dataplane/traces')
+          .send({ traces: traces.slice(i, i + 200) })
+          .expect(200);
       }
       await flusher.settled(60_000);
       assert.equal(kills, 3);
@@ -440,7 +444,11 @@ describe('the rollup thread', () => {
         assertSame(got.groups, recount(traces, from, to, groupBy, {}), `after lost threads, by ${groupBy}`);
       }
       // Replayed: nothing is added.
-      const replay = await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: traces.slice(0, 200) }).expect(200);
+      const replay = await h
+        .as('dataplane')
+        .post('/api/v1/dataplane/traces')
+        .send({ traces: traces.slice(0, 200) })
+        .expect(200);
       assert.equal(replay.body.duplicates, 200);
       await flusher.settled(30_000);
       const again = (await h.as('viewer').get(`/api/v1/usage/summary?${window}&groupBy=endpoint`).expect(200)).body;

@@ -66,7 +66,11 @@ export class RollupPlanner {
       merge: async (docs) => {
         // Stored bodies are views into the driver's reply: copied, so that only their own bytes cross.
         const copies = docs.map(([id, stored]): [string, Uint8Array | null] => [id, stored ? stored.slice() : null]);
-        const r = await this.call(worker, (call) => ({ op: 'merge', call, group, docs: copies }), copies.flatMap(([, b]) => (b ? [b.buffer as ArrayBuffer] : [])));
+        const r = await this.call(
+          worker,
+          (call) => ({ op: 'merge', call, group, docs: copies }),
+          copies.flatMap(([, b]) => (b ? [b.buffer as ArrayBuffer] : [])),
+        );
         return 'bodies' in r ? r.bodies : [];
       },
       release: () => {
