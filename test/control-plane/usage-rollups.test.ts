@@ -120,14 +120,14 @@ function assertSame(got: Array<{ key: Key } & Record<string, unknown>>, want: Ma
 }
 
 /** The recount test's traffic (the generator's first 2,500 draws). */
+/** Sends one batch through the ingest API; its answer ({accepted, duplicates, rejected}). */
+async function postBatch(h: Harness, ts: Trace[]): Promise<{ accepted: number; duplicates: number }> {
+  return (await h.as('dataplane').post('/api/v1/dataplane/traces').send({ traces: ts }).expect(200)).body;
+}
+
 /** Sends traces through the ingest API in batches and waits until the flusher has written them. */
 async function ingestAll(h: Harness, ts: Trace[], batch: number) {
-  for (let i = 0; i < ts.length; i += batch)
-    await h
-      .as('dataplane')
-      .post('/api/v1/dataplane/traces')
-      .send({ traces: ts.slice(i, i + batch) })
-      .expect(200);
+  for (let i = 0; i < ts.length; i += batch) await postBatch(h, ts.slice(i, i + batch));
   await h.cp.services.flusher.settled(60_000);
 }
 
@@ -427,14 +427,7 @@ describe('the rollup thread', () => {
         return planned;
       };
       const traces = traces2500().slice(0, 600);
-      for (let i = 0; i < traces.length; i += 200) {
-        await h
-          .as('dataplane')
-          .post('/api/v1/dataplane/traces')
-          .send({ traces: traces.slice(i, i + 200) })
-          .expect(200);
-      }
-      await flusher.settled(60_000);
+      await ingestAll(h, traces, 200);
       assert.equal(kills, 3);
       const from = START - 3_600_000;
       const to = START + SPAN + 3_600_000;
@@ -444,12 +437,7 @@ describe('the rollup thread', () => {
         assertSame(got.groups, recount(traces, from, to, groupBy, {}), `after lost threads, by ${groupBy}`);
       }
       // Replayed: nothing is added.
-      const replay = await h
-        .as('dataplane')
-        .post('/api/v1/dataplane/traces')
-        .send({ traces: traces.slice(0, 200) })
-        .expect(200);
-      assert.equal(replay.body.duplicates, 200);
+      assert.equal((await postBatch(h, traces.slice(0, 200))).duplicates, 200);
       await flusher.settled(30_000);
       const again = (await h.as('viewer').get(`/api/v1/usage/summary?${window}&groupBy=endpoint`).expect(200)).body;
       assertSame(again.groups, recount(traces, from, to, 'endpoint', {}), 'after a replay');
@@ -568,12 +556,7 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
       // Idempotent: building again, and a replayed batch, change nothing.
       for (const id of ids) assert.notEqual(await buildFromHours(db.db.collection('usage_rollups'), id), 'built', id);
       await h.cp.services.flusher.buildDue(Date.UTC(2032, 0, 1));
-      const replay = await h
-        .as('dataplane')
-        .post('/api/v1/dataplane/traces')
-        .send({ traces: late.slice(0, 200) })
-        .expect(200);
-      assert.equal(replay.body.duplicates, 200);
+      assert.equal((await postBatch(h, late.slice(0, 200))).duplicates, 200);
       await h.cp.services.flusher.settled(60_000);
       assert.deepEqual(
         (await builtDocs(db)).map((d) => [d._id, d.v, Buffer.from(d.b.buffer).toString('base64')]),
