@@ -21,9 +21,9 @@ import { planTraceIndex, type IndexPlan } from './trace-index/plan-trace-index';
 import { writeTraceIndex } from './trace-index/write-trace-index';
 import { decodeStoredTrace } from './trace-codec';
 import { RollupPlanner, type PlannedRollups } from './usage/rollup-planner';
-import { bucketIds, GRANULARITIES, parseRollupId, rollupPartition, type RollupLayout } from './usage/rollup-layout';
+import { BUILT_FAMILIES, bucketIds, GRANULARITIES, isBuiltFromHours, parseRollupId, rollupPartition, type RollupLayout } from './usage/rollup-layout';
 import { markRollupLayout } from './usage/layout-marks';
-import { BUILT_FAMILIES, buildFromHours, isBuiltFromHours, periodOf } from './usage/coarse-rollups';
+import { buildFromHours, periodOf } from './usage/coarse-rollups';
 
 export interface FlusherOptions {
   /** How often this replica says it is alive, and after how long without it its journals are recovered. */

@@ -19,23 +19,10 @@ import type { mongo } from 'mongoose';
 import type { BlobDoc } from '../../models/usage-rollup.model';
 import { decodeBlob, encodeBlob } from '../blob-docs';
 import { mergeBody, rowsOf, type RowsBody } from './rollup-body';
-import { GRANULARITIES, parseRollupId, rollupId, rowKey, USER_PAIRS, type Family, type LiveRow } from './rollup-layout';
+import { GRANULARITIES, isBuiltFromHours, parseRollupId, rollupId, rowKey, type LiveRow } from './rollup-layout';
 import { mergeEncodedCell, newCell, type EncodedCell } from './usage-cell';
 
-/** The families whose six-hour and day documents are built (the user pairs' too: a hundred users' rows each). */
-export const BUILT_FAMILIES: ReadonlyArray<Family> = ['u', 'r', ...USER_PAIRS];
-const BUILT: ReadonlySet<string> = new Set(BUILT_FAMILIES);
-const BUILT_GRANULARITIES: ReadonlySet<string> = new Set(['q', 'd']);
 const SIX_HOURS = GRANULARITIES[3];
-
-/** Whether documents of the family and granularity are built from their hours (six-hour and day ones of users, runs and user pairs). */
-export const isBuiltLevel = (family: Family, g: string): boolean => BUILT.has(family) && BUILT_GRANULARITIES.has(g);
-
-/** Whether the document is one built from its hours (a six-hour or day one of a BUILT_FAMILIES family). */
-export function isBuiltFromHours(id: string): boolean {
-  const { family, g } = parseRollupId(id);
-  return isBuiltLevel(family, g);
-}
 
 /** The period a built document covers: [start, end). */
 export function periodOf(id: string): { start: number; end: number } {

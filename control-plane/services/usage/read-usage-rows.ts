@@ -12,6 +12,7 @@ import {
   docIdFor,
   FAMILIES,
   GRANULARITIES,
+  isBuiltFromHours,
   rollupPartition,
   SHARDS,
   USER_PAIRS,
@@ -19,7 +20,7 @@ import {
   type Granularity,
   type RollupLayout,
 } from './rollup-layout';
-import { isBuiltFromHours, partIdsOf } from './coarse-rollups';
+import { partIdsOf } from './coarse-rollups';
 import { rowsOf, type RowsBody } from './rollup-body';
 import type { EncodedCell } from './usage-cell';
 import type { GroupBy, UsageFilter, UsageWindow } from './usage-query';

@@ -16,6 +16,9 @@ export type RowsBody = StoredRow[] | { g: Array<[key: string, rows: Uint8Array]>
 
 const encoder = new Encoder({ ignoreUndefined: true });
 
+/** A body's stored bytes (msgpack), as BlobDocs writes them. */
+export const encodeBody = (body: RowsBody): Uint8Array => encoder.encode(body);
+
 /** The body's rows; `only`: just those whose first value (the user or run of a sharded family) is this. */
 export function rowsOf(body: RowsBody | undefined, only?: string): StoredRow[] {
   if (!body) return [];

@@ -8,12 +8,11 @@
 // database work (reads, writes, exactly-once marks) and re-plans a group
 // whose thread was lost (rollup-planner.ts).
 import { parentPort } from 'node:worker_threads';
-import { decode, Encoder } from '@msgpack/msgpack';
+import { decode } from '@msgpack/msgpack';
 import type { Trace } from '../../../plugin/contract';
-import { isBuiltLevel } from './coarse-rollups';
 import { planUsageRollups, type RollupDelta } from './plan-usage-rollups';
-import { mergeBody, type RowsBody } from './rollup-body';
-import { parseRollupId, type RollupLayout } from './rollup-layout';
+import { encodeBody, mergeBody, type RowsBody } from './rollup-body';
+import { isBuiltLevel, parseRollupId, type RollupLayout } from './rollup-layout';
 
 export type RollupRequest =
   | { op: 'add'; group: number; traces: Trace[] }
@@ -26,7 +25,6 @@ export type RollupReply = { call: number; ids: string[] } | { call: number; bodi
 const plans = new Map<number, RollupDelta>();
 /** Traces of groups not planned yet, as they came in parts. */
 const arriving = new Map<number, Trace[][]>();
-const encoder = new Encoder({ ignoreUndefined: true });
 
 function merge(group: number, docs: Array<[string, Uint8Array | null]>): Uint8Array[] {
   const delta = plans.get(group);
@@ -35,7 +33,7 @@ function merge(group: number, docs: Array<[string, Uint8Array | null]>): Uint8Ar
     const rows = delta.get(id);
     if (!rows) throw new Error(`${id} is not in rollup plan ${group}`);
     const body = mergeBody(parseRollupId(id).family, stored ? (decode(stored) as RowsBody) : undefined, typeof rows === 'function' ? rows() : rows);
-    return encoder.encode(body);
+    return encodeBody(body);
   });
 }
 
