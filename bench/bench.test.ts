@@ -65,7 +65,8 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
     }
   }
   assert.ok(scale.sweep.report.dropped.length > 0, 'the sweep dropped the stored day');
-  assert.ok(scale.sweep.baselineTracesPerSecond > 0 && scale.sweep.duringSweepTracesPerSecond > 0);
+  for (const w of ['before', 'during', 'after']) assert.ok(scale.sweep[w].appliedPerSecond > 0, `traces applied ${w} the sweep`);
+  assert.ok(scale.sweep.during.seconds * 1000 >= scale.sweep.sweepMs - 1_000, 'the window during the sweep lasts as long as the sweep');
 
   const a = read('added-latency');
   for (const target of ['direct', 'kong-driver-noop', 'gateway']) {

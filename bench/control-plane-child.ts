@@ -2,7 +2,8 @@
 // (the load generator does not share its event loop). Started with fork();
 // answers {type:'sweep', now} with the retention sweep's report (the
 // scenario sweeps "a month later" to delete a day's worth while ingesting)
-// and {type:'pendingBuilds'} with how many rollups wait to be built.
+// {type:'pendingBuilds'} with how many rollups wait to be built, and
+// {type:'applied'} with how many traces the flusher has applied so far.
 // BENCH_CP_ROOT: another checkout's root, to measure an earlier version.
 import path from 'node:path';
 
@@ -18,6 +19,12 @@ async function main() {
     if (m.type === 'pendingBuilds') {
       const flusher = (cp.services as { flusher?: { pendingBuilds?: () => number } }).flusher;
       process.send!({ type: 'pendingBuilds', n: flusher?.pendingBuilds?.() ?? 0 });
+      return;
+    }
+    // Traces applied to usage and the list index so far: ingested for good, not only accepted.
+    if (m.type === 'applied') {
+      const flusher = (cp.services as { flusher?: { applied?: () => number } }).flusher;
+      process.send!({ type: 'applied', n: flusher?.applied?.() ?? 0 });
       return;
     }
     if (m.type !== 'sweep') return;

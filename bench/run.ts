@@ -321,10 +321,11 @@ export function summary(results: Results): string {
       ),
     );
   }
+  type SweepWindow = { appliedPerSecond: number };
   const scale = results['traces-at-scale'] as
     | {
         steps?: Array<{ stored: number; ingestTracesPerSecond: number; bytesPerTrace?: number; queriesMs: Record<string, P | { status: number }> }>;
-        sweep?: Record<string, number>;
+        sweep?: { before: SweepWindow; during: SweepWindow; after: SweepWindow; changePercent: number; sweepMs: number };
       }
     | undefined;
   if (scale?.steps) {
@@ -346,7 +347,7 @@ export function summary(results: Results): string {
     );
     if (scale.sweep)
       out.push(
-        `retention sweep of the stored day while ingesting: ${scale.sweep.baselineTracesPerSecond} -> ${scale.sweep.duringSweepTracesPerSecond} traces/s (${scale.sweep.changePercent} %), sweep ${scale.sweep.sweepMs} ms`,
+        `retention sweep of the stored day while ingesting: ${scale.sweep.before.appliedPerSecond} before, ${scale.sweep.during.appliedPerSecond} during, ${scale.sweep.after.appliedPerSecond} after (traces/s applied; ${scale.sweep.changePercent} %), sweep ${scale.sweep.sweepMs} ms`,
       );
   }
   const peer = results['peer-mlflow'] as { status?: { available: boolean; version?: string; reason?: string } } | undefined;

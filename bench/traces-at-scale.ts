@@ -35,7 +35,7 @@ const USERS = 100;
 export interface ScaleProfile {
   sizes: number[];
   reps: number;
-  /** Seconds of live ingest before and during the sweep. */
+  /** Seconds of each window of live ingest around the retention sweep (0: no sweep). */
   sweepS: number;
   /** Read rounds while rollups are still being built, at most (the smoke run does two, not the minutes a full build takes; Infinity, null in the JSON: until built). */
   buildRounds: number;
@@ -122,6 +122,7 @@ interface ControlPlane {
   proc: ChildProcess;
   sweep(now: number): Promise<unknown>;
   pendingBuilds(): Promise<number>;
+  applied(): Promise<number>;
 }
 
 async function startChild(env: NodeJS.ProcessEnv): Promise<ControlPlane> {
@@ -130,6 +131,17 @@ async function startChild(env: NodeJS.ProcessEnv): Promise<ControlPlane> {
     proc.once('exit', (code) => reject(new Error(`control plane exited (${code})`)));
     proc.on('message', (m: { type: string; url?: string }) => m.type === 'ready' && resolve(m.url!));
   });
+  /** A number the child answers with a message of the same type. */
+  const ask = (type: string) =>
+    new Promise<number>((resolve) => {
+      const on = (m: { type: string; n?: number }) => {
+        if (m.type !== type) return;
+        proc.off('message', on);
+        resolve(m.n!);
+      };
+      proc.on('message', on);
+      proc.send({ type });
+    });
   return {
     url,
     proc,
@@ -144,16 +156,8 @@ async function startChild(env: NodeJS.ProcessEnv): Promise<ControlPlane> {
         proc.on('message', on);
         proc.send({ type: 'sweep', now });
       }),
-    pendingBuilds: () =>
-      new Promise((resolve) => {
-        const on = (m: { type: string; n?: number }) => {
-          if (m.type !== 'pendingBuilds') return;
-          proc.off('message', on);
-          resolve(m.n!);
-        };
-        proc.on('message', on);
-        proc.send({ type: 'pendingBuilds' });
-      }),
+    pendingBuilds: () => ask('pendingBuilds'),
+    applied: () => ask('applied'),
   };
 }
 
@@ -244,6 +248,77 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       const ms = performance.now() - t0;
       if (res.status !== 200) return { ms, status: res.status, body: undefined };
       return { ms, status: 200, body: JSON.parse(body) as Record<string, unknown> };
+    };
+
+    // Live traffic (now) before, while and after the sweep deletes the loaded day, at
+    // the rate the flusher applies it (ingested for good, not only accepted: up to
+    // 50,000 accepted traces may wait for it). It applies them in groups of up to
+    // 20,000, seconds apart, so each window runs from one group's end to another's:
+    // before, from the end of a warm-up; during, from the sweep's start (at a group's
+    // end) until the first group after the sweep; after, for as long as before.
+    const sweepWhileIngesting = async () => {
+      let live = 0;
+      const liveTrace = () => makeTrace(live++, 1, Date.now() - 1000, 0, `${prefix}-live`);
+      let accepted = 0;
+      let ingesting = true;
+      const posters = Array.from({ length: 4 }, async () => {
+        while (ingesting) {
+          const n = await post(Array.from({ length: 1_000 }, liveTrace));
+          accepted += n;
+        }
+      });
+      // Each time the applied count moves (a group's end): when, and the count.
+      const ends: Array<{ t: number; applied: number; accepted: number }> = [];
+      const nextEnd = async (after: number) => {
+        for (;;) {
+          const applied = await cp.applied();
+          const last = ends[ends.length - 1];
+          if (!last || applied > last.applied) ends.push({ t: performance.now(), applied, accepted });
+          if (ends[ends.length - 1]!.t >= after) return ends[ends.length - 1]!;
+          await sleep(50);
+        }
+      };
+      const window = (from: { t: number; applied: number; accepted: number }, to: typeof from) => {
+        const s = (to.t - from.t) / 1000;
+        return {
+          appliedPerSecond: round((to.applied - from.applied) / s, 0),
+          acceptedPerSecond: round((to.accepted - from.accepted) / s, 0),
+          seconds: round(s, 1),
+        };
+      };
+      const measure = async () => {
+        const start = await nextEnd(performance.now() + p.sweepS * 1000);
+        const beforeEnd = await nextEnd(start.t + p.sweepS * 1000);
+        let sweeping = true;
+        const report = cp.sweep(Date.now() + 30 * DAY).finally(() => (sweeping = false));
+        while (sweeping) await nextEnd(performance.now() + 200);
+        const sweepMs = performance.now() - beforeEnd.t;
+        const duringEnd = await nextEnd(Math.max(performance.now(), beforeEnd.t + p.sweepS * 1000));
+        const afterEnd = await nextEnd(duringEnd.t + (beforeEnd.t - start.t));
+        return { start, beforeEnd, duringEnd, afterEnd, sweepMs, report: await report };
+      };
+      // The senders stop however the measurement ends (before the control plane does).
+      const { start, beforeEnd, duringEnd, afterEnd, sweepMs, report } = await measure().finally(async () => {
+        ingesting = false;
+        await Promise.allSettled(posters);
+      });
+      const [before, during, after] = [window(start, beforeEnd), window(beforeEnd, duringEnd), window(duringEnd, afterEnd)];
+      const around = (before.appliedPerSecond + after.appliedPerSecond) / 2;
+      const result = {
+        before,
+        during,
+        after,
+        /** Applied during the sweep against the mean of the windows before and after it. */
+        changePercent: round(((during.appliedPerSecond - around) / around) * 100, 1),
+        /** Between the two windows without a sweep: how much the rate moves anyway. */
+        beforeToAfterPercent: round(((after.appliedPerSecond - before.appliedPerSecond) / before.appliedPerSecond) * 100, 1),
+        sweepMs: round(sweepMs, 0),
+        report,
+      };
+      log(
+        `  sweep: applied ${before.appliedPerSecond}/s before, ${during.appliedPerSecond}/s during (${result.changePercent} %), ${after.appliedPerSecond}/s after; sweep ${sweepMs.toFixed(0)} ms`,
+      );
+      return result;
     };
 
     const now = Date.now();
@@ -424,39 +499,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
     }
 
     if (keepDir) return { database: 'FerretDB 1.24.2 on SQLite, kept data dir', controlPlane: process.env.BENCH_CP_ROOT ?? 'this checkout', steps };
-    // Live traffic (now), before and while the sweep deletes the loaded day.
-    let live = 0;
-    const liveTrace = () => makeTrace(live++, 1, Date.now() - 1000, 0, `${prefix}-live`);
-    const ingestFor = async (ms: number) => {
-      const deadline = performance.now() + ms;
-      let stored = 0;
-      const t0 = performance.now();
-      await Promise.all(
-        Array.from({ length: 4 }, async () => {
-          while (performance.now() < deadline) stored += await post(Array.from({ length: 1_000 }, liveTrace));
-        }),
-      );
-      return (stored * 1000) / (performance.now() - t0);
-    };
-    const baseline = await ingestFor(p.sweepS * 1000);
-    let sweepMs = 0;
-    let report: unknown;
-    const sweeping = (async () => {
-      await sleep(500);
-      const t0 = performance.now();
-      report = await cp.sweep(Date.now() + 30 * DAY);
-      sweepMs = performance.now() - t0;
-    })();
-    const during = await ingestFor(p.sweepS * 1000);
-    await sweeping;
-    const sweep = {
-      baselineTracesPerSecond: round(baseline, 0),
-      duringSweepTracesPerSecond: round(during, 0),
-      changePercent: round(((during - baseline) / baseline) * 100, 1),
-      sweepMs: round(sweepMs, 0),
-      report,
-    };
-    log(`  sweep: ingest ${baseline.toFixed(0)}/s before, ${during.toFixed(0)}/s during (${sweep.changePercent} %); sweep ${sweepMs.toFixed(0)} ms`);
+    const sweep = p.sweepS > 0 ? await sweepWhileIngesting() : undefined;
     return {
       database: process.env.MONGODB_URI ? 'MONGODB_URI' : `FerretDB 1.24.2 on SQLite (${process.env.FERRETDB_BIN ?? 'the embedded build'})`,
       controlPlane: process.env.BENCH_CP_ROOT ?? 'this checkout',

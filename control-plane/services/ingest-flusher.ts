@@ -92,6 +92,7 @@ export class IngestFlusher {
   private seq = 0;
   private readonly pending: Pending[] = [];
   private pendingTraces = 0;
+  private appliedTraces = 0;
   private inflight?: Group;
   private running = false;
   /** Called each time `running` goes back to false (buildDue waits for its turn). */
@@ -281,6 +282,7 @@ export class IngestFlusher {
           .catch((err: unknown) => this.log.warn({ err }, 'ingest flusher: journal cleanup failed (recovery will skip them)'));
         const done = this.pending.splice(0, group.journalIds.length);
         this.pendingTraces -= group.traces;
+        this.appliedTraces += group.traces;
         for (const p of done) for (const w of p.waiters) w();
         // Between groups no journal of this replica is partly applied: one build, so ingest never starves them.
         await this.buildOne();
@@ -393,6 +395,11 @@ export class IngestFlusher {
       this.idle();
       void this.run();
     }
+  }
+
+  /** Traces this flusher has applied to usage and the list index since it started. */
+  applied(): number {
+    return this.appliedTraces;
   }
 
   /** Built-from-hours documents of periods over by `now` that are not built yet (reads use their parts meanwhile). */
