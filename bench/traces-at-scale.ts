@@ -289,10 +289,10 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       const measure = async () => {
         const start = await nextEnd(performance.now() + p.sweepS * 1000);
         const beforeEnd = await nextEnd(start.t + p.sweepS * 1000);
-        let sweeping = true;
-        const report = cp.sweep(Date.now() + 30 * DAY).finally(() => (sweeping = false));
-        while (sweeping) await nextEnd(performance.now() + 200);
-        const sweepMs = performance.now() - beforeEnd.t;
+        let sweptAt = 0;
+        const report = cp.sweep(Date.now() + 30 * DAY).finally(() => (sweptAt = performance.now()));
+        while (!sweptAt) await nextEnd(performance.now() + 200);
+        const sweepMs = sweptAt - beforeEnd.t;
         const duringEnd = await nextEnd(Math.max(performance.now(), beforeEnd.t + p.sweepS * 1000));
         const afterEnd = await nextEnd(duringEnd.t + (beforeEnd.t - start.t));
         return { start, beforeEnd, duringEnd, afterEnd, sweepMs, report: await report };
