@@ -1,12 +1,11 @@
 // Validation of client requests against JSON schemas of the OpenAI API
 // surface the gateway supports. Errors name the field (`messages[2].role`)
 // the way OpenAI's own `param` does, so clients can tell what to fix.
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { compileSchema } from '../validation/compile-schema';
 import { findTooDeep, MAX_JSON_DEPTH } from './find-too-deep';
 import { normalizeChatRequest } from './normalize-chat-request';
 import type { ChatRequest, EmbeddingsRequest } from './types';
-
-const ajv = new Ajv({ allErrors: false, strict: false, discriminator: true });
 
 // Every request shape OpenAI's Chat Completions API documents (the `openai`
 // SDK's ChatCompletionCreateParams), whether or not the gateway can carry it
@@ -263,8 +262,8 @@ export interface ValidationFailure {
   param: string | null;
 }
 
-const validateChatSchema = ajv.compile(chatSchema);
-const validateEmbeddingsSchema = ajv.compile(embeddingsSchema);
+const validateChatSchema = compileSchema(chatSchema, { discriminator: true });
+const validateEmbeddingsSchema = compileSchema(embeddingsSchema, { discriminator: true });
 
 /** Validates a parsed chat request and returns it normalized (normalize-chat-request.ts). */
 export function validateChat(body: unknown): { ok: true; value: ChatRequest } | { ok: false; error: ValidationFailure } {

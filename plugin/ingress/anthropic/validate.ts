@@ -4,12 +4,11 @@
 // invalid_request_error. Cross-field rules that a schema states poorly
 // (which block goes in which role, server tools) live in to-openai-request.ts.
 // https://platform.claude.com/docs/en/api/messages
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { compileSchema } from '../../validation/compile-schema';
 import { findTooDeep, MAX_JSON_DEPTH } from '../../openai/find-too-deep';
 import { AnthropicRequestError } from './errors';
 import type { IngressRequest } from './types';
-
-const ajv = new Ajv({ allErrors: false, strict: false, discriminator: true });
 
 const cacheControl = {
   type: ['object', 'null'],
@@ -214,7 +213,7 @@ const REFUSED_FIELDS: Record<string, string> = {
   container: 'code-execution containers are an Anthropic server feature the gateway does not offer',
 };
 
-const validateSchema: ValidateFunction<IngressRequest> = ajv.compile(requestSchema);
+const validateSchema: ValidateFunction<IngressRequest> = compileSchema<IngressRequest>(requestSchema, { discriminator: true });
 
 export type ValidationResult = { ok: true; value: IngressRequest } | { ok: false; error: AnthropicRequestError };
 

@@ -2,11 +2,9 @@
 // to every provider. Tools other than functions run inside OpenAI (web
 // search, file search, code interpreter, computer use...) and cannot be
 // offered to another provider's model: they are refused by name.
-import Ajv from 'ajv';
 import { validateBody, type ValidationFailure } from '../../openai/validate';
 import type { ResponsesRequest } from './types';
-
-const ajv = new Ajv({ allErrors: false, strict: false });
+import { compileSchema } from '../../validation/compile-schema';
 
 const nullable = (schema: object) => ({ anyOf: [{ type: 'null' }, schema] });
 
@@ -142,8 +140,8 @@ const schema = {
   },
 };
 
-const validateSchema = ajv.compile(schema);
-const validateTool = ajv.compile(functionTool);
+const validateSchema = compileSchema(schema);
+const validateTool = compileSchema(functionTool);
 
 export function validateResponsesRequest(body: unknown): { ok: true; value: ResponsesRequest } | { ok: false; error: ValidationFailure } {
   const checked = validateBody<ResponsesRequest>(validateSchema, body);

@@ -5,10 +5,9 @@
 // translation. Schemas are compiled once, when the provider's module loads.
 // They state only what the translation relies on and let everything else
 // through: providers add fields all the time.
-import Ajv, { type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { compileSchema } from '../../validation/compile-schema';
 import { malformedResponse } from './errors';
-
-const ajv = new Ajv({ allErrors: false, strict: false });
 
 /** A check that returns `body` typed as T, or throws malformedResponse naming the first field at fault. */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is the type the schema proves; the caller names it
@@ -20,7 +19,7 @@ export function compileResponseSchema<T>(provider: string, schema: Record<string
 /** compileResponseSchema for a schema several providers share (the OpenAI-compatible base): the provider's name comes with each body. */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- as above
 export function compileSharedResponseSchema<T>(schema: Record<string, unknown>): (provider: string, body: unknown) => T {
-  const validate = ajv.compile(schema);
+  const validate = compileSchema(schema);
   return (provider, body) => {
     if (validate(body)) return body as T;
     throw malformedResponse(provider, describe(validate.errors?.[0]));
