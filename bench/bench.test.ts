@@ -44,6 +44,7 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
     'otel-exporter',
     'peer-mlflow',
     'peers',
+    'cold-start',
     'traces-at-scale',
   ]) {
     const r = read(name);
@@ -150,6 +151,15 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
     'peers: ours measured',
   );
   for (const p of peers.peers) assert.ok(p.available === true || typeof p.reason === 'string', `peers: ${p.name} measured, or the reason why not`);
+  const cold = read('cold-start');
+  if (nginxAvailable()) {
+    assert.deepEqual(
+      cold.byPause.map((b: { pauseMs: number }) => b.pauseMs),
+      [0, 300, 1000],
+      'cold-start: the first request after a reload, at once and after pauses',
+    );
+    for (const r of cold.runs) assert.ok(Number.isFinite(r.firstAddedMs) && Number.isFinite(r.secondAddedMs), 'cold-start: both requests timed');
+  } else assert.match(cold.skipped, /cannot reload/);
   const peer = read('peer-mlflow');
   assert.ok(peer.status.available === true || typeof peer.status.reason === 'string', 'MLflow measured, or the reason why not');
 });

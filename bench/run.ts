@@ -10,6 +10,7 @@ import { peersTable, writePeersTables } from './peers-table';
 import { addedLatency, FULL, memory, peers, propagation, SMOKE, standinCost, streaming, throughput, traceIngest, type Profile } from './scenarios';
 import { setup, type Env, type Settings } from './setup';
 import { shadowLatency } from './shadow-scenario';
+import { coldStart } from './cold-start';
 import { scaleProfile, tracesAtScale } from './traces-at-scale';
 
 export const SCENARIOS = [
@@ -24,6 +25,7 @@ export const SCENARIOS = [
   'otel-exporter',
   'peer-mlflow',
   'peers',
+  'cold-start',
   'traces-at-scale',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -132,6 +134,8 @@ export async function runBench(argv: string[]): Promise<{ results: Results; fail
       writeResult('peer-mlflow', results['peer-mlflow']);
     }
     await run('peers', peers);
+    // Last: it reloads the gateway.
+    await run('cold-start', coldStart);
   } finally {
     await env.close();
   }
@@ -311,6 +315,11 @@ export function summary(results: Results): string {
       );
   }
   if (results.peers && !results.peers.error) out.push(`\n${peersTable(results.peers as never)}`);
+  const cs = results['cold-start'] as { byPause?: Array<{ pauseMs: number; firstAddedMs: number[] }> } | undefined;
+  if (cs?.byPause)
+    out.push(
+      `\nFirst request after a reload (a new plugin server), added ms: ${cs.byPause.map((b) => `${b.firstAddedMs.map(fmt).join(', ')} after ${b.pauseMs} ms`).join('; ')}`,
+    );
   const sh = results.shadow as { runs?: Array<{ concurrency: number; latencyMs: { off: P; on: P }; addedMs: P }> } | undefined;
   if (sh?.runs) {
     out.push('\nShadow traffic at 100 % vs off, client latency (ms)');
