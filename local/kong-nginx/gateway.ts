@@ -195,21 +195,25 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
     }
   };
 
-  const socketInode = () => {
+  // Which socket file is at the path: its inode and change time. tmpfs hands a
+  // freed inode number to the next file, so the new server's socket can have
+  // the old one's inode (a reload then never looked ready).
+  const socketIdentity = () => {
     try {
-      return fs.statSync(socket).ino;
+      const st = fs.statSync(socket, { bigint: true });
+      return `${st.ino}:${st.ctimeNs}`;
     } catch {
       return undefined;
     }
   };
   // After a reload the old server keeps answering on the path until the new
   // one has replaced the socket file: wait for a new pid and a new socket.
-  const ready = async (timeoutMs: number, previous?: { pid?: number; inode?: number }) => {
+  const ready = async (timeoutMs: number, previous?: { pid?: number; socket?: string }) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!running) throw new Error(`nginx exited during start-up:\n${stderr}\n${tail(errorLog())}`);
       const pid = pluginServerPid();
-      const fresh = pid && pid !== previous?.pid && (previous?.inode === undefined || socketInode() !== previous.inode);
+      const fresh = pid && pid !== previous?.pid && (previous?.socket === undefined || socketIdentity() !== previous.socket);
       if (fresh && (await canConnect(socket)) && (await canConnect({ host, port }))) return;
       if (Date.now() > deadline) throw new Error(`nginx stand-in not ready after ${timeoutMs} ms:\n${stderr}\n${tail(errorLog())}`);
       await new Promise((r) => setTimeout(r, 25));
@@ -258,7 +262,7 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
     logHas: (text) => errorLog().includes(text),
     async reload(kongYml) {
       if (kongYml !== undefined) writeConfig(configPath, { ...opts, kongYml }, socket, pidFile, stats?.port, nodeId);
-      const before = { pid: pluginServerPid(), inode: socketInode() };
+      const before = { pid: pluginServerPid(), socket: socketIdentity() };
       execFileSync(nginx.binary, ['-p', prefix, '-c', confPath, '-e', errorLogPath, '-s', 'reload'], { env: opts.env ?? process.env, stdio: 'pipe' });
       await ready(20_000, before);
     },
