@@ -32,7 +32,7 @@ function timed(url: string, body: string): Promise<{ ms: number; status: number 
   });
 }
 
-export const PAUSES_MS = [0, 300, 1000];
+export const PAUSES_MS = [0, 1000, 4000];
 
 export async function coldStart(env: Env, p: Profile, log: (s: string) => void) {
   const driver = env.stack.driver as typeof env.stack.driver & { reload?: () => Promise<void> };
