@@ -13,6 +13,13 @@ export type Kind =
   | 'cut'
   /** The gateway's port refused the connection, or closed it unread (the whole stack was stopping). */
   | 'refused'
+  /**
+   * Kong's own `500 {"message":"An unexpected error occurred"}`: an nginx worker that holds no plugin
+   * instance yet (it served no request of the plugin before, or another worker's "no plugin instance"
+   * reset them all) asked a plugin server that was not listening to start one. Kong 3.9's
+   * get_instance_id raises then (kong/runloop/plugin_servers/init.lua), whatever the plugin does.
+   */
+  | 'kong-500'
   /** Anything else: an undocumented status or body, a hang. */
   | 'failed';
 
@@ -73,13 +80,12 @@ export async function oneRequest(gatewayUrl: string, model: string, stream: bool
     return /"choices"/.test(body) ? done('served', 200, { requestId }) : done('failed', 200, { requestId, detail: body.slice(0, 200) });
   }
   if (DOCUMENTED.has(res.status) && documentedError(body)) return done('documented', res.status, { requestId, detail: body.slice(0, 160) });
-  // Kong's own answer while its plugin server is not listening yet (a node starting): the node is not up, as
-  // when its port refuses. Counted as refused, which only the whole-stack restart allows.
-  if (res.status === 500 && kongStarting(body)) return done('refused', 500, { detail: "Kong's 500 while its plugin server starts" });
+  // Kong's own answer while its plugin server is not listening (a node starting, a plugin server restarting).
+  if (res.status === 500 && kongUnexpectedError(body)) return done('kong-500', 500, { detail: "Kong's 500 while its plugin server was away" });
   return done('failed', res.status, { requestId, detail: body.slice(0, 300) });
 }
 
-function kongStarting(body: string): boolean {
+function kongUnexpectedError(body: string): boolean {
   try {
     return (JSON.parse(body) as { message?: unknown }).message === 'An unexpected error occurred';
   } catch {
@@ -110,7 +116,7 @@ export function steadyLoad(gatewayUrl: string, model: string, clients: number): 
       const outcome = await oneRequest(gatewayUrl, model, (i + n) % 3 === 0);
       outcomes.push(outcome);
       // A refused port answers at once: do not spin.
-      if (outcome.kind === 'refused' || outcome.kind === 'failed') await new Promise((r) => setTimeout(r, 100));
+      if (outcome.kind === 'refused' || outcome.kind === 'kong-500' || outcome.kind === 'failed') await new Promise((r) => setTimeout(r, 100));
     }
   });
   return {

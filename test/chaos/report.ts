@@ -15,6 +15,8 @@ export interface ChaosRow {
   errors: Record<string, number>;
   cut: number;
   refused: number;
+  /** Kong's own 500 while the plugin server was away (load.ts). */
+  kong500: number;
   failed: number;
   tracesDue: number;
   tracesLost: number;
@@ -31,11 +33,17 @@ export function renderTable(rows: ChaosRow[]): string {
       .sort()
       .map(([s, n]) => `${n}×${s}`)
       .join(', ');
-    const notAnswered = [r.refused ? `${r.refused} refused while stopped` : '', r.failed ? `${r.failed} FAILED` : ''].filter(Boolean).join(', ');
+    const notAnswered = [
+      r.refused ? `${r.refused} refused while stopped` : '',
+      r.kong500 ? `${r.kong500} Kong 500 while the plugin server was away` : '',
+      r.failed ? `${r.failed} FAILED` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     return [
       r.fault,
       `${r.requests} requests, ${r.clients} clients, ${r.seconds.toFixed(0)} s`,
-      `${answered}/${r.requests - r.cut - r.refused}: ${r.served} served${r.documented ? `, ${r.documented} documented errors (${errors})` : ''}${notAnswered ? `; ${notAnswered}` : ''}`,
+      `${answered}/${r.requests - r.cut - r.refused - r.kong500}: ${r.served} served${r.documented ? `, ${r.documented} documented errors (${errors})` : ''}${notAnswered ? `; ${notAnswered}` : ''}`,
       String(r.cut),
       `${r.tracesLost} of ${r.tracesDue}`,
       String(r.duplicates),
