@@ -74,10 +74,7 @@ export function closeSpare(): void {
   spare = undefined;
 }
 
-// A moment after start-up: the plugin server answers Kong's first calls (its
-// plugin list, schemas, a restart's burst of requests) first. Made at once
-// instead, a clean-clone CI run had a plugin server restarted under load
-// (test/chaos) answer 10 requests with Kong's own 500, not understood yet
-// (bench/RESULTS.md §29); a request in these 3 s takes a fresh worker
-// (~300 ms with the precompiled schemas).
-keepSpare(3_000);
+// At once: a request in the plugin server's first seconds would otherwise pay a
+// whole worker's start (~300 ms). Kong's first calls (plugin list, schemas)
+// run on this thread meanwhile; the spare loads on its own.
+keepSpare(0);
