@@ -24,13 +24,12 @@ export interface PluginInfo {
   Schema: { name: string; fields: Array<{ config: { type: 'record'; fields: Array<Record<string, Record<string, unknown>>> } }> };
 }
 
-export const PLUGIN_SERVER_BIN = path.resolve(__dirname, '../../node_modules/.bin/kong-js-pluginserver');
-
+/** The built start command (plugin/kong-js-pluginserver.ts: kong-pdk's server without ts-node). */
 export function pluginServerBin(): string {
   // Compiled to dist/local/kong-driver the relative path gains one level.
-  const candidates = [PLUGIN_SERVER_BIN, path.resolve(__dirname, '../../../node_modules/.bin/kong-js-pluginserver')];
+  const candidates = [path.resolve(__dirname, '../../dist/plugin/kong-js-pluginserver.js'), path.resolve(__dirname, '../../plugin/kong-js-pluginserver.js')];
   const found = candidates.find((c) => fs.existsSync(c));
-  if (!found) throw new Error('kong-js-pluginserver not found in node_modules/.bin');
+  if (!found) throw new Error('dist/plugin/kong-js-pluginserver.js not found: run npm run build');
   return found;
 }
 
@@ -49,7 +48,10 @@ export function pluginServerCommand(): string[] {
 
 /** Kong's `pluginserver_js_query_cmd`; returns every plugin reported and the one Kong registers. */
 export function queryPluginInfo(pluginsDir: string, env?: NodeJS.ProcessEnv): { all: PluginInfo[]; registered: PluginInfo } {
-  const res = spawnSync(pluginServerBin(), ['--plugins-directory', pluginsDir, '--dump-all-plugins'], { encoding: 'utf8', env: env ?? process.env });
+  const res = spawnSync(process.execPath, [pluginServerBin(), '--plugins-directory', pluginsDir, '--dump-all-plugins'], {
+    encoding: 'utf8',
+    env: env ?? process.env,
+  });
   let dump: unknown;
   try {
     dump = JSON.parse(res.stdout);

@@ -119,7 +119,7 @@ test('the plugin server runs in a cleared environment plus the variables listed 
 
 test('a plugin server that exits 127 (command not found) is not started again', { skip: NO_NGINX }, async () => {
   // The dump works; the start command is "not found".
-  const cmd = writeScript(`#!/bin/sh\ncase "$*" in *--dump-all-plugins*) exec ${pluginServerBin()} "$@";; esac\nexit 127\n`);
+  const cmd = writeScript(`#!/bin/sh\ncase "$*" in *--dump-all-plugins*) exec ${process.execPath} ${pluginServerBin()} "$@";; esac\nexit 127\n`);
   let log = '';
   await assert.rejects(
     startKongNginx({

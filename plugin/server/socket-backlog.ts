@@ -14,7 +14,7 @@ export const PLUGIN_SERVER_BACKLOG = 4096;
 
 /** In the plugin server's main thread only, and only for its first listen on a socket path. */
 export function raisePluginServerBacklog(entry: string | undefined = require.main?.filename): void {
-  if (!isMainThread || !entry || !/kong-js-pluginserver$/.test(entry)) return;
+  if (!isMainThread || !entry || !/kong-js-pluginserver(\.js)?$/.test(entry)) return;
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the server as `this` below
   const listen = Server.prototype.listen;
   Server.prototype.listen = function (this: Server, ...args: unknown[]) {
