@@ -8,7 +8,7 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { OtlpProtocol } from '../contract';
 import { log } from '../log';
-import { createOtlpExporterFromEnv } from './create-otlp-exporter';
+import { otelSdk } from './otel-sdk';
 
 export interface EnvExporter {
   key: string;
@@ -39,7 +39,7 @@ export function exporterFromEnv(env: NodeJS.ProcessEnv): EnvExporter | undefined
     maxQueueSize: positive(env.OTEL_BSP_MAX_QUEUE_SIZE),
     maxExportBatchSize: positive(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE),
     scheduledDelayMs: positive(env.OTEL_BSP_SCHEDULE_DELAY),
-    create: () => createOtlpExporterFromEnv(protocol),
+    create: () => otelSdk().createOtlpExporterFromEnv(protocol),
   };
 }
 

@@ -5,14 +5,13 @@
 // batches in the background; a backend that is slow or down only loses
 // spans, counted per exporter and reported to the control plane (/metrics).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { TelemetryExporter, TelemetryExporterCounts, Trace } from '../contract';
 import { log } from '../log';
 import type { TraceRecorder } from '../pipeline/trace-recorder';
-import { createOtlpExporter } from './create-otlp-exporter';
-import { ExporterPipeline, type PipelineCounts, type SpanIds } from './exporter-pipeline';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { ExporterPipeline, PipelineCounts, SpanIds } from './exporter-pipeline';
 import { exporterFromEnv, type EnvExporter } from './exporter-from-env';
+import { otelSdk } from './otel-sdk';
 import { planSpans } from './plan-spans';
 import { CountsReporter } from './report-counts';
 
@@ -42,15 +41,12 @@ export class Telemetry {
   private readonly retired = new Map<string, PipelineCounts & { name: string }>();
   /** Replaced or removed pipelines still sending what they had queued. */
   private readonly draining = new Set<Active>();
-  private readonly resource: Resource;
   private readonly env: EnvExporter | undefined;
   private readonly reporter: CountsReporter;
   private failing = false;
 
   constructor(o: TelemetryOptions) {
     const env = o.env ?? process.env;
-    // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override the default name.
-    this.resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'kong-llm-gateway' }).merge(detectResources({ detectors: [envDetector] }));
     this.env = exporterFromEnv(env);
     if (this.env) {
       this.activate(ENV_ID, this.env.key, 'OTEL_EXPORTER_OTLP_* environment', this.env.content, this.env.samplingRatio, this.env.create(), this.env);
@@ -73,7 +69,7 @@ export class Telemetry {
     }
     for (const e of exporters) {
       if (this.active.has(e.id)) continue;
-      this.activate(e.id, keyOf(e), e.name, e.content, e.samplingRatio, createOtlpExporter(e));
+      this.activate(e.id, keyOf(e), e.name, e.content, e.samplingRatio, otelSdk().createOtlpExporter(e));
     }
   }
 
@@ -126,12 +122,13 @@ export class Telemetry {
     name: string,
     content: boolean,
     samplingRatio: number,
-    exporter: ReturnType<typeof createOtlpExporter>,
+    exporter: SpanExporter,
     queue: { maxQueueSize?: number; maxExportBatchSize?: number; scheduledDelayMs?: number } = {},
   ): void {
+    const { ExporterPipeline, resource } = otelSdk();
     const pipeline = new ExporterPipeline({
       exporter,
-      resource: this.resource,
+      resource,
       samplingRatio,
       maxQueueSize: queue.maxQueueSize ?? 2048,
       maxExportBatchSize: queue.maxExportBatchSize ?? 512,
