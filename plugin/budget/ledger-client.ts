@@ -2,7 +2,7 @@
 // the request path, so they get their own short timeout, and after a failure
 // the ledger counts as unreachable for a moment (no request waits for a
 // timeout the previous one just hit).
-import { Agent, request } from 'undici';
+import { Agent, request } from '../upstream/undici-parts';
 import type { LedgerCharge, LedgerLeaseUse, LedgerReserveItem, LedgerReserveResult } from '../contract';
 
 export interface LedgerClientOptions {

@@ -2,7 +2,7 @@
 // server. A long poll against the control plane brings every change within
 // about a second; when the control plane is down the last snapshot keeps
 // serving, and it is sealed to disk so a restarted plugin server has it too.
-import { request } from 'undici';
+import { request } from '../upstream/undici-parts';
 import type { ConfigSnapshot, Endpoint } from '../contract';
 import { errorMessage, log } from '../log';
 import { createRedactor, type Redactor } from '../security/redact-secrets';

@@ -1,6 +1,6 @@
 // HTTP client of the control plane's conversation state store
 // (PUT/GET/DELETE /api/v1/dataplane/state/{key}, role dataplane).
-import { Agent, request } from 'undici';
+import { Agent, request } from '../upstream/undici-parts';
 import type { ConversationRecord } from './conversation-store';
 
 export interface StateClientOptions {

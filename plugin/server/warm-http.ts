@@ -9,7 +9,7 @@
 // configuration (which providers) arrives with the first request.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent, request } from 'undici';
+import { Agent, request } from '../upstream/undici-parts';
 
 const ROUNDS = 20;
 

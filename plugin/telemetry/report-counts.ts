@@ -1,7 +1,7 @@
 // Sends this data plane's exporter counts (exported, dropped) to the control
 // plane, which sums them over data planes on /metrics. Counts are cumulative,
 // so a lost report costs nothing: the next one carries everything.
-import { request } from 'undici';
+import { request } from '../upstream/undici-parts';
 import type { TelemetryExporterCounts, TelemetryReport } from '../contract';
 import { log } from '../log';
 

@@ -3,7 +3,7 @@
 // 413: some trace in it is unacceptable; the shipper splits the batch to find
 // it), or a transient failure (thrown: network, 5xx, 429, auth) that is
 // retried later with every trace kept.
-import { request } from 'undici';
+import { request } from '../upstream/undici-parts';
 import type { Trace } from '../contract';
 
 export type BatchAnswer = { kind: 'stored'; rejected: Map<number, string> } | { kind: 'refused'; reason: string };

@@ -5,7 +5,8 @@
 // edited by hand, gets no further): its extra headers, and that its
 // credentials go only to hosts their secret allows. The address actually
 // dialled is checked against the outbound policy at connect time.
-import { Agent, errors, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, errors, request } from './undici-parts';
 import type { Destination } from '../contract';
 import type { UpstreamRequest } from '../providers/contract';
 import { GatewayError } from '../gateway-error';

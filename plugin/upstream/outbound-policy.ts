@@ -8,7 +8,8 @@
 // resolve elsewhere later: DNS rebinding), through `checkedLookup`.
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
-import { buildConnector } from 'undici';
+import type { buildConnector as BuildConnector } from 'undici';
+import { buildConnector } from './undici-parts';
 
 export interface OutboundPolicy {
   loopback: boolean;
@@ -156,8 +157,8 @@ export function checkedLookup(policy: OutboundPolicy) {
 }
 
 /** An undici connector that dials only what the policy allows: names through `checkedLookup`, literal addresses checked here. */
-export function checkedConnector(policy: OutboundPolicy): buildConnector.connector {
-  const base = buildConnector({ lookup: checkedLookup(policy) } as buildConnector.BuildOptions);
+export function checkedConnector(policy: OutboundPolicy): BuildConnector.connector {
+  const base = buildConnector({ lookup: checkedLookup(policy) } as BuildConnector.BuildOptions);
   return (options, callback) => {
     const host = normalizeHost(options.hostname);
     const refusal = isIP(host) ? addressRefusal(host, policy) : undefined;
