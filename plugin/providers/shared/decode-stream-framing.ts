@@ -5,8 +5,7 @@
 //   ndjson          one JSON document per line (Ollama native, Cohere v1)
 //   aws-eventstream binary frames (Bedrock *WithResponseStream) via @smithy/eventstream-codec
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { EventStreamCodec, type MessageHeaders } from '@smithy/eventstream-codec';
-import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import type { EventStreamCodec, MessageHeaders } from '@smithy/eventstream-codec';
 import type { StreamEvent, StreamFraming } from '../contract';
 
 export interface StreamDecoder {
@@ -85,9 +84,27 @@ function createNdjsonDecoder(): StreamDecoder {
   };
 }
 
-const codec = new EventStreamCodec(toUtf8, fromUtf8);
+interface AwsEventStream {
+  codec: EventStreamCodec;
+  fromUtf8: (text: string) => Uint8Array;
+  toUtf8: (bytes: Uint8Array) => string;
+}
+let awsEventStream: AwsEventStream | undefined;
+
+/** @smithy's codec, loaded with the first Bedrock stream: it would add to every data-plane worker's start. */
+function loadAwsEventStream(): AwsEventStream {
+  if (!awsEventStream) {
+    /* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, see above */
+    const { EventStreamCodec } = require('@smithy/eventstream-codec') as typeof import('@smithy/eventstream-codec');
+    const { fromUtf8, toUtf8 } = require('@smithy/util-utf8') as typeof import('@smithy/util-utf8');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    awsEventStream = { codec: new EventStreamCodec(toUtf8, fromUtf8), fromUtf8, toUtf8 };
+  }
+  return awsEventStream;
+}
 
 function createAwsEventStreamDecoder(): StreamDecoder {
+  const { codec, fromUtf8, toUtf8 } = loadAwsEventStream();
   let buffer = new Uint8Array(0);
   return {
     push(bytes) {
@@ -103,7 +120,7 @@ function createAwsEventStreamDecoder(): StreamDecoder {
         if (total < 16) throw new Error(`aws-eventstream: invalid frame length ${total}`);
         if (joined.length - offset < total) break;
         const message = codec.decode(joined.subarray(offset, offset + total));
-        events.push({ framing: 'aws-eventstream', headers: headerStrings(message.headers), payload: toUtf8(message.body) });
+        events.push({ framing: 'aws-eventstream', headers: headerStrings(message.headers, toUtf8), payload: toUtf8(message.body) });
         offset += total;
       }
       buffer = joined.slice(offset);
@@ -117,7 +134,7 @@ function createAwsEventStreamDecoder(): StreamDecoder {
   };
 }
 
-function headerStrings(headers: MessageHeaders): Record<string, string> {
+function headerStrings(headers: MessageHeaders, toUtf8: (bytes: Uint8Array) => string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, h] of Object.entries(headers)) {
     switch (h.type) {

@@ -1,0 +1,20 @@
+// What a data-plane worker loads at its start is what a request sent as the
+// plugin server starts waits for (bench/RESULTS.md §29-§30). These load only
+// when a configuration needs them.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+test("a data-plane worker starts without undici's index, OpenTelemetry, AWS's signer or codec, and the TypeScript compiler", async () => {
+  await import('./worker-runtime');
+  const { warmTranslation } = await import('./warm-translation');
+  warmTranslation();
+  const modules = Object.keys(require.cache).map((k) => k.replace(/\\/g, '/'));
+  const found = (pattern: RegExp) => modules.filter((m) => pattern.test(m)).map((m) => m.slice(m.lastIndexOf('node_modules/')));
+  assert.deepEqual(found(/\/node_modules\/undici\/index\.js$/), []);
+  assert.deepEqual(found(/\/node_modules\/@opentelemetry\//), []);
+  assert.deepEqual(found(/\/node_modules\/(@smithy|@aws-crypto)\//), []);
+  assert.deepEqual(found(/\/node_modules\/typescript\//), []);
+  // What it does load: undici's parts, the price table.
+  assert.ok(found(/\/node_modules\/undici\/lib\/dispatcher\/agent\.js$/).length === 1);
+  assert.ok(found(/\/node_modules\/@pydantic\/genai-prices\//).length > 0);
+});
