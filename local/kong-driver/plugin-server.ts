@@ -26,7 +26,7 @@ export interface PluginInfo {
 
 /** The built start command (plugin/kong-js-pluginserver.ts: kong-pdk's server without ts-node). */
 export function pluginServerBin(): string {
-  // Compiled to dist/local/kong-driver the relative path gains one level.
+  // From the sources (local/kong-driver) the command is under dist/; compiled (dist/local/kong-driver), beside it.
   const candidates = [path.resolve(__dirname, '../../dist/plugin/kong-js-pluginserver.js'), path.resolve(__dirname, '../../plugin/kong-js-pluginserver.js')];
   const found = candidates.find((c) => fs.existsSync(c));
   if (!found) throw new Error('dist/plugin/kong-js-pluginserver.js not found: run npm run build');
