@@ -263,11 +263,53 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
     async reload(kongYml) {
       if (kongYml !== undefined) writeConfig(configPath, { ...opts, kongYml }, socket, pidFile, stats?.port, nodeId);
       const before = { pid: pluginServerPid(), socket: socketIdentity() };
+      const oldWorkers = workerPids(child.pid!);
       execFileSync(nginx.binary, ['-p', prefix, '-c', confPath, '-e', errorLogPath, '-s', 'reload'], { env: opts.env ?? process.env, stdio: 'pipe' });
       await ready(20_000, before);
+      await oldWorkersQuitting(oldWorkers, 20_000);
     },
     close: stop,
   };
+}
+
+/** The master's children: its workers (the plugin server is a worker's child). */
+function workerPids(masterPid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the parenthesised command: state, ppid.
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === masterPid) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+// The master signals the old workers to quit about 100 ms after it started
+// the new ones, and the new plugin server can listen sooner than that. An old
+// worker, on that signal, closes its idle keep-alive connections; a request a
+// client writes on one at that moment meets a closed connection (any nginx
+// reload does this to keep-alive clients; the OpenAI SDK's default retries
+// cover it). The reload is done when every old worker has gone or shows
+// nginx's "is shutting down" title, which it sets just before that close;
+// one more timer turn lets this process's clients read the close.
+async function oldWorkersQuitting(pids: number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const quitting = (pid: number) => {
+    try {
+      return !alive(pid) || fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('shutting down');
+    } catch {
+      return true;
+    }
+  };
+  while (!pids.every(quitting)) {
+    if (Date.now() > deadline) throw new Error(`old nginx workers ${pids.join(', ')} did not start quitting`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await new Promise((r) => setTimeout(r, 20));
 }
 
 /** Running, not a zombie waiting for init to reap it. */
