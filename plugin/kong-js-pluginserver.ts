@@ -29,5 +29,10 @@ function withoutTsNode(): void {
 }
 
 withoutTsNode();
+// The spare data-plane worker (workers/spare-worker.ts) starts loading now, on
+// its own thread, while this one loads kong-pdk and the plugin: the plugin's
+// own require of the module finds this instance and its spare.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- before kong-pdk, on purpose
+(require('./workers/spare-worker') as typeof import('./workers/spare-worker')).makeSpare();
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- kong-pdk's command, run as it is, after the stub above
 require('kong-pdk/bin/kong-js-pluginserver');

@@ -35,23 +35,26 @@ export function hasSpare(): boolean {
   return spare !== undefined;
 }
 
+/** Makes the spare now, unless there is one (or none is wanted). */
+export function makeSpare(): void {
+  if (!SPARE_ENABLED || spare || closed) return;
+  const worker = spawnWorker();
+  worker.unref(); // an unused spare keeps nothing running
+  const lost = (err?: Error) => {
+    if (spare !== worker) return;
+    spare = undefined;
+    if (err) log.warn('spare data-plane worker failed; it is replaced when taken', { error: err.message });
+  };
+  worker.once('exit', () => lost());
+  worker.once('error', lost);
+  spare = worker;
+  spareLost = lost;
+}
+
 function keepSpare(delayMs: number): void {
   if (!SPARE_ENABLED || spare || closed) return;
   // Later, so that making it does not compete with the request that took the last one.
-  setTimeout(() => {
-    if (spare || closed) return;
-    const worker = spawnWorker();
-    worker.unref(); // an unused spare keeps nothing running
-    const lost = (err?: Error) => {
-      if (spare !== worker) return;
-      spare = undefined;
-      if (err) log.warn('spare data-plane worker failed; it is replaced when taken', { error: err.message });
-    };
-    worker.once('exit', () => lost());
-    worker.once('error', lost);
-    spare = worker;
-    spareLost = lost;
-  }, delayMs).unref();
+  setTimeout(makeSpare, delayMs).unref();
 }
 
 /** The spare if there is one (unless `fresh`), else a new worker; a new spare follows. */
@@ -76,5 +79,6 @@ export function closeSpare(): void {
 
 // At once: a request in the plugin server's first seconds would otherwise pay a
 // whole worker's start (~300 ms). Kong's first calls (plugin list, schemas)
-// run on this thread meanwhile; the spare loads on its own.
+// run on this thread meanwhile; the spare loads on its own. The start command
+// (../kong-js-pluginserver.ts) makes it sooner still, before kong-pdk loads.
 keepSpare(0);
