@@ -9,7 +9,6 @@ import { openAiChatIngress } from '../ingress/openai/chat';
 import { createStreamDecoder, getProvider, sseChunk } from '../providers';
 import type { ResponseContext, Target } from '../providers/contract';
 
-const ROUNDS = 200;
 const sse = (data: unknown, event?: string) => Buffer.from(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
 
 const ANSWERS: Record<'openai' | 'anthropic', { body: unknown; frames: Buffer[] }> = {
@@ -55,7 +54,7 @@ const ANSWERS: Record<'openai' | 'anthropic', { body: unknown; frames: Buffer[] 
   },
 };
 
-export function warmTranslation(rounds = ROUNDS): void {
+export function warmTranslation(rounds: number): void {
   const ctx = (): ResponseContext => ({ id: 'chatcmpl-warm', created: 0, model: 'warm', newId: () => 'call_warm' });
   const clientBody = JSON.stringify({ model: 'warm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 });
   for (const id of ['openai', 'anthropic'] as const satisfies readonly ProviderId[]) {
