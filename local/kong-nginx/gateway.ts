@@ -12,6 +12,7 @@ import path from 'node:path';
 import { stoppedWithParent } from '../../control-plane/loaders/ferretdb';
 import { loadDeclarative } from '../kong-driver/declarative';
 import { pluginServerCommand } from '../kong-driver/plugin-server';
+import { alive, childrenOf, cmdline } from '../processes';
 import type { RequestStats } from '../kong-driver/request-context';
 import { findNginx } from './find-nginx';
 import { renderNginxConf } from './nginx-conf';
@@ -263,29 +264,13 @@ export async function startKongNginx(opts: KongNginxOptions): Promise<KongNginx>
     async reload(kongYml) {
       if (kongYml !== undefined) writeConfig(configPath, { ...opts, kongYml }, socket, pidFile, stats?.port, nodeId);
       const before = { pid: pluginServerPid(), socket: socketIdentity() };
-      const oldWorkers = workerPids(child.pid!);
+      const oldWorkers = childrenOf(child.pid!, /^nginx: worker process/);
       execFileSync(nginx.binary, ['-p', prefix, '-c', confPath, '-e', errorLogPath, '-s', 'reload'], { env: opts.env ?? process.env, stdio: 'pipe' });
       await ready(20_000, before);
       await oldWorkersQuitting(oldWorkers, 20_000);
     },
     close: stop,
   };
-}
-
-/** The master's children: its workers (the plugin server is a worker's child). */
-function workerPids(masterPid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Fields after the parenthesised command: state, ppid.
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === masterPid) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
 }
 
 // The master signals the old workers to quit about 100 ms after it started
@@ -298,28 +283,12 @@ function workerPids(masterPid: number): number[] {
 // one more timer turn lets this process's clients read the close.
 async function oldWorkersQuitting(pids: number[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const quitting = (pid: number) => {
-    try {
-      return !alive(pid) || fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('shutting down');
-    } catch {
-      return true;
-    }
-  };
+  const quitting = (pid: number) => !alive(pid) || cmdline(pid).includes('shutting down');
   while (!pids.every(quitting)) {
     if (Date.now() > deadline) throw new Error(`old nginx workers ${pids.join(', ')} did not start quitting`);
     await new Promise((r) => setTimeout(r, 10));
   }
   await new Promise((r) => setTimeout(r, 20));
-}
-
-/** Running, not a zombie waiting for init to reap it. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 function canConnect(target: string | { host: string; port: number }): Promise<boolean> {

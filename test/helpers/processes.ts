@@ -1,10 +1,9 @@
 // Finding the processes of a stack under test through /proc (Linux): by the
 // GATEWAY_DATA_DIR their launcher gave them, or as children of a pid.
 import { readdirSync, readFileSync } from 'node:fs';
+import { pids, statField } from '../../local/processes';
 
-function pids(): string[] {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e));
-}
+export { alive, childrenOf, cmdline } from '../../local/processes';
 
 /** Processes whose environment names this data dir (a launcher's parts inherit GATEWAY_DATA_DIR). */
 export function processesOf(dataDir: string): number[] {
@@ -19,28 +18,12 @@ export function processesOf(dataDir: string): number[] {
     .map(Number);
 }
 
-/** Children of `pid` whose command line matches. */
-export function childrenOf(pid: number, match: RegExp): number[] {
-  return pids()
-    .filter((e) => {
-      try {
-        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return ppid === pid && match.test(readFileSync(`/proc/${e}/cmdline`, 'utf8'));
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 /** Every process below `pid` (children, their children...). */
 export function descendantsOf(pid: number): number[] {
   const parentOf = new Map<number, number>();
   for (const e of pids()) {
     try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      parentOf.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      parentOf.set(Number(e), statField(readFileSync(`/proc/${e}/stat`, 'utf8'), 1));
     } catch {
       // gone meanwhile
     }
@@ -69,33 +52,13 @@ export function descendantMatching(pid: number, match: RegExp): number | undefin
   });
 }
 
-/** Alive and not a zombie. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
 /** The nice value of each thread of `pid` (field 19 of /proc/<pid>/task/<tid>/stat). */
 export function threadNiceValues(pid: number): number[] {
   return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+      return [statField(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'), 16)];
     } catch {
       return []; // ended meanwhile
     }
   });
-}
-
-/** The command line of `pid` ('' once it is gone). */
-export function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return '';
-  }
 }
