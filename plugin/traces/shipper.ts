@@ -161,7 +161,7 @@ export class TraceShipper {
       this.delivered += batch.length - refused.length;
       for (const r of refused) this.deadLetters.add(r.trace, r.reason);
     }
-    this.compactSpool();
+    await this.compactSpool();
   }
 
   /** Sends a batch; a batch refused as a whole is split until each refused trace stands alone. */
@@ -181,10 +181,10 @@ export class TraceShipper {
 
   // Delivered traces need not stay on disk: start the file afresh when all
   // are out, or rewrite it with what is left once it is mostly delivered.
-  private compactSpool(): void {
+  private async compactSpool(): Promise<void> {
     if (this.queue.length > 0 && this.spool.lines < 2 * this.queue.length + 1_000) return;
     try {
-      this.spool.rewrite(this.queue);
+      await this.spool.compact(() => this.queue);
     } catch (err) {
       log.error('traces: spool compaction failed', { error: (err as Error).message });
     }
