@@ -1,10 +1,13 @@
 // One-time tickets that tie a request Kong proxies to the data server back to
 // the plugin's access phase. Without a valid ticket the data server refuses
 // the request, so its port is useless to anything that did not come through
-// the plugin. The access phase (the plugin server's main thread) signs a
-// ticket with a key only this process knows; the data server (a worker
-// thread) checks the signature and accepts each ticket once.
+// the plugin. Most tickets are slots of a book in memory the access phase
+// (the plugin server's main thread) shares with the data worker
+// (ticket-book.ts); when the book has no room, the access phase signs a
+// ticket with a key only this process knows, and the data server checks the
+// signature. Either kind is accepted once.
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { BOOK_TICKET_PREFIX, BookIssuer, BookRedeemer } from './ticket-book';
 
 export const TICKET_HEADER = 'x-llm-gateway-ticket';
 
@@ -38,15 +41,28 @@ export function newIssueCounter(): BigInt64Array {
 }
 
 export class TicketSigner {
+  private readonly book: BookIssuer | undefined;
+
+  /** With `book` (shared with the verifier) most tickets are book slots; without, all are signed. */
   constructor(
     private readonly key: Buffer,
     private readonly now: () => number = Date.now,
     readonly issued: BigInt64Array = newIssueCounter(),
-  ) {}
+    book?: SharedArrayBuffer,
+  ) {
+    this.book = book ? new BookIssuer(book) : undefined;
+  }
 
   issue(claims: TicketClaims): string {
     Atomics.add(this.issued, 0, 1n);
-    const payload: Payload = { n: randomUUID(), e: this.now() + TICKET_TTL_MS, s: performance.timeOrigin + claims.startedAt };
+    const now = this.now();
+    const startedAtShared = performance.timeOrigin + claims.startedAt;
+    const fromBook = this.book?.issue({ consumer: claims.consumer, startedAtShared }, now + TICKET_TTL_MS, now);
+    return fromBook ?? this.sign(claims, now, startedAtShared);
+  }
+
+  private sign(claims: TicketClaims, now: number, startedAtShared: number): string {
+    const payload: Payload = { n: randomUUID(), e: now + TICKET_TTL_MS, s: startedAtShared };
     if (claims.consumer !== undefined) payload.c = claims.consumer;
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${body}.${mac(this.key, body).toString('base64url')}`;
@@ -60,14 +76,27 @@ export class TicketVerifier {
   /** Tickets accepted so far. */
   redeemed = 0n;
 
+  private readonly book: BookRedeemer | undefined;
+
   constructor(
     private readonly key: Buffer,
     private readonly now: () => number = Date.now,
-  ) {}
+    book?: SharedArrayBuffer,
+  ) {
+    this.book = book ? new BookRedeemer(book) : undefined;
+  }
 
   /** Returns the claims once; a forged, expired or second redeem yields undefined. */
   redeem(ticket: string | undefined): TicketClaims | undefined {
-    const [body, signature, extra] = (ticket ?? '').split('.');
+    const parts = (ticket ?? '').split('.');
+    if (parts[0] === BOOK_TICKET_PREFIX) {
+      const claims = this.book?.redeem(parts, this.now());
+      if (!claims) return undefined;
+      this.redeemed++;
+      const startedAt = claims.startedAtShared - performance.timeOrigin;
+      return claims.consumer === undefined ? { startedAt } : { consumer: claims.consumer, startedAt };
+    }
+    const [body, signature, extra] = parts;
     if (!body || !signature || extra !== undefined) return undefined;
     const expected = mac(this.key, body);
     const given = Buffer.from(signature, 'base64url');

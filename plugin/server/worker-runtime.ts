@@ -38,7 +38,11 @@ export interface Runtime {
 }
 
 /** `id` names the state files: one runtime's settings, one config cache. */
-export async function startRuntime(config: PluginConfig, id: string, ticketKey: Buffer, ticketsIssued: BigInt64Array): Promise<Runtime> {
+export async function startRuntime(
+  config: PluginConfig,
+  id: string,
+  tickets: { key: Buffer; issued: BigInt64Array; book: SharedArrayBuffer },
+): Promise<Runtime> {
   const store = new ConfigStore({
     controlPlaneUrl: config.control_plane_url,
     token: config.dataplane_token,
@@ -86,12 +90,12 @@ export async function startRuntime(config: PluginConfig, id: string, ticketKey: 
   const core = {
     config: store,
     shipper,
-    tickets: new TicketVerifier(ticketKey),
+    tickets: new TicketVerifier(tickets.key, Date.now, tickets.book),
     health: new DestinationHealth(),
     budget,
     telemetry,
     maxBodyBytes: config.max_body_bytes,
-    ticketsIssued,
+    ticketsIssued: tickets.issued,
     conversations: new ControlPlaneConversationStore(stateClient, undefined, { memoryBytes: config.conversation_cache_mib * 1024 * 1024 }),
     stateClient,
     shadow: new ShadowDispatcher({ budget, shipper, telemetry }),

@@ -21,6 +21,8 @@ export interface WorkerInput {
   ticketKey: Uint8Array;
   /** The signer's count of issued tickets (shared memory). */
   ticketsIssued: BigInt64Array;
+  /** The signer's ticket book (shared memory, ticket-book.ts). */
+  ticketBook: SharedArrayBuffer;
 }
 
 export type WorkerMessage = { type: 'ready'; port: number } | { type: 'failed'; error: string };
@@ -75,7 +77,7 @@ function endThread(): void {
 }
 
 function start(input: WorkerInput): void {
-  startRuntime(input.config, input.id, Buffer.from(input.ticketKey), input.ticketsIssued).then(
+  startRuntime(input.config, input.id, { key: Buffer.from(input.ticketKey), issued: input.ticketsIssued, book: input.ticketBook }).then(
     (runtime) => {
       send({ type: 'ready', port: runtime.server.port });
       let stopping: Promise<void> | undefined;

@@ -11,7 +11,8 @@
 import type { Worker } from 'node:worker_threads';
 import { errorMessage, log } from '../log';
 import type { PluginConfig } from '../schema';
-import { newTicketKey, TicketSigner } from '../server/tickets';
+import { newTicketBook } from '../server/ticket-book';
+import { newIssueCounter, newTicketKey, TicketSigner } from '../server/tickets';
 import type { WorkerCommand, WorkerInput, WorkerMessage } from '../server/worker';
 import { hasSpare, takeWorker } from './spare-worker';
 
@@ -134,8 +135,9 @@ export class WorkerPool {
 
 function startWorker(config: PluginConfig, id: string, onExit: () => void, fresh = false): Promise<Frontdoor> {
   const key = newTicketKey();
-  const tickets = new TicketSigner(key);
-  const input: WorkerInput = { config, id, ticketKey: key, ticketsIssued: tickets.issued };
+  const book = newTicketBook();
+  const tickets = new TicketSigner(key, Date.now, newIssueCounter(), book);
+  const input: WorkerInput = { config, id, ticketKey: key, ticketsIssued: tickets.issued, ticketBook: book };
   const fromSpare = !fresh && hasSpare();
   const worker = takeWorker(fresh);
   worker.postMessage({ type: 'start', input } satisfies WorkerCommand);
