@@ -9,9 +9,42 @@
 // cache writes above the input price). Reasoning tokens are output tokens
 // and priced as such. Anthropic's 1-hour cache writes are priced at the
 // 5-minute write rate: the usage the gateway carries does not tell them apart.
-import { calcPrice } from '@pydantic/genai-prices';
+import type * as GenaiPrices from '@pydantic/genai-prices';
 import type { Destination, PriceOverride, ProviderId } from './contract';
 import { mapDescriptors } from './providers/descriptors';
+
+// The price table is ~50 ms of a data worker's ~180 ms module load, which a
+// request sent the moment a plugin server starts waits for. So it loads on
+// first use, or ahead of it: a spare worker loads it once its warm-up is
+// done, and a started worker while its first provider call is out
+// (loadPriceTableSoon), where the provider's own time hides it.
+let table: typeof GenaiPrices | undefined;
+
+function priceTable(): typeof GenaiPrices {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  table ??= require('@pydantic/genai-prices') as typeof GenaiPrices;
+  return table;
+}
+
+export function loadPriceTable(): void {
+  priceTable();
+}
+
+let loadingSoon: NodeJS.Timeout | undefined;
+
+/** Loads the table (once) a moment from now: called as a provider call goes out, so it loads while the provider works. */
+export function loadPriceTableSoon(): void {
+  if (table || loadingSoon) return;
+  loadingSoon = setTimeout(loadPriceTable, 2);
+  loadingSoon.unref();
+}
+
+/** Whether this thread has the price table (tests). */
+export function priceTableLoaded(): boolean {
+  return table !== undefined;
+}
+
+type PriceResult = ReturnType<typeof GenaiPrices.calcPrice>;
 
 // genai-prices names providers its own way (each descriptor's priceTable).
 const PRICE_PROVIDER: Partial<Record<ProviderId, string>> = mapDescriptors((d) => d.priceTable);
@@ -110,7 +143,7 @@ function flatRates(price: Record<string, unknown>): Rates {
   };
 }
 
-function tablePrice(provider: ProviderId, model: string, tokens: PriceTokens): ReturnType<typeof calcPrice> {
+function tablePrice(provider: ProviderId, model: string, tokens: PriceTokens): PriceResult {
   return lookup(provider, model, {
     input_tokens: tokens.promptTokens,
     output_tokens: tokens.completionTokens,
@@ -119,8 +152,9 @@ function tablePrice(provider: ProviderId, model: string, tokens: PriceTokens): R
   });
 }
 
-function lookup(provider: ProviderId, model: string, usage: Record<string, number>): ReturnType<typeof calcPrice> {
+function lookup(provider: ProviderId, model: string, usage: Record<string, number>): PriceResult {
   const providerId = PRICE_PROVIDER[provider];
+  const { calcPrice } = priceTable();
   try {
     return (providerId ? calcPrice(usage, model, { providerId }) : null) ?? calcPrice(usage, model);
   } catch {

@@ -4,6 +4,7 @@
 // The time spent waiting on the provider is counted on the attempt.
 import type { Destination } from '../contract';
 import { GatewayError, preparationFailure } from '../gateway-error';
+import { loadPriceTableSoon } from '../pricing';
 import { providers } from '../providers';
 import type { Provider, Target, UpstreamRequest } from '../providers/contract';
 import { callUpstream, classifyError, type UpstreamResponse } from '../upstream/call';
@@ -44,7 +45,9 @@ export async function callProvider(o: ProviderCallOptions): Promise<ProviderCall
   }
   if (o.traceparent) upstream.headers.traceparent = o.traceparent;
 
-  const called = await o.attempt.wait(callUpstream(upstream, o.destination.timeoutMs, o.signal, o.destination));
+  const calling = callUpstream(upstream, o.destination.timeoutMs, o.signal, o.destination);
+  loadPriceTableSoon(); // a fresh worker's first call: the table loads while the provider works
+  const called = await o.attempt.wait(calling);
   if (!called.ok) return called;
   const res = called.response;
   if (res.status < 300) return { ok: true, response: res };

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-test("a data-plane worker starts without undici's index, OpenTelemetry, AWS's signer or codec, and the TypeScript compiler", async () => {
+test("a data-plane worker starts without undici's index, OpenTelemetry, AWS's signer or codec, the TypeScript compiler and the price table", async () => {
   await import('./worker-runtime');
   const { warmTranslation } = await import('./warm-translation');
   warmTranslation(1);
@@ -14,7 +14,13 @@ test("a data-plane worker starts without undici's index, OpenTelemetry, AWS's si
   assert.deepEqual(found(/\/node_modules\/@opentelemetry\//), []);
   assert.deepEqual(found(/\/node_modules\/(@smithy|@aws-crypto)\//), []);
   assert.deepEqual(found(/\/node_modules\/typescript\//), []);
-  // What it does load: undici's parts, the price table.
+  assert.deepEqual(found(/\/node_modules\/@pydantic\/genai-prices\//), []);
+  // What it does load: undici's parts.
   assert.ok(found(/\/node_modules\/undici\/lib\/dispatcher\/agent\.js$/).length === 1);
-  assert.ok(found(/\/node_modules\/@pydantic\/genai-prices\//).length > 0);
+  // The price table once asked for (a warm spare, a first provider call, a first price).
+  const { loadPriceTable, priceUsd } = await import('../pricing');
+  loadPriceTable();
+  const loaded = Object.keys(require.cache).filter((k) => /[\\/]node_modules[\\/]@pydantic[\\/]genai-prices[\\/]/.test(k));
+  assert.ok(loaded.length > 0);
+  assert.ok(priceUsd({ provider: 'openai', model: 'gpt-4o' }, { promptTokens: 1_000_000, completionTokens: 0 })! > 0);
 });

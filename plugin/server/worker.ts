@@ -14,6 +14,7 @@ import { errorMessage, log } from '../log';
 import type { PluginConfig } from '../schema';
 import { warmHttp } from './warm-http';
 import { warmTranslation } from './warm-translation';
+import { loadPriceTable } from '../pricing';
 
 export interface WorkerInput {
   config: PluginConfig;
@@ -48,7 +49,12 @@ warmHttp().catch((err: unknown) => log.warn('data plane: HTTP warm-up failed', {
 // busy machine). The first step pays the first runs' compilation, the later
 // ones only help the JIT.
 function warmInSteps(rounds: number): void {
-  if (taken || rounds <= 0) return;
+  if (taken) return;
+  if (rounds <= 0) {
+    // Warm and still a spare: the price table too (pricing.ts), which a started worker would load at its first provider call.
+    loadPriceTable();
+    return;
+  }
   try {
     warmTranslation(Math.min(WARM_STEP, rounds));
   } catch (err) {
