@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-test("a data-plane worker starts without undici's index, OpenTelemetry, AWS's signer or codec, the TypeScript compiler and the price table", async () => {
+test("a data-plane worker starts without undici's index, OpenTelemetry, AWS's signer or codec, the TypeScript compiler, the price table and the providers it does not use", async () => {
   await import('./worker-runtime');
   const { warmTranslation } = await import('./warm-translation');
   warmTranslation(1);
@@ -17,6 +17,18 @@ test("a data-plane worker starts without undici's index, OpenTelemetry, AWS's si
   assert.deepEqual(found(/\/node_modules\/@pydantic\/genai-prices\//), []);
   // What it does load: undici's parts.
   assert.ok(found(/\/node_modules\/undici\/lib\/dispatcher\/agent\.js$/).length === 1);
+  // Translation loads per provider: the warm-up's two, not the other seven.
+  const providerModules = () =>
+    modules
+      .filter((m) => /\/plugin\/providers\/[a-z-]+\/index\.[jt]s$/.test(m))
+      .map((m) => m.split('/').at(-2))
+      .sort();
+  assert.deepEqual(providerModules(), ['anthropic', 'openai', 'openai-compatible']);
+  const { loadAllProviders, providers } = await import('../providers');
+  assert.equal(providers.gemini?.chat.buildRequest.name, 'buildGeminiChatRequest', 'loaded when asked for');
+  loadAllProviders();
+  modules.splice(0, modules.length, ...Object.keys(require.cache).map((k) => k.replace(/\\/g, '/')));
+  assert.equal(providerModules().length, 9);
   // The price table once asked for (a warm spare, a first provider call, a first price).
   const { loadPriceTable, priceUsd } = await import('../pricing');
   loadPriceTable();

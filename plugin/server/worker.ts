@@ -15,6 +15,7 @@ import type { PluginConfig } from '../schema';
 import { warmHttp } from './warm-http';
 import { warmTranslation } from './warm-translation';
 import { loadPriceTable } from '../pricing';
+import { loadAllProviders } from '../providers';
 
 export interface WorkerInput {
   config: PluginConfig;
@@ -51,8 +52,9 @@ warmHttp().catch((err: unknown) => log.warn('data plane: HTTP warm-up failed', {
 function warmInSteps(rounds: number): void {
   if (taken) return;
   if (rounds <= 0) {
-    // Warm and still a spare: the price table too (pricing.ts), which a started worker would load at its first provider call.
+    // Warm and still a spare: what a started worker would load on first use, the price table (pricing.ts) and every provider.
     loadPriceTable();
+    loadAllProviders();
     return;
   }
   try {
