@@ -15,8 +15,9 @@ const PRECOMPILED = resolve(DIST, 'validation/precompiled-validators.js');
 
 test('a data-plane worker compiles no schema at start-up: the build precompiled every one it loads', () => {
   assert.ok(existsSync(PRECOMPILED), 'run `npm run build`: it precompiles the schemas');
-  // A fresh process loads the worker's modules as a spare does.
+  // A fresh process loads the worker's modules as a warm spare does, every provider's translation included.
   const script = `require(${JSON.stringify(resolve(DIST, 'server/worker-runtime.js'))});
+    require(${JSON.stringify(resolve(DIST, 'providers/index.js'))}).loadAllProviders();
     const all = require(${JSON.stringify(resolve(DIST, 'validation/compile-schema.js'))}).compiledSchemas();
     console.log(JSON.stringify({ total: all.length, missed: all.filter((s) => !s.precompiled).map((s) => s.name) }));`;
   const { total, missed } = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { total: number; missed: string[] };

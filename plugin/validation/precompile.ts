@@ -8,6 +8,7 @@ import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadAllProviders } from '../providers';
 import { ajvOptions, compiledSchemas, PRECOMPILED_MODULE } from './compile-schema';
 
 const out = join(__dirname, PRECOMPILED_MODULE);
@@ -15,6 +16,8 @@ rmSync(out, { force: true }); // a stale file would be loaded while recording (h
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded for its side effect: every module a worker loads compiles its schemas
 require('../server/worker-runtime');
+// Providers load on first use (a warm spare loads them all): their response schemas too.
+loadAllProviders();
 
 const groups = new Map<boolean, Ajv>();
 const names: Record<string, string> = {};
