@@ -39,11 +39,6 @@ export function loadPriceTableSoon(): void {
   loadingSoon.unref();
 }
 
-/** Whether this thread has the price table (tests). */
-export function priceTableLoaded(): boolean {
-  return table !== undefined;
-}
-
 type PriceResult = ReturnType<typeof GenaiPrices.calcPrice>;
 
 // genai-prices names providers its own way (each descriptor's priceTable).

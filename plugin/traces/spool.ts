@@ -110,7 +110,7 @@ export class Spool {
     const old = { fd: this.fd, file: this.file };
     try {
       // Appends are synchronous, so nothing lands between this write and the swap.
-      if (traces.length > 0) fs.writeSync(fd, traces.map((t) => `${JSON.stringify(t)}\n`).join(''));
+      if (traces.length > 0) fs.writeSync(fd, spoolLines(traces));
     } catch (err) {
       fs.close(fd, () => fs.unlink(file, () => undefined));
       throw err;
@@ -137,7 +137,7 @@ export class Spool {
       return;
     }
     const tmp = `${this.file}.tmp`;
-    fs.writeFileSync(tmp, traces.map((t) => `${JSON.stringify(t)}\n`).join(''), { mode: 0o600 });
+    fs.writeFileSync(tmp, spoolLines(traces), { mode: 0o600 });
     const fd = fs.openSync(tmp, 'r+');
     fs.fdatasyncSync(fd);
     fs.closeSync(fd);
@@ -235,6 +235,10 @@ export class Spool {
       return false;
     }
   }
+}
+
+function spoolLines(traces: Trace[]): string {
+  return traces.map((t) => `${JSON.stringify(t)}\n`).join('');
 }
 
 function newSpoolPath(dir: string): string {
