@@ -158,8 +158,11 @@ test('a plugin server killed under load is started again (at most once a second)
       process.kill(first, 'SIGKILL');
       await waitUntil('a new plugin server', () => g.pluginServerPid() !== first);
       const second = g.pluginServerPid()!;
-      // Started again as the deploy command starts it (Node's options before the script).
-      const argv = readFileSync(`/proc/${second}/cmdline`, 'utf8').split('\0');
+      // Started again as the deploy command starts it (Node's options before the script). Its pid is the
+      // shell's that runs Kong's start command, which execs node: read the command line once it did.
+      const argvOf = () => readFileSync(`/proc/${second}/cmdline`, 'utf8').split('\0');
+      await waitUntil('the start command exec', () => argvOf()[0] !== '/bin/sh');
+      const argv = argvOf();
       assert.deepEqual(argv.slice(0, 3), pluginServerCommand());
       process.kill(second, 'SIGKILL'); // dies again at once: the next start waits for the 1 s spacing
       await waitUntil('a third plugin server', () => g.pluginServerPid() !== second);
