@@ -418,8 +418,13 @@ describe('admin console in Chromium', { timeout: 240_000 }, () => {
     const shadow = { destination: { provider: 'openai', model: 'gpt-4o-mini', secret: 'openai-key', options: { baseUrl: `${openai.url}/v1` } }, percent: 100 };
     assert.equal((await stack.api('PATCH', '/api/v1/endpoints/chat', { shadow })).status, 200);
     const row = page.locator('table.shadow-comparison tr[data-endpoint="chat"]');
+    const compared = row.locator('[data-metric="compared"]');
+    // Each round sends one more shadowed request and reloads the page's data
+    // with its Refresh button (a whole page load per round took longer than
+    // the page's own timeout once, with CI's other suites beside this one).
+    await go('usage?range=1h');
     await waitFor(
-      'a shadow comparison row for chat',
+      'a shadow comparison row for chat with a compared answer',
       async () => {
         const res = await fetch(`${stack.openaiBaseUrl}/chat/completions`, {
           method: 'POST',
@@ -427,14 +432,14 @@ describe('admin console in Chromium', { timeout: 240_000 }, () => {
           body: JSON.stringify({ model: 'chat', max_tokens: 16, messages: [{ role: 'user', content: 'shadow me' }] }),
         });
         assert.equal(res.status, 200);
-        await go('usage?range=1h');
-        return (await row.count()) ? true : undefined;
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        await page.waitForFunction(() => !document.querySelector('main .loading'), undefined, { timeout: 30_000 });
+        return (await compared.count()) && Number(await compared.innerText()) >= 1 ? true : undefined;
       },
-      30_000,
+      60_000,
       1_000,
     );
     assert.match(await row.innerText(), /openai gpt-4o-mini/);
-    assert.ok(Number(await row.locator('[data-metric="compared"]').innerText()) >= 1);
     await shot('usage-shadow');
   });
 
