@@ -26,9 +26,11 @@ interface Call {
   reject(err: Error): void;
 }
 
-// The thread allocates a cell and three sketches per row and level: a young generation larger than
-// V8's default (16 MB on 64-bit) lets most of that die there instead of being copied out.
-const YOUNG_GENERATION_MB = 32;
+// The thread allocates a cell and three sketches per row and level: a large young generation lets
+// most of that die there instead of being copied out. 32 MB (an earlier value) is what V8 gives a
+// thread anyway (two 16 MB semi-spaces). Planning and merging 200,000 traces of a 1M-a-day load in a
+// thread: 82-84 µs of CPU per trace at 32, 75-77 at 128, no better at 256 or 384 (bench/RESULTS.md §33).
+const YOUNG_GENERATION_MB = 128;
 const TRACES_PER_MESSAGE = 1_000;
 
 /** rollup-thread.js when built; under tsx (tests) the .ts, through tsx's require hook (a worker does not inherit `--import tsx`). */
