@@ -114,16 +114,16 @@ export class MetricsService {
   }
 }
 
-/**
- * Increments summed per counter and label set, then applied once each. The
- * key is the label values in the order given: each call site of a counter
- * names its labels in one order.
- */
 interface Sum {
   labels: Record<string, string>;
   n: number;
 }
 
+/**
+ * Increments summed per counter and label set, then applied once each. The
+ * key is the label values in the order given: each call site of a counter
+ * names its labels in one order.
+ */
 class CounterSums {
   private readonly sums = new Map<Counter, Map<string, Sum>>();
 
