@@ -4,6 +4,7 @@
 // by a short poll of the counter when another replica did.
 import { EventEmitter } from 'node:events';
 import type { Models } from '../models';
+import { KeyedMutex } from './keyed-mutex';
 import { isDuplicateKeyError } from './mongo-errors';
 
 const COUNTER_ID = 'global';
@@ -13,6 +14,12 @@ export class ConfigVersionService {
   private known = 0;
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  /**
+   * Bumps one at a time in this process. FerretDB applies an `$inc` as a read and a separate write
+   * (keyed-mutex.ts): two racing changes could both get the same version, and a data plane that read
+   * the snapshot between them would never see the second one.
+   */
+  private readonly bumps = new KeyedMutex();
 
   constructor(
     private readonly models: Models,
@@ -31,10 +38,12 @@ export class ConfigVersionService {
   async bump(): Promise<number> {
     const inc = () => this.models.configVersion.findOneAndUpdate({ _id: COUNTER_ID }, { $inc: { version: 1 } }, { upsert: true, new: true }).lean();
     // Two first-ever upserts can race on the unique _id; the loser retries as a plain $inc.
-    const doc = await inc().catch((err: unknown) => {
-      if (isDuplicateKeyError(err)) return inc();
-      throw err;
-    });
+    const doc = await this.bumps.run(COUNTER_ID, () =>
+      inc().catch((err: unknown) => {
+        if (isDuplicateKeyError(err)) return inc();
+        throw err;
+      }),
+    );
     this.observe(doc.version);
     return doc.version;
   }

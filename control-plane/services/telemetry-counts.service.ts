@@ -7,8 +7,12 @@ import { Counter, type Registry } from 'prom-client';
 import type { TelemetryReport } from '../../plugin/contract';
 import type { Models } from '../models';
 import type { TelemetryCountDoc } from '../models/telemetry-count.model';
+import { KeyedMutex } from './keyed-mutex';
 
 export class TelemetryCountsService {
+  /** One write at a time per document: FerretDB applies a `$max` as a read and a separate write, so concurrent ones lose counts (keyed-mutex.ts). */
+  private readonly locks = new KeyedMutex();
+
   constructor(
     private readonly models: Models,
     registry: Registry,
@@ -33,21 +37,24 @@ export class TelemetryCountsService {
 
   async record(report: TelemetryReport): Promise<void> {
     const now = new Date();
-    const upsert = (e: TelemetryReport['exporters'][number]) =>
+    const upsert = (id: string, e: TelemetryReport['exporters'][number]) =>
       this.models.telemetryCounts.updateOne(
-        { _id: `${report.dataplaneId}/${e.exporter}` },
+        { _id: id },
         // Reports can arrive out of order: counts only grow.
         { $set: { dataplaneId: report.dataplaneId, exporter: e.exporter, name: e.name, updatedAt: now }, $max: { exported: e.exported, dropped: e.dropped } },
         { upsert: true },
       );
     await Promise.all(
-      report.exporters.map((e) =>
-        // Two reports racing to create the same document: one insert wins, the other is a duplicate key; as an update it applies.
-        upsert(e).catch((err: unknown) => {
-          if ((err as { code?: number } | null)?.code !== 11000) throw err;
-          return upsert(e);
-        }),
-      ),
+      report.exporters.map((e) => {
+        const id = `${report.dataplaneId}/${e.exporter}`;
+        return this.locks.run(id, () =>
+          // Two replicas racing to create the same document: one insert wins, the other is a duplicate key; as an update it applies.
+          upsert(id, e).catch((err: unknown) => {
+            if ((err as { code?: number } | null)?.code !== 11000) throw err;
+            return upsert(id, e);
+          }),
+        );
+      }),
     );
   }
 

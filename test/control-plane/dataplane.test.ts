@@ -81,6 +81,16 @@ describe('data-plane snapshot', () => {
     assert.ok(wake < 1000, `woke ${wake} ms after the write`);
   });
 
+  it('racing configuration changes each get a version of their own, on FerretDB too', async () => {
+    // FerretDB applies `$inc` as a read and a separate write: unserialized, racing bumps returned the same
+    // version, and a data plane that read the snapshot between two changes would never see the second.
+    const versions = h.cp.services.versions;
+    const before = await versions.current();
+    const got = await Promise.all(Array.from({ length: 40 }, () => versions.bump()));
+    assert.equal(new Set(got).size, 40, `versions handed out: ${got.join(',')}`);
+    assert.equal(await versions.current(), before + 40);
+  });
+
   it('the control plane warms its snapshot path with a token it signs itself; a wrong key is refused', async () => {
     await warmDataplanePath(h.cp.url, h.config.jwt, h.cp.services.snapshot);
     await assert.rejects(
