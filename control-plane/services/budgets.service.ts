@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { BudgetPolicy } from '../../plugin/contract';
 import { ApiError, conflict, invalidField, notFound } from '../errors';
 import type { Models } from '../models';
+import { KeyedMutex } from './keyed-mutex';
 import type { BudgetPolicyDoc } from '../models/budget-policy.model';
 import type { BudgetWindowDoc } from '../models/budget-window.model';
 import type { Actor } from './actor';
@@ -50,6 +51,8 @@ export function budgetToPolicy(d: BudgetPolicyDoc): BudgetPolicy {
 }
 
 export class BudgetsService {
+  /** Compare-and-set writes one at a time per document: FerretDB checks the version and writes in separate steps, so two racing updates could both apply (keyed-mutex.ts). */
+  private readonly writes = new KeyedMutex();
   constructor(
     private readonly models: Models,
     private readonly versions: ConfigVersionService,
@@ -157,13 +160,16 @@ export class BudgetsService {
   private async update(actor: Actor, id: string, action: string, build: (current: BudgetPolicyDoc) => BudgetInput) {
     const current = await this.find(id);
     const fields = await this.normalize(build(current));
-    const updated = await this.models.budgetPolicies
-      .findOneAndUpdate(
-        { _id: current._id, version: current.version },
-        withUnset({ ...fields, version: current.version + 1, updatedAt: this.now() }, ['webhookUrl']),
-        { new: true },
+    const updated = await this.writes
+      .run(current._id, () =>
+        this.models.budgetPolicies
+          .findOneAndUpdate(
+            { _id: current._id, version: current.version },
+            withUnset({ ...fields, version: current.version + 1, updatedAt: this.now() }, ['webhookUrl']),
+            { new: true },
+          )
+          .lean<BudgetPolicyDoc>(),
       )
-      .lean<BudgetPolicyDoc>()
       .catch((err: unknown) => {
         if (isDuplicateKeyError(err)) throw conflict('budget_name_taken', `name: another budget is named '${fields.name}'`);
         throw err;

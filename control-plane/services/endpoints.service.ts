@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { ApiError, conflict, invalidField, notFound } from '../errors';
 import type { Models } from '../models';
+import { KeyedMutex } from './keyed-mutex';
 import type { EndpointDoc } from '../models/endpoint.model';
 import type { Actor } from './actor';
 import { diffEndpoint } from './audit-diff';
@@ -37,6 +38,8 @@ function toInput(d: EndpointDoc): EndpointInput {
 }
 
 export class EndpointsService {
+  /** Compare-and-set writes one at a time per document: FerretDB checks the version and writes in separate steps, so two racing updates could both apply (keyed-mutex.ts). */
+  private readonly writes = new KeyedMutex();
   constructor(
     private readonly models: Models,
     private readonly versions: ConfigVersionService,
@@ -92,13 +95,15 @@ export class EndpointsService {
     }
     const normalized = await normalizeEndpoint(input, this.resolveSecret, this.outbound);
     // Optimistic concurrency: the update applies only to the version we read.
-    const updated = await this.models.endpoints
-      .findOneAndUpdate(
-        { _id: current._id, version: current.version },
-        withUnset({ ...normalized, version: current.version + 1, updatedAt: new Date() }, ['stickiness', 'rateLimits', 'runs', 'loopBreaker', 'shadow']),
-        { new: true },
-      )
-      .lean<EndpointDoc>();
+    const updated = await this.writes.run(current._id, () =>
+      this.models.endpoints
+        .findOneAndUpdate(
+          { _id: current._id, version: current.version },
+          withUnset({ ...normalized, version: current.version + 1, updatedAt: new Date() }, ['stickiness', 'rateLimits', 'runs', 'loopBreaker', 'shadow']),
+          { new: true },
+        )
+        .lean<EndpointDoc>(),
+    );
     if (!updated) throw new ApiError(409, 'concurrent_modification', `endpoint '${name}' was changed by someone else; retry`);
     await this.versions.bump();
     await this.audit.record(actor, action, { type: 'endpoint', id: updated._id, name }, `version ${updated.version}`, diffEndpoint(current, updated));

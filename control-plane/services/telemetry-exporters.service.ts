@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import type { OtlpProtocol, TelemetryExporter } from '../../plugin/contract';
 import { ApiError, conflict, invalidField, notFound } from '../errors';
 import type { Models } from '../models';
+import { KeyedMutex } from './keyed-mutex';
 import type { TelemetryExporterDoc } from '../models/telemetry-exporter.model';
 import type { Actor } from './actor';
 import type { AuditService } from './audit.service';
@@ -53,6 +54,8 @@ export function exporterToApi(d: TelemetryExporterDoc) {
 const cipherId = (exporterId: string) => `telemetry-exporter:${exporterId}`;
 
 export class TelemetryExportersService {
+  /** Compare-and-set writes one at a time per document: FerretDB checks the version and writes in separate steps, so two racing updates could both apply (keyed-mutex.ts). */
+  private readonly writes = new KeyedMutex();
   constructor(
     private readonly models: Models,
     private readonly cipher: EnvelopeCipher,
@@ -125,9 +128,9 @@ export class TelemetryExportersService {
       ? { $set: { ...set, encrypted: patch.secretHeaders ? this.cipher.encrypt(cipherId(current._id), secret) : current.encrypted } }
       : { $set: set, $unset: { encrypted: '' } };
     // Optimistic concurrency: the update applies only to the version we read.
-    const updated = await this.models.telemetryExporters
-      .findOneAndUpdate({ _id: current._id, version: current.version }, update, { new: true })
-      .lean<TelemetryExporterDoc>();
+    const updated = await this.writes.run(current._id, () =>
+      this.models.telemetryExporters.findOneAndUpdate({ _id: current._id, version: current.version }, update, { new: true }).lean<TelemetryExporterDoc>(),
+    );
     if (!updated) throw new ApiError(409, 'concurrent_modification', `exporter '${name}' was changed by someone else; retry`);
     await this.versions.bump();
     const changed = Object.keys(patch).sort().join(', ');

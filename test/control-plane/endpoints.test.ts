@@ -171,4 +171,23 @@ describe('endpoints API', () => {
     assert.match(refused.body.error.details[0].message, /credentials/);
     await h.as('admin').delete('/api/v1/endpoints/ollama-pasted').expect(204);
   });
+
+  // Last: its audit entries would otherwise be in the audit test's pages.
+  it('racing PATCHes: each version is won by one of them, the others are 409s, on FerretDB too', async () => {
+    // FerretDB checks `version` and writes in separate steps: unserialized, two racing updates could both
+    // apply to the same version, both answered as saved while one of them was lost.
+    await h.as('admin').post('/api/v1/endpoints').send(chatEndpoint('racing')).expect(201);
+    const admin = { sub: 'admin-user', role: 'admin' as const };
+    for (let round = 0; round < 30; round++) {
+      const before = (await h.cp.services.endpoints.get('racing')).version;
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) => h.cp.services.endpoints.patch(admin, 'racing', { rateLimits: { requestsPerMinute: 100 * round + i + 1 } })),
+      );
+      const saved = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { status?: number }).status, 409);
+      const after = await h.cp.services.endpoints.get('racing');
+      assert.equal(after.version - before, saved.length, `round ${round}: ${saved.length} saved, version ${before} -> ${after.version}`);
+      assert.deepEqual(new Set(saved.map((e) => e.version)).size, saved.length, `round ${round}: a version saved twice`);
+    }
+  });
 });
