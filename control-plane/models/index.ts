@@ -14,6 +14,7 @@ import { telemetryCountModel } from './telemetry-count.model';
 import { telemetryExporterModel } from './telemetry-exporter.model';
 import { traceStore } from './trace-store.model';
 import { usageStore } from './usage-rollup.model';
+import { writeLockModel } from './write-lock.model';
 
 /** Models bound to one connection (several control planes can share a process in tests). */
 export function createModels(conn: Connection) {
@@ -34,6 +35,7 @@ export function createModels(conn: Connection) {
     configVersion: configVersionModel(conn),
     shadowComparisons: shadowComparisonModel(conn),
     conversationStates: conversationStateModel(conn),
+    writeLocks: writeLockModel(conn),
   };
 }
 

@@ -23,6 +23,7 @@ import { TracesService } from './traces.service';
 import { UsageService } from './usage.service';
 import { IngestFlusher } from './ingest-flusher';
 import { DEFAULT_RETENTION, RetentionService } from './retention.service';
+import { DocumentLocks } from './document-locks';
 
 export function createServices(
   models: Models,
@@ -34,10 +35,12 @@ export function createServices(
   const versions = new ConfigVersionService(models, config.versionPollMs);
   const outbound = config.outbound ?? STRICT;
   const cipher = new EnvelopeCipher(config.kek);
-  const secrets = new SecretsService(models, cipher, versions, audit, outbound);
+  // Secrets and exporters are also rewritten by `npm run rotate-kek`, another process.
+  const locks = new DocumentLocks(models.writeLocks);
+  const secrets = new SecretsService(models, cipher, versions, audit, locks, outbound);
   const metrics = new MetricsService();
   const shadowComparisons = new ShadowComparisonsService(models);
-  const exporters = new TelemetryExportersService(models, cipher, versions, audit);
+  const exporters = new TelemetryExportersService(models, cipher, versions, audit, locks);
   const flusher = new IngestFlusher(models, log);
   const retention = { ...DEFAULT_RETENTION, ...config.retention };
   const traces = new TracesService(models, metrics, flusher);

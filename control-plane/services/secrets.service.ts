@@ -6,6 +6,7 @@ import type { SecretDoc } from '../models/secret.model';
 import type { Actor } from './actor';
 import type { AuditService } from './audit.service';
 import type { ConfigVersionService } from './config-version.service';
+import type { DocumentLocks } from './document-locks';
 import type { EnvelopeCipher } from './envelope-encryption';
 import { isDuplicateKeyError } from './mongo-errors';
 import { STRICT, type OutboundPolicy } from '../../plugin/upstream/outbound-policy';
@@ -56,8 +57,15 @@ export class SecretsService {
     private readonly cipher: EnvelopeCipher,
     private readonly versions: ConfigVersionService,
     private readonly audit: AuditService,
+    private readonly locks: DocumentLocks,
     private readonly outbound: OutboundPolicy = STRICT,
   ) {}
+
+  /** Runs `work` on the secret, read again once its lock is held (document-locks.ts: rotate-kek rewrites secrets from another process). */
+  private async locked<T>(idOrName: string, work: (current: SecretDoc) => Promise<T>): Promise<T> {
+    const { _id } = await this.find(idOrName);
+    return this.locks.run(`secret:${_id}`, async () => work(await this.find(_id)));
+  }
 
   async list() {
     const docs = await this.models.secrets.find().sort({ name: 1 }).lean<SecretDoc[]>();
@@ -108,19 +116,21 @@ export class SecretsService {
    * while an endpoint sends this secret to a host it would no longer allow.
    */
   async updateMetadata(actor: Actor, idOrName: string, patch: SecretMetadataPatch) {
-    const current = await this.find(idOrName);
-    const allowedHosts = patch.allowedHosts === undefined ? current.allowedHosts : normalizeHosts(patch.allowedHosts);
-    if (patch.allowedHosts !== undefined) await this.checkUsers(current, allowedHosts ?? []);
-    const set: Record<string, unknown> = { updatedAt: new Date() };
-    const unset: Record<string, ''> = {};
-    if (patch.description !== undefined) set.description = patch.description;
-    if (patch.allowedHosts !== undefined) {
-      if (allowedHosts?.length) set.allowedHosts = allowedHosts;
-      else unset.allowedHosts = '';
-    }
-    const updated = await this.models.secrets
-      .findOneAndUpdate({ _id: current._id }, Object.keys(unset).length ? { $set: set, $unset: unset } : { $set: set }, { new: true })
-      .lean<SecretDoc>();
+    const [current, updated] = await this.locked(idOrName, async (current) => {
+      const allowedHosts = patch.allowedHosts === undefined ? current.allowedHosts : normalizeHosts(patch.allowedHosts);
+      if (patch.allowedHosts !== undefined) await this.checkUsers(current, allowedHosts ?? []);
+      const set: Record<string, unknown> = { updatedAt: new Date() };
+      const unset: Record<string, ''> = {};
+      if (patch.description !== undefined) set.description = patch.description;
+      if (patch.allowedHosts !== undefined) {
+        if (allowedHosts?.length) set.allowedHosts = allowedHosts;
+        else unset.allowedHosts = '';
+      }
+      const after = await this.models.secrets
+        .findOneAndUpdate({ _id: current._id }, Object.keys(unset).length ? { $set: set, $unset: unset } : { $set: set }, { new: true })
+        .lean<SecretDoc>();
+      return [current, after] as const;
+    });
     if (!updated) throw notFound('secret', idOrName);
     // Data planes enforce allowedHosts too: they need the new list.
     if (patch.allowedHosts !== undefined) await this.versions.bump();
@@ -152,24 +162,26 @@ export class SecretsService {
 
   /** Replaces the value with a fresh data key; data planes pick it up with the next snapshot. */
   async rotateValue(actor: Actor, idOrName: string, value: Record<string, string>) {
-    const current = await this.find(idOrName);
-    checkCredentialFields(current.provider as ProviderId, value);
-    const now = new Date();
-    const updated = await this.models.secrets
-      .findOneAndUpdate(
-        { _id: current._id },
-        {
-          $set: {
-            encrypted: this.cipher.encrypt(current._id, value),
-            fields: Object.keys(value).sort(),
-            hint: maskedHint(value),
-            updatedAt: now,
-            valueRotatedAt: now,
+    const [current, updated] = await this.locked(idOrName, async (current) => {
+      checkCredentialFields(current.provider as ProviderId, value);
+      const now = new Date();
+      const after = await this.models.secrets
+        .findOneAndUpdate(
+          { _id: current._id },
+          {
+            $set: {
+              encrypted: this.cipher.encrypt(current._id, value),
+              fields: Object.keys(value).sort(),
+              hint: maskedHint(value),
+              updatedAt: now,
+              valueRotatedAt: now,
+            },
           },
-        },
-        { new: true },
-      )
-      .lean<SecretDoc>();
+          { new: true },
+        )
+        .lean<SecretDoc>();
+      return [current, after] as const;
+    });
     if (!updated) throw notFound('secret', idOrName);
     await this.versions.bump();
     await this.audit.record(actor, 'secret.rotate_value', { type: 'secret', id: current._id, name: current.name }, undefined, diffSecret(current, updated));
@@ -204,8 +216,9 @@ export class SecretsService {
 
   /**
    * Re-wraps every data key not yet under the current KEK. Each document is
-   * updated only if its wrapped key is still the one we read, so a value
-   * rotated concurrently (already under the current KEK) is never overwritten.
+   * updated under its lock, and only if its wrapped key is still the one we
+   * read, so a value rotated concurrently (already under the current KEK) is
+   * never overwritten.
    */
   async rewrapAll(): Promise<{ rewrapped: number; skipped: number }> {
     const current = this.cipher.currentKekVersion;
@@ -217,9 +230,11 @@ export class SecretsService {
       .cursor();
     for await (const doc of cursor as AsyncIterable<SecretDoc>) {
       const next = this.cipher.rewrap(doc._id, doc.encrypted);
-      const res = await this.models.secrets.updateOne(
-        { _id: doc._id, 'encrypted.kekVersion': doc.encrypted.kekVersion, 'encrypted.wrappedKey.data': doc.encrypted.wrappedKey.data },
-        { $set: { encrypted: next } },
+      const res = await this.locks.run(`secret:${doc._id}`, () =>
+        this.models.secrets.updateOne(
+          { _id: doc._id, 'encrypted.kekVersion': doc.encrypted.kekVersion, 'encrypted.wrappedKey.data': doc.encrypted.wrappedKey.data },
+          { $set: { encrypted: next } },
+        ),
       );
       if (res.modifiedCount === 1) rewrapped++;
       else skipped++;

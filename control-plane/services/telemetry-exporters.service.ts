@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import type { OtlpProtocol, TelemetryExporter } from '../../plugin/contract';
 import { ApiError, conflict, invalidField, notFound } from '../errors';
 import type { Models } from '../models';
-import { KeyedMutex } from './keyed-mutex';
+import type { DocumentLocks } from './document-locks';
 import type { TelemetryExporterDoc } from '../models/telemetry-exporter.model';
 import type { Actor } from './actor';
 import type { AuditService } from './audit.service';
@@ -54,13 +54,18 @@ export function exporterToApi(d: TelemetryExporterDoc) {
 const cipherId = (exporterId: string) => `telemetry-exporter:${exporterId}`;
 
 export class TelemetryExportersService {
-  /** Compare-and-set writes one at a time per document: FerretDB checks the version and writes in separate steps, so two racing updates could both apply (keyed-mutex.ts). */
-  private readonly writes = new KeyedMutex();
   constructor(
     private readonly models: Models,
     private readonly cipher: EnvelopeCipher,
     private readonly versions: ConfigVersionService,
     private readonly audit: AuditService,
+    /**
+     * Writes one at a time per document, across processes: FerretDB checks a
+     * compare-and-set's version and writes in separate steps, so two racing
+     * updates could both apply, and rotate-kek re-wraps from another process
+     * (document-locks.ts).
+     */
+    private readonly locks: DocumentLocks,
   ) {}
 
   async list() {
@@ -124,11 +129,15 @@ export class TelemetryExportersService {
       version: current.version + 1,
       updatedAt: new Date(),
     };
-    const update = Object.keys(secret).length
-      ? { $set: { ...set, encrypted: patch.secretHeaders ? this.cipher.encrypt(cipherId(current._id), secret) : current.encrypted } }
-      : { $set: set, $unset: { encrypted: '' } };
+    // Secret headers not patched: their stored form is left alone, not written back as read (rotate-kek may
+    // have re-wrapped it since, and writing the old form back would strand it under a KEK about to be dropped).
+    const update = !Object.keys(secret).length
+      ? { $set: set, $unset: { encrypted: '' } }
+      : patch.secretHeaders
+        ? { $set: { ...set, encrypted: this.cipher.encrypt(cipherId(current._id), secret) } }
+        : { $set: set };
     // Optimistic concurrency: the update applies only to the version we read.
-    const updated = await this.writes.run(current._id, () =>
+    const updated = await this.locks.run(`exporter:${current._id}`, () =>
       this.models.telemetryExporters.findOneAndUpdate({ _id: current._id, version: current.version }, update, { new: true }).lean<TelemetryExporterDoc>(),
     );
     if (!updated) throw new ApiError(409, 'concurrent_modification', `exporter '${name}' was changed by someone else; retry`);
@@ -176,9 +185,11 @@ export class TelemetryExportersService {
       .lean<TelemetryExporterDoc[]>();
     for (const doc of docs) {
       const next = this.cipher.rewrap(cipherId(doc._id), doc.encrypted!);
-      const res = await this.models.telemetryExporters.updateOne(
-        { _id: doc._id, 'encrypted.kekVersion': doc.encrypted!.kekVersion, 'encrypted.wrappedKey.data': doc.encrypted!.wrappedKey.data },
-        { $set: { encrypted: next } },
+      const res = await this.locks.run(`exporter:${doc._id}`, () =>
+        this.models.telemetryExporters.updateOne(
+          { _id: doc._id, 'encrypted.kekVersion': doc.encrypted!.kekVersion, 'encrypted.wrappedKey.data': doc.encrypted!.wrappedKey.data },
+          { $set: { encrypted: next } },
+        ),
       );
       if (res.modifiedCount === 1) rewrapped++;
       else skipped++;
