@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startFakeOpenAI } from '../fake-providers/openai';
 import type { FakeProvider } from '../fake-providers/scenario';
+import { waitUntilListed } from '../e2e/stack';
 import { startBudgetStack, waitFor, type BudgetStack } from './stack';
 
 let stack: BudgetStack;
@@ -58,16 +59,6 @@ async function spend(id: string) {
 /** Until both nodes serve the model (config reached them). */
 async function ready(model: string) {
   for (const node of [0, 1]) await waitFor(`${model} on node ${node}`, async () => ((await chat(node, model)).status === 200 ? true : undefined));
-}
-
-/** Until both nodes list the model (config reached them), without a chat request that a rate limit would count. */
-async function listed(model: string) {
-  for (const node of [0, 1])
-    await waitFor(`${model} listed on node ${node}`, async () => {
-      const res = await fetch(`${stack.nodes[node]!.url}/gateway/openai/v1/models`, { headers: { authorization: 'Bearer x' } });
-      const body = (await res.json().catch(() => undefined)) as { data?: Array<{ id: string }> } | undefined;
-      return body?.data?.some((m) => m.id === model) ? true : undefined;
-    });
 }
 
 /** Polls the ledger document of a window while a burst runs; `stop` gives the highest `committed` seen. */
@@ -215,7 +206,7 @@ describe('budgets across two Kong nodes', () => {
   it('rate limit: requests per minute per endpoint, 429 rate_limit_exceeded with retry-after to the window end', async () => {
     assert.equal((await stack.api('POST', '/api/v1/endpoints', endpoint('limited', { rateLimits: { requestsPerMinute: 5 } }))).status, 201);
     // Both nodes must know it: a node still without it answers 404, which CI once met (5 admitted, 2 limited, 1 not found).
-    await listed('limited');
+    await waitUntilListed(stack.nodes, ['limited']);
     // Stay clear of a minute boundary during the burst.
     const second = new Date().getUTCSeconds();
     if (second >= 50) await new Promise((r) => setTimeout(r, (61 - second) * 1000));

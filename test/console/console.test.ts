@@ -16,7 +16,7 @@ import { signToken } from '../../control-plane/middleware/verify-token';
 import { startFakeAnthropic } from '../fake-providers/anthropic';
 import { startFakeOpenAI } from '../fake-providers/openai';
 import type { FakeProvider } from '../fake-providers/scenario';
-import { startStack, waitFor, type Stack } from '../e2e/stack';
+import { startStack, waitFor, waitUntilListed, type Stack } from '../e2e/stack';
 import { launchChromium, openWatchedPage, type WatchedPage } from './launch-chromium';
 
 // The page.evaluate callbacks below run in the browser; this file is type-checked
@@ -302,11 +302,7 @@ describe('admin console in Chromium', { timeout: 240_000 }, () => {
   });
 
   it('sends a playground message through the gateway and shows it streaming, with the gateway headers and a trace link', async () => {
-    await waitFor('the gateway to know the endpoint', async () => {
-      const res = await fetch(`${stack.openaiBaseUrl}/models`);
-      const body = (await res.json()) as { data: Array<{ id: string }> };
-      return body.data.some((m) => m.id === 'chat') ? true : undefined;
-    });
+    await waitUntilListed([stack.driver], ['chat']);
     // Whichever destination the split picks first fails with a 503; the chain then serves the answer, slowly enough to watch it stream.
     for (const fake of [openai, anthropic]) fake.enqueue({ kind: 'status', status: 503, message: 'overloaded' }, { kind: 'ok', chunkGapMs: 400 });
 

@@ -11,7 +11,7 @@ import { BEDROCK_TEST_CREDENTIALS, startBedrockFake } from '../fake-providers/be
 import { startGeminiFake } from '../fake-providers/gemini';
 import { countWords } from '../fake-providers/http';
 import type { FakeProvider } from '../fake-providers/scenario';
-import { createSecret, putEndpoint, startStack, waitFor, type Stack } from './stack';
+import { createSecret, putEndpoint, startStack, waitFor, waitUntilListed, type Stack } from './stack';
 
 let stack: Stack;
 let gemini: FakeProvider;
@@ -55,13 +55,7 @@ before(async () => {
     kind: 'chat',
     destinations: [{ id: 'a', provider: 'anthropic', model: 'claude-sonnet-4-5', secret: 'a', weight: 100, options: { baseUrl: anthropic.url } }],
   });
-  for (const node of stack.drivers) {
-    await waitFor('both endpoints on every node', async () => {
-      const res = await fetch(`${node.url}/gateway/openai/v1/models`);
-      const ids = ((await res.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
-      return ['gem', 'claude', 'bedrock-claude'].every((id) => ids.includes(id)) ? true : undefined;
-    });
-  }
+  await waitUntilListed(stack.drivers, ['gem', 'claude', 'bedrock-claude']);
 });
 
 after(async () => {

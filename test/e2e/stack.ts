@@ -149,6 +149,24 @@ export async function putEndpoint(stack: Stack, endpoint: Record<string, unknown
   if (res.status >= 300) throw new Error(`endpoint write failed: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
+/**
+ * Until every node lists these endpoints on GET /models (its configuration
+ * has them). Asks nothing that a rate limit or budget would count.
+ */
+export async function waitUntilListed(nodes: Array<{ url: string }>, models: string[], timeoutMs?: number): Promise<void> {
+  for (const [i, node] of nodes.entries())
+    await waitFor(
+      `${models.join(', ')} listed on node ${i}`,
+      async () => {
+        const res = await fetch(`${node.url}/gateway/openai/v1/models`, { headers: { authorization: 'Bearer x' } });
+        const body = (await res.json().catch(() => undefined)) as { data?: Array<{ id: string }> } | undefined;
+        const ids = new Set(body?.data?.map((m) => m.id));
+        return models.every((m) => ids.has(m)) ? true : undefined;
+      },
+      timeoutMs,
+    );
+}
+
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
