@@ -44,8 +44,9 @@ export class DocumentLocks {
       try {
         return await work();
       } finally {
-        // Only our own: a lock taken over after our ttl belongs to someone else.
-        await this.locks.deleteOne({ _id: key, holder });
+        // Only our own: a lock taken over after our ttl belongs to someone else. A release that fails
+        // (the database went away) must not turn a done write into an error: the lock expires instead.
+        await this.locks.deleteOne({ _id: key, holder }).catch(() => undefined);
       }
     });
   }
