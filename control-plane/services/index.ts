@@ -28,7 +28,7 @@ import { DocumentLocks } from './document-locks';
 export function createServices(
   models: Models,
   config: Pick<ControlPlaneConfig, 'kek' | 'versionPollMs' | 'budgets' | 'retention' | 'outbound'> &
-    Partial<Pick<ControlPlaneConfig, 'conversationRetentionDays'>>,
+    Partial<Pick<ControlPlaneConfig, 'conversationRetentionDays' | 'ingestGroupTraces'>>,
   log: Logger,
 ) {
   const audit = new AuditService(models);
@@ -41,7 +41,9 @@ export function createServices(
   const metrics = new MetricsService();
   const shadowComparisons = new ShadowComparisonsService(models);
   const exporters = new TelemetryExportersService(models, cipher, versions, audit, locks);
-  const flusher = new IngestFlusher(models, log);
+  // Ingest may run ahead of the flusher by two and a half groups (the default's ratio, 20,000 and 50,000).
+  const group = config.ingestGroupTraces;
+  const flusher = new IngestFlusher(models, log, group ? { maxGroupTraces: group, maxPendingTraces: Math.round(group * 2.5) } : {});
   const retention = { ...DEFAULT_RETENTION, ...config.retention };
   const traces = new TracesService(models, metrics, flusher);
   return {

@@ -62,6 +62,14 @@ describe('configuration', () => {
     for (const bad of ['-5', '20', 'low', '2.5'])
       assert.throws(() => loadConfig({ ...base, GATEWAY_NICE: bad }), /GATEWAY_NICE must be an integer from 0 to 19/);
   });
+
+  it('GATEWAY_INGEST_GROUP_TRACES: 1000 to 200000, unset leaves the flusher its default', () => {
+    const base = { JWT_SECRET: 's', GATEWAY_KEK: KEK };
+    assert.equal(loadConfig(base).ingestGroupTraces, undefined);
+    assert.equal(loadConfig({ ...base, GATEWAY_INGEST_GROUP_TRACES: '40000' }).ingestGroupTraces, 40_000);
+    for (const bad of ['999', '200001', 'big', '2500.5'])
+      assert.throws(() => loadConfig({ ...base, GATEWAY_INGEST_GROUP_TRACES: bad }), /GATEWAY_INGEST_GROUP_TRACES must be an integer from 1000 to 200000/);
+  });
 });
 
 describe('process priority', () => {

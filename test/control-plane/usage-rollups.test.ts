@@ -346,6 +346,42 @@ describe('small batches close together', () => {
   });
 });
 
+describe('GATEWAY_INGEST_GROUP_TRACES', () => {
+  it('caps the traces applied in one group; every trace is still counted once', async () => {
+    const h = await startHarness({ config: { ingestGroupTraces: 1_000 } });
+    try {
+      const t = (i: number): Trace => ({
+        ...randomTrace(0),
+        id: `capped-${i}`,
+        time: new Date(Date.UTC(2031, 9, 1, 10, i % 60)).toISOString(),
+        endpoint: 'capped',
+      });
+      await h.cp.services.flusher.settled(10_000);
+      const before = h.cp.services.flusher.groupsApplied;
+      // 5,000 traces within well under the second a group waits for more: without the cap, one or two groups.
+      await Promise.all(
+        Array.from({ length: 5 }, (_, b) =>
+          h
+            .as('dataplane')
+            .post('/api/v1/dataplane/traces')
+            .send({ traces: Array.from({ length: 1_000 }, (_, i) => t(b * 1_000 + i)) })
+            .expect(200),
+        ),
+      );
+      // A read waits at most 2 s for earlier ingest; five groups one after another may take longer.
+      await h.cp.services.flusher.settled(30_000);
+      const summary = (await h.as('viewer').get('/api/v1/usage/summary?from=2031-10-01T10:00:00Z&to=2031-10-01T11:00:00Z').expect(200)).body as {
+        groups: Array<{ requests: number }>;
+      };
+      assert.equal(summary.groups[0]!.requests, 5_000);
+      const groups = h.cp.services.flusher.groupsApplied - before;
+      assert.ok(groups >= 5, `5,000 traces in ${groups} groups of at most 1,000`);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('journals left by a replica that died', () => {
   it('are applied by the next control plane exactly once, whether or not the dead one got part of the way', async () => {
     const db = await connectTestDb('orphans');
