@@ -126,4 +126,41 @@ describe('latency sketches', () => {
     for (const q of [0.5, 0.95, 0.99]) assert.equal(s.quantile(q), Math.round(library.getValueAtQuantile(q) * 100) / 100, `q${q} as DDSketch.accept`);
     assert.equal(new LatencySketch().quantile(0.5), null);
   });
+
+  it('give the same bins, bytes and quantiles however they were built: added, merged, or read from stored bytes and older arrays', () => {
+    const mapping = newLibrarySketch().mapping;
+    let seed = 7;
+    const random = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296;
+    for (let n = 0; n <= 40; n++) {
+      // Values a few bins apart, some sharing a bin, some too small for one; 0 to 40 of them, as rows of a flush hold.
+      const values = Array.from({ length: n }, () => (random() < 0.1 ? 0 : Math.round(300 + random() * 3500)));
+      const expected = new Map<number, number>();
+      for (const v of values) if (v > mapping.minPossible) expected.set(mapping.key(v), (expected.get(mapping.key(v)) ?? 0) + 1);
+      const histogram = [...expected].sort((a, b) => a[0] - b[0]);
+      const added = new LatencySketch();
+      for (const v of values) added.add(v);
+      // Built as a flush builds a coarser cell (merging finer ones) and as a read does (merging stored bytes and older arrays).
+      const halves = [new LatencySketch(), new LatencySketch()];
+      values.forEach((v, i) => halves[i % 2]!.add(v));
+      const merged = new LatencySketch();
+      for (const h of halves) merged.merge(h);
+      const read = new LatencySketch();
+      read.mergeEncoded(halves[0]!.encode());
+      const bins = [...halves[1]!.bins()];
+      read.mergeEncoded({ k: bins.map(([k], i) => (i === 0 ? k : k - bins[i - 1]![0])), c: bins.map(([, c]) => c), z: halves[1]!.zero });
+      const library = newLibrarySketch();
+      for (const v of values) library.accept(v);
+      for (const [how, sketch] of [
+        ['added', added],
+        ['merged', merged],
+        ['read', read],
+      ] as const) {
+        assert.deepEqual([...sketch.bins()], histogram, `${n} values ${how}: bins`);
+        assert.equal(sketch.count, n, `${n} values ${how}: count`);
+        assert.deepEqual(sketch.encode(), added.encode(), `${n} values ${how}: stored bytes`);
+        for (const q of [0, 0.25, 0.5, 0.9, 0.99, 1])
+          assert.equal(sketch.quantile(q), n === 0 ? null : Math.round(library.getValueAtQuantile(q) * 100) / 100, `${n} values ${how}: q${q}`);
+      }
+    }
+  });
 });
