@@ -4,6 +4,10 @@
 // as from the request.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Destination, Endpoint } from '../contract';
@@ -12,6 +16,7 @@ import type { ChatRequest, Usage } from '../openai/types';
 import { providers } from '../providers';
 import { createRedactor } from '../security/redact-secrets';
 import { estimateUsage } from '../tokens/count';
+import { request } from '../upstream/undici-parts';
 import type { Call } from './call-kind';
 import { StreamRelay } from './stream-relay';
 import { capPayload, TraceRecorder } from './trace-recorder';
@@ -53,7 +58,7 @@ function heldStream() {
   return { body: body(), resume };
 }
 
-function relayOf(request: ChatRequest, logPayloads: boolean) {
+function relayOf(request: ChatRequest, logPayloads: boolean, o: { signal?: AbortSignal; opened?: () => void; streamError?: (body: unknown) => void } = {}) {
   const endpoint = {
     id: 'e',
     name: 'agent',
@@ -68,9 +73,9 @@ function relayOf(request: ChatRequest, logPayloads: boolean) {
   const sink: ChatSink = {
     error: () => undefined,
     completion: () => undefined,
-    open: () => undefined,
+    open: () => o.opened?.(),
     chunk: () => undefined,
-    streamError: () => undefined,
+    streamError: (body) => o.streamError?.(body),
     close: (u) => void (closedWith = u),
   };
   // The slot run-request.ts gives a call: emptied by releaseRequest.
@@ -84,7 +89,7 @@ function relayOf(request: ChatRequest, logPayloads: boolean) {
     releaseRequest: () => void (held = undefined),
     sink,
     trace,
-    signal: new AbortController().signal,
+    signal: o.signal ?? new AbortController().signal,
     redact: createRedactor([]),
   };
   const provider = providers.openai!;
@@ -115,7 +120,7 @@ describe('a committed stream and its request', () => {
         const request = agentTurn();
         ref = new WeakRef(request);
         const { relay, trace, usage } = relayOf(request, logPayloads);
-        return { done: relay.relay(stream.body), trace, usage };
+        return { done: relay.relay(Readable.from(stream.body)), trace, usage };
       };
       const { done, trace, usage } = start();
       assert.equal(await collected(ref!), true, 'the parsed request is still held by the open stream');
@@ -126,4 +131,64 @@ describe('a committed stream and its request', () => {
       assert.equal(trace.response, logPayloads ? 'On its way.' : undefined);
     });
   }
+});
+
+/** A provider on loopback that writes `frames` and holds the stream open; resolves `closed` when its connection closes. */
+async function holdingProvider(frames: Buffer[]): Promise<{ server: Server; url: string; closed: Promise<void> }> {
+  let closedNow: () => void = () => undefined;
+  const closed = new Promise<void>((r) => (closedNow = r));
+  const server = createServer((_req, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const f of frames) res.write(f);
+    res.socket!.on('close', closedNow);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`, closed };
+}
+
+describe('a stream relayed from a provider', () => {
+  it("counts the provider's silences as its time, not the gateway's", async () => {
+    const stream = heldStream();
+    const { relay, trace } = relayOf(agentTurn(), false);
+    const started = performance.now();
+    const done = relay.relay(Readable.from(stream.body));
+    await sleep(80);
+    stream.resume();
+    assert.deepEqual(await done, { answered: true, status: 200 });
+    assert.ok(trace.providerMs >= 75, `provider time ${trace.providerMs} ms`);
+    assert.ok(trace.providerMs <= performance.now() - started, 'no more than the whole stream');
+  });
+
+  it("ends as 499 when the client goes away mid-stream, and closes the provider's connection", async () => {
+    const provider = await holdingProvider([frame({ role: 'assistant', content: 'On its ' })]);
+    try {
+      const abort = new AbortController();
+      const { relay } = relayOf(agentTurn(), false, { signal: abort.signal, opened: () => setImmediate(() => abort.abort()) });
+      const res = await request(provider.url, { method: 'POST', body: '{}', signal: abort.signal });
+      const outcome = await relay.relay(res.body);
+      assert.equal(outcome.answered && outcome.status, 499);
+      await provider.closed;
+    } finally {
+      provider.server.closeAllConnections();
+      provider.server.close();
+    }
+  });
+
+  it("tells the client of a provider's error after the first content, and closes the provider's connection", async () => {
+    const error = Buffer.from(`data: ${JSON.stringify({ error: { message: 'overloaded', type: 'server_error', code: null } })}\n\n`);
+    const provider = await holdingProvider([frame({ role: 'assistant', content: 'On its ' }), error]);
+    try {
+      let told: unknown;
+      const { relay } = relayOf(agentTurn(), false, { streamError: (body) => (told = body) });
+      const res = await request(provider.url, { method: 'POST', body: '{}' });
+      const outcome = await relay.relay(res.body);
+      assert.equal(outcome.answered, true);
+      assert.match(JSON.stringify(told), /overloaded/);
+      // Not left open until the provider ends it (a provider may keep it open: the stream held its connection).
+      await Promise.race([provider.closed, sleep(2_000).then(() => assert.fail("the provider's connection is still open"))]);
+    } finally {
+      provider.server.closeAllConnections();
+      provider.server.close();
+    }
+  });
 });

@@ -4,6 +4,7 @@
 // right after accepting the request can still fall back: the stream commits
 // with its first content, tool call or finish reason. Every way the attempt
 // can end goes through finish(), once.
+import type { Readable } from 'node:stream';
 import type { Destination } from '../contract';
 import { GatewayError } from '../gateway-error';
 import type { ChatSink } from '../ingress/contract';
@@ -39,24 +40,53 @@ export class StreamRelay {
     this.transformer = o.provider.chat.createStreamTransformer(o.ctx, o.call.request);
   }
 
-  async relay(body: AsyncIterable<Buffer>): Promise<AttemptOutcome> {
+  /**
+   * Reads the body by its events, not through an async iterator: an open stream then holds no suspended
+   * frames (the iterator's generator, a frame awaiting each piece), only these listeners and its end's promise.
+   */
+  relay(body: Readable): Promise<AttemptOutcome> {
     const decoder = createStreamDecoder(this.o.provider.chat.framing);
-    const iterator = body[Symbol.asyncIterator]();
-    // Each piece is handled in a callback, not in this frame: a suspended async frame keeps its locals, and
-    // the last piece (its bytes, its decoded text) would stay held for as long as the provider is silent.
-    const handle = (next: IteratorResult<Buffer>): boolean => {
-      if (next.done) return false;
-      for (const event of decoder.push(next.value)) this.emit(this.transformer.push(event));
-      return true;
-    };
-    try {
-      while (await this.o.attempt.wait(iterator.next()).then(handle));
-      for (const event of decoder.end()) this.emit(this.transformer.push(event));
-      this.emit(this.transformer.end());
-    } catch (err) {
-      return this.finish(this.failureOf(err));
-    }
-    return this.finish(this.transformer.completed() ? undefined : truncated(this.o.destination));
+    const { attempt } = this.o;
+    return new Promise((resolve) => {
+      let ended = false;
+      const end = (outcome: () => GatewayError | undefined): void => {
+        if (ended) return;
+        ended = true;
+        attempt.stopWaiting();
+        let failure: GatewayError | undefined;
+        try {
+          failure = outcome();
+        } catch (err) {
+          failure = this.failureOf(err);
+        }
+        // A stream that failed lets go of its connection now, not when the provider ends it.
+        if (!body.readableEnded) body.destroy();
+        resolve(this.finish(failure));
+      };
+      // The silences between pieces are the provider's time; handling a piece is ours.
+      attempt.startWaiting();
+      body.on('data', (piece: Buffer) => {
+        if (ended) return;
+        attempt.stopWaiting();
+        try {
+          for (const event of decoder.push(piece)) this.emit(this.transformer.push(event));
+        } catch (err) {
+          attempt.startWaiting(); // end() stops it
+          return end(() => this.failureOf(err));
+        }
+        attempt.startWaiting();
+      });
+      body.on('end', () =>
+        end(() => {
+          for (const event of decoder.end()) this.emit(this.transformer.push(event));
+          this.emit(this.transformer.end());
+          return this.transformer.completed() ? undefined : truncated(this.o.destination);
+        }),
+      );
+      body.on('error', (err) => end(() => this.failureOf(err)));
+      // Destroyed without an error (and without its end): the stream was cut.
+      body.on('close', () => end(() => this.failureOf(new Error('the stream closed before its end'))));
+    });
   }
 
   private emit(incoming: ChatChunk[]): void {

@@ -150,12 +150,21 @@ export class AttemptRecord {
 
   /** Awaits `work` and counts the wait as the provider's time. */
   async wait<T>(work: Promise<T>): Promise<T> {
-    if (this.waiting++ === 0) this.waitingSince = performance.now();
+    this.startWaiting();
     try {
       return await work;
     } finally {
-      if (--this.waiting === 0) this.waited(performance.now() - this.waitingSince);
+      this.stopWaiting();
     }
+  }
+
+  /** From now until the paired stopWaiting() is the provider's time (for waits that are not one promise: a stream's silences). */
+  startWaiting(): void {
+    if (this.waiting++ === 0) this.waitingSince = performance.now();
+  }
+
+  stopWaiting(): void {
+    if (--this.waiting === 0) this.waited(performance.now() - this.waitingSince);
   }
 
   /** Enters the attempt into the trace; later calls are ignored (an attempt ends once). */
