@@ -31,7 +31,7 @@ export async function runAttempts<Request, S extends Sink>(loop: AttemptLoop<Req
     isCooling: (d) => health.isCooling(healthKey(endpoint, d)),
   });
   let last: GatewayError | undefined;
-  const retries = new Map<string, number>();
+  let retries: Map<string, number> | undefined; // made on the first retry: most requests never retry
   for (let i = 0; i < plan.length; i++) {
     if (call.signal.aborted) break;
     const destination = plan[i]!;
@@ -42,6 +42,7 @@ export async function runAttempts<Request, S extends Sink>(loop: AttemptLoop<Req
     if (!health.admit(key) && laterAlternative) continue;
 
     if (isRetry) {
+      retries ??= new Map();
       const n = retries.get(destination.id) ?? 0;
       retries.set(destination.id, n + 1);
       const delay = retryDelayMs(n, last!.retryAfterMs, loop.random);

@@ -131,20 +131,24 @@ interface Admitted<Request, S extends Sink> {
   snapshot: IndexedSnapshot;
 }
 
-// attempts, then settle (whatever happened) and trace
-async function attemptAndSettle<Request, S extends Sink>(rt: PipelineRuntime, a: Admitted<Request, S>): Promise<void> {
-  const { call, kind, shadow, snapshot } = a;
+// attempts, then settle (whatever happened) and trace. Callbacks, not an async frame: a frame awaiting the
+// attempts would stay suspended for a stream's whole length, holding what it holds.
+function attemptAndSettle<Request, S extends Sink>(rt: PipelineRuntime, a: Admitted<Request, S>): Promise<void> {
+  const { call, kind } = a;
+  return runAttempts({ call, kind, stickyKey: a.stickyKey, health: rt.health, random: Math.random }).then(
+    (outcome) => settle(rt, a, outcome),
+    (err: unknown) => {
+      // A bug must still end the request properly and leave its trace (logged without payloads).
+      log.error('pipeline: unhandled error', { error: (err as Error).stack ?? String(err) });
+      settle(rt, a, { answered: false, failure: internalError() });
+    },
+  );
+}
+
+function settle<Request, S extends Sink>(rt: PipelineRuntime, a: Admitted<Request, S>, outcome: AttemptOutcome): void {
+  const { call, shadow, snapshot } = a;
   const { trace } = call;
-  let outcome: AttemptOutcome;
-  try {
-    outcome = await runAttempts({ call, kind, stickyKey: a.stickyKey, health: rt.health, random: Math.random });
-  } catch (err) {
-    // A bug must still end the request properly and leave its trace (logged without payloads).
-    log.error('pipeline: unhandled error', { error: (err as Error).stack ?? String(err) });
-    outcome = { answered: false, failure: internalError() };
-  } finally {
-    trace.budget = rt.budget.settle(a.admission, { usage: trace.usage, costUsd: trace.costUsd, served: trace.served });
-  }
+  trace.budget = rt.budget.settle(a.admission, { usage: trace.usage, costUsd: trace.costUsd, served: trace.served });
   const { status, errorCode } = answer(call, outcome);
   if (shadow?.answered(outcome)) trace.shadowTraceId = shadow.id;
   const finished = leaveTrace(rt, trace, status, errorCode, call.endpoint.logPayloads);

@@ -111,26 +111,26 @@ export function startDataServer(rt: RuntimeCore, host: string, port: number): Pr
   });
 }
 
-async function serve(rt: RuntimeCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Not an async function: its frame would stay suspended for as long as the request runs, minutes for a
+ * stream, holding what it holds; the request's promise and these two callbacks are all that stays.
+ */
+function serve(rt: RuntimeCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const claims = rt.tickets.redeem(header(req, TICKET_HEADER));
   if (!claims) {
     req.resume();
     sendJson(res, 403, errorBody('This port only serves requests forwarded by the llm-gateway Kong plugin.', 'permission_error', 'ticket_required'));
-    return;
+    return Promise.resolve();
   }
   // Whatever a client saw finish has its trace in the spool (../ingress/answer-end.ts).
   const release = holdAnswerEnd(res);
-  try {
-    await routeRequest(rt, req, res, claims);
-  } catch (err) {
+  return routeRequest(rt, req, res, claims).then(release, (err: unknown) => {
     // A bug must still end the request properly (and is logged without payloads).
     log.error('data server: unhandled error', { error: (err as Error).stack ?? String(err) });
     release();
     if (!res.headersSent) sendJson(res, 500, errorBody('The gateway failed to handle this request.', 'server_error', 'internal_error'));
     else res.destroy();
-  } finally {
-    release();
-  }
+  });
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
