@@ -143,7 +143,8 @@ export function captureReasoningState(store: ConversationStore, sink: ChatSink, 
       log.warn('reasoning state: could not keep it', { error: (err as Error).message });
     }
   };
-  const streamed = new AssistantMessageAssembler();
+  // What stateOf reads (tool calls, thinking blocks, provider state), not the answer's text.
+  const streamed = new AssistantMessageAssembler(false);
   return {
     ...sink,
     async completion(completion, headers) {

@@ -8,21 +8,31 @@ export class AssistantMessageAssembler {
   private content = '';
   private refusal = '';
   private reasoning = '';
-  private readonly calls = new Map<number, ToolCall>();
+  private calls: Map<number, ToolCall> | undefined; // made with the first tool call
   private thinking: ThinkingBlock[] = [];
   private state: Record<string, unknown> | undefined;
   finishReason: FinishReason | null = null;
+
+  /**
+   * @param keepText false: the text, refusal and reasoning text are not kept (the message has none), for
+   * a stream whose end needs only its tool calls, thinking blocks and provider state: an answer's text
+   * would otherwise stay held for the whole stream.
+   */
+  constructor(private readonly keepText = true) {}
 
   push(chunk: ChatChunk): void {
     const choice = chunk.choices[0];
     if (!choice) return;
     const d = choice.delta;
-    if (d.content) this.content += d.content;
-    if (d.refusal) this.refusal += d.refusal;
-    if (d.reasoning_content) this.reasoning += d.reasoning_content;
+    if (this.keepText) {
+      if (d.content) this.content += d.content;
+      if (d.refusal) this.refusal += d.refusal;
+      if (d.reasoning_content) this.reasoning += d.reasoning_content;
+    }
     for (const piece of d.thinking_blocks ?? []) this.thinking = addThinkingPiece(this.thinking, piece);
     if (d.provider_state) this.state = mergeState(this.state, d.provider_state);
     for (const delta of d.tool_calls ?? []) {
+      this.calls ??= new Map();
       const call = this.calls.get(delta.index);
       if (!call) {
         this.calls.set(
@@ -43,7 +53,7 @@ export class AssistantMessageAssembler {
   }
 
   message(): AssistantMessage {
-    const calls = [...this.calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c);
+    const calls = [...(this.calls?.entries() ?? [])].sort(([a], [b]) => a - b).map(([, c]) => c);
     return {
       role: 'assistant',
       content: this.content || null,
