@@ -297,6 +297,7 @@ export function summary(results: Results): string {
         pluginServerRssMiB?: { before: number; withStreamsOpen: number };
         kibPerOpenStream?: number;
         heapKibPerOpenStream?: number;
+        pooledConnections?: AgentTurnMemory;
         agentTurn?: AgentTurnMemory;
         responsesAgentTurn?: AgentTurnMemory;
       }
@@ -306,6 +307,7 @@ export function summary(results: Results): string {
       `Memory: ${m.streamsOpen} open streams: plugin server RSS ${fmt(m.pluginServerRssMiB.before)} -> ${fmt(m.pluginServerRssMiB.withStreamsOpen)} MiB after gc (${fmt(m.kibPerOpenStream!)} KiB RSS, ${fmt(m.heapKibPerOpenStream!)} KiB JS heap per stream)${m.valid ? '' : ' NOT VALID: not every stream open and held'}`,
     );
   for (const [label, t] of [
+    ['one-line requests, connections pooled', m?.pooledConnections],
     ['agent turns', m?.agentTurn],
     ['agent turns, Responses API', m?.responsesAgentTurn],
   ] as const) {

@@ -570,10 +570,13 @@ export async function traceIngest(env: Env, p: Profile, log: (s: string) => void
 // answer streams grows with the request; and the same turn through the
 // Responses API (the OpenAI Agents SDK's default), which keeps more of it.
 export async function memory(env: Env, p: Profile, log: (s: string) => void) {
+  // First on fresh connections (nginx -> data server, data server -> provider), whose objects the later runs
+  // find pooled; then again with them pooled, as a gateway in use has them.
   const short = await holdStreams(env, p, log, 'one-line request', (m) => CHAT_BODY(m, true));
+  const pooledConnections = await holdStreams(env, p, log, 'one-line request, connections pooled', (m) => CHAT_BODY(m, true));
   const agentTurn = await holdStreams(env, p, log, 'agent turn', (m) => AGENT_TURN_BODY(m, true));
   const responsesAgentTurn = await holdStreams(env, p, log, 'agent turn (Responses API)', (m) => AGENT_TURN_RESPONSES_BODY(m, true), 'responses');
-  return { ...short, agentTurn, responsesAgentTurn };
+  return { ...short, pooledConnections, agentTurn, responsesAgentTurn };
 }
 
 async function holdStreams(
