@@ -20,28 +20,29 @@ export interface AttemptLoop<Request, S extends Sink> {
   random: () => number;
 }
 
-/** The answered outcome, or the failure the client gets. */
-export async function runAttempts<Request, S extends Sink>(loop: AttemptLoop<Request, S>): Promise<AttemptOutcome> {
+/**
+ * The answered outcome, or the failure the client gets. The walk goes on in
+ * callbacks, not in an async frame: a frame awaiting an attempt stays
+ * suspended, with its registers, for as long as a stream runs (minutes).
+ */
+export function runAttempts<Request, S extends Sink>(loop: AttemptLoop<Request, S>): Promise<AttemptOutcome> {
   const { call, health } = loop;
   const { endpoint, trace } = call;
-  const plan = planAttempts({
-    endpoint,
-    stickyKey: loop.stickyKey,
-    random: loop.random,
-    isCooling: (d) => health.isCooling(healthKey(endpoint, d)),
-  });
   let last: GatewayError | undefined;
   let retries: Map<string, number> | undefined; // made on the first retry: most requests never retry
-  for (let i = 0; i < plan.length; i++) {
-    if (call.signal.aborted) break;
-    const destination = plan[i]!;
-    const key = healthKey(endpoint, destination);
-    const isRetry = last !== undefined && plan[i - 1] === destination;
-    if (isRetry && !last!.retryable) continue;
-    const laterAlternative = plan.slice(i + 1).some((d) => d !== destination);
-    if (!health.admit(key) && laterAlternative) continue;
 
-    if (isRetry) {
+  /** The next attempt from plan[i] on, after the backoff of a retry. */
+  const from = (plan: Destination[], i: number): Promise<AttemptOutcome> => {
+    for (; i < plan.length; i++) {
+      if (call.signal.aborted) break;
+      const destination = plan[i]!;
+      const key = healthKey(endpoint, destination);
+      const isRetry = last !== undefined && plan[i - 1] === destination;
+      if (isRetry && !last!.retryable) continue;
+      const laterAlternative = plan.slice(i + 1).some((d) => d !== destination);
+      if (!health.admit(key) && laterAlternative) continue;
+      if (!isRetry) return attempt(plan, i, key);
+
       retries ??= new Map();
       const n = retries.get(destination.id) ?? 0;
       retries.set(destination.id, n + 1);
@@ -51,30 +52,53 @@ export async function runAttempts<Request, S extends Sink>(loop: AttemptLoop<Req
         continue;
       }
       const before = performance.now();
-      await sleep(delay, undefined, { signal: call.signal }).catch(() => undefined);
-      trace.providerMs += performance.now() - before;
+      const at = i;
+      return sleep(delay, undefined, { signal: call.signal })
+        .catch(() => undefined)
+        .then(() => {
+          trace.providerMs += performance.now() - before;
+          return attempt(plan, at, key);
+        });
     }
+    return Promise.resolve({ answered: false, failure: last ?? noDestination(endpoint) });
+  };
 
-    const attempt = trace.beginAttempt(destination);
+  /** plan[i], then what its outcome calls for: the answer, the failure, or the walk going on. */
+  const attempt = (plan: Destination[], i: number, key: string): Promise<AttemptOutcome> => {
+    const destination = plan[i]!;
+    const record = trace.beginAttempt(destination);
     const found = providerFor(destination);
-    const outcome = redacted(
-      found.ok ? await loop.kind.attempt(call, destination, found.provider, attempt) : { answered: false, failure: found.failure },
-      call.redact,
-    );
-    if (outcome.answered) {
-      attempt.end(200, outcome.error ? { type: outcome.error.code ?? outcome.error.type, message: outcome.error.message } : undefined);
-      health.success(key);
-      return outcome;
-    }
-    last = outcome.failure;
-    attempt.end(last.upstreamStatus, { type: last.code ?? last.type, message: last.message });
-    if (!last.canFallBack || !shouldFallBack(last, endpoint.fallback.triggers)) {
-      health.release(key);
-      return outcome;
-    }
-    health.failure(key);
+    const outcome = found.ok ? loop.kind.attempt(call, destination, found.provider, record) : Promise.resolve({ answered: false as const, failure: found.failure });
+    return outcome.then((unredacted) => {
+      const o = redacted(unredacted, call.redact);
+      if (o.answered) {
+        record.end(200, o.error ? { type: o.error.code ?? o.error.type, message: o.error.message } : undefined);
+        health.success(key);
+        return o;
+      }
+      last = o.failure;
+      record.end(last.upstreamStatus, { type: last.code ?? last.type, message: last.message });
+      if (!last.canFallBack || !shouldFallBack(last, endpoint.fallback.triggers)) {
+        health.release(key);
+        return o;
+      }
+      health.failure(key);
+      return from(plan, i + 1);
+    });
+  };
+
+  try {
+    const plan = planAttempts({
+      endpoint,
+      stickyKey: loop.stickyKey,
+      random: loop.random,
+      isCooling: (d) => health.isCooling(healthKey(endpoint, d)),
+    });
+    return from(plan, 0);
+  } catch (err) {
+    // As an async function would: the caller settles and traces the request whatever failed.
+    return Promise.reject(err as Error);
   }
-  return { answered: false, failure: last ?? noDestination(endpoint) };
 }
 
 /** Provider text can carry credentials back; nothing leaves this loop unscrubbed. */
