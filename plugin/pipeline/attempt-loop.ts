@@ -68,7 +68,9 @@ export function runAttempts<Request, S extends Sink>(loop: AttemptLoop<Request, 
     const destination = plan[i]!;
     const record = trace.beginAttempt(destination);
     const found = providerFor(destination);
-    const outcome = found.ok ? loop.kind.attempt(call, destination, found.provider, record) : Promise.resolve({ answered: false as const, failure: found.failure });
+    const outcome = found.ok
+      ? loop.kind.attempt(call, destination, found.provider, record)
+      : Promise.resolve({ answered: false as const, failure: found.failure });
     return outcome.then((unredacted) => {
       const o = redacted(unredacted, call.redact);
       if (o.answered) {
@@ -97,7 +99,7 @@ export function runAttempts<Request, S extends Sink>(loop: AttemptLoop<Request, 
     return from(plan, 0);
   } catch (err) {
     // As an async function would: the caller settles and traces the request whatever failed.
-    return Promise.reject(err as Error);
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
 }
 
