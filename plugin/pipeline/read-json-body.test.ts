@@ -60,7 +60,7 @@ describe('reading a JSON request body', () => {
 
   it('an empty body and a body that is not JSON: 400 with the reason', async () => {
     const empty = await send([]);
-    assert.deepEqual(empty.result, { ok: false, status: 400, message: 'The request body is empty; a JSON object was expected.' });
+    assert.deepEqual(empty.result, { ok: false, status: 400, code: 'invalid_json', message: 'The request body is empty; a JSON object was expected.' });
     const broken = await send([Buffer.from('{"model": ')]);
     assert.equal(broken.result?.ok, false);
     assert.match((broken.result as { message: string }).message, /^We could not parse the JSON body of your request: /);
@@ -68,12 +68,13 @@ describe('reading a JSON request body', () => {
 
   it('a body over the limit: 413 as soon as the limit is passed', async () => {
     const s = await send([Buffer.from(`{"model":"${'x'.repeat(40)}",`), Buffer.from(`"messages":"${'y'.repeat(40)}"}`)]);
-    assert.deepEqual(s.result, { ok: false, status: 413, message: "The request body exceeds the gateway's limit of 100 bytes." });
+    assert.deepEqual(s.result, { ok: false, status: 413, code: 'request_too_large', message: "The request body exceeds the gateway's limit of 100 bytes." });
   });
 
-  it('a client that goes away mid-body: the read fails, it does not hang', async () => {
+  it('a connection that closes mid-body: a 499 for the trace, not a failure and not a hang', async () => {
     const s = await send([Buffer.from('{"model":"m",')], { length: 60, cut: true });
-    assert.ok(s.error instanceof Error);
-    assert.equal(s.result, undefined);
+    assert.equal(s.error, undefined);
+    assert.deepEqual(s.result, { ok: false, status: 499, code: 'client_closed_request', message: 'The connection closed before the request body was whole.' });
+    assert.equal(s.listenersAfter, s.listenersBefore);
   });
 });

@@ -5,11 +5,11 @@
 // read it, and a stream's request lives as long as the stream.
 import type { IncomingMessage } from 'node:http';
 
-export type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; message: string };
+export type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; code: string; message: string };
 
-/** Rejects when the body cannot be read whole (the client went away mid-body). */
+/** A body that cannot be read whole (the connection closed mid-body) is a 499, which the request's trace records. */
 export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const parts: Buffer[] = [];
     let size = 0;
     const stop = (): void => {
@@ -23,17 +23,17 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Bo
       if (size <= maxBytes) return void parts.push(part);
       stop();
       req.resume(); // the rest is read and dropped, so the connection can answer
-      resolve({ ok: false, status: 413, message: `The request body exceeds the gateway's limit of ${maxBytes} bytes.` });
+      resolve({ ok: false, status: 413, code: 'request_too_large', message: `The request body exceeds the gateway's limit of ${maxBytes} bytes.` });
     };
     const onEnd = (): void => {
       stop();
       resolve(parsed(Buffer.concat(parts, size).toString('utf8')));
     };
-    const onError = (err: Error): void => {
+    const onError = (): void => {
       stop();
-      reject(err);
+      resolve({ ok: false, status: 499, code: 'client_closed_request', message: 'The connection closed before the request body was whole.' });
     };
-    const onClose = (): void => onError(new Error('the request body ended before it was whole'));
+    const onClose = onError;
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
@@ -42,10 +42,10 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Bo
 }
 
 function parsed(text: string): BodyResult {
-  if (text.trim() === '') return { ok: false, status: 400, message: 'The request body is empty; a JSON object was expected.' };
+  if (text.trim() === '') return { ok: false, status: 400, code: 'invalid_json', message: 'The request body is empty; a JSON object was expected.' };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
-    return { ok: false, status: 400, message: `We could not parse the JSON body of your request: ${(err as Error).message}` };
+    return { ok: false, status: 400, code: 'invalid_json', message: `We could not parse the JSON body of your request: ${(err as Error).message}` };
   }
 }

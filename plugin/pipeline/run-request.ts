@@ -65,7 +65,7 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
     ingress.sendError(res, status, error, { ...headers, 'x-request-id': trace.start.id });
     leaveTrace(rt, trace, status, error.error.code ?? error.error.type);
   };
-  if (!body.ok) return reject(body.status, errorBody(body.message, 'invalid_request_error', body.status === 413 ? 'request_too_large' : 'invalid_json'));
+  if (!body.ok) return reject(body.status, errorBody(body.message, 'invalid_request_error', body.code));
 
   // validate
   const parsed = ingress.parse(body.value);
