@@ -27,7 +27,7 @@ import { createHash } from 'node:crypto';
 import type { Endpoint } from '../contract';
 import type { ChatSink, Ingress, IngressContext } from '../ingress/contract';
 import { AssistantMessageAssembler } from '../openai/assemble-assistant-message';
-import type { AssistantMessage, ChatMessage, ChatRequest, ThinkingBlock } from '../openai/types';
+import type { AssistantMessage, ChatChunk, ChatCompletion, ChatMessage, ChatRequest, ErrorBody, ThinkingBlock, Usage } from '../openai/types';
 import { reasoningRequest } from '../providers/shared/reasoning-effort';
 import { log } from '../log';
 import type { ConversationStore } from './conversation-store';
@@ -132,33 +132,59 @@ function stateOf(message: AssistantMessage): ReasoningState | undefined {
  * carry is put back together on the way.
  */
 export function captureReasoningState(store: ConversationStore, sink: ChatSink, scope: StateScope, now: () => number = Date.now): ChatSink {
-  const keep = async (message: AssistantMessage): Promise<void> => {
+  return new ReasoningStateSink(store, sink, scope, now);
+}
+
+/** A class that delegates, not a spread of the sink with closures: one object per open stream. */
+class ReasoningStateSink implements ChatSink {
+  // What stateOf reads (tool calls, thinking blocks, provider state), not the answer's text.
+  private readonly streamed = new AssistantMessageAssembler(false);
+
+  constructor(
+    private readonly store: ConversationStore,
+    private readonly sink: ChatSink,
+    private readonly scope: StateScope,
+    private readonly now: () => number,
+  ) {}
+
+  async completion(completion: ChatCompletion, headers: Record<string, string>): Promise<void> {
+    // Every choice that called tools (n > 1 gives several).
+    await Promise.all(completion.choices.map((c) => this.keep(c.message)));
+    await this.sink.completion(completion, headers);
+  }
+
+  open(headers: Record<string, string>): void {
+    this.sink.open(headers);
+  }
+
+  chunk(chunk: ChatChunk): void {
+    this.streamed.push(chunk);
+    this.sink.chunk(chunk);
+  }
+
+  async close(usage: Usage, last: Parameters<ChatSink['close']>[1]): Promise<void> {
+    await this.keep(this.streamed.message());
+    await this.sink.close(usage, last);
+  }
+
+  streamError(error: ErrorBody): void {
+    this.sink.streamError(error);
+  }
+
+  error(status: number, error: ErrorBody, headers: Record<string, string>): void {
+    this.sink.error(status, error, headers);
+  }
+
+  private async keep(message: AssistantMessage): Promise<void> {
     const state = stateOf(message);
     if (!state) return;
-    const record = { value: state, endpoint: scope.endpoint, user: scope.user, expiresAt: now() + REASONING_STATE_TTL_MS };
+    const { scope } = this;
+    const record = { value: state, endpoint: scope.endpoint, user: scope.user, expiresAt: this.now() + REASONING_STATE_TTL_MS };
     try {
-      await Promise.all(message.tool_calls!.map((call) => store.put(reasoningStateKey(scope, call.id), record)));
+      await Promise.all(message.tool_calls!.map((call) => this.store.put(reasoningStateKey(scope, call.id), record)));
     } catch (err) {
       // The answer goes out regardless; only a later turn on another node may miss the state.
       log.warn('reasoning state: could not keep it', { error: (err as Error).message });
     }
-  };
-  // What stateOf reads (tool calls, thinking blocks, provider state), not the answer's text.
-  const streamed = new AssistantMessageAssembler(false);
-  return {
-    ...sink,
-    async completion(completion, headers) {
-      // Every choice that called tools (n > 1 gives several).
-      await Promise.all(completion.choices.map((c) => keep(c.message)));
-      await sink.completion(completion, headers);
-    },
-    chunk(chunk) {
-      streamed.push(chunk);
-      sink.chunk(chunk);
-    },
-    async close(usage, last) {
-      await keep(streamed.message());
-      await sink.close(usage, last);
-    },
-  };
+  }
 }
