@@ -49,10 +49,18 @@ export class StreamRelay {
     const { attempt } = this.o;
     return new Promise((resolve) => {
       let ended = false;
+      // The silences between pieces are the provider's time; handling a piece is ours.
+      let waiting = false;
+      const countProviderTime = (on: boolean): void => {
+        if (on === waiting) return;
+        waiting = on;
+        if (on) attempt.startWaiting();
+        else attempt.stopWaiting();
+      };
       const end = (outcome: () => GatewayError | undefined): void => {
         if (ended) return;
         ended = true;
-        attempt.stopWaiting();
+        countProviderTime(false);
         let failure: GatewayError | undefined;
         try {
           failure = outcome();
@@ -63,18 +71,16 @@ export class StreamRelay {
         if (!body.readableEnded) body.destroy();
         resolve(this.finish(failure));
       };
-      // The silences between pieces are the provider's time; handling a piece is ours.
-      attempt.startWaiting();
+      countProviderTime(true);
       body.on('data', (piece: Buffer) => {
         if (ended) return;
-        attempt.stopWaiting();
+        countProviderTime(false);
         try {
           for (const event of decoder.push(piece)) this.emit(this.transformer.push(event));
         } catch (err) {
-          attempt.startWaiting(); // end() stops it
           return end(() => this.failureOf(err));
         }
-        attempt.startWaiting();
+        countProviderTime(true);
       });
       body.on('end', () =>
         end(() => {
