@@ -37,6 +37,8 @@ export interface ScaleProfile {
   reps: number;
   /** Seconds of each window of live ingest around the retention sweep (0: no sweep). */
   sweepS: number;
+  /** Seconds of steady live traffic at the end (BENCH_SCALE_LIVE_RPS a second; 0: none). */
+  liveS: number;
   /** Read rounds while rollups are still being built, at most (the smoke run does two, not the minutes a full build takes; Infinity, null in the JSON: until built). */
   buildRounds: number;
 }
@@ -58,12 +60,13 @@ export interface ScaleProfile {
 export function scaleProfile(smoke: boolean): ScaleProfile {
   const env = process.env;
   const base: ScaleProfile = smoke
-    ? { sizes: [2_000], reps: 3, sweepS: 2, buildRounds: 2 }
-    : { sizes: [10_000, 100_000, 1_000_000].filter((n) => n <= Number(env.BENCH_TRACES ?? 100_000)), reps: 20, sweepS: 20, buildRounds: Infinity };
+    ? { sizes: [2_000], reps: 3, sweepS: 2, liveS: 2, buildRounds: 2 }
+    : { sizes: [10_000, 100_000, 1_000_000].filter((n) => n <= Number(env.BENCH_TRACES ?? 100_000)), reps: 20, sweepS: 20, liveS: 30, buildRounds: Infinity };
   return {
     sizes: env.BENCH_SCALE_SIZES ? env.BENCH_SCALE_SIZES.split(',').map(Number) : base.sizes,
     reps: env.BENCH_SCALE_REPS ? Number(env.BENCH_SCALE_REPS) : base.reps,
     sweepS: env.BENCH_SCALE_SWEEP_S ? Number(env.BENCH_SCALE_SWEEP_S) : base.sweepS,
+    liveS: env.BENCH_SCALE_LIVE_S ? Number(env.BENCH_SCALE_LIVE_S) : base.liveS,
     buildRounds: env.BENCH_SCALE_BUILD_ROUNDS ? Number(env.BENCH_SCALE_BUILD_ROUNDS) : base.buildRounds,
   };
 }
@@ -248,6 +251,42 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       const ms = performance.now() - t0;
       if (res.status !== 200) return { ms, status: res.status, body: undefined };
       return { ms, status: 200, body: JSON.parse(body) as Record<string, unknown> };
+    };
+
+    // A gateway in use: traffic of now at a steady rate (BENCH_SCALE_LIVE_RPS, 100 by default: 8.6M a day) in the
+    // batches a data plane's shipper sends (one every 200 ms), for BENCH_SCALE_LIVE_S seconds. Unlike bulk ingest,
+    // the flusher then applies small groups, each touching the current minute, 10 minutes and hour of every family:
+    // what that costs per 1,000 traces (the control plane and the database, CPU), and whether it keeps up.
+    const steadyLiveTraffic = async () => {
+      const rps = Number(process.env.BENCH_SCALE_LIVE_RPS ?? 100);
+      let n = 0;
+      const liveTrace = () => makeTrace(n++, 1, Date.now() - 500, 0, `${prefix}-steady`);
+      const perBatch = Math.max(1, Math.round(rps / 5));
+      const appliedBefore = await cp.applied();
+      const from = cpu();
+      const t0 = performance.now();
+      let sent = 0;
+      while (performance.now() - t0 < p.liveS * 1000) {
+        const next = t0 + ((sent + perBatch) / rps) * 1000;
+        sent += await post(Array.from({ length: perBatch }, liveTrace));
+        await sleep(Math.max(0, next - performance.now()));
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const to = cpu();
+      const per1000 = (ms: number) => round((ms * 1000) / sent, 1);
+      const result = {
+        tracesPerSecond: round(sent / seconds, 0),
+        seconds: round(seconds, 1),
+        controlPlaneMsPer1000: per1000(to.cp - from.cp),
+        databaseMsPer1000: per1000(to.db - from.db),
+        /** Control-plane and database CPU as a share of one core. */
+        cpuShareOfOneCore: round((to.cp - from.cp + to.db - from.db) / (seconds * 1000), 3),
+        appliedWhileSending: (await cp.applied()) - appliedBefore,
+      };
+      log(
+        `  steady live traffic: ${result.tracesPerSecond}/s for ${result.seconds} s, control plane / database ${result.controlPlaneMsPer1000} / ${result.databaseMsPer1000} ms CPU per 1,000`,
+      );
+      return result;
     };
 
     // Live traffic (now) before, while and after the sweep deletes the loaded day, at
@@ -446,6 +485,21 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       }
       const buildsMs = performance.now() - buildsStart;
       const buildsPendingAtEnd = await cp.pendingBuilds();
+      // BENCH_SCALE_AWAIT_BUILDS=1: then, without reads, until every build is done: what the builds cost (CPU ms per 1,000 traces of the step).
+      let awaitedBuilds: { ms: number; controlPlaneMsPer1000: number; databaseMsPer1000: number; pendingAtEnd: number } | undefined;
+      if (process.env.BENCH_SCALE_AWAIT_BUILDS === '1') {
+        const from = cpu();
+        const t0 = performance.now();
+        while ((await cp.pendingBuilds()) > 0 && performance.now() - t0 < 900_000) await sleep(1_000);
+        const to = cpu();
+        const per1000 = (ms: number) => round((ms * 1000) / (size - stepFrom), 1);
+        awaitedBuilds = {
+          ms: round(performance.now() - t0, 0),
+          controlPlaneMsPer1000: per1000(to.cp - from.cp),
+          databaseMsPer1000: per1000(to.db - from.db),
+          pendingAtEnd: await cp.pendingBuilds(),
+        };
+      }
       // CPU ms per read (mean over the samples) of the control plane and the database, once built: the load-independent cost.
       const cpuPerReadMs: Record<string, { controlPlane: number; database: number }> = {};
       const results = summarize(await readAll(p.reps, {}, cpuPerReadMs));
@@ -490,6 +544,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
         queriesRightAfterIngestMs: rightAfter,
         /** One sample per query per round while rollups were being built (their number pending when it began). */
         queriesDuringBuildsMs: { buildsPendingAtStart, buildsPendingAtEnd, rounds: duringRounds, buildsMs: round(buildsMs, 0), ...summarize(during) },
+        ...(awaitedBuilds ? { awaitedBuilds } : {}),
       });
       log(
         `  ${size} stored: ingest ${ingestRate.toFixed(0)}/s; ${Object.entries(results)
@@ -500,11 +555,13 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
 
     if (keepDir) return { database: 'FerretDB 1.24.2 on SQLite, kept data dir', controlPlane: process.env.BENCH_CP_ROOT ?? 'this checkout', steps };
     const sweep = p.sweepS > 0 ? await sweepWhileIngesting() : undefined;
+    const live = p.liveS > 0 ? await steadyLiveTraffic() : undefined;
     return {
       database: process.env.MONGODB_URI ? 'MONGODB_URI' : `FerretDB 1.24.2 on SQLite (${process.env.FERRETDB_BIN ?? 'the embedded build'})`,
       controlPlane: process.env.BENCH_CP_ROOT ?? 'this checkout',
       steps,
       sweep,
+      live,
     };
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
