@@ -301,7 +301,7 @@ describe('rollups written before six-hour buckets existed', () => {
 });
 
 describe('small batches close together', () => {
-  it('are applied as one group after a second; a read in between has them applied for it', async () => {
+  it('are applied as one group after five seconds; a read in between has them applied for it', async () => {
     const h = await startHarness();
     try {
       const t = (i: number): Trace => ({
@@ -330,11 +330,11 @@ describe('small batches close together', () => {
         await post(i);
         await new Promise((r) => setTimeout(r, 100));
       }
-      // At most one group per second they took to arrive (about 1 s; more on a loaded machine), and one more.
+      // At most one group per five seconds while they arrive (about 1 s; more on a loaded machine), and one more.
       const seconds = Math.ceil((Date.now() - started) / 1000);
-      await new Promise((r) => setTimeout(r, 1_500));
+      await new Promise((r) => setTimeout(r, 5_500));
       const groups = h.cp.services.flusher.groupsApplied - before;
-      assert.ok(groups >= 1 && groups <= Math.min(seconds + 2, 7), `8 batches over ${seconds} s in ${groups} groups`);
+      assert.ok(groups >= 1 && groups <= Math.ceil(seconds / 5) + 1, `8 batches over ${seconds} s in ${groups} groups`);
       assert.equal((await summary()).groups[0]!.requests, 18);
       // A read right after a batch sees it (it waits for the batch's group, which then goes at once).
       await post(18);
