@@ -21,9 +21,9 @@ import { planTraceIndex, type IndexPlan } from './trace-index/plan-trace-index';
 import { writeTraceIndex } from './trace-index/write-trace-index';
 import { decodeStoredTrace } from './trace-codec';
 import { RollupPlanner, type PlannedRollups } from './usage/rollup-planner';
-import { BUILT_FAMILIES, bucketIds, GRANULARITIES, isBuiltFromParts, parseRollupId, rollupPartition, type RollupLayout } from './usage/rollup-layout';
+import { BUILT_FAMILIES, bucketIds, GRANULARITIES, isBuiltFromHours, parseRollupId, rollupPartition, type RollupLayout } from './usage/rollup-layout';
 import { markRollupLayout } from './usage/layout-marks';
-import { buildFromParts, buildMates, periodOf } from './usage/coarse-rollups';
+import { buildFromHours, periodOf } from './usage/coarse-rollups';
 
 export interface FlusherOptions {
   /** How often this replica says it is alive, and after how long without it its journals are recovered. */
@@ -33,7 +33,7 @@ export interface FlusherOptions {
   maxGroupTraces?: number;
   /** Ingest waits while more traces than this are stored but not yet applied (bounds the memory they hold). */
   maxPendingTraces?: number;
-  /** An hour, six-hour or day rollup of users and runs is built from its parts once no flush has touched it for this long (coarse-rollups.ts). */
+  /** A six-hour or day rollup of users and runs is built from its hours once no flush has touched it for this long (coarse-rollups.ts). */
   buildQuietMs?: number;
   /** At most this share of the time goes to those builds: after a build that took d ms, the next waits d * (1 / share - 1). */
   buildShare?: number;
@@ -81,8 +81,6 @@ interface Group {
 }
 
 const PARALLEL_WRITES = 8;
-/** Built granularities in the order they are built: each from the one before (coarse-rollups.ts). */
-const BUILD_ORDER: string[] = ['h', 'q', 'd'];
 
 async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -111,9 +109,9 @@ export class IngestFlusher {
   private readonly opts: Required<FlusherOptions>;
   /** Recorded at the first heartbeat (layout-marks.ts); nothing is planned before it is known. */
   private layout?: RollupLayout;
-  /** Built documents not written yet (single writer only), with when a flush last skipped them. */
+  /** Built-from-hours documents not written yet (single writer only), with when a flush last skipped them. */
   private readonly unbuilt = new Map<string, number>();
-  private buildFromParts = false;
+  private buildFromHours = false;
   /** Paced builds: none before this time; `buildTimer` runs the next one then. */
   private nextBuildAt = 0;
   private buildTimer?: NodeJS.Timeout;
@@ -163,7 +161,7 @@ export class IngestFlusher {
     } catch {
       this.compareAndSet = false; // by _id alone is right on both, with one writer
     }
-    this.buildFromParts = !this.compareAndSet;
+    this.buildFromHours = !this.compareAndSet;
     await this.heartbeat();
     const recover = () => {
       this.recovering ??= this.recoverOrphans().finally(() => (this.recovering = undefined));
@@ -322,9 +320,9 @@ export class IngestFlusher {
     };
   }
 
-  /** Documents built from their parts are written only when they exist: their rows are folded only then. */
+  /** Documents built from their hours are written only when they exist: their rows are folded only then. */
   private planRollups(traces: Trace[], layout: RollupLayout): Promise<PlannedRollups> {
-    return this.planner.plan(traces, layout, this.buildFromParts);
+    return this.planner.plan(traces, layout, this.buildFromHours);
   }
 
   /** The traces a journal stored: those among its ids that carry its id. */
@@ -351,7 +349,7 @@ export class IngestFlusher {
       else for (const sibling of this.siblingsOf(id)) this.unbuilt.set(sibling, Date.now());
     };
     for (const id of rollups.ids) {
-      const onlyIfExists = this.buildFromParts && isBuiltFromParts(id);
+      const onlyIfExists = this.buildFromHours && isBuiltFromHours(id);
       if (onlyIfExists || this.written.has(id)) writes.push(rewrite(id, onlyIfExists));
       else {
         const partition = rollupPartition(id);
@@ -403,19 +401,12 @@ export class IngestFlusher {
     }
   }
 
-  /** Builds one document from its parts now unless it exists, outside the pacing (tests: a build cut short). */
-  async buildNow(id: string): Promise<'exists' | 'built' | 'empty'> {
-    if (!this.layout) throw new Error('the rollup layout is not recorded yet');
-    const [result] = await buildFromParts((partition) => this.rollupCollection(partition), [id], this.layout);
-    return result!;
-  }
-
   /** Traces this flusher has applied to usage and the list index since it started. */
   applied(): number {
     return this.appliedTraces;
   }
 
-  /** Built documents of periods over by `now` that are not built yet (reads use their parts meanwhile). */
+  /** Built-from-hours documents of periods over by `now` that are not built yet (reads use their parts meanwhile). */
   pendingBuilds(now = Date.now()): number {
     let n = 0;
     for (const id of this.unbuilt.keys()) if (periodOf(id).end <= now) n++;
@@ -433,14 +424,11 @@ export class IngestFlusher {
    */
   private async buildOne(now = Date.now(), quietMs = this.opts.buildQuietMs, paced = true): Promise<boolean> {
     if (this.stopped) return false;
-    // Hours first, then six-hour ones, then days: each is built from the one before it once that exists.
     let due: string | undefined;
-    let rank = Infinity;
     for (const [id, touched] of this.unbuilt) {
       if (periodOf(id).end > now || touched > now - quietMs) continue;
-      const r = BUILD_ORDER.indexOf(parseRollupId(id).g);
-      if (r < rank) [due, rank] = [id, r];
-      if (r === 0) break;
+      due = id;
+      if (parseRollupId(id).g === 'q') break;
     }
     if (!due) return false;
     if (paced && Date.now() < this.nextBuildAt) {
@@ -454,14 +442,11 @@ export class IngestFlusher {
     const t0 = Date.now();
     try {
       if (await this.models.usageStore.journal().findOne({ r: { $ne: this.replica } }, { projection: { _id: 1 } })) return false;
-      const layout = this.layout;
-      if (!layout) return false;
-      const mates = buildMates(due, layout);
-      await buildFromParts((partition) => this.rollupCollection(partition), mates, layout);
-      for (const id of mates) this.unbuilt.delete(id);
+      await buildFromHours(this.models.usageStore.rollups(), due);
+      this.unbuilt.delete(due);
       return true;
     } catch (err) {
-      this.log.warn({ err, id: due }, 'ingest flusher: could not build a rollup from its parts; will retry');
+      this.log.warn({ err, id: due }, 'ingest flusher: could not build a rollup from its hours; will retry');
       this.unbuilt.set(due, now);
       return false;
     } finally {
@@ -469,16 +454,16 @@ export class IngestFlusher {
     }
   }
 
-  /** Every shard's document of the bucket of a built document. */
+  /** Every shard's document of the bucket of a built-from-hours document. */
   private siblingsOf(id: string): string[] {
     const { family, g, start } = parseRollupId(id);
     return this.layout ? bucketIds(family, g, start, this.layout) : [id];
   }
 
-  /** The built documents of the last two days, any of which a previous process may have left unbuilt. */
+  /** The built-from-hours documents of the last two days, any of which a previous process may have left unbuilt. */
   private seedUnbuilt(now: number, layout: RollupLayout): void {
     for (const family of BUILT_FAMILIES) {
-      for (const g of GRANULARITIES.filter((x) => BUILD_ORDER.includes(x.name))) {
+      for (const g of GRANULARITIES.filter((x) => x.name === 'q' || x.name === 'd')) {
         for (let t = Math.floor((now - 2 * DAY_MS) / g.ms) * g.ms; t < now; t += g.ms) {
           for (const id of bucketIds(family, g.name, t, layout)) if (!this.unbuilt.has(id)) this.unbuilt.set(id, 0);
         }
@@ -492,7 +477,7 @@ export class IngestFlusher {
         (layout) => {
           this.layout = layout;
           // Periods a previous process may have left unbuilt (reads use their hours meanwhile).
-          if (this.buildFromParts) this.seedUnbuilt(Date.now(), layout);
+          if (this.buildFromHours) this.seedUnbuilt(Date.now(), layout);
         },
         (err: unknown) => this.log.warn({ err }, 'ingest flusher: could not record the rollup layout; will retry'),
       );

@@ -11,7 +11,8 @@ import { encodeBlob } from '../../control-plane/services/blob-docs';
 import { dayKey } from '../../control-plane/models/trace-store.model';
 import { usageStore } from '../../control-plane/models/usage-rollup.model';
 import { markRollupLayout } from '../../control-plane/services/usage/layout-marks';
-import { bucketIds, CURRENT_LAYOUT, isBuiltFromParts, USER_PAIRS } from '../../control-plane/services/usage/rollup-layout';
+import { buildFromHours } from '../../control-plane/services/usage/coarse-rollups';
+import { bucketIds, CURRENT_LAYOUT, isBuiltFromHours, USER_PAIRS } from '../../control-plane/services/usage/rollup-layout';
 import { rowsOf, type RowsBody } from '../../control-plane/services/usage/rollup-body';
 import { decode } from '@msgpack/msgpack';
 import { connectTestDb, partition } from '../helpers/db';
@@ -483,7 +484,7 @@ describe('the rollup thread', () => {
   });
 });
 
-describe('hour, six-hour and day rollups of users and runs, built from their parts', () => {
+describe('six-hour and day rollups of users and runs, built from their hours', () => {
   const HOUR = 3_600_000;
   const rename = (ts: Trace[], tag: string, shift = (t: number) => t) =>
     ts.map((t) => ({ ...t, id: `${tag}${t.id}`, time: new Date(shift(Date.parse(t.time))).toISOString() }));
@@ -526,10 +527,10 @@ describe('hour, six-hour and day rollups of users and runs, built from their par
   }
   const builtDocs = async (db: { db: { collection: (n: string) => { find: (f: object) => { toArray: () => Promise<unknown[]> } } } }) =>
     ((await db.db.collection('usage_rollups').find({}).toArray()) as Array<{ _id: string; v: number; b: { buffer: Uint8Array } }>).filter((d) =>
-      isBuiltFromParts(d._id),
+      isBuiltFromHours(d._id),
     );
 
-  it('agree with a recount before, during and after the builds (hours from 10-minute documents, days from six-hour documents), across a restart mid-build and late traffic; building again changes nothing', async () => {
+  it('agree with a recount before, during and after the builds (days from six-hour documents), across a restart mid-build and late traffic; building again changes nothing', async () => {
     const db = await connectTestDb('built');
     // 2031 traffic: periods not over yet, so no heartbeat builds them; the test builds them by hand and through buildDue.
     const first = rename(allTraces.slice(0, 1200), 'b1-');
@@ -548,8 +549,6 @@ describe('hour, six-hour and day rollups of users and runs, built from their par
       // Half of them built (as a build cut short would leave them), then a restart.
       const ids = (['u', 'r'] as const).flatMap((family) =>
         [
-          // Some hours too (each shard alone here; the build of the rest reads their 10-minute documents once for each eight shards).
-          ...Array.from({ length: 6 }, (_, k) => ['h', Date.UTC(2031, 6, 2, 3 + k)] as const),
           ...Array.from({ length: 14 }, (_, k) => ['q', Date.UTC(2031, 6, 1) + k * 6 * HOUR] as const),
           ...Array.from({ length: 4 }, (_, k) => ['d', Date.UTC(2031, 6, 1) + k * 24 * HOUR] as const),
         ]
@@ -558,7 +557,7 @@ describe('hour, six-hour and day rollups of users and runs, built from their par
           .filter((id) => family === 'r' || Number(id.split('|')[3]) < 16),
       );
       const results = [];
-      for (const id of ids.filter((_, i) => i % 2 === 0)) results.push(await h.cp.services.flusher.buildNow(id));
+      for (const id of ids.filter((_, i) => i % 2 === 0)) results.push(await buildFromHours(db.db.collection('usage_rollups'), id));
       assert.ok(results.includes('built') && results.includes('empty'), `some built, some empty: ${results.join()}`);
       await check(h, first, windows, 'half built', true);
       await h.close();
@@ -574,7 +573,7 @@ describe('hour, six-hour and day rollups of users and runs, built from their par
       const later = Date.UTC(2032, 0, 1);
       let building = true;
       const builds = (async () => {
-        for (const id of ids) await h.cp.services.flusher.buildNow(id);
+        for (const id of ids) await buildFromHours(db.db.collection('usage_rollups'), id);
         await h.cp.services.flusher.buildDue(later);
       })().finally(() => (building = false));
       let readsWhileBuilding = 0;
@@ -586,12 +585,12 @@ describe('hour, six-hour and day rollups of users and runs, built from their par
       await builds;
       assert.ok(readsWhileBuilding > 1, `reads ran while builds were under way (${readsWhileBuilding} rounds)`);
       assert.equal(h.cp.services.flusher.pendingBuilds(later), 0);
-      for (const id of ids) assert.notEqual(await h.cp.services.flusher.buildNow(id), 'built', id);
+      for (const id of ids) assert.notEqual(await buildFromHours(db.db.collection('usage_rollups'), id), 'built', id);
       const built = await builtDocs(db);
       await check(h, [...first, ...late], windows, 'all built', true);
 
       // Idempotent: building again, and a replayed batch, change nothing.
-      for (const id of ids) assert.notEqual(await h.cp.services.flusher.buildNow(id), 'built', id);
+      for (const id of ids) assert.notEqual(await buildFromHours(db.db.collection('usage_rollups'), id), 'built', id);
       await h.cp.services.flusher.buildDue(Date.UTC(2032, 0, 1));
       assert.equal((await postBatch(h, late.slice(0, 200))).duplicates, 200);
       await h.cp.services.flusher.settled(60_000);
@@ -660,8 +659,6 @@ describe('hour, six-hour and day rollups of users and runs, built from their par
     const h = await startHarness({ db });
     try {
       await post(h, first);
-      // Hours of users are built from their 10-minute documents once over (2031: by hand).
-      await h.cp.services.flusher.buildDue(Date.UTC(2032, 0, 1));
       const shards = new Set(
         ((await db.db.collection('usage_rollups').find({}).toArray()) as unknown as Array<{ _id: string }>)
           .map((d) => d._id.split('|'))
@@ -696,8 +693,6 @@ describe('hour, six-hour and day rollups of users and runs, built from their par
     const h = await startHarness({ db });
     try {
       await post(h, traces);
-      // Their hours are built from their 10-minute documents once over (2031: by hand).
-      await h.cp.services.flusher.buildDue(Date.UTC(2032, 0, 1));
       // An older version wrote no pairs: only what came after the mark holds them.
       const rollups = db.db.collection<{ _id: string }>('usage_rollups');
       const pairs = (await rollups.find({}).toArray()).map((d) => d._id).filter((id) => (USER_PAIRS as readonly string[]).includes(id.split('|')[0]!));

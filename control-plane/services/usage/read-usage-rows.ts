@@ -1,8 +1,7 @@
 // Reads the rollup documents that exactly cover a window, coarsest first:
 // whole days, then 6 hours, hours, 10-minute and minute buckets at the edges
 // (a day of users or runs not built yet: its six-hour documents; one of those
-// not built yet: its hours; an hour not built yet: its 10-minute documents;
-// coarse-rollups.ts).
+// not built yet: its hours; coarse-rollups.ts).
 import type { mongo } from 'mongoose';
 import type { BlobDoc } from '../../models/usage-rollup.model';
 import { decodeBlob } from '../blob-docs';
@@ -13,18 +12,15 @@ import {
   docIdFor,
   FAMILIES,
   GRANULARITIES,
-  isBuiltFromParts,
-  parseRollupId,
-  rollupId,
+  isBuiltFromHours,
   rollupPartition,
   SHARDS,
-  shardOf,
   USER_PAIRS,
   type Family,
   type Granularity,
   type RollupLayout,
 } from './rollup-layout';
-import { partsOf, type Part } from './coarse-rollups';
+import { partIdsOf } from './coarse-rollups';
 import { rowsOf, type RowsBody } from './rollup-body';
 import type { EncodedCell } from './usage-cell';
 import type { GroupBy, UsageFilter, UsageWindow } from './usage-query';
@@ -75,26 +71,6 @@ export function coveringBuckets(window: UsageWindow, coarsest: number, sixHoursS
 
 const PARALLEL_READS = 16;
 
-/** A document to read at `t`; `shards`: only the rows of these shards of `of` (the missing shards of an hour read from a part). */
-interface ToRead {
-  id: string;
-  t: number;
-  shards?: { of: number; is: Set<number> };
-}
-
-/**
- * Adds a part to read, once: the missing shards of an hour of users (64) share
- * their 10-minute documents (8 shards), which are read once for all of them
- * (the rows of each of those shards kept), not once per missing shard.
- */
-function addPart(parts: Map<string, ToRead>, part: Part, t: number): void {
-  const same = parts.get(part.id);
-  if (!same) parts.set(part.id, { id: part.id, t, ...(part.shard ? { shards: { of: part.shard.of, is: new Set([part.shard.is]) } } : {}) });
-  else if (part.shard) same.shards?.is.add(part.shard.is);
-}
-
-const keepShards = (shards: ToRead['shards']) => (shards ? (first: string | null) => shards.is.has(shardOf(first ?? '', shards.of)) : undefined);
-
 /** The rows of a family (the shard of one user or run, or all) over a window that pass the filter. */
 export async function readUsageRows(
   collection: (partition: string) => mongo.Collection<BlobDoc>,
@@ -111,53 +87,30 @@ export async function readUsageRows(
   const checks = FAMILIES[family].flatMap((d, i) =>
     d in filter && filter[d as keyof UsageFilter] !== undefined ? [[i, filter[d as keyof UsageFilter]!] as const] : [],
   );
-  let docs: ToRead[] = coveringBuckets(window, coarsest, layout.sixHoursSince).flatMap((b) =>
+  let docs = coveringBuckets(window, coarsest, layout.sixHoursSince).flatMap((b) =>
     (SHARDS[family] && source.only !== undefined
       ? [docIdFor(family, b.g.name, b.start, source.only, layout)]
       : bucketIds(family, b.g.name, b.start, layout)
     ).map((id) => ({ id, t: b.start })),
   );
   const rows: UsageRow[] = [];
-  // Whether a period had traffic (its S document exists), asked once per period: a built document is missing
-  // either because it is not built yet (its parts are read instead) or because the period had no traffic (nothing
-  // to read: an idle day would otherwise cost its six-hour documents, their hours and those hours' 10 minutes).
-  const traffic = new Map<string, Promise<boolean>>();
-  const hadTraffic = (id: string): Promise<boolean> => {
-    const { g, start } = parseRollupId(id);
-    // Before six-hour buckets existed (layout.sixHoursSince) there are no S documents of six hours to ask.
-    if (g === 'q' && start < layout.sixHoursSince) return Promise.resolve(true);
-    const s = rollupId('S', g, start);
-    let known = traffic.get(s);
-    if (!known) {
-      known = collection(rollupPartition(s))
-        .findOne({ _id: s }, { projection: { _id: 1 } })
-        .then((doc) => doc !== null);
-      traffic.set(s, known);
-    }
-    return known;
-  };
   while (docs.length > 0) {
-    // A document of users or runs not built yet: its parts instead, read next (their rows keep the period's start).
-    const unbuilt = new Map<string, ToRead>();
+    // A six-hour or day document of users or runs not built yet: its parts instead, read next (their rows keep the period's start).
+    const unbuilt: typeof docs = [];
     for (let i = 0; i < docs.length; i += PARALLEL_READS) {
       const batch = docs.slice(i, i + PARALLEL_READS);
-      const found = await Promise.all(
-        batch.map(async ({ id }) => {
-          const doc = await collection(rollupPartition(id)).findOne({ _id: id });
-          return { doc, readParts: !doc && isBuiltFromParts(id) && (await hadTraffic(id)) };
-        }),
-      );
-      found.forEach(({ doc, readParts }, j) => {
-        const part = batch[j]!;
-        if (readParts) for (const sub of partsOf(part.id, layout)) addPart(unbuilt, sub, part.t);
-        for (const row of rowsOf(decodeBlob<RowsBody>(doc), only, keepShards(part.shards))) {
+      const found = await Promise.all(batch.map(({ id }) => collection(rollupPartition(id)).findOne({ _id: id })));
+      found.forEach((doc, j) => {
+        const { id, t } = batch[j]!;
+        if (!doc && isBuiltFromHours(id)) unbuilt.push(...partIdsOf(id).map((part) => ({ id: part, t })));
+        for (const row of rowsOf(decodeBlob<RowsBody>(doc), only)) {
           const values = row.slice(0, -1) as Array<string | null>;
           if (checks.some(([k, want]) => values[k] !== want)) continue;
-          rows.push({ t: part.t, dims: dimsOf(family, values), cell: row[row.length - 1] as EncodedCell });
+          rows.push({ t, dims: dimsOf(family, values), cell: row[row.length - 1] as EncodedCell });
         }
       });
     }
-    docs = [...unbuilt.values()];
+    docs = unbuilt;
   }
   return rows;
 }

@@ -19,16 +19,12 @@ const encoder = new Encoder({ ignoreUndefined: true });
 /** A body's stored bytes (msgpack), as BlobDocs writes them. */
 export const encodeBody = (body: RowsBody): Uint8Array => encoder.encode(body);
 
-/**
- * The body's rows; `only`: just those whose first value (the user or run of a
- * sharded family) is this; `keep`: just those whose first value it keeps.
- */
-export function rowsOf(body: RowsBody | undefined, only?: string, keep?: (first: string | null) => boolean): StoredRow[] {
+/** The body's rows; `only`: just those whose first value (the user or run of a sharded family) is this. */
+export function rowsOf(body: RowsBody | undefined, only?: string): StoredRow[] {
   if (!body) return [];
-  const wanted = (first: string | null) => (only === undefined || first === only) && (keep === undefined || keep(first));
-  if (Array.isArray(body)) return only === undefined && keep === undefined ? body : body.filter((row) => wanted(row[0] as string | null));
+  if (Array.isArray(body)) return only === undefined ? body : body.filter((row) => row[0] === only);
   const out: StoredRow[] = [];
-  for (const [key, bytes] of body.g) if (wanted(key)) for (const row of decode(bytes) as StoredRow[]) out.push(row);
+  for (const [key, bytes] of body.g) if (only === undefined || key === only) for (const row of decode(bytes) as StoredRow[]) out.push(row);
   return out;
 }
 

@@ -57,20 +57,16 @@ export const SHARDS: Partial<Record<Family, { by: keyof UsageDims; count: number
   ...Object.fromEntries(USER_PAIRS.map((f) => [f, { by: FAMILIES[f][0], count: 1, denseCount: 8 }])),
 };
 
-/**
- * The families whose hour, six-hour and day documents are built from their
- * parts once the period is over (coarse-rollups.ts), not rewritten by every
- * flush: the users', the runs' and the user pairs' (a hundred users' rows each).
- */
+/** The families whose six-hour and day documents are built from their hours, coarse-rollups.ts (the user pairs' too: a hundred users' rows each). */
 export const BUILT_FAMILIES: ReadonlyArray<Family> = ['u', 'r', ...USER_PAIRS];
 const BUILT: ReadonlySet<string> = new Set(BUILT_FAMILIES);
-const BUILT_GRANULARITIES: ReadonlySet<string> = new Set(['h', 'q', 'd']);
+const BUILT_GRANULARITIES: ReadonlySet<string> = new Set(['q', 'd']);
 
-/** Whether documents of the family and granularity are built from their parts (hours and coarser of users, runs and user pairs). */
+/** Whether documents of the family and granularity are built from their hours (six-hour and day ones of users, runs and user pairs). */
 export const isBuiltLevel = (family: Family, g: string): boolean => BUILT.has(family) && BUILT_GRANULARITIES.has(g);
 
-/** Whether the document is one built from its parts (an hour, six-hour or day one of a BUILT_FAMILIES family). */
-export function isBuiltFromParts(id: string): boolean {
+/** Whether the document is one built from its hours (a six-hour or day one of a BUILT_FAMILIES family). */
+export function isBuiltFromHours(id: string): boolean {
   const { family, g } = parseRollupId(id);
   return isBuiltLevel(family, g);
 }
