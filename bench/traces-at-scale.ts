@@ -263,6 +263,8 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       const liveTrace = () => makeTrace(n++, 1, Date.now() - 500, 0, `${prefix}-steady`);
       const perBatch = Math.max(1, Math.round(rps / 5));
       const appliedBefore = await cp.applied();
+      // Builds left by a bulk step run meanwhile (paced) and are in the figures: how many were left.
+      const buildsPendingAtStart = await cp.pendingBuilds();
       const from = cpu();
       const t0 = performance.now();
       let sent = 0;
@@ -282,6 +284,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
         /** Control-plane and database CPU as a share of one core. */
         cpuShareOfOneCore: round((to.cp - from.cp + to.db - from.db) / (seconds * 1000), 3),
         appliedWhileSending: (await cp.applied()) - appliedBefore,
+        buildsPendingAtStart,
       };
       log(
         `  steady live traffic: ${result.tracesPerSecond}/s for ${result.seconds} s, control plane / database ${result.controlPlaneMsPer1000} / ${result.databaseMsPer1000} ms CPU per 1,000`,
