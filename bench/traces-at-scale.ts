@@ -275,12 +275,12 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       }
       const seconds = (performance.now() - t0) / 1000;
       const to = cpu();
-      const per1000 = (ms: number) => round((ms * 1000) / sent, 1);
+      const { controlPlaneMsPer1000, databaseMsPer1000 } = cpuPer1000(from, to, sent);
       const result = {
         tracesPerSecond: round(sent / seconds, 0),
         seconds: round(seconds, 1),
-        controlPlaneMsPer1000: per1000(to.cp - from.cp),
-        databaseMsPer1000: per1000(to.db - from.db),
+        controlPlaneMsPer1000,
+        databaseMsPer1000,
         /** Control-plane and database CPU as a share of one core. */
         cpuShareOfOneCore: round((to.cp - from.cp + to.db - from.db) / (seconds * 1000), 3),
         appliedWhileSending: (await cp.applied()) - appliedBefore,
@@ -390,6 +390,12 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
     // load-independent cost (and so the rate two idle cores would sustain).
     // Per thread of the control plane too: its busiest thread (the event loop, or the rollup thread) caps its rate.
     const cpu = () => ({ cp: cpuMs(cp.proc.pid!), db: dbPid ? cpuMs(dbPid) : 0, threads: threadCpuMs(cp.proc.pid!) });
+    /** CPU ms per 1,000 traces between two readings: the control plane, its busiest thread, the database. */
+    const cpuPer1000 = (from: ReturnType<typeof cpu>, to: ReturnType<typeof cpu>, traces: number) => ({
+      controlPlaneMsPer1000: round(((to.cp - from.cp) * 1000) / traces, 1),
+      busiestThreadMsPer1000: round((busiestThreadMs(from.threads, to.threads) * 1000) / traces, 1),
+      databaseMsPer1000: round(((to.db - from.db) * 1000) / traces, 1),
+    });
     const steps: Array<Record<string, unknown>> = [];
     let sent = 0;
     for (const size of kept ? [kept.stored] : p.sizes) {
@@ -431,9 +437,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       const cpuEnd = cpu();
       const timed = size - timedFrom;
       const ingestCpu = {
-        controlPlaneMsPer1000: round(((cpuEnd.cp - cpuStart.cp) * 1000) / timed, 1),
-        busiestThreadMsPer1000: round((busiestThreadMs(cpuStart.threads, cpuEnd.threads) * 1000) / timed, 1),
-        databaseMsPer1000: round(((cpuEnd.db - cpuStart.db) * 1000) / timed, 1),
+        ...cpuPer1000(cpuStart, cpuEnd, timed),
       };
       sent = size;
       // Until usage counts every stored trace: how far the rollups lag ingest.
@@ -451,9 +455,7 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
       const stepTraces = size - stepFrom;
       const sustained = {
         tracesPerSecond: round((stepTraces * 1000) / (performance.now() - stepStart), 0),
-        controlPlaneMsPer1000: round(((settledCpu.cp - stepCpu.cp) * 1000) / stepTraces, 1),
-        busiestThreadMsPer1000: round((busiestThreadMs(stepCpu.threads, settledCpu.threads) * 1000) / stepTraces, 1),
-        databaseMsPer1000: round(((settledCpu.db - stepCpu.db) * 1000) / stepTraces, 1),
+        ...cpuPer1000(stepCpu, settledCpu, stepTraces),
         /** GET /healthz every 100 ms meanwhile. */
         healthzMs: percentiles(healthz),
       };
@@ -494,12 +496,11 @@ export async function tracesAtScale(p: ScaleProfile, log: (s: string) => void) {
         const from = cpu();
         const t0 = performance.now();
         while ((await cp.pendingBuilds()) > 0 && performance.now() - t0 < 900_000) await sleep(1_000);
-        const to = cpu();
-        const per1000 = (ms: number) => round((ms * 1000) / (size - stepFrom), 1);
+        const { controlPlaneMsPer1000, databaseMsPer1000 } = cpuPer1000(from, cpu(), size - stepFrom);
         awaitedBuilds = {
           ms: round(performance.now() - t0, 0),
-          controlPlaneMsPer1000: per1000(to.cp - from.cp),
-          databaseMsPer1000: per1000(to.db - from.db),
+          controlPlaneMsPer1000,
+          databaseMsPer1000,
           pendingAtEnd: await cp.pendingBuilds(),
         };
       }

@@ -44,7 +44,7 @@ export interface FlusherOptions {
    * bench's every 100 ms) are applied together. A read, ingest's
    * back-pressure and stop() wait for it, and do not wait the period.
    * Five seconds: at 100 traces a second a group a second cost the control
-   * plane and the database 0.37 of a core, one every five seconds 0.14
+   * plane and the database 0.385 of a core, one every five seconds 0.14
    * (bench/RESULTS.md §36); usage reads still see every trace ingested
    * before them, since they have the group applied first.
    */
