@@ -5,9 +5,9 @@ import { badRequest } from '../errors';
 import type { Models } from '../models';
 import type { IngestFlusher } from './ingest-flusher';
 import { summarize, toSeries } from './usage/build-usage-report';
-import { familyFor, readUsageRows } from './usage/read-usage-rows';
+import { familyFor, readUsageRows, widenToFamily } from './usage/read-usage-rows';
 import { readRollupLayout } from './usage/layout-marks';
-import { FIRST_LAYOUT, type RollupLayout } from './usage/rollup-layout';
+import { FIRST_LAYOUT, finestOf, type RollupLayout } from './usage/rollup-layout';
 import { alignWindow, INTERVAL_MS, MAX_POINTS, pickFilters, type GroupBy, type Interval, type UsageWindow } from './usage/usage-query';
 
 const DAY_MS = 86_400_000;
@@ -52,13 +52,16 @@ export class UsageService {
 
   async summary(q: SummaryQuery) {
     const now = this.now();
-    const window = this.widenPastMinuteRetention(alignWindow(q, INTERVAL_MS.minute, DAY_MS, now), now);
+    let window = this.widenPastMinuteRetention(alignWindow(q, INTERVAL_MS.minute, DAY_MS, now), now);
     const groupBy = q.groupBy ?? 'endpoint';
     const filter = pickFilters(q);
+    const layout = await this.rollupLayout();
+    const source = familyFor(groupBy, filter, this.storedPart(window, now), layout);
+    // Users, runs and user pairs are kept from 10 minutes up: their edges are counted by whole 10 minutes (the answer says which window).
+    window = widenToFamily(window, source.family);
     await this.flusher.settled();
     const stored = this.storedPart(window, now);
-    const layout = await this.rollupLayout();
-    const rows = await readUsageRows(this.rollups, familyFor(groupBy, filter, stored, layout), stored, DAY_MS, filter, layout);
+    const rows = await readUsageRows(this.rollups, source, stored, DAY_MS, filter, layout);
     return { from: window.from.toISOString(), to: window.to.toISOString(), groupBy, ...filter, groups: summarize(rows, groupBy, filter) };
   }
 
@@ -76,10 +79,17 @@ export class UsageService {
       throw badRequest('invalid_range', `from..to: ${points} ${interval}s is more than ${MAX_POINTS} points; narrow the range or use a larger interval`);
     }
     const filter = pickFilters(q);
+    const layout = await this.rollupLayout();
+    const source = familyFor(q.groupBy, filter, this.storedPart(window, now), layout);
+    if (step < finestOf(source.family).ms) {
+      throw badRequest(
+        'invalid_range',
+        'interval: usage of one user or run (a user or run filter, grouping by run with a filter, or by user with one) is kept by 10 minutes; use interval=hour',
+      );
+    }
     await this.flusher.settled();
     const stored = this.storedPart(window, now);
-    const layout = await this.rollupLayout();
-    const rows = await readUsageRows(this.rollups, familyFor(q.groupBy, filter, stored, layout), stored, step, filter, layout);
+    const rows = await readUsageRows(this.rollups, source, stored, step, filter, layout);
     const { series, omittedSeries } = toSeries(rows, window, interval, q.groupBy, filter, q.limit ?? 20);
     return { from: window.from.toISOString(), to: window.to.toISOString(), interval, groupBy: q.groupBy ?? null, ...filter, series, omittedSeries };
   }

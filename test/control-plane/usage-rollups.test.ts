@@ -202,9 +202,42 @@ describe('usage rollups agree with a recount from the raw traces', () => {
       ['user', { api: 'anthropic' }],
       ['user', { endpoint: 'agent', provider: 'openai' }],
     ];
+    // Read from users, runs or user pairs (kept from 10 minutes up): counted by whole 10 minutes, and the answer says so.
+    const tenMinutes = (groupBy: GroupBy, filter: object) => 'user' in filter || 'run' in filter || groupBy === 'user' || groupBy === 'run';
     for (const [groupBy, filter] of cases) {
       const q = `${w}&groupBy=${groupBy}&${new URLSearchParams(filter as Record<string, string>).toString()}`;
-      assertSame((await summary(q)).groups, recount(traces, from, to, groupBy, filter), q);
+      const res = await summary(q);
+      const [wantFrom, wantTo] = tenMinutes(groupBy, filter) ? [Date.UTC(2031, 6, 2, 3, 40), Date.UTC(2031, 6, 3, 11, 10)] : [from, to];
+      assert.deepEqual([res.from, res.to], [new Date(wantFrom).toISOString(), new Date(wantTo).toISOString()], q);
+      assertSame(res.groups, recount(traces, wantFrom, wantTo, groupBy, filter), q);
+    }
+  });
+
+  it('series of one user or run: by the hour as recounted; by the minute refused with a clear error', async () => {
+    const from = Date.UTC(2031, 6, 2, 3, 0);
+    const to = from + 30 * 3_600_000;
+    for (const filter of [{ user: 'user-1' }, { run: 'run-3' }, { endpoint: 'chat' }] as Array<Record<string, string>>) {
+      const query = (end: number, interval: string) =>
+        `from=${new Date(from).toISOString()}&to=${new Date(end).toISOString()}&${new URLSearchParams(filter).toString()}&groupBy=user&limit=100&interval=${interval}`;
+      const res = (
+        await h
+          .as('viewer')
+          .get(`/api/v1/usage/series?${query(to, 'hour')}`)
+          .expect(200)
+      ).body;
+      for (let i = 0; i < 30; i++) {
+        const want = recount(traces, from + i * 3_600_000, from + (i + 1) * 3_600_000, 'user', filter);
+        const got = res.series.flatMap((s: { key: Key; points: Array<Record<string, unknown>> }) =>
+          (s.points[i]!.requests as number) > 0 ? [{ key: s.key, ...s.points[i]! }] : [],
+        );
+        assertSame(got, want, `${query(to, 'hour')} point ${i}`);
+      }
+      const refused = await h
+        .as('viewer')
+        .get(`/api/v1/usage/series?${query(from + 3_600_000, 'minute')}`)
+        .expect(400);
+      assert.equal(refused.body.error.code, 'invalid_range');
+      assert.match(refused.body.error.message, /kept by 10 minutes; use interval=hour/);
     }
   });
 
@@ -519,8 +552,10 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
       if (!one) return;
       const { from, to, groupBy, filter } = one;
       const q = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&groupBy=${groupBy}&${new URLSearchParams(filter as Record<string, string>).toString()}`;
-      const got = (await h.as('viewer').get(`/api/v1/usage/summary?${q}`).expect(200)).body.groups;
-      assertSame(got, recount(traces, from, to, groupBy, filter), `${what}: ${q}`);
+      const res = (await h.as('viewer').get(`/api/v1/usage/summary?${q}`).expect(200)).body;
+      // Users and runs in detail are counted by whole 10 minutes: the window the answer gives.
+      assert.ok(Date.parse(res.from) <= from && from - Date.parse(res.from) < 600_000 && Date.parse(res.to) >= to && Date.parse(res.to) - to < 600_000, q);
+      assertSame(res.groups, recount(traces, Date.parse(res.from), Date.parse(res.to), groupBy, filter), `${what}: ${q}`);
       return next();
     };
     await Promise.all([next(), next(), next()]);

@@ -1,10 +1,12 @@
 // What a group of newly stored traces adds to the rollups: per document id,
-// the cells to merge into its rows. Built per minute, then folded into the
-// 10-minute, hour and day documents (a fold per row, not per trace).
+// the cells to merge into its rows. Built per minute (per 10 minutes for
+// families without minutes), then folded into the coarser documents (a fold
+// per row, not per trace).
 import type { Trace } from '../../../plugin/contract';
 import { attributeTraceUsage } from './attribute-trace-usage';
 import {
   FAMILY_NAMES,
+  finestOf,
   GRANULARITIES,
   parseRollupId,
   RUN_FAMILIES,
@@ -52,8 +54,8 @@ function fold(rows: LiveRow[]): DocRows {
  * later levels of the family then fold from the last level folded now.
  */
 export function planUsageRollups(traces: Trace[], layout: RollupLayout, foldLater?: (family: Family, g: Granularity['name']) => boolean): RollupDelta {
-  const minutes = new Map<string, DocRows>();
-  // Per minute, each family's document id, or for a sharded family its id per user (run): building ids is not free.
+  const finest = new Map<string, DocRows>();
+  // Per minute, each family's document id at its finest granularity, or for a sharded family its id per user (run): building ids is not free.
   const ids = new Map<number, Partial<Record<Family, string | Map<string | null, string>>>>();
   for (const t of traces) {
     const minute = Math.floor(Date.parse(t.time) / MINUTE) * MINUTE;
@@ -63,26 +65,33 @@ export function planUsageRollups(traces: Trace[], layout: RollupLayout, foldLate
       for (const family of FAMILY_NAMES) {
         if (RUN_FAMILIES.has(family) && c.dims.run === null) continue;
         const spec = SHARDS[family];
+        const g = finestOf(family);
+        const start = Math.floor(minute / g.ms) * g.ms;
         let docId: string;
         if (spec) {
           const value = c.dims[spec.by];
           const byValue = (id[family] ??= new Map<string | null, string>()) as Map<string | null, string>;
-          docId = byValue.get(value) ?? docIdFor(family, 'm', minute, value, layout);
+          docId = byValue.get(value) ?? docIdFor(family, g.name, start, value, layout);
           byValue.set(value, docId);
-        } else docId = (id[family] ??= rollupId(family, 'm', minute)) as string;
-        addContribution(rowIn(docRows(minutes, docId), valuesOf(family, c.dims)).cell, c);
+        } else docId = (id[family] ??= rollupId(family, g.name, start)) as string;
+        addContribution(rowIn(docRows(finest, docId), valuesOf(family, c.dims)).cell, c);
       }
     }
   }
   // Each granularity folded from the one below it (minutes into 10 minutes, those into hours...), not every
   // granularity from the minutes: a row is merged once per level it is new in, not once per level.
-  const delta: RollupDelta = new Map(minutes);
-  let finer = minutes;
+  const delta: RollupDelta = new Map(finest);
+  let finer = finest;
   for (const g of GRANULARITIES.slice(1)) {
     const coarser = new Map<string, DocRows>();
     const later = new Map<string, LiveRow[]>();
     for (const [id, rows] of finer) {
-      const { family, start } = parseRollupId(id);
+      const { family, g: level, start } = parseRollupId(id);
+      // A family that starts at this granularity: its documents are already here.
+      if (level === g.name) {
+        coarser.set(id, rows);
+        continue;
+      }
       const coarseStart = Math.floor(start / g.ms) * g.ms;
       const deferred = foldLater?.(family, g.name) ?? false;
       // Folded later: the next level of the family folds from these same rows.

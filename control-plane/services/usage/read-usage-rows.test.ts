@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { familyFor } from './read-usage-rows';
-import { CURRENT_LAYOUT, docIdFor, FIRST_LAYOUT, shardCount } from './rollup-layout';
+import { coveringBuckets, familyFor, widenToFamily } from './read-usage-rows';
+import { CURRENT_LAYOUT, docIdFor, finestOf, FIRST_LAYOUT, shardCount } from './rollup-layout';
 
 const DAY = 86_400_000;
 const window = { from: new Date(Date.UTC(2031, 0, 2, 5, 49)), to: new Date(Date.UTC(2031, 0, 3, 5, 49)) };
@@ -26,14 +26,31 @@ describe('the family a usage query reads', () => {
     assert.deepEqual(familyFor('user', {}, window, CURRENT_LAYOUT), { family: 'U' });
   });
 
-  it('pairs keep a minute in one document and split hours and coarser by the filtered value', () => {
+  it('pairs keep 10 minutes in one document and split hours and coarser by the filtered value', () => {
     const hour = Date.UTC(2031, 0, 2, 5);
-    assert.equal(shardCount('eu', 'm', hour, CURRENT_LAYOUT), 1);
+    assert.equal(shardCount('eu', 'x', hour, CURRENT_LAYOUT), 1);
     assert.equal(shardCount('eu', 'h', hour, CURRENT_LAYOUT), 8);
     assert.equal(shardCount('eu', 'd', hour - 5 * 3_600_000, FIRST_LAYOUT), 8);
     const chat = docIdFor('eu', 'h', hour, 'chat', CURRENT_LAYOUT);
     assert.equal(docIdFor('eu', 'h', hour, 'chat', CURRENT_LAYOUT), chat, 'stable');
     assert.match(chat, /^eu\|h\|2031-01-02T05:00:00\.000Z\|[0-7]$/);
     assert.equal(shardCount('u', 'h', hour, { ...CURRENT_LAYOUT, userShardsSince: hour + DAY }), 8, 'users before their mark: eight');
+  });
+});
+
+describe('the buckets a window reads', () => {
+  const names = (w: typeof window, family: 'u' | 't') =>
+    coveringBuckets(w, DAY, 0, finestOf(family)).map((b) => `${b.g.name}@${new Date(b.start).toISOString().slice(11, 16)}`);
+
+  it('users, runs and user pairs start at 10 minutes: their windows are widened to whole 10 minutes and read without minutes', () => {
+    for (const family of ['u', 'r', 'eu', 'mu'] as const) assert.equal(finestOf(family).name, 'x', family);
+    for (const family of ['t', 'U', 'R', 'S'] as const) assert.equal(finestOf(family).name, 'm', family);
+    const short = { from: new Date(Date.UTC(2031, 0, 2, 5, 49)), to: new Date(Date.UTC(2031, 0, 2, 7, 11)) };
+    const wide = widenToFamily(short, 'u');
+    assert.deepEqual(wide, { from: new Date(Date.UTC(2031, 0, 2, 5, 40)), to: new Date(Date.UTC(2031, 0, 2, 7, 20)) });
+    assert.deepEqual(widenToFamily(short, 't'), short, 'minute families keep the window');
+    assert.deepEqual(names(wide, 'u'), ['x@05:40', 'x@05:50', 'h@06:00', 'x@07:00', 'x@07:10']);
+    assert.deepEqual(names(short, 't').slice(0, 2), ['m@05:49', 'x@05:50']);
+    assert.throws(() => names(short, 'u'), /not whole x buckets/);
   });
 });

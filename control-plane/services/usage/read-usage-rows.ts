@@ -1,5 +1,6 @@
 // Reads the rollup documents that exactly cover a window, coarsest first:
 // whole days, then 6 hours, hours, 10-minute and minute buckets at the edges
+// (no minutes for families that start at 10 minutes: widenToFamily first)
 // (a day of users or runs not built yet: its six-hour documents; one of those
 // not built yet: its hours; coarse-rollups.ts).
 import type { mongo } from 'mongoose';
@@ -11,6 +12,7 @@ import {
   dimsOf,
   docIdFor,
   FAMILIES,
+  finestOf,
   GRANULARITIES,
   isBuiltFromHours,
   rollupPartition,
@@ -53,16 +55,30 @@ export function familyFor(
   return { family: 't' };
 }
 
+/** The window widened to whole buckets of the family's finest granularity (10 minutes for users, runs and user pairs). */
+export function widenToFamily(window: UsageWindow, family: Family): UsageWindow {
+  const { ms } = finestOf(family);
+  return { from: new Date(Math.floor(window.from.getTime() / ms) * ms), to: new Date(Math.ceil(window.to.getTime() / ms) * ms) };
+}
+
 /**
- * Buckets covering [from, to) exactly, none coarser than `coarsest` ms (both
- * ends aligned to a minute), and six-hour ones only from `sixHoursSince` on.
+ * Buckets covering [from, to) exactly, none coarser than `coarsest` ms nor
+ * finer than `finest` (both ends aligned to it), and six-hour ones only from
+ * `sixHoursSince` on.
  */
-export function coveringBuckets(window: UsageWindow, coarsest: number, sixHoursSince = 0): Array<{ g: Granularity; start: number }> {
+export function coveringBuckets(
+  window: UsageWindow,
+  coarsest: number,
+  sixHoursSince = 0,
+  finest: Granularity = GRANULARITIES[0],
+): Array<{ g: Granularity; start: number }> {
   const out: Array<{ g: Granularity; start: number }> = [];
   const to = window.to.getTime();
-  const usable = (g: Granularity, t: number) => g.ms <= coarsest && t % g.ms === 0 && t + g.ms <= to && (g.name !== 'q' || t >= sixHoursSince);
+  const usable = (g: Granularity, t: number) =>
+    g.ms >= finest.ms && g.ms <= coarsest && t % g.ms === 0 && t + g.ms <= to && (g.name !== 'q' || t >= sixHoursSince);
   for (let t = window.from.getTime(); t < to;) {
-    const g = [...GRANULARITIES].reverse().find((x) => usable(x, t)) ?? GRANULARITIES[0];
+    const g = [...GRANULARITIES].reverse().find((x) => usable(x, t));
+    if (!g) throw new Error(`${window.from.toISOString()}..${window.to.toISOString()} is not whole ${finest.name} buckets`);
     out.push({ g, start: t });
     t += g.ms;
   }
@@ -87,7 +103,7 @@ export async function readUsageRows(
   const checks = FAMILIES[family].flatMap((d, i) =>
     d in filter && filter[d as keyof UsageFilter] !== undefined ? [[i, filter[d as keyof UsageFilter]!] as const] : [],
   );
-  let docs = coveringBuckets(window, coarsest, layout.sixHoursSince).flatMap((b) =>
+  let docs = coveringBuckets(window, coarsest, layout.sixHoursSince, finestOf(family)).flatMap((b) =>
     (SHARDS[family] && source.only !== undefined
       ? [docIdFor(family, b.g.name, b.start, source.only, layout)]
       : bucketIds(family, b.g.name, b.start, layout)
