@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -194,8 +194,11 @@ describe('trace shipper', () => {
     await owner.start();
     const first = Array.from({ length: 10 }, () => trace());
     for (const t of first) owner.enqueue(t);
-    // Another process adopts the owner's file, as if the owner were paused past the stale time.
-    const adopter = shipper(dir, { staleMs: 0, heartbeatMs: 60_000 });
+    // Another process adopts the owner's file: the owner paused past the stale time (its last heartbeat a minute old).
+    // Not staleMs 0 on a fresh file: the file time may be a fraction of a millisecond ahead of Date.now(), and then it is not stale.
+    const paused = new Date(Date.now() - 60_000);
+    utimesSync(owner.spoolFile, paused, paused);
+    const adopter = shipper(dir, { staleMs: 30_000, heartbeatMs: 60_000 });
     await adopter.start();
     await until('adopted traces delivered', async () => (await stored(first.map((t) => t.id))) === 10);
     assert.ok(!existsSync(owner.spoolFile));
