@@ -70,23 +70,20 @@ export class BlobDocs {
   /**
    * Applies `change` to the document's encoded body (undefined when it does
    * not exist yet) unless the journal range is in it already. `change` must
-   * be pure: it runs again on a compare-and-set conflict. `onlyIfExists`:
-   * leaves a missing document missing, and says so (false).
+   * be pure: it runs again on a compare-and-set conflict.
    */
   async apply(
     coll: mongo.Collection<BlobDoc>,
     id: string,
     range: JournalRange,
     change: (stored: Uint8Array | undefined) => Promise<Uint8Array>,
-    opts: { onlyIfExists?: boolean } = {},
-  ): Promise<boolean> {
+  ): Promise<void> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const doc = await coll.findOne({ _id: id });
-      if (!doc && opts.onlyIfExists) return false;
       const applied = doc?.s[range.replica] ?? 0;
-      if (applied >= range.last) return true;
+      if (applied >= range.last) return;
       if (applied >= range.first) throw new Error(`${id}: journals ${range.replica}:${range.first}..${range.last} are partly applied (up to ${applied})`);
-      if (await this.writeBytes(coll, id, doc, await change(doc?.b.buffer), range)) return true;
+      if (await this.writeBytes(coll, id, doc, await change(doc?.b.buffer), range)) return;
     }
     throw new Error(`${id}: gave up after 50 write conflicts`);
   }

@@ -341,16 +341,23 @@ export class IngestFlusher {
     const writes: Array<() => Promise<void>> = [];
     // Documents not known to exist, per collection ("": the shared one of hours and days): inserted together first.
     const maybeNew = new Map<string, string[]>();
-    const rewrite = (id: string, onlyIfExists: boolean) => async () => {
+    const rewrite = (id: string) => async () => {
       const coll = this.rollupCollection(rollupPartition(id));
-      const written = await this.docs.apply(coll, id, range, async (stored) => (await rollups.merge([[id, stored ?? null]]))[0]!, { onlyIfExists });
-      if (written) this.remember(id);
+      await this.docs.apply(coll, id, range, async (stored) => (await rollups.merge([[id, stored ?? null]]))[0]!);
+      this.remember(id);
+    };
+    // A six-hour or day document built from its hours whose period gets traffic again (late traces, a
+    // backfill): deleted, so that reads use its parts, and built again once the period is quiet. Merging
+    // the group into it rewrote every dense shard of the day (88 documents of every user's rows) for
+    // each group: a backfill of a day already built ran at 7,601 traces/s instead of 10,326 (§37).
+    const unbuild = (id: string) => async () => {
+      await this.rollupCollection('').deleteOne({ _id: id });
       // Every shard of the period is built (those without rows as empty documents, so that reads of all shards find them).
-      else for (const sibling of this.siblingsOf(id)) this.unbuilt.set(sibling, Date.now());
+      for (const sibling of this.siblingsOf(id)) this.unbuilt.set(sibling, Date.now());
     };
     for (const id of rollups.ids) {
-      const onlyIfExists = this.buildFromHours && isBuiltFromHours(id);
-      if (onlyIfExists || this.written.has(id)) writes.push(rewrite(id, onlyIfExists));
+      if (this.buildFromHours && isBuiltFromHours(id)) writes.push(unbuild(id));
+      else if (this.written.has(id)) writes.push(rewrite(id));
       else {
         const partition = rollupPartition(id);
         let list = maybeNew.get(partition);
@@ -363,7 +370,7 @@ export class IngestFlusher {
       // As BlobDocs.write creates a document: version 1, this group's journals in it.
       const docs = ids.map((id, i): BlobDoc => ({ _id: id, v: 1, s: { [range.replica]: range.last }, b: new mongo.Binary(bodies[i]) }));
       const existing = await insertNew(this.rollupCollection(partition), docs);
-      ids.forEach((id, i) => (existing.has(i) ? writes.push(rewrite(id, false)) : this.remember(id)));
+      ids.forEach((id, i) => (existing.has(i) ? writes.push(rewrite(id)) : this.remember(id)));
     }
     for (const [day, streams] of group.index) {
       const coll = this.models.traceStore.index(day, true);

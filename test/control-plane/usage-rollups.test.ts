@@ -12,7 +12,8 @@ import { dayKey } from '../../control-plane/models/trace-store.model';
 import { usageStore } from '../../control-plane/models/usage-rollup.model';
 import { markRollupLayout } from '../../control-plane/services/usage/layout-marks';
 import { buildFromHours } from '../../control-plane/services/usage/coarse-rollups';
-import { bucketIds, CURRENT_LAYOUT, isBuiltFromHours, USER_PAIRS } from '../../control-plane/services/usage/rollup-layout';
+import { bucketIds, CURRENT_LAYOUT, isBuiltFromHours, isBuiltLevel, USER_PAIRS } from '../../control-plane/services/usage/rollup-layout';
+import { planUsageRollups } from '../../control-plane/services/usage/plan-usage-rollups';
 import { rowsOf, type RowsBody } from '../../control-plane/services/usage/rollup-body';
 import { decode } from '@msgpack/msgpack';
 import { connectTestDb, partition } from '../helpers/db';
@@ -599,8 +600,18 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
       h = await startHarness({ db });
       await check(h, first, windows, 'half built, after a restart', true);
 
-      // Late traffic lands in built and unbuilt periods alike.
+      // Late traffic lands in built and unbuilt periods alike: a built document of a period it adds to is
+      // deleted (reads use its parts) rather than rewritten, and built again below.
+      const builtBeforeLate = new Set((await builtDocs(db)).map((d) => d._id));
       await post(h, late);
+      const builtAfterLate = new Set((await builtDocs(db)).map((d) => d._id));
+      const touched = [...planUsageRollups(late, CURRENT_LAYOUT, isBuiltLevel).keys()].filter((id) => builtBeforeLate.has(id));
+      assert.ok(touched.length > 10, `late traffic adds to built periods (${touched.length} documents)`);
+      assert.deepEqual(
+        [...builtBeforeLate].filter((id) => !builtAfterLate.has(id)).sort(),
+        touched.sort(),
+        'exactly the built documents late traffic adds to are gone',
+      );
       await check(h, [...first, ...late], windows, 'late traffic', true);
 
       // Reads while the rest is built (days from six-hour documents, some built, some not; what the

@@ -6,9 +6,10 @@
 // dimensions: at a million requests a day, each flush rewrote 16 of them of
 // ~330 KB for a handful of new rows, and that cost grew with the traffic
 // already stored. Rule kept by the flusher and the builder alike: such a
-// document, when it exists, is the sum of its hours (the flusher merges into
-// it only when it exists; the builder creates it from the hours, with no
-// flush in between). Reads use it when it exists, its parts otherwise (a
+// document, when it exists, is the sum of its hours (a flush that adds to
+// its period, late traffic, deletes it, to be built again once the period
+// is quiet; the builder creates it from the hours, with no flush in
+// between). Reads use it when it exists, its parts otherwise (a
 // day's six-hour documents, a six-hour document's hours), and so does a
 // build: a day costs four reads once its six-hour documents exist, not 24.
 //

@@ -23,8 +23,8 @@ import {
 import { addContribution, mergeCell, newCell } from './usage-cell';
 
 export type DocRows = Map<string, LiveRow>;
-/** Per document id, its rows; a function for those folded only when asked (`foldLater`). */
-export type RollupDelta = Map<string, DocRows | (() => DocRows)>;
+/** Per document id, its rows; null for one built from its hours (`builtLater`): the group only touches its period. */
+export type RollupDelta = Map<string, DocRows | null>;
 
 const MINUTE = GRANULARITIES[0].ms;
 
@@ -40,20 +40,14 @@ function docRows(delta: Map<string, DocRows>, docId: string): DocRows {
   return rows;
 }
 
-/** The rows of `rows` summed by their values (pure; cells are not shared with them). */
-function fold(rows: LiveRow[]): DocRows {
-  const out: DocRows = new Map();
-  for (const row of rows) mergeCell(rowIn(out, row.values).cell, row.cell);
-  return out;
-}
-
 /**
- * `foldLater(family, g)`: documents of that family and granularity get a
- * function that folds their rows when called (the flusher calls it only for
- * documents that exist: those built from their hours, coarse-rollups.ts);
- * later levels of the family then fold from the last level folded now.
+ * `builtLater(family, g)`: documents of that family and granularity are
+ * built from their hours once their period is quiet (coarse-rollups.ts), not
+ * written by a flush: they are listed without rows (null), so the flusher
+ * knows which periods the group touches; later levels of the family then
+ * take their ids from the last level folded.
  */
-export function planUsageRollups(traces: Trace[], layout: RollupLayout, foldLater?: (family: Family, g: Granularity['name']) => boolean): RollupDelta {
+export function planUsageRollups(traces: Trace[], layout: RollupLayout, builtLater?: (family: Family, g: Granularity['name']) => boolean): RollupDelta {
   const finest = new Map<string, DocRows>();
   // Per minute, each family's document id at its finest granularity, or for a sharded family its id per user (run): building ids is not free.
   const ids = new Map<number, Partial<Record<Family, string | Map<string | null, string>>>>();
@@ -84,7 +78,6 @@ export function planUsageRollups(traces: Trace[], layout: RollupLayout, foldLate
   let finer = finest;
   for (const g of GRANULARITIES.slice(1)) {
     const coarser = new Map<string, DocRows>();
-    const later = new Map<string, LiveRow[]>();
     for (const [id, rows] of finer) {
       const { family, g: level, start } = parseRollupId(id);
       // A family that starts at this granularity: its documents are already here.
@@ -93,9 +86,9 @@ export function planUsageRollups(traces: Trace[], layout: RollupLayout, foldLate
         continue;
       }
       const coarseStart = Math.floor(start / g.ms) * g.ms;
-      const deferred = foldLater?.(family, g.name) ?? false;
-      // Folded later: the next level of the family folds from these same rows.
-      if (deferred) coarser.set(id, rows);
+      const built = builtLater?.(family, g.name) ?? false;
+      // Built later: the next level of the family takes its ids from these same rows.
+      if (built) coarser.set(id, rows);
       // A sharded family's coarser buckets may have more shards (rollup-layout.ts): each row goes to its user's (run's).
       const sharded = SHARDS[family] !== undefined;
       const coarse = sharded ? '' : rollupId(family, g.name, coarseStart);
@@ -107,18 +100,11 @@ export function planUsageRollups(traces: Trace[], layout: RollupLayout, foldLate
           target = targets.get(value) ?? docIdFor(family, g.name, coarseStart, value, layout);
           targets.set(value, target);
         }
-        if (deferred) {
-          const list = later.get(target);
-          if (list) list.push(row);
-          else later.set(target, [row]);
-        } else mergeCell(rowIn(docRows(coarser, target), row.values, key).cell, row.cell);
+        if (built) delta.set(target, null);
+        else mergeCell(rowIn(docRows(coarser, target), row.values, key).cell, row.cell);
       }
     }
     for (const [id, rows] of coarser) if (parseRollupId(id).g === g.name) delta.set(id, rows);
-    for (const [id, rows] of later) {
-      let folded: DocRows | undefined;
-      delta.set(id, () => (folded ??= fold(rows)));
-    }
     finer = coarser;
   }
   return delta;

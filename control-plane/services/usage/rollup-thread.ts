@@ -31,8 +31,9 @@ function merge(group: number, docs: Array<[string, Uint8Array | null]>): Uint8Ar
   if (!delta) throw new Error(`rollup plan ${group} is not held by this thread`);
   return docs.map(([id, stored]) => {
     const rows = delta.get(id);
-    if (!rows) throw new Error(`${id} is not in rollup plan ${group}`);
-    const body = mergeBody(parseRollupId(id).family, stored ? (decode(stored) as RowsBody) : undefined, typeof rows === 'function' ? rows() : rows);
+    if (rows === undefined) throw new Error(`${id} is not in rollup plan ${group}`);
+    if (rows === null) throw new Error(`${id} is built from its hours, not merged`);
+    const body = mergeBody(parseRollupId(id).family, stored ? (decode(stored) as RowsBody) : undefined, rows);
     return encodeBody(body);
   });
 }
