@@ -8,7 +8,7 @@ import { summarize, toSeries } from './usage/build-usage-report';
 import { familyFor, readUsageRows, widenToFamily } from './usage/read-usage-rows';
 import { readRollupLayout } from './usage/layout-marks';
 import { FIRST_LAYOUT, finestOf, type RollupLayout } from './usage/rollup-layout';
-import { alignWindow, INTERVAL_MS, MAX_POINTS, pickFilters, type GroupBy, type Interval, type UsageWindow } from './usage/usage-query';
+import { alignWindow, ceilTo, floorTo, INTERVAL_MS, MAX_POINTS, pickFilters, type GroupBy, type Interval, type UsageWindow } from './usage/usage-query';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -109,8 +109,8 @@ export class UsageService {
 
   /** Edges older than the minute rollups are kept for are counted by whole hours (the answer says which window). */
   private widenPastMinuteRetention(w: UsageWindow, now: Date): UsageWindow {
-    const from = this.beforeMinuteRetention(w.from, now) ? new Date(Math.floor(w.from.getTime() / HOUR_MS) * HOUR_MS) : w.from;
-    const to = this.beforeMinuteRetention(w.to, now) ? new Date(Math.ceil(w.to.getTime() / HOUR_MS) * HOUR_MS) : w.to;
+    const from = this.beforeMinuteRetention(w.from, now) ? new Date(floorTo(w.from.getTime(), HOUR_MS)) : w.from;
+    const to = this.beforeMinuteRetention(w.to, now) ? new Date(ceilTo(w.to.getTime(), HOUR_MS)) : w.to;
     return { from, to };
   }
 }

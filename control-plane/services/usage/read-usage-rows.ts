@@ -25,7 +25,7 @@ import {
 import { partIdsOf } from './coarse-rollups';
 import { rowsOf, type RowsBody } from './rollup-body';
 import type { EncodedCell } from './usage-cell';
-import type { GroupBy, UsageFilter, UsageWindow } from './usage-query';
+import { ceilTo, floorTo, type GroupBy, type UsageFilter, type UsageWindow } from './usage-query';
 
 const MARGINAL: Record<GroupBy, Family> = { endpoint: 'E', provider: 'P', model: 'M', api: 'A', status: 'S', user: 'U', run: 'R' };
 
@@ -58,7 +58,7 @@ export function familyFor(
 /** The window widened to whole buckets of the family's finest granularity (10 minutes for users, runs and user pairs). */
 export function widenToFamily(window: UsageWindow, family: Family): UsageWindow {
   const { ms } = finestOf(family);
-  return { from: new Date(Math.floor(window.from.getTime() / ms) * ms), to: new Date(Math.ceil(window.to.getTime() / ms) * ms) };
+  return { from: new Date(floorTo(window.from.getTime(), ms)), to: new Date(ceilTo(window.to.getTime(), ms)) };
 }
 
 /**

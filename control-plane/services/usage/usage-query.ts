@@ -20,7 +20,7 @@ export interface UsageWindow {
 }
 
 export const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
-const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
+export const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
 
 /** Whole steps covering [from, to): from rounded down, to rounded up (UTC). */
 export function alignWindow(q: { from?: string; to?: string }, step: number, defaultSpanMs: number, now: Date): UsageWindow {
