@@ -1,6 +1,6 @@
 // Hash routes (#/traces/abc?endpoint=chat): the control plane serves one
 // index.html and needs no fallback route; nothing secret ever goes in them.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 
 export interface Route {
   path: string[];
@@ -25,11 +25,13 @@ export function navigate(path: string[], query?: Record<string, string | undefin
 }
 
 export function useHashRoute(): Route {
-  const [route, setRoute] = useState(() => parseHash(window.location.hash));
+  const [hash, setHash] = useState(() => window.location.hash);
   useEffect(() => {
-    const onChange = () => setRoute(parseHash(window.location.hash));
+    const onChange = () => setHash(window.location.hash);
     window.addEventListener('hashchange', onChange);
+    // Effects run after paint: a link followed before then changed the hash with nobody listening.
+    onChange();
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
-  return route;
+  return useMemo(() => parseHash(hash), [hash]);
 }

@@ -79,7 +79,9 @@ async function assertLabelled(where: string): Promise<void> {
       })
       .map((el) => (el as unknown as FormControl).outerHTML.slice(0, 120)),
   );
-  assert.deepEqual(unlabelled, [], `unlabelled controls on ${where}`);
+  // What the labels point at, so that a failure says whether a label is missing or points elsewhere.
+  const labels = unlabelled.length ? await page.$$eval('label', (els) => els.map((l) => `${l.getAttribute('for') ?? ''}: ${l.textContent ?? ''}`)) : [];
+  assert.deepEqual(unlabelled, [], `unlabelled controls on ${where}; the page's labels: ${labels.join(' | ')}`);
 }
 
 /** How the endpoint form lists a secret: its name and masked hint. */
@@ -357,8 +359,11 @@ describe('admin console in Chromium', { timeout: 240_000 }, () => {
     await go('traces');
     await page.getByLabel('Endpoint').selectOption('chat');
     await page.getByLabel('Status').fill('200');
+    // The row is on the unfiltered list already: the filtered list is the one fetched with the filters.
+    const filtered = page.waitForResponse((r) => r.url().includes('/api/v1/traces?') && r.url().includes('endpoint=chat') && r.url().includes('status=200'));
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/endpoint=chat/);
+    assert.equal((await filtered).status(), 200);
     await page.locator(`tr[data-trace="${traceId}"]`).waitFor();
     await assertLabelled('traces');
     await shot('traces');
