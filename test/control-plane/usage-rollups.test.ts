@@ -12,7 +12,15 @@ import { dayKey } from '../../control-plane/models/trace-store.model';
 import { usageStore } from '../../control-plane/models/usage-rollup.model';
 import { markRollupLayout } from '../../control-plane/services/usage/layout-marks';
 import { buildFromHours } from '../../control-plane/services/usage/coarse-rollups';
-import { bucketIds, CURRENT_LAYOUT, isBuiltFromHours, isBuiltLevel, USER_PAIRS } from '../../control-plane/services/usage/rollup-layout';
+import {
+  bucketIds,
+  CURRENT_LAYOUT,
+  isBuiltFromHours,
+  isBuiltLevel,
+  parseRollupId,
+  rollupId,
+  USER_PAIRS,
+} from '../../control-plane/services/usage/rollup-layout';
 import { planUsageRollups } from '../../control-plane/services/usage/plan-usage-rollups';
 import { rowsOf, type RowsBody } from '../../control-plane/services/usage/rollup-body';
 import { decode } from '@msgpack/msgpack';
@@ -773,7 +781,11 @@ describe('six-hour and day rollups of users and runs, built from their hours', (
       [end - 40 * HOUR, end],
       [end - 30 * HOUR + 7 * 60_000, end - 3 * HOUR - 60_000],
     ];
-    const period = (id: string) => id.split('|').slice(0, 3).join('|');
+    // A document's period: its id without the shard.
+    const period = (id: string) => {
+      const { family, g, start } = parseRollupId(id);
+      return rollupId(family, g, start);
+    };
     const touched = new Set([...planUsageRollups(traces, CURRENT_LAYOUT, isBuiltLevel).keys()].map(period));
     const builtOfTouched = async () => (await builtDocs(db)).filter((d) => touched.has(period(d._id))).map((d) => d._id);
     let h = await startHarness({ db });
