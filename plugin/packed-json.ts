@@ -18,8 +18,7 @@ export class PackedJson<T> {
   /** Keeps only the JSON, deflated, when it is long; `json` when the caller has it already. */
   pack(json = JSON.stringify(this.kept)): void {
     if (this.packed || json.length < PACK_FROM_CHARS) return;
-    // A copy of its own size: zlib's result is a view of a 16 KiB chunk, which it would keep alive.
-    this.packed = Buffer.from(deflateRawSync(json, { level: 1 }));
+    this.packed = ownCopy(deflateRawSync(json, { level: 1 }));
     this.kept = undefined;
   }
 
@@ -32,4 +31,16 @@ export class PackedJson<T> {
   read(): T {
     return this.packed ? (JSON.parse(inflateRawSync(this.packed).toString('utf8')) as T) : this.kept!;
   }
+}
+
+/**
+ * A copy in memory of its own. zlib's result is a view of its output chunk
+ * (16 KiB, 64 KiB from Node 24), and `Buffer.from` copies a short one into
+ * Node's shared slab (8 KiB, 64 KiB from Node 24), where zlib has just put its
+ * input too: either would keep kilobytes of garbage alive for every value held.
+ */
+function ownCopy(view: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(view.length);
+  view.copy(copy);
+  return copy;
 }
