@@ -55,6 +55,24 @@ describe('RollupPlanner', () => {
     await assert.rejects(planned.merge([[planned.ids[0]!, null]]), /not held by this thread/);
   });
 
+  it('merges over stored bodies as the database driver gives them, and leaves them as they were', async () => {
+    const planned = await planner.plan(traces, CURRENT_LAYOUT, false);
+    const some = planned.ids.filter((_, i) => i % 17 === 0);
+    const bodies = await planned.merge(some.map((id) => [id, null]));
+    // The driver's Buffers: small ones in Node's shared slab (which Node 24 will not transfer), larger
+    // ones views of one reply.
+    const reply = Buffer.concat(bodies);
+    const starts = bodies.map((_, i) => bodies.slice(0, i).reduce((n, b) => n + b.byteLength, 0));
+    const stored = bodies.map((b, i) => (b.byteLength < 2_048 ? Buffer.from(b) : reply.subarray(starts[i], starts[i]! + b.byteLength)));
+    assert.ok(stored.some((b) => b.byteLength < 2_048) && stored.some((b) => b.byteLength >= 2_048), 'bodies of both kinds');
+    const before = stored.map((b) => Buffer.from(b));
+    const merged = await planned.merge(some.map((id, i) => [id, stored[i]!]));
+    const again = await planned.merge(some.map((id, i) => [id, before[i]!]));
+    assert.deepEqual(merged, again);
+    stored.forEach((b, i) => assert.deepEqual(b, before[i], `${some[i]} stored body changed`));
+    planned.release();
+  });
+
   it('fails the calls of a thread that exits, while sending a group or after; the next plan gets a new thread', async () => {
     const planned = await planner.plan(traces, CURRENT_LAYOUT, false);
     await planner.kill();

@@ -66,8 +66,10 @@ export class RollupPlanner {
         return held();
       },
       merge: async (docs) => {
-        // Stored bodies are views into the driver's reply: copied, so that only their own bytes cross.
-        const copies = docs.map(([id, stored]): [string, Uint8Array | null] => [id, stored ? stored.slice() : null]);
+        // Stored bodies are Buffers: views into the driver's reply, or into Node's shared slab (64 KiB
+        // from Node 24, which refuses to transfer it). A Buffer's slice() is another view; a copy into
+        // memory of its own crosses alone and leaves the driver's bytes where they were.
+        const copies = docs.map(([id, stored]): [string, Uint8Array | null] => [id, stored ? new Uint8Array(stored) : null]);
         const r = await this.call(
           worker,
           (call) => ({ op: 'merge', call, group, docs: copies }),
