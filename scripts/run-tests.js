@@ -72,15 +72,41 @@ const BESIDE = ['test/control-plane/fuzz.test.ts', 'test/control-plane/usage-rol
 // Kong's 500s during a plugin-server restart slowed by the rollups suite).
 const ALONE = ['local/start.test.ts', 'test/budget/', 'test/chaos/', 'test/e2e/', 'test/governance/'];
 
-function runLane(lane, env, destination) {
+// The plugin's and the control plane's own tests run on the current LTS too,
+// when scripts/node-env.sh has put it here: both are deployed on the Node the
+// operator has, and Node 24 changed what they relied on (its shared Buffer
+// slab, bench/RESULTS.md §39). After the lane beside the others, in the same way.
+const NODE_LTS = path.join(root, '.cache', 'node-24', 'bin', 'node');
+const onLts = (f) => f.startsWith('plugin/') || f.startsWith('control-plane/');
+
+function runLane(lane, env, destination, node = process.execPath) {
   const reporter = destination ? ['--test-reporter=spec', `--test-reporter-destination=${destination}`] : ['--test-reporter=spec'];
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...reporter, ...lane], {
+  const child = spawn(node, ['--import', 'tsx', '--test', '--test-concurrency=1', ...reporter, ...lane], {
     cwd: root,
     stdio: 'inherit',
     env,
   });
   const done = new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
   return { child, done };
+}
+
+/** Runs of [files, node] one after another, each into its part of the log: an exit code, and a child to forward signals to. */
+function runInTurn(steps, env, log) {
+  let current;
+  let stopped = false;
+  const done = (async () => {
+    let code = 0;
+    for (const [i, [files, node]] of steps.entries()) {
+      if (files.length === 0 || stopped) continue;
+      const part = log && `${log}.${i}`;
+      current = runLane(files, env, part, node);
+      const result = await current.done;
+      if (part && fs.existsSync(part)) fs.appendFileSync(log, fs.readFileSync(part));
+      if (code === 0) code = result;
+    }
+    return code;
+  })();
+  return { child: { kill: (signal) => ((stopped = true), current?.child.kill(signal)) }, done };
 }
 
 async function main() {
@@ -97,10 +123,19 @@ async function main() {
   const alone = files.filter((f) => ALONE.some((prefix) => f.startsWith(prefix)));
   const rest = files.filter((f) => !BESIDE.includes(f) && !alone.includes(f));
   const lanes = [];
-  if (beside.length > 0) {
+  const lts = fs.existsSync(NODE_LTS) && !process.version.startsWith('v24.') ? files.filter(onLts) : [];
+  if (lts.length === 0 && files.some(onLts))
+    console.log(
+      `run-tests: ${path.relative(root, NODE_LTS)} is missing (bash scripts/node-env.sh): the plugin's and control plane's tests run on ${process.version} only`,
+    );
+  if (beside.length > 0 || lts.length > 0) {
     // Alone, the lane prints as it goes; beside the others, into a file.
     const log = rest.length > 0 ? path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'gateway-test-lane-')), 'beside.txt') : undefined;
-    lanes.push({ files: beside, log, ...runLane(beside, env, log) });
+    lanes.push({
+      files: [...beside, ...(lts.length > 0 ? [`${lts.length} of the plugin's and control plane's test files again on Node 24`] : [])],
+      log,
+      ...runInTurn([[beside], [lts, NODE_LTS]], env, log),
+    });
   }
   if (rest.length > 0) lanes.push({ files: rest, ...runLane(rest, env) });
   let stopped = false;
