@@ -126,6 +126,10 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   assert.ok(m.valid);
   assert.ok(m.pluginServerRssMiB.withStreamsOpen > 0);
   assert.ok(m.pluginServerHeapMiB.withStreamsOpen > 0 && m.heapMiBByThread.withStreamsOpen.length >= 2, 'the JS heap of the main thread and the data worker');
+  assert.ok(
+    Number.isFinite(m.arrayBufferKibPerOpenStream) && Number.isFinite(m.agentTurn.arrayBufferKibPerOpenStream),
+    'array buffers per stream, read in every thread',
+  );
   assert.ok(m.pooledConnections.valid && m.pooledConnections.requestBytes === m.requestBytes, 'the one-liner again, every stream open and held');
   assert.ok(m.agentTurn.valid, 'every agent-turn stream open and held');
   assert.ok(m.agentTurn.requestBytes > 20_000 && m.requestBytes < 200, 'an agent turn is the large request, the other a one-liner');

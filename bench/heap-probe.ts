@@ -1,7 +1,8 @@
 // Preloaded into the plugin server by the bench (NODE_OPTIONS=--require
 // this file --expose-gc), in its main thread and in every worker thread:
-// on SIGUSR2 each thread collects its garbage and reports its JS heap, and
-// the main thread writes the sum, with the process's RSS read after the
+// on SIGUSR2 each thread collects its garbage and reports its JS heap and
+// its array buffers' memory (Buffers: outside the JS heap, and per thread),
+// and the main thread writes the sums, with the process's RSS read after the
 // collections, to BENCH_HEAP_FILE. The `memory` scenario reads it before and
 // with its streams open. Does nothing until asked.
 import { writeFileSync } from 'node:fs';
@@ -15,16 +16,19 @@ const collect = () => {
   gc?.();
 };
 const heapUsed = () => getHeapStatistics().used_heap_size;
+// This thread's: each thread has an allocator of its own.
+const arrayBuffers = () => process.memoryUsage().arrayBuffers;
+type Reading = { thread: number; heapUsed: number; arrayBuffers: number };
 
 const channel = new BroadcastChannel(CHANNEL);
 channel.unref();
 
 if (isMainThread) {
   const file = process.env.BENCH_HEAP_FILE;
-  let replies: Array<{ thread: number; heapUsed: number }> = [];
+  let replies: Reading[] = [];
   channel.onmessage = (e) => {
-    const m = (e as MessageEvent).data as { type: string; thread: number; heapUsed: number };
-    if (m.type === 'heap') replies.push({ thread: m.thread, heapUsed: m.heapUsed });
+    const m = (e as MessageEvent).data as Reading & { type: string };
+    if (m.type === 'heap') replies.push({ thread: m.thread, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers });
   };
   if (file) {
     process.on('SIGUSR2', () => {
@@ -39,9 +43,10 @@ if (isMainThread) {
         if (Date.now() - quietSince < 500 && Date.now() - started < 5_000) return;
         clearInterval(poll);
         collect();
-        const threads = [{ thread: threadId, heapUsed: heapUsed() }, ...replies];
+        const threads: Reading[] = [{ thread: threadId, heapUsed: heapUsed(), arrayBuffers: arrayBuffers() }, ...replies];
         const heap = threads.reduce((n, t) => n + t.heapUsed, 0);
-        writeFileSync(file, JSON.stringify({ at: Date.now(), rss: process.memoryUsage().rss, heapUsed: heap, threads }));
+        const buffers = threads.reduce((n, t) => n + t.arrayBuffers, 0);
+        writeFileSync(file, JSON.stringify({ at: Date.now(), rss: process.memoryUsage().rss, heapUsed: heap, arrayBuffers: buffers, threads }));
       }, 50);
       poll.unref();
     });
@@ -50,6 +55,6 @@ if (isMainThread) {
   channel.onmessage = (e) => {
     if (((e as MessageEvent).data as { type: string }).type !== 'measure') return;
     collect();
-    channel.postMessage({ type: 'heap', thread: threadId, heapUsed: heapUsed() });
+    channel.postMessage({ type: 'heap', thread: threadId, heapUsed: heapUsed(), arrayBuffers: arrayBuffers() });
   };
 }

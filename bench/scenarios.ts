@@ -635,6 +635,8 @@ async function holdStreams(
     heapMiBByThread: { before: before.threads.map((t) => mib(t.heapUsed)), withStreamsOpen: open.threads.map((t) => mib(t.heapUsed)) },
     kibPerOpenStream: perStream(open.rss - before.rss),
     heapKibPerOpenStream: perStream(open.heapUsed - before.heapUsed),
+    // Buffers' memory, outside the JS heap: steadier than RSS, which holds what earlier runs freed.
+    arrayBufferKibPerOpenStream: perStream(open.arrayBuffers - before.arrayBuffers),
     kongDriverProcessRssMiB: { before: driverRssBefore, withStreamsOpen: driverRssOpen },
     released,
     completedAfterRelease: closed.reduce((n, c) => n + c.completed, 0),
@@ -642,7 +644,7 @@ async function holdStreams(
     failures: mergeCounts(closed.map((c) => c.reasons)),
   };
   log(
-    `  ${label}, ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${mib(before.rss).toFixed(0)} -> ${mib(open.rss).toFixed(0)} MiB, JS heap ${mib(before.heapUsed).toFixed(1)} -> ${mib(open.heapUsed).toFixed(1)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB RSS, ${res.heapKibPerOpenStream.toFixed(1)} KiB heap per stream); completed after release ${res.completedAfterRelease}`,
+    `  ${label}, ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${mib(before.rss).toFixed(0)} -> ${mib(open.rss).toFixed(0)} MiB, JS heap ${mib(before.heapUsed).toFixed(1)} -> ${mib(open.heapUsed).toFixed(1)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB RSS, ${res.heapKibPerOpenStream.toFixed(1)} KiB heap, ${res.arrayBufferKibPerOpenStream.toFixed(1)} KiB array buffers per stream); completed after release ${res.completedAfterRelease}`,
   );
   if (!res.valid) log(`  NOT VALID: ${openedTotal} of ${p.openStreams} opened, ${held} held; failures ${JSON.stringify(res.failures)}`);
   return res;

@@ -34,7 +34,7 @@ export interface BenchStack {
   stopControlPlane(graceMs?: number): Promise<{ graceful: boolean; ms: number }>;
   startControlPlaneAgain(): Promise<void>;
   /** The plugin server's RSS and JS heap (all threads), each read after a full collection (bench/heap-probe.ts). */
-  pluginServerMemory(): Promise<{ rss: number; heapUsed: number; threads: Array<{ thread: number; heapUsed: number }> }>;
+  pluginServerMemory(): Promise<{ rss: number; heapUsed: number; arrayBuffers: number; threads: Array<{ thread: number; heapUsed: number }> }>;
   close(): Promise<void>;
 }
 
@@ -182,13 +182,14 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
               at: number;
               rss: number;
               heapUsed: number;
+              arrayBuffers: number;
               threads: Array<{ thread: number; heapUsed: number }>;
             };
           } catch {
             return undefined;
           }
         })();
-        if (m && m.at >= asked) return { rss: m.rss, heapUsed: m.heapUsed, threads: m.threads };
+        if (m && m.at >= asked) return { rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, threads: m.threads };
       }
       throw new Error('the plugin server did not report its heap (bench/heap-probe.ts preloaded?)');
     },
