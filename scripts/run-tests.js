@@ -72,12 +72,14 @@ const BESIDE = ['test/control-plane/fuzz.test.ts', 'test/control-plane/usage-rol
 // Kong's 500s during a plugin-server restart slowed by the rollups suite).
 const ALONE = ['local/start.test.ts', 'test/budget/', 'test/chaos/', 'test/e2e/', 'test/governance/'];
 
-// The plugin's and the control plane's own tests run on the current LTS too,
-// when scripts/node-env.sh has put it here: both are deployed on the Node the
-// operator has, and Node 24 changed what they relied on (its shared Buffer
-// slab, bench/RESULTS.md §39). After the lane beside the others, in the same way.
+// The plugin's and the control plane's own tests, and the rollups-against-a-
+// recount suite, run on the current LTS too, when scripts/node-env.sh has put
+// it here: both are deployed on the Node the operator has, and Node 24 changed
+// what they relied on (its shared Buffer slab, bench/RESULTS.md §39; of the
+// suites, only the rollups one found the control plane's hang). After the
+// lane beside the others, in the same way.
 const NODE_LTS = path.join(root, '.cache', 'node-24', 'bin', 'node');
-const onLts = (f) => f.startsWith('plugin/') || f.startsWith('control-plane/');
+const onLts = (f) => f.startsWith('plugin/') || f.startsWith('control-plane/') || f === 'test/control-plane/usage-rollups.test.ts';
 
 function runLane(lane, env, destination, node = process.execPath) {
   const reporter = destination ? ['--test-reporter=spec', `--test-reporter-destination=${destination}`] : ['--test-reporter=spec'];
@@ -126,13 +128,13 @@ async function main() {
   const lts = fs.existsSync(NODE_LTS) && !process.version.startsWith('v24.') ? files.filter(onLts) : [];
   if (lts.length === 0 && files.some(onLts))
     console.log(
-      `run-tests: ${path.relative(root, NODE_LTS)} is missing (bash scripts/node-env.sh): the plugin's and control plane's tests run on ${process.version} only`,
+      `run-tests: ${path.relative(root, NODE_LTS)} is missing (bash scripts/node-env.sh): the plugin's and control plane's tests and the rollups suite run on ${process.version} only`,
     );
   if (beside.length > 0 || lts.length > 0) {
     // Alone, the lane prints as it goes; beside the others, into a file.
     const log = rest.length > 0 ? path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'gateway-test-lane-')), 'beside.txt') : undefined;
     lanes.push({
-      files: [...beside, ...(lts.length > 0 ? [`${lts.length} of the plugin's and control plane's test files again on Node 24`] : [])],
+      files: [...beside, ...(lts.length > 0 ? [`${lts.length} test files again on Node 24 (the plugin's, the control plane's, the rollups suite)`] : [])],
       log,
       ...runInTurn([[beside], [lts, NODE_LTS]], env, log),
     });
