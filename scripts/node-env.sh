@@ -2,8 +2,9 @@
 # A second Node.js for the tests: the current LTS (24), which Kong nodes are
 # deployed with now that Node 20 has reached its end of life (2026-04-30).
 # `npm test` runs the plugin's and the control plane's own tests, and the
-# rollups suite, on it too when it is here (scripts/run-tests.js): Node 24 changed what they relied on
-# (its shared Buffer slab grew from 8 to 64 KiB, bench/RESULTS.md §39).
+# rollups suite, on it too when it is here (scripts/run-tests.js): Node 24
+# changed what they relied on (its shared Buffer slab grew from 8 to 64 KiB,
+# bench/RESULTS.md §39).
 # From the npm registry's `node-linux-<arch>` package (nodejs.org is not
 # reachable from every build machine; the registry checks the tarball's
 # integrity). Into .cache/node-24; idempotent.

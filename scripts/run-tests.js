@@ -125,8 +125,9 @@ async function main() {
   const alone = files.filter((f) => ALONE.some((prefix) => f.startsWith(prefix)));
   const rest = files.filter((f) => !BESIDE.includes(f) && !alone.includes(f));
   const lanes = [];
-  const lts = fs.existsSync(NODE_LTS) && !process.version.startsWith('v24.') ? files.filter(onLts) : [];
-  if (lts.length === 0 && files.some(onLts))
+  const ltsHere = fs.existsSync(NODE_LTS);
+  const lts = ltsHere && !process.version.startsWith('v24.') ? files.filter(onLts) : [];
+  if (!ltsHere && files.some(onLts))
     console.log(
       `run-tests: ${path.relative(root, NODE_LTS)} is missing (bash scripts/node-env.sh): the plugin's and control plane's tests and the rollups suite run on ${process.version} only`,
     );

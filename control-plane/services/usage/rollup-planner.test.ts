@@ -62,8 +62,12 @@ describe('RollupPlanner', () => {
     // The driver's Buffers: small ones in Node's shared slab (which Node 24 will not transfer), larger
     // ones views of one reply.
     const reply = Buffer.concat(bodies);
-    const starts = bodies.map((_, i) => bodies.slice(0, i).reduce((n, b) => n + b.byteLength, 0));
-    const stored = bodies.map((b, i) => (b.byteLength < 2_048 ? Buffer.from(b) : reply.subarray(starts[i], starts[i]! + b.byteLength)));
+    let end = 0;
+    const stored = bodies.map((b) => {
+      const start = end;
+      end += b.byteLength;
+      return b.byteLength < 2_048 ? Buffer.from(b) : reply.subarray(start, end);
+    });
     assert.ok(stored.some((b) => b.byteLength < 2_048) && stored.some((b) => b.byteLength >= 2_048), 'bodies of both kinds');
     const before = stored.map((b) => Buffer.from(b));
     const merged = await planned.merge(some.map((id, i) => [id, stored[i]!]));
