@@ -47,6 +47,8 @@ const PLUGIN_SERVER_ENV = [
   'LLM_GATEWAY_BUDGET_TIMEOUT_MS',
   'LLM_GATEWAY_OUTBOUND_ALLOW',
   'LLM_GATEWAY_FAULT_INJECTION',
+  'LLM_GATEWAY_UPSTREAM_HTTP2',
+  'NODE_EXTRA_CA_CERTS',
 ];
 
 /** The local gateway: a stand-in for Kong around the real plugin server. The one place that picks the stand-in. */

@@ -6,7 +6,7 @@
 // credentials go only to hosts their secret allows. The address actually
 // dialled is checked against the outbound policy at connect time.
 import type { Dispatcher } from 'undici';
-import { Agent, errors, request } from './undici-parts';
+import { Agent, errors, HTTP2_CAPABLE, request } from './undici-parts';
 import type { Destination } from '../contract';
 import type { UpstreamRequest } from '../providers/contract';
 import { GatewayError } from '../gateway-error';
@@ -17,10 +17,30 @@ import { credentialHostAllowed } from './provider-hosts';
 // Loopback and private targets only where the operator allows them (the local stack and tests do).
 const policy: OutboundPolicy = outboundPolicyFrom(process.env.LLM_GATEWAY_OUTBOUND_ALLOW);
 
+/** Whether provider calls offer HTTP/2 (over TLS, by ALPN): where undici 8 runs, unless the operator turns it off. */
+export const UPSTREAM_HTTP2 = HTTP2_CAPABLE && upstreamHttp2From(process.env.LLM_GATEWAY_UPSTREAM_HTTP2);
+
 // Kept-alive connections to providers, shared by every request of the
-// process. No cap per provider: a stream holds its connection for minutes,
-// and a cap would make new requests wait behind open streams.
-const agent = new Agent({ keepAliveTimeout: 30_000, pipelining: 1, connect: checkedConnector(policy) });
+// process. No cap per provider: a stream holds its connection (or, over
+// HTTP/2, one of its session's streams) for minutes, and a cap would make new
+// requests wait behind open streams. Over HTTP/2 a session carries up to 100
+// streams (fewer if the provider says so) and the pool opens another beyond
+// that: one TLS session's memory per hundred streams instead of per stream.
+const agent = new Agent({
+  keepAliveTimeout: 30_000,
+  pipelining: 1,
+  allowH2: UPSTREAM_HTTP2,
+  ...(UPSTREAM_HTTP2 ? { maxConcurrentStreams: 100 } : {}),
+  connect: checkedConnector(policy, { http2: UPSTREAM_HTTP2 }),
+});
+
+/** `LLM_GATEWAY_UPSTREAM_HTTP2`: unset or `on` offers HTTP/2 where the runtime can; `off` keeps HTTP/1.1. */
+export function upstreamHttp2From(value: string | undefined): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '' || v === 'on') return true;
+  if (v === 'off') return false;
+  throw new Error(`LLM_GATEWAY_UPSTREAM_HTTP2 '${value}' is not one of on, off`);
+}
 
 export interface UpstreamResponse {
   status: number;

@@ -156,9 +156,14 @@ export function checkedLookup(policy: OutboundPolicy) {
   };
 }
 
-/** An undici connector that dials only what the policy allows: names through `checkedLookup`, literal addresses checked here. */
-export function checkedConnector(policy: OutboundPolicy): BuildConnector.connector {
-  const base = buildConnector({ lookup: checkedLookup(policy) } as BuildConnector.BuildOptions);
+/**
+ * An undici connector that dials only what the policy allows: names through
+ * `checkedLookup`, literal addresses checked here. With `http2`, TLS
+ * connections offer h2 first by ALPN (the server still chooses); without, only
+ * HTTP/1.1 (undici 8 would otherwise offer h2 by default).
+ */
+export function checkedConnector(policy: OutboundPolicy, { http2 = false }: { http2?: boolean } = {}): BuildConnector.connector {
+  const base = buildConnector({ lookup: checkedLookup(policy), allowH2: http2, ...(http2 ? { preferH2: true } : {}) } as BuildConnector.BuildOptions);
   return (options, callback) => {
     const host = normalizeHost(options.hostname);
     const refusal = isIP(host) ? addressRefusal(host, policy) : undefined;

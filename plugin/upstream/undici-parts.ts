@@ -2,25 +2,43 @@
 // The index loads every feature undici has (fetch, WebSocket, EventSource,
 // mocks, caches and their SQLite store, interceptors): 110 modules, the
 // largest share of a data-plane worker's start (which a request sent as a
-// plugin server starts waits for). These are 32 of them. The classes are the
-// index's own (a test checks), so undici's types describe them.
+// plugin server starts waits for). These are about 30 of them. The classes
+// are the index's own (a test checks), so undici's types describe them.
+//
+// Two majors, chosen by the runtime: undici 8 (installed as `undici-h2`)
+// where it runs, Node 22.19 and later, else undici 7. Only 8 lets a POST
+// share an HTTP/2 session with the streams already open on it
+// (nodejs/undici#5524, fixed in #5538); 7 sends each chat completion while
+// another runs on a connection of its own, so HTTP/2 to providers is worth
+// having on 8 alone.
 /* eslint-disable @typescript-eslint/no-require-imports -- undici's own modules, named by path (it has no exports map) */
 import type * as Undici from 'undici';
 
 type RequestOptions = NonNullable<Parameters<typeof Undici.request>[1]>;
 
-const Dispatcher = require('undici/lib/dispatcher/dispatcher') as typeof Undici.Dispatcher;
-// As undici's index does: request(), stream() ... on every dispatcher.
-Object.assign(Dispatcher.prototype, require('undici/lib/api') as object);
+/** Whether this runtime loads undici 8, which the provider calls use HTTP/2 with. */
+export const HTTP2_CAPABLE = atLeast(process.versions.node, [22, 19]);
+/** The package the parts come from: `undici` (7) or `undici-h2` (8). */
+export const UNDICI_PACKAGE = HTTP2_CAPABLE ? 'undici-h2' : 'undici';
+const part = (path: string): unknown => require(`${UNDICI_PACKAGE}/lib/${path}`);
 
-export const Agent = require('undici/lib/dispatcher/agent') as typeof Undici.Agent;
-export const errors = require('undici/lib/core/errors') as typeof Undici.errors;
-export const buildConnector = require('undici/lib/core/connect') as typeof Undici.buildConnector;
-const { getGlobalDispatcher } = require('undici/lib/global') as Pick<typeof Undici, 'getGlobalDispatcher'>;
+const Dispatcher = part('dispatcher/dispatcher') as typeof Undici.Dispatcher;
+// As undici's index does: request(), stream() ... on every dispatcher.
+Object.assign(Dispatcher.prototype, part('api') as object);
+
+export const Agent = part('dispatcher/agent') as typeof Undici.Agent;
+export const errors = part('core/errors') as typeof Undici.errors;
+export const buildConnector = part('core/connect') as typeof Undici.buildConnector;
+const { getGlobalDispatcher } = part('global') as Pick<typeof Undici, 'getGlobalDispatcher'>;
 
 /** undici's `request(url, options)`: on `options.dispatcher`, else on the global one. */
 export function request(url: string | URL, options: RequestOptions = {}): Promise<Undici.Dispatcher.ResponseData<unknown>> {
   const { dispatcher = getGlobalDispatcher(), ...rest } = options;
   const target = typeof url === 'string' ? new URL(url) : url;
   return dispatcher.request({ ...rest, origin: target.origin, path: `${target.pathname}${target.search}`, method: rest.method ?? 'GET' });
+}
+
+function atLeast(version: string, [major, minor]: [number, number]): boolean {
+  const [have = 0, haveMinor = 0] = version.split('.').map(Number);
+  return have > major || (have === major && haveMinor >= minor);
 }

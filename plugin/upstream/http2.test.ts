@@ -1,0 +1,194 @@
+// Provider calls over TLS, as real providers take them: HTTP/2 where the
+// runtime loads undici 8 (Node 22.19 and later), HTTP/1.1 otherwise or when
+// the operator turns it off. The provider here is node:http2's TLS server,
+// which speaks both (as OpenAI's and Anthropic's front ends do).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import http2 from 'node:http2';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import tls from 'node:tls';
+import { promisify } from 'node:util';
+import { selfSignedTls } from '../../test/helpers/self-signed-tls';
+import { HTTP2_CAPABLE } from './undici-parts';
+
+const tlsFiles = selfSignedTls();
+
+interface Seen {
+  httpVersion: string;
+  body: string;
+  contentLength: string | undefined;
+}
+
+/** A provider over TLS: `/hold` sends a first event and holds the stream until released; anything else echoes. */
+async function startProvider(kind: 'h2-or-h1' | 'h1-only') {
+  const seen: Seen[] = [];
+  const held = new Set<() => void>();
+  let sessions = 0;
+  let streamsClosedEarly = 0;
+  // What both servers' requests and responses have in common (node:http2's compatibility API).
+  interface Res {
+    writeHead(status: number, headers: Record<string, string>): unknown;
+    write(chunk: string): unknown;
+    end(chunk: string): unknown;
+    on(event: 'close', listener: () => void): unknown;
+  }
+  const handler = (req: http2.Http2ServerRequest | import('node:http').IncomingMessage, res: Res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      seen.push({ httpVersion: req.httpVersion, body, contentLength: req.headers['content-length'] });
+      if (req.url === '/hold') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: {"first":true}\n\n');
+        const release = () => res.end('data: [DONE]\n\n');
+        held.add(release);
+        res.on('close', () => {
+          if (held.delete(release)) streamsClosedEarly++;
+        });
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ httpVersion: req.httpVersion, body }));
+    });
+  };
+  const server =
+    kind === 'h2-or-h1'
+      ? http2.createSecureServer({ key: tlsFiles.key, cert: tlsFiles.cert, allowHTTP1: true }, handler)
+      : https.createServer({ key: tlsFiles.key, cert: tlsFiles.cert }, handler);
+  server.on('secureConnection', () => sessions++);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `https://localhost:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    seen,
+    sessions: () => sessions,
+    streamsClosedEarly: () => streamsClosedEarly,
+    releaseAll: () => {
+      for (const release of held) release();
+      held.clear();
+    },
+    close: () => {
+      server.close();
+      if ('closeAllConnections' in server) server.closeAllConnections();
+    },
+  };
+}
+
+function chat(url: string, body = '{"model":"m","messages":[{"role":"user","content":"hi"}]}') {
+  return { url, method: 'POST' as const, headers: { 'content-type': 'application/json', authorization: 'Bearer k' }, body };
+}
+
+describe(
+  'provider calls over TLS in this process (the runtime trusts the test certificate)',
+  { skip: !HTTP2_CAPABLE && 'needs Node 22.19 or later (tls.setDefaultCACertificates; undici 8)' },
+  () => {
+    let provider: Awaited<ReturnType<typeof startProvider>>;
+    let callUpstream: typeof import('./call').callUpstream;
+    before(async () => {
+      // Node 22.19's API; the types here are Node 20's.
+      const certificates = tls as unknown as { setDefaultCACertificates(certs: string[]): void; getCACertificates(which: 'default'): string[] };
+      certificates.setDefaultCACertificates([...certificates.getCACertificates('default'), tlsFiles.cert]);
+      ({ callUpstream } = await import('./call'));
+      provider = await startProvider('h2-or-h1');
+    });
+    after(() => provider.close());
+
+    it('a chat completion goes over HTTP/2, its body whole and with its length declared', async () => {
+      const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(100_000) }] });
+      const r = await callUpstream(chat(`${provider.url}/v1/chat/completions`, body), 5000, new AbortController().signal);
+      assert.ok(r.ok, r.ok ? '' : r.failure.message);
+      const answer = (await r.response.body.json()) as { httpVersion: string; body: string };
+      assert.equal(answer.httpVersion, '2.0');
+      assert.equal(answer.body, body);
+      assert.equal(provider.seen.at(-1)?.contentLength, String(Buffer.byteLength(body)));
+    });
+
+    it('POSTs go out while streams are open on the session, all on one connection; aborting one stream leaves the others and the session', async () => {
+      const sessionsBefore = provider.sessions();
+      const aborts = [new AbortController(), new AbortController(), new AbortController()];
+      const streams = await Promise.all(aborts.map((a) => callUpstream(chat(`${provider.url}/hold`), 5000, a.signal)));
+      for (const s of streams) assert.ok(s.ok);
+      const first = await Promise.all(
+        streams.map(async (s) => {
+          assert.ok(s.ok);
+          return (await s.response.body[Symbol.asyncIterator]().next()) as IteratorResult<Buffer>;
+        }),
+      );
+      for (const f of first) assert.match(String(f.value), /first/);
+
+      // A chat completion, a POST, while three streams are open: on undici 7 it would wait for them or dial anew.
+      const started = Date.now();
+      const r = await callUpstream(chat(`${provider.url}/v1/chat/completions`), 5000, new AbortController().signal);
+      assert.ok(r.ok);
+      assert.equal(((await r.response.body.json()) as { httpVersion: string }).httpVersion, '2.0');
+      assert.ok(Date.now() - started < 2000, 'the POST did not wait for the open streams');
+
+      aborts[0]!.abort();
+      await waitFor(() => provider.streamsClosedEarly() === 1);
+      provider.releaseAll();
+      for (const s of streams.slice(1)) {
+        assert.ok(s.ok);
+        let text = '';
+        for await (const chunk of s.response.body) text += String(chunk);
+        assert.match(text, /\[DONE\]/);
+      }
+      const again = await callUpstream(chat(`${provider.url}/v1/chat/completions`), 5000, new AbortController().signal);
+      assert.ok(again.ok);
+      await again.response.body.dump();
+      assert.ok(provider.sessions() - sessionsBefore <= 1, `${provider.sessions() - sessionsBefore} connections for five requests`);
+    });
+  },
+);
+
+// In a process of its own, trusting the certificate the way an operator would
+// (NODE_EXTRA_CA_CERTS on the plugin server's command): runs on every Node.
+const callScript = `
+  const { callUpstream } = require('./plugin/upstream/call');
+  callUpstream({ url: process.argv[1], method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"m"}' }, 5000, new AbortController().signal)
+    .then(async (r) => { console.log(r.ok ? JSON.stringify(await r.response.body.json()) : 'failed: ' + r.failure.message); process.exit(0); });
+`;
+async function callInChild(url: string, env: Record<string, string>): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', callScript, `${url}/v1/chat/completions`], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: tlsFiles.certFile, ...env },
+    cwd: `${__dirname}/../..`,
+  });
+  return stdout.trim();
+}
+
+describe('provider calls over TLS from a plugin-server-like process', () => {
+  it(`HTTP/${HTTP2_CAPABLE ? '2 on this runtime' : '1.1 on this runtime (undici 7)'}; HTTP/1.1 with LLM_GATEWAY_UPSTREAM_HTTP2=off; HTTP/1.1 to a provider that only speaks it`, async () => {
+    const both = await startProvider('h2-or-h1');
+    const h1Only = await startProvider('h1-only');
+    try {
+      const byDefault = JSON.parse(await callInChild(both.url, {})) as { httpVersion: string };
+      assert.equal(byDefault.httpVersion, HTTP2_CAPABLE ? '2.0' : '1.1');
+      const off = JSON.parse(await callInChild(both.url, { LLM_GATEWAY_UPSTREAM_HTTP2: 'off' })) as { httpVersion: string };
+      assert.equal(off.httpVersion, '1.1');
+      const old = JSON.parse(await callInChild(h1Only.url, {})) as { httpVersion: string; body: string };
+      assert.deepEqual(old, { httpVersion: '1.1', body: '{"model":"m"}' });
+    } finally {
+      both.close();
+      h1Only.close();
+    }
+  });
+
+  it('a value of LLM_GATEWAY_UPSTREAM_HTTP2 other than on or off stops the start with a message naming it', async () => {
+    const { upstreamHttp2From } = await import('./call');
+    assert.equal(upstreamHttp2From(undefined), true);
+    assert.equal(upstreamHttp2From(' ON '), true);
+    assert.equal(upstreamHttp2From('off'), false);
+    assert.throws(() => upstreamHttp2From('no'), /LLM_GATEWAY_UPSTREAM_HTTP2 'no' is not one of on, off/);
+  });
+});
+
+async function waitFor(condition: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
