@@ -79,7 +79,9 @@ const ALONE = ['local/start.test.ts', 'test/budget/', 'test/chaos/', 'test/e2e/'
 // suites, only the rollups one found the control plane's hang). After the
 // lane beside the others, in the same way.
 const NODE_LTS = path.join(root, '.cache', 'node-24', 'bin', 'node');
-const onLts = (f) => f.startsWith('plugin/') || f.startsWith('control-plane/') || f === 'test/control-plane/usage-rollups.test.ts';
+// And the provider over TLS end to end: HTTP/2 to providers exists only there (undici 8).
+const ON_LTS_TOO = ['test/control-plane/usage-rollups.test.ts', 'test/e2e/provider-tls.test.ts'];
+const onLts = (f) => f.startsWith('plugin/') || f.startsWith('control-plane/') || ON_LTS_TOO.includes(f);
 
 function runLane(lane, env, destination, node = process.execPath) {
   const reporter = destination ? ['--test-reporter=spec', `--test-reporter-destination=${destination}`] : ['--test-reporter=spec'];

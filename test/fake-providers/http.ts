@@ -4,6 +4,7 @@
 // provider. Provider fakes only speak their wire format on top of this.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import http2 from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Behaviour, FakeProvider, RecordedRequest } from './scenario';
 
@@ -22,19 +23,24 @@ export type FakeHandler = (req: FakeRequest, res: http.ServerResponse) => Promis
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startFakeServer(handler: FakeHandler): Promise<FakeProvider> {
+export interface FakeServerOptions {
+  /** Listen over TLS with this key and certificate (PEM), HTTP/2 and HTTP/1.1 by ALPN as providers' front ends do; the URL is then https://localhost:PORT. */
+  tls?: { key: string; cert: string };
+}
+
+export async function startFakeServer(handler: FakeHandler, options: FakeServerOptions = {}): Promise<FakeProvider> {
   const queue: Behaviour[] = [];
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   let conversational = false;
 
-  const server = http.createServer((req, res) => {
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const url = new URL(req.url ?? '/', 'http://fake.local');
-      requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, headers: { ...req.headers }, body });
+      requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, headers: { ...req.headers }, body, httpVersion: req.httpVersion });
       const fake: FakeRequest = {
         method: req.method ?? 'GET',
         path: url.pathname,
@@ -52,8 +58,12 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeProvide
         }
       });
     });
-  });
-  server.on('connection', (s: Socket) => {
+  };
+  // node:http2's compatibility request and response stand in for node:http's (what the fakes use of them they have).
+  const server = options.tls
+    ? http2.createSecureServer({ ...options.tls, allowHTTP1: true }, listener as unknown as Parameters<typeof http2.createSecureServer>[1])
+    : http.createServer(listener);
+  server.on(options.tls ? 'secureConnection' : 'connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -62,7 +72,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeProvide
   const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: options.tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`,
     requests,
     enqueue: (...behaviours: Behaviour[]) => {
       queue.push(...behaviours);

@@ -20,6 +20,7 @@ import {
   startFakeServer,
   writeFrames,
   type FakeRequest,
+  type FakeServerOptions,
 } from './http';
 
 export interface FakeOpenAIOptions {
@@ -32,6 +33,8 @@ export interface FakeOpenAIOptions {
    * `always-last` (Mistral): usage on the finishing chunk, whatever was asked.
    */
   streamUsage?: 'when-asked' | 'always-last';
+  /** Over TLS (HTTP/2 or HTTP/1.1 by ALPN), with this key and certificate. */
+  tls?: FakeServerOptions['tls'];
 }
 
 type Flavour = 'openai' | 'azure';
@@ -48,91 +51,94 @@ export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeProvi
   const apiKey = opts.apiKey ?? 'test-key';
   const defaultGap = opts.chunkGapMs ?? 5;
 
-  return startFakeServer(async (req, res) => {
-    const route = matchRoute(req);
-    if (!route) {
-      sendNativeError(res, 'openai', 404, `Invalid URL (${req.method} ${req.path})`);
-      return;
-    }
-    if (route.flavour === 'azure' && !req.query.get('api-version')) {
-      sendJson(res, 404, { error: { code: '404', message: 'Resource not found' } });
-      return;
-    }
-    if (!authorized(req, route.flavour, apiKey)) {
-      if (route.flavour === 'azure') {
-        sendJson(res, 401, {
-          error: {
-            code: '401',
-            message:
-              'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
-          },
-        });
-      } else {
-        sendJson(res, 401, {
-          error: {
-            message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
-            type: 'invalid_request_error',
-            param: null,
-            code: 'invalid_api_key',
-          },
-        });
+  return startFakeServer(
+    async (req, res) => {
+      const route = matchRoute(req);
+      if (!route) {
+        sendNativeError(res, 'openai', 404, `Invalid URL (${req.method} ${req.path})`);
+        return;
       }
-      return;
-    }
-    let body: ChatBody & Record<string, unknown>;
-    try {
-      body = JSON.parse(req.body) as ChatBody & Record<string, unknown>;
-    } catch {
-      sendNativeError(res, route.flavour, 400, 'We could not parse the JSON body of your request.');
-      return;
-    }
+      if (route.flavour === 'azure' && !req.query.get('api-version')) {
+        sendJson(res, 404, { error: { code: '404', message: 'Resource not found' } });
+        return;
+      }
+      if (!authorized(req, route.flavour, apiKey)) {
+        if (route.flavour === 'azure') {
+          sendJson(res, 401, {
+            error: {
+              code: '401',
+              message:
+                'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+            },
+          });
+        } else {
+          sendJson(res, 401, {
+            error: {
+              message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+              type: 'invalid_request_error',
+              param: null,
+              code: 'invalid_api_key',
+            },
+          });
+        }
+        return;
+      }
+      let body: ChatBody & Record<string, unknown>;
+      try {
+        body = JSON.parse(req.body) as ChatBody & Record<string, unknown>;
+      } catch {
+        sendNativeError(res, route.flavour, 400, 'We could not parse the JSON body of your request.');
+        return;
+      }
 
-    const b = followConversation(req.takeBehaviour(), () => readConversation(body));
-    if (handleTransportBehaviour(b, res)) return;
-    if (b.kind === 'status') {
-      const headers: Record<string, string> = {};
-      if (b.retryAfterSeconds !== undefined) headers['retry-after'] = String(b.retryAfterSeconds);
-      sendNativeError(res, route.flavour, b.status, b.message, headers);
-      return;
-    }
-    if (b.kind === 'ok' && b.delayMs) await sleep(b.delayMs);
+      const b = followConversation(req.takeBehaviour(), () => readConversation(body));
+      if (handleTransportBehaviour(b, res)) return;
+      if (b.kind === 'status') {
+        const headers: Record<string, string> = {};
+        if (b.retryAfterSeconds !== undefined) headers['retry-after'] = String(b.retryAfterSeconds);
+        sendNativeError(res, route.flavour, b.status, b.message, headers);
+        return;
+      }
+      if (b.kind === 'ok' && b.delayMs) await sleep(b.delayMs);
 
-    if (route.kind === 'embeddings') {
+      if (route.kind === 'embeddings') {
+        if (b.kind === 'malformed') return sendMalformed(res);
+        if (b.kind === 'truncate' || b.kind === 'stream-error')
+          return sendNativeError(res, route.flavour, 500, b.kind === 'stream-error' ? b.message : undefined);
+        sendJson(res, 200, embeddingsResponse(body, route.model ?? String(body.model ?? 'text-embedding-3-small')));
+        return;
+      }
+
+      const model = route.model ?? String(body.model ?? 'gpt-4o-mini');
+      const answer = answerFor(b, body);
+      if (body.stream) {
+        await streamChat(
+          res,
+          route.flavour,
+          model,
+          body,
+          answer,
+          b,
+          b.kind === 'ok' && b.chunkGapMs !== undefined ? b.chunkGapMs : defaultGap,
+          opts.streamUsage ?? 'when-asked',
+        );
+        return;
+      }
       if (b.kind === 'malformed') return sendMalformed(res);
-      if (b.kind === 'truncate' || b.kind === 'stream-error')
-        return sendNativeError(res, route.flavour, 500, b.kind === 'stream-error' ? b.message : undefined);
-      sendJson(res, 200, embeddingsResponse(body, route.model ?? String(body.model ?? 'text-embedding-3-small')));
-      return;
-    }
-
-    const model = route.model ?? String(body.model ?? 'gpt-4o-mini');
-    const answer = answerFor(b, body);
-    if (body.stream) {
-      await streamChat(
-        res,
-        route.flavour,
-        model,
-        body,
-        answer,
-        b,
-        b.kind === 'ok' && b.chunkGapMs !== undefined ? b.chunkGapMs : defaultGap,
-        opts.streamUsage ?? 'when-asked',
-      );
-      return;
-    }
-    if (b.kind === 'malformed') return sendMalformed(res);
-    if (b.kind === 'truncate') {
-      // Announce a full body, send half, cut the connection.
-      const text = JSON.stringify(completionBody(route.flavour, model, body, answer));
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
-      res.write(text.slice(0, Math.floor(text.length / 2)));
-      await sleep(5);
-      res.destroy();
-      return;
-    }
-    if (b.kind === 'stream-error') return sendNativeError(res, route.flavour, 500, b.message);
-    sendJson(res, 200, completionBody(route.flavour, model, body, answer), { 'x-request-id': `req_${randomUUID().replace(/-/g, '')}` });
-  });
+      if (b.kind === 'truncate') {
+        // Announce a full body, send half, cut the connection.
+        const text = JSON.stringify(completionBody(route.flavour, model, body, answer));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+        res.write(text.slice(0, Math.floor(text.length / 2)));
+        await sleep(5);
+        res.destroy();
+        return;
+      }
+      if (b.kind === 'stream-error') return sendNativeError(res, route.flavour, 500, b.message);
+      sendJson(res, 200, completionBody(route.flavour, model, body, answer), { 'x-request-id': `req_${randomUUID().replace(/-/g, '')}` });
+    },
+    { tls: opts.tls },
+  );
 }
 
 /** OpenAI wire (also Cohere v2 and Ollama's shape): trailing `tool` messages are the last turn's results. */

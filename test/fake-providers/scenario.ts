@@ -59,6 +59,8 @@ export interface RecordedRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** '1.1', or '2.0' for a fake over TLS that the client spoke HTTP/2 to. */
+  httpVersion?: string;
 }
 
 export interface FakeProvider {

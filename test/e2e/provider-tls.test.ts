@@ -1,0 +1,74 @@
+// A provider over TLS, as every hosted provider is, through the whole gateway
+// (real nginx stand-in, real plugin server): the plugin server trusts the
+// provider's CA by NODE_EXTRA_CA_CERTS, as an operator's private CA would be,
+// and speaks HTTP/2 to it where its Node loads undici 8 (22.19 and later),
+// HTTP/1.1 otherwise. npm test runs this file on Node 24 as well.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { HTTP2_CAPABLE } from '../../plugin/upstream/undici-parts';
+import { startFakeOpenAI } from '../fake-providers/openai';
+import type { FakeProvider } from '../fake-providers/scenario';
+import { selfSignedTls } from '../helpers/self-signed-tls';
+import { createSecret, putEndpoint, startStack, waitFor, type Stack } from './stack';
+
+// The plugin server runs on this process's Node (the stand-ins start it with process.execPath).
+const expectedVersion = HTTP2_CAPABLE ? '2.0' : '1.1';
+let stack: Stack;
+let fake: FakeProvider;
+
+before(async () => {
+  const tls = selfSignedTls();
+  [stack, fake] = await Promise.all([
+    startStack({ pluginEnv: { NODE_EXTRA_CA_CERTS: tls.certFile } }),
+    startFakeOpenAI({ apiKey: 'sk-tls', tls: { key: tls.key, cert: tls.cert } }),
+  ]);
+  await createSecret(stack, 'tls-key', 'openai', { apiKey: 'sk-tls' });
+  await putEndpoint(stack, {
+    name: 'over-tls',
+    kind: 'chat',
+    destinations: [{ id: 'oai', provider: 'openai', model: 'gpt-4o-mini', secret: 'tls-key', weight: 100, options: { baseUrl: `${fake.url}/v1` } }],
+  });
+  await waitFor('the endpoint served', async () => ((await chat(false)).status === 200 ? true : undefined), 15_000);
+});
+
+after(async () => {
+  await stack?.close();
+  await fake?.close();
+});
+
+function chat(stream: boolean, content = 'hi') {
+  return fetch(`${stack.openaiBaseUrl}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer dummy' },
+    body: JSON.stringify({ model: 'over-tls', messages: [{ role: 'user', content }], stream, ...(stream ? { stream_options: { include_usage: true } } : {}) }),
+  });
+}
+
+test(`a chat completion reaches the provider over TLS (HTTP/${HTTP2_CAPABLE ? '2' : '1.1'}), with the provider's key and not the client's`, async () => {
+  const from = fake.requests.length;
+  const res = await chat(false, 'x'.repeat(50_000));
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+  assert.ok(body.choices[0]!.message.content.length > 0);
+  const seen = fake.requests.slice(from);
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0]!.httpVersion, expectedVersion);
+  assert.equal(seen[0]!.headers.authorization, 'Bearer sk-tls');
+  assert.equal((JSON.parse(seen[0]!.body) as { messages: Array<{ content: string }> }).messages[0]!.content.length, 50_000);
+});
+
+test('streams open side by side and a POST between them: each answered whole, each on the same protocol', async () => {
+  const from = fake.requests.length;
+  const streams = await Promise.all(Array.from({ length: 6 }, () => chat(true)));
+  const plain = chat(false);
+  const texts = await Promise.all(streams.map((s) => s.text()));
+  assert.equal((await plain).status, 200);
+  for (const [i, text] of texts.entries()) {
+    assert.equal(streams[i]!.status, 200);
+    assert.match(text, /"usage":\{/, `stream ${i} carried its usage`);
+    assert.match(text, /data: \[DONE\]\n\n$/, `stream ${i} ended`);
+  }
+  const seen = fake.requests.slice(from);
+  assert.equal(seen.length, 7);
+  assert.deepEqual(new Set(seen.map((r) => r.httpVersion)), new Set([expectedVersion]));
+});
