@@ -6,7 +6,7 @@
 // credentials go only to hosts their secret allows. The address actually
 // dialled is checked against the outbound policy at connect time.
 import type { Dispatcher } from 'undici';
-import { Agent, errors, HTTP2_CAPABLE, request } from './undici-parts';
+import { Agent, errors, request, UPSTREAM_HTTP2 } from './undici-parts';
 import type { Destination } from '../contract';
 import type { UpstreamRequest } from '../providers/contract';
 import { GatewayError } from '../gateway-error';
@@ -16,9 +16,6 @@ import { credentialHostAllowed } from './provider-hosts';
 
 // Loopback and private targets only where the operator allows them (the local stack and tests do).
 const policy: OutboundPolicy = outboundPolicyFrom(process.env.LLM_GATEWAY_OUTBOUND_ALLOW);
-
-/** Whether provider calls offer HTTP/2 (over TLS, by ALPN): where undici 8 runs, unless the operator turns it off. */
-export const UPSTREAM_HTTP2 = HTTP2_CAPABLE && upstreamHttp2From(process.env.LLM_GATEWAY_UPSTREAM_HTTP2);
 
 // Kept-alive connections to providers, shared by every request of the
 // process. No cap per provider: a stream holds its connection (or, over
@@ -33,14 +30,6 @@ const agent = new Agent({
   ...(UPSTREAM_HTTP2 ? { maxConcurrentStreams: 100 } : {}),
   connect: checkedConnector(policy, { http2: UPSTREAM_HTTP2 }),
 });
-
-/** `LLM_GATEWAY_UPSTREAM_HTTP2`: unset or `on` offers HTTP/2 where the runtime can; `off` keeps HTTP/1.1. */
-export function upstreamHttp2From(value: string | undefined): boolean {
-  const v = (value ?? '').trim().toLowerCase();
-  if (v === '' || v === 'on') return true;
-  if (v === 'off') return false;
-  throw new Error(`LLM_GATEWAY_UPSTREAM_HTTP2 '${value}' is not one of on, off`);
-}
 
 export interface UpstreamResponse {
   status: number;

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { selfSignedTls } from '../../test/helpers/self-signed-tls';
-import { HTTP2_CAPABLE } from './undici-parts';
+import { UNDICI_PACKAGE, UPSTREAM_HTTP2 } from './undici-parts';
 
 const tlsFiles = selfSignedTls();
 
@@ -84,7 +84,7 @@ function chat(url: string, body = '{"model":"m","messages":[{"role":"user","cont
 
 describe(
   'provider calls over TLS in this process (the runtime trusts the test certificate)',
-  { skip: !HTTP2_CAPABLE && 'needs Node 22.19 or later (tls.setDefaultCACertificates; undici 8)' },
+  { skip: !UPSTREAM_HTTP2 && 'needs Node 22.19 or later (tls.setDefaultCACertificates; undici 8)' },
   () => {
     let provider: Awaited<ReturnType<typeof startProvider>>;
     let callUpstream: typeof import('./call').callUpstream;
@@ -149,7 +149,11 @@ describe(
 const callScript = `
   const { callUpstream } = require('./plugin/upstream/call');
   callUpstream({ url: process.argv[1], method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"m"}' }, 5000, new AbortController().signal)
-    .then(async (r) => { console.log(r.ok ? JSON.stringify(await r.response.body.json()) : 'failed: ' + r.failure.message); process.exit(0); });
+    .then(async (r) => {
+      const { UNDICI_PACKAGE } = require('./plugin/upstream/undici-parts');
+      console.log(r.ok ? JSON.stringify({ ...(await r.response.body.json()), undici: UNDICI_PACKAGE }) : 'failed: ' + r.failure.message);
+      process.exit(0);
+    });
 `;
 async function callInChild(url: string, env: Record<string, string>): Promise<string> {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', callScript, `${url}/v1/chat/completions`], {
@@ -160,16 +164,17 @@ async function callInChild(url: string, env: Record<string, string>): Promise<st
 }
 
 describe('provider calls over TLS from a plugin-server-like process', () => {
-  it(`HTTP/${HTTP2_CAPABLE ? '2 on this runtime' : '1.1 on this runtime (undici 7)'}; HTTP/1.1 with LLM_GATEWAY_UPSTREAM_HTTP2=off; HTTP/1.1 to a provider that only speaks it`, async () => {
+  it(`HTTP/${UPSTREAM_HTTP2 ? '2 on this runtime' : '1.1 on this runtime (undici 7)'}; HTTP/1.1 with LLM_GATEWAY_UPSTREAM_HTTP2=off; HTTP/1.1 to a provider that only speaks it`, async () => {
     const both = await startProvider('h2-or-h1');
     const h1Only = await startProvider('h1-only');
     try {
       const byDefault = JSON.parse(await callInChild(both.url, {})) as { httpVersion: string };
-      assert.equal(byDefault.httpVersion, HTTP2_CAPABLE ? '2.0' : '1.1');
-      const off = JSON.parse(await callInChild(both.url, { LLM_GATEWAY_UPSTREAM_HTTP2: 'off' })) as { httpVersion: string };
-      assert.equal(off.httpVersion, '1.1');
-      const old = JSON.parse(await callInChild(h1Only.url, {})) as { httpVersion: string; body: string };
-      assert.deepEqual(old, { httpVersion: '1.1', body: '{"model":"m"}' });
+      assert.equal(byDefault.httpVersion, UPSTREAM_HTTP2 ? '2.0' : '1.1');
+      // Off is the HTTP/1.1 of before: undici 7 on every Node.
+      const off = JSON.parse(await callInChild(both.url, { LLM_GATEWAY_UPSTREAM_HTTP2: 'off' })) as { httpVersion: string; undici: string };
+      assert.deepEqual([off.httpVersion, off.undici], ['1.1', 'undici']);
+      const old = JSON.parse(await callInChild(h1Only.url, {})) as { httpVersion: string; body: string; undici: string };
+      assert.deepEqual(old, { httpVersion: '1.1', body: '{"model":"m"}', undici: UNDICI_PACKAGE });
     } finally {
       both.close();
       h1Only.close();
@@ -177,7 +182,7 @@ describe('provider calls over TLS from a plugin-server-like process', () => {
   });
 
   it('a value of LLM_GATEWAY_UPSTREAM_HTTP2 other than on or off stops the start with a message naming it', async () => {
-    const { upstreamHttp2From } = await import('./call');
+    const { upstreamHttp2From } = await import('./undici-parts');
     assert.equal(upstreamHttp2From(undefined), true);
     assert.equal(upstreamHttp2From(' ON '), true);
     assert.equal(upstreamHttp2From('off'), false);

@@ -6,12 +6,13 @@ import { test } from 'node:test';
 test("the parts are the index's own classes and functions, from undici 8 where the runtime has it", async () => {
   const parts = await import('./undici-parts');
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-  assert.equal(parts.UNDICI_PACKAGE, major > 22 || (major === 22 && minor >= 19) ? 'undici-h2' : 'undici');
+  const off = process.env.LLM_GATEWAY_UPSTREAM_HTTP2?.trim().toLowerCase() === 'off';
+  assert.equal(parts.UNDICI_PACKAGE, (major > 22 || (major === 22 && minor >= 19)) && !off ? 'undici-h2' : 'undici');
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the index itself, to compare with
   const undici = require(parts.UNDICI_PACKAGE) as typeof import('undici');
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed version, to compare with
   const { version } = require(`${parts.UNDICI_PACKAGE}/package.json`) as { version: string };
-  assert.equal(version.split('.')[0], parts.HTTP2_CAPABLE ? '8' : '7');
+  assert.equal(version.split('.')[0], parts.UPSTREAM_HTTP2 ? '8' : '7');
   assert.equal(parts.Agent, undici.Agent);
   assert.equal(parts.errors, undici.errors);
   assert.equal(parts.buildConnector, undici.buildConnector);

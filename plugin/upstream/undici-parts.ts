@@ -16,10 +16,17 @@ import type * as Undici from 'undici';
 
 type RequestOptions = NonNullable<Parameters<typeof Undici.request>[1]>;
 
-/** Whether this runtime loads undici 8, which the provider calls use HTTP/2 with. */
+/** Whether this runtime can run undici 8, which the provider calls use HTTP/2 with. */
 export const HTTP2_CAPABLE = atLeast(process.versions.node, [22, 19]);
+/**
+ * Whether provider calls offer HTTP/2 (over TLS, by ALPN): where undici 8
+ * runs, unless the operator sets LLM_GATEWAY_UPSTREAM_HTTP2=off, which also
+ * keeps undici 7 (its HTTP/1.1 holds ~2 KiB less per open request than 8's:
+ * bench/RESULTS.md §40).
+ */
+export const UPSTREAM_HTTP2 = HTTP2_CAPABLE && upstreamHttp2From(process.env.LLM_GATEWAY_UPSTREAM_HTTP2);
 /** The package the parts come from: `undici` (7) or `undici-h2` (8). */
-export const UNDICI_PACKAGE = HTTP2_CAPABLE ? 'undici-h2' : 'undici';
+export const UNDICI_PACKAGE = UPSTREAM_HTTP2 ? 'undici-h2' : 'undici';
 const part = (path: string): unknown => require(`${UNDICI_PACKAGE}/lib/${path}`);
 
 const Dispatcher = part('dispatcher/dispatcher') as typeof Undici.Dispatcher;
@@ -36,6 +43,14 @@ export function request(url: string | URL, options: RequestOptions = {}): Promis
   const { dispatcher = getGlobalDispatcher(), ...rest } = options;
   const target = typeof url === 'string' ? new URL(url) : url;
   return dispatcher.request({ ...rest, origin: target.origin, path: `${target.pathname}${target.search}`, method: rest.method ?? 'GET' });
+}
+
+/** `LLM_GATEWAY_UPSTREAM_HTTP2`: unset or `on` offers HTTP/2 where the runtime can; `off` keeps HTTP/1.1. */
+export function upstreamHttp2From(value: string | undefined): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '' || v === 'on') return true;
+  if (v === 'off') return false;
+  throw new Error(`LLM_GATEWAY_UPSTREAM_HTTP2 '${value}' is not one of on, off`);
 }
 
 function atLeast(version: string, [major, minor]: [number, number]): boolean {
