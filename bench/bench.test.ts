@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { nginxAvailable } from '../local/kong-nginx/find-nginx';
+import { UPSTREAM_HTTP2 } from '../plugin/upstream/undici-parts';
 
 const ROOT = path.resolve(__dirname, '..');
 // A temp results dir: a smoke run must never overwrite a full run's bench/results.
@@ -135,6 +136,17 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   assert.ok(m.agentTurn.requestBytes > 20_000 && m.requestBytes < 200, 'an agent turn is the large request, the other a one-liner');
   assert.ok(m.responsesAgentTurn.valid, 'every agent-turn stream through the Responses API open and held');
   assert.ok(m.responsesAgentTurn.requestBytes > 18_000, 'the Responses API agent turn is the same large request');
+  // Over TLS, the plugin server (this Node) speaks HTTP/2 to the provider where it loads undici 8: a connection per hundred streams, not per stream.
+  assert.ok(m.providerOverTls.valid && m.providerOverTlsPooled.valid, 'every stream to the TLS origins open and held');
+  assert.deepEqual(m.providerOverTls.providerRequestsByHttpVersion, { [UPSTREAM_HTTP2 ? '2.0' : '1.1']: m.streamsOpen });
+  const perOrigin = Math.ceil(m.streamsOpen / m.providerOverTls.providerOrigins);
+  assert.ok(
+    UPSTREAM_HTTP2
+      ? // A session per hundred streams per origin, in each data worker (one per core at most).
+        m.providerOverTls.providerTlsConnectionsOpened <= m.providerOverTls.providerOrigins * Math.ceil(perOrigin / 100) * os.availableParallelism()
+      : m.providerOverTls.providerTlsConnectionsOpened === m.streamsOpen,
+    `${m.providerOverTls.providerTlsConnectionsOpened} TLS connections for ${m.streamsOpen} streams`,
+  );
 
   const o = read('otel-exporter');
   const measured = o.runs.filter((r: { latencyMs?: unknown }) => r.latencyMs);

@@ -12,8 +12,12 @@
 //                   until `POST /_release` (memory with open streams);
 //   - anything else: the fixed `delayMs`, then the body or `chunks` stream
 //                   chunks `gapMs` apart.
-// `GET /_stats` reports how many streams are held open.
+// `GET /_stats` reports how many streams are held open, the requests by HTTP
+// version and the connections over TLS so far.
+// With `tls`, it also listens over TLS, HTTP/2 and HTTP/1.1 by ALPN, as real
+// providers' front ends do (and take at most 100 streams per connection).
 import http from 'node:http';
+import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeOptions {
@@ -25,7 +29,22 @@ export interface FakeOptions {
   chunks: number;
   /** Gap between stream chunks. */
   gapMs: number;
+  /** Also listen over TLS on this many ports, with this key and certificate (PEM). */
+  tls?: { ports: number; key: string; cert: string };
 }
+
+type Request = http.IncomingMessage | http2.Http2ServerRequest;
+/** What node:http's response and node:http2's compatibility response have in common, as used here. */
+interface Response {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: string): unknown;
+  end(chunk: string): unknown;
+  once(event: 'close', listener: () => void): unknown;
+  destroyed?: boolean;
+  stream?: { destroyed: boolean };
+}
+/** The client went away (node:http2's response has no `destroyed` of its own). */
+const gone = (res: Response) => (res.stream ? res.stream.destroyed : res.destroyed === true);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -35,11 +54,14 @@ interface ChatBody {
   stream_options?: { include_usage?: boolean };
 }
 
-export async function startFake(opts: FakeOptions): Promise<{ servers: http.Server[]; ports: number[] }> {
+export async function startFake(opts: FakeOptions): Promise<{ servers: Array<http.Server | http2.Http2SecureServer>; ports: number[]; tlsPorts: number[] }> {
   const held = new Set<() => void>();
   let counter = 0;
+  // What reached the fake: requests by HTTP version, connections over TLS.
+  const versions: Record<string, number> = {};
+  let tlsConnections = 0;
 
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const handler = (req: Request, res: Response) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -50,7 +72,8 @@ export async function startFake(opts: FakeOptions): Promise<{ servers: http.Serv
         held.clear();
         return json(res, 200, { released: n });
       }
-      if (path === '/_stats') return json(res, 200, { held: held.size });
+      if (path === '/_stats') return json(res, 200, { held: held.size, versions, tlsConnections });
+      versions[req.httpVersion] = (versions[req.httpVersion] ?? 0) + 1;
       let body: ChatBody = {};
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as ChatBody;
@@ -84,11 +107,11 @@ export async function startFake(opts: FakeOptions): Promise<{ servers: http.Serv
           });
         }
         for (let i = 1; i < content.length; i++) {
-          if (res.destroyed) return;
+          if (gone(res)) return;
           if (!hold) await sleep(opts.gapMs);
-          res.write(content[i]);
+          res.write(content[i]!);
         }
-        if (!res.destroyed) res.end(closing.join(''));
+        if (!gone(res)) res.end(closing.join(''));
       })();
     });
   };
@@ -99,13 +122,18 @@ export async function startFake(opts: FakeOptions): Promise<{ servers: http.Serv
     server.requestTimeout = 0;
     return server;
   });
-  const ports = await Promise.all(
-    servers.map((s) => new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)))),
+  const tlsServers = Array.from({ length: opts.tls?.ports ?? 0 }, () =>
+    http2.createSecureServer({ key: opts.tls!.key, cert: opts.tls!.cert, allowHTTP1: true, settings: { maxConcurrentStreams: 100 } }, handler),
   );
-  return { servers, ports };
+  for (const s of tlsServers) s.on('secureConnection', () => tlsConnections++);
+  const listen = (s: http.Server | http2.Http2SecureServer) =>
+    new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
+  const ports = await Promise.all(servers.map(listen));
+  const tlsPorts = await Promise.all(tlsServers.map(listen));
+  return { servers: [...servers, ...tlsServers], ports, tlsPorts };
 }
 
-function json(res: http.ServerResponse, status: number, body: unknown): void {
+function json(res: Response, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
   res.end(text);
@@ -190,9 +218,11 @@ export function anthropicFrames(id: string, model: string, n: number): Frames {
 
 if (require.main === module) {
   const opts = JSON.parse(process.argv[2] ?? '{}') as Partial<FakeOptions>;
-  void startFake({ delayMs: opts.delayMs ?? 20, chunks: opts.chunks ?? 20, gapMs: opts.gapMs ?? 50, ports: opts.ports }).then(({ ports }) => {
-    process.stdout.write(`${JSON.stringify({ ports })}\n`);
-  });
+  void startFake({ delayMs: opts.delayMs ?? 20, chunks: opts.chunks ?? 20, gapMs: opts.gapMs ?? 50, ports: opts.ports, tls: opts.tls }).then(
+    ({ ports, tlsPorts }) => {
+      process.stdout.write(`${JSON.stringify({ ports, tlsPorts })}\n`);
+    },
+  );
   process.on('SIGTERM', () => process.exit(0));
   process.on('disconnect', () => process.exit(0));
 }

@@ -113,18 +113,34 @@ export function cpuMeter(pid: number) {
   };
 }
 
+/** Streams held open; requests by HTTP version ('1.1', '2.0') and connections over TLS, since the fake started. */
+export interface FakeStats {
+  held: number;
+  versions: Record<string, number>;
+  tlsConnections: number;
+}
+
 export interface Fake {
   url: string;
   /** One URL per listening port (separate origins). */
   urls: string[];
+  /** One https URL per TLS port (HTTP/2 or HTTP/1.1 by ALPN). */
+  tlsUrls: string[];
   proc: ChildProcess;
   release(): Promise<number>;
   held(): Promise<number>;
+  stats(): Promise<FakeStats>;
   close(): Promise<void>;
 }
 
 /** Starts bench/fake-provider.js in its own process. */
-export async function startFakeProcess(opts: { delayMs: number; chunks: number; gapMs: number; ports?: number }): Promise<Fake> {
+export async function startFakeProcess(opts: {
+  delayMs: number;
+  chunks: number;
+  gapMs: number;
+  ports?: number;
+  tls?: { ports: number; key: string; cert: string };
+}): Promise<Fake> {
   const proc = spawn(process.execPath, [path.join(__dirname, 'fake-provider.js'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     const rl = readline.createInterface({ input: proc.stdout });
@@ -134,22 +150,26 @@ export async function startFakeProcess(opts: { delayMs: number; chunks: number; 
     });
     proc.once('exit', (code) => reject(new Error(`fake provider exited (${code})`)));
   });
-  const { ports } = JSON.parse(line) as { ports: number[] };
+  const { ports, tlsPorts = [] } = JSON.parse(line) as { ports: number[]; tlsPorts?: number[] };
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+  const stats = async () => (await (await fetch(`${url}/_stats`)).json()) as FakeStats;
+  // By name, as the certificate names it.
+  const tlsUrls = tlsPorts.map((p) => `https://localhost:${p}`);
   const url = urls[0];
   if (!url) throw new Error('fake provider reported no ports');
   return {
     url,
     urls,
+    tlsUrls,
     proc,
     async release() {
       const r = await fetch(`${url}/_release`, { method: 'POST' });
       return ((await r.json()) as { released: number }).released;
     },
     async held() {
-      const r = await fetch(`${url}/_stats`);
-      return ((await r.json()) as { held: number }).held;
+      return (await stats()).held;
     },
+    stats,
     async close() {
       if (proc.exitCode !== null) return;
       const exited = new Promise((r) => proc.once('exit', r));

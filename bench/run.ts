@@ -300,6 +300,7 @@ export function summary(results: Results): string {
         pooledConnections?: AgentTurnMemory;
         agentTurn?: AgentTurnMemory;
         responsesAgentTurn?: AgentTurnMemory;
+        providerOverTls?: AgentTurnMemory & { providerRequestsByHttpVersion: Record<string, number>; providerTlsConnectionsOpened: number };
       }
     | undefined;
   if (m?.pluginServerRssMiB)
@@ -310,6 +311,12 @@ export function summary(results: Results): string {
     ['one-line requests, connections pooled', m?.pooledConnections],
     ['agent turns', m?.agentTurn],
     ['agent turns, Responses API', m?.responsesAgentTurn],
+    [
+      `one-line requests, provider over TLS (${Object.keys(m?.providerOverTls?.providerRequestsByHttpVersion ?? {})
+        .map((v) => `HTTP/${v.replace(/\.0$/, '')}`)
+        .join(', ')}, ${m?.providerOverTls?.providerTlsConnectionsOpened} connections)`,
+      m?.providerOverTls,
+    ],
   ] as const) {
     if (t)
       out.push(

@@ -569,6 +569,10 @@ export async function traceIngest(env: Env, p: Profile, log: (s: string) => void
 // history and tools), since what the gateway keeps of a request while its
 // answer streams grows with the request; and the same turn through the
 // Responses API (the OpenAI Agents SDK's default), which keeps more of it.
+// Last, the one-liner to the fake's TLS origins, as real providers are
+// reached: HTTP/2 where the plugin server's Node loads undici 8 (many
+// streams per connection), else HTTP/1.1 (a connection and its TLS state per
+// stream); its provider connections new, Kong's side pooled by then.
 export async function memory(env: Env, p: Profile, log: (s: string) => void) {
   // First on fresh connections (nginx -> data server, data server -> provider), whose objects the later runs
   // find pooled; then again with them pooled, as a gateway in use has them.
@@ -576,7 +580,10 @@ export async function memory(env: Env, p: Profile, log: (s: string) => void) {
   const pooledConnections = await holdStreams(env, p, log, 'one-line request, connections pooled', (m) => CHAT_BODY(m, true));
   const agentTurn = await holdStreams(env, p, log, 'agent turn', (m) => AGENT_TURN_BODY(m, true));
   const responsesAgentTurn = await holdStreams(env, p, log, 'agent turn (Responses API)', (m) => AGENT_TURN_RESPONSES_BODY(m, true), 'responses');
-  return { ...short, pooledConnections, agentTurn, responsesAgentTurn };
+  const overTls = (label: string) => holdStreams(env, p, log, label, (m) => CHAT_BODY(m, true), 'chat/completions', env.endpoints.holdOverTls);
+  const providerOverTls = await overTls('one-line request, provider over TLS, its connections new');
+  const providerOverTlsPooled = await overTls('one-line request, provider over TLS, connections pooled');
+  return { ...short, pooledConnections, agentTurn, responsesAgentTurn, providerOverTls, providerOverTlsPooled };
 }
 
 async function holdStreams(
@@ -586,13 +593,14 @@ async function holdStreams(
   label: string,
   bodyFor: (model: string) => string,
   api: 'chat/completions' | 'responses' = 'chat/completions',
+  models = env.endpoints.hold,
 ) {
   const pid = env.stack.driver.pluginServerPid()!;
   await sleep(1000);
   const before = await env.stack.pluginServerMemory();
   const driverRssBefore = process.memoryUsage().rss / 2 ** 20;
+  const statsBefore = await env.fake.stats();
   const gw = `${env.stack.openaiBaseUrl}/${api}`;
-  const models = env.endpoints.hold;
   const per = Math.ceil(p.openStreams / models.length);
   const opened = await Promise.all(
     models.map((m, i) =>
@@ -607,7 +615,8 @@ async function holdStreams(
     ),
   );
   const openedTotal = opened.reduce((n, o) => n + o.opened, 0);
-  const held = await env.fake.held();
+  const statsOpen = await env.fake.stats();
+  const held = statsOpen.held;
   await sleep(500);
   const open = await env.stack.pluginServerMemory();
   const hwm = vmMiB(pid, 'VmHWM');
@@ -628,6 +637,9 @@ async function holdStreams(
     valid: openedTotal === p.openStreams && held === openedTotal,
     failedToOpen: mergeCounts(opened.map((o) => o.reasons)),
     providerOrigins: models.length,
+    // As the fake saw them: the streams' requests by HTTP version, and the TLS connections they came on.
+    providerRequestsByHttpVersion: difference(statsOpen.versions, statsBefore.versions),
+    providerTlsConnectionsOpened: statsOpen.tlsConnections - statsBefore.tlsConnections,
     openMs: Math.max(...opened.map((o) => o.ms)),
     pluginServerRssMiB: { before: mib(before.rss), withStreamsOpen: mib(open.rss), afterRelease: mib(after.rss), peakVmHWM: hwm },
     pluginServerHeapMiB: { before: mib(before.heapUsed), withStreamsOpen: mib(open.heapUsed), afterRelease: mib(after.heapUsed) },
@@ -644,10 +656,16 @@ async function holdStreams(
     failures: mergeCounts(closed.map((c) => c.reasons)),
   };
   log(
-    `  ${label}, ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${mib(before.rss).toFixed(0)} -> ${mib(open.rss).toFixed(0)} MiB, JS heap ${mib(before.heapUsed).toFixed(1)} -> ${mib(open.heapUsed).toFixed(1)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB RSS, ${res.heapKibPerOpenStream.toFixed(1)} KiB heap, ${res.arrayBufferKibPerOpenStream.toFixed(1)} KiB array buffers per stream); completed after release ${res.completedAfterRelease}`,
+    `  ${label}, ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${mib(before.rss).toFixed(0)} -> ${mib(open.rss).toFixed(0)} MiB, JS heap ${mib(before.heapUsed).toFixed(1)} -> ${mib(open.heapUsed).toFixed(1)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB RSS, ${res.heapKibPerOpenStream.toFixed(1)} KiB heap, ${res.arrayBufferKibPerOpenStream.toFixed(1)} KiB array buffers per stream); provider requests by HTTP version ${JSON.stringify(res.providerRequestsByHttpVersion)}, ${res.providerTlsConnectionsOpened} TLS connections opened; completed after release ${res.completedAfterRelease}`,
   );
   if (!res.valid) log(`  NOT VALID: ${openedTotal} of ${p.openStreams} opened, ${held} held; failures ${JSON.stringify(res.failures)}`);
   return res;
+}
+
+function difference(now: Record<string, number>, then: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(now)) if (n !== (then[k] ?? 0)) out[k] = n - (then[k] ?? 0);
+  return out;
 }
 
 function mergeCounts(all: Array<Record<string, number> | undefined>): Record<string, number> {

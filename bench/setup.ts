@@ -17,6 +17,7 @@ import { waitFor } from '../test/e2e/stack';
 import { startKongDriver, type KongDriver } from '../local/kong-driver/gateway';
 import { nginxAvailable } from '../local/kong-nginx/find-nginx';
 import { startKongNginx, type KongNginx } from '../local/kong-nginx/gateway';
+import { selfSignedTls } from '../test/helpers/self-signed-tls';
 import { ROOT, startClient, startFakeProcess, type Client, type Fake } from './lib';
 import { startMlflow, type Mlflow, type MlflowStatus } from './mlflow';
 import { createSecret, putEndpoint, startBenchStack, type BenchStack } from './stack';
@@ -41,7 +42,8 @@ export interface Env {
   mlflowStatus: MlflowStatus;
   client: Client;
   /** Bench endpoints on the gateway. */
-  endpoints: { openai: string; anthropic: string; ingest: string; prop: string; hold: string[] };
+  /** `hold`: the fake's plain HTTP origins; `holdOverTls`: its TLS ones (HTTP/2 where the plugin server's Node has it). */
+  endpoints: { openai: string; anthropic: string; ingest: string; prop: string; hold: string[]; holdOverTls: string[] };
   close(): Promise<void>;
 }
 
@@ -177,7 +179,14 @@ export async function setup(settings: Settings, log: (s: string) => void): Promi
         fs.rmSync(dataDir, { recursive: true, force: true });
       });
     }
-    const fake = await startFakeProcess({ delayMs: settings.delayMs, chunks: settings.chunks, gapMs: settings.gapMs, ports: 1 + settings.holdOrigins });
+    const { key, cert } = selfSignedTls();
+    const fake = await startFakeProcess({
+      delayMs: settings.delayMs,
+      chunks: settings.chunks,
+      gapMs: settings.gapMs,
+      ports: 1 + settings.holdOrigins,
+      tls: { ports: settings.holdOrigins, key, cert },
+    });
     cleanups.push(() => fake.close());
     const stack = await startBenchStack();
     cleanups.push(() => stack.close());
@@ -191,7 +200,7 @@ export async function setup(settings: Settings, log: (s: string) => void): Promi
       weight: 100,
       options: { baseUrl: `${baseUrl}/v1` },
     });
-    const endpoints = { openai: 'bench', anthropic: 'bench-anthropic', ingest: 'ingest', prop: 'prop', hold: [] as string[] };
+    const endpoints = { openai: 'bench', anthropic: 'bench-anthropic', ingest: 'ingest', prop: 'prop', hold: [] as string[], holdOverTls: [] as string[] };
     await putEndpoint(stack, { name: endpoints.openai, kind: 'chat', destinations: [oai('bench')] });
     await putEndpoint(stack, { name: endpoints.ingest, kind: 'chat', destinations: [oai('bench')] });
     await putEndpoint(stack, { name: endpoints.prop, kind: 'chat', destinations: [oai('prop-nodelay-0')] });
@@ -204,8 +213,11 @@ export async function setup(settings: Settings, log: (s: string) => void): Promi
       const name = `bench-hold-${i}`;
       endpoints.hold.push(name);
       await putEndpoint(stack, { name, kind: 'chat', destinations: [oai('bench-hold', fake.urls[1 + i])] });
+      const overTls = `bench-hold-tls-${i}`;
+      endpoints.holdOverTls.push(overTls);
+      await putEndpoint(stack, { name: overTls, kind: 'chat', destinations: [oai('bench-hold', fake.tlsUrls[i])] });
     }
-    const expected = 4 + settings.holdOrigins;
+    const expected = 4 + 2 * settings.holdOrigins;
     await waitFor(
       'bench endpoints to reach the gateway',
       async () => {

@@ -17,6 +17,7 @@ import { freePort } from '../control-plane/loaders/ferretdb';
 import { sharedHostNice } from '../control-plane/process-priority';
 import { testDbUri } from '../test/helpers/db';
 import { startKongStandin, type KongStandin } from '../local/kong-standin';
+import { selfSignedTls } from '../test/helpers/self-signed-tls';
 import { ROOT, sleep } from './lib';
 
 export interface BenchStack {
@@ -133,6 +134,8 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
       LLM_GATEWAY_LOG: process.env.LLM_GATEWAY_LOG ?? 'silent',
       LLM_GATEWAY_TELEMETRY_REPORT_MS: '1000',
       LLM_GATEWAY_OUTBOUND_ALLOW: 'loopback',
+      // The fake provider's TLS origins, trusted as an operator trusts a private CA.
+      NODE_EXTRA_CA_CERTS: selfSignedTls().certFile,
       // Idle until the memory scenario asks (SIGUSR2); --expose-gc so that it reads what is live, not what awaits collection.
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc --require ${join(ROOT, 'dist/bench/heap-probe.js')}`.trim(),
       BENCH_HEAP_FILE: heapFile,
@@ -147,6 +150,8 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
       'LLM_GATEWAY_BUDGET_TIMEOUT_MS',
       'LLM_GATEWAY_TELEMETRY_REPORT_MS',
       'LLM_GATEWAY_OUTBOUND_ALLOW',
+      'LLM_GATEWAY_UPSTREAM_HTTP2',
+      'NODE_EXTRA_CA_CERTS',
     ],
   });
   return {
