@@ -13,6 +13,7 @@ import { GatewayError } from '../gateway-error';
 import { extraHeaderProblems } from './check-extra-headers';
 import { checkedConnector, isLoopbackHost, outboundPolicyFrom, urlRefusal, type OutboundPolicy } from './outbound-policy';
 import { credentialHostAllowed } from './provider-hosts';
+import { releaseRawHeaders } from './release-raw-headers';
 
 // Loopback and private targets only where the operator allows them (the local stack and tests do).
 const policy: OutboundPolicy = outboundPolicyFrom(process.env.LLM_GATEWAY_OUTBOUND_ALLOW);
@@ -23,13 +24,15 @@ const policy: OutboundPolicy = outboundPolicyFrom(process.env.LLM_GATEWAY_OUTBOU
 // requests wait behind open streams. Over HTTP/2 a session carries up to 100
 // streams (fewer if the provider says so) and the pool opens another beyond
 // that: one TLS session's memory per hundred streams instead of per stream.
-const agent = new Agent({
+const pool = new Agent({
   keepAliveTimeout: 30_000,
   pipelining: 1,
   allowH2: UPSTREAM_HTTP2,
   ...(UPSTREAM_HTTP2 ? { maxConcurrentStreams: 100 } : {}),
   connect: checkedConnector(policy, { http2: UPSTREAM_HTTP2 }),
 });
+// undici 8 holds each response's raw headers as long as the stream lives.
+const agent: Dispatcher = UPSTREAM_HTTP2 ? pool.compose(releaseRawHeaders) : pool;
 
 export interface UpstreamResponse {
   status: number;

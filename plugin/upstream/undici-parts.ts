@@ -21,8 +21,8 @@ export const HTTP2_CAPABLE = atLeast(process.versions.node, [22, 19]);
 /**
  * Whether provider calls offer HTTP/2 (over TLS, by ALPN): where undici 8
  * runs, unless the operator sets LLM_GATEWAY_UPSTREAM_HTTP2=off, which also
- * keeps undici 7 (its HTTP/1.1 holds ~2 KiB less per open request than 8's:
- * bench/RESULTS.md §40).
+ * keeps undici 7: the HTTP/1.1 of before, ~0.7 KiB less per stream on new
+ * connections than 8's (bench/RESULTS.md §40-§41).
  */
 export const UPSTREAM_HTTP2 = HTTP2_CAPABLE && upstreamHttp2From(process.env.LLM_GATEWAY_UPSTREAM_HTTP2);
 /** The package the parts come from: `undici` (7) or `undici-h2` (8). */
