@@ -40,6 +40,14 @@ async function startProvider(kind: 'h2-or-h1' | 'h1-only') {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       seen.push({ httpVersion: req.httpVersion, body, contentLength: req.headers['content-length'] });
+      if (req.url === '/big') {
+        // More than a session's whole receive window (undici: 512 KiB), in SSE events.
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const event = `data: ${JSON.stringify({ delta: 'x'.repeat(16 * 1024) })}\n\n`;
+        for (let i = 0; i < 64; i++) res.write(event);
+        res.end('data: [DONE]\n\n');
+        return;
+      }
       if (req.url === '/hold') {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write('data: {"first":true}\n\n');
@@ -140,6 +148,22 @@ describe(
       assert.ok(again.ok);
       await again.response.body.dump();
       assert.ok(provider.sessions() - sessionsBefore <= 1, `${provider.sessions() - sessionsBefore} connections for five requests`);
+    });
+
+    it("a stream nobody reads (a stalled client's) does not stall the others on its session", async () => {
+      const sessionsBefore = provider.sessions();
+      const stalled = await Promise.all([1, 2, 3].map(() => callUpstream(chat(`${provider.url}/big`), 5000, new AbortController().signal)));
+      // 3 MiB written by the provider, more than the session's window, and none of it read; a chat completion still goes and comes back on the session.
+      await new Promise((r) => setTimeout(r, 200));
+      const r = await callUpstream(chat(`${provider.url}/v1/chat/completions`), 3000, new AbortController().signal);
+      assert.ok(r.ok, r.ok ? '' : r.failure.message);
+      assert.equal(((await r.response.body.json()) as { httpVersion: string }).httpVersion, '2.0');
+      // The stalled ones were only waiting: read now, each is whole.
+      for (const s of stalled) {
+        assert.ok(s.ok);
+        assert.equal((await s.response.body.text()).length, 64 * (16 * 1024 + 20) + 14);
+      }
+      assert.ok(provider.sessions() - sessionsBefore <= 1);
     });
   },
 );
