@@ -174,6 +174,20 @@ describe('a stream relayed from a provider', () => {
     }
   });
 
+  it('a stream that ends before its answer is whole (no finish, no [DONE]) is told as truncated, never passed off as an answer', async () => {
+    // As undici 8 ends one of the streams of an HTTP/2 connection cut under them (plugin/upstream/http2.test.ts).
+    async function* cut() {
+      yield frame({ role: 'assistant', content: 'On its ' });
+    }
+    let told: unknown;
+    const { relay } = relayOf(agentTurn(), false, { streamError: (body) => (told = body) });
+    const outcome = await relay.relay(Readable.from(cut()));
+    assert.equal(outcome.answered, true);
+    assert.equal(outcome.answered && outcome.status, 502);
+    assert.match(JSON.stringify(told), /"code":"stream_truncated"/);
+    assert.match(JSON.stringify(told), /openai ended the stream before the answer was complete/);
+  });
+
   it("tells the client of a provider's error after the first content, and closes the provider's connection", async () => {
     const error = Buffer.from(`data: ${JSON.stringify({ error: { message: 'overloaded', type: 'server_error', code: null } })}\n\n`);
     const provider = await holdingProvider([frame({ role: 'assistant', content: 'On its ' }), error]);

@@ -72,3 +72,26 @@ test('streams open side by side and a POST between them: each answered whole, ea
   assert.equal(seen.length, 7);
   assert.deepEqual(new Set(seen.map((r) => r.httpVersion)), new Set([expectedVersion]));
 });
+
+test('the connection to the provider cut under open streams: each client is told in its stream, none gets an answer that looks whole', async () => {
+  // Five frames 300 ms apart: the role, three pieces of content, the finish.
+  const text = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
+  fake.enqueue({ kind: 'ok', text, chunkGapMs: 300 }, { kind: 'ok', text, chunkGapMs: 300 });
+  const streams = await Promise.all([chat(true), chat(true)]);
+  const readers = streams.map(async (s) => {
+    assert.equal(s.status, 200);
+    let read = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of s.body!) read += decoder.decode(chunk, { stream: true });
+    return read;
+  });
+  await new Promise((r) => setTimeout(r, 700));
+  fake.dropConnections();
+  for (const read of await Promise.all(readers)) {
+    assert.match(read, /word0/, 'the stream had begun');
+    assert.doesNotMatch(read, /"finish_reason":"stop"/, 'it was cut before its end');
+    assert.match(read, /data: \{"error":\{"message":"the connection to openai broke mid-stream[^"]*","type":"upstream_error"/);
+  }
+  // And the next request dials anew.
+  assert.equal((await chat(false)).status, 200);
+});

@@ -83,6 +83,9 @@ export async function startFakeServer(handler: FakeHandler, options: FakeServerO
     followConversations: (on = true) => {
       conversational = on;
     },
+    dropConnections: () => {
+      for (const s of sockets) s.destroy();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -72,5 +72,7 @@ export interface FakeProvider {
   /** With an empty queue, answer by the conversation (`scriptConversation`) instead of the plain echo. */
   followConversations(on?: boolean): void;
   requests: RecordedRequest[];
+  /** Cuts every open connection (as a crashed front end would), answers in flight with them; keeps listening. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
