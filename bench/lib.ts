@@ -152,11 +152,11 @@ export async function startFakeProcess(opts: {
   });
   const { ports, tlsPorts = [] } = JSON.parse(line) as { ports: number[]; tlsPorts?: number[] };
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-  const stats = async () => (await (await fetch(`${url}/_stats`)).json()) as FakeStats;
   // By name, as the certificate names it.
   const tlsUrls = tlsPorts.map((p) => `https://localhost:${p}`);
   const url = urls[0];
   if (!url) throw new Error('fake provider reported no ports');
+  const stats = async () => (await (await fetch(`${url}/_stats`)).json()) as FakeStats;
   return {
     url,
     urls,

@@ -41,8 +41,7 @@ export interface Env {
   mlflow: Mlflow | undefined;
   mlflowStatus: MlflowStatus;
   client: Client;
-  /** Bench endpoints on the gateway. */
-  /** `hold`: the fake's plain HTTP origins; `holdOverTls`: its TLS ones (HTTP/2 where the plugin server's Node has it). */
+  /** Bench endpoints on the gateway. `hold`: the fake's plain HTTP origins; `holdOverTls`: its TLS ones (HTTP/2 where the plugin server's Node has it). */
   endpoints: { openai: string; anthropic: string; ingest: string; prop: string; hold: string[]; holdOverTls: string[] };
   close(): Promise<void>;
 }

@@ -71,6 +71,9 @@ export async function startFakeServer(handler: FakeHandler, options: FakeServerO
   await new Promise<void>((resolve) => server.listen(Number(process.env.FAKE_PROVIDER_PORT ?? 0), '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
+  const dropConnections = () => {
+    for (const s of sockets) s.destroy();
+  };
   return {
     url: options.tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`,
     requests,
@@ -83,12 +86,10 @@ export async function startFakeServer(handler: FakeHandler, options: FakeServerO
     followConversations: (on = true) => {
       conversational = on;
     },
-    dropConnections: () => {
-      for (const s of sockets) s.destroy();
-    },
+    dropConnections,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
+        dropConnections();
         server.close(() => resolve());
       }),
   };
