@@ -6,7 +6,7 @@
 // collections, to BENCH_HEAP_FILE. The `memory` scenario reads it before and
 // with its streams open. Does nothing until asked.
 import { writeFileSync } from 'node:fs';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
 
 const CHANNEL = 'llm-gateway-bench-heap';
@@ -52,9 +52,16 @@ if (isMainThread) {
     });
   }
 } else {
+  // BENCH_HEAP_SNAPSHOTS=<folder>:<readings> (e.g. /tmp/snaps:1,2): also a heap snapshot of each worker at those
+  // readings (counted from 1), written after the reading is reported, for finding what a stream holds.
+  const [snapshotDir, wanted] = (process.env.BENCH_HEAP_SNAPSHOTS ?? '').split(':');
+  const snapshotAt = new Set((wanted ?? '').split(',').filter(Boolean).map(Number));
+  let readings = 0;
   channel.onmessage = (e) => {
     if (((e as MessageEvent).data as { type: string }).type !== 'measure') return;
     collect();
     channel.postMessage({ type: 'heap', thread: threadId, heapUsed: heapUsed(), arrayBuffers: arrayBuffers() });
+    readings += 1;
+    if (snapshotDir && snapshotAt.has(readings)) writeHeapSnapshot(`${snapshotDir}/thread${threadId}-reading${readings}.heapsnapshot`);
   };
 }

@@ -157,7 +157,7 @@ async function waitForQuiet(): Promise<void> {
 }
 
 type P = { p50: number; p90: number; p99: number };
-type AgentTurnMemory = { requestBytes: number; valid: boolean; kibPerOpenStream: number; heapKibPerOpenStream: number };
+type AgentTurnMemory = { requestBytes: number; valid: boolean; kibPerOpenStream: number; heapKibPerOpenStream: number; marginalHeapKibPerStream: number };
 
 /** The printed summary (also the source of bench/RESULTS.md). */
 export function summary(results: Results): string {
@@ -297,6 +297,7 @@ export function summary(results: Results): string {
         pluginServerRssMiB?: { before: number; withStreamsOpen: number };
         kibPerOpenStream?: number;
         heapKibPerOpenStream?: number;
+        marginalHeapKibPerStream?: number;
         pooledConnections?: AgentTurnMemory;
         agentTurn?: AgentTurnMemory;
         responsesAgentTurn?: AgentTurnMemory;
@@ -305,7 +306,7 @@ export function summary(results: Results): string {
     | undefined;
   if (m?.pluginServerRssMiB)
     out.push(
-      `Memory: ${m.streamsOpen} open streams: plugin server RSS ${fmt(m.pluginServerRssMiB.before)} -> ${fmt(m.pluginServerRssMiB.withStreamsOpen)} MiB after gc (${fmt(m.kibPerOpenStream!)} KiB RSS, ${fmt(m.heapKibPerOpenStream!)} KiB JS heap per stream)${m.valid ? '' : ' NOT VALID: not every stream open and held'}`,
+      `Memory: ${m.streamsOpen} open streams: plugin server RSS ${fmt(m.pluginServerRssMiB.before)} -> ${fmt(m.pluginServerRssMiB.withStreamsOpen)} MiB after gc (${fmt(m.kibPerOpenStream!)} KiB RSS, ${fmt(m.heapKibPerOpenStream!)} KiB JS heap per stream, ${fmt(m.marginalHeapKibPerStream!)} for each of the second half)${m.valid ? '' : ' NOT VALID: not every stream open and held'}`,
     );
   for (const [label, t] of [
     ['one-line requests, connections pooled', m?.pooledConnections],
@@ -320,7 +321,7 @@ export function summary(results: Results): string {
   ] as const) {
     if (t)
       out.push(
-        `Memory, ${label} (${fmt(t.requestBytes / 1024)} KiB requests): ${fmt(t.kibPerOpenStream)} KiB RSS, ${fmt(t.heapKibPerOpenStream)} KiB JS heap per stream${t.valid ? '' : ' NOT VALID'}`,
+        `Memory, ${label} (${fmt(t.requestBytes / 1024)} KiB requests): ${fmt(t.kibPerOpenStream)} KiB RSS, ${fmt(t.heapKibPerOpenStream)} KiB JS heap per stream, ${fmt(t.marginalHeapKibPerStream)} for each of the second half${t.valid ? '' : ' NOT VALID'}`,
       );
   }
   if (results.peers && !results.peers.error) out.push(`\n${peersTable(results.peers as never)}`);

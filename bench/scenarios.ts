@@ -602,18 +602,30 @@ async function holdStreams(
   const statsBefore = await env.fake.stats();
   const gw = `${env.stack.openaiBaseUrl}/${api}`;
   const per = Math.ceil(p.openStreams / models.length);
-  const opened = await Promise.all(
-    models.map((m, i) =>
-      env.client.run<{ opened: number; failed: number; reasons: Record<string, number>; ms: number }>({
-        type: 'open-streams',
-        url: gw,
-        body: bodyFor(m),
-        headers: JSON_HEADERS,
-        count: Math.min(per, p.openStreams - i * per),
-        key: m,
+  // In two halves, with a reading between: the second half's cost per stream is what one more stream adds, apart
+  // from what the first streams paid once (code compiled on first use, tables grown to size), and the two readings
+  // per stream show how far one run's reading can be trusted.
+  const openHalf = (half: 0 | 1) =>
+    Promise.all(
+      models.map((m, i) => {
+        const count = Math.min(per, p.openStreams - i * per);
+        const first = Math.ceil(count / 2);
+        return env.client.run<{ opened: number; failed: number; reasons: Record<string, number>; ms: number }>({
+          type: 'open-streams',
+          url: gw,
+          body: bodyFor(m),
+          headers: JSON_HEADERS,
+          count: half === 0 ? first : count - first,
+          key: `${m}#${half}`,
+        });
       }),
-    ),
-  );
+    );
+  const firstHalf = await openHalf(0);
+  await sleep(500);
+  const half = await env.stack.pluginServerMemory();
+  const secondHalf = await openHalf(1);
+  const opened = [...firstHalf, ...secondHalf];
+  const openedFirstHalf = firstHalf.reduce((n, o) => n + o.opened, 0);
   const openedTotal = opened.reduce((n, o) => n + o.opened, 0);
   const statsOpen = await env.fake.stats();
   const held = statsOpen.held;
@@ -623,7 +635,9 @@ async function holdStreams(
   const driverRssOpen = process.memoryUsage().rss / 2 ** 20;
   const released = await env.fake.release();
   const closed = await Promise.all(
-    models.map((m) => env.client.run<{ completed: number; failed: number; reasons: Record<string, number> }>({ type: 'close-streams', key: m })),
+    models.flatMap((m) =>
+      [0, 1].map((h) => env.client.run<{ completed: number; failed: number; reasons: Record<string, number> }>({ type: 'close-streams', key: `${m}#${h}` })),
+    ),
   );
   await sleep(1000);
   const after = await env.stack.pluginServerMemory();
@@ -640,7 +654,7 @@ async function holdStreams(
     // As the fake saw them: the streams' requests by HTTP version, and the TLS connections they came on.
     providerRequestsByHttpVersion: difference(statsOpen.versions, statsBefore.versions),
     providerTlsConnectionsOpened: statsOpen.tlsConnections - statsBefore.tlsConnections,
-    openMs: Math.max(...opened.map((o) => o.ms)),
+    openMs: Math.max(...firstHalf.map((o) => o.ms)) + Math.max(...secondHalf.map((o) => o.ms)),
     pluginServerRssMiB: { before: mib(before.rss), withStreamsOpen: mib(open.rss), afterRelease: mib(after.rss), peakVmHWM: hwm },
     pluginServerHeapMiB: { before: mib(before.heapUsed), withStreamsOpen: mib(open.heapUsed), afterRelease: mib(after.heapUsed) },
     // Main thread first; a worker started or gone between the readings shows here.
@@ -649,6 +663,9 @@ async function holdStreams(
     heapKibPerOpenStream: perStream(open.heapUsed - before.heapUsed),
     // Buffers' memory, outside the JS heap: steadier than RSS, which holds what earlier runs freed.
     arrayBufferKibPerOpenStream: perStream(open.arrayBuffers - before.arrayBuffers),
+    // The second half only: what each more stream adds (see above).
+    marginalHeapKibPerStream: (open.heapUsed - half.heapUsed) / 1024 / Math.max(1, openedTotal - openedFirstHalf),
+    marginalArrayBufferKibPerStream: (open.arrayBuffers - half.arrayBuffers) / 1024 / Math.max(1, openedTotal - openedFirstHalf),
     kongDriverProcessRssMiB: { before: driverRssBefore, withStreamsOpen: driverRssOpen },
     released,
     completedAfterRelease: closed.reduce((n, c) => n + c.completed, 0),
@@ -656,7 +673,7 @@ async function holdStreams(
     failures: mergeCounts(closed.map((c) => c.reasons)),
   };
   log(
-    `  ${label}, ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${mib(before.rss).toFixed(0)} -> ${mib(open.rss).toFixed(0)} MiB, JS heap ${mib(before.heapUsed).toFixed(1)} -> ${mib(open.heapUsed).toFixed(1)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB RSS, ${res.heapKibPerOpenStream.toFixed(1)} KiB heap, ${res.arrayBufferKibPerOpenStream.toFixed(1)} KiB array buffers per stream); provider requests by HTTP version ${JSON.stringify(res.providerRequestsByHttpVersion)}, ${res.providerTlsConnectionsOpened} TLS connections opened; completed after release ${res.completedAfterRelease}`,
+    `  ${label}, ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${mib(before.rss).toFixed(0)} -> ${mib(open.rss).toFixed(0)} MiB, JS heap ${mib(before.heapUsed).toFixed(1)} -> ${mib(open.heapUsed).toFixed(1)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB RSS, ${res.heapKibPerOpenStream.toFixed(1)} KiB heap, ${res.arrayBufferKibPerOpenStream.toFixed(1)} KiB array buffers per stream; the second half ${res.marginalHeapKibPerStream.toFixed(1)} + ${res.marginalArrayBufferKibPerStream.toFixed(1)} KiB each); provider requests by HTTP version ${JSON.stringify(res.providerRequestsByHttpVersion)}, ${res.providerTlsConnectionsOpened} TLS connections opened; completed after release ${res.completedAfterRelease}`,
   );
   if (!res.valid) log(`  NOT VALID: ${openedTotal} of ${p.openStreams} opened, ${held} held; failures ${JSON.stringify(res.failures)}`);
   return res;

@@ -143,6 +143,7 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     keepEnv: [
       'NODE_OPTIONS',
       'BENCH_HEAP_FILE',
+      'BENCH_HEAP_SNAPSHOTS',
       'LLM_GATEWAY_LOG',
       'LLM_GATEWAY_SPARE_WORKER',
       'LLM_GATEWAY_DATA_WORKERS',
