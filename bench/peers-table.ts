@@ -21,7 +21,7 @@ interface Run {
 }
 export interface PeersResult {
   startedAt?: string;
-  machine?: { loadAverage?: Record<string, number>; cores?: number };
+  machine?: { loadAverage?: Record<string, number>; cores?: number; node?: string };
   peers: PeerStatus[];
   runs: Run[];
 }
@@ -40,8 +40,10 @@ export function peersTable(r: PeersResult): string {
   });
   const missing = r.peers.filter((p) => !p.available).map((p) => `- ${p.name}: not measured (${p.reason})`);
   const load = r.machine?.loadAverage ? `; 1-min load ${r.machine.loadAverage['1m']} on ${r.machine.cores} cores before the scenario` : '';
+  // The plugin server runs on the bench's Node, and what it speaks to providers depends on it (README: HTTP/2 to providers).
+  const node = r.machine?.node ? `; plugin server on Node ${r.machine.node.replace(/^v/, '')}` : '';
   return [
-    `Side by side, added over calling the fake provider directly (ms; ${r.startedAt?.slice(0, 10) ?? ''}${load})`,
+    `Side by side, added over calling the fake provider directly (ms; ${r.startedAt?.slice(0, 10) ?? ''}${node}${load})`,
     '',
     `| target | c=1 added p50 / p99 | c=${n} req/s | c=${n} added p50 / p99 |`,
     '|---|---|---|---|',
