@@ -53,7 +53,8 @@ export function runAttempts<Request, S extends Sink>(loop: AttemptLoop<Request, 
       }
       const before = performance.now();
       const at = i;
-      return sleep(delay, undefined, { signal: call.signal })
+      // sleep reads `aborted` and listens for 'abort', as it does on an AbortSignal.
+      return sleep(delay, undefined, { signal: call.signal as AbortSignal })
         .catch(() => undefined)
         .then(() => {
           trace.providerMs += performance.now() - before;

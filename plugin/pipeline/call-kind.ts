@@ -10,6 +10,7 @@ import type { Sink } from '../ingress/contract';
 import type { ChatRequest } from '../openai/types';
 import type { Provider } from '../providers/contract';
 import type { Redactor } from '../security/redact-secrets';
+import type { CallSignal } from './call-signal';
 import type { AttemptRecord, TraceRecorder } from './trace-recorder';
 
 /** One admitted request on its way through the attempts. */
@@ -22,7 +23,7 @@ export interface Call<Request, S extends Sink> {
   sink: S;
   trace: TraceRecorder;
   /** Aborts when the client goes away. */
-  signal: AbortSignal;
+  signal: CallSignal;
   redact: Redactor;
   /** Where the budgets it was admitted under stand, as of now (x-budget-*; absent: none apply, e.g. shadow calls). */
   budgetHeaders?: () => Record<string, string>;

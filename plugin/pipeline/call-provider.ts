@@ -8,6 +8,7 @@ import { loadPriceTableSoon } from '../pricing';
 import { providers } from '../providers';
 import type { Provider, Target, UpstreamRequest } from '../providers/contract';
 import { callUpstream, classifyError, type UpstreamResponse } from '../upstream/call';
+import type { CallSignal } from './call-signal';
 import type { AttemptRecord } from './trace-recorder';
 
 export type ProviderCall = { ok: true; response: UpstreamResponse } | { ok: false; failure: GatewayError };
@@ -31,7 +32,7 @@ export interface ProviderCallOptions {
   build: (target: Target) => UpstreamRequest;
   attempt: AttemptRecord;
   traceparent?: string;
-  signal: AbortSignal;
+  signal: CallSignal;
 }
 
 export async function callProvider(o: ProviderCallOptions): Promise<ProviderCall> {

@@ -4,6 +4,7 @@
 // part as a plain field held the whole request for the stream's minutes).
 import type { Sink } from '../ingress/contract';
 import type { Call } from './call-kind';
+import type { CallSignal } from './call-signal';
 
 export function viewCall<Whole, Part, S extends Sink>(call: Call<Whole, S>, part: (whole: Whole) => Part): Call<Part, S> {
   return new CallView(call, part);
@@ -14,7 +15,7 @@ class CallView<Whole, Part, S extends Sink> implements Call<Part, S> {
   readonly endpoint: Call<Part, S>['endpoint'];
   readonly sink: S;
   readonly trace: Call<Part, S>['trace'];
-  readonly signal: AbortSignal;
+  readonly signal: CallSignal;
   readonly redact: Call<Part, S>['redact'];
   readonly budgetHeaders: Call<Part, S>['budgetHeaders'];
 

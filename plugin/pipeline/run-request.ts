@@ -24,6 +24,7 @@ import { log } from '../log';
 import type { ErrorBody } from '../openai/types';
 import { runAttempts } from './attempt-loop';
 import type { AttemptOutcome, Call, CallKind } from './call-kind';
+import { CallAbort, type CallSignal } from './call-signal';
 import { gatewayHeaders } from './gateway-headers';
 import type { PipelineRuntime } from './pipeline-runtime';
 import { readJsonBody } from './read-json-body';
@@ -157,11 +158,11 @@ function settle<Request, S extends Sink>(rt: PipelineRuntime, a: Admitted<Reques
 
 /** The call, aborted when the client goes away (exported for tests of what an open stream holds). */
 export function openCall<Request, S extends Sink>(res: ServerResponse, parts: Omit<Call<Request, S>, 'signal' | 'releaseRequest'>): Call<Request, S> {
-  const abort = new AbortController();
+  const abort = new CallAbort();
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();
   });
-  return new OpenCall(parts, abort.signal);
+  return new OpenCall(parts, abort);
 }
 
 /**
@@ -179,7 +180,7 @@ class OpenCall<Request, S extends Sink> implements Call<Request, S> {
 
   constructor(
     parts: Omit<Call<Request, S>, 'signal' | 'releaseRequest'>,
-    readonly signal: AbortSignal,
+    readonly signal: CallSignal,
   ) {
     this.endpoint = parts.endpoint;
     this.sink = parts.sink;

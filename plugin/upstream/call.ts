@@ -9,6 +9,7 @@ import type { Dispatcher } from 'undici';
 import { Agent, errors, request, UPSTREAM_HTTP2 } from './undici-parts';
 import type { Destination } from '../contract';
 import type { UpstreamRequest } from '../providers/contract';
+import type { CallSignal } from '../pipeline/call-signal';
 import { GatewayError } from '../gateway-error';
 import { extraHeaderProblems } from './check-extra-headers';
 import { checkedConnector, isLoopbackHost, outboundPolicyFrom, urlRefusal, type OutboundPolicy } from './outbound-policy';
@@ -42,7 +43,7 @@ export interface UpstreamResponse {
 
 export type CallResult = { ok: true; response: UpstreamResponse } | { ok: false; failure: GatewayError };
 
-export async function callUpstream(req: UpstreamRequest, timeoutMs: number, signal: AbortSignal, destination?: Destination): Promise<CallResult> {
+export async function callUpstream(req: UpstreamRequest, timeoutMs: number, signal: CallSignal, destination?: Destination): Promise<CallResult> {
   const refusal = destination ? destinationRefusal(req, destination) : undefined;
   if (refusal) return { ok: false, failure: refusal };
   try {
@@ -50,6 +51,7 @@ export async function callUpstream(req: UpstreamRequest, timeoutMs: number, sign
       method: req.method,
       headers: req.headers,
       ...(req.method === 'GET' ? {} : sentOnce(req)),
+      // undici reads `aborted` and `reason` and listens for 'abort': a CallSignal will do (../pipeline/call-signal.ts).
       signal,
       dispatcher: agent,
       headersTimeout: timeoutMs,

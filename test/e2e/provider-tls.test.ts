@@ -95,3 +95,45 @@ test('the connection to the provider cut under open streams: each client is told
   // And the next request dials anew.
   assert.equal((await chat(false)).status, 200);
 });
+
+test('a client that goes away mid-stream: the provider stream is let go at once, the other stream goes on, and the trace says 499', async () => {
+  const text = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
+  fake.enqueue({ kind: 'ok', text, chunkGapMs: 300 }, { kind: 'ok', text, chunkGapMs: 300 });
+  const from = fake.requests.length;
+  const leaving = new AbortController();
+  const [left, stays] = await Promise.all([
+    fetch(`${stack.openaiBaseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer dummy' },
+      body: JSON.stringify({ model: 'over-tls', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+      signal: leaving.signal,
+    }),
+    chat(true),
+  ]);
+  assert.equal(left.status, 200);
+  const traceId = left.headers.get('x-request-id')!;
+  await left.body!.getReader().read();
+  leaving.abort();
+  // Five frames 300 ms apart: had nobody let go, the provider would have sent for another second and more.
+  const abandoned = await waitFor(
+    'the provider to see one stream let go',
+    async () => {
+      const seen = fake.requests.slice(from);
+      return seen.length === 2 && seen.some((r) => r.abandoned) ? seen : undefined;
+    },
+    1_000,
+    20,
+  );
+  assert.equal(abandoned.filter((r) => r.abandoned).length, 1, 'only the stream whose client left');
+  assert.match(await stays.text(), /data: \[DONE\]\n\n$/, 'the other stream ended whole');
+  const trace = await waitFor(
+    'the trace of the stream let go',
+    async () => {
+      const res = await stack.api<{ status: number; errorCode?: string }>('GET', `/api/v1/traces/${traceId}`);
+      return res.status === 200 ? res.body : undefined;
+    },
+    10_000,
+  );
+  assert.equal(trace.status, 499);
+  assert.equal(trace.errorCode, 'client_closed_request');
+});

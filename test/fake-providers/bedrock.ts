@@ -287,6 +287,7 @@ export function startBedrockFake(options: BedrockFakeOptions = {}): Promise<Fake
     if (match[2] === 'invoke') {
       if (b.kind === 'status') return sendException(res, b.status, EXCEPTION_BY_STATUS[b.status] ?? 'InternalServerException', b.message ?? 'fake error');
       if (b.kind === 'malformed') return sendMalformed(res);
+      if (b.kind === 'ok' && b.delayMs) await sleep(b.delayMs);
       if (/titan-embed/.test(modelId)) {
         if (typeof body.inputText !== 'string')
           return sendException(res, 400, 'ValidationException', 'Malformed input request: #: required key [inputText] not found');

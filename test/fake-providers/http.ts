@@ -40,7 +40,17 @@ export async function startFakeServer(handler: FakeHandler, options: FakeServerO
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const url = new URL(req.url ?? '/', 'http://fake.local');
-      requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, headers: { ...req.headers }, body, httpVersion: req.httpVersion });
+      const recorded: RecordedRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname + url.search,
+        headers: { ...req.headers },
+        body,
+        httpVersion: req.httpVersion,
+      };
+      requests.push(recorded);
+      res.on('close', () => {
+        if (!res.writableEnded) recorded.abandoned = true;
+      });
       const fake: FakeRequest = {
         method: req.method ?? 'GET',
         path: url.pathname,

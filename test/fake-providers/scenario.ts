@@ -61,6 +61,8 @@ export interface RecordedRequest {
   body: string;
   /** '1.1', or '2.0' for a fake over TLS that the client spoke HTTP/2 to. */
   httpVersion?: string;
+  /** The answer's connection or stream closed before the fake had ended it: the client let go (or the fake cut it). */
+  abandoned?: boolean;
 }
 
 export interface FakeProvider {

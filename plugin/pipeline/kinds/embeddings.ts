@@ -9,6 +9,7 @@ import type { EmbeddingsRequest, EmbeddingsResponse } from '../../openai/types';
 import type { EmbeddingsTranslation, Provider } from '../../providers/contract';
 import { callProvider, readBody, targetOf, unreadableAnswer } from '../call-provider';
 import type { Call, CallKind } from '../call-kind';
+import { CallAbort, type CallSignal } from '../call-signal';
 import { answerHeaders } from '../gateway-headers';
 import type { AttemptRecord } from '../trace-recorder';
 import { responseContext } from './chat';
@@ -30,14 +31,16 @@ export const embeddingsKind: CallKind<EmbeddingsRequest, EmbeddingsSink> = {
     }
     const batches = splitEmbeddingsRequest(call.request, embeddings.maxInputs?.(targetOf(destination)));
     // The batches run side by side; the first failure fails the attempt and cancels the rest.
-    const cancel = new AbortController();
-    const signal = AbortSignal.any([call.signal, cancel.signal]);
+    const cancel = new CallAbort();
+    const passOn = () => cancel.abort(call.signal.reason);
+    if (call.signal.aborted) passOn();
+    else call.signal.addEventListener('abort', passOn);
     const answers: EmbeddingsResponse[] = [];
     let failure: GatewayError | undefined;
     const queue = batches.map((batch, n) => ({ batch, n }));
     const worker = async () => {
       for (let next = queue.shift(); next && !failure; next = queue.shift()) {
-        const result = await embedOnce(call, destination, provider, embeddings, next.batch, attempt, signal);
+        const result = await embedOnce(call, destination, provider, embeddings, next.batch, attempt, cancel);
         if ('failure' in result) {
           failure ??= result.failure;
           cancel.abort();
@@ -46,7 +49,11 @@ export const embeddingsKind: CallKind<EmbeddingsRequest, EmbeddingsSink> = {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, batches.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, batches.length) }, worker));
+    } finally {
+      call.signal.removeEventListener('abort', passOn);
+    }
     if (failure) return { answered: false, failure };
 
     let answer = mergeEmbeddingsResponses(answers);
@@ -68,7 +75,7 @@ async function embedOnce(
   embeddings: EmbeddingsTranslation,
   batch: EmbeddingsRequest,
   attempt: AttemptRecord,
-  signal: AbortSignal,
+  signal: CallSignal,
 ): Promise<{ answer: EmbeddingsResponse } | { failure: GatewayError }> {
   const called = await callProvider({
     provider,
