@@ -85,10 +85,12 @@ test("one failing call fails the request with the provider's error, not a partia
 
 test('the first failing call cancels the calls still running: the provider sees them let go', async () => {
   const from = fake.requests.length;
-  // Three inputs, three calls side by side: whichever takes the 400 fails the request; the other two would answer in 5 s.
+  // Three inputs, three calls side by side: whichever takes the 400 fails the request; the others would answer in 5 s.
   fake.enqueue({ kind: 'ok', delayMs: 5_000 }, { kind: 'status', status: 400, message: 'Malformed input request' }, { kind: 'ok', delayMs: 5_000 });
   await assert.rejects(embed('titan', ['a', 'b', 'c']), (err: APIError) => err.status === 400);
-  const seen = fake.requests.slice(from);
-  assert.equal(seen.length, 3);
-  await waitFor('the two slow calls let go', async () => (seen.filter((r) => r.abandoned).length === 2 ? true : undefined), 2_000, 20);
+  // A call cancelled before its request was whole never reaches the fake's record (nor takes a behaviour).
+  const seen = () => fake.requests.slice(from);
+  assert.ok(seen().length >= 2, 'the failing call and a slow one reached the provider');
+  await waitFor('every slow call let go', async () => (seen().filter((r) => r.abandoned).length === seen().length - 1 ? true : undefined), 2_000, 20);
+  fake.clear();
 });

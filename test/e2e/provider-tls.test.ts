@@ -98,7 +98,7 @@ test('the connection to the provider cut under open streams: each client is told
 
 test('a client that goes away mid-stream: the provider stream is let go at once, the other stream goes on, and the trace says 499', async () => {
   const text = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
-  fake.enqueue({ kind: 'ok', text, chunkGapMs: 300 }, { kind: 'ok', text, chunkGapMs: 300 });
+  fake.enqueue({ kind: 'ok', text, chunkGapMs: 600 }, { kind: 'ok', text, chunkGapMs: 600 });
   const from = fake.requests.length;
   const leaving = new AbortController();
   const [left, stays] = await Promise.all([
@@ -114,14 +114,14 @@ test('a client that goes away mid-stream: the provider stream is let go at once,
   const traceId = left.headers.get('x-request-id')!;
   await left.body!.getReader().read();
   leaving.abort();
-  // Five frames 300 ms apart: had nobody let go, the provider would have sent for another second and more.
+  // Five frames 600 ms apart: had nobody let go, the provider would have sent for another two seconds and more.
   const abandoned = await waitFor(
     'the provider to see one stream let go',
     async () => {
       const seen = fake.requests.slice(from);
       return seen.length === 2 && seen.some((r) => r.abandoned) ? seen : undefined;
     },
-    1_000,
+    2_000,
     20,
   );
   assert.equal(abandoned.filter((r) => r.abandoned).length, 1, 'only the stream whose client left');
