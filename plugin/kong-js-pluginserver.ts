@@ -13,6 +13,7 @@
 //
 // Kong runs it as `node [--no-memory-reducer] dist/plugin/kong-js-pluginserver.js
 // <kong-js-pluginserver's own arguments>` (README: deploy on Kong).
+import './compile-cache';
 import { dirname } from 'node:path';
 
 /** Answers kong-pdk's `require('ts-node')` with a registration that does nothing. */

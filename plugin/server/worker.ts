@@ -8,6 +8,7 @@
 // makes a few HTTP requests to itself (warm-http.ts), so the JIT has seen
 // them, then waits for `start` with its configuration. The
 // first request after start-up, or after a worker crash, then pays none of it.
+import '../compile-cache';
 import { parentPort } from 'node:worker_threads';
 import { startRuntime, stopRuntime } from './worker-runtime';
 import { errorMessage, log } from '../log';
