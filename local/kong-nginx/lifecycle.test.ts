@@ -152,37 +152,60 @@ test('a plugin server killed under load is started again (at most once a second)
           await res?.arrayBuffer();
         }
       };
-      const loops = [loop(), loop(), loop(), loop()];
-      await waitUntil('some requests', () => statuses.length > 20);
-      const first = g.pluginServerPid()!;
-      process.kill(first, 'SIGKILL');
-      await waitUntil('a new plugin server', () => g.pluginServerPid() !== first);
-      const second = g.pluginServerPid()!;
-      // Started again as the deploy command starts it (Node's options before the script). Its pid is the
-      // shell's that runs Kong's start command, which execs node: read the command line once it did.
-      const argvOf = () => readFileSync(`/proc/${second}/cmdline`, 'utf8').split('\0');
-      await waitUntil('the start command exec', () => argvOf()[0] !== '/bin/sh');
-      const argv = argvOf();
-      assert.deepEqual(argv.slice(0, 3), pluginServerCommand());
-      process.kill(second, 'SIGKILL'); // dies again at once: the next start waits for the 1 s spacing
-      await waitUntil('a third plugin server', () => g.pluginServerPid() !== second);
-      const before = statuses.length;
-      await waitUntil('requests served by the plugin again', () => statuses.slice(before).filter((s) => s === 418).length > 20);
-      stop = true;
-      await Promise.all(loops);
+      // What a failure needs to be understood from a CI log: the statuses and the plugin server's story.
+      const story = () => {
+        const seen = statuses.reduce<Record<number, number>>((m, s) => ((m[s] = (m[s] ?? 0) + 1), m), {});
+        const log = g.errorLog().split('\n');
+        const lifecycle = log.filter((l) => /\[pluginserver\]|terminated|plugin instance/.test(l));
+        // Errors once each, without the time and connection that make every line unique.
+        const errors = new Set(log.filter((l) => /\[(error|crit|alert|emerg)\]/.test(l)).map((l) => l.replace(/^\S+ \S+ (\[\w+\]) \d+#\d+: \*\d+/, '$1')));
+        return [`statuses ${JSON.stringify(seen)}, last ${statuses.slice(-8).join(',')}`, ...lifecycle.slice(-40), ...[...errors].slice(0, 20)].join('\n');
+      };
+      try {
+        const loops = [loop(), loop(), loop(), loop()];
+        // The loops end whatever happens below: left running, they would keep this file's process (and CI) alive.
+        try {
+          await waitUntil('some requests', () => statuses.length > 20);
+          const first = g.pluginServerPid()!;
+          process.kill(first, 'SIGKILL');
+          await waitUntil('a new plugin server', () => g.pluginServerPid() !== first);
+          const second = g.pluginServerPid()!;
+          // Started again as the deploy command starts it (Node's options before the script). Its pid is the
+          // shell's that runs Kong's start command, which execs node: read the command line once it did.
+          const argvOf = () => readFileSync(`/proc/${second}/cmdline`, 'utf8').split('\0');
+          await waitUntil('the start command exec', () => argvOf()[0] !== '/bin/sh');
+          const argv = argvOf();
+          assert.deepEqual(argv.slice(0, 3), pluginServerCommand());
+          process.kill(second, 'SIGKILL'); // dies again at once: the next start waits for the 1 s spacing
+          await waitUntil('a third plugin server', () => g.pluginServerPid() !== second);
+          const before = statuses.length;
+          await waitUntil('requests served by the plugin again', () => statuses.slice(before).filter((s) => s === 418).length > 20);
+        } finally {
+          stop = true;
+          await Promise.all(loops);
+        }
 
-      const log = g.errorLog();
-      const starts = [...log.matchAll(/^(\S+ \S+) .*\[pluginserver\] started, pid/gm)].map((m) => Date.parse(m[1]!.replace(/\//g, '-')));
-      assert.equal(starts.length, 3);
-      assert.ok(starts[2]! - starts[1]! >= 1000, 'respawns are at least a second apart');
-      assert.equal(count(log, "external pluginserver 'js' terminated: signal 9"), 2);
-      assert.ok(log.includes('no plugin instance'), 'the new server knows no instance: the worker starts it again');
-      // Kong fails open while the server is down: those requests were proxied (200 from the service).
-      assert.ok(
-        statuses.every((s) => s === 418 || s === 200),
-        `statuses: ${[...new Set(statuses)].join(',')}`,
-      );
-      assert.equal(statuses.at(-1), 418);
+        const log = g.errorLog();
+        const starts = [...log.matchAll(/^(\S+ \S+) .*\[pluginserver\] started, pid/gm)].map((m) => Date.parse(m[1]!.replace(/\//g, '-')));
+        assert.equal(starts.length, 3);
+        assert.ok(starts[2]! - starts[1]! >= 1000, 'respawns are at least a second apart');
+        assert.equal(count(log, "external pluginserver 'js' terminated: signal 9"), 2);
+        assert.ok(log.includes('no plugin instance'), 'the new server knows no instance: the worker starts it again');
+        // Kong fails open while the server is down: those requests were proxied (200 from the service). But
+        // once the second server lived long enough to answer "no plugin instance", the worker dropped its
+        // instances, and until the third is up Kong 3.9 cannot start one: an error in the access phase, a 500
+        // (seen in CI on a slow machine). Each 500 is such a request.
+        assert.ok(
+          statuses.every((s) => s === 418 || s === 200 || s === 500),
+          `statuses: ${[...new Set(statuses)].join(',')}`,
+        );
+        const failedStarts = count(log, 'get_instance_id(): starting instance: ');
+        assert.ok(statuses.filter((s) => s === 500).length <= failedStarts, `${failedStarts} failed instance starts`);
+        assert.equal(statuses.at(-1), 418);
+      } catch (err) {
+        if (err instanceof Error) err.message += `\n${story()}`;
+        throw err;
+      }
     });
   } finally {
     await up.close();
