@@ -83,34 +83,54 @@ const NODE_LTS = path.join(root, '.cache', 'node-24', 'bin', 'node');
 const ON_LTS_TOO = ['test/control-plane/usage-rollups.test.ts', 'test/e2e/provider-tls.test.ts'];
 const onLts = (f) => f.startsWith('plugin/') || f.startsWith('control-plane/') || ON_LTS_TOO.includes(f);
 
-function runLane(lane, env, destination, node = process.execPath) {
-  const reporter = destination ? ['--test-reporter=spec', `--test-reporter-destination=${destination}`] : ['--test-reporter=spec'];
-  const child = spawn(node, ['--import', 'tsx', '--test', '--test-concurrency=1', ...reporter, ...lane], {
+// Every lane's report passes through here: printed as it comes (or, for the lane beside the others, kept
+// and printed when the lanes end), and its failures printed again at the very end, where a CI log that
+// keeps only its tail still shows them. (A reporter writing into a file loses its closing summary.)
+const failures = [];
+
+function runLane(lane, env, { hold = false, node = process.execPath } = {}) {
+  // A test that fails while something of its own still runs (a request loop, a timer) would keep its
+  // file's process, and so the whole run, alive for ever: each file's process ends when its tests have,
+  // and no test runs past ten minutes.
+  const bounds = ['--test-force-exit', '--test-timeout=600000'];
+  const child = spawn(node, ['--import', 'tsx', '--test', '--test-concurrency=1', ...bounds, '--test-reporter=spec', ...lane], {
     cwd: root,
-    stdio: 'inherit',
+    stdio: ['inherit', 'pipe', 'inherit'],
     env,
   });
-  const done = new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-  return { child, done };
+  let text = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk) => {
+    text += chunk;
+    if (!hold) process.stdout.write(chunk);
+  });
+  const done = new Promise((resolve) =>
+    child.on('close', (code) => {
+      const at = text.indexOf('failing tests:');
+      if (at >= 0) failures.push(text.slice(at));
+      resolve(code ?? 1);
+    }),
+  );
+  return { child, done, text: () => text };
 }
 
-/** Runs of [files, node] one after another, each into its part of the log: an exit code, and a child to forward signals to. */
-function runInTurn(steps, env, log) {
+/** Runs of [files, node] one after another, their reports kept: an exit code, the reports, and a child to forward signals to. */
+function runInTurn(steps, env, hold) {
   let current;
   let stopped = false;
+  let text = '';
   const done = (async () => {
     let code = 0;
-    for (const [i, [files, node]] of steps.entries()) {
+    for (const [files, node] of steps) {
       if (files.length === 0 || stopped) continue;
-      const part = log && `${log}.${i}`;
-      current = runLane(files, env, part, node);
+      current = runLane(files, env, { hold, node });
       const result = await current.done;
-      if (part && fs.existsSync(part)) fs.appendFileSync(log, fs.readFileSync(part));
+      text += current.text();
       if (code === 0) code = result;
     }
     return code;
   })();
-  return { child: { kill: (signal) => ((stopped = true), current?.child.kill(signal)) }, done };
+  return { child: { kill: (signal) => ((stopped = true), current?.child.kill(signal)) }, done, text: () => text };
 }
 
 async function main() {
@@ -134,12 +154,12 @@ async function main() {
       `run-tests: ${path.relative(root, NODE_LTS)} is missing (bash scripts/node-env.sh): the plugin's and control plane's tests and the rollups suite run on ${process.version} only`,
     );
   if (beside.length > 0 || lts.length > 0) {
-    // Alone, the lane prints as it goes; beside the others, into a file.
-    const log = rest.length > 0 ? path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'gateway-test-lane-')), 'beside.txt') : undefined;
+    // Alone, the lane prints as it goes; beside the others, when the lanes end.
+    const hold = rest.length > 0;
     lanes.push({
       files: [...beside, ...(lts.length > 0 ? [`${lts.length} test files again on Node 24 (the plugin's, the control plane's, the rollups suite)`] : [])],
-      log,
-      ...runInTurn([[beside], [lts, NODE_LTS]], env, log),
+      hold,
+      ...runInTurn([[beside], [lts, NODE_LTS]], env, hold),
     });
   }
   if (rest.length > 0) lanes.push({ files: rest, ...runLane(rest, env) });
@@ -152,10 +172,9 @@ async function main() {
   process.on('SIGTERM', forward);
   const codes = await Promise.all(lanes.map((l) => l.done));
   for (const lane of lanes) {
-    if (!lane.log || !fs.existsSync(lane.log)) continue;
+    if (!lane.hold) continue;
     console.log(`\n== beside the others: ${lane.files.join(', ')}`);
-    process.stdout.write(fs.readFileSync(lane.log, 'utf8'));
-    fs.rmSync(path.dirname(lane.log), { recursive: true, force: true });
+    process.stdout.write(lane.text());
   }
   if (alone.length > 0 && !stopped) {
     console.log(`\n== alone: ${alone.length} files`);
@@ -167,7 +186,12 @@ async function main() {
     codes.push(await last.done);
   }
   await db.stop();
+  printFailuresAgain();
   process.exit(codes.find((c) => c !== 0) ?? 0);
+}
+
+function printFailuresAgain() {
+  for (const text of failures) console.log(`\n== again, the failures of a lane:\n${text}`);
 }
 
 main().catch((err) => {
