@@ -134,6 +134,8 @@ test('bench --smoke runs every scenario and writes complete results', { timeout:
   // Opened in two halves: what the second half added per stream, a reading of its own.
   assert.ok(Number.isFinite(m.marginalHeapKibPerStream) && Number.isFinite(m.agentTurn.marginalHeapKibPerStream), 'heap per stream of the second half');
   assert.ok(m.pooledConnections.valid && m.pooledConnections.requestBytes === m.requestBytes, 'the one-liner again, every stream open and held');
+  assert.equal(m.pooledConnections.providerConnectionsOpened, 0, 'the one-liner again on the provider connections of the first');
+  assert.equal(m.connectionsNewAgain, undefined, 'no wait for idle connections to close in a smoke run');
   assert.ok(m.agentTurn.valid, 'every agent-turn stream open and held');
   assert.ok(m.agentTurn.requestBytes > 20_000 && m.requestBytes < 200, 'an agent turn is the large request, the other a one-liner');
   assert.ok(m.responsesAgentTurn.valid, 'every agent-turn stream through the Responses API open and held');

@@ -57,8 +57,9 @@ interface ChatBody {
 export async function startFake(opts: FakeOptions): Promise<{ servers: Array<http.Server | http2.Http2SecureServer>; ports: number[]; tlsPorts: number[] }> {
   const held = new Set<() => void>();
   let counter = 0;
-  // What reached the fake: requests by HTTP version, connections over TLS.
+  // What reached the fake: requests by HTTP version, connections in plain HTTP and over TLS.
   const versions: Record<string, number> = {};
+  let connections = 0;
   let tlsConnections = 0;
 
   const handler = (req: Request, res: Response) => {
@@ -72,7 +73,7 @@ export async function startFake(opts: FakeOptions): Promise<{ servers: Array<htt
         held.clear();
         return json(res, 200, { released: n });
       }
-      if (path === '/_stats') return json(res, 200, { held: held.size, versions, tlsConnections });
+      if (path === '/_stats') return json(res, 200, { held: held.size, versions, connections, tlsConnections });
       versions[req.httpVersion] = (versions[req.httpVersion] ?? 0) + 1;
       let body: ChatBody = {};
       try {
@@ -125,6 +126,7 @@ export async function startFake(opts: FakeOptions): Promise<{ servers: Array<htt
   const tlsServers = Array.from({ length: opts.tls?.ports ?? 0 }, () =>
     http2.createSecureServer({ key: opts.tls!.key, cert: opts.tls!.cert, allowHTTP1: true, settings: { maxConcurrentStreams: 100 } }, handler),
   );
+  for (const s of servers) s.on('connection', () => connections++);
   for (const s of tlsServers) s.on('secureConnection', () => tlsConnections++);
   const listen = (s: http.Server | http2.Http2SecureServer) =>
     new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));

@@ -117,6 +117,7 @@ export function cpuMeter(pid: number) {
 export interface FakeStats {
   held: number;
   versions: Record<string, number>;
+  connections: number;
   tlsConnections: number;
 }
 

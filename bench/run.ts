@@ -302,6 +302,7 @@ export function summary(results: Results): string {
         agentTurn?: AgentTurnMemory;
         responsesAgentTurn?: AgentTurnMemory;
         providerOverTls?: AgentTurnMemory & { providerRequestsByHttpVersion: Record<string, number>; providerTlsConnectionsOpened: number };
+        connectionsNewAgain?: AgentTurnMemory & { providerConnectionsOpened: number };
       }
     | undefined;
   if (m?.pluginServerRssMiB)
@@ -318,6 +319,7 @@ export function summary(results: Results): string {
         .join(', ')}, ${m?.providerOverTls?.providerTlsConnectionsOpened} connections)`,
       m?.providerOverTls,
     ],
+    [`one-line requests, connections new again (${m?.connectionsNewAgain?.providerConnectionsOpened} to the provider)`, m?.connectionsNewAgain],
   ] as const) {
     if (t)
       out.push(

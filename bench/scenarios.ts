@@ -22,6 +22,8 @@ export interface Profile {
   restartRate: number;
   restartS: number;
   openStreams: number;
+  /** memory scenario: the wait for both sides' idle connections to close before the one-liner's last pass (0: no such pass). */
+  idleCloseWaitS: number;
   translationIterations: number;
   /** peers scenario: sequential rounds at c=1, and the concurrency of its load runs. */
   peerRounds: number;
@@ -42,6 +44,8 @@ export const FULL: Profile = {
   restartRate: 100,
   restartS: 24,
   openStreams: 1000,
+  // nginx closes idle upstream connections after 60 s (Kong's upstream_keepalive_idle_timeout), the data server's undici after 30 s.
+  idleCloseWaitS: 65,
   translationIterations: 20_000,
   peerRounds: 400,
   peerConcurrency: 50,
@@ -61,6 +65,7 @@ export const SMOKE: Profile = {
   restartRate: 20,
   restartS: 6,
   openStreams: 20,
+  idleCloseWaitS: 0,
   translationIterations: 500,
   peerRounds: 20,
   peerConcurrency: 10,
@@ -573,6 +578,10 @@ export async function traceIngest(env: Env, p: Profile, log: (s: string) => void
 // reached: HTTP/2 where the plugin server's Node loads undici 8 (many
 // streams per connection), else HTTP/1.1 (a connection and its TLS state per
 // stream); its provider connections new, Kong's side pooled by then.
+// And the one-liner once more, after both sides' idle connections closed:
+// new connections in a process that has served, to tell what every new
+// connection costs from what the first pass paid once (code compiled on
+// first use, tables grown).
 export async function memory(env: Env, p: Profile, log: (s: string) => void) {
   // First on fresh connections (nginx -> data server, data server -> provider), whose objects the later runs
   // find pooled; then again with them pooled, as a gateway in use has them.
@@ -583,7 +592,13 @@ export async function memory(env: Env, p: Profile, log: (s: string) => void) {
   const overTls = (label: string) => holdStreams(env, p, log, label, (m) => CHAT_BODY(m, true), 'chat/completions', env.endpoints.holdOverTls);
   const providerOverTls = await overTls('one-line request, provider over TLS, its connections new');
   const providerOverTlsPooled = await overTls('one-line request, provider over TLS, connections pooled');
-  return { ...short, pooledConnections, agentTurn, responsesAgentTurn, providerOverTls, providerOverTlsPooled };
+  let connectionsNewAgain;
+  if (p.idleCloseWaitS > 0) {
+    log(`  waiting ${p.idleCloseWaitS} s for idle connections to close on both sides`);
+    await sleep(p.idleCloseWaitS * 1000);
+    connectionsNewAgain = await holdStreams(env, p, log, 'one-line request, connections new again', (m) => CHAT_BODY(m, true));
+  }
+  return { ...short, pooledConnections, agentTurn, responsesAgentTurn, providerOverTls, providerOverTlsPooled, connectionsNewAgain };
 }
 
 async function holdStreams(
@@ -654,6 +669,7 @@ async function holdStreams(
     // As the fake saw them: the streams' requests by HTTP version, and the TLS connections they came on.
     providerRequestsByHttpVersion: difference(statsOpen.versions, statsBefore.versions),
     providerTlsConnectionsOpened: statsOpen.tlsConnections - statsBefore.tlsConnections,
+    providerConnectionsOpened: statsOpen.connections - statsBefore.connections,
     openMs: Math.max(...firstHalf.map((o) => o.ms)) + Math.max(...secondHalf.map((o) => o.ms)),
     pluginServerRssMiB: { before: mib(before.rss), withStreamsOpen: mib(open.rss), afterRelease: mib(after.rss), peakVmHWM: hwm },
     pluginServerHeapMiB: { before: mib(before.heapUsed), withStreamsOpen: mib(open.heapUsed), afterRelease: mib(after.heapUsed) },
@@ -673,7 +689,7 @@ async function holdStreams(
     failures: mergeCounts(closed.map((c) => c.reasons)),
   };
   log(
-    `  ${label}, ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${mib(before.rss).toFixed(0)} -> ${mib(open.rss).toFixed(0)} MiB, JS heap ${mib(before.heapUsed).toFixed(1)} -> ${mib(open.heapUsed).toFixed(1)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB RSS, ${res.heapKibPerOpenStream.toFixed(1)} KiB heap, ${res.arrayBufferKibPerOpenStream.toFixed(1)} KiB array buffers per stream; the second half ${res.marginalHeapKibPerStream.toFixed(1)} + ${res.marginalArrayBufferKibPerStream.toFixed(1)} KiB each); provider requests by HTTP version ${JSON.stringify(res.providerRequestsByHttpVersion)}, ${res.providerTlsConnectionsOpened} TLS connections opened; completed after release ${res.completedAfterRelease}`,
+    `  ${label}, ${openedTotal} open streams (${held} held at the provider): plugin server RSS ${mib(before.rss).toFixed(0)} -> ${mib(open.rss).toFixed(0)} MiB, JS heap ${mib(before.heapUsed).toFixed(1)} -> ${mib(open.heapUsed).toFixed(1)} MiB (${res.kibPerOpenStream.toFixed(1)} KiB RSS, ${res.heapKibPerOpenStream.toFixed(1)} KiB heap, ${res.arrayBufferKibPerOpenStream.toFixed(1)} KiB array buffers per stream; the second half ${res.marginalHeapKibPerStream.toFixed(1)} + ${res.marginalArrayBufferKibPerStream.toFixed(1)} KiB each); provider requests by HTTP version ${JSON.stringify(res.providerRequestsByHttpVersion)}, ${res.providerConnectionsOpened} plain and ${res.providerTlsConnectionsOpened} TLS connections opened; completed after release ${res.completedAfterRelease}`,
   );
   if (!res.valid) log(`  NOT VALID: ${openedTotal} of ${p.openStreams} opened, ${held} held; failures ${JSON.stringify(res.failures)}`);
   return res;
