@@ -91,8 +91,8 @@ const failures = [];
 function runLane(lane, env, { hold = false, node = process.execPath } = {}) {
   // A test that fails while something of its own still runs (a request loop, a timer) would keep its
   // file's process, and so the whole run, alive for ever: each file's process ends when its tests have,
-  // and no test runs past ten minutes.
-  const bounds = ['--test-force-exit', '--test-timeout=600000'];
+  // and no test runs past 20 minutes (the longest take 3-4 here).
+  const bounds = ['--test-force-exit', '--test-timeout=1200000'];
   const child = spawn(node, ['--import', 'tsx', '--test', '--test-concurrency=1', ...bounds, '--test-reporter=spec', ...lane], {
     cwd: root,
     stdio: ['inherit', 'pipe', 'inherit'],
