@@ -28,6 +28,7 @@ import { CallAbort, type CallSignal } from './call-signal';
 import { gatewayHeaders } from './gateway-headers';
 import type { PipelineRuntime } from './pipeline-runtime';
 import { readJsonBody } from './read-json-body';
+import { headerOf, releaseRequestHeaders } from './request-headers';
 import { requestParams, TraceRecorder } from './trace-recorder';
 
 export interface RequestOrigin {
@@ -119,8 +120,11 @@ export async function runRequest<Request, S extends Sink>(rt: PipelineRuntime, o
     // Read when the answer's headers go out: a whole answer's cost is known by then, a stream's is not.
     budgetHeaders: budgetHeadersOf(rt, admitted.admission, trace),
   });
+  const sticky = stickyKey(endpoint, req, trace.start.user);
+  // The last header read: the open response keeps its request, not its headers.
+  releaseRequestHeaders(req);
   // Not awaited here: this frame (and the parsed body it holds) goes now; the call holds the request only until released.
-  return attemptAndSettle(rt, { call, kind, stickyKey: stickyKey(endpoint, req, trace.start.user), admission: admitted.admission, shadow, snapshot });
+  return attemptAndSettle(rt, { call, kind, stickyKey: sticky, admission: admitted.admission, shadow, snapshot });
 }
 
 interface Admitted<Request, S extends Sink> {
@@ -255,9 +259,4 @@ function stickyKey(endpoint: Endpoint, req: IncomingMessage, user: string): stri
   if (!s) return undefined;
   if (s.by === 'user') return user === 'anonymous' ? undefined : user;
   return s.header ? headerOf(req, s.header.toLowerCase()) : undefined;
-}
-
-export function headerOf(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }

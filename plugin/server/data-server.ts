@@ -15,6 +15,7 @@ import type { Runtime } from './worker-runtime';
 import { routeRequest } from './route-request';
 import { TICKET_HEADER } from './tickets';
 import { holdAnswerEnd } from '../ingress/answer-end';
+import { headerOf } from '../pipeline/request-headers';
 
 export interface DataServer {
   readonly port: number;
@@ -116,7 +117,7 @@ export function startDataServer(rt: RuntimeCore, host: string, port: number): Pr
  * stream, holding what it holds; the request's promise and these two callbacks are all that stays.
  */
 function serve(rt: RuntimeCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const claims = rt.tickets.redeem(header(req, TICKET_HEADER));
+  const claims = rt.tickets.redeem(headerOf(req, TICKET_HEADER));
   if (!claims) {
     req.resume();
     sendJson(res, 403, errorBody('This port only serves requests forwarded by the llm-gateway Kong plugin.', 'permission_error', 'ticket_required'));
@@ -131,11 +132,6 @@ function serve(rt: RuntimeCore, req: IncomingMessage, res: ServerResponse): Prom
     if (!res.headersSent) sendJson(res, 500, errorBody('The gateway failed to handle this request.', 'server_error', 'internal_error'));
     else res.destroy();
   });
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function closeServer(server: Server): Promise<void> {
