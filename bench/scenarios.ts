@@ -79,6 +79,22 @@ interface Target {
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-client' };
+// What the OpenAI Python SDK (3.57.0) sends beside them, as captured from it: what an open stream's request
+// headers are, with the dozen Kong adds (memory scenario).
+const OPENAI_SDK_HEADERS = {
+  accept: 'application/json',
+  'accept-encoding': 'gzip, deflate',
+  'user-agent': 'OpenAI/Python 3.57.0',
+  'x-stainless-lang': 'python',
+  'x-stainless-package-version': '3.57.0',
+  'x-stainless-os': 'Linux',
+  'x-stainless-arch': 'x64',
+  'x-stainless-runtime': 'CPython',
+  'x-stainless-runtime-version': '3.11.7',
+  'x-stainless-async': 'false',
+  'x-stainless-retry-count': '0',
+  'x-stainless-read-timeout': '600',
+};
 const ANTHROPIC_HEADERS = { 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench', 'anthropic-version': '2023-06-01' };
 
 function load(env: Env, t: Target, connections: number, durationS: number, overallRate?: number): Promise<LoadResult> {
@@ -581,7 +597,8 @@ export async function traceIngest(env: Env, p: Profile, log: (s: string) => void
 // And the one-liner once more, after both sides' idle connections closed:
 // new connections in a process that has served, to tell what every new
 // connection costs from what the first pass paid once (code compiled on
-// first use, tables grown).
+// first use, tables grown). Every request carries the headers the OpenAI SDK
+// sends, as agents' requests do.
 export async function memory(env: Env, p: Profile, log: (s: string) => void) {
   // First on fresh connections (nginx -> data server, data server -> provider), whose objects the later runs
   // find pooled; then again with them pooled, as a gateway in use has them.
@@ -629,7 +646,7 @@ async function holdStreams(
           type: 'open-streams',
           url: gw,
           body: bodyFor(m),
-          headers: JSON_HEADERS,
+          headers: { ...JSON_HEADERS, ...OPENAI_SDK_HEADERS },
           count: half === 0 ? first : count - first,
           key: `${m}#${half}`,
         });
