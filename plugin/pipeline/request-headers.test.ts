@@ -7,16 +7,13 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { chatChunkFrame as frame, collected } from '../../test/helpers/held-objects';
 import type { BudgetGuard } from '../budget';
 import type { ConfigStore } from '../config/store';
 import type { Destination, Endpoint, Trace } from '../contract';
 import type { TraceShipper } from '../traces/shipper';
 import type { PipelineRuntime } from './pipeline-runtime';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 // Read when the provider calls' module loads: the pipeline's modules are imported after it.
 process.env.LLM_GATEWAY_OUTBOUND_ALLOW = 'loopback';
 
@@ -31,21 +28,6 @@ const KONG_HEADERS = {
   'X-Kong-Request-Id': 'f3b1c2d4e5a6978812345678abcdef01',
 };
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-
-const frame = (delta: object, finish: string | null = null) =>
-  `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-
-async function collected(refs: Array<WeakRef<object>>): Promise<boolean> {
-  // A WeakRef keeps its target alive until the end of the job that created or read it: collect in a job of its own.
-  const tick = () => new Promise((resolve) => setImmediate(resolve));
-  for (let i = 0; i < 5; i++) {
-    await tick();
-    gc();
-    await tick();
-    if (refs.every((r) => r.deref() === undefined)) return true;
-  }
-  return false;
-}
 
 describe('an admitted request and its headers', () => {
   // The provider: a stream's first content, then the rest once the test resumes it; a whole answer otherwise.

@@ -8,8 +8,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { chatChunkFrame, collected } from '../../test/helpers/held-objects';
 import type { Destination, Endpoint } from '../contract';
 import type { ChatSink } from '../ingress/contract';
 import type { ChatRequest, Usage } from '../openai/types';
@@ -20,9 +19,6 @@ import { request } from '../upstream/undici-parts';
 import type { Call } from './call-kind';
 import { StreamRelay } from './stream-relay';
 import { capPayload, TraceRecorder } from './trace-recorder';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const destination: Destination = { id: 'd', provider: 'openai', model: 'gpt-4o', credentials: { apiKey: 'sk-test' }, options: {}, weight: 1, timeoutMs: 5000 };
 
@@ -40,10 +36,7 @@ function agentTurn(): ChatRequest {
   return { model: 'agent', stream: true, messages };
 }
 
-const frame = (delta: object, finish: string | null = null) =>
-  Buffer.from(
-    `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
-  );
+const frame = (delta: object, finish: string | null = null) => Buffer.from(chatChunkFrame(delta, finish));
 
 /** A provider stream the test feeds: the first content, then whatever `rest` gives once `resume` is called. */
 function heldStream() {
@@ -98,18 +91,6 @@ function relayOf(request: ChatRequest, logPayloads: boolean, o: { signal?: Abort
   return { relay, trace, usage: () => closedWith };
 }
 
-async function collected(ref: WeakRef<object>): Promise<boolean> {
-  // A WeakRef keeps its target alive until the end of the job that created or read it: collect in a job of its own.
-  const tick = () => new Promise((resolve) => setImmediate(resolve));
-  for (let i = 0; i < 5; i++) {
-    await tick();
-    gc();
-    await tick();
-    if (ref.deref() === undefined) return true;
-  }
-  return false;
-}
-
 describe('a committed stream and its request', () => {
   for (const logPayloads of [false, true]) {
     it(`lets go of the parsed request while it runs, and ends with the same usage estimate${logPayloads ? ' and payload capture' : ''}`, async () => {
@@ -123,7 +104,7 @@ describe('a committed stream and its request', () => {
         return { done: relay.relay(Readable.from(stream.body)), trace, usage };
       };
       const { done, trace, usage } = start();
-      assert.equal(await collected(ref!), true, 'the parsed request is still held by the open stream');
+      assert.equal(await collected([ref!]), true, 'the parsed request is still held by the open stream');
       stream.resume();
       assert.deepEqual(await done, { answered: true, status: 200 });
       assert.deepEqual(usage(), estimateUsage(copy, 'On its way.'));

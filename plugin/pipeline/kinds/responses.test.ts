@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { chatChunkFrame as frame, collected } from '../../../test/helpers/held-objects';
 import type { Destination, Endpoint } from '../../contract';
 import { MemoryConversationStore } from '../../conversations/conversation-store';
 import { responsesIngress } from '../../ingress/responses/responses-ingress';
@@ -20,8 +19,6 @@ import { createRedactor } from '../../security/redact-secrets';
 import { estimateUsage } from '../../tokens/count';
 import { capPayload, TraceRecorder } from '../trace-recorder';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 process.env.LLM_GATEWAY_OUTBOUND_ALLOW = 'loopback';
 
 /** An agent's turn as the OpenAI Agents SDK sends it: instructions, history as input items, tools; well past the size that is packed. */
@@ -40,21 +37,6 @@ function agentTurn(store: boolean | undefined): unknown {
     parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
   }));
   return { model: 'agent', instructions: 'You help with orders. '.repeat(40), input, tools, stream: true, ...(store === undefined ? {} : { store }) };
-}
-
-const frame = (delta: object, finish: string | null = null) =>
-  `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-
-async function collected(refs: Array<WeakRef<object>>): Promise<boolean> {
-  // A WeakRef keeps its target alive until the end of the job that created or read it: collect in a job of its own.
-  const tick = () => new Promise((resolve) => setImmediate(resolve));
-  for (let i = 0; i < 5; i++) {
-    await tick();
-    gc();
-    await tick();
-    if (refs.every((r) => r.deref() === undefined)) return true;
-  }
-  return false;
 }
 
 describe('a committed Responses stream and its request', () => {
