@@ -15,7 +15,10 @@ export interface SchemaOptions {
   discriminator?: boolean;
 }
 
-export const PRECOMPILED_MODULE = './precompiled-validators.js';
+// By a path that holds both from this file and from the data plane's bundle
+// (dist/plugin/server/worker.bundle.js, scripts/bundle-worker.ts), where
+// `require` resolves from the bundle's folder.
+export const PRECOMPILED_MODULE = '../validation/precompiled-validators.js';
 
 /** The Ajv options for a schema: the same at build time and at run time. */
 export function ajvOptions(options: SchemaOptions): { allErrors: false; strict: false; discriminator: boolean } {
@@ -47,7 +50,7 @@ function precompiledValidators(): Record<string, ValidateFunction> | null {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional build output, absent when run from the sources
     precompiled = require(PRECOMPILED_MODULE) as Record<string, ValidateFunction>;
   } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && (err as Error).message.includes(PRECOMPILED_MODULE.slice(2));
+    const missing = (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && (err as Error).message.includes(PRECOMPILED_MODULE);
     if (!missing) throw err;
     precompiled = null;
   }

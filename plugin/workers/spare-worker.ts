@@ -7,6 +7,7 @@
 // work in advance, from start-up on: the first request after start, and the
 // first after a worker crash, take the spare and wait only for the worker's
 // runtime (config, ports). LLM_GATEWAY_SPARE_WORKER=0 keeps none.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { log } from '../log';
@@ -23,9 +24,25 @@ let closed = false;
 /** Every worker thread alive in this process (spare included). */
 export const liveWorkers = new Set<Worker>();
 
+const WORKER_MODULES = join(__dirname, '../server/worker.js');
+const WORKER_BUNDLE = join(__dirname, '../server/worker.bundle.js');
+
+/**
+ * The worker's entry: the build's bundle of its modules (scripts/bundle-worker.ts,
+ * a start ~10 ms shorter), unless it is missing (running from the sources) or
+ * older than tsc's output (a `tsc` without the rest of `npm run build`), when
+ * the modules one by one.
+ */
+export function workerEntry(bundle = WORKER_BUNDLE, modules = WORKER_MODULES): string {
+  const mtime = (file: string) => statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+  const bundled = mtime(bundle);
+  const compiled = mtime(modules);
+  return bundled !== undefined && (compiled === undefined || bundled >= compiled) ? bundle : modules;
+}
+
 function spawnWorker(): Worker {
   prepareWorkerHeaps();
-  const worker = new Worker(join(__dirname, '../server/worker.js'));
+  const worker = new Worker(workerEntry());
   liveWorkers.add(worker);
   worker.once('exit', () => liveWorkers.delete(worker));
   return worker;
