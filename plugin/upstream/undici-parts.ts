@@ -27,34 +27,35 @@ export const HTTP2_CAPABLE = atLeast(process.versions.node, [22, 19]);
 export const UPSTREAM_HTTP2 = HTTP2_CAPABLE && upstreamHttp2From(process.env.LLM_GATEWAY_UPSTREAM_HTTP2);
 /** The package the parts come from: `undici` (7) or `undici-h2` (8). */
 export const UNDICI_PACKAGE = UPSTREAM_HTTP2 ? 'undici-h2' : 'undici';
-// Each major's parts by their full paths, so that the data plane's bundle
-// (scripts/bundle-worker.ts) can hold undici 8's; only the chosen major's load.
-const parts = UPSTREAM_HTTP2
-  ? {
-      dispatcher: () => require('undici-h2/lib/dispatcher/dispatcher') as unknown,
-      api: () => require('undici-h2/lib/api') as unknown,
-      agent: () => require('undici-h2/lib/dispatcher/agent') as unknown,
-      errors: () => require('undici-h2/lib/core/errors') as unknown,
-      connect: () => require('undici-h2/lib/core/connect') as unknown,
-      global: () => require('undici-h2/lib/global') as unknown,
-    }
-  : {
-      dispatcher: () => require('undici/lib/dispatcher/dispatcher') as unknown,
-      api: () => require('undici/lib/api') as unknown,
-      agent: () => require('undici/lib/dispatcher/agent') as unknown,
-      errors: () => require('undici/lib/core/errors') as unknown,
-      connect: () => require('undici/lib/core/connect') as unknown,
-      global: () => require('undici/lib/global') as unknown,
-    };
+const PATHS = {
+  dispatcher: 'dispatcher/dispatcher',
+  api: 'api',
+  agent: 'dispatcher/agent',
+  errors: 'core/errors',
+  connect: 'core/connect',
+  global: 'global',
+} as const;
+type Part = keyof typeof PATHS;
+// undici 8's by their full paths, so that the data plane's bundle
+// (scripts/bundle-worker.ts) holds them; undici 7, outside it, by name.
+const UNDICI_8: Record<Part, () => unknown> = {
+  dispatcher: () => require('undici-h2/lib/dispatcher/dispatcher') as unknown,
+  api: () => require('undici-h2/lib/api') as unknown,
+  agent: () => require('undici-h2/lib/dispatcher/agent') as unknown,
+  errors: () => require('undici-h2/lib/core/errors') as unknown,
+  connect: () => require('undici-h2/lib/core/connect') as unknown,
+  global: () => require('undici-h2/lib/global') as unknown,
+};
+const part = (name: Part): unknown => (UPSTREAM_HTTP2 ? UNDICI_8[name]() : require(`undici/lib/${PATHS[name]}`));
 
-const Dispatcher = parts.dispatcher() as typeof Undici.Dispatcher;
+const Dispatcher = part('dispatcher') as typeof Undici.Dispatcher;
 // As undici's index does: request(), stream() ... on every dispatcher.
-Object.assign(Dispatcher.prototype, parts.api() as object);
+Object.assign(Dispatcher.prototype, part('api') as object);
 
-export const Agent = parts.agent() as typeof Undici.Agent;
-export const errors = parts.errors() as typeof Undici.errors;
-export const buildConnector = parts.connect() as typeof Undici.buildConnector;
-const { getGlobalDispatcher } = parts.global() as Pick<typeof Undici, 'getGlobalDispatcher'>;
+export const Agent = part('agent') as typeof Undici.Agent;
+export const errors = part('errors') as typeof Undici.errors;
+export const buildConnector = part('connect') as typeof Undici.buildConnector;
+const { getGlobalDispatcher } = part('global') as Pick<typeof Undici, 'getGlobalDispatcher'>;
 
 /** undici's `request(url, options)`: on `options.dispatcher`, else on the global one. */
 export function request(url: string | URL, options: RequestOptions = {}): Promise<Undici.Dispatcher.ResponseData<unknown>> {
