@@ -3,7 +3,8 @@
 // thread started from ~250 files spends most of its start in Node's module
 // loader, and the first request after a reload waits for that start
 // (bench/RESULTS.md §47-§48). The spare-worker module starts workers from the
-// bundle when it is there and current.
+// bundle when it is there and current, through plugin/server/bundle-loader.ts,
+// which runs it with V8's code cache of a warm spare (§50).
 //
 // Left outside: what loads only when a configuration needs it (the price
 // table, OpenTelemetry, AWS's signer and codec, Ajv's compiler, the

@@ -17,6 +17,7 @@ import { warmHttp } from './warm-http';
 import { warmTranslation } from './warm-translation';
 import { loadPriceTable } from '../pricing';
 import { loadAllProviders } from '../providers';
+import { warmDone } from './warm-signal';
 
 export interface WorkerInput {
   config: PluginConfig;
@@ -42,20 +43,25 @@ port.once('message', (m: WorkerCommand) => {
   if (m.type === 'start') start(m.input);
   else if (m.type === 'stop') endThread(); // a spare no longer needed
 });
-warmInSteps(WARM_ROUNDS);
-warmHttp().catch((err: unknown) => log.warn('data plane: HTTP warm-up failed', { error: errorMessage(err) }));
+const translationWarm = new Promise<void>((done) => warmInSteps(WARM_ROUNDS, done));
+const httpWarm = warmHttp().catch((err: unknown) => log.warn('data plane: HTTP warm-up failed', { error: errorMessage(err) }));
+// Warm and still a spare (idle by design): what bundle-loader.ts asked for, V8's code cache saved once.
+void Promise.all([translationWarm, httpWarm]).then(() => {
+  if (!taken) warmDone();
+});
 
 // The translation warm-up in steps, with the event loop turning between them:
 // a spare taken while it warms (a request the moment a plugin server started)
 // starts at the next step instead of after the whole warm-up (40-65 ms on a
 // busy machine). The first step pays the first runs' compilation, the later
 // ones only help the JIT.
-function warmInSteps(rounds: number): void {
+function warmInSteps(rounds: number, done: () => void): void {
   if (taken) return;
   if (rounds <= 0) {
     // Warm and still a spare: what a started worker would load on first use, the price table (pricing.ts) and every provider.
     loadPriceTable();
     loadAllProviders();
+    done();
     return;
   }
   try {
@@ -65,7 +71,7 @@ function warmInSteps(rounds: number): void {
     log.warn('data plane: warm-up failed', { error: (err as Error).message });
     return;
   }
-  setImmediate(() => warmInSteps(rounds - WARM_STEP));
+  setImmediate(() => warmInSteps(rounds - WARM_STEP, done));
 }
 // Fault injection (chaos and worker tests only): an uncaught error ends the
 // thread as a crash would, with no drain and no flush.
