@@ -5,7 +5,7 @@
 // (../compile-cache.ts) stores a file's code as compiled when it loads,
 // before any of it ran, so in a bundle, where every module is a function
 // called on its first require, it holds next to nothing: each worker compiled
-// all 256 modules and the warm-up's paths again. Here the bundle runs through
+// all of its modules and the warm-up's paths again. Here the bundle runs through
 // vm.Script, and a spare, once warm (worker.ts), saves V8's code cache of
 // everything compiled so far. The next worker, in this process or the next
 // plugin server a reload starts, starts with that code: 45-81 ms to load the
@@ -31,8 +31,6 @@ export const BUNDLE = path.join(__dirname, 'worker.bundle.js');
 /** Where the code cache of `source` is kept, or undefined without a safe folder. */
 export function codeCacheFile(source: string, folder: string | undefined): string | undefined {
   if (!folder) return undefined;
-  // zlib.crc32 is Node 20.15 / 22.2 and later; before that, no cache.
-  if (typeof crc32 !== 'function') return undefined;
   return path.join(folder, `data-worker-${crc32(source).toString(16)}-${source.length}-v8-${process.versions.v8}.cache`);
 }
 
