@@ -143,6 +143,7 @@ export async function startBenchStack(plugin: Record<string, unknown> = {}): Pro
     keepEnv: [
       'NODE_OPTIONS',
       'BENCH_HEAP_FILE',
+      'BENCH_GC_LOG_DIR',
       'BENCH_HEAP_SNAPSHOTS',
       'LLM_GATEWAY_LOG',
       'LLM_GATEWAY_SPARE_WORKER',

@@ -8,7 +8,9 @@
 // which shows whether periodic work lines up with them.
 //   node dist/bench/tail-probe.js [requests=400] [trace_flush_ms=1000] [idle ms before the first request=5000]
 // Prints JSON; not part of `npm run bench` (a diagnostic, run it before and
-// after a change on the same machine).
+// after a change on the same machine). TAIL_PROBE_GC=1 also logs every
+// garbage collection of every process and thread of the stack (gc-log.ts)
+// and lists, per slow request, the collections that overlapped it.
 import http from 'node:http';
 import os from 'node:os';
 import { percentiles, sleep, startFakeProcess } from './lib';
@@ -18,6 +20,7 @@ import { startFerretDB } from '../control-plane/loaders/ferretdb';
 import { sharedHostNice } from '../control-plane/process-priority';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readGcLogs, startGcLog, type GcEntry } from './gc-log';
 
 const agentDirect = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const agentGateway = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -45,6 +48,13 @@ async function main() {
   const flushMs = Number(process.argv[3] ?? 1000);
   const idleBeforeFirstMs = Number(process.argv[4] ?? 5000);
   const cleanups: Array<() => Promise<void>> = [];
+  const gcDir = process.env.TAIL_PROBE_GC === '1' ? fs.mkdtempSync(path.join(os.tmpdir(), 'tail-gc-')) : undefined;
+  if (gcDir) {
+    // Every process started from here on loads the logger (the plugin server through the stand-in's kept variables).
+    process.env.BENCH_GC_LOG_DIR = gcDir;
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(__dirname, 'gc-log.js')}`.trim();
+    startGcLog(gcDir);
+  }
   try {
     if (!process.env.MONGODB_URI) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tail-db-'));
@@ -84,6 +94,8 @@ async function main() {
     const direct: number[] = [];
     const gateway: Array<{ at: number; ms: number; own: number }> = [];
     const t0 = performance.now();
+    // CLOCK_MONOTONIC, as `perf record -k CLOCK_MONOTONIC` stamps events: lines slow requests up with a scheduler trace.
+    const t0MonotonicNs = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
       direct.push((await once(`${fake.url}/v1/chat/completions`, body, agentDirect)).ms);
       const at = performance.now() - t0;
@@ -95,14 +107,25 @@ async function main() {
     const g = percentiles(gateway.map((x) => x.ms));
     const own = percentiles(gateway.map((x) => x.own));
     const rest = percentiles(gateway.map((x) => x.ms - d.p50 - x.own));
+    const runMs = performance.now() - t0;
+    const t0Ms = Number(t0MonotonicNs) / 1e6;
+    if (gcDir) await sleep(2_500); // the loggers write every 2 s
+    const gcs = gcDir ? readGcLogs(gcDir) : [];
     const slow = gateway
       .filter((x) => x.ms - d.p50 > 2 * (g.p50 - d.p50) + 1)
-      .map((x) => ({ atMs: Math.round(x.at), addedMs: +(x.ms - d.p50).toFixed(2), ownMs: x.own, phaseInFlush: +((x.at % flushMs) / flushMs).toFixed(2) }));
+      .map((x) => ({
+        atMs: Math.round(x.at),
+        addedMs: +(x.ms - d.p50).toFixed(2),
+        ownMs: x.own,
+        phaseInFlush: +((x.at % flushMs) / flushMs).toFixed(2),
+        ...(gcDir ? { collections: overlapping(gcs, t0Ms + x.at, t0Ms + x.at + x.ms) } : {}),
+      }));
     console.log(
       JSON.stringify(
         {
           requests: n,
           traceFlushMs: flushMs,
+          t0MonotonicNs: String(t0MonotonicNs),
           standin: stack.driver.kind,
           loadAverage: os.loadavg().map((x) => +x.toFixed(2)),
           coldStart: { idleBeforeFirstMs, firstRequestAddedMs: first.ms - d.p50, secondRequestAddedMs: second.ms - d.p50 },
@@ -111,6 +134,7 @@ async function main() {
           addedMs: { p50: g.p50 - d.p50, p90: g.p90 - d.p50, p99: g.p99 - d.p50 },
           dataWorkerOwnMs: own,
           restMs: rest,
+          ...(gcDir ? { collections: gcSummary(gcs, t0Ms, t0Ms + runMs) } : {}),
           slowCount: slow.length,
           slow: slow.slice(0, 30),
         },
@@ -123,6 +147,28 @@ async function main() {
     agentGateway.destroy();
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   }
+}
+
+/** Collections of 0.25 ms or more that overlapped [from, to] (monotonic ms). */
+function overlapping(gcs: Array<{ label: string; entries: GcEntry[] }>, from: number, to: number): string[] {
+  return gcs.flatMap(({ label, entries }) =>
+    entries.filter((e) => e.ms >= 0.25 && e.at <= to && e.at + e.ms >= from).map((e) => `${label}: ${e.kind}${e.forced ? ' (forced)' : ''} ${e.ms} ms`),
+  );
+}
+
+/** Per thread, count / total ms / longest of each kind of collection within [from, to]. */
+function gcSummary(gcs: Array<{ label: string; entries: GcEntry[] }>, from: number, to: number): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const { label, entries } of gcs) {
+    const byKind: Record<string, number[]> = {};
+    for (const e of entries) if (e.at >= from && e.at <= to) (byKind[e.kind] ??= []).push(e.ms);
+    const kinds = Object.entries(byKind);
+    if (kinds.length > 0)
+      out[label] = Object.fromEntries(
+        kinds.map(([k, ms]) => [k, `${ms.length}, ${ms.reduce((a, b) => a + b, 0).toFixed(1)} ms in all, longest ${Math.max(...ms).toFixed(2)}`]),
+      );
+  }
+  return out;
 }
 
 main().catch((err) => {
