@@ -14,21 +14,34 @@ export function sharedHostNice(env: NodeJS.ProcessEnv = process.env): number {
 
 /**
  * Sets the nice value of every thread of `pid`: on Linux a nice value
- * belongs to a thread, and only threads started later inherit it.
+ * belongs to a thread, and only threads started later inherit it. A thread
+ * started while this runs, by one not lowered yet, starts at the old value
+ * and is not in the list first read (a Go runtime such as FerretDB's starts
+ * threads at any time): so the threads are read again until a reading finds
+ * none not lowered yet. After that every thread is lowered, and those
+ * started later inherit it.
  */
 export function lowerPriority(pid: number, nice: number, log?: { warn: (o: object, m: string) => void }): void {
-  let threads: number[];
-  try {
-    threads = fs.readdirSync(`/proc/${pid}/task`).map(Number);
-  } catch {
-    threads = [pid];
-  }
-  for (const tid of threads) {
-    try {
-      os.setPriority(tid, nice);
-    } catch (err) {
-      // A thread that ended meanwhile; anything else is worth a line.
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') log?.warn({ pid, tid, nice, error: (err as Error).message }, 'could not lower the priority');
+  const lowered = new Set<number>();
+  for (let reading = 0; reading < 50; reading++) {
+    const fresh = threadsOf(pid).filter((tid) => !lowered.has(tid));
+    if (fresh.length === 0) return;
+    for (const tid of fresh) {
+      lowered.add(tid);
+      try {
+        os.setPriority(tid, nice);
+      } catch (err) {
+        // A thread that ended meanwhile; anything else is worth a line.
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') log?.warn({ pid, tid, nice, error: (err as Error).message }, 'could not lower the priority');
+      }
     }
+  }
+}
+
+function threadsOf(pid: number): number[] {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    return [pid];
   }
 }

@@ -103,6 +103,53 @@ describe('process priority', () => {
       child.kill('SIGKILL');
     }
   });
+  it('lowers the threads started while it runs by threads it had not lowered yet', async () => {
+    // As FerretDB's Go runtime does: threads start at any time. 300 parked
+    // threads come first in /proc's list; the last thread then starts a new
+    // one every 0.2 ms for 150 ms, so threads it starts before its own turn
+    // are started at nice 0, after the list was read.
+    const child = spawn(
+      'python3',
+      [
+        '-c',
+        `import sys, threading, time
+park = lambda: time.sleep(30)
+for _ in range(300): threading.Thread(target=park, daemon=True).start()
+def spawner():
+    sys.stdin.readline()
+    sys.stdout.write('spawning\\n'); sys.stdout.flush()
+    end = time.time() + 0.15
+    while time.time() < end:
+        threading.Thread(target=park, daemon=True).start(); time.sleep(0.0002)
+    sys.stdout.write('done\\n'); sys.stdout.flush()
+threading.Thread(target=spawner, daemon=True).start()
+sys.stdout.write('up\\n'); sys.stdout.flush()
+time.sleep(30)`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    try {
+      const lines: string[] = [];
+      const waiters: Array<() => void> = [];
+      child.stdout.on('data', (d: Buffer) => {
+        lines.push(...d.toString().trim().split('\n'));
+        waiters.splice(0).forEach((w) => w());
+      });
+      const line = async (text: string) => {
+        while (!lines.includes(text)) await new Promise<void>((resolve) => waiters.push(resolve));
+      };
+      await line('up');
+      child.stdin.write('go\n');
+      await line('spawning');
+      lowerPriority(child.pid!, 9);
+      await line('done');
+      const after = threadNiceValues(child.pid!);
+      assert.ok(after.length > 350, `threads started meanwhile: ${after.length}`);
+      assert.deepEqual([...new Set(after)], [9]);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });
 
 describe('token CLI', () => {
