@@ -23,6 +23,7 @@ export function sharedHostNice(env: NodeJS.ProcessEnv = process.env): number {
  */
 export function lowerPriority(pid: number, nice: number, log?: { warn: (o: object, m: string) => void }): void {
   const lowered = new Set<number>();
+  // Bounded: a process that never stops starting threads must not hold this caller.
   for (let reading = 0; reading < 50; reading++) {
     const fresh = threadsOf(pid).filter((tid) => !lowered.has(tid));
     if (fresh.length === 0) return;

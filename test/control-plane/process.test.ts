@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
@@ -129,20 +130,13 @@ time.sleep(30)`,
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     try {
-      const lines: string[] = [];
-      const waiters: Array<() => void> = [];
-      child.stdout.on('data', (d: Buffer) => {
-        lines.push(...d.toString().trim().split('\n'));
-        waiters.splice(0).forEach((w) => w());
-      });
-      const line = async (text: string) => {
-        while (!lines.includes(text)) await new Promise<void>((resolve) => waiters.push(resolve));
-      };
-      await line('up');
+      const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      const line = async () => (await lines.next()).value as string;
+      assert.equal(await line(), 'up');
       child.stdin.write('go\n');
-      await line('spawning');
+      assert.equal(await line(), 'spawning');
       lowerPriority(child.pid!, 9);
-      await line('done');
+      assert.equal(await line(), 'done');
       const after = threadNiceValues(child.pid!);
       assert.ok(after.length > 350, `threads started meanwhile: ${after.length}`);
       assert.deepEqual([...new Set(after)], [9]);
