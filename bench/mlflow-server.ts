@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { freePort } from '../control-plane/loaders/ferretdb';
+import { freePort } from '../control-plane/loaders/free-port';
 import { ROOT } from './lib';
 import { ensureInstalled, probeChat, spawnPeer, waitReady, type Peer, type PeerOpts, type PeerStatus } from './peer-process';
 

@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../control-plane/loaders/ferretdb';
+import { freePort } from '../control-plane/loaders/free-port';
 import { ROOT, sleep } from './lib';
 
 export interface MlflowStatus {

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../control-plane/loaders/ferretdb';
+import { freePort } from '../control-plane/loaders/free-port';
 import { ROOT } from './lib';
 import { startMlflow } from './mlflow';
 import { startMlflowServerGateway } from './mlflow-server';

@@ -13,7 +13,7 @@ import mongoose from 'mongoose';
 import { parse } from 'yaml';
 import { loadConfig } from '../control-plane/config';
 import { signToken } from '../control-plane/middleware/verify-token';
-import { freePort } from '../control-plane/loaders/ferretdb';
+import { freePort } from '../control-plane/loaders/free-port';
 import { sharedHostNice } from '../control-plane/process-priority';
 import { testDbUri } from '../test/helpers/db';
 import { startKongStandin, type KongStandin } from '../local/kong-standin';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../control-plane/config';
-import { freePort } from '../control-plane/loaders/ferretdb';
+import { freePort } from '../control-plane/loaders/free-port';
 import { signToken } from '../control-plane/middleware/verify-token';
 import { startFakeOpenAI } from '../test/fake-providers/openai';
 import { alive, childrenOf, cmdline, descendantsOf, processesOf, threadNiceValues } from '../test/helpers/processes';

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { lowerPriority } from '../process-priority';
+import { freePort } from './free-port';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 const MODULE = 'github.com/FerretDB/FerretDB';
@@ -128,18 +129,6 @@ export async function ensureFerretDB(): Promise<string> {
   buildFerretDB(bin);
   if (!isWorkingBinary(bin)) throw new Error(`built ${bin} but it does not report ${FERRETDB_VERSION}`);
   return bin;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function canConnect(port: number): Promise<boolean> {

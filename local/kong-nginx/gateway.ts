@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { stoppedWithParent } from '../../control-plane/loaders/ferretdb';
+import { freePort } from '../../control-plane/loaders/free-port';
 import { loadDeclarative } from '../kong-driver/declarative';
 import { pluginServerCommand } from '../kong-driver/plugin-server';
 import { alive, childrenOf, cmdline } from '../processes';
@@ -84,17 +85,6 @@ function luaDir(): string {
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function keepEnvNames(opts: KongNginxOptions): string[] {
   const fromKong = (opts.env?.KONG_NGINX_MAIN_ENV ?? process.env.KONG_NGINX_MAIN_ENV ?? '').split(/[;,\s]+/).filter(Boolean);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mongoose from 'mongoose';
 import { loadConfig } from '../../control-plane/config';
-import { freePort } from '../../control-plane/loaders/ferretdb';
+import { freePort } from '../../control-plane/loaders/free-port';
 import { localUriFile } from '../../control-plane/local-keys';
 import { signToken } from '../../control-plane/middleware/verify-token';
 import { descendantMatching, processesOf } from '../helpers/processes';

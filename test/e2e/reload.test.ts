@@ -4,24 +4,15 @@
 // started before the reload must finish, requests during and after it must be
 // served, and every one of them must leave a trace.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { test } from 'node:test';
 import OpenAI from 'openai';
+import { freePort } from '../../control-plane/loaders/free-port';
 import { standinKind } from '../../local/kong-standin';
 import type { KongNginx } from '../../local/kong-nginx/gateway';
 import { startFakeOpenAI } from '../fake-providers/openai';
 import { createSecret, putEndpoint, startStack, waitFor } from './stack';
 
 const SKIP = standinKind() === 'nginx' ? false : 'reload needs the nginx stand-in (KONG_STANDIN=nginx)';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function reloadUnderLoad(plugin: Record<string, unknown>): Promise<void> {
   const [stack, fake] = await Promise.all([startStack({ plugin }), startFakeOpenAI({ apiKey: 'sk-real' })]);
